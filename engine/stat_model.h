@@ -1,0 +1,72 @@
+// engine/stat_model.h — the interface of the batched statistical models.
+//
+// A statistical model forecasts one series at a time through a pure per-series function
+// (no I/O, no allocation outside the scratch it is given), so the batch runner can map it
+// over the catalog with OpenMP today and one CUDA thread/warp per series later (STYLE B7).
+//
+// The runner (forecast_batch) prepares each series before the model sees it:
+//   - leading NaN (not yet listed) and trailing NaN (delisted) are trimmed;
+//   - interior NaN are filled by linear interpolation between the neighbouring
+//     observations (documented in README "Missing values");
+//   - all-NaN series forecast 0 with zero-width intervals and count as a fallback.
+// Models receive only finite values.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace skucast {
+
+// One prepared series. Values are finite; n >= 1.
+struct SeriesInput {
+  const double* y = nullptr;  // [n]
+  int64_t n = 0;
+  int season_length = 1;      // m
+};
+
+// What to produce for one series.
+struct ForecastSpec {
+  int64_t horizon = 0;           // H
+  const double* levels = nullptr;  // [Q] quantile levels in (0, 1), ascending
+  int n_levels = 0;              // Q
+};
+
+// Per-series output buffers, owned by the caller.
+struct SeriesOutput {
+  double* mean = nullptr;       // [H]
+  double* quantiles = nullptr;  // [H, Q] row-major (step-major)
+  bool fallback = false;        // set when the model fell back to a simpler one
+};
+
+class StatModel {
+ public:
+  virtual ~StatModel() = default;
+  virtual std::string name() const = 0;
+  // Forecasts one prepared series. Must never write NaN/Inf: use a fallback instead and
+  // set out.fallback. Thread-safe (const, no shared mutable state).
+  virtual void forecast_series(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) const = 0;
+};
+
+// Builds a model by name: "naive", "snaive", "ma", "ses", "holt", "damped", "hw_add",
+// "hw_mul", "ets", "theta", "croston", "sba", "tsb", or members joined by '+'
+// ("ets+theta") combined by `combine` ("mean" or "median"). Throws InputError naming
+// the unknown model and listing the known ones.
+std::unique_ptr<StatModel> make_stat_model(const std::string& name, const std::string& combine = "mean");
+std::vector<std::string> stat_model_names();
+
+// Output of a batch forecast, float for storage.
+struct BatchForecast {
+  int64_t n_series = 0, horizon = 0;
+  std::vector<double> levels;     // [Q]
+  std::vector<float> mean;        // [S, H]
+  std::vector<float> quantiles;   // [S, H, Q]
+  int64_t n_fallback = 0;         // series where a fallback was used
+};
+
+// Runs `model` over rows of y [S, T] (NaN = missing), OpenMP over series.
+BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_series, int64_t n_steps,
+                             int season_length, int64_t horizon, const std::vector<double>& levels);
+
+}  // namespace skucast

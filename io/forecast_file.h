@@ -1,0 +1,39 @@
+// io/forecast_file.h — forecast files (HDF5), written atomically like panels.
+//
+//   /                          attrs format="skucast-forecast", version=1, model, freq,
+//                              start (label of axis position 0), season_length,
+//                              origin (axis position of step 1)
+//   /series/id                 string  [S]
+//   /forecast/mean             float32 [S, H]
+//   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
+//   /forecast/quantile_levels  float64 [Q]
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/time_axis.h"
+
+namespace skucast {
+
+inline constexpr int kForecastVersion = 1;
+
+struct ForecastFile {
+  std::string model;
+  TimeAxis axis;
+  int64_t origin = 0;               // position on axis of forecast step 1
+  int64_t horizon = 0;              // H
+  std::vector<std::string> ids;     // [S]
+  std::vector<float> mean;          // [S, H]
+  std::vector<double> levels;       // [Q]
+  std::vector<float> quantiles;     // [S, H, Q]
+};
+
+void write_forecast(const std::string& path, const ForecastFile& fc);
+ForecastFile read_forecast(const std::string& path);
+
+// CSV columns: series_id,time,step,mean,q<level>... (DESIGN.md). Written atomically.
+void write_forecast_csv(const std::string& path, const ForecastFile& fc);
+
+}  // namespace skucast

@@ -1,0 +1,43 @@
+// tools/main.cpp — the `skucast` command: parses the subcommand and maps errors to exit codes.
+//   0 ok, 1 internal error, 2 bad input (InputError, bad flags), 3 I/O error, 4 device error.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "kernels/common.hpp"
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"skucast — batch forecasting for whole retail catalogs"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "skucast 0.1");
+  skucast::cli::add_synth(app);
+  skucast::cli::add_ingest(app);
+  skucast::cli::add_info(app);
+  skucast::cli::add_export(app);
+  skucast::cli::add_forecast(app);
+  skucast::cli::add_backtest(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  } catch (const skucast::InputError& e) {
+    std::fprintf(stderr, "skucast: error: %s\n", e.what());
+    return 2;
+  } catch (const skucast::IoError& e) {
+    std::fprintf(stderr, "skucast: I/O error: %s\n", e.what());
+    return 3;
+  } catch (const skucast::DeviceError& e) {
+    std::fprintf(stderr, "skucast: device error: %s\n", e.what());
+    return 4;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "skucast: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "skucast: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
