@@ -1,0 +1,71 @@
+// io/h5.h — thin RAII and helpers over the HDF5 C API, shared by every file format in io/.
+//
+// Every call is checked; a failure throws IoError naming the file and the object.
+// HDF5's own error printing is switched off (we report errors ourselves).
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace skucast::h5 {
+
+// Owns one hid_t and closes it with the matching H5*close on destruction. Move-only.
+class Handle {
+ public:
+  Handle() = default;
+  Handle(hid_t id, herr_t (*close)(hid_t)) : m_id(id), m_close(close) {}
+  ~Handle() { reset(); }
+  Handle(Handle&& o) noexcept : m_id(o.m_id), m_close(o.m_close) { o.m_id = -1; }
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) { reset(); m_id = o.m_id; m_close = o.m_close; o.m_id = -1; }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t id() const { return m_id; }
+  operator hid_t() const { return m_id; }  // NOLINT: handles pass straight to H5 calls
+  void reset() { if (m_id >= 0 && m_close) m_close(m_id); m_id = -1; }
+
+ private:
+  hid_t m_id = -1;
+  herr_t (*m_close)(hid_t) = nullptr;
+};
+
+void silence_errors();  // turns off HDF5's automatic error stack printing (idempotent)
+
+// Files: create truncates; `what` is used in error messages.
+Handle create_file(const std::string& path);
+Handle open_file_ro(const std::string& path);
+bool exists(hid_t loc, const std::string& path);  // link exists (intermediate groups checked)
+Handle create_group(hid_t loc, const std::string& name, const std::string& file);
+Handle open_group(hid_t loc, const std::string& name, const std::string& file);
+Handle open_dataset(hid_t loc, const std::string& name, const std::string& file);
+std::vector<std::string> list_links(hid_t group);  // sorted by name
+
+// Attributes on any object.
+void write_attr(hid_t obj, const std::string& name, const std::string& value);
+void write_attr(hid_t obj, const std::string& name, int64_t value);
+bool has_attr(hid_t obj, const std::string& name);
+std::string read_attr_string(hid_t obj, const std::string& name, const std::string& file);
+int64_t read_attr_int(hid_t obj, const std::string& name, const std::string& file);
+
+// Small datasets, written whole (contiguous, no timestamps).
+void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& v, const std::string& file);
+std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& file);
+template <class T>
+void write_vector(hid_t loc, const std::string& name, const std::vector<T>& v, const std::string& file);
+template <class T>
+std::vector<T> read_vector(hid_t loc, const std::string& name, const std::string& file);
+
+// Dataset creation property list without object timestamps (byte-identical output).
+Handle dcpl_no_times();
+Handle gcpl_no_times();
+// Dimensions of a dataset.
+std::vector<int64_t> dims(hid_t dset);
+
+template <class T> hid_t native_type();
+
+}  // namespace skucast::h5
