@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# scripts/demo.sh — the main job end to end on a synthetic catalog:
+# installs what it needs (as root on Debian), builds, generates a catalog shaped like M5,
+# backtests the statistical models, forecasts 28 days with quantiles, exports CSV and
+# writes an HTML report when the build has `skucast report`.
+#   SERIES=2000 DAYS=1100 OUT=out/demo ./scripts/demo.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SERIES=${SERIES:-2000}
+DAYS=${DAYS:-1100}
+H=${HORIZON:-28}
+OUT=${OUT:-out/demo}
+./scripts/deps.sh
+./scripts/build.sh build >/dev/null
+B=build/skucast
+mkdir -p "$OUT"
+step() { echo; echo "== $*"; }
+
+step "1. generate a catalog: $SERIES series x $DAYS days (+$H future days of prices, promotions, events)"
+$B synth --series "$SERIES" --days "$DAYS" --horizon "$H" --seed 7 --out "$OUT/panel.h5"
+$B info "$OUT/panel.h5"
+
+step "2. export it as long CSV and ingest it back (the path real data takes)"
+$B export "$OUT/panel.h5" --csv "$OUT/sales.csv"
+$B ingest --csv "$OUT/sales.csv" --dynamic price,promo --static state,store,cat,dept,item --freq D --out "$OUT/panel_ingested.h5"
+
+step "3. backtest: 2 rolling origins x $H days"
+MODELS=${MODELS:-snaive,ses,croston,tsb,ets,theta,ets+theta}
+$B backtest --panel "$OUT/panel.h5" --models "$MODELS" --horizon "$H" --folds 2 \
+  --quantiles 0.1,0.5,0.9 --summary "$OUT/backtest_summary.csv" --csv "$OUT/backtest_per_series.csv" --out "$OUT/backtest.h5"
+
+step "4. forecast the next $H days with quantiles"
+$B forecast --panel "$OUT/panel.h5" --model "${MODEL:-ets+theta}" --horizon "$H" --quantiles 0.1,0.5,0.9 \
+  --out "$OUT/forecast.h5" --csv "$OUT/forecast.csv"
+head -4 "$OUT/forecast.csv"
+
+if $B report --help >/dev/null 2>&1; then
+  step "5. report"
+  $B report --panel "$OUT/panel.h5" --forecast "$OUT/forecast.h5" --backtest "$OUT/backtest.h5" --out "$OUT/report.html"
+fi
+echo; echo "demo: outputs in $OUT/"; ls -la "$OUT"
