@@ -13,5 +13,6 @@ void add_info(CLI::App& app);      // tools/cmd_info.cpp
 void add_export(CLI::App& app);    // tools/cmd_export.cpp
 void add_forecast(CLI::App& app);  // tools/cmd_forecast.cpp
 void add_backtest(CLI::App& app);  // tools/cmd_backtest.cpp
+void add_report(CLI::App& app);    // tools/cmd_report.cpp
 
 }  // namespace skucast::cli
