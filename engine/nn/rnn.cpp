@@ -1,0 +1,195 @@
+// engine/nn/rnn.cpp — the multi-layer recurrent stack (rnn.h): weight layout, init,
+// dropout between layers, and the layer-by-layer forward and backward passes.
+#include "engine/nn/rnn.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "engine/nn/rng.h"
+#include "kernels/common.hpp"
+
+namespace skucast::nn {
+
+namespace {
+constexpr int64_t kOmpMin = 16384;  // below this, threads cost more than they save
+}  // namespace
+
+// ----------------------------------------------------------------- layout ----
+void RnnConfig::validate() const {
+  if (n_input <= 0 || n_hidden <= 0 || n_layers <= 0)
+    throw InputError("rnn: expected positive n_input, n_hidden, n_layers; got " + std::to_string(n_input) + ", " +
+                     std::to_string(n_hidden) + ", " + std::to_string(n_layers));
+  if (!(dropout >= 0.0f && dropout < 1.0f))
+    throw InputError("rnn: expected dropout in [0, 1), got " + std::to_string(dropout));
+}
+
+int64_t rnn_layer_n_params(const RnnConfig& cfg, int64_t layer) {
+  const int64_t gh = checked_mul(cfg.n_gates(), cfg.n_hidden);  // G*Hd rows
+  return checked_mul(gh, cfg.layer_input(layer)) + checked_mul(gh, cfg.n_hidden) + 2 * gh;
+}
+
+int64_t rnn_layer_offset(const RnnConfig& cfg, int64_t layer) {
+  int64_t off = 0;
+  for (int64_t l = 0; l < layer; ++l) off += rnn_layer_n_params(cfg, l);
+  return off;
+}
+
+int64_t rnn_n_params(const RnnConfig& cfg) { return rnn_layer_offset(cfg, cfg.n_layers); }
+
+template <typename T>
+Rnn<T>::Rnn(const RnnConfig& cfg) : m_cfg(cfg) {
+  m_cfg.validate();
+}
+
+template <typename T>
+RnnLayerView<T> Rnn<T>::layer(T* weights, int64_t l) const {
+  const int64_t gh = m_cfg.n_gates() * m_cfg.n_hidden;
+  RnnLayerView<T> v;
+  v.w = weights + rnn_layer_offset(m_cfg, l);
+  v.r = v.w + gh * m_cfg.layer_input(l);
+  v.bw = v.r + gh * m_cfg.n_hidden;
+  v.br = v.bw + gh;
+  return v;
+}
+
+template <typename T>
+RnnLayerView<const T> Rnn<T>::layer(const T* weights, int64_t l) const {
+  const RnnLayerView<T> v = layer(const_cast<T*>(weights), l);
+  return RnnLayerView<const T>{v.w, v.r, v.bw, v.br};
+}
+
+template <typename T>
+void Rnn<T>::init_uniform(T* weights, uint64_t seed) const {
+  const double k = 1.0 / std::sqrt(static_cast<double>(m_cfg.n_hidden));
+  const int64_t n = n_params();
+#pragma omp parallel for schedule(static) if (n >= kOmpMin)
+  for (int64_t i = 0; i < n; ++i) weights[i] = static_cast<T>(k * (2.0 * uniform01(seed, 0, i) - 1.0));
+}
+
+// ---------------------------------------------------------------- forward ----
+template <typename T>
+std::unique_ptr<RnnContext<T>> Rnn<T>::forward(const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
+                                               const T* h0, const T* c0, Phase phase, uint64_t dropout_seed) const {
+  auto ctx = std::make_unique<RnnContext<T>>();
+  forward_into(*ctx, weights, x, n_steps, n_batch, h0, c0, phase, dropout_seed);
+  return ctx;
+}
+
+template <typename T>
+void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
+                          const T* h0, const T* c0, Phase phase, uint64_t dropout_seed) const {
+  RnnContext<T>* ctx = &ctx_ref;
+  if (n_steps <= 0 || n_batch <= 0)
+    throw InputError("rnn forward: expected positive steps and batch, got T=" + std::to_string(n_steps) +
+                     " B=" + std::to_string(n_batch));
+  const int64_t L = m_cfg.n_layers, Hd = m_cfg.n_hidden, BH = checked_mul(n_batch, Hd);
+  const bool lstm = m_cfg.cell == CellType::Lstm;
+  const bool dropout = phase == Phase::Training && m_cfg.dropout > 0.0f;
+  ctx->m_n_steps = n_steps;
+  ctx->m_n_batch = n_batch;
+  ctx->m_n_hidden = Hd;
+  ctx->m_in.resize(L);
+  ctx->m_mask.resize(L);
+  ctx->m_h.resize(L);
+  ctx->m_c.resize(lstm ? L : 0);
+  ctx->m_act.resize(L);
+  ctx->m_h_n.assign(L * BH, T(0));
+  if (lstm) ctx->m_c_n.assign(L * BH, T(0));
+
+  const int64_t seq = checked_mul(n_steps, BH);  // T*B*Hd
+  for (int64_t l = 0; l < L; ++l) {
+    const int64_t F = m_cfg.layer_input(l);
+    const int64_t n_in = checked_mul(checked_mul(n_steps, n_batch), F);
+    std::vector<T>& in = ctx->m_in[l];
+    ctx->m_mask[l].clear();
+    if (l == 0) {
+      in.assign(x, x + n_in);
+    } else {
+      const T* below = ctx->m_h[l - 1].data() + BH;  // outputs of layer l-1, [T, B, Hd]
+      in.assign(below, below + n_in);
+      if (dropout) {  // Note [RNN dropout]
+        const double p = m_cfg.dropout;
+        const T keep = static_cast<T>(1.0 / (1.0 - p));
+        std::vector<T>& mask = ctx->m_mask[l];
+        mask.resize(n_in);
+#pragma omp parallel for schedule(static) if (n_in >= kOmpMin)
+        for (int64_t i = 0; i < n_in; ++i) {
+          mask[i] = uniform01(dropout_seed, static_cast<uint64_t>(l), static_cast<uint64_t>(i)) < p ? T(0) : keep;
+          in[i] *= mask[i];
+        }
+      }
+    }
+    std::vector<T>& h = ctx->m_h[l];
+    h.assign(seq + BH, T(0));
+    if (h0) std::copy(h0 + l * BH, h0 + (l + 1) * BH, h.begin());
+    ctx->m_act[l].assign(checked_mul(seq, 4), T(0));
+    const LayerShape shape{F, Hd, n_steps, n_batch};
+    if (lstm) {
+      std::vector<T>& c = ctx->m_c[l];
+      c.assign(seq + BH, T(0));
+      if (c0) std::copy(c0 + l * BH, c0 + (l + 1) * BH, c.begin());
+      lstm_layer_forward<T>(shape, layer(weights, l), in.data(), h.data(), c.data(), ctx->m_act[l].data());
+      std::copy(c.end() - BH, c.end(), ctx->m_c_n.begin() + l * BH);
+    } else {
+      gru_layer_forward<T>(shape, layer(weights, l), in.data(), h.data(), ctx->m_act[l].data());
+    }
+    std::copy(h.end() - BH, h.end(), ctx->m_h_n.begin() + l * BH);
+  }
+}
+
+// --------------------------------------------------------------- backward ----
+template <typename T>
+void Rnn<T>::backward(const RnnContext<T>& ctx, const T* weights, const T* dy, const T* dh_n, const T* dc_n, T* dx,
+                      T* dh0, T* dc0, T* dweights, GradMode mode) const {
+  if (mode != GradMode::Ignore && dweights == nullptr)
+    throw Error("rnn backward: dweights is null but the gradient mode is not Ignore");
+  const int64_t L = m_cfg.n_layers, Hd = m_cfg.n_hidden, T_ = ctx.n_steps(), B = ctx.n_batch();
+  const int64_t BH = B * Hd, seq = T_ * BH;
+  const bool lstm = m_cfg.cell == CellType::Lstm;
+  std::vector<T>& dy_cur = ctx.m_dy;  // [T, B, Hd] dL/d(outputs of the current layer)
+  if (dy) dy_cur.assign(dy, dy + seq);
+  else dy_cur.assign(seq, T(0));
+  std::vector<T>& dx_buf = ctx.m_dx;  // [T, B, Hd] dL/d(input of the current layer), for l >= 1
+  std::vector<T> dh0_l(BH), dc0_l(BH);
+  RnnLayerView<T> no_grads;
+
+  for (int64_t l = L - 1; l >= 0; --l) {
+    const int64_t F = m_cfg.layer_input(l);
+    const LayerShape shape{F, Hd, T_, B};
+    T* dx_l = nullptr;
+    if (l > 0) {
+      dx_buf.resize(seq);
+      dx_l = dx_buf.data();
+    } else {
+      dx_l = dx;  // may be nullptr: then the input GEMM is skipped
+    }
+    const RnnLayerView<T> dw = mode == GradMode::Ignore ? no_grads : layer(dweights, l);
+    const T* dh_last = dh_n ? dh_n + l * BH : nullptr;
+    if (lstm) {
+      const T* dc_last = dc_n ? dc_n + l * BH : nullptr;
+      lstm_layer_backward<T>(shape, layer(weights, l), ctx.m_in[l].data(), ctx.m_h[l].data(), ctx.m_c[l].data(),
+                             ctx.m_act[l].data(), dy_cur.data(), dh_last, dc_last, dx_l, dh0_l.data(),
+                             dc0_l.data(), dw, mode, ctx.m_scratch);
+      if (dc0) std::copy(dc0_l.begin(), dc0_l.end(), dc0 + l * BH);
+    } else {
+      gru_layer_backward<T>(shape, layer(weights, l), ctx.m_in[l].data(), ctx.m_h[l].data(), ctx.m_act[l].data(),
+                            dy_cur.data(), dh_last, dx_l, dh0_l.data(), dw, mode, ctx.m_scratch);
+    }
+    if (dh0) std::copy(dh0_l.begin(), dh0_l.end(), dh0 + l * BH);
+    if (l > 0) {  // the gradient reaching layer l-1's outputs passes back through its dropout mask
+      const std::vector<T>& mask = ctx.m_mask[l];
+      if (mask.empty()) {
+        dy_cur.swap(dx_buf);
+      } else {
+#pragma omp parallel for schedule(static) if (seq >= kOmpMin)
+        for (int64_t i = 0; i < seq; ++i) dy_cur[i] = dx_buf[i] * mask[i];
+      }
+    }
+  }
+}
+
+template class Rnn<float>;
+template class Rnn<double>;
+
+}  // namespace skucast::nn

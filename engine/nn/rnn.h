@@ -1,0 +1,191 @@
+// engine/nn/rnn.h — multi-layer LSTM / GRU on the CPU, forward and backward through time.
+//
+// Defines: CellType, GradMode, Phase, RnnConfig, the flat weight layout (Note [RNN weight
+// layout]), RnnLayerView, RnnContext (what backward needs, STYLE B5) and Rnn<T>, the
+// batched multi-layer recurrent stack. Templated on float (production) and double (the
+// finite-difference gradient checks, STYLE T7); both are explicitly instantiated in rnn.cpp.
+// The gate equations are cuDNN's (and PyTorch's), so one set of weights gives the same
+// outputs on the CPU and, later, through cudnnRNNForward.
+// engine/nn/ is the implementation tier under the model interface (STYLE L1): templates are
+// fine here; the future engine/ interface header (Backend, STYLE B4) exposes none of them.
+//
+// Layouts (STYLE B9): every sequence tensor is time-major and row-major:
+//   x  [T, B, F]   input          (T steps, B windows in the batch, F input features)
+//   y  [T, B, Hd]  output of the top layer
+//   h0, c0, h_n, c_n  [L, B, Hd]  initial / final states per layer
+// (cuDNN: CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_PACKED with all sequences of length T.)
+//
+// Note [RNN gate equations]
+//   LSTM, cuDNN gate order i, f, g (c~), o; sigma = logistic:
+//     i = sigma(W_i x + bW_i + R_i h' + bR_i)      f = sigma(W_f x + bW_f + R_f h' + bR_f)
+//     g = tanh (W_g x + bW_g + R_g h' + bR_g)      o = sigma(W_o x + bW_o + R_o h' + bR_o)
+//     c = f * c' + i * g                           h = o * tanh(c)
+//   GRU, cuDNN gate order r, z, h~ ("linear before reset", also PyTorch's nn.GRU):
+//     r = sigma(W_r x + bW_r + R_r h' + bR_r)      z = sigma(W_z x + bW_z + R_z h' + bR_z)
+//     n = tanh (W_h x + bW_h + r * (R_h h' + bR_h))
+//     h = (1 - z) * n + z * h'
+//   (h', c' = previous step's state.)
+//
+// Note [RNN weight layout]
+//   One flat buffer holds all layers in order l = 0 .. L-1. Layer l, with input width
+//   F_l (F for l = 0, Hd above) and G gates (LSTM 4, GRU 3), holds four blocks in order:
+//     W  [G*Hd, F_l]  input matrices, gate g in rows g*Hd .. (g+1)*Hd-1, row-major
+//     R  [G*Hd, Hd]   recurrent matrices, same gate blocks
+//     bW [G*Hd]       input biases
+//     bR [G*Hd]       recurrent biases
+//   This is exactly cuDNN's weight space for a unidirectional CUDNN_RNN_DOUBLE_BIAS
+//   network (cudnnGetRNNWeightParams with pseudoLayer l: linLayerID 0..G-1 are the W
+//   gate matrices, G..2G-1 the R gate matrices, each [Hd, F_l] / [Hd, Hd] row-major; the
+//   matching bias ids are bW and bR in the same order), and PyTorch's flattened
+//   weight_ih_l{l}, weight_hh_l{l}, bias_ih_l{l}, bias_hh_l{l}.
+//
+// Note [RNN dropout]
+//   Dropout acts between layers only (on the output of layer l < L-1 as the input of
+//   layer l+1), like cuDNN and nn.LSTM, and only in Phase::Training. It is inverted
+//   dropout (kept units scaled by 1/(1-p)). The mask is a counter-based hash of
+//   (seed, layer, element index), so it depends on the seed alone, not on thread counts.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace skucast::nn {
+
+enum class CellType { Lstm, Gru };
+
+// How a backward pass writes parameter gradients (STYLE B6).
+enum class GradMode {
+  Overwrite,   // dweights = gradient
+  Accumulate,  // dweights += gradient
+  Ignore,      // parameter gradients are not computed; input/state gradients still are
+};
+
+// Dropout is active only in training.
+enum class Phase { Inference, Training };
+
+struct RnnConfig {
+  CellType cell = CellType::Lstm;
+  int64_t n_input = 0;    // F
+  int64_t n_hidden = 0;   // Hd
+  int64_t n_layers = 1;   // L
+  float dropout = 0.0f;   // p in [0, 1), between layers (Note [RNN dropout])
+
+  int64_t n_gates() const { return cell == CellType::Lstm ? 4 : 3; }
+  int64_t layer_input(int64_t layer) const { return layer == 0 ? n_input : n_hidden; }
+  // Throws InputError when a size is not positive or dropout is outside [0, 1).
+  void validate() const;
+};
+
+// Views of one layer's weights inside the flat buffer (Note [RNN weight layout]).
+template <typename T>
+struct RnnLayerView {
+  T* w = nullptr;   // [G*Hd, F_l]
+  T* r = nullptr;   // [G*Hd, Hd]
+  T* bw = nullptr;  // [G*Hd]
+  T* br = nullptr;  // [G*Hd]
+};
+
+// Number of parameters of layer `layer` and of the whole stack, and a layer's offset.
+int64_t rnn_layer_n_params(const RnnConfig& cfg, int64_t layer);
+int64_t rnn_n_params(const RnnConfig& cfg);
+int64_t rnn_layer_offset(const RnnConfig& cfg, int64_t layer);
+
+// Everything backward needs from one forward pass (STYLE B5). Owned host buffers; neither
+// copyable nor movable (held through std::unique_ptr).
+template <typename T>
+class RnnContext {
+ public:
+  RnnContext() = default;
+  RnnContext(const RnnContext&) = delete;
+  RnnContext& operator=(const RnnContext&) = delete;
+  RnnContext(RnnContext&&) = delete;
+  RnnContext& operator=(RnnContext&&) = delete;
+
+  int64_t n_steps() const { return m_n_steps; }
+  int64_t n_batch() const { return m_n_batch; }
+  // Top layer output, [T, B, Hd].
+  const T* y() const { return m_h.back().data() + m_n_batch * m_n_hidden; }
+  // Final hidden state of every layer, [L, B, Hd].
+  const T* h_n() const { return m_h_n.data(); }
+  // Final cell state of every layer, [L, B, Hd]; nullptr for a GRU.
+  const T* c_n() const { return m_c_n.empty() ? nullptr : m_c_n.data(); }
+
+ private:
+  template <typename U>
+  friend class Rnn;
+  int64_t m_n_steps = 0, m_n_batch = 0, m_n_hidden = 0;
+  std::vector<std::vector<T>> m_in;    // per layer: its input after dropout [T, B, F_l]
+  std::vector<std::vector<T>> m_mask;  // per layer l >= 1: dropout factors [T, B, Hd], empty when off
+  std::vector<std::vector<T>> m_h;     // per layer: [T+1, B, Hd], m_h[l][0] = h0
+  std::vector<std::vector<T>> m_c;     // per layer (LSTM): [T+1, B, Hd], m_c[l][0] = c0
+  std::vector<std::vector<T>> m_act;   // per layer: [T, B, 4*Hd] gate activations (lstm.cpp / gru.cpp)
+  std::vector<T> m_h_n, m_c_n;         // [L, B, Hd]
+  // Backward scratch, kept so that repeated steps reuse their pages instead of faulting in
+  // fresh ones (tens of MB at DeepAR sizes). Mutable: backward takes the context by const&
+  // (STYLE B5); a context serves one thread at a time.
+  mutable std::vector<T> m_scratch, m_dy, m_dx;
+};
+
+template <typename T>
+class Rnn {
+ public:
+  explicit Rnn(const RnnConfig& cfg);
+
+  const RnnConfig& config() const { return m_cfg; }
+  int64_t n_params() const { return rnn_n_params(m_cfg); }
+  RnnLayerView<T> layer(T* weights, int64_t layer) const;
+  RnnLayerView<const T> layer(const T* weights, int64_t layer) const;
+
+  // PyTorch's default initialization: every weight and bias U(-1/sqrt(Hd), 1/sqrt(Hd)),
+  // from a seeded generator. weights: [n_params()].
+  void init_uniform(T* weights, uint64_t seed) const;
+
+  // [in] weights [n_params()], x [T, B, F], h0/c0 [L, B, Hd] or nullptr for zeros (c0 is
+  // ignored by a GRU). Dropout (Phase::Training, cfg.dropout > 0) uses dropout_seed.
+  // All pointers are host pointers. Returns the context holding y, h_n, c_n.
+  std::unique_ptr<RnnContext<T>> forward(const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
+                                         const T* h0, const T* c0, Phase phase, uint64_t dropout_seed) const;
+  // The same into an existing context, reusing its buffers (a training loop keeps one).
+  void forward_into(RnnContext<T>& ctx, const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
+                    const T* h0, const T* c0, Phase phase, uint64_t dropout_seed) const;
+
+  // Backward through time for a loss L(y, h_n, c_n).
+  // [in]  ctx from forward with the same weights; dy = dL/dy [T, B, Hd] (nullptr: zero);
+  //       dh_n, dc_n = dL/dh_n, dL/dc_n [L, B, Hd] (nullptr: zero; dc_n ignored by a GRU).
+  // [out] dx [T, B, F], dh0 [L, B, Hd], dc0 [L, B, Hd] (LSTM): overwritten; any may be nullptr.
+  //       dweights [n_params()] written as `mode` says (nullptr only with GradMode::Ignore).
+  void backward(const RnnContext<T>& ctx, const T* weights, const T* dy, const T* dh_n, const T* dc_n, T* dx,
+                T* dh0, T* dc0, T* dweights, GradMode mode) const;
+
+ private:
+  RnnConfig m_cfg;
+};
+
+// ------------------------------------------------------------------ layers ----
+// One layer, forward and backward (lstm.cpp, gru.cpp). Internal to Rnn<T>; declared here
+// so the tests and a future fused path can reach them.
+//   x [T, B, F_l]; h [T+1, B, Hd] with h[0] = initial state; c likewise (LSTM);
+//   act [T, B, 4*Hd]: LSTM i, f, g, o after activation; GRU r, z, n and (R_h h' + bR_h).
+struct LayerShape {
+  int64_t n_in = 0, n_hidden = 0, n_steps = 0, n_batch = 0;
+};
+
+template <typename T>
+void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act);
+template <typename T>
+void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act);
+
+// dy [T, B, Hd] = dL/dh_t from above (this layer's outputs); dh_last, dc_last [B, Hd] or
+// nullptr; dx [T, B, F_l] or nullptr; dh0, dc0 [B, Hd] required; dw as `mode`;
+// scratch: resized as needed and reused across calls.
+template <typename T>
+void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* c,
+                         const T* act, const T* dy, const T* dh_last, const T* dc_last, T* dx, T* dh0, T* dc0,
+                         RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch);
+template <typename T>
+void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* act,
+                        const T* dy, const T* dh_last, T* dx, T* dh0, RnnLayerView<T> dw, GradMode mode,
+                        std::vector<T>& scratch);
+
+}  // namespace skucast::nn
