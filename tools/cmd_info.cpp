@@ -1,10 +1,149 @@
-// tools/cmd_info.cpp — placeholder until the subcommand lands; replaced by its owner.
+// tools/cmd_info.cpp — `skucast info FILE`: a summary of a panel (axis, series, missing and
+// zero shares streamed over blocks of series, covariates, statics, events, weights) or of
+// a forecast file (model, horizon, quantile levels, series).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "io/file_kind.h"
+#include "io/forecast_file.h"
+#include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
 
 namespace skucast::cli {
-void add_info(CLI::App& app) {
-  auto* sub = app.add_subcommand("info", "(not built yet)");
-  sub->callback([] { throw Error("'info' is not built yet"); });
+
+namespace {
+
+std::string pct(int64_t part, int64_t whole) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f%%", whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
+  return buf;
 }
+
+std::string join(const std::vector<std::string>& v, size_t max_items) {
+  std::string s;
+  for (size_t i = 0; i < v.size() && i < max_items; ++i) s += (i ? ", " : "") + v[i];
+  if (v.size() > max_items) s += ", ... (" + std::to_string(v.size()) + " in all)";
+  return s;
+}
+
+std::string count_or_none(size_t n) { return n == 0 ? "(none)" : std::to_string(n); }
+
+std::string fmt_levels(const std::vector<double>& levels) {
+  std::string s;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", levels[i]);
+    s += (i ? ", " : "") + std::string(buf);
+  }
+  return s.empty() ? "(none)" : s;
+}
+
+void info_panel(const std::string& path) {
+  PanelReader reader(path);
+  const PanelHeader& h = reader.header();
+  const int64_t S = h.n_series(), T = h.n_steps, F = h.n_future, TF = h.n_total();
+  std::printf("file:          %s (skucast panel, version %d)\n", path.c_str(), kPanelVersion);
+  std::printf("series:        %lld\n", static_cast<long long>(S));
+  std::printf("steps:         %lld history + %lld future\n", static_cast<long long>(T), static_cast<long long>(F));
+  std::printf("frequency:     %s (season length %d)\n", freq_name(h.axis.freq).c_str(), h.axis.season_length);
+  if (T > 0) std::printf("history:       %s .. %s\n", h.axis.label(0).c_str(), h.axis.label(T - 1).c_str());
+  if (F > 0) std::printf("future:        %s .. %s\n", h.axis.label(T).c_str(), h.axis.label(TF - 1).c_str());
+
+  // Stream the target in blocks of series: memory is one block.
+  const int64_t rows = std::max<int64_t>(reader.chunk_rows(), std::max<int64_t>(1, (int64_t{4} << 20) / std::max<int64_t>(1, T)));
+  int64_t n_nan = 0, n_zero = 0, n_interior_nan = 0, n_span = 0, n_empty_series = 0;
+  std::vector<int64_t> dyn_nan(h.dynamic.size(), 0);
+  for (int64_t i0 = 0; i0 < S; i0 += rows) {
+    const int64_t i1 = std::min(S, i0 + rows);
+    const std::vector<float> y = reader.read_target(i0, i1);  // [i1-i0, T]
+    for (int64_t i = 0; i < i1 - i0; ++i) {
+      const float* r = y.data() + i * T;  // [T]
+      int64_t first = -1, last = -1, nan_here = 0;
+      for (int64_t t = 0; t < T; ++t) {
+        if (std::isnan(r[t])) {
+          ++nan_here;
+          continue;
+        }
+        if (first < 0) first = t;
+        last = t;
+        if (r[t] == 0.0f) ++n_zero;
+      }
+      n_nan += nan_here;
+      if (first < 0) {
+        ++n_empty_series;
+        continue;
+      }
+      n_span += last - first + 1;
+      n_interior_nan += (last - first + 1) - (T - nan_here);
+    }
+    for (size_t k = 0; k < h.dynamic.size(); ++k) {
+      const std::vector<float> d = reader.read_dynamic(h.dynamic[k].name, i0, i1);  // [i1-i0, T+F]
+      dyn_nan[k] += std::count_if(d.begin(), d.end(), [](float v) { return std::isnan(v); });
+    }
+  }
+  const int64_t cells = S * T;
+  std::printf("missing:       %s of %lld cells (%s inside observed spans; %lld series never observed)\n",
+              pct(n_nan, cells).c_str(), static_cast<long long>(cells), pct(n_interior_nan, n_span).c_str(),
+              static_cast<long long>(n_empty_series));
+  std::printf("zeros:         %s of cells, %s of observed values\n", pct(n_zero, cells).c_str(),
+              pct(n_zero, cells - n_nan).c_str());
+  std::printf("dynamic:       %s\n", count_or_none(h.dynamic.size()).c_str());
+  for (size_t k = 0; k < h.dynamic.size(); ++k)
+    std::printf("  %-20s %s [%s], %s missing\n", h.dynamic[k].name.c_str(), "float32",
+                h.dynamic[k].per_series ? "S, T+F" : "T+F", pct(dyn_nan[k], S * TF).c_str());
+  std::printf("static:        %s\n", count_or_none(h.statics.size()).c_str());
+  for (const auto& st : h.statics)
+    std::printf("  %-20s %zu levels: %s\n", st.name.c_str(), st.levels.size(), join(st.levels, 8).c_str());
+  std::printf("events:        %s\n", count_or_none(h.events.size()).c_str());
+  for (const auto& ev : h.events)
+    std::printf("  %-20s %lld flagged steps\n", ev.name.c_str(),
+                static_cast<long long>(std::count_if(ev.flags.begin(), ev.flags.end(), [](uint8_t f) { return f != 0; })));
+  if (h.weights.empty()) {
+    std::printf("weights:       (none)\n");
+  } else {
+    const auto [mn, mx] = std::minmax_element(h.weights.begin(), h.weights.end());
+    double sum = 0;
+    for (float w : h.weights) sum += w;
+    std::printf("weights:       min %g, max %g, sum %g\n", *mn, *mx, sum);
+  }
+  std::printf("ids:           %s\n", join(h.ids, 5).c_str());
+}
+
+void info_forecast(const std::string& path) {
+  const ForecastFile fc = read_forecast(path);
+  const int64_t S = static_cast<int64_t>(fc.ids.size());
+  std::printf("file:          %s (skucast forecast, version %d)\n", path.c_str(), kForecastVersion);
+  std::printf("model:         %s\n", fc.model.c_str());
+  std::printf("series:        %lld\n", static_cast<long long>(S));
+  std::printf("horizon:       %lld steps\n", static_cast<long long>(fc.horizon));
+  std::printf("frequency:     %s (season length %d)\n", freq_name(fc.axis.freq).c_str(), fc.axis.season_length);
+  if (fc.horizon > 0)
+    std::printf("forecasts:     %s .. %s (origin: axis position %lld)\n", fc.axis.label(fc.origin).c_str(),
+                fc.axis.label(fc.origin + fc.horizon - 1).c_str(), static_cast<long long>(fc.origin));
+  std::printf("quantiles:     %s\n", fmt_levels(fc.levels).c_str());
+  const int64_t n_nan = std::count_if(fc.mean.begin(), fc.mean.end(), [](float v) { return std::isnan(v); });
+  std::printf("missing mean:  %s\n", pct(n_nan, static_cast<int64_t>(fc.mean.size())).c_str());
+  std::printf("ids:           %s\n", join(fc.ids, 5).c_str());
+}
+
+}  // namespace
+
+void add_info(CLI::App& app) {
+  auto path = std::make_shared<std::string>();
+  auto* sub = app.add_subcommand("info", "Summary of a panel or forecast file");
+  sub->add_option("file", *path, "panel or forecast file (.h5)")->required();
+  sub->callback([path] {
+    const std::string format = hdf5_format(*path);
+    if (format == "skucast-panel") info_panel(*path);
+    else if (format == "skucast-forecast") info_forecast(*path);
+    else
+      throw InputError("'" + *path + "' is neither a skucast panel nor a forecast file (format " +
+                       (format.empty() ? std::string("attribute missing") : "'" + format + "'") + ")");
+  });
+}
+
 }  // namespace skucast::cli

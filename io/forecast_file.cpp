@@ -1,0 +1,145 @@
+// io/forecast_file.cpp — forecast files over the HDF5 C API (see forecast_file.h).
+// Written to a temporary name and renamed into place; object timestamps are off, so the
+// same forecast gives a byte-identical file. Large tensors are chunked by series blocks
+// (about 1 MiB per chunk) with shuffle + deflate when the filter is available.
+#include "io/forecast_file.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "io/atomic_file.h"
+#include "io/file_kind.h"
+#include "io/h5.h"
+#include "kernels/common.hpp"
+
+namespace skucast {
+
+namespace {
+
+constexpr const char* kFormat = "skucast-forecast";
+
+// Creates and writes a float32 dataset of shape `dims`, rows = dims[0].
+void write_tensor(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const float* data,
+                  const std::string& file) {
+  const int rank = static_cast<int>(dims.size());
+  h5::Handle space(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose);
+  h5::Handle dcpl = h5::dcpl_no_times();
+  hsize_t row_cells = 1;
+  for (int d = 1; d < rank; ++d) row_cells *= dims[d];
+  const bool empty = std::any_of(dims.begin(), dims.end(), [](hsize_t d) { return d == 0; });
+  if (!empty) {
+    std::vector<hsize_t> chunk = dims;
+    chunk[0] = std::clamp<hsize_t>((hsize_t{1} << 18) / row_cells, 1, dims[0]);  // ≈1 MiB of float32
+    H5Pset_chunk(dcpl, rank, chunk.data());
+    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+      H5Pset_shuffle(dcpl);
+      H5Pset_deflate(dcpl, 1);
+    }
+  }
+  h5::Handle ds(H5Dcreate2(loc, name.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
+  if (ds.id() < 0) throw IoError(file + ": cannot create dataset " + name);
+  if (!empty && H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    throw IoError(file + ": cannot write dataset " + name);
+}
+
+void read_tensor(hid_t loc, const std::string& name, const std::vector<int64_t>& expect, std::vector<float>& out,
+                 const std::string& file) {
+  h5::Handle ds = h5::open_dataset(loc, name, file);
+  const std::vector<int64_t> d = h5::dims(ds);
+  if (d != expect) {
+    auto shape = [](const std::vector<int64_t>& v) {
+      std::string s = "[";
+      for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+      return s + "]";
+    };
+    throw InputError(file + ": dataset " + name + " has shape " + shape(d) + ", expected " + shape(expect));
+  }
+  int64_t n = 1;
+  for (int64_t x : d) n = checked_mul(n, x);
+  out.resize(static_cast<size_t>(n));
+  if (n > 0 && H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+    throw IoError(file + ": cannot read dataset " + name);
+}
+
+void validate(const ForecastFile& fc) {
+  const int64_t S = static_cast<int64_t>(fc.ids.size());
+  const int64_t Q = static_cast<int64_t>(fc.levels.size());
+  if (fc.horizon < 0) throw Error("forecast: negative horizon " + std::to_string(fc.horizon));
+  if (static_cast<int64_t>(fc.mean.size()) != checked_mul(S, fc.horizon))
+    throw Error("forecast: mean has " + std::to_string(fc.mean.size()) + " values, expected S*H = " +
+                std::to_string(S) + "*" + std::to_string(fc.horizon));
+  if (static_cast<int64_t>(fc.quantiles.size()) != checked_mul(checked_mul(S, fc.horizon), Q))
+    throw Error("forecast: quantiles has " + std::to_string(fc.quantiles.size()) + " values, expected S*H*Q = " +
+                std::to_string(S) + "*" + std::to_string(fc.horizon) + "*" + std::to_string(Q));
+  for (double q : fc.levels)
+    if (!(q > 0.0 && q < 1.0)) throw Error("forecast: quantile level " + std::to_string(q) + " is not in (0, 1)");
+}
+
+}  // namespace
+
+std::string hdf5_format(const std::string& path) {
+  h5::Handle f = h5::open_file_ro(path);
+  if (!h5::has_attr(f, "format")) return "";
+  return h5::read_attr_string(f, "format", path);
+}
+
+void write_forecast(const std::string& path, const ForecastFile& fc) {
+  validate(fc);
+  const hsize_t S = fc.ids.size(), H = static_cast<hsize_t>(fc.horizon), Q = fc.levels.size();
+  AtomicPath atomic(path);
+  const std::string& tmp = atomic.tmp();
+  {
+    h5::Handle f = h5::create_file(tmp);
+    h5::write_attr(f, "format", std::string(kFormat));
+    h5::write_attr(f, "version", int64_t{kForecastVersion});
+    h5::write_attr(f, "model", fc.model);
+    h5::write_attr(f, "freq", freq_name(fc.axis.freq));
+    h5::write_attr(f, "start", fc.axis.start_label());
+    h5::write_attr(f, "season_length", int64_t{fc.axis.season_length});
+    h5::write_attr(f, "origin", fc.origin);
+    h5::write_attr(f, "horizon", fc.horizon);
+    {
+      h5::Handle g = h5::create_group(f, "series", tmp);
+      h5::write_strings(g, "id", fc.ids, tmp);
+    }
+    h5::Handle g = h5::create_group(f, "forecast", tmp);
+    write_tensor(g, "mean", {S, H}, fc.mean.data(), tmp);
+    if (Q > 0) write_tensor(g, "quantiles", {S, H, Q}, fc.quantiles.data(), tmp);
+    h5::write_vector(g, "quantile_levels", fc.levels, tmp);
+    if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) throw IoError("cannot flush '" + tmp + "'");
+  }  // closed before the rename
+  atomic.commit();
+}
+
+ForecastFile read_forecast(const std::string& path) {
+  h5::Handle f = h5::open_file_ro(path);
+  const std::string format = h5::has_attr(f, "format") ? h5::read_attr_string(f, "format", path) : "";
+  if (format != kFormat)
+    throw InputError("'" + path + "' is not a skucast forecast file (format attribute " +
+                     (format.empty() ? std::string("missing") : "'" + format + "'") + ", expected '" + kFormat + "')");
+  const int64_t version = h5::read_attr_int(f, "version", path);
+  if (version != kForecastVersion)
+    throw InputError("'" + path + "' is a version " + std::to_string(version) + " forecast file; this skucast reads version " +
+                     std::to_string(kForecastVersion) + " (regenerate it with `skucast forecast`)");
+  ForecastFile fc;
+  fc.model = h5::read_attr_string(f, "model", path);
+  const Freq freq = parse_freq(h5::read_attr_string(f, "freq", path));
+  fc.axis = make_axis(freq, h5::read_attr_string(f, "start", path),
+                      static_cast<int>(h5::read_attr_int(f, "season_length", path)));
+  fc.origin = h5::read_attr_int(f, "origin", path);
+  fc.ids = h5::read_strings(f, "/series/id", path);
+  h5::Handle g = h5::open_group(f, "forecast", path);
+  h5::Handle mean = h5::open_dataset(g, "mean", path);
+  const std::vector<int64_t> md = h5::dims(mean);
+  const int64_t S = static_cast<int64_t>(fc.ids.size());
+  if (md.size() != 2 || md[0] != S)
+    throw InputError(path + ": /forecast/mean must be [S, H] with S = " + std::to_string(S) + " series");
+  fc.horizon = md[1];
+  read_tensor(g, "mean", {S, fc.horizon}, fc.mean, path);
+  fc.levels = h5::read_vector<double>(g, "quantile_levels", path);
+  const int64_t Q = static_cast<int64_t>(fc.levels.size());
+  if (Q > 0) read_tensor(g, "quantiles", {S, fc.horizon, Q}, fc.quantiles, path);
+  return fc;
+}
+
+}  // namespace skucast

@@ -1,0 +1,101 @@
+// tests/cli_helpers.h — helpers for tests that drive the `skucast` binary (SKUCAST_BINARY):
+// a scratch folder per test, writing fixture files, running a command line and capturing
+// its exit code and combined stdout/stderr.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace skucast::testing {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int rc = -1;
+  std::string output;  // stdout + stderr
+};
+
+// Quotes an argument for /bin/sh.
+inline std::string sh_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+// Runs `skucast <args...>`; returns the exit code and everything it printed.
+inline CliResult run_skucast(const std::vector<std::string>& args) {
+  std::string cmd = sh_quote(SKUCAST_BINARY);
+  for (const auto& a : args) {
+    cmd += ' ';
+    cmd += sh_quote(a);
+  }
+  cmd += " 2>&1";
+  CliResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+inline void write_text(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+}
+
+inline std::string read_text(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Names of the entries of a folder, sorted.
+inline std::vector<std::string> list_dir(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A fresh scratch folder per test, removed afterwards.
+class ScratchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "_" + info->name();
+    for (char& c : name)
+      if (c == '/') c = '_';
+    m_dir = fs::temp_directory_path() / ("skucast_test_" + std::to_string(::getpid()) + "_" + name);
+    fs::remove_all(m_dir);
+    fs::create_directories(m_dir);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(m_dir, ec);
+  }
+  std::string path(const std::string& name) const { return (m_dir / name).string(); }
+  std::string write(const std::string& name, const std::string& text) const {
+    write_text(m_dir / name, text);
+    return path(name);
+  }
+  fs::path m_dir;
+};
+
+}  // namespace skucast::testing
