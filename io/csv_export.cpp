@@ -53,6 +53,7 @@ int64_t export_panel_csv(const std::string& panel_path, const std::string& csv_p
   for (const auto& d : h.dynamic) out.text(d.name);
   for (const auto& s : h.statics) out.text(s.name);
   if (!h.weights.empty()) out.text(opt.weight_col);
+  for (const auto& e : h.events) out.text("event_" + e.name);  // read back by ingest --events auto
   out.end_row();
 
   const int64_t rows = block_rows(h);
@@ -71,7 +72,9 @@ int64_t export_panel_csv(const std::string& panel_path, const std::string& csv_p
         bool has_dyn = false;
         for (size_t k = 0; k < n_dyn && !has_dyn; ++k)
           has_dyn = !std::isnan(dyn[k][static_cast<size_t>((i - i0) * n_total + t)]);
-        const bool pin = i == 0 && (t == 0 || t == n_steps - 1 || t == n_total - 1);
+        // Series 0 pins the axis (first, last history, last future step) and, when the panel
+        // has calendar events, carries a row at every step so every flag survives.
+        const bool pin = i == 0 && (!h.events.empty() || t == 0 || t == n_steps - 1 || t == n_total - 1);
         // A series with no information at all still gets one row, so its id survives.
         const bool keep_series = written == 0 && t == n_total - 1;
         if (!has_value && !has_dyn && !pin && !keep_series) continue;
@@ -83,6 +86,7 @@ int64_t export_panel_csv(const std::string& panel_path, const std::string& csv_p
         for (size_t k = 0; k < n_dyn; ++k) out.number(dyn[k][static_cast<size_t>((i - i0) * n_total + t)]);
         for (const auto& s : h.statics) out.text(s.levels[static_cast<size_t>(s.codes[i])]);
         if (!h.weights.empty()) out.number(h.weights[i]);
+        for (const auto& e : h.events) out.raw(e.flags[static_cast<size_t>(t)] ? "1" : "0");
         out.end_row();
         ++written;
         ++n_rows;

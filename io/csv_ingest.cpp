@@ -43,8 +43,13 @@ struct Col {
 struct Layout {
   size_t n_fields = 0;
   Col id, time, value, weight;
-  std::vector<Col> dynamic, statics;
+  std::vector<Col> dynamic, statics, events;
 };
+
+// "event_christmas" → "christmas"
+std::string event_name(const std::string& column) {
+  return column.rfind("event_", 0) == 0 && column.size() > 6 ? column.substr(6) : column;
+}
 
 Layout resolve_header(const CsvRecord& hdr, const IngestOptions& opt) {
   const std::string& path = opt.csv_path;
@@ -79,6 +84,14 @@ Layout resolve_header(const CsvRecord& hdr, const IngestOptions& opt) {
   for (const auto& d : opt.dynamic) lay.dynamic.push_back(find(d, "dynamic"));
   for (const auto& s : opt.statics) lay.statics.push_back(find(s, "static"));
   if (!opt.weight_col.empty()) lay.weight = find(opt.weight_col, "weight");
+  if (opt.events.size() == 1 && opt.events[0] == "auto") {
+    for (const auto& n : names)
+      if (n.rfind("event_", 0) == 0 && n.size() > 6 &&
+          std::find(requested.begin(), requested.end(), n) == requested.end())
+        lay.events.push_back(find(n, "event"));
+  } else {
+    for (const auto& e : opt.events) lay.events.push_back(find(e, "event"));
+  }
   return lay;
 }
 
@@ -293,6 +306,16 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
       case csv::NumKind::Overflow: fail(path, rec.line, &c, quoted(f[c.index]) + " is too large for float32");
     }
   }
+  // ---- event flags: empty, 0 or 1
+  for (const Col& c : lay.events) {
+    switch (csv::parse_float(f[c.index], v)) {
+      case csv::NumKind::Empty: break;
+      case csv::NumKind::Finite:
+        if (v == 0.0f || v == 1.0f) break;
+        [[fallthrough]];
+      default: fail(path, rec.line, &c, "event flag must be 0, 1 or empty, got " + quoted(f[c.index]));
+    }
+  }
   // ---- static attributes: one value per series
   for (size_t k = 0; k < lay.statics.size(); ++k) {
     const std::string_view level = f[lay.statics[k].index];
@@ -371,6 +394,8 @@ struct Fill {
   std::vector<std::vector<float>>& dynamic;  // [S, T+F] each
   std::vector<uint64_t> seen;                // [S, T+F] bits: duplicate detection (atomic updates)
   bool integer_time;
+  std::vector<std::vector<uint8_t>> events;  // [E][T+F]: 0, 1, or kUnset
+  static constexpr uint8_t kUnset = 0xFF;
 
   void row(const CsvRecord& rec, const std::string& path, SeriesIndex::Cache& cache) {
     const auto& f = rec.fields;
@@ -394,6 +419,16 @@ struct Fill {
     for (size_t k = 0; k < lay.dynamic.size(); ++k) {
       csv::parse_float(f[lay.dynamic[k].index], v);
       dynamic[k][static_cast<size_t>(cell)] = v;
+    }
+    for (size_t k = 0; k < lay.events.size(); ++k) {
+      if (csv::parse_float(f[lay.events[k].index], v) != csv::NumKind::Finite) continue;
+      const uint8_t flag = v != 0.0f ? 1 : 0;
+      uint8_t expected = kUnset;
+      std::atomic_ref<uint8_t> slot(events[k][static_cast<size_t>(pos)]);
+      if (!slot.compare_exchange_strong(expected, flag, std::memory_order_relaxed) && expected != flag)
+        fail(path, rec.line, &lay.events[k], "event flag " + quoted(f[lay.events[k].index]) + " at time " +
+                                                 quoted(csv::trim(f[lay.time.index])) +
+                                                 " differs from another row of the same time (events belong to the calendar, not to a series)");
     }
   }
 };
@@ -488,7 +523,8 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
   out.target.assign(static_cast<size_t>(checked_mul(n_series, h.n_steps)), NAN);
   out.dynamic.assign(lay.dynamic.size(), std::vector<float>());
   for (auto& d : out.dynamic) d.assign(static_cast<size_t>(checked_mul(n_series, n_total)), NAN);
-  Fill fill{lay, h.axis, h.n_steps, n_total, p1.series, out.target, out.dynamic, {}, p1.integer_time};
+  Fill fill{lay, h.axis, h.n_steps, n_total, p1.series, out.target, out.dynamic, {}, p1.integer_time, {}};
+  fill.events.assign(lay.events.size(), std::vector<uint8_t>(static_cast<size_t>(n_total), Fill::kUnset));
   fill.seen.assign(static_cast<size_t>(checked_mul(n_series, n_total) / 64 + 1), 0);
   const int64_t n_parts = static_cast<int64_t>(splits.size()) - 1;
   std::vector<std::exception_ptr> errors(static_cast<size_t>(std::max<int64_t>(n_parts, 0)));
@@ -506,6 +542,11 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
   }
   for (const auto& e : errors)  // the error of the earliest part
     if (e) std::rethrow_exception(e);
+  for (size_t k = 0; k < lay.events.size(); ++k) {
+    EventSeries ev{event_name(lay.events[k].name), std::move(fill.events[k])};
+    for (auto& b : ev.flags) b = b == 1 ? 1 : 0;
+    h.events.push_back(std::move(ev));
+  }
   h.ids = std::move(p1.series.ids);
   h.validate();
 

@@ -44,6 +44,11 @@ struct IngestOptions {
   std::vector<std::string> dynamic;  // covariate columns, stored in this order
   std::vector<std::string> statics;  // categorical columns, stored in this order
   std::string weight_col;            // empty: no weights
+  // Calendar event columns: 0/1 flags of the row's time, stored as /calendar/events/<name>
+  // with a leading "event_" removed from the column name. {"auto"}: every header column
+  // whose name starts with "event_" (what export writes). Rows of one time must agree;
+  // times without any row get 0.
+  std::vector<std::string> events;
   std::string freq;                  // "D","W","M","Q","Y","1"; empty: infer
   int season_length = 0;             // 0: default for the frequency
   bool allow_negative = false;       // negative sales are an error unless set

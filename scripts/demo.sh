@@ -22,7 +22,7 @@ $B info "$OUT/panel.h5"
 
 step "2. export it as long CSV and ingest it back (the path real data takes)"
 $B export "$OUT/panel.h5" --csv "$OUT/sales.csv"
-$B ingest --csv "$OUT/sales.csv" --dynamic price,promo --static state,store,cat,dept,item --freq D --out "$OUT/panel_ingested.h5"
+$B ingest --csv "$OUT/sales.csv" --dynamic price,promo --static state,store,cat,dept,item --weight-col weight --events auto --freq D --out "$OUT/panel_ingested.h5"
 
 step "3. backtest: 2 rolling origins x $H days"
 MODELS=${MODELS:-snaive,ses,croston,tsb,ets,theta,ets+theta}

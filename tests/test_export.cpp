@@ -55,6 +55,10 @@ void make_panel(const std::string& path, const PanelCase& c) {
   h.dynamic = {{"price", true}, {"snap", false}};
   h.statics = {{"store", {1, 0, 1, 0, 0}, {"S1", "S2"}}, {"dept", {0, 0, 1, 1, 0}, {"FOODS", "HOBBIES, misc"}}};
   h.weights = {1.5f, 2.0f, 0.0f, 3.25f, 1e-3f};
+  h.events = {{"christmas", std::vector<uint8_t>(TF, 0)}, {"promo_week", std::vector<uint8_t>(TF, 0)}};
+  h.events[0].flags[2] = 1;
+  h.events[0].flags[TF - 1] = 1;  // in the future part
+  for (int64_t t = 4; t < 7; ++t) h.events[1].flags[t] = 1;
   write_panel(path, h, y, {price, snap});
 }
 
@@ -70,7 +74,7 @@ TEST_P(ExportRoundTrip, PanelToCsvToPanelIsIdentity) {
   const PanelHeader& ha = a.header();
   r = run_skucast({"ingest", "--csv", csv, "--dynamic", "price,snap", "--static", "store,dept", "--weight-col", "weight",
                    "--freq", freq_name(ha.axis.freq), "--season-length", std::to_string(ha.axis.season_length),
-                   "--allow-negative", "--out", back});
+                   "--allow-negative", "--events", "auto", "--out", back});
   ASSERT_EQ(r.rc, 0) << r.output << "\n" << testing::read_text(csv);
   PanelReader b(back);
   const PanelHeader& hb = b.header();
@@ -98,6 +102,11 @@ TEST_P(ExportRoundTrip, PanelToCsvToPanelIsIdentity) {
       EXPECT_EQ(hb.statics[k].levels[hb.statics[k].codes[i]], ha.statics[k].levels[ha.statics[k].codes[i]]);
   }
   EXPECT_EQ(hb.weights, ha.weights);
+  ASSERT_EQ(hb.events.size(), ha.events.size());
+  for (size_t k = 0; k < ha.events.size(); ++k) {
+    EXPECT_EQ(hb.events[k].name, ha.events[k].name);
+    EXPECT_EQ(hb.events[k].flags, ha.events[k].flags) << ha.events[k].name;
+  }
 
   // Exporting the re-ingested panel gives the same bytes.
   const std::string csv2 = path("back.csv");

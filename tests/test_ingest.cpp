@@ -388,6 +388,8 @@ std::vector<BadCase> bad_cases() {
       {"HeaderOnly", kHead, {}, "in.csv: no data rows", "", "no data rows"},
       {"NoValues", kHead + "a,2020-01-01,,2,S\n", {}, "in.csv: no row has a value", "", "every value is empty"},
       {"HugeSpan", "series_id,time,value\na,-9000000000000000000,1\na,9000000000000000000,2\n", {}, "in.csv: the times span", "", "check the time column"},
+      {"EventNotAFlag", "series_id,time,value,event_xmas\na,2020-01-01,1,0\na,2020-01-02,1,2\n", {"--events", "auto"}, ":3:", "'event_xmas'", "must be 0, 1 or empty"},
+      {"EventsDisagree", "series_id,time,value,hol\na,2020-01-01,1,1\nb,2020-01-01,1,0\n", {"--events", "hol"}, ":3:", "'hol'", "differs from another row of the same time"},
       {"BadFreq", kHead + "a,2020-01-01,1,2,S\n", {"--freq", "H"}, "", "", "unknown frequency 'H'"},
   };
 }

@@ -38,6 +38,9 @@ void add_ingest(CLI::App& app) {
   sub->add_option("--value-col", opt->io.value_col, "sales column")->capture_default_str();
   sub->add_option("--dynamic", opt->io.dynamic, "dynamic covariate columns, comma-separated")->delimiter(',');
   sub->add_option("--static", opt->io.statics, "static categorical columns, comma-separated")->delimiter(',');
+  sub->add_option("--events", opt->io.events,
+                  "calendar event flag columns (0/1), comma-separated; 'auto' = every column named event_*")
+      ->delimiter(',');
   sub->add_option("--weight-col", opt->io.weight_col, "per-series weight column");
   sub->add_option("--freq", opt->io.freq, "D, W, M, Q, Y or 1 (default: inferred from the times)");
   sub->add_option("--season-length", opt->io.season_length, "season length (default: 7 for D, 52 W, 12 M, 4 Q, 1 Y/1)")
