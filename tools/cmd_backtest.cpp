@@ -1,10 +1,91 @@
-// tools/cmd_backtest.cpp — placeholder until the subcommand lands; replaced by its owner.
+// tools/cmd_backtest.cpp — `skucast backtest`: rolling-origin backtest of statistical models
+// (engine/backtest.h); prints the model × metric table and writes the optional outputs.
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/backtest.h"
+#include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
+#include "tools/stat_cli.h"
 
 namespace skucast::cli {
-void add_backtest(CLI::App& app) {
-  auto* sub = app.add_subcommand("backtest", "(not built yet)");
-  sub->callback([] { throw Error("'backtest' is not built yet"); });
+
+namespace {
+
+struct BacktestCli {
+  std::string panel, models, csv, summary, out;
+  std::string quantiles = "0.1,0.5,0.9";
+  std::string combine = "mean";
+  std::string device = "auto";
+  int64_t horizon = 0, folds = 1, step = 0, block = 4096;
+};
+
+std::vector<std::string> split_models(const std::string& text) {
+  std::vector<std::string> v;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    if (b == std::string::npos) throw InputError("--models: empty name in '" + text + "' (expected e.g. naive,snaive)");
+    v.push_back(item.substr(b, e - b + 1));
+  }
+  if (v.empty()) throw InputError("--models: no model given (expected e.g. naive,snaive)");
+  return v;
 }
+
+void run_backtest_cli(const BacktestCli& o) {
+  if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
+  if (o.folds < 1) throw InputError("--folds must be at least 1, got " + std::to_string(o.folds));
+  if (o.step < 0) throw InputError("--step must be at least 1, got " + std::to_string(o.step));
+  BacktestOptions bo;
+  bo.models = split_models(o.models);
+  for (const auto& m : bo.models)
+    if (m == "lstm" || m == "gru")
+      throw InputError("model '" + m + "' needs a trained checkpoint (skucast train); backtests cover statistical models");
+  bo.horizon = o.horizon;
+  bo.folds = o.folds;
+  bo.step = o.step;
+  bo.levels = parse_levels(o.quantiles);
+  bo.combine = o.combine;
+  bo.block = o.block;
+  device_notice(o.device);
+
+  const PanelReader reader(o.panel);
+  const BacktestResult r = run_backtest(reader, bo);  // builds the models first: unknown → InputError
+  std::fputs(format_backtest_table(r).c_str(), stdout);
+  std::fflush(stdout);
+  const auto& ids = reader.header().ids;
+  if (!o.csv.empty()) write_backtest_series_csv(o.csv, r, ids);
+  if (!o.summary.empty()) write_backtest_summary_csv(o.summary, r);
+  if (!o.out.empty()) write_backtest_h5(o.out, r, ids);
+}
+
+}  // namespace
+
+void add_backtest(CLI::App& app) {
+  auto opt = std::make_shared<BacktestCli>();
+  auto* sub = app.add_subcommand("backtest", "Rolling-origin backtest of statistical models; prints a model × metric table");
+  sub->add_option("--panel", opt->panel, "panel file (skucast ingest / synth)")->required();
+  sub->add_option("--models", opt->models, "models to compare, comma-separated (naive,snaive,ets+theta)")->required();
+  sub->add_option("--horizon", opt->horizon, "steps per fold H (>= 1)")->required();
+  sub->add_option("--folds", opt->folds, "number of rolling origins K; the last is T - H")->capture_default_str();
+  sub->add_option("--step", opt->step, "steps between origins (default: the horizon)");
+  sub->add_option("--quantiles", opt->quantiles, "quantile levels for pinball loss and coverage")->capture_default_str();
+  sub->add_option("--combine", opt->combine, "ensemble combination: mean or median")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mean", "median"}));
+  sub->add_option("--device", opt->device, "auto, cpu or cuda (statistical models run on the CPU)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
+  sub->add_option("--csv", opt->csv, "per-series metrics CSV: series_id,model,fold,<metrics>");
+  sub->add_option("--summary", opt->summary, "summary CSV: one row per model, one column per metric");
+  sub->add_option("--out", opt->out, "per-series metrics as HDF5 (/metrics/<model>/<metric> [K, S])");
+  sub->callback([opt] { run_backtest_cli(*opt); });
+}
+
 }  // namespace skucast::cli

@@ -1,10 +1,110 @@
-// tools/cmd_forecast.cpp — placeholder until the subcommand lands; replaced by its owner.
+// tools/cmd_forecast.cpp — `skucast forecast`: reads the panel in blocks of series, runs a
+// statistical model (or a '+' ensemble) with forecast_batch and writes the forecast file
+// (io/forecast_file.h; origin = T) and optionally its CSV.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/stat_model.h"
+#include "io/forecast_file.h"
+#include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
+#include "tools/stat_cli.h"
 
 namespace skucast::cli {
-void add_forecast(CLI::App& app) {
-  auto* sub = app.add_subcommand("forecast", "(not built yet)");
-  sub->callback([] { throw Error("'forecast' is not built yet"); });
+
+namespace {
+
+struct ForecastCli {
+  std::string panel, model, out, csv, checkpoint;
+  std::string quantiles = "0.1,0.5,0.9";
+  std::string combine = "mean";
+  std::string device = "auto";
+  int64_t horizon = 0;
+  int64_t block = 4096;
+};
+
+void run_forecast(const ForecastCli& o) {
+  if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
+  if (o.block < 1) throw InputError("--block must be at least 1, got " + std::to_string(o.block));
+  if (o.out.empty()) throw InputError("--out is required");
+  if (o.model == "lstm" || o.model == "gru")
+    throw InputError("model '" + o.model + "' needs a trained checkpoint (skucast train)");
+  const std::vector<double> levels = parse_levels(o.quantiles);
+  const std::unique_ptr<StatModel> model = make_stat_model(o.model, o.combine);  // unknown → InputError
+  device_notice(o.device);
+
+  const PanelReader reader(o.panel);
+  const PanelHeader& hdr = reader.header();
+  const int64_t n_series = hdr.n_series(), n_steps = hdr.n_steps, horizon = o.horizon;
+  const int64_t n_levels = static_cast<int64_t>(levels.size());
+  if (n_steps < 1) throw InputError(o.panel + ": the panel has no history (T = 0)");
+
+  ForecastFile fc;
+  fc.model = o.model;
+  fc.axis = hdr.axis;
+  fc.origin = n_steps;
+  fc.horizon = horizon;
+  fc.ids = hdr.ids;
+  fc.levels = levels;
+  fc.mean.resize(static_cast<size_t>(checked_mul(n_series, horizon)));                         // [S, H]
+  fc.quantiles.resize(static_cast<size_t>(checked_mul(checked_mul(n_series, horizon), n_levels)));  // [S, H, Q]
+
+  const auto t0 = std::chrono::steady_clock::now();
+  double model_s = 0.0;
+  int64_t n_fallback = 0;
+  std::vector<float> block;  // [nb, T]
+  for (int64_t i0 = 0; i0 < n_series; i0 += o.block) {
+    const int64_t nb = std::min(o.block, n_series - i0);
+    block.resize(static_cast<size_t>(checked_mul(nb, n_steps)));
+    reader.read_target(i0, i0 + nb, block.data());
+    const auto m0 = std::chrono::steady_clock::now();
+    const BatchForecast b = forecast_batch(*model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels);
+    model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count();
+    n_fallback += b.n_fallback;
+    std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + i0 * horizon);
+    std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + i0 * horizon * n_levels);
+  }
+  write_forecast(o.out, fc);
+  if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
+  const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr,
+               "skucast: forecast %s: %lld series × %lld steps, %lld quantile(s), %lld fallback(s); "
+               "model %.3f s (%.0f series/s), total %.3f s → %s%s%s\n",
+               model->name().c_str(), static_cast<long long>(n_series), static_cast<long long>(horizon),
+               static_cast<long long>(n_levels), static_cast<long long>(n_fallback), model_s,
+               model_s > 0.0 ? static_cast<double>(n_series) / model_s : 0.0, total_s, o.out.c_str(),
+               o.csv.empty() ? "" : ", ", o.csv.c_str());
 }
+
+}  // namespace
+
+void add_forecast(CLI::App& app) {
+  auto opt = std::make_shared<ForecastCli>();
+  auto* sub = app.add_subcommand("forecast", "Forecast every series of a panel with a statistical model or ensemble");
+  sub->add_option("--panel", opt->panel, "panel file (skucast ingest / synth)")->required();
+  sub->add_option("--model", opt->model,
+                  "model: naive, snaive, ma, croston, sba, tsb, ... (see the error for the full list), or members "
+                  "joined by '+' for an ensemble (ets+theta)")
+      ->required();
+  sub->add_option("--horizon", opt->horizon, "steps to forecast H (>= 1)")->required();
+  sub->add_option("--quantiles", opt->quantiles, "quantile levels, comma-separated, ascending in (0, 1)")
+      ->capture_default_str();
+  sub->add_option("--combine", opt->combine, "ensemble combination of members' means and quantiles")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mean", "median"}));
+  sub->add_option("--checkpoint", opt->checkpoint, "trained model file (lstm/gru; not used by statistical models)");
+  sub->add_option("--device", opt->device, "where to run: auto, cpu or cuda (statistical models run on the CPU)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
+  sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
+  sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
+  sub->callback([opt] { run_forecast(*opt); });
+}
+
 }  // namespace skucast::cli

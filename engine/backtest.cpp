@@ -1,0 +1,171 @@
+// engine/backtest.cpp — rolling-origin backtests (engine/backtest.h): folds, the block loop and
+// the aggregation. The table, CSV and HDF5 outputs are in engine/backtest_report.cpp.
+#include "engine/backtest.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include "engine/stat_model.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+
+namespace skucast {
+
+std::vector<int64_t> fold_origins(int64_t n_steps, int64_t horizon, int64_t folds, int64_t step) {
+  if (horizon < 1) throw InputError("horizon must be at least 1, got " + std::to_string(horizon));
+  if (folds < 1) throw InputError("folds must be at least 1, got " + std::to_string(folds));
+  if (step < 1) throw InputError("step must be at least 1, got " + std::to_string(step));
+  const int64_t last = n_steps - horizon;
+  const int64_t first = last - (folds - 1) * step;
+  if (first < 1)
+    throw InputError("the panel has " + std::to_string(n_steps) + " steps, but " + std::to_string(folds) +
+                     " fold(s) of horizon " + std::to_string(horizon) + " with step " + std::to_string(step) +
+                     " need at least " + std::to_string(horizon + (folds - 1) * step + 1) +
+                     " (one step of history before the first origin)");
+  std::vector<int64_t> origins(static_cast<size_t>(folds));
+  for (int64_t k = 0; k < folds; ++k) origins[static_cast<size_t>(k)] = first + k * step;
+  return origins;
+}
+
+namespace {
+
+struct Plan {
+  BacktestOptions opt;
+  std::vector<std::unique_ptr<StatModel>> models;
+};
+
+Plan make_plan(const BacktestOptions& in) {
+  Plan p{in, {}};
+  if (p.opt.models.empty()) throw InputError("no model to backtest; give --models a,b,c");
+  if (p.opt.step == 0) p.opt.step = p.opt.horizon;
+  if (p.opt.block < 1) throw InputError("block must be at least 1 series, got " + std::to_string(p.opt.block));
+  for (size_t i = 0; i < p.opt.models.size(); ++i) {
+    for (size_t j = 0; j < i; ++j)
+      if (p.opt.models[i] == p.opt.models[j]) throw InputError("model '" + p.opt.models[i] + "' is listed twice");
+    p.models.push_back(make_stat_model(p.opt.models[i], p.opt.combine));
+  }
+  return p;
+}
+
+BacktestResult make_result(const Plan& p, int64_t n_series, int64_t n_steps) {
+  BacktestResult r;
+  r.models = p.opt.models;
+  r.origins = fold_origins(n_steps, p.opt.horizon, p.opt.folds, p.opt.step);
+  r.levels = p.opt.levels;
+  r.layout = metric_layout(p.opt.levels);
+  r.n_series = n_series;
+  r.horizon = p.opt.horizon;
+  r.step = p.opt.step;
+  const int64_t n_models = static_cast<int64_t>(r.models.size());
+  r.per_series.assign(static_cast<size_t>(checked_mul(checked_mul(n_models * r.n_folds(), n_series), r.layout.size())),
+                      std::nan(""));
+  r.n_fallback.assign(static_cast<size_t>(n_models), 0);
+  r.seconds.assign(static_cast<size_t>(n_models), 0.0);
+  return r;
+}
+
+// Scores every model and fold on rows [i0, i0 + nb) given as yb [nb, T].
+void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, int64_t nb, int64_t n_steps,
+               int season_length) {
+  const int64_t horizon = r.horizon;
+  const int n_metrics = r.layout.size();
+  std::vector<double> scores(static_cast<size_t>(checked_mul(nb, n_metrics)));  // [nb, M]
+  std::vector<float> actual(static_cast<size_t>(checked_mul(nb, horizon)));    // [nb, H]
+  std::vector<float> hist;                                                      // [nb, o]
+  for (int64_t k = 0; k < r.n_folds(); ++k) {
+    const int64_t o = r.origins[static_cast<size_t>(k)];
+    hist.resize(static_cast<size_t>(checked_mul(nb, o)));
+    for (int64_t s = 0; s < nb; ++s) {
+      const float* row = yb + s * n_steps;
+      std::copy(row, row + o, hist.data() + s * o);
+      std::copy(row + o, row + o + horizon, actual.data() + s * horizon);
+    }
+    for (size_t mi = 0; mi < p.models.size(); ++mi) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const BatchForecast fc = forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels);
+      r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      r.n_fallback[mi] += fc.n_fallback;
+      series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), nb, horizon, o,
+                         season_length, r.levels, r.layout, scores.data());
+      double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series + i0) * n_metrics;
+      std::copy(scores.begin(), scores.end(), dst);
+    }
+  }
+}
+
+// Fills summary_names, summary and n_excluded from per_series (header note on aggregates).
+void summarize(BacktestResult& r, const float* weights) {
+  const int n_metrics = r.layout.size();
+  const int rmsse_col = r.layout.index("rmsse");
+  r.summary_names.clear();
+  for (int c = 0; c < n_metrics; ++c) {
+    r.summary_names.push_back(r.layout.names[c]);
+    if (c == rmsse_col) r.summary_names.push_back("wrmsse");
+  }
+  const int64_t n_models = static_cast<int64_t>(r.models.size());
+  const int64_t n_cols = static_cast<int64_t>(r.summary_names.size());
+  r.summary.assign(static_cast<size_t>(n_models * n_cols), std::nan(""));
+  r.n_excluded.assign(static_cast<size_t>(n_models * n_cols), 0);
+  std::vector<double> col(static_cast<size_t>(r.n_series));  // [S]
+  for (int64_t mi = 0; mi < n_models; ++mi) {
+    int64_t out_c = 0;
+    for (int c = 0; c < n_metrics; ++c, ++out_c) {
+      double sum = 0.0;
+      int64_t used = 0, skipped = 0;
+      for (int64_t k = 0; k < r.n_folds(); ++k)
+        for (int64_t s = 0; s < r.n_series; ++s) {
+          const double v = r.value(mi, k, s, c);
+          if (std::isfinite(v)) { sum += v; ++used; } else { ++skipped; }
+        }
+      r.summary[mi * n_cols + out_c] = used ? sum / static_cast<double>(used) : std::nan("");
+      r.n_excluded[mi * n_cols + out_c] = skipped;
+      if (c != rmsse_col) continue;
+      ++out_c;  // wrmsse: per fold, then the mean over folds
+      double fold_sum = 0.0;
+      int64_t folds_used = 0, w_skipped = 0;
+      for (int64_t k = 0; k < r.n_folds(); ++k) {
+        for (int64_t s = 0; s < r.n_series; ++s) col[static_cast<size_t>(s)] = r.value(mi, k, s, c);
+        int64_t excl = 0;
+        const double w = weighted_mean(col.data(), weights, r.n_series, &excl);
+        w_skipped += excl;
+        if (std::isfinite(w)) { fold_sum += w; ++folds_used; }
+      }
+      r.summary[mi * n_cols + out_c] = folds_used ? fold_sum / static_cast<double>(folds_used) : std::nan("");
+      r.n_excluded[mi * n_cols + out_c] = w_skipped;
+    }
+  }
+}
+
+}  // namespace
+
+BacktestResult run_backtest(const float* y, int64_t n_series, int64_t n_steps, int season_length,
+                            const float* weights, const BacktestOptions& opt) {
+  const Plan p = make_plan(opt);
+  BacktestResult r = make_result(p, n_series, n_steps);
+  for (int64_t i0 = 0; i0 < n_series; i0 += p.opt.block) {
+    const int64_t nb = std::min(p.opt.block, n_series - i0);
+    run_block(p, r, y + i0 * n_steps, i0, nb, n_steps, season_length);
+  }
+  summarize(r, weights);
+  return r;
+}
+
+BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt) {
+  const Plan p = make_plan(opt);
+  const PanelHeader& hdr = panel.header();
+  const int64_t n_series = hdr.n_series(), n_steps = hdr.n_steps;
+  BacktestResult r = make_result(p, n_series, n_steps);
+  std::vector<float> block;  // [nb, T]
+  for (int64_t i0 = 0; i0 < n_series; i0 += p.opt.block) {
+    const int64_t nb = std::min(p.opt.block, n_series - i0);
+    block.resize(static_cast<size_t>(checked_mul(nb, n_steps)));
+    panel.read_target(i0, i0 + nb, block.data());
+    run_block(p, r, block.data(), i0, nb, n_steps, hdr.axis.season_length);
+  }
+  summarize(r, hdr.weights.empty() ? nullptr : hdr.weights.data());
+  return r;
+}
+
+}  // namespace skucast

@@ -1,0 +1,78 @@
+// engine/backtest.h — rolling-origin backtests of the statistical models.
+//
+// Folds: K origins o_1 < ... < o_K on the panel's axis, the last at T - H and each earlier
+// one `step` (default H) before it. At origin o every model is fitted on y[:, :o] (the
+// runner's preparation, engine/stat_model.h) and scored on y[:, o:o+H] with the metrics of
+// engine/metrics.h. The panel is read in blocks of series, so memory is the block plus the
+// per-series metrics [models, K, S, M].
+//
+// Aggregates (summary): each metric is the mean over all (series, fold) pairs where it is
+// defined; WRMSSE is computed per fold (M5: weights normalized over the series with a
+// defined RMSSE) and averaged over folds. The number of pairs left out is kept per column.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/metrics.h"
+
+namespace skucast {
+
+class PanelReader;
+
+struct BacktestOptions {
+  std::vector<std::string> models;             // registry names or '+' ensembles
+  int64_t horizon = 0;                         // H >= 1
+  int64_t folds = 1;                           // K >= 1
+  int64_t step = 0;                            // S >= 1; 0 means H
+  std::vector<double> levels{0.1, 0.5, 0.9};   // quantile levels, ascending in (0, 1)
+  std::string combine = "mean";                // ensembles: mean | median
+  int64_t block = 4096;                        // series per block read from the panel
+};
+
+// The K fold origins, ascending. Throws InputError when the first origin would leave no
+// history (o_1 < 1) or an argument is out of range.
+std::vector<int64_t> fold_origins(int64_t n_steps, int64_t horizon, int64_t folds, int64_t step);
+
+struct BacktestResult {
+  std::vector<std::string> models;         // [Mo]
+  std::vector<int64_t> origins;            // [K]
+  std::vector<double> levels;              // [Q]
+  MetricLayout layout;                     // per-series metric columns [M]
+  int64_t n_series = 0, horizon = 0, step = 0;
+  std::vector<double> per_series;          // [Mo, K, S, M]
+  std::vector<std::string> summary_names;  // layout.names with "wrmsse" after "rmsse" [M']
+  std::vector<double> summary;             // [Mo, M']
+  std::vector<int64_t> n_excluded;         // [Mo, M'] (series, fold) pairs with the metric undefined
+  std::vector<int64_t> n_fallback;         // [Mo] (series, fold) pairs where the model fell back
+  std::vector<double> seconds;             // [Mo] wall time spent forecasting
+
+  int64_t n_folds() const { return static_cast<int64_t>(origins.size()); }
+  double value(int64_t model, int64_t fold, int64_t series, int metric) const {
+    return per_series[((model * n_folds() + fold) * n_series + series) * layout.size() + metric];
+  }
+};
+
+// In-memory panel y [S, T] (NaN = missing); weights [S] or null (equal weights).
+BacktestResult run_backtest(const float* y, int64_t n_series, int64_t n_steps, int season_length,
+                            const float* weights, const BacktestOptions& opt);
+// Streams the panel's /target in blocks of opt.block series; weights from /series/weight.
+BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt);
+
+// ---------------------------------------------------------------- outputs ----
+
+// The model × metric table; the best value of each column is marked '*' (lowest; bias:
+// closest to 0; coverage: closest to nominal), followed by notes on excluded pairs.
+std::string format_backtest_table(const BacktestResult& r);
+// series_id,model,fold,<metrics>: one row per (model, fold, series). Written atomically.
+void write_backtest_series_csv(const std::string& path, const BacktestResult& r, const std::vector<std::string>& ids);
+// model,<summary metrics>,n_fallback,seconds: one row per model. Written atomically.
+void write_backtest_summary_csv(const std::string& path, const BacktestResult& r);
+// HDF5 (atomically): attrs format="skucast-backtest", version=1, horizon, step, folds;
+// /origins int64 [K], /quantile_levels float64 [Q], /series/id string [S],
+// /metrics/<model>/<metric> float64 [K, S], /summary/metrics string [M'],
+// /summary/<model> float64 [M'].
+void write_backtest_h5(const std::string& path, const BacktestResult& r, const std::vector<std::string>& ids);
+
+}  // namespace skucast

@@ -1,0 +1,123 @@
+// tests/test_cli_forecast.cpp — `skucast forecast` and `skucast backtest` through the binary
+// (SKUCAST_BINARY): outputs on success; on bad flags a non-zero exit, a clear message and no
+// output file.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "io/forecast_file.h"
+#include "io/panel.h"
+#include "tests/cli_helpers.h"
+
+namespace skucast {
+namespace {
+
+using testing::CliResult;
+using testing::run_skucast;
+
+class CliForecast : public testing::ScratchTest {
+ protected:
+  void SetUp() override {
+    ScratchTest::SetUp();
+    // 6 weekly series of 70 days; series 3 all NaN.
+    PanelHeader h;
+    h.axis = make_axis(Freq::Day, "2021-03-01", 7);
+    h.n_steps = 70;
+    std::vector<float> y;
+    for (int s = 0; s < 6; ++s) {
+      h.ids.push_back("sku," + std::to_string(s));  // a comma: CSV quoting is exercised
+      for (int t = 0; t < 70; ++t) y.push_back(s == 3 ? std::nanf("") : static_cast<float>((t % 7) * (s + 1)));
+    }
+    m_panel = path("p.h5");
+    write_panel(m_panel, h, y, {});
+  }
+  bool exists(const std::string& name) const { return std::filesystem::exists(m_dir / name); }
+  std::string m_panel;
+};
+
+TEST_F(CliForecast, WritesForecastFileAndCsv) {
+  CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "snaive", "--horizon", "10", "--quantiles",
+                             "0.1,0.5,0.9", "--out", path("fc.h5"), "--csv", path("fc.csv")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const ForecastFile fc = read_forecast(path("fc.h5"));
+  EXPECT_EQ(fc.origin, 70);
+  EXPECT_EQ(fc.horizon, 10);
+  EXPECT_EQ(fc.ids.size(), 6u);
+  EXPECT_EQ(fc.levels, (std::vector<double>{0.1, 0.5, 0.9}));
+  EXPECT_FLOAT_EQ(fc.mean[1 * 10 + 2], 2.0f * 2.0f);  // series 1, step 3 = day 72 → t%7 = 2
+  for (float v : fc.mean) EXPECT_TRUE(std::isfinite(v));
+  EXPECT_TRUE(exists("fc.csv"));
+  EXPECT_NE(r.output.find("1 fallback"), std::string::npos) << r.output;  // the all-NaN series
+}
+
+TEST_F(CliForecast, EnsembleAndDeviceNotice) {
+  CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "naive+snaive", "--combine", "median",
+                             "--horizon", "3", "--device", "cuda", "--block", "4", "--out", path("fc.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("CPU"), std::string::npos) << r.output;
+  EXPECT_EQ(read_forecast(path("fc.h5")).model, "naive+snaive");
+}
+
+TEST_F(CliForecast, BadFlagsFailWithoutOutput) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--model", "prophet", "--horizon", "5"}, "unknown model 'prophet'"},
+      {{"--model", "naive", "--horizon", "0"}, "horizon"},
+      {{"--model", "naive", "--horizon", "-3"}, "horizon"},
+      {{"--model", "lstm", "--horizon", "5"}, "needs a trained checkpoint"},
+      {{"--model", "naive", "--horizon", "5", "--quantiles", "0.9,0.1"}, "ascending"},
+      {{"--model", "naive", "--horizon", "5", "--quantiles", "1.5"}, "between 0 and 1"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"forecast", "--panel", m_panel, "--out", path("fc.h5")};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    CliResult r = run_skucast(args);
+    EXPECT_NE(r.rc, 0) << c.message;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << r.output;
+    EXPECT_FALSE(exists("fc.h5")) << c.message;
+  }
+  CliResult r = run_skucast(
+      {"forecast", "--panel", path("missing.h5"), "--model", "naive", "--horizon", "5", "--out", path("fc.h5")});
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(r.output.find("missing.h5"), std::string::npos) << r.output;
+  EXPECT_FALSE(exists("fc.h5"));
+  EXPECT_EQ(testing::list_dir(m_dir), (std::vector<std::string>{"p.h5"}));  // no temporary left either
+}
+
+TEST_F(CliForecast, BacktestPrintsTableAndWritesOutputs) {
+  CliResult r = run_skucast({"backtest", "--panel", m_panel, "--models", "naive,snaive", "--horizon", "7", "--folds",
+                             "2", "--csv", path("ps.csv"), "--summary", path("s.csv"), "--out", path("bt.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("WRMSSE"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("origins 56 63"), std::string::npos) << r.output;
+  EXPECT_TRUE(exists("ps.csv") && exists("s.csv") && exists("bt.h5"));
+  EXPECT_NE(testing::read_text(m_dir / "ps.csv").find("\"sku,1\",snaive,1,"), std::string::npos);
+}
+
+TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"--models", "naive,prophet", "--horizon", "7"},
+      {"--models", "naive", "--horizon", "0"},
+      {"--models", "naive", "--horizon", "7", "--folds", "20"},  // more history than the panel has
+      {"--models", "naive,,snaive", "--horizon", "7"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"backtest", "--panel", m_panel, "--summary", path("s.csv"), "--csv", path("ps.csv")};
+    args.insert(args.end(), c.begin(), c.end());
+    CliResult r = run_skucast(args);
+    EXPECT_EQ(r.rc, 2) << r.output;
+    EXPECT_NE(r.output.find("error"), std::string::npos) << r.output;
+    EXPECT_FALSE(exists("s.csv") || exists("ps.csv")) << r.output;
+  }
+  CliResult r = run_skucast({"backtest", "--panel", path("nope.h5"), "--models", "naive", "--horizon", "7"});
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(r.output.find("nope.h5"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace skucast
