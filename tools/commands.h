@@ -14,5 +14,6 @@ void add_export(CLI::App& app);    // tools/cmd_export.cpp
 void add_forecast(CLI::App& app);  // tools/cmd_forecast.cpp
 void add_backtest(CLI::App& app);  // tools/cmd_backtest.cpp
 void add_report(CLI::App& app);    // tools/cmd_report.cpp
+void add_train(CLI::App& app);     // tools/cmd_train.cpp
 
 }  // namespace skucast::cli

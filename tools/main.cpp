@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   skucast::cli::add_forecast(app);
   skucast::cli::add_backtest(app);
   skucast::cli::add_report(app);
+  skucast::cli::add_train(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

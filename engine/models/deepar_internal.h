@@ -1,0 +1,79 @@
+// engine/models/deepar_internal.h — internals shared by deepar_data.cpp (panel in memory,
+// input composition), deepar_model.cpp (training) and deepar_forecast.cpp (sampling).
+// Not part of the model interface (engine/models/deepar_model.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/models/deepar_model.h"
+#include "engine/nn/dense.h"
+#include "engine/nn/rnn.h"
+#include "kernels/features.hpp"
+#include "kernels/likelihood.hpp"
+
+namespace skucast::deepar {
+
+// The panel as the model reads it, in memory.
+struct PanelData {
+  int64_t n_series = 0, n_time = 0;  // S, T
+  int64_t n_cov = 0;                 // T+F: steps of known covariates
+  std::vector<float> y;              // [S, T] target, NaN = not observed
+  std::vector<int64_t> first, last;  // [S] first / last observed step, -1 when none
+  std::vector<std::vector<float>> dyn;  // per-series covariates, normalised, [S, T+F] each (NaN -> 0)
+  // Shared per-step columns (calendar, events, shared covariates), padded with zero rows in
+  // front: row (pad + tau) describes absolute step tau, for tau in [-pad, n_shared).
+  int64_t pad = 0, n_shared = 0, n_shared_cols = 0;
+  std::vector<float> shared;         // [pad + n_shared, C]
+  std::vector<const int32_t*> codes; // per static: [S] codes
+  std::vector<std::vector<int32_t>> code_store;
+  bool covariates_extended = false;  // future covariates were repeated to reach the horizon
+};
+
+// Layout of the input columns and of the flat weights.
+struct Layout {
+  FeatureSpec spec;            // base columns; spec.n_calendar = shared columns
+  int64_t n_base = 0;          // columns from features_fwd_cpu (including shared)
+  int64_t n_dyn = 0;           // per-series dynamic columns
+  int64_t n_features = 0;      // F
+  std::vector<int64_t> emb_k, emb_dim, emb_col, emb_off;  // per static: K, d, first column, weight offset
+  int64_t n_rnn = 0, n_head = 0, n_params = 0;
+  nn::RnnConfig rnn;
+  LikelihoodParams lik;
+};
+
+Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p);
+int64_t lookback(const Layout& l);  // steps before a window that its first features read
+
+// Loads the panel: target, per-series covariates (normalised), shared table covering
+// steps up to max(T+F, T + horizon) (repeating the last known value past T+F).
+PanelData load_panel(const PanelReader& panel, const Layout& layout, int64_t horizon, int64_t pad);
+
+// Inputs of a batch. y_rows [n_rows, y_stride] holds target values whose column 0 is absolute
+// step y_origin; window b reads row rows[b] and describes panel series series[b] over absolute
+// steps t0[b] .. t0[b] + n_steps - 1. scale [B]. weights: the flat weights (embeddings).
+// x [n_steps, B, F]. scratch: reused buffers.
+struct ComposeScratch {
+  std::vector<int64_t> t0_local;
+  std::vector<float> base;
+};
+void compose_inputs(const PanelData& d, const Layout& l, const float* weights, const float* y_rows, int64_t n_rows,
+                    int64_t y_stride, int64_t y_origin, const int64_t* rows, const int64_t* series, const int64_t* t0,
+                    int64_t n_batch, int64_t n_steps, const float* scale, ComposeScratch& scratch, float* x);
+
+// Adds the embedding part of dx [n_steps, B, F] into grad (flat, like the weights).
+void embedding_backward(const PanelData& d, const Layout& l, const int64_t* series, int64_t n_batch, int64_t n_steps,
+                        const float* dx, float* grad);
+
+// Recurrent stack + head on the flat weights.
+struct Net {
+  explicit Net(const Layout& l) : rnn(l.rnn), head(l.rnn.n_hidden, likelihood_n_params(l.lik.kind)) {}
+  nn::Rnn<float> rnn;
+  nn::Dense<float> head;
+};
+
+// Fills weights [n_params]: RNN and head PyTorch-style, embeddings N(0, 1)-ish uniform.
+void init_weights(const Layout& l, uint64_t seed, std::vector<float>& w);
+
+}  // namespace skucast::deepar

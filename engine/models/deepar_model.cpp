@@ -1,0 +1,291 @@
+// engine/models/deepar_model.cpp — training of the global DeepAR-style model
+// (deepar_model.h): window sampling, the training step (features -> RNN -> head ->
+// likelihood -> backward into weights and embeddings -> AdamW), validation on the held-out
+// final steps, early stopping and the learning-rate schedule.
+//
+// Note [DeepAR windows]
+//   A training window is context + horizon steps of one series; the loss covers every step
+//   (teacher forcing, DeepAR), masked where the target is NaN (missing, before launch,
+//   after delisting) and at or after T - V (the validation steps). The series is drawn
+//   uniformly among those observed before T - V (uniform, not scale-weighted: every SKU
+//   counts the same, and the per-window mean scale nu already equalizes magnitudes); the
+//   origin is drawn uniformly among those whose horizon part overlaps the observed span.
+//   Windows may start before step 0 (padding reads as missing with an 'observed' flag of 0),
+//   so recently launched series train too. Windows are cut per batch from the [S, T]
+//   target: nothing per window is stored.
+//
+// Note [DeepAR schedule]
+//   After each epoch the validation loss (teacher forced, on the last V steps of up to
+//   val_max_series evenly spaced series) is compared with the best so far; an epoch that
+//   does not improve halves the learning rate (reduce on plateau, floor lr / 1000), and
+//   `patience` such epochs in a row stop training. The best epoch's weights (and optimizer
+//   state) are kept.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "engine/models/deepar_internal.h"
+#include "engine/nn/adam.h"
+#include "engine/nn/loss.h"
+#include "engine/nn/rng.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+
+namespace skucast {
+
+using namespace deepar;
+
+int64_t deepar_n_features(const DeepArOptions& options, const PanelFingerprint& panel) {
+  return make_layout(options, panel).n_features;
+}
+
+DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header) {
+  options.validate();
+  DeepArState st;
+  st.options = options;
+  st.panel = PanelFingerprint::of(header);
+  const Layout l = make_layout(options, st.panel);
+  init_weights(l, options.seed, st.weights);
+  st.adam_m.assign(l.n_params, 0.0f);
+  st.adam_v.assign(l.n_params, 0.0f);
+  st.lr_now = options.lr;
+  return st;
+}
+
+namespace {
+
+// Forward/backward machinery over one panel held in memory.
+struct Trainer {
+  const DeepArState& st;
+  Layout l;
+  PanelData d;
+  Net net;
+  int64_t n_val = 0, t_train = 0;     // V, T - V
+  std::vector<int64_t> eligible;      // series observed before T - V
+  std::vector<int64_t> last_train;    // [S] last observed step before T - V
+  std::unique_ptr<nn::RnnContext<float>> rctx = std::make_unique<nn::RnnContext<float>>();
+  std::unique_ptr<nn::DenseContext<float>> dctx = std::make_unique<nn::DenseContext<float>>();
+  ComposeScratch cs;
+  std::vector<int64_t> series, t0;    // [B]
+  std::vector<float> x, dx, target, scale, draw, dy;  // [T,B,F], [T,B,F], [T,B], [B], [T,B,P], [T,B,Hd]
+
+  Trainer(const DeepArState& s, const PanelReader& panel)
+      : st(s), l(make_layout(s.options, s.panel)), net(l) {
+    s.panel.check_matches(panel.header(), panel.path());
+    const DeepArOptions& o = s.options;
+    d = load_panel(panel, l, o.horizon, o.context + lookback(l) + o.horizon);
+    n_val = o.val_steps > 0 ? o.val_steps : o.horizon;
+    t_train = d.n_time - n_val;
+    if (t_train < 2)
+      throw InputError(panel.path() + ": the panel has " + std::to_string(d.n_time) +
+                       " steps; training needs more than " + std::to_string(n_val + 1) + " (validation steps + 2)");
+    last_train.assign(d.n_series, -1);
+    for (int64_t s2 = 0; s2 < d.n_series; ++s2) {
+      for (int64_t t = std::min(d.last[s2], t_train - 1); t >= 0 && d.first[s2] >= 0; --t)
+        if (!std::isnan(d.y[s2 * d.n_time + t])) {
+          last_train[s2] = t;
+          break;
+        }
+      if (last_train[s2] >= 0) eligible.push_back(s2);
+    }
+    if (eligible.empty())
+      throw InputError(panel.path() + ": no series has an observed value before the validation steps");
+  }
+
+  // Windows for training batch number `step` (Note [DeepAR windows]).
+  void sample(uint64_t step, int64_t B) {
+    const int64_t ctx = st.options.context, W = ctx + st.options.horizon;
+    series.resize(B);
+    t0.resize(B);
+    const uint64_t key = nn::splitmix64(st.options.seed ^ nn::splitmix64(step + 0x5A3Dull));
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t s = eligible[std::min<int64_t>(
+          static_cast<int64_t>(nn::uniform01(key, 1, b) * static_cast<double>(eligible.size())),
+          static_cast<int64_t>(eligible.size()) - 1)];
+      const int64_t lo = std::max<int64_t>(d.first[s] - W + 1, -ctx);
+      const int64_t hi = std::max(lo, std::min<int64_t>(last_train[s] - ctx, t_train - W));
+      series[b] = s;
+      t0[b] = lo + std::min<int64_t>(static_cast<int64_t>(nn::uniform01(key, 2, b) * (hi - lo + 1)), hi - lo);
+    }
+  }
+
+  // Cuts inputs, targets (masked at >= mask_from and before t_mask_before), scales.
+  void cut(int64_t B, int64_t n_steps, int64_t mask_from, int64_t mask_first_steps, const float* w) {
+    const WindowBatch wb{series.data(), t0.data(), B, n_steps};
+    scale.resize(B);
+    target.resize(checked_mul(n_steps, B));
+    x.resize(checked_mul(n_steps * B, l.n_features));
+    window_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, st.options.context, scale.data());
+    window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data());
+    for (int64_t t = 0; t < n_steps; ++t)
+      for (int64_t b = 0; b < B; ++b)
+        if (t < mask_first_steps || t0[b] + t >= mask_from) target[t * B + b] = NAN;
+    compose_inputs(d, l, w, d.y.data(), d.n_series, d.n_time, 0, series.data(), series.data(), t0.data(), B, n_steps,
+                   scale.data(), cs, x.data());
+  }
+
+  // Forward + loss (+ backward into grad when grad != nullptr). Returns (loss, weight sum).
+  nn::LossValue run(const float* w, int64_t B, int64_t n_steps, nn::Phase phase, uint64_t dropout_seed, float* grad) {
+    const int64_t P = net.head.n_out(), Hd = l.rnn.n_hidden;
+    net.rnn.forward_into(*rctx, w, x.data(), n_steps, B, nullptr, nullptr, phase, dropout_seed);
+    net.head.forward_into(*dctx, w + l.n_rnn, rctx->y(), n_steps * B);
+    draw.resize(checked_mul(n_steps * B, P));
+    const nn::LossValue v = nn::loss_forward_backward<float>(l.lik, dctx->y(), target.data(), scale.data(), nullptr,
+                                                             n_steps, B, draw.data());
+    if (grad) {
+      dy.resize(checked_mul(n_steps * B, Hd));
+      dx.resize(x.size());
+      net.head.backward(*dctx, w + l.n_rnn, draw.data(), dy.data(), grad + l.n_rnn, nn::GradMode::Overwrite);
+      net.rnn.backward(*rctx, w, dy.data(), nullptr, nullptr, dx.data(), nullptr, nullptr, grad,
+                       nn::GradMode::Overwrite);
+      std::fill(grad + l.n_rnn + l.n_head, grad + l.n_params, 0.0f);
+      embedding_backward(d, l, series.data(), B, n_steps, dx.data(), grad);
+    }
+    return v;
+  }
+
+  // Teacher-forced loss on the last V steps; also the residual statistics.
+  double validate(const float* w, double* resid_sd, double* tweedie_phi) {
+    const int64_t ctx = st.options.context, n_steps = ctx + n_val, T = d.n_time;
+    std::vector<int64_t> cand;
+    for (int64_t s = 0; s < d.n_series; ++s)
+      if (d.last[s] >= T - n_val) cand.push_back(s);
+    if (cand.empty()) return NAN;
+    const int64_t n_use = std::min<int64_t>(static_cast<int64_t>(cand.size()), st.options.val_max_series);
+    double num = 0, den = 0, r2 = 0, nr = 0, ph = 0;
+    const int64_t Bmax = st.options.batch;
+    for (int64_t i0 = 0; i0 < n_use; i0 += Bmax) {
+      const int64_t B = std::min(Bmax, n_use - i0);
+      series.resize(B);
+      t0.resize(B);
+      for (int64_t b = 0; b < B; ++b) {
+        series[b] = cand[(i0 + b) * static_cast<int64_t>(cand.size()) / n_use];
+        t0[b] = T - n_val - ctx;
+      }
+      cut(B, n_steps, T, ctx, w);
+      const nn::LossValue v = run(w, B, n_steps, nn::Phase::Inference, 0, nullptr);
+      num += v.loss * v.weight_sum;
+      den += v.weight_sum;
+      const int64_t P = net.head.n_out();
+      for (int64_t r = 0; r < n_steps * B; ++r) {
+        const float y = target[r];
+        if (std::isnan(y)) continue;
+        const double z = y / scale[r % B], raw0 = dctx->y()[r * P];
+        if (l.lik.kind == Likelihood::Tweedie) {
+          const double m = std::exp(raw0);
+          ph += (z - m) * (z - m) / std::pow(std::max(m, 1e-6), l.lik.tweedie_power);
+        }
+        r2 += (raw0 - z) * (raw0 - z);
+        nr += 1;
+      }
+    }
+    if (resid_sd && nr > 0) *resid_sd = std::sqrt(r2 / nr);
+    if (tweedie_phi && nr > 0) *tweedie_phi = std::max(ph / nr, 1e-3);
+    return den > 0 ? num / den : NAN;
+  }
+};
+
+}  // namespace
+
+double deepar_validation_loss(const DeepArState& state, const PanelReader& panel) {
+  Trainer tr(state, panel);
+  return tr.validate(state.weights.data(), nullptr, nullptr);
+}
+
+TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_epochs, const ProgressFn& progress) {
+  st.options.validate();
+  Trainer tr(st, panel);
+  const DeepArOptions& o = st.options;
+  const Layout& l = tr.l;
+  if (static_cast<int64_t>(st.weights.size()) != l.n_params)
+    throw InputError("deepar: the state holds " + std::to_string(st.weights.size()) + " weights, the model needs " +
+                     std::to_string(l.n_params));
+  nn::AdamW opt(nn::AdamWConfig{st.lr_now > 0 ? st.lr_now : o.lr, 0.9, 0.999, 1e-8, o.weight_decay, o.clip},
+                l.n_params);
+  opt.m() = st.adam_m;
+  opt.v() = st.adam_v;
+  opt.set_step(st.adam_step);
+  if (st.lr_now <= 0) st.lr_now = o.lr;
+
+  const int64_t B = o.batch, S = tr.d.n_series, W = o.context + o.horizon;
+  const int64_t n_batches = o.windows_per_epoch > 0 ? std::max<int64_t>(1, (o.windows_per_epoch + B - 1) / B)
+                                                    : std::clamp<int64_t>((S + B - 1) / B, 8, 200);
+  std::vector<float> grad(l.n_params);
+  // Best state so far (Note [DeepAR schedule]); starts at the state we were given.
+  std::vector<float> best_w = st.weights, best_m = st.adam_m, best_v = st.adam_v;
+  int64_t best_step = st.adam_step;
+
+  TrainReport rep;
+  const auto t_start = std::chrono::steady_clock::now();
+  double total_windows = 0, total_s = 0;
+  for (int64_t e = 0; e < n_epochs; ++e) {
+    opt.set_lr(st.lr_now);
+    const auto te = std::chrono::steady_clock::now();
+    double loss_sum = 0, loss_w = 0;
+    EpochInfo info;
+    info.epoch = e + 1;
+    info.n_epochs = n_epochs;
+    info.n_batches = n_batches;
+    info.lr = st.lr_now;
+    for (int64_t k = 0; k < n_batches; ++k) {
+      const uint64_t step = static_cast<uint64_t>(opt.n_steps());
+      tr.sample(step, B);
+      tr.cut(B, W, tr.t_train, 0, st.weights.data());
+      const uint64_t dseed = nn::splitmix64(o.seed ^ (0xD5A61266F0C9392Cull + step));
+      const nn::LossValue v = tr.run(st.weights.data(), B, W, nn::Phase::Training, dseed, grad.data());
+      opt.step(st.weights.data(), grad.data());
+      loss_sum += v.loss * v.weight_sum;
+      loss_w += v.weight_sum;
+      if (progress) {
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
+        info.batch = k + 1;
+        info.train_loss = loss_w > 0 ? loss_sum / loss_w : 0.0;
+        info.windows_per_s = secs > 0 ? static_cast<double>((k + 1) * B) / secs : 0.0;
+        progress(info);
+      }
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
+    total_windows += static_cast<double>(n_batches * B);
+    total_s += secs;
+    const double val = tr.validate(st.weights.data(), nullptr, nullptr);
+    ++st.epochs_done;
+    ++rep.epochs_run;
+    rep.last_train_loss = loss_w > 0 ? loss_sum / loss_w : 0.0;
+    const double best = st.best_val_loss;
+    const bool improved = std::isfinite(val) && (!std::isfinite(best) || val < best - 1e-4 * std::abs(best));
+    if (improved || !std::isfinite(val)) {
+      if (std::isfinite(val)) st.best_val_loss = val;
+      st.bad_epochs = 0;
+      best_w = st.weights;
+      best_m = opt.m();
+      best_v = opt.v();
+      best_step = opt.n_steps();
+    } else {
+      ++st.bad_epochs;
+      st.lr_now = std::max(st.lr_now * 0.5, o.lr * 1e-3);
+    }
+    if (progress) {
+      info.batch = n_batches;
+      info.train_loss = rep.last_train_loss;
+      info.val_loss = val;
+      info.windows_per_s = secs > 0 ? static_cast<double>(n_batches * B) / secs : 0.0;
+      info.epoch_done = true;
+      progress(info);
+    }
+    if (st.bad_epochs >= o.patience) {
+      rep.early_stopped = true;
+      break;
+    }
+  }
+  st.weights = best_w;
+  st.adam_m = best_m;
+  st.adam_v = best_v;
+  st.adam_step = best_step;
+  tr.validate(st.weights.data(), &st.resid_sd, &st.tweedie_phi);
+  rep.best_val_loss = st.best_val_loss;
+  rep.windows_per_s = total_s > 0 ? total_windows / total_s : 0.0;
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  return rep;
+}
+
+}  // namespace skucast

@@ -1,0 +1,136 @@
+// engine/models/deepar_model.h — the global DeepAR-style forecaster (DESIGN.md "Models"):
+// one LSTM or GRU trained across every series of a panel, its configuration (JSON, for
+// checkpoints), its state (weights, embeddings, AdamW moments), training with validation,
+// early stopping and a learning-rate schedule, and forecasting by ancestral sampling.
+//
+// Inputs per step tau (columns of x [T, B, F], Note [DeepAR inputs] in deepar_data.cpp):
+//   kernels/features.hpp base columns (scaled lag 1, observed flag, seasonal lag, rolling
+//   mean/std), then shared per-step columns (calendar sin/cos, one flag per
+//   /calendar/events entry, each shared /dynamic covariate), then one column per per-series
+//   /dynamic covariate (binary covariates raw, others as value / the series' median
+//   observed value - 1, so a price at its regular level reads 0), then one learned
+//   embedding per static attribute (dim min(16, (K+1)/2)).
+//
+// Weights: one flat float buffer [n_params] = RNN (Note [RNN weight layout]) | dense head
+// (A [P, Hd], b [P]) | embedding tables in panel static order, each [K, d] row-major.
+// AdamW updates all of it, so the embeddings train with the rest.
+//
+// Reproducibility: every random draw (weights, windows, dropout, sample paths) is a
+// counter-based hash of (seed, what, index) (engine/nn/rng.h), so the same seed and the
+// same thread count give the same weights and forecasts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace skucast {
+
+class PanelReader;
+struct PanelHeader;
+struct ForecastFile;
+
+// The model configuration; serialized to JSON in checkpoints (deepar_options_to_json).
+struct DeepArOptions {
+  std::string cell = "lstm";           // lstm | gru
+  int64_t hidden = 64;                 // Hd
+  int64_t layers = 2;                  // L
+  int64_t context = 112;               // steps the encoder sees before a forecast
+  int64_t horizon = 28;                // H: training windows' horizon part, validation steps
+  double dropout = 0.1;                // between recurrent layers
+  std::string likelihood = "gaussian"; // gaussian | negbin | tweedie | mse | mae
+  double tweedie_power = 1.5;
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  double clip = 10.0;                  // global gradient norm; 0 = off
+  int64_t batch = 256;
+  int64_t epochs = 20;
+  int64_t windows_per_epoch = 0;       // 0 = auto: S windows, at least 8 and at most 200 batches
+  uint64_t seed = 0;
+  int64_t val_steps = 0;               // held-out final steps of each series; 0 = horizon
+  int64_t patience = 5;                // epochs without validation improvement before stopping
+  int64_t val_max_series = 4096;       // validation uses at most this many series (evenly spaced)
+  int32_t season_length = 0;           // seasonal lag; 0 = the panel's season_length
+  int32_t roll_short = 7, roll_long = 28;
+
+  // Throws InputError naming the bad field, what was expected and what was received.
+  void validate() const;
+};
+
+std::string deepar_options_to_json(const DeepArOptions& o);
+DeepArOptions deepar_options_from_json(const std::string& json);  // InputError on bad JSON
+
+// What the model's input layout depends on; a panel must match it to be forecast.
+struct PanelFingerprint {
+  int64_t n_series = 0;
+  std::vector<std::string> static_names;
+  std::vector<std::vector<std::string>> static_levels;  // [attr][K]
+  std::vector<std::string> dynamic_names;
+  std::vector<uint8_t> dynamic_per_series;               // [n_dynamic] 1 = [S, T+F]
+  std::vector<std::string> event_names;
+  int32_t season_length = 1;
+
+  static PanelFingerprint of(const PanelHeader& h);
+  // Throws InputError when `h` has other statics, levels, dynamics or events.
+  void check_matches(const PanelHeader& h, const std::string& what) const;
+};
+
+// Everything a checkpoint holds.
+struct DeepArState {
+  DeepArOptions options;
+  PanelFingerprint panel;
+  std::vector<float> weights;         // [n_params]
+  std::vector<float> adam_m, adam_v;  // [n_params]
+  int64_t adam_step = 0;
+  int64_t epochs_done = 0;
+  int64_t bad_epochs = 0;             // epochs since the best validation loss
+  double lr_now = 0.0;                // current learning rate (schedule)
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  double resid_sd = 1.0;              // RMS scaled one-step residual on validation (mse/mae quantiles)
+  double tweedie_phi = 1.0;           // Tweedie dispersion estimated on validation
+};
+
+// Fresh state for a panel: validates the options, initializes weights from options.seed.
+DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header);
+// Number of input features F for an options + panel pair.
+int64_t deepar_n_features(const DeepArOptions& options, const PanelFingerprint& panel);
+
+struct EpochInfo {
+  int64_t epoch = 0, n_epochs = 0;  // 1-based epoch, total planned in this call
+  int64_t batch = 0, n_batches = 0; // batches done in this epoch
+  double train_loss = 0.0, val_loss = std::numeric_limits<double>::quiet_NaN();
+  double windows_per_s = 0.0, lr = 0.0;
+  bool epoch_done = false;
+};
+using ProgressFn = std::function<void(const EpochInfo&)>;
+
+struct TrainReport {
+  int64_t epochs_run = 0;
+  double last_train_loss = 0.0, best_val_loss = 0.0, windows_per_s = 0.0, seconds = 0.0;
+  bool early_stopped = false;
+};
+
+// Trains `state` on the panel for up to n_epochs more epochs (resuming from its weights,
+// AdamW moments, schedule and step counters). Keeps the weights of the best validation
+// epoch. The panel's target (and dynamic covariates) are held in memory as float [S, T]
+// (and [S, T+F]); windows are cut per batch, never materialized.
+TrainReport deepar_train(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
+                         const ProgressFn& progress = {});
+
+// Validation loss of the current weights on the held-out final steps (teacher forced).
+double deepar_validation_loss(const DeepArState& state, const PanelReader& panel);
+
+// Forecasts every series H steps past the history (origin = T) with n_paths ancestral
+// sample paths (point losses: one deterministic path, Gaussian quantiles from resid_sd).
+// levels: quantile levels in (0, 1). Deterministic in seed.
+ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel, int64_t horizon,
+                             const std::vector<double>& levels, int n_paths, uint64_t seed);
+
+// The same from a checkpoint file (engine/checkpoint.h) — for `skucast forecast --model
+// lstm|gru --checkpoint model.h5`.
+ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
+                                      const std::vector<double>& levels, int n_paths, uint64_t seed);
+
+}  // namespace skucast

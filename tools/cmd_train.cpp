@@ -1,0 +1,115 @@
+// tools/cmd_train.cpp — `skucast train`: trains the global DeepAR-style LSTM/GRU on a panel
+// (engine/models/deepar_model.h) and writes the model file (engine/checkpoint.h).
+// Progress goes to stderr: a live \r bar when stderr is a terminal, one line per epoch
+// otherwise.
+#include <omp.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "engine/checkpoint.h"
+#include "engine/models/deepar_model.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+#include "kernels/device.hpp"
+#include "tools/commands.h"
+
+namespace skucast::cli {
+
+namespace {
+
+struct TrainCli {
+  std::string panel, model = "lstm", out, resume, device = "auto";
+  DeepArOptions opt;
+  int threads = 0;
+};
+
+void print_progress(const EpochInfo& e, bool tty) {
+  if (tty) {
+    constexpr int kWidth = 24;
+    const int filled = e.n_batches > 0 ? static_cast<int>(kWidth * e.batch / e.n_batches) : 0;
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.resize(kWidth, '.');
+    std::fprintf(stderr, "\repoch %lld/%lld [%s] loss %.4f", static_cast<long long>(e.epoch),
+                 static_cast<long long>(e.n_epochs), bar.c_str(), e.train_loss);
+    if (e.epoch_done && std::isfinite(e.val_loss)) std::fprintf(stderr, " val %.4f", e.val_loss);
+    std::fprintf(stderr, " %.0f windows/s lr %.2g   ", e.windows_per_s, e.lr);
+    if (e.epoch_done) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  } else if (e.epoch_done) {
+    std::fprintf(stderr, "skucast: train epoch %lld/%lld loss %.4f val %.4f %.0f windows/s lr %.2g\n",
+                 static_cast<long long>(e.epoch), static_cast<long long>(e.n_epochs), e.train_loss, e.val_loss,
+                 e.windows_per_s, e.lr);
+  }
+}
+
+void run_train(TrainCli o) {
+  if (o.out.empty()) throw InputError("train: --out is required");
+  if (o.model != "lstm" && o.model != "gru")
+    throw InputError("train: --model must be lstm or gru, got '" + o.model + "'");
+  if (o.device == "cuda")
+    std::fprintf(stderr, "skucast: note: %s; training runs on the CPU\n",
+                 cuda_device_count() == 0 ? ("no CUDA device (" + cuda_device_description() + ")").c_str()
+                                          : "no CUDA path for the recurrent models yet");
+  else if (o.device != "auto" && o.device != "cpu")
+    throw InputError("train: --device must be auto, cpu or cuda, got '" + o.device + "'");
+  if (o.threads > 0) omp_set_num_threads(o.threads);
+  o.opt.cell = o.model;
+  const PanelReader reader(o.panel);
+  DeepArState st;
+  if (!o.resume.empty()) {
+    st = load_checkpoint(o.resume);
+    if (st.options.cell != o.model)
+      throw InputError("train: --resume " + o.resume + " holds a " + st.options.cell + " model, --model says " +
+                       o.model);
+    st.options.epochs = o.opt.epochs;
+    std::fprintf(stderr, "skucast: resuming %s after %lld epoch(s), AdamW step %lld\n", o.resume.c_str(),
+                 static_cast<long long>(st.epochs_done), static_cast<long long>(st.adam_step));
+  } else {
+    st = deepar_init(o.opt, reader.header());
+  }
+  const bool tty = isatty(fileno(stderr)) != 0;
+  const TrainReport rep = deepar_train(st, reader, o.opt.epochs, [tty](const EpochInfo& e) { print_progress(e, tty); });
+  save_checkpoint(o.out, st);
+  std::fprintf(stderr,
+               "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s, %.1f s → %s\n",
+               o.model.c_str(), static_cast<long long>(rep.epochs_run), rep.early_stopped ? " (early stop)" : "",
+               rep.best_val_loss, rep.windows_per_s, rep.seconds, o.out.c_str());
+}
+
+}  // namespace
+
+void add_train(CLI::App& app) {
+  auto o = std::make_shared<TrainCli>();
+  auto* sub = app.add_subcommand("train", "Train the global DeepAR-style LSTM/GRU on a panel → model file");
+  sub->add_option("--panel", o->panel, "panel file (.h5)")->required();
+  sub->add_option("--model", o->model, "lstm or gru")->capture_default_str();
+  sub->add_option("--horizon", o->opt.horizon, "forecast horizon H (training windows, validation steps)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--hidden", o->opt.hidden, "hidden units")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--layers", o->opt.layers, "recurrent layers")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--context", o->opt.context, "context steps")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--epochs", o->opt.epochs, "epochs (at most; early stopping)")->capture_default_str();
+  sub->add_option("--batch", o->opt.batch, "windows per batch")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--windows-per-epoch", o->opt.windows_per_epoch, "0 = automatic")->capture_default_str();
+  sub->add_option("--lr", o->opt.lr, "learning rate (AdamW)")->capture_default_str();
+  sub->add_option("--weight-decay", o->opt.weight_decay, "decoupled weight decay")->capture_default_str();
+  sub->add_option("--clip", o->opt.clip, "gradient norm clip (0 = off)")->capture_default_str();
+  sub->add_option("--likelihood", o->opt.likelihood, "gaussian|negbin|tweedie|mse|mae")->capture_default_str();
+  sub->add_option("--dropout", o->opt.dropout, "dropout between layers")->capture_default_str();
+  sub->add_option("--patience", o->opt.patience, "early-stopping patience (epochs)")->capture_default_str();
+  sub->add_option("--val-steps", o->opt.val_steps, "held-out final steps (0 = horizon)")->capture_default_str();
+  sub->add_option("--seed", o->opt.seed, "random seed")->capture_default_str();
+  sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")->capture_default_str();
+  sub->add_option("--resume", o->resume,
+                  "continue training from this model file (its config is kept; --epochs more epochs)");
+  sub->add_option("--device", o->device, "auto|cpu|cuda")->capture_default_str();
+  sub->add_option("--out", o->out, "output model file (.h5)")->required();
+  sub->callback([o] { run_train(*o); });
+}
+
+}  // namespace skucast::cli
