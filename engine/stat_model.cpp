@@ -253,6 +253,13 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
       }
       // Quantiles never cross: sort each step's row (a no-op for well-behaved models).
       for (int64_t h = 0; h < horizon; ++h) std::sort(quant.data() + h * n_levels, quant.data() + (h + 1) * n_levels);
+      // Note [Non-negative support]: a series that never had a negative value (sales) is
+      // never forecast below zero; Gaussian intervals of additive models would otherwise
+      // put lower quantiles of slow movers below 0.
+      if (n > 0 && *std::min_element(ybuf.data(), ybuf.data() + n) >= 0.0) {
+        for (auto& v : mean) v = std::max(v, 0.0);
+        for (auto& v : quant) v = std::max(v, 0.0);
+      }
       float* om = out.mean.data() + s * horizon;
       float* oq = out.quantiles.data() + s * n_cells;
       for (int64_t h = 0; h < horizon; ++h) om[h] = static_cast<float>(mean[h]);

@@ -9,7 +9,9 @@
 //   - interior NaN are filled by linear interpolation between the neighbouring
 //     observations (documented in README "Missing values");
 //   - all-NaN series forecast 0 with zero-width intervals and count as a fallback.
-// Models receive only finite values.
+// Models receive only finite values. After the model, quantiles are sorted per step, and a
+// series with no negative observation gets its mean and quantiles clipped at 0 (sales are
+// never negative; Note [Non-negative support] in stat_model.cpp).
 #pragma once
 
 #include <cstdint>

@@ -3,11 +3,11 @@
 # installs what it needs (as root on Debian), builds, generates a catalog shaped like M5,
 # backtests the statistical models, forecasts 28 days with quantiles, exports CSV and
 # writes an HTML report when the build has `skucast report`.
-#   SERIES=2000 DAYS=1100 OUT=out/demo ./scripts/demo.sh
+#   SERIES=1000 DAYS=730 OUT=out/demo ./scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SERIES=${SERIES:-2000}
-DAYS=${DAYS:-1100}
+SERIES=${SERIES:-1000}
+DAYS=${DAYS:-730}
 H=${HORIZON:-28}
 OUT=${OUT:-out/demo}
 ./scripts/deps.sh

@@ -121,3 +121,34 @@ TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {
 
 }  // namespace
 }  // namespace skucast
+
+namespace skucast {
+namespace {
+
+// train → forecast --model lstm --checkpoint: the neural path through the CLI.
+TEST_F(CliForecast, LstmFromCheckpoint) {
+  CliResult r = run_skucast({"train", "--panel", m_panel, "--model", "lstm", "--horizon", "7", "--hidden", "8",
+                             "--layers", "1", "--context", "21", "--epochs", "2", "--out", path("m.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  r = run_skucast({"forecast", "--panel", m_panel, "--model", "lstm", "--checkpoint", path("m.h5"), "--horizon", "7",
+                   "--paths", "20", "--out", path("fc.h5"), "--csv", path("fc.csv")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const ForecastFile fc = read_forecast(path("fc.h5"));
+  EXPECT_EQ(fc.model, "lstm");
+  EXPECT_EQ(fc.horizon, 7);
+  EXPECT_EQ(fc.origin, 70);
+  for (float v : fc.mean) EXPECT_TRUE(std::isfinite(v) && v >= 0.0f) << v;  // sales never forecast < 0
+  for (float v : fc.quantiles) EXPECT_TRUE(std::isfinite(v) && v >= 0.0f) << v;
+  // Wrong cell type for the checkpoint, and a statistical model given a checkpoint: errors, no file.
+  r = run_skucast({"forecast", "--panel", m_panel, "--model", "gru", "--checkpoint", path("m.h5"), "--horizon", "7",
+                   "--out", path("bad.h5")});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("holds a 'lstm' model"), std::string::npos) << r.output;
+  r = run_skucast({"forecast", "--panel", m_panel, "--model", "ets", "--checkpoint", path("m.h5"), "--horizon", "7",
+                   "--out", path("bad.h5")});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_FALSE(exists("bad.h5"));
+}
+
+}  // namespace
+}  // namespace skucast

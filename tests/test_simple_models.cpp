@@ -232,9 +232,20 @@ TEST(ForecastBatch, TrimsAndInterpolates) {
   const std::vector<float> y = {n, 1, n, n, 4, n};  // [1, 6] → prepared 1 2 3 4
   EchoModel echo;
   BatchForecast b = forecast_batch(echo, y.data(), 1, 6, 1, 5, {0.5});
-  const float expect[5] = {1, 2, 3, 4, -1};
+  const float expect[5] = {1, 2, 3, 4, 0};  // echo writes -1 past the series: clipped, sales never < 0
   for (int h = 0; h < 5; ++h) EXPECT_FLOAT_EQ(b.mean[h], expect[h]) << h;
   EXPECT_EQ(b.n_fallback, 0);
+}
+
+TEST(ForecastBatch, ClipsAtZeroOnlyForNonNegativeSeries) {
+  const float n = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> y = {n, 1, 2, 3, 4, n,    // never negative: the echo's -1 is clipped
+                                -2, 1, 2, 3, 4, 5};  // had a negative value: left alone
+  EchoModel echo;
+  BatchForecast b = forecast_batch(echo, y.data(), 2, 6, 1, 7, {0.5});
+  EXPECT_EQ(b.mean[4], 0.0f);
+  EXPECT_EQ(b.mean[7 + 6], -1.0f);
+  for (float v : std::vector<float>(b.quantiles.begin(), b.quantiles.begin() + 7)) EXPECT_GE(v, 0.0f);
 }
 
 TEST(ForecastBatch, AllNaNConstantAndLengthOne) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/models/deepar_model.h"
 #include "engine/stat_model.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
@@ -26,15 +27,38 @@ struct ForecastCli {
   std::string device = "auto";
   int64_t horizon = 0;
   int64_t block = 4096;
+  int paths = 100;
+  uint64_t seed = 1;
 };
+
+// lstm/gru: a global model from `skucast train`, forecast by sample paths.
+void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels) {
+  if (o.checkpoint.empty())
+    throw InputError("model '" + o.model + "' needs a trained checkpoint: run `skucast train --model " + o.model +
+                     " ... --out model.h5`, then pass --checkpoint model.h5");
+  if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
+  device_notice(o.device);
+  const auto t0 = std::chrono::steady_clock::now();
+  const PanelReader reader(o.panel);
+  ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed);
+  if (fc.model != o.model)
+    throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model is '" + o.model + "'");
+  write_forecast(o.out, fc);
+  if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
+  const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "skucast: forecast %s: %zu series × %lld steps, %d paths, %zu quantile(s); %.3f s → %s%s%s\n",
+               fc.model.c_str(), fc.ids.size(), static_cast<long long>(fc.horizon), o.paths, fc.levels.size(), total_s,
+               o.out.c_str(), o.csv.empty() ? "" : ", ", o.csv.c_str());
+}
 
 void run_forecast(const ForecastCli& o) {
   if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
   if (o.block < 1) throw InputError("--block must be at least 1, got " + std::to_string(o.block));
   if (o.out.empty()) throw InputError("--out is required");
-  if (o.model == "lstm" || o.model == "gru")
-    throw InputError("model '" + o.model + "' needs a trained checkpoint (skucast train)");
   const std::vector<double> levels = parse_levels(o.quantiles);
+  if (o.model == "lstm" || o.model == "gru") return run_neural_forecast(o, levels);
+  if (!o.checkpoint.empty())
+    throw InputError("--checkpoint is for the lstm/gru models; '" + o.model + "' is fitted on the panel directly");
   const std::unique_ptr<StatModel> model = make_stat_model(o.model, o.combine);  // unknown → InputError
   device_notice(o.device);
 
@@ -97,7 +121,10 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--combine", opt->combine, "ensemble combination of members' means and quantiles")
       ->capture_default_str()
       ->check(CLI::IsMember({"mean", "median"}));
-  sub->add_option("--checkpoint", opt->checkpoint, "trained model file (lstm/gru; not used by statistical models)");
+  sub->add_option("--checkpoint", opt->checkpoint, "trained model file from skucast train (lstm/gru only)");
+  sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles")
+      ->capture_default_str();
+  sub->add_option("--seed", opt->seed, "lstm/gru: seed of the sample paths")->capture_default_str();
   sub->add_option("--device", opt->device, "where to run: auto, cpu or cuda (statistical models run on the CPU)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));

@@ -149,6 +149,13 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   auto rctx = std::make_unique<nn::RnnContext<float>>();
   auto dctx = std::make_unique<nn::DenseContext<float>>();
   std::vector<float> ys, yp, scale, scale_r, x, hs, cstate, paths;
+  // Series that never sold a negative amount get non-negative paths (Note [Non-negative
+  // support] in engine/stat_model.cpp): draws are clipped at 0 before they feed back.
+  std::vector<uint8_t> nonneg(static_cast<size_t>(S), 1);
+#pragma omp parallel for schedule(static)
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t t = 0; t < T; ++t)
+      if (d.y[s * T + t] < 0.0f) { nonneg[s] = 0; break; }
   std::vector<int64_t> rows, ser, t0, rows_r, ser_r, t0_r;
   for (int64_t i0 = 0; i0 < S; i0 += block) {
     const int64_t nb = std::min(block, S - i0), R = nb * N;
@@ -210,7 +217,8 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
                                                       static_cast<uint64_t>(p) * 0xD1B54A32D192ED03ull +
                                                       static_cast<uint64_t>(h)))};
         const double v = draw_value(l.lik, raw + r * P, scale_r[r], st.tweedie_phi, dr);
-        const float vf = std::isfinite(v) ? static_cast<float>(v) : 0.0f;
+        float vf = std::isfinite(v) ? static_cast<float>(v) : 0.0f;
+        if (nonneg[s]) vf = std::max(vf, 0.0f);
         yp[r * L + lb + ctx + h] = vf;
         paths[r * H + h] = vf;
       }
@@ -228,7 +236,10 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
         float* q = fc.quantiles.data() + (s * H + h) * Q;
         if (point) {
           const double sd = scale[i] * st.resid_sd * std::sqrt(static_cast<double>(h + 1));
-          for (int64_t k = 0; k < Q; ++k) q[k] = static_cast<float>(mean + sd * inverse_normal_cdf(levels[k]));
+          for (int64_t k = 0; k < Q; ++k) {
+            const double qk = mean + sd * inverse_normal_cdf(levels[k]);
+            q[k] = static_cast<float>(nonneg[s] ? std::max(qk, 0.0) : qk);
+          }
         } else {
           std::sort(v.begin(), v.end());
           for (int64_t k = 0; k < Q; ++k) q[k] = static_cast<float>(quantile_sorted(v, levels[k]));
