@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/demo.sh — the main job end to end on a synthetic catalog:
 # installs what it needs (as root on Debian), builds, generates a catalog shaped like M5,
-# backtests the statistical models, forecasts 28 days with quantiles, exports CSV and
-# writes an HTML report when the build has `skucast report`.
+# backtests the statistical models, forecasts 28 days with quantiles, trains a global
+# LSTM and forecasts with it, exports CSV and writes an HTML report.
 #   SERIES=1000 DAYS=730 OUT=out/demo ./scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,8 +34,13 @@ $B forecast --panel "$OUT/panel.h5" --model "${MODEL:-ets+theta}" --horizon "$H"
   --out "$OUT/forecast.h5" --csv "$OUT/forecast.csv"
 head -4 "$OUT/forecast.csv"
 
+step "5. train a global LSTM across all series (DeepAR-style) and forecast with it"
+$B train --panel "$OUT/panel.h5" --model lstm --horizon "$H" --hidden 32 --epochs "${EPOCHS:-3}" --seed 1 --out "$OUT/lstm.h5"
+$B forecast --panel "$OUT/panel.h5" --model lstm --checkpoint "$OUT/lstm.h5" --horizon "$H" --quantiles 0.1,0.5,0.9 \
+  --out "$OUT/forecast_lstm.h5" --csv "$OUT/forecast_lstm.csv"
+
 if $B report --help >/dev/null 2>&1; then
-  step "5. report"
+  step "6. report"
   $B report --panel "$OUT/panel.h5" --forecast "$OUT/forecast.h5" --backtest "$OUT/backtest.h5" --out "$OUT/report.html"
 fi
 echo; echo "demo: outputs in $OUT/"; ls -la "$OUT"
