@@ -7,7 +7,13 @@
 #include <cmath>
 #include <memory>
 
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "engine/models/deepar_model.h"
 #include "engine/stat_model.h"
+#include "io/forecast_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 
@@ -31,9 +37,11 @@ std::vector<int64_t> fold_origins(int64_t n_steps, int64_t horizon, int64_t fold
 
 namespace {
 
+bool is_neural(const std::string& name) { return name == "lstm" || name == "gru"; }
+
 struct Plan {
   BacktestOptions opt;
-  std::vector<std::unique_ptr<StatModel>> models;
+  std::vector<std::unique_ptr<StatModel>> models;  // nullptr for the global (neural) models
 };
 
 Plan make_plan(const BacktestOptions& in) {
@@ -44,7 +52,7 @@ Plan make_plan(const BacktestOptions& in) {
   for (size_t i = 0; i < p.opt.models.size(); ++i) {
     for (size_t j = 0; j < i; ++j)
       if (p.opt.models[i] == p.opt.models[j]) throw InputError("model '" + p.opt.models[i] + "' is listed twice");
-    p.models.push_back(make_stat_model(p.opt.models[i], p.opt.combine));
+    p.models.push_back(is_neural(p.opt.models[i]) ? nullptr : make_stat_model(p.opt.models[i], p.opt.combine));
   }
   return p;
 }
@@ -83,6 +91,7 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
       std::copy(row + o, row + o + horizon, actual.data() + s * horizon);
     }
     for (size_t mi = 0; mi < p.models.size(); ++mi) {
+      if (!p.models[mi]) continue;  // neural: run_neural_folds
       const auto t0 = std::chrono::steady_clock::now();
       const BatchForecast fc = forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels);
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -90,6 +99,69 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
       series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), nb, horizon, o,
                          season_length, r.levels, r.layout, scores.data());
       double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series + i0) * n_metrics;
+      std::copy(scores.begin(), scores.end(), dst);
+    }
+  }
+}
+
+// Note [Neural folds]: a global model learns from every series, so it cannot be fitted
+// block by block. For each origin o we write the panel cut at o to a temporary file — the
+// history [0, o) as target, everything after it (actuals included) only as known future
+// covariates, exactly as on the night of o — train a fresh model on it with the options'
+// seed, forecast H steps, and score against the actuals like any other model.
+void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel) {
+  const PanelHeader& hdr = panel.header();
+  const int64_t S = hdr.n_series(), T = hdr.n_steps, H = r.horizon;
+  const int m = hdr.axis.season_length;
+  const int n_metrics = r.layout.size();
+  bool any = false;
+  for (const auto& mp : p.models) any = any || !mp;
+  if (!any) return;
+  const std::vector<float> y = panel.read_target(0, S);  // [S, T]
+  std::vector<std::vector<float>> dyn;                    // per hdr.dynamic: [S, T+F] or [T+F]
+  for (const auto& d : hdr.dynamic) dyn.push_back(panel.read_dynamic(d.name, 0, d.per_series ? S : 1));
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("skucast_bt_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  struct Cleanup {
+    fs::path d;
+    ~Cleanup() { std::error_code ec; fs::remove_all(d, ec); }
+  } cleanup{dir};
+  std::vector<float> hist, actual(static_cast<size_t>(checked_mul(S, H)));          // [S, o], [S, H]
+  std::vector<double> scores(static_cast<size_t>(checked_mul(S, n_metrics)));       // [S, M]
+  for (int64_t k = 0; k < r.n_folds(); ++k) {
+    const int64_t o = r.origins[static_cast<size_t>(k)];
+    PanelHeader cut = hdr;
+    cut.n_steps = o;
+    cut.n_future = hdr.n_total() - o;
+    hist.resize(static_cast<size_t>(checked_mul(S, o)));
+    for (int64_t s = 0; s < S; ++s) {
+      std::copy(y.begin() + s * T, y.begin() + s * T + o, hist.begin() + s * o);
+      std::copy(y.begin() + s * T + o, y.begin() + s * T + o + H, actual.begin() + s * H);
+    }
+    const std::string cut_path = (dir / ("fold" + std::to_string(k) + ".h5")).string();
+    write_panel(cut_path, cut, hist, dyn);
+    const PanelReader cut_panel(cut_path);
+    for (size_t mi = 0; mi < p.models.size(); ++mi) {
+      if (p.models[mi]) continue;
+      const auto t0 = std::chrono::steady_clock::now();
+      DeepArOptions nn;
+      nn.cell = p.opt.models[mi];
+      nn.horizon = H;
+      nn.hidden = p.opt.nn_hidden;
+      nn.layers = p.opt.nn_layers;
+      nn.context = p.opt.nn_context;
+      nn.likelihood = p.opt.nn_likelihood;
+      nn.epochs = p.opt.nn_epochs;
+      nn.seed = p.opt.nn_seed;
+      nn.validate();
+      DeepArState st = deepar_init(nn, cut_panel.header());
+      deepar_train(st, cut_panel, nn.epochs);
+      const ForecastFile fc = deepar_forecast(st, cut_panel, H, r.levels, p.opt.nn_paths, p.opt.nn_seed + 1);
+      r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), S, H, o, m, r.levels,
+                         r.layout, scores.data());
+      double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series) * n_metrics;
       std::copy(scores.begin(), scores.end(), dst);
     }
   }
@@ -143,6 +215,8 @@ void summarize(BacktestResult& r, const float* weights) {
 BacktestResult run_backtest(const float* y, int64_t n_series, int64_t n_steps, int season_length,
                             const float* weights, const BacktestOptions& opt) {
   const Plan p = make_plan(opt);
+  for (const auto& mp : p.models)
+    if (!mp) throw InputError("lstm/gru backtests need the panel file (covariates, statics); use run_backtest(panel)");
   BacktestResult r = make_result(p, n_series, n_steps);
   for (int64_t i0 = 0; i0 < n_series; i0 += p.opt.block) {
     const int64_t nb = std::min(p.opt.block, n_series - i0);
@@ -164,6 +238,7 @@ BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt
     panel.read_target(i0, i0 + nb, block.data());
     run_block(p, r, block.data(), i0, nb, n_steps, hdr.axis.season_length);
   }
+  run_neural_folds(p, r, panel);
   summarize(r, hdr.weights.empty() ? nullptr : hdr.weights.data());
   return r;
 }

@@ -29,6 +29,12 @@ struct BacktestOptions {
   std::vector<double> levels{0.1, 0.5, 0.9};   // quantile levels, ascending in (0, 1)
   std::string combine = "mean";                // ensembles: mean | median
   int64_t block = 4096;                        // series per block read from the panel
+  // Global models ("lstm", "gru"): trained afresh on the history before each origin
+  // (Note [Neural folds] in backtest.cpp), then forecast by sample paths.
+  int64_t nn_epochs = 10, nn_hidden = 64, nn_layers = 2, nn_context = 112;
+  std::string nn_likelihood = "gaussian";
+  int nn_paths = 100;
+  uint64_t nn_seed = 0;
 };
 
 // The K fold origins, ascending. Throws InputError when the first origin would leave no

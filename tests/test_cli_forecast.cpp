@@ -150,5 +150,20 @@ TEST_F(CliForecast, LstmFromCheckpoint) {
   EXPECT_FALSE(exists("bad.h5"));
 }
 
+// backtest --models snaive,lstm: the global model is trained afresh for every fold.
+TEST_F(CliForecast, BacktestTrainsLstmPerFold) {
+  CliResult r = run_skucast({"backtest", "--panel", m_panel, "--models", "snaive,lstm", "--horizon", "7", "--folds",
+                             "2", "--epochs", "2", "--hidden", "8", "--layers", "1", "--context", "21", "--paths", "20",
+                             "--summary", path("sum.csv")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("lstm"), std::string::npos) << r.output;
+  const std::string sum = testing::read_text(path("sum.csv"));
+  const size_t at = sum.find("\nlstm,");
+  ASSERT_NE(at, std::string::npos) << sum;
+  EXPECT_EQ(sum.find("nan", at), std::string::npos) << sum;  // every lstm metric defined
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
+    EXPECT_EQ(e.path().filename().string().rfind("skucast_bt_", 0), std::string::npos) << "leftover " << e.path();
+}
+
 }  // namespace
 }  // namespace skucast

@@ -18,6 +18,10 @@ namespace {
 
 struct BacktestCli {
   std::string panel, models, csv, summary, out;
+  int64_t epochs = 10, hidden = 64, layers = 2, context = 112;
+  std::string likelihood = "gaussian";
+  int paths = 100;
+  uint64_t seed = 0;
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
   std::string device = "auto";
@@ -43,15 +47,19 @@ void run_backtest_cli(const BacktestCli& o) {
   if (o.step < 0) throw InputError("--step must be at least 1, got " + std::to_string(o.step));
   BacktestOptions bo;
   bo.models = split_models(o.models);
-  for (const auto& m : bo.models)
-    if (m == "lstm" || m == "gru")
-      throw InputError("model '" + m + "' needs a trained checkpoint (skucast train); backtests cover statistical models");
   bo.horizon = o.horizon;
   bo.folds = o.folds;
   bo.step = o.step;
   bo.levels = parse_levels(o.quantiles);
   bo.combine = o.combine;
   bo.block = o.block;
+  bo.nn_epochs = o.epochs;
+  bo.nn_hidden = o.hidden;
+  bo.nn_layers = o.layers;
+  bo.nn_context = o.context;
+  bo.nn_likelihood = o.likelihood;
+  bo.nn_paths = o.paths;
+  bo.nn_seed = o.seed;
   device_notice(o.device);
 
   const PanelReader reader(o.panel);
@@ -68,9 +76,9 @@ void run_backtest_cli(const BacktestCli& o) {
 
 void add_backtest(CLI::App& app) {
   auto opt = std::make_shared<BacktestCli>();
-  auto* sub = app.add_subcommand("backtest", "Rolling-origin backtest of statistical models; prints a model × metric table");
+  auto* sub = app.add_subcommand("backtest", "Rolling-origin backtest of statistical and global (lstm/gru, trained per fold) models; prints a model × metric table");
   sub->add_option("--panel", opt->panel, "panel file (skucast ingest / synth)")->required();
-  sub->add_option("--models", opt->models, "models to compare, comma-separated (naive,snaive,ets+theta)")->required();
+  sub->add_option("--models", opt->models, "models to compare, comma-separated (naive,snaive,ets+theta,lstm)")->required();
   sub->add_option("--horizon", opt->horizon, "steps per fold H (>= 1)")->required();
   sub->add_option("--folds", opt->folds, "number of rolling origins K; the last is T - H")->capture_default_str();
   sub->add_option("--step", opt->step, "steps between origins (default: the horizon)");
@@ -82,6 +90,13 @@ void add_backtest(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
+  sub->add_option("--epochs", opt->epochs, "lstm/gru: training epochs per fold (early stopping)")->capture_default_str();
+  sub->add_option("--hidden", opt->hidden, "lstm/gru: hidden units")->capture_default_str();
+  sub->add_option("--layers", opt->layers, "lstm/gru: recurrent layers")->capture_default_str();
+  sub->add_option("--context", opt->context, "lstm/gru: context steps")->capture_default_str();
+  sub->add_option("--likelihood", opt->likelihood, "lstm/gru: gaussian|negbin|tweedie|mse|mae")->capture_default_str();
+  sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series")->capture_default_str();
+  sub->add_option("--seed", opt->seed, "lstm/gru: seed of training and sampling")->capture_default_str();
   sub->add_option("--csv", opt->csv, "per-series metrics CSV: series_id,model,fold,<metrics>");
   sub->add_option("--summary", opt->summary, "summary CSV: one row per model, one column per metric");
   sub->add_option("--out", opt->out, "per-series metrics as HDF5 (/metrics/<model>/<metric> [K, S])");
