@@ -6,7 +6,8 @@
 //     the M3 data), forecasts every row's train part with each model on ONE thread, writes
 //     `id,model,secs,fc` and prints `series_per_s <model> <value>` per model on stdout.
 //   bench_ets [--benchmark_* flags]
-//     Google Benchmark: auto ETS and Theta on synthetic monthly series (series/s).
+//     Google Benchmark: auto ETS and Theta on synthetic monthly series, auto ETS on synthetic
+//     1,941-day daily series (series/s).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -101,16 +102,31 @@ std::vector<std::vector<double>> synthetic(int n_series, int n, unsigned seed) {
   return out;
 }
 
-void bm_model(benchmark::State& state, const char* name) {
-  const auto data = synthetic(64, 120, 1);
+// Synthetic daily retail-like series (1,941 days, weekly season, counts with zeros), the shape
+// of `skucast synth` rows that Note [ETS fitting window] (engine/models/ets.h) is about.
+std::vector<std::vector<double>> synthetic_daily(int n_series, int n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::vector<double>> out(n_series, std::vector<double>(n));
+  for (int s = 0; s < n_series; ++s)
+    for (int t = 0; t < n; ++t) {
+      const double rate = (1.0 + 0.5 * s + 0.001 * t) * (1.0 + 0.3 * std::sin(2 * M_PI * (t % 7) / 7.0));
+      out[s][t] = std::poisson_distribution<int>(rate)(rng);
+    }
+  return out;
+}
+
+void bm_model(benchmark::State& state, const char* name, bool daily) {
+  const int m = daily ? 7 : 12;
+  const int64_t h = daily ? 28 : 18;
+  const auto data = daily ? synthetic_daily(8, 1941, 1) : synthetic(64, 120, 1);
   auto model = skucast::make_stat_model(name);
   const std::vector<double> levels = {0.1, 0.5, 0.9};
-  std::vector<double> mean(18), q(18 * 3);
+  std::vector<double> mean(h), q(h * 3);
   int64_t done = 0;
   for (auto _ : state) {
     for (const auto& y : data) {
-      skucast::SeriesInput si{y.data(), static_cast<int64_t>(y.size()), 12};
-      skucast::ForecastSpec spec{18, levels.data(), 3};
+      skucast::SeriesInput si{y.data(), static_cast<int64_t>(y.size()), m};
+      skucast::ForecastSpec spec{h, levels.data(), 3};
       skucast::SeriesOutput so{mean.data(), q.data(), false};
       model->forecast_series(si, spec, so);
       benchmark::DoNotOptimize(mean.data());
@@ -120,8 +136,9 @@ void bm_model(benchmark::State& state, const char* name) {
   state.counters["series_per_s"] = benchmark::Counter(static_cast<double>(done), benchmark::Counter::kIsRate);
 }
 
-BENCHMARK_CAPTURE(bm_model, ets, "ets")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(bm_model, theta, "theta")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bm_model, ets, "ets", false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bm_model, theta, "theta", false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bm_model, ets_daily, "ets", true)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

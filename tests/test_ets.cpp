@@ -358,6 +358,39 @@ TEST(EtsModels, RegistryKnowsTheNames) {
   }
 }
 
+// Note [ETS fitting window] (ets.h): short series are fitted whole; long ones only on their
+// most recent ets_fit_window(n, m) observations, never fewer than four seasons.
+TEST(EtsModels, FittingWindowSize) {
+  EXPECT_EQ(ets_fit_window(126, 12), 126);  // the longest M3 training series: untouched
+  EXPECT_EQ(ets_fit_window(kEtsFitWindow, 7), kEtsFitWindow);
+  EXPECT_EQ(ets_fit_window(1941, 7), kEtsFitWindow);
+  EXPECT_EQ(ets_fit_window(100000, 1000), 4000);  // four seasons beat the cap
+}
+
+// A long daily series whose early part is wildly different (another level, scale and sign)
+// forecasts exactly as its recent part alone: the early part is never looked at.
+TEST(EtsModels, FittingWindowIgnoresEarlyHistory) {
+  const int64_t n = 1941, h = 28;
+  const int64_t w = ets_fit_window(n, 7);
+  ASSERT_LT(w, n);
+  std::vector<double> y = seasonal_series(n, 7, 40, 0.01, 8, 2.0, false, 21);
+  std::mt19937 rng(5);
+  std::normal_distribution<double> noise(0.0, 500.0);
+  for (int64_t t = 0; t < n - w; ++t) y[t] = -1e4 + noise(rng);  // nothing like the recent part
+  const std::vector<double> recent(y.end() - w, y.end());
+  for (const char* name : {"ets", "hw_add", "damped"}) {
+    auto model = make_ets_model(name);
+    const RunResult full = run_model(*model, y, 7, h);
+    const RunResult tail = run_model(*model, recent, 7, h);
+    EXPECT_EQ(full.fallback, tail.fallback) << name;
+    for (int64_t i = 0; i < h; ++i) {
+      EXPECT_EQ(full.mean[i], tail.mean[i]) << name << " step " << i + 1;
+      EXPECT_GT(full.mean[i], 10.0) << name << " step " << i + 1;  // the recent level, not -1e4
+    }
+    EXPECT_EQ(full.q, tail.q) << name;
+  }
+}
+
 // Batch runner invariance (STYLE T3/T6): forecast_batch over 1, 2 and 257 series equals the
 // per-series call; no NaN anywhere.
 TEST(EtsModels, BatchEqualsPerSeries) {

@@ -73,14 +73,24 @@ std::string EtsModel::name() const {
   return "ets";
 }
 
-void EtsModel::forecast_series(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) const {
+int64_t ets_fit_window(int64_t n, int m) {
+  int64_t w = kEtsFitWindow;
+  const int64_t seasons = static_cast<int64_t>(kEtsFitMinSeasons) * (m > 1 ? m : 1);
+  if (w < seasons) w = seasons;
+  return n < w ? n : w;
+}
+
+void EtsModel::forecast_series(const SeriesInput& in_full, const ForecastSpec& spec, SeriesOutput& out) const {
   out.fallback = false;
   const int64_t h = spec.horizon;
   if (h <= 0) return;
-  if (in.n < 1 || !all_finite(in.y, in.n)) {
-    naive_fallback(in, spec, out);
+  if (in_full.n < 1 || !all_finite(in_full.y, in_full.n)) {
+    naive_fallback(in_full, spec, out);
     return;
   }
+  // Note [ETS fitting window]: only the most recent observations are fitted.
+  const int64_t n_fit = ets_fit_window(in_full.n, in_full.season_length);
+  const SeriesInput in{in_full.y + (in_full.n - n_fit), n_fit, in_full.season_length};
   std::vector<double> mean(h), sd(h);  // [H]
   if (is_constant_series(in.y, in.n)) {
     // Defined fallback: a constant forecasts itself with zero-width intervals (SSE = 0

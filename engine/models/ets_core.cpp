@@ -26,8 +26,7 @@ EtsFilterResult ets_filter_impl(const double* y, int64_t n, int m, const EtsPara
   constexpr bool has_season = kSeason != 0;
   constexpr bool mult_season = kSeason == 2;
   if (!has_season) m = 1;
-  const double alpha = par.alpha, gamma = par.gamma;
-  const double beta_star = kTrend ? par.beta / par.alpha : 0.0;  // Holt's beta* = beta / alpha
+  const double alpha = par.alpha, beta = kTrend ? par.beta : 0.0, gamma = par.gamma;
   // ring[k] = seasonal term of the next y with (t % m) == k; initially s_{k-m} = x0[2 + m-1-k].
   double ring[kEtsMaxSeason];
   if (has_season)
@@ -57,7 +56,11 @@ EtsFilterResult ets_filter_impl(const double* y, int64_t n, int m, const EtsPara
     }
     sse += e * e;
     // New level: l = q + alpha (r - q), r the seasonally adjusted observation. The same form
-    // holds for additive and multiplicative error (R's etscalc update()).
+    // holds for additive and multiplicative error (R's etscalc update()). New growth, R's
+    // b = phib + beta* (l - l_old - phib) with beta* = beta / alpha, is written as the equal
+    // b = phib + beta (r - q) (l - l_old - phib = l - q = alpha (r - q)): the loop-carried
+    // chain b -> phib -> q -> d -> b is then four flops long instead of seven, and the
+    // division beta / alpha is gone (faster on long series; the same value up to rounding).
     double r;
     if (!has_season) {
       r = y[t];
@@ -67,9 +70,9 @@ EtsFilterResult ets_filter_impl(const double* y, int64_t n, int m, const EtsPara
     } else {
       r = y[t] - s;
     }
-    const double l_old = l;
-    l = q + alpha * (r - q);
-    if (kTrend) b = phib + beta_star * (l - l_old - phib);
+    const double d = r - q;
+    l = q + alpha * d;
+    if (kTrend) b = phib + beta * d;
     if (has_season) {
       double u;
       if (mult_season) {

@@ -132,7 +132,12 @@ bool ets_fit(const double* y, int64_t n, const EtsSpec& spec, EtsCriterion crit,
   if (!(edge > 0.0) || !std::isfinite(edge)) edge = 0.1;
   for (int j = 0; j < L.n; ++j) step[j] = edge, lo[j] = -inf, hi[j] = inf;
   EtsObjective obj{y, n, spec, L, crit};
-  NelderMeadOptions opt;
+  NelderMeadOptions opt;  // R's maxit 2000, reltol 1e-8
+  if (crit == EtsCriterion::Likelihood && n >= kEtsLongSeries) {
+    // Note [ETS optimiser on long series] (ets_fit.h).
+    opt.reltol = kEtsLongReltol;
+    opt.max_evals = kEtsLongMaxEvals;
+  }
   const NelderMeadResult nm = nelder_mead(obj, v, L.n, step, lo, hi, opt);
   if (!(nm.f_min < kHuge)) return false;
 
@@ -140,6 +145,7 @@ bool ets_fit(const double* y, int64_t n, const EtsSpec& spec, EtsCriterion crit,
   const EtsFilterResult r = ets_filter(y, n, spec, out.par, out.x0, nullptr, out.x_end);
   if (!r.ok) return false;
   out.n_free = L.n;
+  out.n_evals = nm.n_evals;
   out.lik = r.lik;
   const double np = L.n + 1;  // + sigma
   const double nn = static_cast<double>(n);
