@@ -13,6 +13,7 @@
 #include "kernels/common.hpp"
 
 // ---- registry includes: one header per model family ----
+#include "engine/models/arima.h"
 #include "engine/models/croston.h"
 #include "engine/models/ets.h"
 #include "engine/models/simple.h"
@@ -49,6 +50,7 @@ const RegistryEntry kRegistry[] = {
     {"hw_mul", [] { return make_ets_model("hw_mul"); }},
     {"ets", [] { return make_ets_model("ets"); }},
     {"theta", [] { return make_theta_model("theta"); }},
+    {"arima", [] { return make_arima_model(); }},
 };
 // ---- end registry ----
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,11 @@ TEST_F(CliForecast, LstmFromCheckpoint) {
 
 // backtest --models snaive,lstm: the global model is trained afresh for every fold.
 TEST_F(CliForecast, BacktestTrainsLstmPerFold) {
+  // The fold panels go to $TMPDIR: point it at this test's scratch folder so the leftover
+  // check below sees only this run (and not a backtest running elsewhere on the machine).
+  const char* old_tmp = std::getenv("TMPDIR");
+  const std::string saved = old_tmp ? old_tmp : "";
+  ::setenv("TMPDIR", m_dir.c_str(), 1);
   CliResult r = run_skucast({"backtest", "--panel", m_panel, "--models", "snaive,lstm", "--horizon", "7", "--folds",
                              "2", "--epochs", "2", "--hidden", "8", "--layers", "1", "--context", "21", "--paths", "20",
                              "--summary", path("sum.csv")});
@@ -161,7 +167,9 @@ TEST_F(CliForecast, BacktestTrainsLstmPerFold) {
   const size_t at = sum.find("\nlstm,");
   ASSERT_NE(at, std::string::npos) << sum;
   EXPECT_EQ(sum.find("nan", at), std::string::npos) << sum;  // every lstm metric defined
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
+  if (old_tmp) ::setenv("TMPDIR", saved.c_str(), 1);
+  else ::unsetenv("TMPDIR");
+  for (const auto& e : std::filesystem::directory_iterator(m_dir))
     EXPECT_EQ(e.path().filename().string().rfind("skucast_bt_", 0), std::string::npos) << "leftover " << e.path();
 }
 

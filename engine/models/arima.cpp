@@ -1,0 +1,300 @@
+// engine/models/arima.cpp — ARIMA estimation (CSS start, then maximum likelihood on
+// transformed parameters), the provisional automatic order and the StatModel "arima"
+// (see arima.h; the state space and the filter are in arima_kalman.cpp).
+#include "engine/models/arima.h"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "engine/models/arima_internal.h"
+#include "engine/models/forecast_util.h"
+#include "engine/models/optim.h"
+
+namespace skucast {
+
+namespace {
+
+constexpr double kHuge = 1e10;  // objective where the filter fails
+// Note [ARIMA starts]: besides the CSS start, maximum likelihood starts with every transformed
+// coordinate at 0 (white noise), +1 and -1 (partial autocorrelations +-0.76). ARMA
+// likelihoods are often multimodal (near-cancelling AR and MA roots): on monthly co2,
+// (1,1,1)(1,0,0)12 from CSS and from 0 stops at log-likelihood -141.4 while statsmodels'
+// optimum, -135.8, is reached from +1. The better optimum is refined by a restart.
+constexpr int kArimaExtraStarts = 3;
+constexpr double kArimaStarts[kArimaExtraStarts] = {0.0, 1.0, -1.0};
+
+// R's partrans: raw [k] -> coefficients [k] of a stationary 1 - sum phi L^i through partial
+// autocorrelations tanh(raw) and the Durbin-Levinson recursion.
+void partrans(const double* raw, int k, double* phi) {
+  double work[kArimaMaxP];
+  for (int j = 0; j < k; ++j) phi[j] = work[j] = std::tanh(raw[j]);
+  for (int j = 1; j < k; ++j) {
+    const double a = phi[j];
+    for (int i = 0; i < j; ++i) work[i] -= a * phi[j - i - 1];
+    for (int i = 0; i < j; ++i) phi[i] = work[i];
+  }
+}
+
+// Layout of the optimiser's vector: [ar (p), ma (q), sar (P), sma (Q), mu?]; mu is
+// w_mean + w_scale * x so that all coordinates are of order one.
+struct ArimaLayout {
+  ArimaOrder o;
+  double w_mean = 0.0, w_scale = 1.0;
+  int n = 0;
+};
+
+ArimaLayout make_layout(const ArimaOrder& o, const double* w, int64_t nw) {
+  ArimaLayout L;
+  L.o = o;
+  L.n = o.p + o.q + o.P + o.Q + (o.constant ? 1 : 0);
+  double s = 0.0, ss = 0.0;
+  for (int64_t t = 0; t < nw; ++t) s += w[t];
+  L.w_mean = s / static_cast<double>(nw);
+  for (int64_t t = 0; t < nw; ++t) ss += (w[t] - L.w_mean) * (w[t] - L.w_mean);
+  const double sd = std::sqrt(ss / static_cast<double>(nw));
+  L.w_scale = sd > 0.0 && std::isfinite(sd) ? sd : 1.0;
+  return L;
+}
+
+ArimaCoefs unpack(const ArimaLayout& L, const double* x) {
+  ArimaCoefs c;
+  const ArimaOrder& o = L.o;
+  int k = 0;
+  double tmp[kArimaMaxP];
+  partrans(x + k, o.p, c.ar);
+  k += o.p;
+  partrans(x + k, o.q, tmp);  // invertible MA: theta = -phi of a stationary AR
+  for (int i = 0; i < o.q; ++i) c.ma[i] = -tmp[i];
+  k += o.q;
+  partrans(x + k, o.P, c.sar);
+  k += o.P;
+  partrans(x + k, o.Q, tmp);
+  for (int i = 0; i < o.Q; ++i) c.sma[i] = -tmp[i];
+  k += o.Q;
+  c.mu = o.constant ? L.w_mean + L.w_scale * x[k] : 0.0;
+  return c;
+}
+
+// Conditional sum of squares (R's ARIMA_CSS on the differenced series): residuals from
+// t = np on, earlier ones zero; objective 0.5 log(ssq / n_used).
+struct CssObjective {
+  const double* w;
+  int64_t nw;
+  ArimaLayout L;
+  double* resid;  // [nw] scratch
+  double operator()(const double* x) const {
+    const ArimaCoefs c = unpack(L, x);
+    const ArimaPoly e = arima_expand(L.o, c);
+    double ssq = 0.0;
+    for (int64_t t = 0; t < nw; ++t) {
+      if (t < e.np) {
+        resid[t] = 0.0;
+        continue;
+      }
+      double v = w[t] - c.mu;
+      for (int k = 0; k < e.np; ++k) v -= e.phi[k] * (w[t - k - 1] - c.mu);
+      for (int k = 0; k < e.nq && k < t; ++k) v -= e.theta[k] * resid[t - k - 1];
+      resid[t] = v;
+      ssq += v * v;
+    }
+    const double nu = static_cast<double>(nw - e.np);
+    const double f = 0.5 * std::log(ssq / nu);
+    return std::isfinite(f) ? f : kHuge;
+  }
+};
+
+// Concentrated exact likelihood: 0.5 (log(ssq / n) + sumlog / n).
+struct MlObjective {
+  const double* w;
+  int64_t nw;
+  ArimaLayout L;
+  ArimaScratch* s;
+  double operator()(const double* x) const {
+    const ArimaCoefs c = unpack(L, x);
+    const ArimaFilterResult f = arima_filter(w, nw, L.o, c, *s, nullptr);
+    if (!f.ok || !(f.ssq > 0.0)) return kHuge;
+    const double nn = static_cast<double>(nw);
+    const double v = 0.5 * (std::log(f.ssq / nn) + f.sumlog / nn);
+    return std::isfinite(v) ? v : kHuge;
+  }
+};
+
+// KPSS level statistic of x [n] with Newey-West lag trunc(4 (n/100)^0.25) (urca "short").
+double kpss_stat(const double* x, int64_t n) {
+  double mean = 0.0;
+  for (int64_t t = 0; t < n; ++t) mean += x[t];
+  mean /= static_cast<double>(n);
+  double cum = 0.0, eta = 0.0, s0 = 0.0;
+  for (int64_t t = 0; t < n; ++t) {
+    const double e = x[t] - mean;
+    cum += e;
+    eta += cum * cum;
+    s0 += e * e;
+  }
+  const double nn = static_cast<double>(n);
+  const int lag = static_cast<int>(4.0 * std::pow(nn / 100.0, 0.25));
+  double lrv = s0 / nn;
+  for (int k = 1; k <= lag && k < n; ++k) {
+    double g = 0.0;
+    for (int64_t t = k; t < n; ++t) g += (x[t] - mean) * (x[t - k] - mean);
+    lrv += 2.0 * (1.0 - k / (lag + 1.0)) * g / nn;
+  }
+  if (!(lrv > 0.0)) return 0.0;
+  return eta / (nn * nn) / lrv;
+}
+
+// Lag-k autocorrelation of x [n].
+double acf_at(const double* x, int64_t n, int k) {
+  if (n <= k + 1) return 0.0;
+  double mean = 0.0;
+  for (int64_t t = 0; t < n; ++t) mean += x[t];
+  mean /= static_cast<double>(n);
+  double c0 = 0.0, ck = 0.0;
+  for (int64_t t = 0; t < n; ++t) c0 += (x[t] - mean) * (x[t] - mean);
+  for (int64_t t = k; t < n; ++t) ck += (x[t] - mean) * (x[t - k] - mean);
+  return c0 > 0.0 ? ck / c0 : 0.0;
+}
+
+}  // namespace
+
+bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, ArimaScratch& s) {
+  out = ArimaFit{};
+  out.order = o;
+  if (!arima_order_ok(o)) return false;
+  const int64_t nw = arima_n_diff(o, n);
+  const ArimaPoly e0 = arima_expand(o, ArimaCoefs{});
+  const int n_coef = o.p + o.q + o.P + o.Q + (o.constant ? 1 : 0);
+  if (nw < e0.np + n_coef + 2) return false;
+  std::vector<double> buf(static_cast<size_t>(2 * nw));  // w [nw] and CSS residuals [nw]
+  double* w = buf.data();
+  arima_difference(y, n, o, w);
+  if (!all_finite(w, nw)) return false;
+  const ArimaLayout L = make_layout(o, w, nw);
+  const double inf = std::numeric_limits<double>::infinity();
+  double x[kNmMaxDim] = {}, step[kNmMaxDim], lo[kNmMaxDim], hi[kNmMaxDim];
+  for (int j = 0; j < L.n; ++j) step[j] = 0.1, lo[j] = -inf, hi[j] = inf;
+  int n_evals = 0;
+  if (L.n > 0) {
+    CssObjective css{w, nw, L, w + nw};
+    const NelderMeadResult r = nelder_mead(css, x, L.n, step, lo, hi, NelderMeadOptions{});
+    n_evals += r.n_evals;
+    // A CSS optimum on the boundary of the region (|pacf| -> 1) is a poor start: pull it in.
+    for (int j = 0; j < L.n; ++j) {
+      if (!std::isfinite(x[j])) x[j] = 0.0;
+      x[j] = x[j] > 3.0 ? 3.0 : (x[j] < -3.0 ? -3.0 : x[j]);
+    }
+    // Maximum likelihood from the CSS start and the fixed starts (Note [ARIMA starts]); the
+    // best optimum is then refined by a restart with a small simplex.
+    MlObjective ml{w, nw, L, &s};
+    NelderMeadResult r2 = nelder_mead(ml, x, L.n, step, lo, hi, NelderMeadOptions{});
+    n_evals += r2.n_evals;
+    for (int start = 0; start < kArimaExtraStarts; ++start) {
+      double x0[kNmMaxDim];
+      for (int j = 0; j < L.n; ++j) x0[j] = kArimaStarts[start];
+      if (o.constant) x0[L.n - 1] = x[L.n - 1];  // keep the mean
+      const NelderMeadResult r0 = nelder_mead(ml, x0, L.n, step, lo, hi, NelderMeadOptions{});
+      n_evals += r0.n_evals;
+      if (r0.f_min < r2.f_min) {
+        r2 = r0;
+        for (int j = 0; j < L.n; ++j) x[j] = x0[j];
+      }
+    }
+    for (int j = 0; j < L.n; ++j) step[j] = 0.02;
+    r2 = nelder_mead(ml, x, L.n, step, lo, hi, NelderMeadOptions{});  // restart at the optimum
+    n_evals += r2.n_evals;
+    if (!(r2.f_min < kHuge)) return false;
+  }
+  const ArimaCoefs c = unpack(L, x);
+  const ArimaFilterResult f = arima_filter(w, nw, o, c, s, nullptr);
+  if (!f.ok || !(f.ssq > 0.0)) return false;
+  const double nn = static_cast<double>(nw);
+  out.coefs = c;
+  out.sigma2 = f.ssq / nn;
+  out.loglik = -0.5 * (nn * std::log(2.0 * M_PI * out.sigma2) + f.sumlog + nn);
+  out.n_coef = n_coef;
+  out.n_evals = n_evals;
+  const double k = n_coef + 1.0;  // + sigma2
+  out.aicc = nn - k - 1.0 > 0.0 ? -2.0 * out.loglik + 2.0 * k + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : inf;
+  out.ok = std::isfinite(out.loglik) && std::isfinite(out.sigma2);
+  return out.ok;
+}
+
+bool arima_auto(const double* y, int64_t n, int m, ArimaFit& out, ArimaScratch& s) {
+  out = ArimaFit{};
+  if (n < 8) return false;
+  // Note [ARIMA default order] (arima.h): d by KPSS, D by the lag-m autocorrelation.
+  std::vector<double> x(y, y + n);
+  int d = 0;
+  int64_t nx = n;
+  while (d < 2 && nx >= 8 && kpss_stat(x.data(), nx) > 0.463) {
+    for (int64_t t = 0; t + 1 < nx; ++t) x[t] = x[t + 1] - x[t];
+    --nx;
+    ++d;
+  }
+  int D = 0;
+  if (m >= 2 && m <= 24 && n >= 3 * static_cast<int64_t>(m) + d + 4 && acf_at(x.data(), nx, m) > 0.64) D = 1;
+  struct Cand {
+    int p, q, P, Q;
+  };
+  const Cand plain[] = {{0, 1, 0, 0}, {1, 0, 0, 0}, {1, 1, 0, 0}, {2, 2, 0, 0}};
+  const Cand seasonal[] = {{0, 1, 0, 1}, {1, 0, 1, 0}, {1, 1, 0, 1}};
+  const Cand* cands = D ? seasonal : plain;
+  const int n_cands = D ? 3 : 4;
+  double best = std::numeric_limits<double>::infinity();
+  ArimaFit fit;
+  for (int i = 0; i < n_cands; ++i) {
+    for (int with_const = 0; with_const < 2; ++with_const) {
+      if (with_const && d + D > 1) continue;
+      ArimaOrder o;
+      o.p = cands[i].p, o.d = d, o.q = cands[i].q;
+      o.P = cands[i].P, o.D = D, o.Q = cands[i].Q, o.m = D ? m : 1;
+      o.constant = with_const == 1;
+      if (!arima_fit(y, n, o, fit, s)) continue;
+      if (fit.aicc < best) {
+        best = fit.aicc;
+        out = fit;
+      }
+    }
+  }
+  return out.ok;
+}
+
+namespace {
+
+class ArimaModel final : public StatModel {
+ public:
+  std::string name() const override { return "arima"; }
+  void forecast_series(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) const override {
+    out.fallback = false;
+    const int64_t h = spec.horizon;
+    if (h <= 0) return;
+    if (in.n < 8 || !all_finite(in.y, in.n)) {
+      naive_fallback(in, spec, out);
+      return;
+    }
+    std::vector<double> mean(static_cast<size_t>(h)), sd(static_cast<size_t>(h));  // [H]
+    if (is_constant_series(in.y, in.n)) {  // degenerate likelihood: forecast the constant
+      for (int64_t i = 0; i < h; ++i) mean[i] = in.y[in.n - 1], sd[i] = 0.0;
+      write_normal_quantiles(mean.data(), sd.data(), spec, out);
+      out.fallback = true;
+      return;
+    }
+    auto scratch = std::make_unique<ArimaScratch>();
+    ArimaFit fit;
+    if (!arima_auto(in.y, in.n, in.season_length, fit, *scratch) ||
+        !arima_forecast(in.y, in.n, fit.order, fit.coefs, fit.sigma2, h, mean.data(), sd.data(), *scratch)) {
+      naive_fallback(in, spec, out);
+      return;
+    }
+    write_normal_quantiles(mean.data(), sd.data(), spec, out);
+    if (!output_is_finite(spec, out)) naive_fallback(in, spec, out);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<StatModel> make_arima_model() { return std::make_unique<ArimaModel>(); }
+
+}  // namespace skucast

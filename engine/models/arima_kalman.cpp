@@ -1,0 +1,266 @@
+// engine/models/arima_kalman.cpp — the ARIMA state space (Note [ARIMA state space] in
+// arima.h): differencing, the stationary initial covariance, the Kalman filter's exact
+// log-likelihood and the forecasts with their variances.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "engine/models/arima.h"
+#include "engine/models/arima_internal.h"
+
+namespace skucast {
+
+bool arima_order_ok(const ArimaOrder& o) {
+  if (o.p < 0 || o.q < 0 || o.d < 0 || o.P < 0 || o.Q < 0 || o.D < 0 || o.m < 1) return false;
+  if (o.p > kArimaMaxP || o.q > kArimaMaxP || o.P > kArimaMaxSP || o.Q > kArimaMaxSP || o.d > 2 || o.D > 1) return false;
+  const int m = o.m;
+  if ((o.P > 0 || o.Q > 0 || o.D > 0) && (m < 2 || m > 24)) return false;
+  if (o.constant && o.d + o.D > 1) return false;
+  const int np = o.p + o.P * m, nq = o.q + o.Q * m;
+  const int r = np > nq + 1 ? np : nq + 1;
+  return r <= kArimaMaxState && o.d + o.D * m <= kArimaMaxDiff;
+}
+
+int64_t arima_n_diff(const ArimaOrder& o, int64_t n) { return n - o.d - static_cast<int64_t>(o.D) * o.m; }
+
+int arima_diff_poly(const ArimaOrder& o, double* delta) {
+  // c = (1-L)^d (1-L^m)^D as coefficients c[0..nd]; delta[j-1] = -c[j].
+  double c[kArimaMaxDiff + 1] = {1.0};
+  int deg = 0;
+  for (int k = 0; k < o.d + o.D; ++k) {
+    const int lag = k < o.d ? 1 : o.m;
+    for (int j = deg + lag; j >= 0; --j) c[j] = (j <= deg ? c[j] : 0.0) - (j >= lag ? c[j - lag] : 0.0);
+    deg += lag;
+  }
+  for (int j = 1; j <= deg; ++j) delta[j - 1] = -c[j];
+  return deg;
+}
+
+void arima_difference(const double* y, int64_t n, const ArimaOrder& o, double* w) {
+  double delta[kArimaMaxDiff];
+  const int nd = arima_diff_poly(o, delta);
+  for (int64_t t = nd; t < n; ++t) {
+    double v = y[t];
+    for (int j = 1; j <= nd; ++j) v -= delta[j - 1] * y[t - j];
+    w[t - nd] = v;
+  }
+}
+
+ArimaPoly arima_expand(const ArimaOrder& o, const ArimaCoefs& c) {
+  ArimaPoly e;
+  const int m = o.m;
+  e.np = o.p + o.P * m;
+  e.nq = o.q + o.Q * m;
+  e.r = e.np > e.nq + 1 ? e.np : e.nq + 1;
+  for (int i = 0; i < kArimaMaxState; ++i) e.phi[i] = e.theta[i] = 0.0;
+  // phi[k] is the coefficient of L^(k+1) in 1 - sum phi L^k; likewise theta with +.
+  for (int i = 0; i < o.p; ++i) e.phi[i] = c.ar[i];
+  for (int j = 0; j < o.P; ++j) {
+    e.phi[(j + 1) * m - 1] += c.sar[j];
+    for (int i = 0; i < o.p; ++i) e.phi[(j + 1) * m + i] -= c.ar[i] * c.sar[j];
+  }
+  for (int i = 0; i < o.q; ++i) e.theta[i] = c.ma[i];
+  for (int j = 0; j < o.Q; ++j) {
+    e.theta[(j + 1) * m - 1] += c.sma[j];
+    for (int i = 0; i < o.q; ++i) e.theta[(j + 1) * m + i] += c.ma[i] * c.sma[j];
+  }
+  return e;
+}
+
+namespace {
+
+// out [r, r] = T X for T = [phi | shift] (row i: phi_i x_0j + x_{i+1, j}).
+void apply_T(const ArimaPoly& e, const double* X, double* out) {
+  const int r = e.r;
+  for (int i = 0; i < r; ++i)
+    for (int j = 0; j < r; ++j) out[i * r + j] = e.phi[i] * X[j] + (i + 1 < r ? X[(i + 1) * r + j] : 0.0);
+}
+
+// out [r, r] = A B (dense).
+void matmul(const double* A, const double* B, int r, double* out) {
+  for (int i = 0; i < r; ++i)
+    for (int j = 0; j < r; ++j) {
+      double s = 0.0;
+      for (int k = 0; k < r; ++k) s += A[i * r + k] * B[k * r + j];
+      out[i * r + j] = s;
+    }
+}
+
+}  // namespace
+
+bool arima_stationary_cov(const ArimaPoly& e, ArimaScratch& s) {
+  const int r = e.r;
+  double R[kArimaMaxState];  // (1, theta_1 .. theta_{r-1})
+  R[0] = 1.0;
+  for (int i = 1; i < r; ++i) R[i] = e.theta[i - 1];
+  double* P = s.P;
+  if (e.np == 0) {  // pure MA: P0 = sum_k T^k R R' T'^k with T a shift, P0[i][j] = sum_k R[i+k] R[j+k]
+    for (int i = 0; i < r; ++i)
+      for (int j = 0; j < r; ++j) {
+        double v = 0.0;
+        for (int k = 0; i + k < r && j + k < r; ++k) v += R[i + k] * R[j + k];
+        P[i * r + j] = v;
+      }
+    return true;
+  }
+  // Doubling: P_{k+1} = P_k + A_k P_k A_k', A_{k+1} = A_k^2, from P_0 = R R', A_0 = T.
+  double* A = s.M1;
+  double* W1 = s.M2;
+  double* W2 = s.M3;
+  for (int i = 0; i < r; ++i)
+    for (int j = 0; j < r; ++j) {
+      P[i * r + j] = R[i] * R[j];
+      A[i * r + j] = (j == 0 ? e.phi[i] : 0.0) + (j == i + 1 ? 1.0 : 0.0);
+    }
+  for (int it = 0; it < 80; ++it) {
+    matmul(A, P, r, W1);  // A P
+    double change = 0.0, size = 0.0;
+    for (int i = 0; i < r; ++i)
+      for (int j = 0; j < r; ++j) {
+        double v = 0.0;
+        for (int k = 0; k < r; ++k) v += W1[i * r + k] * A[j * r + k];  // (A P A')_ij
+        W2[i * r + j] = v;
+      }
+    for (int i = 0; i < r * r; ++i) {
+      P[i] += W2[i];
+      change = std::fmax(change, std::fabs(W2[i]));
+      size = std::fmax(size, std::fabs(P[i]));
+    }
+    if (!(size < 1e300)) return false;
+    if (change <= 1e-17 * size) return true;
+    matmul(A, A, r, W1);
+    for (int i = 0; i < r * r; ++i) A[i] = W1[i];
+  }
+  return false;  // not converged: (near) non-stationary
+}
+
+ArimaFilterResult arima_filter(const double* w, int64_t nw, const ArimaOrder& o, const ArimaCoefs& c,
+                               ArimaScratch& s, double* a_end) {
+  ArimaFilterResult res;
+  const ArimaPoly e = arima_expand(o, c);
+  if (!arima_stationary_cov(e, s)) return res;
+  const int r = e.r;
+  double R[kArimaMaxState];
+  R[0] = 1.0;
+  for (int i = 1; i < r; ++i) R[i] = e.theta[i - 1];
+  double a[kArimaMaxState] = {}, an[kArimaMaxState], Pc[kArimaMaxState];
+  double* P = s.P;       // predicted covariance P_{t|t-1} (P0 at t = 0), then filtered P_{t|t}
+  double* W = s.M1;      // T P
+  double* Pprev = s.M2;  // the previous step's predicted covariance
+  double F = 1.0;
+  bool steady = false;
+  for (int64_t t = 0; t < nw; ++t) {
+    if (t > 0) {
+      // Predict: a = T a, P = T P T' + R R' (P holds P_{t-1|t-1}).
+      for (int i = 0; i < r; ++i) an[i] = e.phi[i] * a[0] + (i + 1 < r ? a[i + 1] : 0.0);
+      for (int i = 0; i < r; ++i) a[i] = an[i];
+    }
+    if (!steady) {
+      if (t > 0) {
+        apply_T(e, P, W);
+        for (int i = 0; i < r; ++i)
+          for (int j = 0; j < r; ++j)  // (T P T')_ij = (T (T P)')_ji = phi_j W_i0 + W_{i, j+1}
+            P[i * r + j] = e.phi[j] * W[i * r] + (j + 1 < r ? W[i * r + j + 1] : 0.0) + R[i] * R[j];
+      }
+      // Note [ARIMA steady state]: once the predicted covariance stops changing (to 1e-14 of
+      // its size; statsmodels' filter does the same at 1e-19 absolute), the gain and F are
+      // constant and the covariance recursion is skipped: O(r) instead of O(r^2) per step.
+      double change = t > 0 ? 0.0 : 1.0, size = 0.0;
+      for (int i = 0; i < r * r; ++i) {
+        if (t > 0) change = std::fmax(change, std::fabs(P[i] - Pprev[i]));
+        size = std::fmax(size, std::fabs(P[i]));
+        Pprev[i] = P[i];
+      }
+      F = P[0];
+      for (int i = 0; i < r; ++i) Pc[i] = P[i * r];
+      if (!(F > 0.0)) return res;
+      for (int i = 0; i < r; ++i)
+        for (int j = 0; j < r; ++j) P[i * r + j] -= Pc[i] * Pc[j] / F;
+      steady = change <= 1e-14 * size;
+    }
+    const double v = w[t] - c.mu - a[0];
+    if (!std::isfinite(v)) return res;
+    for (int i = 0; i < r; ++i) a[i] += Pc[i] * v / F;
+    res.ssq += v * v / F;
+    res.sumlog += std::log(F);
+  }
+  res.n = nw;
+  res.ok = std::isfinite(res.ssq) && std::isfinite(res.sumlog);
+  if (a_end)
+    for (int i = 0; i < r; ++i) a_end[i] = a[i];
+  return res;
+}
+
+double arima_loglik(const double* w, int64_t nw, const ArimaOrder& o, const ArimaCoefs& c, double sigma2,
+                    ArimaScratch& s) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (!arima_order_ok(o) || nw < 1 || !(sigma2 > 0.0)) return nan;
+  const ArimaFilterResult f = arima_filter(w, nw, o, c, s, nullptr);
+  if (!f.ok) return nan;
+  const double nn = static_cast<double>(nw);
+  return -0.5 * (nn * std::log(2.0 * M_PI * sigma2) + f.sumlog + f.ssq / sigma2);
+}
+
+bool arima_forecast(const double* y, int64_t n, const ArimaOrder& o, const ArimaCoefs& c, double sigma2,
+                    int64_t h, double* mean, double* sd, ArimaScratch& s) {
+  if (!arima_order_ok(o)) return false;
+  const int64_t nw = arima_n_diff(o, n);
+  if (nw < 1) return false;
+  double delta[kArimaMaxDiff];
+  const int nd = arima_diff_poly(o, delta);
+  std::vector<double> w(static_cast<size_t>(nw));  // [nw] the differenced series
+  arima_difference(y, n, o, w.data());
+  double a[kArimaMaxState];
+  const ArimaFilterResult f = arima_filter(w.data(), nw, o, c, s, a);
+  if (!f.ok) return false;
+  const ArimaPoly e = arima_expand(o, c);
+  const int r = e.r;
+  double R[kArimaMaxState];
+  R[0] = 1.0;
+  for (int i = 1; i < r; ++i) R[i] = e.theta[i - 1];
+  const double* P = s.P;  // filtered covariance P_{n|n}
+  // Augmented state x = [a (r); y_n, y_{n-1}, .., y_{n-nd+1}], covariance S = [[P, 0], [0, 0]].
+  const int N = r + nd;
+  double x[kArimaMaxAug], xn[kArimaMaxAug], Ra[kArimaMaxAug];
+  std::vector<double> S_buf(static_cast<size_t>(2 * N * N));  // S and T S; once per series
+  double* S = S_buf.data();
+  double* TS = S + N * N;
+  for (int i = 0; i < N * N; ++i) S[i] = 0.0;
+  for (int i = 0; i < r; ++i) {
+    x[i] = a[i];
+    Ra[i] = R[i];
+    for (int j = 0; j < r; ++j) S[i * N + j] = P[i * r + j];
+  }
+  for (int k = 0; k < nd; ++k) x[r + k] = y[n - 1 - k], Ra[r + k] = k == 0 ? 1.0 : 0.0;
+  // Row i of T_aug times a column vector v: i < r: phi_i v_0 + v_{i+1};
+  // i = r: phi_0 v_0 + v_1 + sum_k delta_k v_{r+k-1}; i > r: v_{i-1}.
+  auto t_row = [&](int i, const double* v, int stride) {
+    if (i < r) return e.phi[i] * v[0] + (i + 1 < r ? v[(i + 1) * stride] : 0.0);
+    if (i == r) {
+      double s2 = e.phi[0] * v[0] + (r > 1 ? v[stride] : 0.0);
+      for (int k = 1; k <= nd; ++k) s2 += delta[k - 1] * v[(r + k - 1) * stride];
+      return s2;
+    }
+    return v[(i - 1) * stride];
+  };
+  for (int64_t k = 0; k < h; ++k) {
+    for (int i = 0; i < N; ++i) xn[i] = t_row(i, x, 1);
+    // The constant enters w (and with it y_t) through mu.
+    for (int i = 0; i < N; ++i) x[i] = xn[i];
+    if (nd > 0) x[r] += c.mu;
+    for (int i = 0; i < N; ++i)
+      for (int j = 0; j < N; ++j) TS[i * N + j] = t_row(i, S + j, N);  // (T S)_ij
+    for (int i = 0; i < N; ++i)
+      for (int j = 0; j < N; ++j) S[i * N + j] = t_row(j, TS + i * N, 1) + Ra[i] * Ra[j];  // (T S T')_ij
+    const double f = nd > 0 ? x[r] : x[0] + c.mu;
+    const double var = (nd > 0 ? S[r * N + r] : S[0]) * sigma2;
+    mean[k] = f;
+    sd[k] = std::sqrt(var > 0.0 ? var : 0.0);
+  }
+  for (int64_t k = 0; k < h; ++k)
+    if (!std::isfinite(mean[k]) || !std::isfinite(sd[k])) return false;
+  return true;
+}
+
+}  // namespace skucast
