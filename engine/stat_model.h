@@ -52,7 +52,7 @@ class StatModel {
 };
 
 // Builds a model by name: "naive", "snaive", "ma", "ses", "holt", "damped", "hw_add",
-// "hw_mul", "ets", "theta", "croston", "sba", "tsb", or members joined by '+'
+// "hw_mul", "ets", "theta", "arima", "croston", "sba", "tsb", "croston_opt", or members joined by '+'
 // ("ets+theta") combined by `combine` ("mean" or "median"). Throws InputError naming
 // the unknown model and listing the known ones.
 std::unique_ptr<StatModel> make_stat_model(const std::string& name, const std::string& combine = "mean");
