@@ -275,12 +275,7 @@ class ArimaModel final : public StatModel {
       return;
     }
     std::vector<double> mean(static_cast<size_t>(h)), sd(static_cast<size_t>(h));  // [H]
-    if (is_constant_series(in.y, in.n)) {  // degenerate likelihood: forecast the constant
-      for (int64_t i = 0; i < h; ++i) mean[i] = in.y[in.n - 1], sd[i] = 0.0;
-      write_normal_quantiles(mean.data(), sd.data(), spec, out);
-      out.fallback = true;
-      return;
-    }
+    if (is_constant_series(in.y, in.n)) return constant_forecast(in, spec, out);
     auto scratch = std::make_unique<ArimaScratch>();
     ArimaFit fit;
     if (!arima_auto(in.y, in.n, in.season_length, fit, *scratch) ||

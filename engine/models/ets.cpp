@@ -92,14 +92,7 @@ void EtsModel::forecast_series(const SeriesInput& in_full, const ForecastSpec& s
   const int64_t n_fit = ets_fit_window(in_full.n, in_full.season_length);
   const SeriesInput in{in_full.y + (in_full.n - n_fit), n_fit, in_full.season_length};
   std::vector<double> mean(h), sd(h);  // [H]
-  if (is_constant_series(in.y, in.n)) {
-    // Defined fallback: a constant forecasts itself with zero-width intervals (SSE = 0
-    // makes the likelihood degenerate).
-    for (int64_t i = 0; i < h; ++i) mean[i] = in.y[in.n - 1], sd[i] = 0.0;
-    write_normal_quantiles(mean.data(), sd.data(), spec, out);
-    out.fallback = true;
-    return;
-  }
+  if (is_constant_series(in.y, in.n)) return constant_forecast(in, spec, out);
   EtsFit fit;
   bool fell_back = false;
   if (!fit_with_fallback(in.y, in.n, in.season_length, m_kind, fit, fell_back)) {

@@ -59,6 +59,17 @@ inline void naive_fallback(const SeriesInput& in, const ForecastSpec& spec, Seri
   out.fallback = true;
 }
 
+// Defined fallback for a constant series (its likelihood is degenerate: SSE = 0): the
+// last value, with zero-width intervals. Sets out.fallback.
+inline void constant_forecast(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) {
+  const double last = in.y[in.n - 1];
+  for (int64_t i = 0; i < spec.horizon; ++i) {
+    out.mean[i] = last;
+    for (int q = 0; q < spec.n_levels; ++q) out.quantiles[i * spec.n_levels + q] = last;
+  }
+  out.fallback = true;
+}
+
 // True when all n values are finite.
 inline bool all_finite(const double* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i)

@@ -74,12 +74,7 @@ void ThetaModel::forecast_series(const SeriesInput& in, const ForecastSpec& spec
     return;
   }
   std::vector<double> mean(h), sd(h);  // [H]
-  if (is_constant_series(in.y, in.n)) {
-    for (int64_t i = 0; i < h; ++i) mean[i] = in.y[in.n - 1], sd[i] = 0.0;
-    write_normal_quantiles(mean.data(), sd.data(), spec, out);
-    out.fallback = true;
-    return;
-  }
+  if (is_constant_series(in.y, in.n)) return constant_forecast(in, spec, out);
   if (!theta_forecast(in.y, in.n, in.season_length, h, mean.data(), sd.data())) {
     naive_fallback(in, spec, out);
     return;
