@@ -159,10 +159,12 @@ double acf_at(const double* x, int64_t n, int k) {
 
 }  // namespace
 
-bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, ArimaScratch& s) {
+bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, ArimaScratch& s,
+               const ArimaXreg* xreg) {
   out = ArimaFit{};
   out.order = o;
   if (!arima_order_ok(o)) return false;
+  if (xreg != nullptr && xreg->k > 0) return false;  // regressors: not implemented yet (#7 item 2)
   const int64_t nw = arima_n_diff(o, n);
   const ArimaPoly e0 = arima_expand(o, ArimaCoefs{});
   const int n_coef = o.p + o.q + o.P + o.Q + (o.constant ? 1 : 0);

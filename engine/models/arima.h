@@ -42,6 +42,7 @@ inline constexpr int kArimaMaxSP = 2;      // P, Q <= 2
 inline constexpr int kArimaMaxState = 40;  // r = max(p + P m, q + Q m + 1)
 inline constexpr int kArimaMaxDiff = 2 + 24;  // d + D m (d <= 2, D <= 1, m <= 24)
 inline constexpr int kArimaMaxAug = kArimaMaxState + kArimaMaxDiff;
+inline constexpr int kArimaMaxXreg = 8;      // regressors of an ARIMAX (regression with ARIMA errors)
 
 struct ArimaOrder {
   int p = 0, d = 0, q = 0;
@@ -54,6 +55,15 @@ struct ArimaCoefs {
   double ar[kArimaMaxP] = {}, ma[kArimaMaxP] = {};
   double sar[kArimaMaxSP] = {}, sma[kArimaMaxSP] = {};
   double mu = 0.0;
+  double beta[kArimaMaxXreg] = {};  // regression coefficients (ARIMAX), in ArimaXreg's column order
+};
+
+// Regressors of an ARIMAX: y_t = sum_j beta_j x[t, j] + u_t with u an ARIMA process (R's
+// Arima(xreg =), statsmodels' SARIMAX(exog =)). x is row-major [rows, k]: rows = n when
+// fitting, n + h when forecasting (the future rows are the known covariates of the horizon).
+struct ArimaXreg {
+  const double* x = nullptr;
+  int k = 0;  // 0 <= k <= kArimaMaxXreg
 };
 
 // Scratch for the filter: a few r x r matrices. Large (~40 KB), so callers keep it on the heap.
@@ -82,7 +92,7 @@ double arima_loglik(const double* w, int64_t nw, const ArimaOrder& o, const Arim
 // Forecasts y [n] h steps ahead at the given coefficients: mean [h] and standard deviation
 // sd [h]. Returns false when the state is not stationary or the output not finite.
 bool arima_forecast(const double* y, int64_t n, const ArimaOrder& o, const ArimaCoefs& c, double sigma2,
-                    int64_t h, double* mean, double* sd, ArimaScratch& s);
+                    int64_t h, double* mean, double* sd, ArimaScratch& s, const ArimaXreg* xreg = nullptr);
 
 struct ArimaFit {
   ArimaOrder order;
@@ -96,7 +106,9 @@ struct ArimaFit {
 };
 
 // Maximum-likelihood fit of one order to y [n] (Note [ARIMA estimation]).
-bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, ArimaScratch& s);
+// xreg (optional, rows = n): regression with ARIMA errors.
+bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, ArimaScratch& s,
+               const ArimaXreg* xreg = nullptr);
 
 // Note [ARIMA default order]: a provisional automatic choice until the stepwise auto.arima
 // (KPSS / OCSB unit-root tests) lands. d is 1 when the KPSS level statistic of y (lag

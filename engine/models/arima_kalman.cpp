@@ -203,8 +203,9 @@ double arima_loglik(const double* w, int64_t nw, const ArimaOrder& o, const Arim
 }
 
 bool arima_forecast(const double* y, int64_t n, const ArimaOrder& o, const ArimaCoefs& c, double sigma2,
-                    int64_t h, double* mean, double* sd, ArimaScratch& s) {
+                    int64_t h, double* mean, double* sd, ArimaScratch& s, const ArimaXreg* xreg) {
   if (!arima_order_ok(o)) return false;
+  if (xreg != nullptr && xreg->k > 0) return false;  // regressors: not implemented yet (#7 item 2)
   const int64_t nw = arima_n_diff(o, n);
   if (nw < 1) return false;
   double delta[kArimaMaxDiff];
