@@ -16,6 +16,7 @@
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
 #include "tools/commands.h"
+#include "tools/progress.h"
 
 namespace skucast::cli {
 
@@ -27,7 +28,9 @@ struct TrainCli {
   int threads = 0;
 };
 
-void print_progress(const EpochInfo& e, bool tty) {
+}  // namespace
+
+void print_train_progress(const EpochInfo& e, bool tty) {
   if (tty) {
     constexpr int kWidth = 24;
     const int filled = e.n_batches > 0 ? static_cast<int>(kWidth * e.batch / e.n_batches) : 0;
@@ -45,6 +48,8 @@ void print_progress(const EpochInfo& e, bool tty) {
                  e.windows_per_s, e.lr);
   }
 }
+
+namespace {
 
 void run_train(TrainCli o) {
   if (o.out.empty()) throw InputError("train: --out is required");
@@ -72,7 +77,7 @@ void run_train(TrainCli o) {
     st = deepar_init(o.opt, reader.header());
   }
   const bool tty = isatty(fileno(stderr)) != 0;
-  const TrainReport rep = deepar_train(st, reader, o.opt.epochs, [tty](const EpochInfo& e) { print_progress(e, tty); });
+  const TrainReport rep = deepar_train(st, reader, o.opt.epochs, [tty](const EpochInfo& e) { print_train_progress(e, tty); });
   save_checkpoint(o.out, st);
   std::fprintf(stderr,
                "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s, %.1f s → %s\n",

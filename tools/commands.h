@@ -15,5 +15,6 @@ void add_forecast(CLI::App& app);  // tools/cmd_forecast.cpp
 void add_backtest(CLI::App& app);  // tools/cmd_backtest.cpp
 void add_report(CLI::App& app);    // tools/cmd_report.cpp
 void add_train(CLI::App& app);     // tools/cmd_train.cpp
+void add_update(CLI::App& app);    // tools/cmd_update.cpp
 
 }  // namespace skucast::cli

@@ -122,6 +122,15 @@ TrainReport deepar_train(DeepArState& state, const PanelReader& panel, int64_t n
 // Validation loss of the current weights on the held-out final steps (teacher forced).
 double deepar_validation_loss(const DeepArState& state, const PanelReader& panel);
 
+// Note [Fine-tuning on an updated panel] (`skucast update --checkpoint`): continues training a
+// checkpoint on a panel that grew by new steps or series. The panel must match the model's
+// fingerprint (same statics with the same levels, covariates, events). The validation window
+// moved with the data, so the old best validation loss is not comparable: it is replaced by
+// the loaded weights' loss on the new window and the patience counter restarts. deepar_train
+// then keeps the fine-tuned weights only if they beat the loaded ones there.
+TrainReport deepar_fine_tune(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
+                             const ProgressFn& progress = {});
+
 // Forecasts every series H steps past the history (origin = T) with n_paths ancestral
 // sample paths (point losses: one deterministic path, Gaussian quantiles from resid_sd).
 // levels: quantile levels in (0, 1). Deterministic in seed.
