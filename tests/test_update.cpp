@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/checkpoint.h"
+#include "engine/models/deepar_model.h"
 #include "io/csv_ingest.h"
 #include "io/panel.h"
 #include "io/panel_update.h"
@@ -255,19 +257,50 @@ TEST_F(Update, FineTunesACheckpointOnTheGrownPanel) {
   ASSERT_EQ(r.rc, 0) << r.output;
 }
 
+TEST_F(Update, NewStaticLevelGetsTheMeanEmbedding) {
+  const std::string p = base_panel();
+  CliResult r = run_skucast({"train", "--panel", p, "--horizon", "1", "--hidden", "4", "--layers", "1", "--context",
+                             "2", "--epochs", "1", "--batch", "2", "--out", path("m.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const DeepArState before = load_checkpoint(path("m.h5"));
+  ASSERT_EQ(before.options.embedding_dims, (std::vector<int64_t>{1}));  // pinned: min(16, (2+1)/2)
+  // A new series in a new store: the table grows from 2 to 3 rows, the width stays 1.
+  write("i.csv", "series_id,time,value,price,store\nC,2024-01-06,1,2.0,s9\nA,2024-01-06,6,2.0,s1\n");
+  r = run_skucast({"update", "--panel", p, "--append", path("i.csv"), "--static", "store", "--checkpoint",
+                   path("m.h5"), "--out", path("m2.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("1 new static level(s)"), std::string::npos) << r.output;
+  DeepArState grown = before;
+  EXPECT_EQ(deepar_extend_levels(grown, PanelReader(p).header()), 1);
+  ASSERT_EQ(grown.weights.size(), before.weights.size() + 1);
+  const size_t n = before.weights.size();
+  EXPECT_FLOAT_EQ(grown.weights[n], 0.5f * (before.weights[n - 2] + before.weights[n - 1]));
+  EXPECT_EQ(grown.panel.static_levels[0], (std::vector<std::string>{"s1", "s2", "s9"}));
+  const DeepArState tuned = load_checkpoint(path("m2.h5"));
+  EXPECT_EQ(tuned.weights.size(), grown.weights.size());
+  // The old model forecasts the grown panel too (cold start for the new store).
+  r = run_skucast({"forecast", "--panel", p, "--model", "lstm", "--checkpoint", path("m.h5"), "--horizon", "1",
+                   "--paths", "10", "--out", path("fc.h5")});
+  EXPECT_EQ(r.rc, 0) << r.output;
+}
+
 TEST_F(Update, CheckpointThatCannotReadTheUpdatedPanelIsRefusedFirst) {
   const std::string p = base_panel();
-  ASSERT_EQ(run_skucast({"train", "--panel", p, "--horizon", "1", "--hidden", "4", "--layers", "1", "--context", "2",
-                         "--epochs", "1", "--batch", "2", "--out", path("m.h5")})
+  // A model trained on a panel without the price covariate.
+  IngestOptions o;
+  o.csv_path = write("o.csv", "series_id,time,value\nA,2024-01-01,1\nA,2024-01-02,2\nA,2024-01-03,3\n"
+                              "A,2024-01-04,4\nA,2024-01-05,5\n");
+  ingest_csv(o, path("o.h5"));
+  ASSERT_EQ(run_skucast({"train", "--panel", path("o.h5"), "--horizon", "1", "--hidden", "4", "--layers", "1",
+                         "--context", "2", "--epochs", "1", "--batch", "2", "--out", path("m.h5")})
                 .rc,
             0);
   const std::string before = read_text(p);
-  // A new store level would change the model's embedding table.
-  write("i.csv", "series_id,time,value,price,store\nC,2024-01-06,1,2.0,s9\n");
+  write("i.csv", "series_id,time,value,price,store\nA,2024-01-06,1,2.0,s1\n");
   const CliResult r = run_skucast({"update", "--panel", p, "--append", path("i.csv"), "--static", "store",
                                    "--checkpoint", path("m.h5"), "--out", path("m2.h5")});
   EXPECT_EQ(r.rc, 2) << r.output;
-  EXPECT_NE(r.output.find("levels of static 'store'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("does not match the model's"), std::string::npos) << r.output;
   EXPECT_EQ(read_text(p), before);
   EXPECT_FALSE(testing::fs::exists(path("m2.h5")));
 }

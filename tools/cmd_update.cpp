@@ -43,7 +43,13 @@ void run_update(UpdateCli o) {
   std::function<void(const PanelHeader&)> check;
   if (!o.checkpoint.empty()) {
     st = std::make_unique<DeepArState>(load_checkpoint(o.checkpoint));
-    check = [&](const PanelHeader& h) { st->panel.check_matches(h, panel_out + " after the update (" + o.checkpoint + ")"); };
+    check = [&](const PanelHeader& h) {
+      const int64_t added = deepar_extend_levels(*st, h);  // Note [New static levels]
+      st->panel.check_matches(h, panel_out + " after the update (" + o.checkpoint + ")");
+      if (added > 0)
+        std::fprintf(stderr, "skucast: update: %lld new static level(s) get the mean embedding of their attribute\n",
+                     static_cast<long long>(added));
+    };
   }
   const UpdateStats u = update_panel(o.panel, o.csv, panel_out, check);
   for (const auto& w : u.csv.warnings) std::fprintf(stderr, "skucast: warning: %s\n", w.c_str());

@@ -54,6 +54,8 @@ void DeepArOptions::validate() const {
   if (val_steps < 0) bad("val_steps", ">= 0", std::to_string(val_steps));
   if (patience < 1) bad("patience", ">= 1", std::to_string(patience));
   if (val_max_series < 1) bad("val_max_series", ">= 1", std::to_string(val_max_series));
+  for (int64_t d : embedding_dims)
+    if (d < 1) bad("embedding_dims", "all >= 1", std::to_string(d));
   if (season_length < 0 || roll_short < 0 || roll_long < 0)
     bad("season_length/roll_short/roll_long", ">= 0", std::to_string(season_length) + "/" +
                                                          std::to_string(roll_short) + "/" + std::to_string(roll_long));
@@ -80,7 +82,8 @@ std::string deepar_options_to_json(const DeepArOptions& o) {
                    {"val_max_series", o.val_max_series},
                    {"season_length", o.season_length},
                    {"roll_short", o.roll_short},
-                   {"roll_long", o.roll_long}};
+                   {"roll_long", o.roll_long},
+                   {"embedding_dims", o.embedding_dims}};
   return j.dump();
 }
 
@@ -112,6 +115,7 @@ DeepArOptions deepar_options_from_json(const std::string& text) {
     get("season_length", o.season_length);
     get("roll_short", o.roll_short);
     get("roll_long", o.roll_long);
+    get("embedding_dims", o.embedding_dims);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("deepar: model config is not valid JSON: ") + e.what());
   }
@@ -175,8 +179,12 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
   l.lik.tweedie_power = o.tweedie_power;
   std::vector<int64_t> ks;
   for (const auto& lv : p.static_levels) ks.push_back(std::max<int64_t>(1, static_cast<int64_t>(lv.size())));
-  for (int64_t k : ks) {
-    const int64_t d = std::min<int64_t>(16, (k + 1) / 2);
+  if (!o.embedding_dims.empty() && o.embedding_dims.size() != ks.size())
+    throw InputError("deepar: the model has " + std::to_string(o.embedding_dims.size()) +
+                     " embedding widths, the panel " + std::to_string(ks.size()) + " static attributes");
+  for (size_t a = 0; a < ks.size(); ++a) {
+    const int64_t k = ks[a];
+    const int64_t d = o.embedding_dims.empty() ? std::min<int64_t>(16, (k + 1) / 2) : o.embedding_dims[a];
     l.emb_k.push_back(k);
     l.emb_dim.push_back(d);
     l.emb_col.push_back(col);

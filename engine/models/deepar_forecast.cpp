@@ -252,7 +252,8 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
 
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed) {
-  const DeepArState st = load_checkpoint(checkpoint);
+  DeepArState st = load_checkpoint(checkpoint);
+  deepar_extend_levels(st, panel.header());  // cold start for levels added since training
   return deepar_forecast(st, panel, horizon, levels, n_paths, seed);
 }
 

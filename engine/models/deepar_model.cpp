@@ -45,6 +45,7 @@ DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header)
   st.options = options;
   st.panel = PanelFingerprint::of(header);
   const Layout l = make_layout(options, st.panel);
+  st.options.embedding_dims = l.emb_dim;  // pinned (Note [New static levels])
   init_weights(l, options.seed, st.weights);
   st.adam_m.assign(l.n_params, 0.0f);
   st.adam_v.assign(l.n_params, 0.0f);

@@ -54,6 +54,10 @@ struct DeepArOptions {
   int64_t val_max_series = 4096;       // validation uses at most this many series (evenly spaced)
   int32_t season_length = 0;           // seasonal lag; 0 = the panel's season_length
   int32_t roll_short = 7, roll_long = 28;
+  // Embedding width per static attribute. Empty: min(16, (K+1)/2) of the training panel's K
+  // levels; deepar_init pins it, so that levels appended later (deepar_extend_levels) keep
+  // the input layout.
+  std::vector<int64_t> embedding_dims;
 
   // Throws InputError naming the bad field, what was expected and what was received.
   void validate() const;
@@ -121,6 +125,14 @@ TrainReport deepar_train(DeepArState& state, const PanelReader& panel, int64_t n
 
 // Validation loss of the current weights on the held-out final steps (teacher forced).
 double deepar_validation_loss(const DeepArState& state, const PanelReader& panel);
+
+// Note [New static levels]: a panel that grew (skucast update) may have levels appended to a
+// static attribute (a new item, a new store). The model's tables get one row per new level,
+// set to the mean of the trained rows (the "typical member" for a cold start; AdamW moments
+// 0), and its fingerprint takes the panel's levels. Widths stay pinned (embedding_dims), so
+// every other weight keeps its place. Returns the number of rows added; does nothing when
+// the model's levels are not a prefix of the panel's (check_matches then names the mismatch).
+int64_t deepar_extend_levels(DeepArState& state, const PanelHeader& header);
 
 // Note [Fine-tuning on an updated panel] (`skucast update --checkpoint`): continues training a
 // checkpoint on a panel that grew by new steps or series. The panel must match the model's
