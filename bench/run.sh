@@ -11,7 +11,7 @@ export SKUCAST_BIN="${SKUCAST_BIN:-$BUILD/skucast}"
 if [ $# -eq 0 ]; then
   echo "benchmarks (bench/run.sh NAME):"
   for f in "$HERE"/*.sh; do
-    n=$(basename "$f" .sh); [ "$n" = run ] && continue; [ "$n" = gpu_check ] && continue
+    n=$(basename "$f" .sh); [ "$n" = run ] && continue; [ "$n" = gpu_check ] && continue; [ "$n" = gpu_pack ] && continue
     printf "  %-16s %s\n" "$n" "$(sed -n 2p "$f" | sed 's/^# *//')"
   done
   exit 0

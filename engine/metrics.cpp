@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "kernels/common.hpp"
+#include "kernels/metrics.hpp"
 
 namespace skucast {
 
@@ -179,27 +180,26 @@ MetricLayout metric_layout(const std::vector<double>& levels) {
 void series_metrics_cpu(const float* actual, const float* mean, const float* quantiles, const float* history,
                         int64_t n_series, int64_t horizon, int64_t n_hist, int season_length,
                         const std::vector<double>& levels, const MetricLayout& layout, double* out) {
-  const int n_levels = static_cast<int>(levels.size());
-  const int n_metrics = layout.size();
-  const int64_t n_cells = checked_mul(horizon, n_levels);
-#pragma omp parallel for schedule(dynamic, 256)
-  for (int64_t s = 0; s < n_series; ++s) {
-    const float* y = actual + s * horizon;      // [H]
-    const float* f = mean + s * horizon;        // [H]
-    const float* q = quantiles + s * n_cells;   // [H, Q]
-    const float* x = history + s * n_hist;      // [n_hist]
-    double* o = out + s * n_metrics;            // [M]
-    o[0] = mae(y, f, horizon);
-    o[1] = rmse(y, f, horizon);
-    o[2] = smape(y, f, horizon);
-    o[3] = mase(y, f, horizon, mase_scale(x, n_hist, season_length));
-    o[4] = rmsse(y, f, horizon, rmsse_scale(x, n_hist));
-    o[5] = bias(y, f, horizon);
-    if (n_levels == 0) continue;
-    o[6] = mean_pinball(y, q, horizon, levels.data(), n_levels);
-    for (size_t c = 0; c < layout.cov_lo.size(); ++c)
-      o[7 + c] = interval_coverage(y, q, horizon, n_levels, layout.cov_lo[c], layout.cov_hi[c]);
-  }
+  // The batched sums are the kernel pair kernels/metrics.hpp (the CPU twin sums in the same
+  // order as the per-series functions above, so the results are the same bits).
+  const std::vector<int32_t> cov_lo(layout.cov_lo.begin(), layout.cov_lo.end());
+  const std::vector<int32_t> cov_hi(layout.cov_hi.begin(), layout.cov_hi.end());
+  MetricSpec spec;
+  spec.horizon = horizon;
+  spec.n_hist = n_hist;
+  spec.season_length = season_length;
+  spec.n_levels = checked_int(static_cast<int64_t>(levels.size()), "series_metrics: quantile levels");
+  spec.levels = levels.data();
+  spec.n_cov = spec.n_levels > 0 ? checked_int(static_cast<int64_t>(cov_lo.size()), "series_metrics: coverage pairs") : 0;
+  spec.cov_lo = cov_lo.data();
+  spec.cov_hi = cov_hi.data();
+  if (metric_finish_width(spec) != layout.size())
+    throw Error("series_metrics_cpu: layout has " + std::to_string(layout.size()) + " columns, expected " +
+                std::to_string(metric_finish_width(spec)) + " for " + std::to_string(levels.size()) + " levels");
+  std::vector<double> sums(static_cast<size_t>(checked_mul(n_series, metric_sums_width(spec))));  // [S, K]
+  metric_sums_fwd_cpu(spec, actual, mean, spec.n_levels > 0 ? quantiles : nullptr, n_hist > 0 ? history : nullptr,
+                      n_series, sums.data());
+  metric_finish_cpu(spec, sums.data(), n_series, out);
 }
 
 }  // namespace skucast

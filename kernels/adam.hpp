@@ -10,7 +10,10 @@
 // (||grad||_2 + 1e-6)), the norm over all parameters from grad_sq_norm_cpu.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+
+#include "kernels/stream.hpp"
 
 namespace skucast {
 
@@ -30,5 +33,36 @@ void adam_step_cpu(const AdamParams& params, float* w /*[n]*/, const float* grad
 
 // sum of grad[i]^2, accumulated in double.
 double grad_sq_norm_cpu(const float* grad /*[n]*/, int64_t n);
+
+// Clipping factor of torch.nn.utils.clip_grad_norm_ for a squared global norm: 1 when
+// max_norm <= 0 (clipping off) or when the norm is already within max_norm.
+inline double clip_scale_cpu(double sq_norm, double max_norm);
+
+// ------------------------------------------------------------------- CUDA ----
+// The same step on the device with the clipping factor read from device memory, so that
+// norm -> clip -> update runs without the host waiting (DESIGN.md "Data stays on the device").
+struct AdamClip {
+  const double* sq_norm = nullptr;  // device [1]: squared global gradient norm; nullptr = no clipping
+  double max_norm = 0.0;            // <= 0: no clipping
+};
+
+// CUDA twin of adam_step_cpu: w, grad, m, v device pointers, same layout and semantics, with
+// g = params.grad_scale * clip_scale_cpu(*clip.sq_norm, clip.max_norm) * grad[i]. Async on stream.
+void adam_step(const AdamParams& params, const AdamClip& clip, float* w /*[n]*/, const float* grad /*[n]*/,
+               float* m /*[n]*/, float* v /*[n]*/, int64_t n, cudaStream_t stream);
+
+// CUDA twin of grad_sq_norm_cpu: *sq_norm (device [1]) = [*sq_norm +] sum grad[i]^2 in double,
+// by a deterministic two-stage reduction (kernels/reduce.cuh); Accumulate sums several
+// parameter buffers into one global norm. Async on stream; the host never waits.
+enum class NormWrite { Overwrite, Accumulate };
+void grad_sq_norm(const float* grad /*[n]*/, int64_t n, double* sq_norm /*device [1]*/, NormWrite write,
+                  cudaStream_t stream);
+
+// -------------------------------------------------------------- inline defs ----
+inline double clip_scale_cpu(double sq_norm, double max_norm) {
+  if (!(max_norm > 0.0)) return 1.0;
+  const double c = max_norm / (std::sqrt(sq_norm) + 1e-6);
+  return c < 1.0 ? c : 1.0;
+}
 
 }  // namespace skucast

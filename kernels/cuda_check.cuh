@@ -1,10 +1,14 @@
-// kernels/cuda_check.cuh — SKU_CUDA_CHECK and launch checks (STYLE M7, M8).
-// Defines: SKU_CUDA_CHECK(call), sku_check_launch(name). Each failure throws
+// kernels/cuda_check.cuh — SKU_CUDA_CHECK, SKU_CUDNN_CHECK, SKU_CUBLAS_CHECK and launch
+// checks (STYLE M7, M8).
+// Defines: SKU_CUDA_CHECK(call), SKU_CUDNN_CHECK(call), SKU_CUBLAS_CHECK(call),
+// SKU_CHECK_LAUNCH(name). Each failure throws
 // skucast::DeviceError with the call text and file:line. SKUCAST_DEBUG_SYNC=1 also
 // synchronizes after every launch so asynchronous faults point at their kernel.
 #pragma once
 
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <cudnn.h>
 
 #include <string>
 
@@ -15,12 +19,32 @@ namespace skucast::detail {
   throw DeviceError(std::string(call) + " failed: " + cudaGetErrorString(err) + " (" + file + ":" +
                     std::to_string(line) + ")");
 }
+[[noreturn]] inline void throw_cudnn(cudnnStatus_t st, const char* call, const char* file, int line) {
+  throw DeviceError(std::string(call) + " failed: " + cudnnGetErrorString(st) + " (" + file + ":" +
+                    std::to_string(line) + ")");
+}
+[[noreturn]] inline void throw_cublas(cublasStatus_t st, const char* call, const char* file, int line) {
+  throw DeviceError(std::string(call) + " failed: " + cublasGetStatusString(st) + " (" + file + ":" +
+                    std::to_string(line) + ")");
+}
 }  // namespace skucast::detail
 
 #define SKU_CUDA_CHECK(call)                                                        \
   do {                                                                              \
     cudaError_t sku_err_ = (call);                                                  \
     if (sku_err_ != cudaSuccess) ::skucast::detail::throw_cuda(sku_err_, #call, __FILE__, __LINE__); \
+  } while (0)
+
+#define SKU_CUDNN_CHECK(call)                                                        \
+  do {                                                                               \
+    cudnnStatus_t sku_st_ = (call);                                                  \
+    if (sku_st_ != CUDNN_STATUS_SUCCESS) ::skucast::detail::throw_cudnn(sku_st_, #call, __FILE__, __LINE__); \
+  } while (0)
+
+#define SKU_CUBLAS_CHECK(call)                                                       \
+  do {                                                                               \
+    cublasStatus_t sku_st_ = (call);                                                 \
+    if (sku_st_ != CUBLAS_STATUS_SUCCESS) ::skucast::detail::throw_cublas(sku_st_, #call, __FILE__, __LINE__); \
   } while (0)
 
 #ifdef SKUCAST_DEBUG_SYNC

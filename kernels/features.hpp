@@ -19,6 +19,8 @@
 
 #include <cstdint>
 
+#include "kernels/stream.hpp"
+
 namespace skucast {
 
 struct FeatureSpec {
@@ -58,5 +60,17 @@ void window_target_cpu(const float* y, int64_t n_series, int64_t n_time, const W
 // Calendar columns for a daily axis starting first_day days after 1970-01-01:
 // out [n_time, 4] = sin/cos of 2 pi day-of-week / 7, sin/cos of 2 pi day-of-year / 365.25.
 void calendar_daily_cpu(int64_t first_day, int64_t n_time, float* out);
+
+// ------------------------------------------------------------------- CUDA ----
+// CUDA twins: the same arguments, layout and semantics as the _cpu functions above, with
+// every pointer — batch.series and batch.t0 included — a device pointer. Async on stream.
+void features_fwd(const FeatureSpec& spec, const float* y /*[S, N]*/, int64_t n_series, int64_t n_time,
+                  const float* scale /*[B]*/, const WindowBatch& batch, const float* calendar /*[n_cal, C]*/,
+                  int64_t n_cal, float* x /*[T, B, F]*/, cudaStream_t stream);
+void window_scale(const float* y /*[S, N]*/, int64_t n_series, int64_t n_time, const WindowBatch& batch,
+                  int64_t n_context, float* scale /*[B]*/, cudaStream_t stream);
+void window_target(const float* y /*[S, N]*/, int64_t n_series, int64_t n_time, const WindowBatch& batch,
+                   float* target /*[T, B]*/, cudaStream_t stream);
+void calendar_daily(int64_t first_day, int64_t n_time, float* out /*[n_time, 4]*/, cudaStream_t stream);
 
 }  // namespace skucast

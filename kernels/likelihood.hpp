@@ -25,6 +25,8 @@
 
 #include <cstdint>
 
+#include "kernels/stream.hpp"
+
 namespace skucast {
 
 enum class Likelihood : int32_t { Gaussian = 0, NegBin = 1, Tweedie = 2, Mse = 3, Mae = 4 };
@@ -52,5 +54,20 @@ void likelihood_fwd_bwd_cpu(const LikelihoodParams& params, const double* raw, c
 double likelihood_weight_sum_cpu(const float* y /*[T, B]*/, const float* weight /*[B]*/, int64_t n_steps,
                                  int64_t n_batch);
 double likelihood_weight_sum_cpu(const double* y, const double* weight, int64_t n_steps, int64_t n_batch);
+
+// ------------------------------------------------------------------- CUDA ----
+// CUDA twin of likelihood_fwd_bwd_cpu (float): same arguments and layout, device pointers,
+// async on stream. The gradient factor is grad_scale, times 1 / *weight_sum when weight_sum
+// (device [1], e.g. from likelihood_weight_sum) is not null — so the normalization of
+// likelihood.hpp's header needs no host round trip; a zero sum gives zero gradients.
+void likelihood_fwd_bwd(const LikelihoodParams& params, const float* raw /*[T, B, P]*/, const float* y /*[T, B]*/,
+                        const float* scale /*[B]*/, const float* weight /*[B]*/, int64_t n_steps, int64_t n_batch,
+                        double grad_scale, const double* weight_sum /*device [1] or nullptr*/,
+                        float* loss /*[T, B]*/, float* draw /*[T, B, P]*/, cudaStream_t stream);
+
+// CUDA twin of likelihood_weight_sum_cpu (float): *out (device [1]) = the sum, in double,
+// by the deterministic reduction of kernels/reduce.cuh. Async on stream.
+void likelihood_weight_sum(const float* y /*[T, B]*/, const float* weight /*[B]*/, int64_t n_steps, int64_t n_batch,
+                           double* out /*device [1]*/, cudaStream_t stream);
 
 }  // namespace skucast

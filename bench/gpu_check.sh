@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# bench/gpu_check.sh — on a lent GPU: the GPU parity tests and the GPU benchmarks (vs cudaMemcpy and PyTorch), from the pack of bench/gpu_pack.sh
+#
+# Run HERE first (no GPU needed):   bench/gpu_pack.sh          (builds + packs build-gpu/pack)
+# Then ONE device call (the device tool, from the repository root):
+#   run(command="bash bench/gpu_check.sh", carry=["build-gpu/pack"], timeout_s=560)
+# It needs no build on the device. Everything it writes lands in $OUT (at most 8 files):
+#   summary.txt   one line per test binary (PASS/FAIL/TIMEOUT/NOT RUN), the RESULT lines, the environment
+#   tests.log     the full GoogleTest output      bench.log   the benchmark output
+#   env.log       nvidia-smi, library search, ldd
+# Budget: the whole script stops itself after TOTAL_S seconds (default 480) and each step has
+# its own timeout, so a hang cannot eat the 15-minute device budget; steps that no longer fit
+# are reported as NOT RUN. Expected run time on an H200: about 2-3 minutes.
+# Without a GPU (or without the pack) it says so and exits 0 without running anything.
+# Env: PACK (default build-gpu/pack), OUT (default /tmp/gpu_check), TOTAL_S, SANITIZE=1 to run
+# the kernel parity tests under compute-sanitizer memcheck as well (adds about a minute).
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PACK="${PACK:-$ROOT/build-gpu/pack}"
+OUT="${OUT:-/tmp/gpu_check}"
+TOTAL_S="${TOTAL_S:-480}"
+mkdir -p "$OUT"
+SUMMARY="$OUT/summary.txt"; TESTS="$OUT/tests.log"; BENCH="$OUT/bench.log"; ENV="$OUT/env.log"
+: > "$SUMMARY"; : > "$TESTS"; : > "$BENCH"; : > "$ENV"
+START=$(date +%s)
+say() { echo "$*" | tee -a "$SUMMARY"; }
+remaining() { echo $((TOTAL_S - ($(date +%s) - START))); }
+# Step limit: the step's own cap, or what is left of the budget minus a 10 s margin.
+limit() { local r; r=$(( $(remaining) - 10 )); [ "$r" -lt "$1" ] && echo "$r" || echo "$1"; }
+
+# ---------------------------------------------------------------- device ----
+# GPU_CHECK_FORCE=1 runs every step without a GPU (the tests then skip, the benchmarks exit
+# 77): a dry run of this script's own logic on a CPU machine.
+if ! command -v nvidia-smi >/dev/null 2>&1; then
+  echo "nvidia-smi not found" > "$ENV"
+else
+  timeout 30 nvidia-smi -L > "$ENV" 2>&1
+fi
+if ! grep -q '^GPU' "$ENV" && [ "${GPU_CHECK_FORCE:-0}" != 1 ]; then
+  say "gpu_check: no GPU on this machine ($(head -c 200 "$ENV" | tr '\n' ' ')); nothing run. Run this script through the device tool on a lent GPU machine."
+  exit 0
+fi
+if [ ! -d "$PACK/bin" ]; then
+  say "gpu_check: no pack at $PACK; run bench/gpu_pack.sh here first and carry build-gpu/pack"
+  exit 0
+fi
+say "gpu_check: $(head -1 "$ENV") on $(hostname), budget ${TOTAL_S}s"
+timeout 30 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv >> "$ENV" 2>&1
+
+# ---------------------------------------------------- CUDA libraries ----
+# cuDNN 9, cuBLAS 13 (and cudart, if the packed one is not wanted) come from the device:
+# PyTorch's nvidia-* wheels and the CUDA toolkit. Every folder holding one of them is added.
+PY=$(command -v python3 || true)
+search=(/usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu)
+if [ -n "$PY" ]; then
+  while read -r d; do [ -n "$d" ] && search+=("$d"); done < <(timeout 60 "$PY" - <<'PYEOF' 2>>"$ENV"
+import os, site
+roots = site.getsitepackages() + [site.getusersitepackages()]
+try:
+    import torch
+    roots.append(os.path.join(os.path.dirname(torch.__file__), "lib"))
+except Exception:
+    pass
+for r in roots:
+    for sub in ("nvidia", "lib"):
+        p = os.path.join(r, sub) if sub == "nvidia" else r
+        if os.path.isdir(p):
+            print(p)
+PYEOF
+)
+fi
+libdirs=()
+for name in 'libcudnn.so.9*' 'libcublas.so.13*' 'libcublasLt.so.13*'; do
+  d=$(find -H "${search[@]}" -maxdepth 5 -name "$name" 2>/dev/null | head -1)
+  if [ -n "$d" ]; then libdirs+=("$(dirname "$d")"); echo "found $name in $(dirname "$d")" >> "$ENV"
+  else echo "NOT found: $name" >> "$ENV"; fi
+done
+LIBPATH="$PACK/lib"
+for d in $(printf '%s\n' "${libdirs[@]}" | awk '!seen[$0]++'); do LIBPATH="$LIBPATH:$d"; done
+export LD_LIBRARY_PATH="$LIBPATH:${LD_LIBRARY_PATH:-}"
+echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >> "$ENV"
+missing=0
+for b in "$PACK"/bin/*; do
+  if ldd "$b" 2>&1 | grep -q 'not found'; then
+    missing=1; { echo "ldd $b:"; ldd "$b"; } >> "$ENV" 2>&1
+  fi
+done
+if [ "$missing" = 1 ]; then
+  say "gpu_check: some libraries are missing on this machine (see env.log):"
+  grep 'not found' "$ENV" | sort -u | tee -a "$SUMMARY"
+fi
+
+# ----------------------------------------------------------------- tests ----
+failed=0
+run_test() {  # binary, cap seconds
+  local b="$PACK/bin/$1" cap="$2" lim rc
+  lim=$(limit "$cap")
+  if [ "$lim" -lt 15 ]; then say "NOT RUN $1 (budget spent)"; failed=1; return; fi
+  echo "===== $1 (timeout ${lim}s)" >> "$TESTS"
+  timeout -k 5 "$lim" "$b" --gtest_color=no >> "$TESTS" 2>&1; rc=$?
+  local passed skipped
+  # Per-test result lines end in "(N ms)"; the closing lists repeat the names without it.
+  passed=$(grep -c '^\[       OK \] .* ms)$' <(sed -n "/^===== $1 /,/^===== /p" "$TESTS"))
+  skipped=$(grep -c '^\[  SKIPPED \] .* ms)$' <(sed -n "/^===== $1 /,/^===== /p" "$TESTS"))
+  case $rc in
+    0) say "PASS    $1 ($passed passed, $skipped skipped)";;
+    124|137) say "TIMEOUT $1 after ${lim}s"; failed=1;;
+    *) say "FAIL    $1 (exit $rc; $(sed -n "/^===== $1 /,/^===== /p" "$TESTS" | grep '^\[  FAILED  \]' | sort -u | head -5 | tr '\n' ' '))"; failed=1;;
+  esac
+}
+for b in "$PACK"/bin/gpu_*; do
+  n=$(basename "$b")
+  case $n in
+    gpu_test_rnn_cudnn_parity) run_test "$n" 180 ;;  # CPU reference of the DeepAR shape included
+    *) run_test "$n" 90 ;;
+  esac
+done
+if [ "${SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null; then
+  for n in gpu_test_adam_parity gpu_test_likelihood_parity gpu_test_features_parity gpu_test_metrics_parity; do
+    lim=$(limit 60); [ "$lim" -lt 15 ] && break
+    echo "===== memcheck $n" >> "$TESTS"
+    if timeout -k 5 "$lim" compute-sanitizer --tool memcheck --error-exitcode 9 "$PACK/bin/$n" >> "$TESTS" 2>&1; then
+      say "PASS    memcheck $n"; else say "FAIL    memcheck $n (exit $?)"; failed=1; fi
+  done
+fi
+
+# ------------------------------------------------------------ benchmarks ----
+BG="$PACK/bin/bench_gpu_kernels"
+field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" | head -1; }
+lim=$(limit 120)
+if [ "$lim" -ge 20 ]; then
+  echo "===== bench_gpu_kernels kernels" >> "$BENCH"
+  timeout -k 5 "$lim" "$BG" kernels >> "$BENCH" 2>&1 || say "bench kernels: exit $? (see bench.log)"
+  for k in features_fwd metric_sums_fwd window_target likelihood_gaussian adamw_clip; do
+    line=$(grep "^BENCH $k " "$BENCH" | tail -1)
+    [ -n "$line" ] || continue
+    say "RESULT gpu_$k gbps=$(echo "$line" | field gbps) memcpy_gbps=$(echo "$line" | field memcpy_gbps) ms=$(echo "$line" | field ms) ratio=$(echo "$line" | field fraction) (ratio = share of the D2D copy bandwidth; goal >= 0.70 for features and metrics)"
+  done
+else
+  say "NOT RUN bench kernels (budget spent)"
+fi
+for h in 64 256; do
+  lim=$(limit 90)
+  if [ "$lim" -lt 20 ]; then say "NOT RUN lstm hidden $h (budget spent)"; continue; fi
+  echo "===== bench_gpu_kernels lstm $h" >> "$BENCH"
+  timeout -k 5 "$lim" "$BG" lstm "$h" >> "$BENCH" 2>&1 || say "bench lstm $h: exit $? (see bench.log)"
+  s=$(grep "^BENCH lstm_step hidden=$h " "$BENCH" | tail -1 | field windows_per_s)
+  lim=$(limit 150)
+  t=""
+  if [ -n "$PY" ] && [ "$lim" -ge 20 ]; then
+    echo "===== gpu_torch_lstm.py $h" >> "$BENCH"
+    # The packed libraries stay out of PyTorch's way: it brings its own.
+    env -u LD_LIBRARY_PATH PYTHONUNBUFFERED=1 timeout -k 5 "$lim" "$PY" "$ROOT/bench/gpu_torch_lstm.py" "$h" >> "$BENCH" 2>&1 ||
+      say "torch lstm $h: exit $? (see bench.log)"
+    t=$(grep "^TORCH lstm_step hidden=$h " "$BENCH" | tail -1 | field windows_per_s)
+  fi
+  if [ -n "$s" ] && [ -n "$t" ]; then
+    say "RESULT gpu_lstm_h$h skucast_windows_per_s=$s torch_windows_per_s=$t ratio=$(awk -v a="$s" -v b="$t" 'BEGIN{printf "%.3f", a/b}')"
+  else
+    say "RESULT gpu_lstm_h$h skucast_windows_per_s=${s:-none} torch_windows_per_s=${t:-none} ratio=none"
+  fi
+done
+
+say "gpu_check: done in $(( $(date +%s) - START ))s; tests $( [ $failed = 0 ] && echo 'all passed' || echo 'NOT all passed')"
+exit $failed
