@@ -5,7 +5,9 @@ Usage: m3_accuracy.py series.csv fc1.csv [fc2.csv ...]
 series.csv rows: id,period,m,h,train,test (';'-joined). fc*.csv rows: id,model,secs,fc.
 sMAPE = mean(200 |y - f| / (|y| + |f|)); MASE scale = in-sample mean |y_t - y_{t-m}|
 (M4 convention, m = 1 for yearly). Prints one markdown row per (source, model, period),
-averaged over the series present in every forecast file.
+averaged over the series present in every forecast file. When a file's label starts with
+"r_" (R's forecast package, the reference), a second table gives every other source's sMAPE
+and MASE relative to R's for the same model and period (+1.0% = 1% worse than R).
 """
 import sys
 from collections import defaultdict
@@ -36,6 +38,7 @@ def main():
         common &= {sid for sid, f in d.items() if sid in series and len(f) == len(series[sid][3])}
     print("| source | model | period | n | sMAPE | MASE |")
     print("|---|---|---|---|---|---|")
+    table = {}  # (label, model, period) -> (sMAPE, MASE)
     for (label, model), d in sorted(fcs.items()):
         acc = defaultdict(lambda: [[], []])
         for sid in sorted(common):
@@ -54,6 +57,17 @@ def main():
             if p in acc:
                 s, q = acc[p]
                 print(f"| {label} | {model} | {p} | {len(s)} | {np.mean(s):.3f} | {np.nanmean(q):.4f} |")
+                table[(label, model, p)] = (np.mean(s), np.nanmean(q))
+    refs = {(m, p): v for (lab, m, p), v in table.items() if lab.startswith("r_")}
+    if refs and any(not lab.startswith("r_") for lab, _, _ in table):
+        print()
+        print("| source | model | period | sMAPE vs R | MASE vs R |")
+        print("|---|---|---|---|---|")
+        for (label, model, p), (sm, ms) in sorted(table.items()):
+            if label.startswith("r_") or (model, p) not in refs:
+                continue
+            rs, rm = refs[(model, p)]
+            print(f"| {label} | {model} | {p} | {100 * (sm / rs - 1):+.2f}% | {100 * (ms / rm - 1):+.2f}% |")
 
 
 if __name__ == "__main__":

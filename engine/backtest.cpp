@@ -11,6 +11,7 @@
 
 #include <filesystem>
 
+#include "engine/models/arimax_regressors.h"
 #include "engine/models/deepar_model.h"
 #include "engine/stat_model.h"
 #include "io/forecast_file.h"
@@ -74,9 +75,16 @@ BacktestResult make_result(const Plan& p, int64_t n_series, int64_t n_steps) {
   return r;
 }
 
-// Scores every model and fold on rows [i0, i0 + nb) given as yb [nb, T].
+// The regressors of a block: xb [nb, X, K] on the panel's axis (X = T + F rows), or none.
+struct BlockRegressors {
+  const float* x = nullptr;
+  int64_t n_rows = 0;  // X
+  int k = 0;           // K
+};
+
+// Scores every model and fold on rows [i0, i0 + nb) given as yb [nb, T]. ids: [nb] or null.
 void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, int64_t nb, int64_t n_steps,
-               int season_length) {
+               int season_length, const BlockRegressors& xr, const std::string* ids) {
   const int64_t horizon = r.horizon;
   const int n_metrics = r.layout.size();
   std::vector<double> scores(static_cast<size_t>(checked_mul(nb, n_metrics)));  // [nb, M]
@@ -93,7 +101,16 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
     for (size_t mi = 0; mi < p.models.size(); ++mi) {
       if (!p.models[mi]) continue;  // neural: run_neural_folds
       const auto t0 = std::chrono::steady_clock::now();
-      const BatchForecast fc = forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels);
+      BatchOptions bo;
+      bo.transform = p.opt.transform;
+      bo.ids = ids;
+      if (xr.k > 0 && p.models[mi]->uses_regressors()) {  // rows [0, o + H) of the block's covariates
+        bo.xreg = xr.x;
+        bo.xreg_steps = xr.n_rows;
+        bo.n_xreg = xr.k;
+      }
+      const BatchForecast fc =
+          forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels, bo);
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       r.n_fallback[mi] += fc.n_fallback;
       series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), nb, horizon, o,
@@ -220,7 +237,7 @@ BacktestResult run_backtest(const float* y, int64_t n_series, int64_t n_steps, i
   BacktestResult r = make_result(p, n_series, n_steps);
   for (int64_t i0 = 0; i0 < n_series; i0 += p.opt.block) {
     const int64_t nb = std::min(p.opt.block, n_series - i0);
-    run_block(p, r, y + i0 * n_steps, i0, nb, n_steps, season_length);
+    run_block(p, r, y + i0 * n_steps, i0, nb, n_steps, season_length, BlockRegressors{}, nullptr);
   }
   summarize(r, weights);
   return r;
@@ -231,12 +248,23 @@ BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt
   const PanelHeader& hdr = panel.header();
   const int64_t n_series = hdr.n_series(), n_steps = hdr.n_steps;
   BacktestResult r = make_result(p, n_series, n_steps);
+  // Regressors for the models that use them (the folds need no future part: o + H <= T).
+  bool any_xreg = false;
+  for (const auto& mp : p.models) any_xreg = any_xreg || (mp && mp->uses_regressors());
+  RegressorPlan xplan;
+  if (any_xreg) xplan = plan_regressors(hdr, panel.path(), p.opt.regressors);
   std::vector<float> block;  // [nb, T]
+  std::vector<float> xblock;  // [nb, T+F, K]
   for (int64_t i0 = 0; i0 < n_series; i0 += p.opt.block) {
     const int64_t nb = std::min(p.opt.block, n_series - i0);
     block.resize(static_cast<size_t>(checked_mul(nb, n_steps)));
     panel.read_target(i0, i0 + nb, block.data());
-    run_block(p, r, block.data(), i0, nb, n_steps, hdr.axis.season_length);
+    BlockRegressors xr;
+    if (xplan.size() > 0) {
+      read_regressors(panel, xplan, i0, i0 + nb, xblock);
+      xr = BlockRegressors{xblock.data(), hdr.n_total(), xplan.size()};
+    }
+    run_block(p, r, block.data(), i0, nb, n_steps, hdr.axis.season_length, xr, hdr.ids.data() + i0);
   }
   run_neural_folds(p, r, panel);
   summarize(r, hdr.weights.empty() ? nullptr : hdr.weights.data());

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/metrics.h"
+#include "engine/stat_model.h"
 
 namespace skucast {
 
@@ -29,6 +30,11 @@ struct BacktestOptions {
   std::vector<double> levels{0.1, 0.5, 0.9};   // quantile levels, ascending in (0, 1)
   std::string combine = "mean";                // ensembles: mean | median
   int64_t block = 4096;                        // series per block read from the panel
+  // Statistical models that use regressors (arimax): the panel's covariates named as in
+  // Note [Regressor names] (engine/models/arimax_regressors.h); "" = every dynamic covariate.
+  // At origin o they see the rows [0, o + H) of the covariates (the horizon's are known).
+  std::string regressors;
+  Transform transform = Transform::None;       // scale the statistical models are fitted on
   // Global models ("lstm", "gru"): trained afresh on the history before each origin
   // (Note [Neural folds] in backtest.cpp), then forecast by sample paths.
   int64_t nn_epochs = 10, nn_hidden = 64, nn_layers = 2, nn_context = 112;
@@ -60,7 +66,8 @@ struct BacktestResult {
   }
 };
 
-// In-memory panel y [S, T] (NaN = missing); weights [S] or null (equal weights).
+// In-memory panel y [S, T] (NaN = missing); weights [S] or null (equal weights). No
+// regressors: models that use them run without (arimax = arima).
 BacktestResult run_backtest(const float* y, int64_t n_series, int64_t n_steps, int season_length,
                             const float* weights, const BacktestOptions& opt);
 // Streams the panel's /target in blocks of opt.block series; weights from /series/weight.

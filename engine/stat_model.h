@@ -12,6 +12,13 @@
 // Models receive only finite values. After the model, quantiles are sorted per step, and a
 // series with no negative observation gets its mean and quantiles clipped at 0 (sales are
 // never negative; Note [Non-negative support] in stat_model.cpp).
+//
+// Optionally (BatchOptions) the runner also
+//   - hands each series its regressors (known covariates, Note [Regressor rows] in
+//     stat_model.cpp), cut to the same span as y plus the H rows of the horizon; models that
+//     do not use regressors (uses_regressors() false) ignore them;
+//   - fits the model on a transformed scale (log or Box-Cox) and transforms the forecast back
+//     (Note [Forecast transforms] in engine/models/boxcox.h).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +33,10 @@ struct SeriesInput {
   const double* y = nullptr;  // [n]
   int64_t n = 0;
   int season_length = 1;      // m
+  // Regressors (optional): [n + H, K] row-major; rows 0..n-1 align with y, rows n..n+H-1 are
+  // the horizon's known values. Finite. Null (and K = 0) when the caller passed none.
+  const double* regressors = nullptr;
+  int n_regressors = 0;       // K
 };
 
 // What to produce for one series.
@@ -46,13 +57,16 @@ class StatModel {
  public:
   virtual ~StatModel() = default;
   virtual std::string name() const = 0;
+  // True when the model reads SeriesInput::regressors (callers then need them, e.g. the
+  // future part of the panel's covariates); an ensemble when any member does.
+  virtual bool uses_regressors() const { return false; }
   // Forecasts one prepared series. Must never write NaN/Inf: use a fallback instead and
   // set out.fallback. Thread-safe (const, no shared mutable state).
   virtual void forecast_series(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) const = 0;
 };
 
 // Builds a model by name: "naive", "snaive", "ma", "ses", "holt", "damped", "hw_add",
-// "hw_mul", "ets", "theta", "arima", "croston", "sba", "tsb", "croston_opt", or members joined by '+'
+// "hw_mul", "ets", "theta", "arima", "arimax", "croston", "sba", "tsb", "croston_opt", or members joined by '+'
 // ("ets+theta") combined by `combine` ("mean" or "median"). Throws InputError naming
 // the unknown model and listing the known ones.
 std::unique_ptr<StatModel> make_stat_model(const std::string& name, const std::string& combine = "mean");
@@ -67,8 +81,28 @@ struct BatchForecast {
   int64_t n_fallback = 0;         // series where a fallback was used
 };
 
-// Runs `model` over rows of y [S, T] (NaN = missing), OpenMP over series.
+// The scale a statistical model is fitted on (Note [Forecast transforms], engine/models/boxcox.h):
+// none; log = log(1 + y); boxcox = Box-Cox with Guerrero's lambda per series.
+enum class Transform { None, Log, BoxCox };
+
+struct BatchOptions {
+  // Regressors (optional): xreg [S, X, K] row-major on y's time axis, X = xreg_steps rows per
+  // series: rows [0, T) are the history, rows [T, T + H) the horizon (X >= T + H). NaN allowed
+  // (Note [Regressor rows] in stat_model.cpp).
+  const float* xreg = nullptr;
+  int64_t xreg_steps = 0;  // X
+  int n_xreg = 0;          // K
+  Transform transform = Transform::None;
+  // Series ids [S] (optional), only for error messages.
+  const std::string* ids = nullptr;
+};
+
+// Runs `model` over rows of y [S, T] (NaN = missing), OpenMP over series. Throws InputError
+// when a transform cannot take a series (negative values), naming the series.
 BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_series, int64_t n_steps,
                              int season_length, int64_t horizon, const std::vector<double>& levels);
+BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_series, int64_t n_steps,
+                             int season_length, int64_t horizon, const std::vector<double>& levels,
+                             const BatchOptions& opt);
 
 }  // namespace skucast

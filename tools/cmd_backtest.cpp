@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/backtest.h"
+#include "engine/models/boxcox.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
@@ -25,6 +26,7 @@ struct BacktestCli {
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
   std::string device = "auto";
+  std::string regressors, transform = "none";
   int64_t horizon = 0, folds = 1, step = 0, block = 4096;
 };
 
@@ -53,6 +55,8 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.levels = parse_levels(o.quantiles);
   bo.combine = o.combine;
   bo.block = o.block;
+  bo.regressors = o.regressors;
+  bo.transform = parse_transform(o.transform);
   bo.nn_epochs = o.epochs;
   bo.nn_hidden = o.hidden;
   bo.nn_layers = o.layers;
@@ -90,6 +94,13 @@ void add_backtest(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
+  sub->add_option("--regressors", opt->regressors,
+                  "arimax: regressors from the panel (NAME, NAME:log, event:NAME, events; see forecast --help); "
+                  "default: every dynamic covariate as is. Other models ignore it");
+  sub->add_option("--transform", opt->transform,
+                  "statistical models: fit on a transformed scale: none, log (log(1 + y)) or boxcox (Guerrero's lambda)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "log", "boxcox"}));
   sub->add_option("--epochs", opt->epochs, "lstm/gru: training epochs per fold (early stopping)")->capture_default_str();
   sub->add_option("--hidden", opt->hidden, "lstm/gru: hidden units")->capture_default_str();
   sub->add_option("--layers", opt->layers, "lstm/gru: recurrent layers")->capture_default_str();

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/models/arimax_regressors.h"
+#include "engine/models/boxcox.h"
 #include "engine/models/deepar_model.h"
 #include "engine/stat_model.h"
 #include "io/forecast_file.h"
@@ -25,6 +27,9 @@ struct ForecastCli {
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
   std::string device = "auto";
+  std::string regressors;
+  bool regressors_given = false;
+  std::string transform = "none";
   int64_t horizon = 0;
   int64_t block = 4096;
   int paths = 100;
@@ -56,10 +61,16 @@ void run_forecast(const ForecastCli& o) {
   if (o.block < 1) throw InputError("--block must be at least 1, got " + std::to_string(o.block));
   if (o.out.empty()) throw InputError("--out is required");
   const std::vector<double> levels = parse_levels(o.quantiles);
-  if (o.model == "lstm" || o.model == "gru") return run_neural_forecast(o, levels);
+  if (o.model == "lstm" || o.model == "gru") {
+    if (o.transform != "none")
+      throw InputError("--transform is for the statistical models; '" + o.model +
+                       "' scales each series itself (its likelihood), so leave --transform none");
+    return run_neural_forecast(o, levels);
+  }
   if (!o.checkpoint.empty())
     throw InputError("--checkpoint is for the lstm/gru models; '" + o.model + "' is fitted on the panel directly");
   const std::unique_ptr<StatModel> model = make_stat_model(o.model, o.combine);  // unknown → InputError
+  const Transform transform = parse_transform(o.transform);
   device_notice(o.device);
 
   const PanelReader reader(o.panel);
@@ -67,6 +78,17 @@ void run_forecast(const ForecastCli& o) {
   const int64_t n_series = hdr.n_series(), n_steps = hdr.n_steps, horizon = o.horizon;
   const int64_t n_levels = static_cast<int64_t>(levels.size());
   if (n_steps < 1) throw InputError(o.panel + ": the panel has no history (T = 0)");
+  // Regressors (Note [Regressor names]): read only for models that use them; a list given to
+  // other models is still checked against the panel, then ignored.
+  RegressorPlan xplan;
+  if (model->uses_regressors()) {
+    xplan = plan_regressors(hdr, o.panel, o.regressors);
+    check_regressor_horizon(xplan, hdr, o.panel, horizon);
+  } else if (o.regressors_given) {
+    plan_regressors(hdr, o.panel, o.regressors);
+    std::fprintf(stderr, "skucast: note: model '%s' does not use regressors; --regressors is ignored\n",
+                 o.model.c_str());
+  }
 
   ForecastFile fc;
   fc.model = o.model;
@@ -81,13 +103,24 @@ void run_forecast(const ForecastCli& o) {
   const auto t0 = std::chrono::steady_clock::now();
   double model_s = 0.0;
   int64_t n_fallback = 0;
-  std::vector<float> block;  // [nb, T]
+  std::vector<float> block;   // [nb, T]
+  std::vector<float> xblock;  // [nb, T+F, K]
   for (int64_t i0 = 0; i0 < n_series; i0 += o.block) {
     const int64_t nb = std::min(o.block, n_series - i0);
     block.resize(static_cast<size_t>(checked_mul(nb, n_steps)));
     reader.read_target(i0, i0 + nb, block.data());
+    BatchOptions bo;
+    bo.transform = transform;
+    bo.ids = hdr.ids.data() + i0;
+    if (xplan.size() > 0) {
+      read_regressors(reader, xplan, i0, i0 + nb, xblock);
+      bo.xreg = xblock.data();
+      bo.xreg_steps = hdr.n_total();
+      bo.n_xreg = xplan.size();
+    }
     const auto m0 = std::chrono::steady_clock::now();
-    const BatchForecast b = forecast_batch(*model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels);
+    const BatchForecast b =
+        forecast_batch(*model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
     model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count();
     n_fallback += b.n_fallback;
     std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + i0 * horizon);
@@ -96,10 +129,12 @@ void run_forecast(const ForecastCli& o) {
   write_forecast(o.out, fc);
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::string extras = (xplan.size() > 0 ? ", regressors " + xplan.describe() : std::string()) +
+                             (transform != Transform::None ? std::string(", transform ") + transform_name(transform) : "");
   std::fprintf(stderr,
-               "skucast: forecast %s: %lld series × %lld steps, %lld quantile(s), %lld fallback(s); "
+               "skucast: forecast %s%s: %lld series × %lld steps, %lld quantile(s), %lld fallback(s); "
                "model %.3f s (%.0f series/s), total %.3f s → %s%s%s\n",
-               model->name().c_str(), static_cast<long long>(n_series), static_cast<long long>(horizon),
+               model->name().c_str(), extras.c_str(), static_cast<long long>(n_series), static_cast<long long>(horizon),
                static_cast<long long>(n_levels), static_cast<long long>(n_fallback), model_s,
                model_s > 0.0 ? static_cast<double>(n_series) / model_s : 0.0, total_s, o.out.c_str(),
                o.csv.empty() ? "" : ", ", o.csv.c_str());
@@ -121,6 +156,18 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--combine", opt->combine, "ensemble combination of members' means and quantiles")
       ->capture_default_str()
       ->check(CLI::IsMember({"mean", "median"}));
+  sub->add_option("--regressors", opt->regressors,
+                  "arimax: regressors from the panel, comma-separated: NAME (/dynamic/NAME as is), NAME:log (its log, "
+                  "e.g. price:log), event:NAME (/calendar/events/NAME), events (all events); at most 8. Without it "
+                  "arimax uses every dynamic covariate as is. Forecasting needs their future part to cover --horizon. "
+                  "Other models ignore it")
+      ->each([opt](const std::string&) { opt->regressors_given = true; });
+  sub->add_option("--transform", opt->transform,
+                  "statistical models: fit on a transformed scale: none, log (log(1 + y)) or boxcox (Guerrero's "
+                  "lambda per series); quantiles are mapped back exactly, the mean with R's bias adjustment; "
+                  "needs values >= 0")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "log", "boxcox"}));
   sub->add_option("--checkpoint", opt->checkpoint, "trained model file from skucast train (lstm/gru only)");
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles")
       ->capture_default_str();

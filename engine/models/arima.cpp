@@ -1,5 +1,5 @@
 // engine/models/arima.cpp — ARIMA estimation (CSS start, then maximum likelihood on
-// transformed parameters), the provisional automatic order and the StatModel "arima"
+// transformed parameters) and the StatModel "arima" (the automatic order is in arima_auto.cpp)
 // (see arima.h; the state space and the filter are in arima_kalman.cpp).
 #include "engine/models/arima.h"
 
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/models/arima_internal.h"
+#include "engine/models/arimax.h"
 #include "engine/models/forecast_util.h"
 #include "engine/models/optim.h"
 
@@ -37,18 +38,30 @@ void partrans(const double* raw, int k, double* phi) {
   }
 }
 
-// Layout of the optimiser's vector: [ar (p), ma (q), sar (P), sma (Q), mu?]; mu is
-// w_mean + w_scale * x so that all coordinates are of order one.
+// Layout of the optimiser's vector: [ar (p), ma (q), sar (P), sma (Q), mu?, beta (free)];
+// mu is w_mean + w_scale * x and each free beta_j is beta0_j + beta_scale_j * x so that all
+// coordinates are of order one (Note [ARIMAX estimation] in arimax.h).
 struct ArimaLayout {
   ArimaOrder o;
   double w_mean = 0.0, w_scale = 1.0;
   int n = 0;
+  int n_arma = 0;                   // p + q + P + Q
+  const ArimaXregStart* xs = nullptr;  // regression part (ARIMAX) or null
 };
 
-ArimaLayout make_layout(const ArimaOrder& o, const double* w, int64_t nw) {
+ArimaLayout make_layout(const ArimaOrder& o, const double* w, int64_t nw, const ArimaXregStart* xs) {
   ArimaLayout L;
   L.o = o;
-  L.n = o.p + o.q + o.P + o.Q + (o.constant ? 1 : 0);
+  L.n_arma = o.p + o.q + o.P + o.Q;
+  L.n = L.n_arma + (o.constant ? 1 : 0);
+  if (xs != nullptr && xs->n_free > 0) {
+    // Regression: mu starts at the OLS intercept and scales with the OLS residual sd.
+    L.xs = xs;
+    L.n += xs->n_free;
+    L.w_mean = xs->mu0;
+    L.w_scale = xs->resid_sd > 0.0 && std::isfinite(xs->resid_sd) ? xs->resid_sd : 1.0;
+    return L;
+  }
   double s = 0.0, ss = 0.0;
   for (int64_t t = 0; t < nw; ++t) s += w[t];
   L.w_mean = s / static_cast<double>(nw);
@@ -74,18 +87,31 @@ ArimaCoefs unpack(const ArimaLayout& L, const double* x) {
   for (int i = 0; i < o.Q; ++i) c.sma[i] = -tmp[i];
   k += o.Q;
   c.mu = o.constant ? L.w_mean + L.w_scale * x[k] : 0.0;
+  if (o.constant) ++k;
+  if (L.xs != nullptr)
+    for (int j = 0; j < L.xs->k; ++j)
+      c.beta[j] = L.xs->free[j] ? L.xs->beta0[j] + L.xs->beta_scale[j] * x[k++] : 0.0;
   return c;
+}
+
+// The series the ARMA part sees: w itself, or u = w - xd beta [nw] (written to buf) for an ARIMAX.
+const double* arma_series(const ArimaLayout& L, const double* w, int64_t nw, const ArimaCoefs& c, double* buf) {
+  if (L.xs == nullptr) return w;
+  arimax_subtract(w, nw, L.xs->xd.data(), L.xs->k, c.beta, buf);
+  return buf;
 }
 
 // Conditional sum of squares (R's ARIMA_CSS on the differenced series): residuals from
 // t = np on, earlier ones zero; objective 0.5 log(ssq / n_used).
 struct CssObjective {
-  const double* w;
+  const double* w0;
   int64_t nw;
   ArimaLayout L;
   double* resid;  // [nw] scratch
+  double* u;      // [nw] scratch: w - xd beta (ARIMAX)
   double operator()(const double* x) const {
     const ArimaCoefs c = unpack(L, x);
+    const double* w = arma_series(L, w0, nw, c, u);
     const ArimaPoly e = arima_expand(L.o, c);
     double ssq = 0.0;
     for (int64_t t = 0; t < nw; ++t) {
@@ -111,9 +137,10 @@ struct MlObjective {
   int64_t nw;
   ArimaLayout L;
   ArimaScratch* s;
+  double* u;  // [nw] scratch: w - xd beta (ARIMAX)
   double operator()(const double* x) const {
     const ArimaCoefs c = unpack(L, x);
-    const ArimaFilterResult f = arima_filter(w, nw, L.o, c, *s, nullptr);
+    const ArimaFilterResult f = arima_filter(arma_series(L, w, nw, c, u), nw, L.o, c, *s, nullptr);
     if (!f.ok || !(f.ssq > 0.0)) return kHuge;
     const double nn = static_cast<double>(nw);
     const double v = 0.5 * (std::log(f.ssq / nn) + f.sumlog / nn);
@@ -121,65 +148,40 @@ struct MlObjective {
   }
 };
 
-// KPSS level statistic of x [n] with Newey-West lag trunc(4 (n/100)^0.25) (urca "short").
-double kpss_stat(const double* x, int64_t n) {
-  double mean = 0.0;
-  for (int64_t t = 0; t < n; ++t) mean += x[t];
-  mean /= static_cast<double>(n);
-  double cum = 0.0, eta = 0.0, s0 = 0.0;
-  for (int64_t t = 0; t < n; ++t) {
-    const double e = x[t] - mean;
-    cum += e;
-    eta += cum * cum;
-    s0 += e * e;
-  }
-  const double nn = static_cast<double>(n);
-  const int lag = static_cast<int>(4.0 * std::pow(nn / 100.0, 0.25));
-  double lrv = s0 / nn;
-  for (int k = 1; k <= lag && k < n; ++k) {
-    double g = 0.0;
-    for (int64_t t = k; t < n; ++t) g += (x[t] - mean) * (x[t - k] - mean);
-    lrv += 2.0 * (1.0 - k / (lag + 1.0)) * g / nn;
-  }
-  if (!(lrv > 0.0)) return 0.0;
-  return eta / (nn * nn) / lrv;
-}
-
-// Lag-k autocorrelation of x [n].
-double acf_at(const double* x, int64_t n, int k) {
-  if (n <= k + 1) return 0.0;
-  double mean = 0.0;
-  for (int64_t t = 0; t < n; ++t) mean += x[t];
-  mean /= static_cast<double>(n);
-  double c0 = 0.0, ck = 0.0;
-  for (int64_t t = 0; t < n; ++t) c0 += (x[t] - mean) * (x[t] - mean);
-  for (int64_t t = k; t < n; ++t) ck += (x[t] - mean) * (x[t - k] - mean);
-  return c0 > 0.0 ? ck / c0 : 0.0;
-}
-
 }  // namespace
 
 bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, ArimaScratch& s,
-               const ArimaXreg* xreg) {
+               const ArimaXreg* xreg, ArimaEffort effort) {
   out = ArimaFit{};
   out.order = o;
   if (!arima_order_ok(o)) return false;
-  if (xreg != nullptr && xreg->k > 0) return false;  // regressors: not implemented yet (#7 item 2)
+  const bool has_xreg = xreg != nullptr && xreg->k > 0;
+  if (has_xreg && (xreg->k > kArimaMaxXreg || xreg->x == nullptr)) return false;
   const int64_t nw = arima_n_diff(o, n);
   const ArimaPoly e0 = arima_expand(o, ArimaCoefs{});
-  const int n_coef = o.p + o.q + o.P + o.Q + (o.constant ? 1 : 0);
+  int n_coef = o.p + o.q + o.P + o.Q + (o.constant ? 1 : 0) + (has_xreg ? xreg->k : 0);
   if (nw < e0.np + n_coef + 2) return false;
-  std::vector<double> buf(static_cast<size_t>(2 * nw));  // w [nw] and CSS residuals [nw]
+  // w [nw], CSS residuals [nw], u = w - xd beta [nw]
+  std::vector<double> buf(static_cast<size_t>(3 * nw));
   double* w = buf.data();
+  double* u = w + 2 * nw;
   arima_difference(y, n, o, w);
   if (!all_finite(w, nw)) return false;
-  const ArimaLayout L = make_layout(o, w, nw);
+  // Regression with ARIMA errors: differenced regressors and the OLS start (Note [ARIMAX
+  // estimation], arimax.h); columns collinear on the differenced data keep beta = 0.
+  std::unique_ptr<ArimaXregStart> xs;
+  if (has_xreg) {
+    xs = std::make_unique<ArimaXregStart>();
+    if (!arimax_start(*xreg, n, o, w, nw, *xs)) return false;
+    n_coef -= xreg->k - xs->n_free;
+  }
+  const ArimaLayout L = make_layout(o, w, nw, xs.get());
   const double inf = std::numeric_limits<double>::infinity();
   double x[kNmMaxDim] = {}, step[kNmMaxDim], lo[kNmMaxDim], hi[kNmMaxDim];
   for (int j = 0; j < L.n; ++j) step[j] = 0.1, lo[j] = -inf, hi[j] = inf;
   int n_evals = 0;
   if (L.n > 0) {
-    CssObjective css{w, nw, L, w + nw};
+    CssObjective css{w, nw, L, w + nw, u};
     const NelderMeadResult r = nelder_mead(css, x, L.n, step, lo, hi, NelderMeadOptions{});
     n_evals += r.n_evals;
     // A CSS optimum on the boundary of the region (|pacf| -> 1) is a poor start: pull it in.
@@ -189,13 +191,13 @@ bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, A
     }
     // Maximum likelihood from the CSS start and the fixed starts (Note [ARIMA starts]); the
     // best optimum is then refined by a restart with a small simplex.
-    MlObjective ml{w, nw, L, &s};
+    MlObjective ml{w, nw, L, &s, u};
     NelderMeadResult r2 = nelder_mead(ml, x, L.n, step, lo, hi, NelderMeadOptions{});
     n_evals += r2.n_evals;
-    for (int start = 0; start < kArimaExtraStarts; ++start) {
+    const int n_extra = effort == ArimaEffort::Thorough ? kArimaExtraStarts : 0;
+    for (int start = 0; start < n_extra; ++start) {
       double x0[kNmMaxDim];
-      for (int j = 0; j < L.n; ++j) x0[j] = kArimaStarts[start];
-      if (o.constant) x0[L.n - 1] = x[L.n - 1];  // keep the mean
+      for (int j = 0; j < L.n; ++j) x0[j] = j < L.n_arma ? kArimaStarts[start] : x[j];  // keep mu, beta
       const NelderMeadResult r0 = nelder_mead(ml, x0, L.n, step, lo, hi, NelderMeadOptions{});
       n_evals += r0.n_evals;
       if (r0.f_min < r2.f_min) {
@@ -209,7 +211,7 @@ bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, A
     if (!(r2.f_min < kHuge)) return false;
   }
   const ArimaCoefs c = unpack(L, x);
-  const ArimaFilterResult f = arima_filter(w, nw, o, c, s, nullptr);
+  const ArimaFilterResult f = arima_filter(arma_series(L, w, nw, c, u), nw, o, c, s, nullptr);
   if (!f.ok || !(f.ssq > 0.0)) return false;
   const double nn = static_cast<double>(nw);
   out.coefs = c;
@@ -220,46 +222,6 @@ bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, A
   const double k = n_coef + 1.0;  // + sigma2
   out.aicc = nn - k - 1.0 > 0.0 ? -2.0 * out.loglik + 2.0 * k + 2.0 * k * (k + 1.0) / (nn - k - 1.0) : inf;
   out.ok = std::isfinite(out.loglik) && std::isfinite(out.sigma2);
-  return out.ok;
-}
-
-bool arima_auto(const double* y, int64_t n, int m, ArimaFit& out, ArimaScratch& s) {
-  out = ArimaFit{};
-  if (n < 8) return false;
-  // Note [ARIMA default order] (arima.h): d by KPSS, D by the lag-m autocorrelation.
-  std::vector<double> x(y, y + n);
-  int d = 0;
-  int64_t nx = n;
-  while (d < 2 && nx >= 8 && kpss_stat(x.data(), nx) > 0.463) {
-    for (int64_t t = 0; t + 1 < nx; ++t) x[t] = x[t + 1] - x[t];
-    --nx;
-    ++d;
-  }
-  int D = 0;
-  if (m >= 2 && m <= 24 && n >= 3 * static_cast<int64_t>(m) + d + 4 && acf_at(x.data(), nx, m) > 0.64) D = 1;
-  struct Cand {
-    int p, q, P, Q;
-  };
-  const Cand plain[] = {{0, 1, 0, 0}, {1, 0, 0, 0}, {1, 1, 0, 0}, {2, 2, 0, 0}};
-  const Cand seasonal[] = {{0, 1, 0, 1}, {1, 0, 1, 0}, {1, 1, 0, 1}};
-  const Cand* cands = D ? seasonal : plain;
-  const int n_cands = D ? 3 : 4;
-  double best = std::numeric_limits<double>::infinity();
-  ArimaFit fit;
-  for (int i = 0; i < n_cands; ++i) {
-    for (int with_const = 0; with_const < 2; ++with_const) {
-      if (with_const && d + D > 1) continue;
-      ArimaOrder o;
-      o.p = cands[i].p, o.d = d, o.q = cands[i].q;
-      o.P = cands[i].P, o.D = D, o.Q = cands[i].Q, o.m = D ? m : 1;
-      o.constant = with_const == 1;
-      if (!arima_fit(y, n, o, fit, s)) continue;
-      if (fit.aicc < best) {
-        best = fit.aicc;
-        out = fit;
-      }
-    }
-  }
   return out.ok;
 }
 

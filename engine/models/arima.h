@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "engine/models/unit_root.h"
 #include "engine/stat_model.h"
 
 namespace skucast {
@@ -72,6 +73,7 @@ struct ArimaScratch {
   double M1[kArimaMaxState * kArimaMaxState];
   double M2[kArimaMaxState * kArimaMaxState];
   double M3[kArimaMaxState * kArimaMaxState];
+  double M4[kArimaMaxState * kArimaMaxState];
 };
 
 // True when the order is within the fixed limits above.
@@ -91,6 +93,8 @@ double arima_loglik(const double* w, int64_t nw, const ArimaOrder& o, const Arim
 
 // Forecasts y [n] h steps ahead at the given coefficients: mean [h] and standard deviation
 // sd [h]. Returns false when the state is not stationary or the output not finite.
+// xreg (optional, rows n + h): an ARIMAX, x_future beta + the forecast of y - x beta
+// (Note [ARIMAX estimation], arimax.h).
 bool arima_forecast(const double* y, int64_t n, const ArimaOrder& o, const ArimaCoefs& c, double sigma2,
                     int64_t h, double* mean, double* sd, ArimaScratch& s, const ArimaXreg* xreg = nullptr);
 
@@ -107,19 +111,73 @@ struct ArimaFit {
 
 // Maximum-likelihood fit of one order to y [n] (Note [ARIMA estimation]).
 // xreg (optional, rows = n): regression with ARIMA errors.
-bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, ArimaScratch& s,
-               const ArimaXreg* xreg = nullptr);
+// How hard arima_fit looks for the maximum (Note [ARIMA starts] in arima.cpp). Thorough (the
+// default, for a fixed order): maximum likelihood from the CSS start and three fixed starts,
+// then a restart at the best. Search (the candidates of arima_auto): from the CSS start only,
+// then the restart — R's "CSS-ML", about 3x cheaper.
+enum class ArimaEffort { Thorough, Search };
 
-// Note [ARIMA default order]: a provisional automatic choice until the stepwise auto.arima
-// (KPSS / OCSB unit-root tests) lands. d is 1 when the KPSS level statistic of y (lag
-// trunc(4 (n/100)^0.25), as forecast::ndiffs) exceeds its 5% value 0.463, else 0 (and 2 when
-// the once-differenced series fails it again). D = 1 when 2 <= m <= 24, n >= 3m + d + 4 and the
-// lag-m autocorrelation of the d-differenced series exceeds 0.64 (a stand-in for OCSB). The
-// orders (0,d,1), (1,d,0), (1,d,1), (2,d,2) — and (0,d,1)(0,1,1)m, (1,d,0)(1,1,0)m,
-// (1,d,1)(0,1,1)m when D = 1 instead, each with and without a constant when d + D <= 1 — are
-// fitted, and the smallest AICc wins (all candidates share the same differencing, so AICc is
-// comparable). The full stepwise auto.arima replaces this in a later step.
-bool arima_auto(const double* y, int64_t n, int m, ArimaFit& out, ArimaScratch& s);
+bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, ArimaScratch& s,
+               const ArimaXreg* xreg = nullptr, ArimaEffort effort = ArimaEffort::Thorough);
+
+// Note [ARIMA automatic order]: arima_auto (arima_auto.cpp) is R forecast 8.20's
+// auto.arima(y, stepwise = TRUE) with its defaults:
+//   - D = nsdiffs(y) when 2 <= m <= 24 and n > 2m: the seasonal-strength test ("seas", STL,
+//     difference when the strength > 0.64; nsdiffs' and auto.arima's default) or OCSB on
+//     request (unit_root.h); then d = ndiffs(diff(y, m, D)) by KPSS at 5% (d <= 2). With
+//     regressors both tests run on the residuals of lm(y ~ xreg), and a difference that makes
+//     a regressor constant is dropped, as in R.
+//   - Limits max.p = max.q = 5 (<= n/3, <= m - 1 when seasonal terms are allowed),
+//     max.P = max.Q = 2 (<= n/3m); the constant is a mean when d + D = 0, a drift when
+//     d + D = 1, absent otherwise (allowmean / allowdrift).
+//   - Stepwise search on AICc: (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0),
+//     (0,d,1)(0,D,1) with the constant, (0,d,0)(0,D,0) without; then from the best model the
+//     moves P-1, Q-1, P+1, Q+1, (P-1,Q-1), (P-1,Q+1), (P+1,Q-1), (P+1,Q+1), then the same for
+//     (p, q), then the constant toggle; the first improvement restarts the scan, which ends
+//     when a scan fits nothing new or after 94 fits.
+//   - approximation = (n > 150 || m > 12): the search fits by conditional sum of squares (raw
+//     coefficients, R's method "CSS", AICc from n* log sigma2_CSS), then the tried models are
+//     re-fitted by maximum likelihood (arima_fit) in the order of that criterion until one is
+//     accepted. Without approximation every candidate is an arima_fit ("CSS-ML").
+//   - Failed fits count as AICc = Inf, as in R's myarima: a fit that fails; an expanded AR or
+//     MA polynomial with a root of modulus < 1.01; for maximum likelihood, a CSS start whose
+//     AR or seasonal AR part is not stationary (R's "non-stationary AR part from CSS").
+// Deviations from R: (1) R also rejects fits whose numerical Hessian gives a NaN standard
+// error (checkarima); no Hessian is formed here. (2) Orders beyond the state limits (r > 40,
+// e.g. P = 2 with m >= 18) count as failed fits. (3) R's maximum likelihood uses a diffuse
+// prior for the differencing (kappa = 1e6) and BFGS from the CSS start; arima_fit works on the
+// differenced series with Nelder-Mead from several starts (Note [ARIMA starts], arima.cpp), so
+// log-likelihoods agree to ~1e-4 and, where R's BFGS stops at a poorer optimum, ours can be
+// better — near ties in AICc can then pick a different order. (4) The CSS fits use
+// Nelder-Mead rather than BFGS; the CSS "offset" of R's criterion is left out (the same for
+// every candidate of one search). (5) A series whose differenced values are constant gets
+// (0,d,0)(0,D,0) with the constant fixed at their mean and sigma2 = 0, as R's fixed fit.
+// tests/test_auto_arima.cpp checks the chosen orders against R on real series.
+struct ArimaAutoOptions {
+  int max_p = 5, max_q = 5, max_P = 2, max_Q = 2;
+  int max_d = 2, max_D = 1;
+  int start_p = 2, start_q = 2, start_P = 1, start_Q = 1;
+  int approximation = -1;  // -1: R's rule (n > 150 || m > 12); 0: exact search; 1: CSS search
+  bool allow_drift = true, allow_mean = true;
+  SeasonalTest seasonal_test = SeasonalTest::Seas;
+  const ArimaXreg* xreg = nullptr;  // regressors (rows = n), passed to every arima_fit
+  bool trace = false;               // R's trace = TRUE: each candidate and its AICc on stderr
+};
+
+// What the search did (for tests and benchmarks).
+struct ArimaAutoInfo {
+  int d = 0, D = 0;
+  bool approximation = false;
+  int n_models = 0;   // candidates of the stepwise search
+  int n_refits = 0;   // maximum-likelihood refits (approximation)
+  int n_fits = 0;     // all fits, incl. refits
+  double search_ic = 0.0;  // the best criterion of the search (CSS-based with approximation)
+};
+
+// Automatic order and fit of y [n] with season length m (Note [ARIMA automatic order]).
+// False when no model is accepted or y is constant (callers handle that case).
+bool arima_auto(const double* y, int64_t n, int m, ArimaFit& out, ArimaScratch& s,
+                const ArimaAutoOptions& opt = ArimaAutoOptions{}, ArimaAutoInfo* info = nullptr);
 
 // The StatModel "arima": arima_auto per series; naive fallback (out.fallback = true) for
 // series too short (n < 8), constant series (flat forecast, zero-width intervals) and failed
