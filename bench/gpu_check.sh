@@ -13,7 +13,10 @@
 # are reported as NOT RUN. Expected run time on an H200: about 2-3 minutes.
 # Without a GPU (or without the pack) it says so and exits 0 without running anything.
 # Env: PACK (default build-gpu/pack), OUT (default /tmp/gpu_check), TOTAL_S, SANITIZE=1 to run
-# the kernel parity tests under compute-sanitizer memcheck as well (adds about a minute).
+# the kernel parity tests under compute-sanitizer memcheck as well (adds about a minute),
+# ONLY=stats to run just the statistical models' GPU parity test and bench_gpu_stats (about
+# 4-6 minutes on an H200: 1,000,000 monthly-like and 1,000,000 daily-like series for ets,
+# theta, croston and ses, each GPU run capped at STATS_GPU_S seconds, default 25).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PACK="${PACK:-$ROOT/build-gpu/pack}"
@@ -108,13 +111,17 @@ run_test() {  # binary, cap seconds
     *) say "FAIL    $1 (exit $rc; $(sed -n "/^===== $1 /,/^===== /p" "$TESTS" | grep '^\[  FAILED  \]' | sort -u | head -5 | tr '\n' ' '))"; failed=1;;
   esac
 }
+ONLY="${ONLY:-all}"
 for b in "$PACK"/bin/gpu_*; do
   n=$(basename "$b")
+  [ "$ONLY" = stats ] && [ "$n" != gpu_test_stat_models_parity ] && continue
   case $n in
     gpu_test_rnn_cudnn_parity) run_test "$n" 180 ;;  # CPU reference of the DeepAR shape included
+    gpu_test_stat_models_parity) run_test "$n" 150 ;;  # the CPU models run too (16 cores)
     *) run_test "$n" 90 ;;
   esac
 done
+grep '^PARITY ' "$TESTS" >> "$SUMMARY" 2>/dev/null || true
 if [ "${SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null; then
   for n in gpu_test_adam_parity gpu_test_likelihood_parity gpu_test_features_parity gpu_test_metrics_parity; do
     lim=$(limit 60); [ "$lim" -lt 15 ] && break
@@ -125,6 +132,27 @@ if [ "${SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null; then
 fi
 
 # ------------------------------------------------------------ benchmarks ----
+# The statistical models on 1,000,000 series: GPU vs forecast_batch on 2 CPU threads in the
+# same binary (ratio = GPU series/s / 2-thread CPU series/s; goal >= 50).
+run_stats_bench() {
+BS="$PACK/bin/bench_gpu_stats"
+STATS_GPU_S="${STATS_GPU_S:-25}"
+for shape in "monthly 120 12 18" "daily 1941 7 28"; do
+  set -- $shape
+  lim=$(limit 200)
+  if [ "$lim" -lt 30 ]; then say "NOT RUN bench stats $1 (budget spent)"; continue; fi
+  echo "===== bench_gpu_stats $1 (timeout ${lim}s)" >> "$BENCH"
+  timeout -k 5 "$lim" "$BS" --series 1000000 --steps "$2" --m "$3" --horizon "$4" --tag "$1" \
+    --models ets,theta,croston,ses --max-gpu-s "$STATS_GPU_S" >> "$BENCH" 2>&1 ||
+    say "bench stats $1: exit $? (see bench.log)"
+  grep "^RESULT gpu_.*_$1 " "$BENCH" | tee -a "$SUMMARY" >/dev/null
+done
+}
+if [ "$ONLY" = stats ]; then
+  run_stats_bench
+  say "gpu_check: done in $(( $(date +%s) - START ))s; tests $( [ $failed = 0 ] && echo 'all passed' || echo 'NOT all passed')"
+  exit $failed
+fi
 BG="$PACK/bin/bench_gpu_kernels"
 field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" | head -1; }
 lim=$(limit 120)
@@ -161,5 +189,6 @@ for h in 64 256; do
   fi
 done
 
+run_stats_bench  # last: in a full run it gets what the budget has left
 say "gpu_check: done in $(( $(date +%s) - START ))s; tests $( [ $failed = 0 ] && echo 'all passed' || echo 'NOT all passed')"
 exit $failed

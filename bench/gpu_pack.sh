@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/gpu_pack.sh — builds the GPU tests and bench_gpu_kernels for sm_90 HERE and packs them, with the shared libraries they need, for a lent GPU machine.
+# bench/gpu_pack.sh — builds the GPU tests, bench_gpu_kernels and bench_gpu_stats for sm_90 HERE and packs them, with the shared libraries they need, for a lent GPU machine.
 #
 # Why: the lent H200 has nvcc, cmake and ninja but no HDF5 headers, GoogleTest, apt or network,
 # and 15 minutes of device time in all; building there would spend that time and need
@@ -26,13 +26,13 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 # The GPU test targets are gpu_test_* (tests/gpu/test_*.cpp), plus the benchmark program.
 targets=$(cd "$ROOT/tests/gpu" && ls test_*.cpp | sed 's/^/gpu_/; s/\.cpp$//')
-ninja -C "$BUILD" -j "$JOBS" $targets bench_gpu_kernels
+ninja -C "$BUILD" -j "$JOBS" $targets bench_gpu_kernels bench_gpu_stats
 
 rm -rf "$PACK"
 mkdir -p "$PACK/bin" "$PACK/lib"
 bins=()
 for t in $targets; do bins+=("$BUILD/tests/$t"); done
-bins+=("$BUILD/bench/bench_gpu_kernels")
+bins+=("$BUILD/bench/bench_gpu_kernels" "$BUILD/bench/bench_gpu_stats")
 for b in "${bins[@]}"; do
   [ -x "$b" ] || { echo "gpu_pack: $b was not built" >&2; exit 1; }
   cp "$b" "$PACK/bin/"

@@ -13,6 +13,9 @@
 #include <memory>
 #include <string>
 
+#include "engine/models/ets_fit.h"
+#include "engine/models/forecast_util.h"
+#include "engine/models/hd.h"
 #include "engine/stat_model.h"
 
 namespace skucast {
@@ -47,7 +50,97 @@ inline constexpr int64_t kEtsFitWindow = 2 * 364;  // two years (104 weeks) of d
 inline constexpr int kEtsFitMinSeasons = 4;        // never fewer than four seasons
 
 // Observations fitted for a series of n values with season length m (the most recent ones).
-int64_t ets_fit_window(int64_t n, int m);
+SKU_HD inline int64_t ets_fit_window(int64_t n, int m) {
+  int64_t w = kEtsFitWindow;
+  const int64_t seasons = static_cast<int64_t>(kEtsFitMinSeasons) * (m > 1 ? m : 1);
+  if (w < seasons) w = seasons;
+  return n < w ? n : w;
+}
+
+// ------------------------------------------------------------ per series ----
+// The per-series ETS forecast behind EtsModel, compiled for the CPU and for one CUDA thread
+// per series (Note [One source for CPU and GPU models] in engine/models/hd.h).
+
+SKU_HD inline EtsSpec ets_spec_of(EtsKind kind, int m) {
+  EtsSpec s;
+  s.m = m > 1 ? m : 1;
+  switch (kind) {
+    case EtsKind::Ses: break;
+    case EtsKind::Holt: s.trend = EtsComp::Add; break;
+    case EtsKind::Damped: s.trend = EtsComp::Add; s.damped = true; break;
+    case EtsKind::HwAdd: s.trend = EtsComp::Add; s.season = EtsComp::Add; break;
+    case EtsKind::HwMul: s.error = EtsComp::Mult; s.trend = EtsComp::Add; s.season = EtsComp::Mult; break;
+    case EtsKind::Auto: break;
+  }
+  return s;
+}
+
+SKU_HD inline EtsKind ets_simpler(EtsKind kind) {
+  switch (kind) {
+    case EtsKind::HwMul: return EtsKind::HwAdd;
+    case EtsKind::HwAdd: return EtsKind::Holt;
+    case EtsKind::Damped: return EtsKind::Holt;
+    default: return EtsKind::Ses;
+  }
+}
+
+// Fits `kind` or the first simpler model that can be fitted. Returns false when even SES fails.
+SKU_HD inline bool ets_fit_with_fallback(const double* y, int64_t n, int m, EtsKind kind, EtsFit& fit,
+                                         bool& fell_back) {
+  fell_back = false;
+  bool positive = true;
+  for (int64_t i = 0; i < n; ++i)
+    if (!(y[i] > 0.0)) positive = false;
+  if (kind == EtsKind::Auto) {
+    if (ets_auto(y, n, m, fit)) return true;
+    fell_back = true;
+    kind = EtsKind::Ses;
+  }
+  while (true) {
+    const EtsSpec spec = ets_spec_of(kind, m);
+    const bool seasonal_ok = spec.season == EtsComp::None ||
+                             (m >= 2 && m <= kEtsMaxSeason && n >= 2 * static_cast<int64_t>(m));
+    const bool positive_ok = (spec.error != EtsComp::Mult && spec.season != EtsComp::Mult) || positive;
+    if (seasonal_ok && positive_ok && n >= ets_n_free(spec) + 4 && ets_fit(y, n, spec, EtsCriterion::Likelihood, fit))
+      return true;
+    if (kind == EtsKind::Ses) return false;
+    kind = ets_simpler(kind);
+    fell_back = true;
+  }
+}
+
+// Forecasts one prepared series with model `kind` (fallbacks as in the header comment).
+// [in] in_full, spec; [out] out.mean [H], out.quantiles [H, Q], out.fallback; sd [H] scratch.
+SKU_HD inline void ets_forecast_series(EtsKind kind, const SeriesInput& in_full, const ForecastSpec& spec,
+                                       SeriesOutput& out, double* sd) {
+  out.fallback = false;
+  const int64_t h = spec.horizon;
+  if (h <= 0) return;
+  if (in_full.n < 1 || !all_finite(in_full.y, in_full.n)) {
+    naive_fallback(in_full, spec, out);
+    return;
+  }
+  // Note [ETS fitting window]: only the most recent observations are fitted.
+  const int64_t n_fit = ets_fit_window(in_full.n, in_full.season_length);
+  SeriesInput in;
+  in.y = in_full.y + (in_full.n - n_fit);
+  in.n = n_fit;
+  in.season_length = in_full.season_length;
+  if (is_constant_series(in.y, in.n)) return constant_forecast(in, spec, out);
+  EtsFit fit;
+  bool fell_back = false;
+  if (!ets_fit_with_fallback(in.y, in.n, in.season_length, kind, fit, fell_back)) {
+    naive_fallback(in, spec, out);
+    return;
+  }
+  double* mean = out.mean;  // [H] the point forecast, written in place
+  ets_point_forecast(fit.spec, fit.par, fit.x_end, h, mean);
+  ets_forecast_variance(fit.spec, fit.par, fit.sigma2, h, mean, sd);
+  for (int64_t i = 0; i < h; ++i) sd[i] = std::sqrt(sd[i] > 0.0 ? sd[i] : 0.0);
+  write_normal_quantiles(mean, sd, spec, out);
+  out.fallback = fell_back;
+  if (!output_is_finite(spec, out)) naive_fallback(in, spec, out);
+}
 
 // Factory for the names above; nullptr for any other name (the registry in
 // engine/stat_model.cpp reports unknown names).

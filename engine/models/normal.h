@@ -3,16 +3,18 @@
 // Prediction intervals of the statistical models are mean + z_q * sd with z_q from here.
 // Acklam's rational approximation (relative error < 1.2e-9) followed by one Halley step
 // on erfc, which brings it to full double precision. Plain arithmetic, no tables or
-// allocation, so it can become a device function unchanged.
+// allocation: a device function unchanged (SKU_HD, Note [One source for CPU and GPU models] in hd.h).
 #pragma once
 
 #include <cmath>
 #include <limits>
 
+#include "engine/models/hd.h"
+
 namespace skucast {
 
 // z such that P(Z <= z) = p for Z ~ N(0, 1). p <= 0 gives -inf, p >= 1 gives +inf.
-inline double inverse_normal_cdf(double p) {
+SKU_HD inline double inverse_normal_cdf(double p) {
   if (!(p > 0.0)) return -std::numeric_limits<double>::infinity();
   if (!(p < 1.0)) return std::numeric_limits<double>::infinity();
   // Coefficients of Acklam's approximation: central region |p - 0.5| <= 0.5 - p_low,

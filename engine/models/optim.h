@@ -3,7 +3,8 @@
 // Used by ETS (likelihood over smoothing parameters and initial states) and Theta (SSE of
 // SES). Header-only and allocation-free: the simplex lives in a fixed-size workspace on the
 // caller's stack (kNmMaxDim), the objective is a functor called as f(const double* x), so
-// the whole fit can later run as one CUDA thread per series without virtual calls.
+// the whole fit runs as one CUDA thread per series without virtual calls (SKU_HD, Note [One
+// source for CPU and GPU models] in engine/models/hd.h).
 //
 // Note [Bounded Nelder-Mead]: coordinates with finite bounds are clamped into [lower, upper]
 // whenever a trial point is formed (as statsforecast's ETS optimiser does); constraints that
@@ -14,6 +15,8 @@
 #pragma once
 
 #include <cmath>
+
+#include "engine/models/hd.h"
 
 namespace skucast {
 
@@ -33,7 +36,7 @@ struct NelderMeadResult {
 // Minimises f over x [n] (in: start, out: best point). step [n]: initial simplex edge per
 // coordinate (vertex i = x + step_i e_i). lower/upper [n]: bounds (use +-inf for none).
 template <class F>
-NelderMeadResult nelder_mead(F& f, double* x, int n, const double* step, const double* lower, const double* upper,
+SKU_HD NelderMeadResult nelder_mead(F& f, double* x, int n, const double* step, const double* lower, const double* upper,
                              const NelderMeadOptions& opt) {
   double simplex[kNmMaxDim + 1][kNmMaxDim];  // [n+1, n] vertices
   double fv[kNmMaxDim + 1];                  // [n+1] objective at each vertex

@@ -1,86 +1,20 @@
-// engine/models/theta.cpp — the Theta method as forecast::thetaf (see theta.h).
+// engine/models/theta.cpp — the Theta method as forecast::thetaf (see theta.h; the per-series
+// code is in the header).
 #include "engine/models/theta.h"
 
-#include <cmath>
 #include <vector>
-
-#include "engine/models/decompose.h"
-#include "engine/models/ets_fit.h"
-#include "engine/models/forecast_util.h"
 
 namespace skucast {
 
-bool theta_seasonality_test(const double* y, int64_t n, int m) {
-  if (m < 2 || n <= 2 * static_cast<int64_t>(m) || is_constant_series(y, n)) return false;
-  double mean = 0.0;
-  for (int64_t t = 0; t < n; ++t) mean += y[t];
-  mean /= static_cast<double>(n);
-  double c0 = 0.0;
-  for (int64_t t = 0; t < n; ++t) c0 += (y[t] - mean) * (y[t] - mean);
-  if (!(c0 > 0.0)) return false;
-  double sum_r2 = 0.0, r_m = 0.0;
-  for (int k = 1; k <= m; ++k) {
-    double ck = 0.0;
-    for (int64_t t = 0; t + k < n; ++t) ck += (y[t] - mean) * (y[t + k] - mean);
-    const double r = ck / c0;
-    if (k < m) sum_r2 += r * r;
-    else r_m = r;
-  }
-  const double stat = std::sqrt((1.0 + 2.0 * sum_r2) / static_cast<double>(n));
-  return std::fabs(r_m) / stat > 1.6448536269514722;  // qnorm(0.95)
-}
-
 bool theta_forecast(const double* y, int64_t n, int m, int64_t h, double* mean, double* sd) {
-  if (n < 4) return false;
-  constexpr int kMaxM = 64;
-  double figure[kMaxM];  // [m] multiplicative seasonal indices by position t % m
-  bool seasonal = m <= kMaxM && theta_seasonality_test(y, n, m);
-  if (seasonal && !classical_seasonal_figure(y, n, m, true, figure)) seasonal = false;
-  if (seasonal)
-    for (int i = 0; i < m; ++i)
-      // thetaf drops seasonality on indices with abs < 1e-4; negative ones (possible with
-      // non-positive data) would flip the forecast, so they drop it here too.
-      if (!(figure[i] > 1e-4)) seasonal = false;
-  std::vector<double> x(y, y + n);  // [n] seasonally adjusted series
-  if (seasonal)
-    for (int64_t t = 0; t < n; ++t) x[t] = y[t] / figure[t % m];
-
-  EtsSpec spec;  // ANN by MSE, as forecast::ses(initial = "optimal")
-  spec.m = m > 1 ? m : 1;
-  EtsFit fit;
-  if (!ets_fit(x.data(), n, spec, EtsCriterion::Mse, fit)) return false;
-  double intercept, slope;
-  linear_trend_fit(x.data(), n, 0.0, &intercept, &slope);
-  const double drift = 0.5 * slope;
-  const double alpha = fit.par.alpha > 1e-10 ? fit.par.alpha : 1e-10;
-  const double level = fit.x_end[0];
-  const double lead = (1.0 - std::pow(1.0 - alpha, static_cast<double>(n))) / alpha;
-  const double sigma = std::sqrt(fit.sigma2 > 0.0 ? fit.sigma2 : 0.0);
-  for (int64_t i = 0; i < h; ++i) {
-    double f = level + drift * (static_cast<double>(i) + lead);
-    if (seasonal) f *= figure[(n + i) % m];
-    mean[i] = f;
-    sd[i] = sigma * std::sqrt(static_cast<double>(i) * alpha * alpha + 1.0);
-  }
-  return true;
+  std::vector<double> x(static_cast<size_t>(n > 0 ? n : 0));  // [n]
+  return theta_forecast(y, n, m, h, mean, sd, x.data());
 }
 
 void ThetaModel::forecast_series(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) const {
-  out.fallback = false;
-  const int64_t h = spec.horizon;
-  if (h <= 0) return;
-  if (in.n < 1 || !all_finite(in.y, in.n)) {
-    naive_fallback(in, spec, out);
-    return;
-  }
-  std::vector<double> mean(h), sd(h);  // [H]
-  if (is_constant_series(in.y, in.n)) return constant_forecast(in, spec, out);
-  if (!theta_forecast(in.y, in.n, in.season_length, h, mean.data(), sd.data())) {
-    naive_fallback(in, spec, out);
-    return;
-  }
-  write_normal_quantiles(mean.data(), sd.data(), spec, out);
-  if (!output_is_finite(spec, out)) naive_fallback(in, spec, out);
+  std::vector<double> sd(static_cast<size_t>(spec.horizon > 0 ? spec.horizon : 0));  // [H]
+  std::vector<double> x(static_cast<size_t>(in.n > 0 ? in.n : 0));                   // [n]
+  theta_forecast_series(in, spec, out, sd.data(), x.data());
 }
 
 std::unique_ptr<StatModel> make_theta_model(const std::string& name) {

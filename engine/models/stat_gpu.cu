@@ -1,0 +1,151 @@
+// engine/models/stat_gpu.cu — the batched statistical models on the GPU (see stat_gpu.h).
+// defines: stat_forecast_kernel<Family> (one thread per series), stat_forecast_cuda
+// (launcher), forecast_batch_cuda (host wrapper streaming blocks of series).
+// uses: engine/models/stat_gpu_series.h (the per-series function shared with the CPU twin).
+//
+// Note [Stat kernel mapping]: one thread per series for every model (STYLE B7, as cuML's
+// Holt-Winters). The work of a series is a chain of dependent recursions — the ETS filter
+// over t inside Nelder-Mead's sequential loop inside the sequential model selection; Croston,
+// Theta and the naive family are one or two passes over t — so a warp per series would leave
+// 31 lanes idle in exactly the part that costs (the only parallel pieces, preparation and the
+// residual quantiles, are a few passes over T). Threads of a warp run the same code on series
+// of the same length, so they stay converged except where Nelder-Mead stops at different
+// iterations or the fallback paths differ. Each family is its own kernel so that the naive
+// family does not carry the register budget of ETS. Per-thread state: the Nelder-Mead simplex
+// (33 x 32 doubles) and ETS's fixed arrays live in local memory, cached in L1/L2 (ptxas -v,
+// sm_90, CUDA 13.0: ETS kernel 192 registers and a 28 KB stack frame; Theta 100 registers,
+// 9.5 KB; Simple and Croston 96 registers, no stack), which a 1,000,000-series grid does not
+// multiply: local memory is reserved per resident thread (ETS: 2 blocks of 128 per SM by
+// registers, ~1 GB on an H200), not per launched one. The series itself and the variable-length work
+// space (prepared y, outputs, residual copies) are in global scratch, [S, scratch_per_series].
+// Compiled with -fmad=false (CMakeLists.txt): no FMA contraction, so the device does the
+// host's IEEE operations (Note [One source for CPU and GPU models] in hd.h).
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/models/stat_gpu.h"
+#include "engine/models/stat_gpu_series.h"
+#include "kernels/common.hpp"
+#include "kernels/cuda_check.cuh"
+#include "kernels/device_buffer.hpp"
+
+namespace skucast {
+
+// ---------------------------------------------------------------- kernels ----
+
+// One series per thread. [in] y [S, T]; scratch [S, p.scratch_per_series]; [out] mean [S, H],
+// quantiles [S, H, Q], fallback [S].
+template <StatGpuFamily kFamily>
+__global__ void stat_forecast_kernel(StatGpuParams p, const float* __restrict__ y, int64_t n_series,
+                                     double* __restrict__ scratch, float* __restrict__ mean,
+                                     float* __restrict__ quantiles, uint8_t* __restrict__ fallback) {
+  const int64_t s = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;  // series
+  if (s >= n_series) return;
+  const int64_t H = p.horizon, n_cells = H * p.n_levels;
+  const bool fb = stat_gpu_forecast_row<kFamily>(p, y + s * p.n_steps, scratch + s * p.scratch_per_series,
+                                                 mean + s * H, quantiles + s * n_cells);
+  fallback[s] = fb ? 1 : 0;
+}
+
+// -------------------------------------------------------------- launchers ----
+
+namespace {
+
+// Block size per family (K3): 128 threads for the heavy fitted models (ETS, Theta: many
+// registers and ~15 KB local memory per thread, so occupancy is bounded by registers and a
+// smaller block leaves fewer idle threads in the tail), 256 for the light ones.
+int stat_block_size(StatGpuFamily f) { return f == StatGpuFamily::Ets || f == StatGpuFamily::Theta ? 128 : 256; }
+
+template <StatGpuFamily kFamily>
+void launch_family(const StatGpuParams& p, const float* y, int64_t n_series, double* scratch, float* mean,
+                   float* quantiles, uint8_t* fallback, cudaStream_t stream) {
+  const int block = stat_block_size(kFamily);
+  const int64_t n_blocks = (n_series + block - 1) / block;
+  stat_forecast_kernel<kFamily><<<checked_int(n_blocks, "stat_forecast grid"), block, 0, stream>>>(
+      p, y, n_series, scratch, mean, quantiles, fallback);
+  SKU_CHECK_LAUNCH("stat_forecast_kernel");
+}
+
+}  // namespace
+
+void stat_forecast_cuda(const StatGpuParams& p, const float* y, int64_t n_series, double* scratch, float* mean,
+                        float* quantiles, uint8_t* fallback, cudaStream_t stream) {
+  if (n_series < 0) throw InputError("stat_forecast_cuda: expected n_series >= 0, got " + std::to_string(n_series));
+  if (n_series == 0) return;
+  if (p.scratch_per_series < stat_gpu_scratch_doubles(p.model, p.n_steps, p.horizon, p.n_levels))
+    throw InputError("stat_forecast_cuda: scratch_per_series " + std::to_string(p.scratch_per_series) +
+                     " is below the model's need of " +
+                     std::to_string(stat_gpu_scratch_doubles(p.model, p.n_steps, p.horizon, p.n_levels)));
+  switch (stat_gpu_family(p.model)) {
+    case StatGpuFamily::Simple:
+      return launch_family<StatGpuFamily::Simple>(p, y, n_series, scratch, mean, quantiles, fallback, stream);
+    case StatGpuFamily::Ets:
+      return launch_family<StatGpuFamily::Ets>(p, y, n_series, scratch, mean, quantiles, fallback, stream);
+    case StatGpuFamily::Theta:
+      return launch_family<StatGpuFamily::Theta>(p, y, n_series, scratch, mean, quantiles, fallback, stream);
+    case StatGpuFamily::Croston:
+      return launch_family<StatGpuFamily::Croston>(p, y, n_series, scratch, mean, quantiles, fallback, stream);
+  }
+}
+
+// ------------------------------------------------------------ host wrapper ----
+
+BatchForecast forecast_batch_cuda(const std::string& model, const float* y, int64_t n_series, int64_t n_steps,
+                                  int season_length, int64_t horizon, const std::vector<double>& levels,
+                                  const StatGpuOptions& opt) {
+  if (n_series < 0 || n_steps < 0)
+    throw InputError("forecast_batch_cuda: expected a non-negative shape, got [" + std::to_string(n_series) + ", " +
+                     std::to_string(n_steps) + "]");
+  StatGpuParams p = stat_gpu_params(stat_gpu_model(model), n_steps, season_length, horizon, levels);
+  const int64_t Q = p.n_levels, n_cells = checked_mul(horizon, Q);
+  BatchForecast out;
+  out.n_series = n_series;
+  out.horizon = horizon;
+  out.levels = levels;
+  out.mean.assign(static_cast<size_t>(checked_mul(n_series, horizon)), 0.0f);
+  out.quantiles.assign(static_cast<size_t>(checked_mul(n_series, n_cells)), 0.0f);
+  if (n_series == 0) return out;
+
+  // Block of series: as many as fit max_block_bytes (input row, scratch, outputs), at most S.
+  const size_t budget = opt.max_block_bytes > 0 ? opt.max_block_bytes : (size_t{2} << 30);
+  const int64_t per_series = checked_mul(n_steps, sizeof(float)) + checked_mul(p.scratch_per_series, sizeof(double)) +
+                             checked_mul(horizon + n_cells, sizeof(float)) + 1;
+  const int64_t block = std::max<int64_t>(1, std::min<int64_t>(n_series, static_cast<int64_t>(budget) / per_series));
+
+  DeviceBuffer<double> d_levels(levels);                                               // [Q]
+  DeviceBuffer<float> d_y(static_cast<size_t>(checked_mul(block, n_steps)));           // [B, T]
+  DeviceBuffer<double> d_scratch(static_cast<size_t>(checked_mul(block, p.scratch_per_series)));  // [B, W]
+  DeviceBuffer<float> d_mean(static_cast<size_t>(checked_mul(block, horizon)));        // [B, H]
+  DeviceBuffer<float> d_quant(static_cast<size_t>(checked_mul(block, n_cells)));       // [B, H, Q]
+  DeviceBuffer<uint8_t> d_fallback(static_cast<size_t>(block));                        // [B]
+  std::vector<uint8_t> fallback(static_cast<size_t>(block));                           // [B] host
+  p.levels = d_levels.data();
+  // One stream, blocks in sequence. The model time dwarfs the transfers for every fitted
+  // model (ETS, Theta), so the copies are not overlapped with compute (pageable host memory,
+  // no staging): a double-buffered pinned pipeline (STYLE C6) would only help the naive family.
+  cudaStream_t stream = nullptr;
+  int64_t n_fallback = 0;
+  for (int64_t s0 = 0; s0 < n_series; s0 += block) {
+    const int64_t b = std::min(block, n_series - s0);
+    if (n_steps > 0)
+      SKU_CUDA_CHECK(cudaMemcpyAsync(d_y.data(), y + s0 * n_steps, static_cast<size_t>(b * n_steps) * sizeof(float),
+                                     cudaMemcpyHostToDevice, stream));
+    stat_forecast_cuda(p, d_y.data(), b, d_scratch.data(), d_mean.data(), d_quant.data(), d_fallback.data(), stream);
+    SKU_CUDA_CHECK(cudaMemcpyAsync(out.mean.data() + s0 * horizon, d_mean.data(),
+                                   static_cast<size_t>(b * horizon) * sizeof(float), cudaMemcpyDeviceToHost, stream));
+    if (n_cells > 0)  // no quantile levels: no quantile buffer
+      SKU_CUDA_CHECK(cudaMemcpyAsync(out.quantiles.data() + s0 * n_cells, d_quant.data(),
+                                     static_cast<size_t>(b * n_cells) * sizeof(float), cudaMemcpyDeviceToHost, stream));
+    SKU_CUDA_CHECK(cudaMemcpyAsync(fallback.data(), d_fallback.data(), static_cast<size_t>(b), cudaMemcpyDeviceToHost,
+                                   stream));
+    SKU_CUDA_CHECK(cudaStreamSynchronize(stream));  // the host reads fallback[] and reuses d_y next
+    for (int64_t i = 0; i < b; ++i) n_fallback += fallback[i];
+  }
+  out.n_fallback = n_fallback;
+  return out;
+}
+
+}  // namespace skucast

@@ -1,0 +1,122 @@
+// engine/models/stat_gpu_cpu.cpp — model names, parameter checks and the CPU twin
+// (stat_forecast_cpu) of the GPU statistical models (see stat_gpu.h). Built in every
+// configuration; the CUDA side is engine/models/stat_gpu.cu (or stat_gpu_stub.cpp).
+#include <omp.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/models/stat_gpu.h"
+#include "engine/models/stat_gpu_series.h"
+#include "kernels/common.hpp"
+
+namespace skucast {
+
+namespace {
+
+struct NamedModel {
+  const char* name;
+  StatGpuModel model;
+};
+
+// Names as in make_stat_model's registry (engine/stat_model.cpp).
+const NamedModel kNames[] = {
+    {"naive", StatGpuModel::Naive},   {"snaive", StatGpuModel::Snaive},   {"ma", StatGpuModel::Ma},
+    {"ses", StatGpuModel::Ses},       {"holt", StatGpuModel::Holt},       {"damped", StatGpuModel::Damped},
+    {"hw_add", StatGpuModel::HwAdd},  {"hw_mul", StatGpuModel::HwMul},    {"ets", StatGpuModel::Ets},
+    {"theta", StatGpuModel::Theta},   {"croston", StatGpuModel::Croston}, {"sba", StatGpuModel::Sba},
+    {"tsb", StatGpuModel::Tsb},       {"croston_opt", StatGpuModel::CrostonOpt},
+};
+
+}  // namespace
+
+std::vector<std::string> stat_gpu_model_names() {
+  std::vector<std::string> v;
+  for (const auto& e : kNames) v.emplace_back(e.name);
+  return v;
+}
+
+StatGpuModel stat_gpu_model(const std::string& name) {
+  for (const auto& e : kNames)
+    if (name == e.name) return e.model;
+  std::string known;
+  for (const auto& e : kNames) known += std::string(known.empty() ? "" : ", ") + e.name;
+  throw InputError("the GPU statistical models have no model '" + name + "'; expected one of " + known);
+}
+
+StatGpuFamily stat_gpu_family(StatGpuModel model) {
+  switch (model) {
+    case StatGpuModel::Naive:
+    case StatGpuModel::Snaive:
+    case StatGpuModel::Ma: return StatGpuFamily::Simple;
+    case StatGpuModel::Theta: return StatGpuFamily::Theta;
+    case StatGpuModel::Croston:
+    case StatGpuModel::Sba:
+    case StatGpuModel::Tsb:
+    case StatGpuModel::CrostonOpt: return StatGpuFamily::Croston;
+    default: return StatGpuFamily::Ets;
+  }
+}
+
+int64_t stat_gpu_scratch_doubles(StatGpuModel model, int64_t n_steps, int64_t horizon, int n_levels) {
+  // Layout in stat_gpu_series.h: ybuf [max(T, 1)] | mean [H] | quant [H*Q] | work [H + k*T].
+  const int64_t t = std::max<int64_t>(n_steps, 1);
+  return t + horizon + checked_mul(horizon, n_levels) + horizon + checked_mul(stat_gpu_work_series(model), t);
+}
+
+StatGpuParams stat_gpu_params(StatGpuModel model, int64_t n_steps, int season_length, int64_t horizon,
+                              const std::vector<double>& levels) {
+  // The same checks and messages as forecast_batch (STYLE M12: once, at the boundary).
+  if (n_steps < 0) throw InputError("stat_gpu: expected a non-negative number of steps, got " + std::to_string(n_steps));
+  if (horizon <= 0) throw InputError("horizon must be at least 1, got " + std::to_string(horizon));
+  if (season_length < 1) throw InputError("season length must be at least 1, got " + std::to_string(season_length));
+  for (size_t j = 0; j < levels.size(); ++j) {
+    if (!(levels[j] > 0.0 && levels[j] < 1.0))
+      throw InputError("quantile levels must lie strictly between 0 and 1, got " + std::to_string(levels[j]));
+    if (j > 0 && !(levels[j] > levels[j - 1]))
+      throw InputError("quantile levels must be strictly ascending, got " + std::to_string(levels[j - 1]) + " then " +
+                       std::to_string(levels[j]));
+  }
+  StatGpuParams p;
+  p.model = model;
+  p.n_steps = n_steps;
+  p.season_length = season_length;
+  p.horizon = horizon;
+  p.levels = levels.data();
+  p.n_levels = checked_int(static_cast<int64_t>(levels.size()), "number of quantile levels");
+  p.scratch_per_series = stat_gpu_scratch_doubles(model, n_steps, horizon, p.n_levels);
+  return p;
+}
+
+namespace {
+
+template <StatGpuFamily kFamily>
+void stat_forecast_cpu_family(const StatGpuParams& p, const float* y, int64_t n_series, float* mean, float* quantiles,
+                              uint8_t* fallback) {
+  const int64_t H = p.horizon, n_cells = H * p.n_levels;
+  const int n_threads = static_cast<int>(std::clamp<int64_t>(n_series / 64, 1, omp_get_max_threads()));
+#pragma omp parallel num_threads(n_threads)
+  {
+    std::vector<double> w(static_cast<size_t>(p.scratch_per_series));  // [scratch] this thread's series
+#pragma omp for schedule(dynamic, 64)
+    for (int64_t s = 0; s < n_series; ++s)
+      fallback[s] = stat_gpu_forecast_row<kFamily>(p, y + s * p.n_steps, w.data(), mean + s * H, quantiles + s * n_cells)
+                        ? 1
+                        : 0;
+  }
+}
+
+}  // namespace
+
+void stat_forecast_cpu(const StatGpuParams& p, const float* y, int64_t n_series, float* mean, float* quantiles,
+                       uint8_t* fallback) {
+  switch (stat_gpu_family(p.model)) {
+    case StatGpuFamily::Simple: return stat_forecast_cpu_family<StatGpuFamily::Simple>(p, y, n_series, mean, quantiles, fallback);
+    case StatGpuFamily::Ets: return stat_forecast_cpu_family<StatGpuFamily::Ets>(p, y, n_series, mean, quantiles, fallback);
+    case StatGpuFamily::Theta: return stat_forecast_cpu_family<StatGpuFamily::Theta>(p, y, n_series, mean, quantiles, fallback);
+    case StatGpuFamily::Croston: return stat_forecast_cpu_family<StatGpuFamily::Croston>(p, y, n_series, mean, quantiles, fallback);
+  }
+}
+
+}  // namespace skucast
