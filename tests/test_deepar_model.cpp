@@ -16,6 +16,7 @@
 #include "engine/models/deepar_internal.h"
 #include "engine/models/deepar_model.h"
 #include "engine/nn/loss.h"
+#include "engine/nn/rng.h"
 #include "io/forecast_file.h"
 #include "io/h5.h"
 #include "io/panel.h"
@@ -121,6 +122,38 @@ TEST(DeepArModel, OptionsJsonRoundTrip) {
   EXPECT_THROW(deepar_options_from_json("{\"cell\": \"tcn\"}"), InputError);
 }
 
+// Note [Weighted window sampling]: with /series/weight, the series of a training window is
+// drawn with probability w_s / sum w over the eligible series (weight 0: never); without it,
+// uniformly, exactly as eligible[floor(u * n)].
+TEST(DeepArModel, WeightedSamplingFollowsSeriesWeights) {
+  const std::vector<int64_t> eligible{0, 1, 2, 3, 5};           // series 4 is not eligible
+  const std::vector<float> weight{1.0f, 0.0f, 3.0f, 6.0f, 100.0f, 2.0f};  // [S = 6]
+  const std::vector<double> p{1.0 / 12, 0.0, 3.0 / 12, 6.0 / 12, 0.0, 2.0 / 12};
+  const deepar::SeriesSampler sampler(eligible, weight);
+  constexpr int64_t N = 200000;
+  std::vector<int64_t> count(weight.size(), 0);
+  for (int64_t i = 0; i < N; ++i) ++count[sampler.draw(nn::uniform01(0x5EEDull, 1, static_cast<uint64_t>(i)))];
+  EXPECT_EQ(count[1], 0) << "weight 0 is never drawn";
+  EXPECT_EQ(count[4], 0) << "an ineligible series is never drawn";
+  for (size_t s = 0; s < weight.size(); ++s) {
+    if (p[s] == 0) continue;
+    const double freq = static_cast<double>(count[s]) / N, sd = std::sqrt(p[s] * (1 - p[s]) / N);
+    EXPECT_NEAR(freq, p[s], 5 * sd) << "series " << s << ": drawn " << count[s] << " of " << N;
+  }
+  // Edges: u just below 1 and 0 land on the last and first positive-weight series.
+  EXPECT_EQ(sampler.draw(0.0), 0);
+  EXPECT_EQ(sampler.draw(std::nextafter(1.0, 0.0)), 5);
+
+  const deepar::SeriesSampler uniform(eligible, {});
+  for (int64_t i = 0; i < 1000; ++i) {
+    const double u = nn::uniform01(7, 1, static_cast<uint64_t>(i));
+    EXPECT_EQ(uniform.draw(u), eligible[static_cast<size_t>(u * eligible.size())]);
+  }
+  EXPECT_THROW(deepar::SeriesSampler(eligible, {1.0f, 1.0f, -1.0f, 1.0f, 1.0f, 1.0f}), InputError);
+  EXPECT_THROW(deepar::SeriesSampler(eligible, {1.0f, 1.0f, NAN, 1.0f, 1.0f, 1.0f}), InputError);
+  EXPECT_THROW(deepar::SeriesSampler(eligible, {0.0f, 0.0f, 0.0f, 0.0f, 9.0f, 0.0f}), InputError);
+}
+
 TEST(DeepArModel, DeterministicWeights) {
   const std::string dir = temp_dir();
   const PanelReader r(write(make_panel(24, 120, 0, 7, 1), dir + "/p.h5"));
@@ -134,6 +167,28 @@ TEST(DeepArModel, DeterministicWeights) {
   DeepArState c = deepar_init(o2, r.header());
   deepar_train(c, r, 2);
   EXPECT_NE(a.weights, c.weights);
+}
+
+TEST(DeepArModel, WeightSamplingNeedsWeightsAndChangesTraining) {
+  const std::string dir = temp_dir();
+  SynthPanel p = make_panel(24, 120, 0, 7, 1);
+  DeepArOptions o = tiny_options();
+  o.sampling = "weight";
+  {
+    const PanelReader r(write(p, dir + "/p.h5"));
+    DeepArState st = deepar_init(o, r.header());
+    EXPECT_THROW(deepar_train(st, r, 1), InputError);  // the panel has no /series/weight
+  }
+  p.header.weights.assign(24, 1.0f);
+  for (int s = 0; s < 6; ++s) p.header.weights[static_cast<size_t>(s)] = 20.0f;
+  const PanelReader r(write(p, dir + "/w.h5"));
+  DeepArState a = deepar_init(tiny_options(), r.header()), b = deepar_init(o, r.header());
+  deepar_train(a, r, 1);
+  deepar_train(b, r, 1);
+  EXPECT_NE(a.weights, b.weights);  // other series drawn
+  EXPECT_EQ(deepar_options_from_json(deepar_options_to_json(o)).sampling, "weight");
+  o.sampling = "dollars";
+  EXPECT_THROW(o.validate(), InputError);
 }
 
 TEST(DeepArModel, CheckpointRoundTripAndResume) {

@@ -109,6 +109,9 @@ void add_train(CLI::App& app) {
   sub->add_option("--patience", o->opt.patience, "early-stopping patience (epochs)")->capture_default_str();
   sub->add_option("--val-steps", o->opt.val_steps, "held-out final steps (0 = horizon)")->capture_default_str();
   sub->add_option("--seed", o->opt.seed, "random seed")->capture_default_str();
+  sub->add_option("--sampling", o->opt.sampling,
+                  "series of the training windows: uniform, or weight (in proportion to /series/weight)")
+      ->capture_default_str();
   sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")->capture_default_str();
   sub->add_option("--resume", o->resume,
                   "continue training from this model file (its config is kept; --epochs more epochs)");

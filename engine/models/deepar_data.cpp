@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +55,7 @@ void DeepArOptions::validate() const {
   if (val_steps < 0) bad("val_steps", ">= 0", std::to_string(val_steps));
   if (patience < 1) bad("patience", ">= 1", std::to_string(patience));
   if (val_max_series < 1) bad("val_max_series", ">= 1", std::to_string(val_max_series));
+  if (sampling != "uniform" && sampling != "weight") bad("sampling", "uniform or weight", "'" + sampling + "'");
   for (int64_t d : embedding_dims)
     if (d < 1) bad("embedding_dims", "all >= 1", std::to_string(d));
   if (season_length < 0 || roll_short < 0 || roll_long < 0)
@@ -83,7 +85,8 @@ std::string deepar_options_to_json(const DeepArOptions& o) {
                    {"season_length", o.season_length},
                    {"roll_short", o.roll_short},
                    {"roll_long", o.roll_long},
-                   {"embedding_dims", o.embedding_dims}};
+                   {"embedding_dims", o.embedding_dims},
+                   {"sampling", o.sampling}};
   return j.dump();
 }
 
@@ -116,6 +119,7 @@ DeepArOptions deepar_options_from_json(const std::string& text) {
     get("roll_short", o.roll_short);
     get("roll_long", o.roll_long);
     get("embedding_dims", o.embedding_dims);
+    get("sampling", o.sampling);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("deepar: model config is not valid JSON: ") + e.what());
   }
@@ -300,7 +304,42 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
     d.dyn.push_back(std::move(v));
   }
   for (const StaticAttr& a : h.statics) d.codes.push_back(a.codes.data());
+  d.weight = h.weights;  // Note [Weighted window sampling]
   return d;
+}
+
+// ------------------------------------------------------------- sampler ----
+SeriesSampler::SeriesSampler(const std::vector<int64_t>& eligible, const std::vector<float>& weight) {
+  if (weight.empty()) {
+    m_series = eligible;
+    return;
+  }
+  double total = 0;
+  for (int64_t s : eligible) {
+    if (s < 0 || s >= static_cast<int64_t>(weight.size()))
+      throw Error("deepar sampler: series " + std::to_string(s) + " outside the " + std::to_string(weight.size()) +
+                  " weights");
+    const float w = weight[s];
+    if (!(std::isfinite(w) && w >= 0.0f))
+      throw InputError("deepar: /series/weight of series " + std::to_string(s) +
+                       " must be finite and >= 0, got " + std::to_string(w));
+    if (w == 0.0f) continue;  // never drawn
+    total += w;
+    m_series.push_back(s);
+    m_cdf.push_back(total);
+  }
+  if (m_series.empty())
+    throw InputError("deepar: every series eligible for training has /series/weight 0; expected at least one > 0");
+  for (double& c : m_cdf) c /= total;
+  m_cdf.back() = 1.0;
+}
+
+int64_t SeriesSampler::draw(double u) const {
+  const int64_t n = size();
+  if (m_cdf.empty()) return m_series[std::min<int64_t>(static_cast<int64_t>(u * static_cast<double>(n)), n - 1)];
+  // First series whose cumulative probability exceeds u: P(s) = cdf[s] - cdf[s-1].
+  const auto it = std::upper_bound(m_cdf.begin(), m_cdf.end(), u);
+  return m_series[std::min<int64_t>(it - m_cdf.begin(), n - 1)];
 }
 
 // ------------------------------------------------------------- compose ----

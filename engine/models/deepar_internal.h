@@ -29,6 +29,31 @@ struct PanelData {
   std::vector<const int32_t*> codes; // per static: [S] codes
   std::vector<std::vector<int32_t>> code_store;
   bool covariates_extended = false;  // future covariates were repeated to reach the horizon
+  std::vector<float> weight;         // [S] /series/weight, or empty when the panel has none
+};
+
+// Note [Weighted window sampling]
+//   Training windows draw their series from `eligible`. By default (DeepArOptions::sampling
+//   "uniform") every eligible series is equally likely. With "weight", series s is drawn with probability
+//   w_s / sum of the eligible w, and the loss stays unweighted: the DeepAR paper's (and
+//   GluonTS's) way to make some series count more is non-uniform sampling of training
+//   windows, not loss weights. In expectation this trains on the weight-scaled loss, with
+//   lower variance than drawing uniformly and scaling, and no batch slot is spent on a
+//   series whose weight is 0 (those are never drawn). Weights must be finite and >= 0,
+//   and at least one eligible series needs a positive weight (InputError otherwise).
+class SeriesSampler {
+ public:
+  SeriesSampler() = default;  // draws nothing: size() == 0
+  // eligible: series indices; weight: [S] or empty (uniform).
+  SeriesSampler(const std::vector<int64_t>& eligible, const std::vector<float>& weight);
+  // The series for u in [0, 1) (one uniform draw). Uniform sampling is
+  // eligible[floor(u * n)], as before weights existed, so unweighted runs are unchanged.
+  int64_t draw(double u) const;
+  int64_t size() const { return static_cast<int64_t>(m_series.size()); }
+
+ private:
+  std::vector<int64_t> m_series;  // series that can be drawn
+  std::vector<double> m_cdf;      // [n] cumulative probabilities (last = 1); empty = uniform
 };
 
 // Layout of the input columns and of the flat weights.

@@ -7,9 +7,11 @@
 //   A training window is context + horizon steps of one series; the loss covers every step
 //   (teacher forcing, DeepAR), masked where the target is NaN (missing, before launch,
 //   after delisting) and at or after T - V (the validation steps). The series is drawn
-//   uniformly among those observed before T - V (uniform, not scale-weighted: every SKU
-//   counts the same, and the per-window mean scale nu already equalizes magnitudes); the
-//   origin is drawn uniformly among those whose horizon part overlaps the observed span.
+//   among those observed before T - V: uniformly (not scale-weighted: every SKU counts the
+//   same, and the per-window mean scale nu already equalizes magnitudes), or, with
+//   options.sampling = "weight", in proportion to /series/weight (Note [Weighted window
+//   sampling] in deepar_internal.h); the origin is drawn uniformly among those whose horizon part
+//   overlaps the observed span.
 //   Windows may start before step 0 (padding reads as missing with an 'observed' flag of 0),
 //   so recently launched series train too. Windows are cut per batch from the [S, T]
 //   target: nothing per window is stored.
@@ -63,6 +65,7 @@ struct Trainer {
   Net net;
   int64_t n_val = 0, t_train = 0;     // V, T - V
   std::vector<int64_t> eligible;      // series observed before T - V
+  SeriesSampler sampler;              // draws from eligible (Note [Weighted window sampling])
   std::vector<int64_t> last_train;    // [S] last observed step before T - V
   std::unique_ptr<nn::RnnContext<float>> rctx = std::make_unique<nn::RnnContext<float>>();
   std::unique_ptr<nn::DenseContext<float>> dctx = std::make_unique<nn::DenseContext<float>>();
@@ -91,6 +94,9 @@ struct Trainer {
     }
     if (eligible.empty())
       throw InputError(panel.path() + ": no series has an observed value before the validation steps");
+    if (st.options.sampling == "weight" && d.weight.empty())
+      throw InputError(panel.path() + ": --sampling weight needs /series/weight, and the panel has no weights");
+    sampler = SeriesSampler(eligible, st.options.sampling == "weight" ? d.weight : std::vector<float>{});
   }
 
   // Windows for training batch number `step` (Note [DeepAR windows]).
@@ -100,9 +106,7 @@ struct Trainer {
     t0.resize(B);
     const uint64_t key = nn::splitmix64(st.options.seed ^ nn::splitmix64(step + 0x5A3Dull));
     for (int64_t b = 0; b < B; ++b) {
-      const int64_t s = eligible[std::min<int64_t>(
-          static_cast<int64_t>(nn::uniform01(key, 1, b) * static_cast<double>(eligible.size())),
-          static_cast<int64_t>(eligible.size()) - 1)];
+      const int64_t s = sampler.draw(nn::uniform01(key, 1, b));
       const int64_t lo = std::max<int64_t>(d.first[s] - W + 1, -ctx);
       const int64_t hi = std::max(lo, std::min<int64_t>(last_train[s] - ctx, t_train - W));
       series[b] = s;

@@ -54,6 +54,10 @@ struct DeepArOptions {
   int64_t val_max_series = 4096;       // validation uses at most this many series (evenly spaced)
   int32_t season_length = 0;           // seasonal lag; 0 = the panel's season_length
   int32_t roll_short = 7, roll_long = 28;
+  // Which series training windows come from (Note [Weighted window sampling] in
+  // deepar_internal.h): "uniform" (every series alike) or "weight" (in proportion to
+  // /series/weight, e.g. dollar sales, to favour the series a weighted metric favours).
+  std::string sampling = "uniform";
   // Embedding width per static attribute. Empty: min(16, (K+1)/2) of the training panel's K
   // levels; deepar_init pins it, so that levels appended later (deepar_extend_levels) keep
   // the input layout.

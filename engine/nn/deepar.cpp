@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "engine/nn/blas.h"
 #include "engine/nn/rng.h"
 #include "kernels/common.hpp"
 
@@ -33,6 +34,9 @@ DeepArNet::DeepArNet(const DeepArConfig& cfg)
 double DeepArNet::train_step(const float* x, const float* target, const float* scale, const float* weight,
                              int64_t n_steps, int64_t n_batch) {
   const int64_t n_rnn = m_rnn.n_params(), P = m_head.n_out(), Hd = m_cfg.n_hidden;
+  // The recurrent layers thread themselves; no OpenBLAS worker may spin beside them, so
+  // the head's GEMMs run single-threaded too (Note [One thread pool at a time], blas.h).
+  BlasSingleThread blas_guard;
   float* w = m_weights.data();
   const uint64_t dropout_seed = splitmix64(m_cfg.seed ^ (0xD5A61266F0C9392Cull + m_n_steps_done++));
   if (!m_rctx) m_rctx = std::make_unique<RnnContext<float>>();

@@ -2,11 +2,12 @@
 // (Note [RNN gate equations] in rnn.h: cuDNN gate order r, z, h~, "linear before reset").
 //
 // Forward: one GEMM gives Gx = X W^T + bW for all steps (written into columns 0..3Hd of
-// act); per step one GEMM gives Gh = h' R^T + bR [B, 3Hd], and a pointwise pass stores
-// r, z, n and Gh_n = R_h h' + bR_h (needed by the reset-gate gradient) in act.
+// act); per step one GEMM gives Gh = h' R^T [B, 3Hd], and a pointwise pass adds bR and
+// stores r, z, n and Gh_n = R_h h' + bR_h (needed by the reset-gate gradient) in act.
 // Backward: per step a pointwise pass gives dGx (input-side pre-activation gradients) and
 // dGh (recurrent side: equal to dGx for r and z, r * dn~ for h~), one GEMM gives
 // dh' = z * dh + dGh R; afterwards big GEMMs give dW, dR and dx over all steps.
+// Threading as in the LSTM: Note [Per-layer threading] in lstm.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -20,42 +21,108 @@ namespace skucast::nn {
 
 namespace {
 
-// See Note [Per-step threading] in lstm.cpp.
-constexpr int64_t kOmpMinWork = int64_t{1} << 17;
+// Gates of `n` windows at one step (`#pragma omp simd`: Note [Vectorizable float exp]).
+// a [n, 4Hd]: in, columns 0..3Hd hold Gx; out, r | z | n | Gh_n. gh [n, 3Hd] = h' R^T
+// (without bR); br [3Hd]; h_prev, h [n, Hd].
+template <typename T>
+SKUCAST_SIMD_BODY inline void gru_fwd_rows(int64_t n, int64_t Hd, T* a, const T* gh, const T* br, const T* h_prev,
+                                            T* h) {
+  const int64_t G = 3 * Hd, A = 4 * Hd;
+  for (int64_t b = 0; b < n; ++b) {
+    T* ab = a + b * A;  // [r | z | n | Gh_n] of window b
+    const T* ghb = gh + b * G;
+    const T* hpb = h_prev + b * Hd;
+    T* hb = h + b * Hd;
+#pragma omp simd
+    for (int64_t k = 0; k < Hd; ++k) {
+      const T r = sigmoid_act(ab[k] + ghb[k] + br[k]);
+      const T z = sigmoid_act(ab[Hd + k] + ghb[Hd + k] + br[Hd + k]);
+      const T ghn = ghb[2 * Hd + k] + br[2 * Hd + k];
+      const T nv = tanh_act(ab[2 * Hd + k] + r * ghn);
+      ab[k] = r;
+      ab[Hd + k] = z;
+      ab[2 * Hd + k] = nv;
+      ab[3 * Hd + k] = ghn;
+      hb[k] = (T(1) - z) * nv + z * hpb[k];
+    }
+  }
+}
+
+// Gradients of `n` windows at one step. a [n, 4Hd] from the forward pass; h_prev [n, Hd];
+// dy [n, Hd] or nullptr; dh [n, Hd] in: dL/dh_t from step t+1 (dy is added), out: the
+// direct part z * dL/dh_t of dL/dh'; dgx, dgh [n, 3Hd] out.
+template <typename T>
+SKUCAST_SIMD_BODY inline void gru_bwd_rows(int64_t n, int64_t Hd, const T* a, const T* h_prev, const T* dy, T* dh,
+                                            T* dgx, T* dgh) {
+  const int64_t G = 3 * Hd, A = 4 * Hd;
+  for (int64_t b = 0; b < n; ++b) {
+    const T* ab = a + b * A;
+    const T* hpb = h_prev + b * Hd;
+    const T* dyb = dy ? dy + b * Hd : nullptr;
+    T* dhb = dh + b * Hd;
+    T* dgxb = dgx + b * G;
+    T* dghb = dgh + b * G;
+#pragma omp simd
+    for (int64_t k = 0; k < Hd; ++k) {
+      const T r = ab[k], z = ab[Hd + k], nv = ab[2 * Hd + k], ghn = ab[3 * Hd + k];
+      const T dht = dhb[k] + (dyb ? dyb[k] : T(0));  // dL/dh_t
+      const T dn = dht * (T(1) - z) * (T(1) - nv * nv);  // d n-pre
+      const T dz = dht * (hpb[k] - nv) * z * (T(1) - z);
+      const T dr = dn * ghn * r * (T(1) - r);
+      dgxb[k] = dr;
+      dgxb[Hd + k] = dz;
+      dgxb[2 * Hd + k] = dn;
+      dghb[k] = dr;
+      dghb[Hd + k] = dz;
+      dghb[2 * Hd + k] = dn * r;
+      dhb[k] = dht * z;  // the direct path h = ... + z * h'
+    }
+  }
+}
 
 }  // namespace
+
+// The gate passes: float vectorized, double the plain reference (as in lstm.cpp).
+SKUCAST_SIMD_KERNEL void gru_fwd_pointwise(int64_t n, int64_t Hd, float* a, const float* gh, const float* br,
+                                           const float* h_prev, float* h) {
+  gru_fwd_rows(n, Hd, a, gh, br, h_prev, h);
+}
+void gru_fwd_pointwise(int64_t n, int64_t Hd, double* a, const double* gh, const double* br, const double* h_prev,
+                       double* h) {
+  gru_fwd_rows(n, Hd, a, gh, br, h_prev, h);
+}
+SKUCAST_SIMD_KERNEL void gru_bwd_pointwise(int64_t n, int64_t Hd, const float* a, const float* h_prev,
+                                           const float* dy, float* dh, float* dgx, float* dgh) {
+  gru_bwd_rows(n, Hd, a, h_prev, dy, dh, dgx, dgh);
+}
+void gru_bwd_pointwise(int64_t n, int64_t Hd, const double* a, const double* h_prev, const double* dy, double* dh,
+                       double* dgx, double* dgh) {
+  gru_bwd_rows(n, Hd, a, h_prev, dy, dh, dgx, dgh);
+}
 
 // ---------------------------------------------------------------- forward ----
 template <typename T>
 void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
   const int64_t rows = s.n_steps * B;
-  // act[t, b, 0:3Hd] = bW + x[t, b, :] W^T; act rows are 4Hd wide (the 4th block is Gh_n).
-  for (int64_t r = 0; r < rows; ++r) std::memcpy(act + r * A, w.bw, sizeof(T) * G);
-  gemm(Trans::No, Trans::Yes, rows, G, F, T(1), x, F, w.w, F, T(1), act, A);
-
-  std::vector<T> gh(static_cast<size_t>(B * G));  // [B, 3Hd] = h' R^T + bR
-  for (int64_t t = 0; t < s.n_steps; ++t) {
-    const T* h_prev = h + t * B * Hd;
-    T* h_cur = h + (t + 1) * B * Hd;
-    T* a = act + t * B * A;
-    for (int64_t b = 0; b < B; ++b) std::memcpy(gh.data() + b * G, w.br, sizeof(T) * G);
-    gemm(Trans::No, Trans::Yes, B, G, Hd, T(1), h_prev, Hd, w.r, Hd, T(1), gh.data(), G);
-#pragma omp parallel for schedule(static) if (B * Hd > kOmpMinWork)
-    for (int64_t b = 0; b < B; ++b) {
-      T* ab = a + b * A;  // [r | z | n | Gh_n] of window b
-      const T* ghb = gh.data() + b * G;
-      for (int64_t k = 0; k < Hd; ++k) {
-        const T r = sigmoid_act(ab[k] + ghb[k]);
-        const T z = sigmoid_act(ab[Hd + k] + ghb[Hd + k]);
-        const T ghn = ghb[2 * Hd + k];
-        const T n = tanh_act(ab[2 * Hd + k] + r * ghn);
-        ab[k] = r;
-        ab[Hd + k] = z;
-        ab[2 * Hd + k] = n;
-        ab[3 * Hd + k] = ghn;
-        h_cur[b * Hd + k] = (T(1) - z) * n + z * h_prev[b * Hd + k];
-      }
+  std::vector<T> gh(static_cast<size_t>(B * G));  // [B, 3Hd] = h' R^T
+  const int nt = rnn_threads(B);
+  BlasSingleThread blas_guard;  // Note [Per-layer threading] in lstm.cpp
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    const int p = omp_get_thread_num(), np = omp_get_num_threads();
+    // act[r, 0:3Hd] = bW + x[r, :] W^T for this thread's rows r (act rows are 4Hd wide).
+    const RowRange rr = split_rows(rows, p, np);
+    for (int64_t r = rr.lo; r < rr.hi; ++r) std::memcpy(act + r * A, w.bw, sizeof(T) * G);
+    gemm(Trans::No, Trans::Yes, rr.hi - rr.lo, G, F, T(1), x + rr.lo * F, F, w.w, F, T(1), act + rr.lo * A, A);
+#pragma omp barrier
+    const RowRange br = split_rows(B, p, np);  // this thread's windows
+    const int64_t nb = br.hi - br.lo;
+    T* ghp = gh.data() + br.lo * G;
+    for (int64_t t = 0; t < s.n_steps; ++t) {
+      const T* h_prev = h + t * B * Hd + br.lo * Hd;
+      gemm(Trans::No, Trans::Yes, nb, G, Hd, T(1), h_prev, Hd, w.r, Hd, T(0), ghp, G);
+      gru_fwd_pointwise(nb, Hd, act + (t * B + br.lo) * A, ghp, w.br, h_prev, h + (t + 1) * B * Hd + br.lo * Hd);
     }
   }
 }
@@ -68,51 +135,46 @@ void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
   const int64_t rows = s.n_steps * B;
   scratch.resize(static_cast<size_t>(2 * rows * G + B * Hd + rows));
-  T* dgx = scratch.data();    // [T, B, 3Hd] d(W x + bW) per gate
-  T* dgh = dgx + rows * G;    // [T, B, 3Hd] d(R h' + bR) per gate
-  T* dh_rec = dgh + rows * G; // [B, Hd] dL/dh' carried from step t+1
-  T* ones = dh_rec + B * Hd;  // [T*B] ones, for the bias column sums
+  T* dgx = scratch.data();     // [T, B, 3Hd] d(W x + bW) per gate
+  T* dgh = dgx + rows * G;     // [T, B, 3Hd] d(R h' + bR) per gate
+  T* dh_rec = dgh + rows * G;  // [B, Hd] dL/dh' carried from step t+1
+  T* ones = dh_rec + B * Hd;   // [T*B] ones, for the bias column sums
   std::fill(ones, ones + rows, T(1));
   if (dh_last) std::copy(dh_last, dh_last + B * Hd, dh_rec);
   else std::fill(dh_rec, dh_rec + B * Hd, T(0));
+  const bool grads = mode != GradMode::Ignore;
+  const T beta = mode == GradMode::Accumulate ? T(1) : T(0);
 
-  for (int64_t t = s.n_steps - 1; t >= 0; --t) {
-    const T* a = act + t * B * A;
-    const T* h_prev = h + t * B * Hd;
-    const T* dyt = dy ? dy + t * B * Hd : nullptr;
-    T* dgxt = dgx + t * B * G;
-    T* dght = dgh + t * B * G;
-#pragma omp parallel for schedule(static) if (B * Hd > kOmpMinWork)
-    for (int64_t b = 0; b < B; ++b) {
-      const T* ab = a + b * A;
-      for (int64_t k = 0; k < Hd; ++k) {
-        const int64_t e = b * Hd + k;
-        const T r = ab[k], z = ab[Hd + k], n = ab[2 * Hd + k], ghn = ab[3 * Hd + k];
-        const T dh = dh_rec[e] + (dyt ? dyt[e] : T(0));  // dL/dh_t
-        const T dn = dh * (T(1) - z) * (T(1) - n * n);   // d n-pre
-        const T dz = dh * (h_prev[e] - n) * z * (T(1) - z);
-        const T dr = dn * ghn * r * (T(1) - r);
-        dgxt[b * G + k] = dr;
-        dgxt[b * G + Hd + k] = dz;
-        dgxt[b * G + 2 * Hd + k] = dn;
-        dght[b * G + k] = dr;
-        dght[b * G + Hd + k] = dz;
-        dght[b * G + 2 * Hd + k] = dn * r;
-        dh_rec[e] = dh * z;  // the direct path h = ... + z * h'
-      }
+  const int nt = rnn_threads(B);
+  BlasSingleThread blas_guard;  // Note [Per-layer threading] in lstm.cpp
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    const int p = omp_get_thread_num(), np = omp_get_num_threads();
+    const RowRange br = split_rows(B, p, np);  // this thread's windows
+    const int64_t nb = br.hi - br.lo;
+    T* dhp = dh_rec + br.lo * Hd;
+    for (int64_t t = s.n_steps - 1; t >= 0; --t) {
+      const int64_t o_h = t * B * Hd + br.lo * Hd, o_g = (t * B + br.lo) * G;
+      gru_bwd_pointwise(nb, Hd, act + (t * B + br.lo) * A, h + o_h, dy ? dy + o_h : nullptr, dhp, dgx + o_g,
+                        dgh + o_g);
+      // dL/dh' += dGh R: [nb, 3Hd] x [3Hd, Hd].
+      gemm(Trans::No, Trans::No, nb, Hd, G, T(1), dgh + o_g, G, w.r, Hd, T(1), dhp, Hd);
     }
-    // dL/dh' += dGh R: [B, 3Hd] x [3Hd, Hd].
-    gemm(Trans::No, Trans::No, B, Hd, G, T(1), dght, G, w.r, Hd, T(1), dh_rec, Hd);
+#pragma omp barrier
+    if (dx) {  // dx = dGx W for this thread's rows of all T*B
+      const RowRange rr = split_rows(rows, p, np);
+      gemm(Trans::No, Trans::No, rr.hi - rr.lo, F, G, T(1), dgx + rr.lo * G, G, w.w, F, T(0), dx + rr.lo * F, F);
+    }
+    if (grads) {  // this thread's gate rows [g0, g1) of dW = dGx^T X, dR = dGh^T H' and the biases
+      const RowRange gr = split_rows(G, p, np);
+      const int64_t ng = gr.hi - gr.lo;
+      gemm(Trans::Yes, Trans::No, ng, F, rows, T(1), dgx + gr.lo, G, x, F, beta, dw.w + gr.lo * F, F);
+      gemm(Trans::Yes, Trans::No, ng, Hd, rows, T(1), dgh + gr.lo, G, h, Hd, beta, dw.r + gr.lo * Hd, Hd);
+      col_sums(rows, ng, dgx + gr.lo, ones, beta, dw.bw + gr.lo, G);
+      col_sums(rows, ng, dgh + gr.lo, ones, beta, dw.br + gr.lo, G);
+    }
   }
   std::copy(dh_rec, dh_rec + B * Hd, dh0);
-
-  if (dx) gemm(Trans::No, Trans::No, rows, F, G, T(1), dgx, G, w.w, F, T(0), dx, F);
-  if (mode == GradMode::Ignore) return;
-  const T beta = mode == GradMode::Accumulate ? T(1) : T(0);
-  gemm(Trans::Yes, Trans::No, G, F, rows, T(1), dgx, G, x, F, beta, dw.w, F);   // dW = dGx^T X
-  gemm(Trans::Yes, Trans::No, G, Hd, rows, T(1), dgh, G, h, Hd, beta, dw.r, Hd);  // dR = dGh^T H'
-  col_sums(rows, G, dgx, ones, beta, dw.bw);
-  col_sums(rows, G, dgh, ones, beta, dw.br);
 }
 
 template void gru_layer_forward<float>(const LayerShape&, RnnLayerView<const float>, const float*, float*, float*);
