@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/models/boxcox.h"
+#include "engine/models/series_prep.h"
 #include "kernels/common.hpp"
 
 // ---- registry includes: one header per model family ----
@@ -140,39 +141,6 @@ class EnsembleModel final : public StatModel {
 
 // ------------------------------------------------------------ preparation ----
 
-// Copies row y [T] into out as doubles without the leading/trailing missing values and with
-// interior gaps filled by linear interpolation between the neighbouring observations.
-// Non-finite values (NaN, ±Inf) count as missing. Returns n (0 when nothing is observed) and
-// the index of the first observation in *first_out.
-int64_t prepare_series(const float* y, int64_t n_steps, double* out, int64_t* first_out) {
-  int64_t first = 0, last = n_steps - 1;
-  while (first < n_steps && !std::isfinite(y[first])) ++first;
-  *first_out = first;
-  if (first == n_steps) return 0;
-  while (!std::isfinite(y[last])) --last;
-  const int64_t n = last - first + 1;
-  int64_t prev = 0;  // index (in out) of the last observed value
-  out[0] = y[first];
-  for (int64_t i = 1; i < n; ++i) {
-    const float v = y[first + i];
-    if (!std::isfinite(v)) continue;
-    out[i] = v;
-    // Fill the gap (prev, i) on the straight line between out[prev] and out[i].
-    for (int64_t g = prev + 1; g < i; ++g) {
-      const double w = static_cast<double>(g - prev) / static_cast<double>(i - prev);
-      out[g] = out[prev] + w * (out[i] - out[prev]);
-    }
-    prev = i;
-  }
-  return n;
-}
-
-bool storable(const double* v, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    if (!(std::fabs(v[i]) <= static_cast<double>(FLT_MAX))) return false;  // NaN fails too
-  return true;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- registry ----
@@ -216,11 +184,11 @@ void forecast_or_fallback(const StatModel& model, const SeriesInput& in, const F
   } catch (...) {  // exceptions must not cross the OpenMP region; fall back instead
     ok = false;
   }
-  if (!ok || !storable(so.mean, spec.horizon) || !storable(so.quantiles, n_cells)) {
+  if (!ok || !storable_hd(so.mean, spec.horizon) || !storable_hd(so.quantiles, n_cells)) {
     so.fallback = true;
     naive_forecast(in, spec, so);
-    if (!storable(so.quantiles, n_cells)) flat_quantiles(spec, so.mean, so.quantiles);
-    if (!storable(so.mean, spec.horizon)) {  // values near FLT_MAX: nothing sensible left
+    if (!storable_hd(so.quantiles, n_cells)) flat_quantiles(spec, so.mean, so.quantiles);
+    if (!storable_hd(so.mean, spec.horizon)) {  // values near FLT_MAX: nothing sensible left
       std::fill(so.mean, so.mean + spec.horizon, 0.0);
       std::fill(so.quantiles, so.quantiles + n_cells, 0.0);
     }
@@ -343,7 +311,7 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
 #pragma omp for schedule(dynamic, 64)
     for (int64_t s = 0; s < n_series; ++s) {
       int64_t first = 0;
-      const int64_t n = prepare_series(y + s * n_steps, n_steps, ybuf.data(), &first);
+      const int64_t n = prepare_series_hd(y + s * n_steps, n_steps, ybuf.data(), &first);
       SeriesOutput so{mean.data(), quant.data(), false};
       if (n == 0) {  // nothing observed: forecast 0 with zero-width intervals
         std::fill(mean.begin(), mean.end(), 0.0);
@@ -376,7 +344,7 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
               mean[h] = inverse_transform_mean(st, t_mean[h], sd * sd);
               for (int j = 0; j < n_levels; ++j) quant[h * n_levels + j] = inverse_transform_value(st, q[t_index[j]]);
             }
-            done = storable(mean.data(), horizon) && storable(quant.data(), n_cells);
+            done = storable_hd(mean.data(), horizon) && storable_hd(quant.data(), n_cells);
             so.fallback = zo.fallback;
           }
           if (!done) so.fallback = true;  // the untransformed series instead

@@ -7,9 +7,9 @@
 //   storable_hd         a value a float can hold (the runner's fallback trigger);
 //   finish_series_hd    quantiles sorted per step, Note [Non-negative support] clipping,
 //                       narrowing to float.
-// engine/models/stat_gpu_series.h uses them for the GPU batch (and its CPU twin); they are
-// copies of the code in engine/stat_model.cpp's anonymous namespace, which can switch to
-// these (same arithmetic, same order) to leave one source.
+// forecast_batch uses prepare_series_hd and storable_hd directly; engine/models/
+// stat_gpu_series.h uses all three for the GPU batch (and its CPU twin). finish_series_hd is
+// forecast_batch's finishing step written without std::sort (same results).
 #pragma once
 
 #include <cfloat>
