@@ -63,33 +63,9 @@ double bias(const float* y, const float* f, int64_t h) {
   return n ? s / static_cast<double>(n) : kNaN;
 }
 
-double mase_scale(const float* x, int64_t n, int m) {
-  // The length that decides the lag is the observed span (leading/trailing NaN excluded).
-  int64_t first = 0, last = n - 1;
-  while (first < n && !observed(x[first])) ++first;
-  while (last > first && !observed(x[last])) --last;
-  const int64_t span = first < n ? last - first + 1 : 0;
-  const int64_t lag = (m >= 1 && span > m) ? m : 1;
-  double s = 0.0;
-  int64_t k = 0;
-  for (int64_t t = lag; t < n; ++t)
-    if (observed(x[t]) && observed(x[t - lag])) { s += std::fabs(static_cast<double>(x[t]) - x[t - lag]); ++k; }
-  return k ? s / static_cast<double>(k) : kNaN;
-}
+double mase_scale(const float* x, int64_t n, int m) { return mase_scale_cpu(x, n, m); }
 
-double rmsse_scale(const float* x, int64_t n) {
-  int64_t first = 0;  // M5: the scale starts at the first non-zero sale (active period)
-  while (first < n && !(observed(x[first]) && x[first] != 0.0f)) ++first;
-  double s = 0.0;
-  int64_t k = 0;
-  for (int64_t t = first + 1; t < n; ++t)
-    if (observed(x[t]) && observed(x[t - 1])) {
-      const double d = static_cast<double>(x[t]) - x[t - 1];
-      s += d * d;
-      ++k;
-    }
-  return k ? s / static_cast<double>(k) : kNaN;
-}
+double rmsse_scale(const float* x, int64_t n) { return rmsse_scale_cpu(x, n); }
 
 double mase(const float* y, const float* f, int64_t h, double scale) {
   return usable_scale(scale) ? mae(y, f, h) / scale : kNaN;

@@ -54,6 +54,13 @@ constexpr int64_t metric_sums_width(const MetricSpec& s) { return kMetricFixed +
 // Columns of metric_finish_cpu's output: 6, plus pinball and the C coverage columns when Q > 0.
 constexpr int64_t metric_finish_width(const MetricSpec& s) { return 6 + (s.n_levels > 0 ? 1 + s.n_cov : 0); }
 
+// The scales of MASE and RMSSE from a history x [n] (NaN = missing): the mean absolute lag-m
+// difference (lag 1 when the observed span is <= m), and the mean squared one-step difference
+// from the first non-zero observed value on (M5). NaN when no pair is observed. engine/
+// metrics.h's mase_scale/rmsse_scale are these.
+double mase_scale_cpu(const float* x, int64_t n, int m);
+double rmsse_scale_cpu(const float* x, int64_t n);
+
 // CPU reference, OpenMP over series. sums [S, metric_sums_width(spec)].
 void metric_sums_fwd_cpu(const MetricSpec& spec, const float* actual /*[S, H]*/, const float* mean /*[S, H]*/,
                          const float* quantiles /*[S, H, Q]*/, const float* history /*[S, n_hist]*/,

@@ -15,8 +15,10 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 inline bool observed(float v) { return std::isfinite(v); }
 inline bool usable_scale(double s) { return std::isfinite(s) && s > 0.0; }
 
+}  // namespace
+
 // Mean absolute lag-m difference of x [n]; lag 1 when the observed span is <= m.
-double mase_scale_ref(const float* x, int64_t n, int m) {
+double mase_scale_cpu(const float* x, int64_t n, int m) {
   int64_t first = 0, last = n - 1;  // the observed span, leading/trailing NaN excluded
   while (first < n && !observed(x[first])) ++first;
   while (last > first && !observed(x[last])) --last;
@@ -30,7 +32,7 @@ double mase_scale_ref(const float* x, int64_t n, int m) {
 }
 
 // Mean squared one-step difference of x [n] from its first non-zero observed value on (M5).
-double rmsse_scale_ref(const float* x, int64_t n) {
+double rmsse_scale_cpu(const float* x, int64_t n) {
   int64_t first = 0;
   while (first < n && !(observed(x[first]) && x[first] != 0.0f)) ++first;
   double s = 0.0;
@@ -43,8 +45,6 @@ double rmsse_scale_ref(const float* x, int64_t n) {
     }
   return k ? s / static_cast<double>(k) : kNaN;
 }
-
-}  // namespace
 
 void metric_sums_fwd_cpu(const MetricSpec& spec, const float* actual, const float* mean, const float* quantiles,
                          const float* history, int64_t n_series, double* sums) {
@@ -73,8 +73,8 @@ void metric_sums_fwd_cpu(const MetricSpec& spec, const float* actual, const floa
         o[kMetricFixed + Q + c] += (y[t] >= q[t * Q + spec.cov_lo[c]] && y[t] <= q[t * Q + spec.cov_hi[c]]) ? 1 : 0;
     }
     const float* x = history ? history + s * spec.n_hist : nullptr;  // [n_hist]
-    o[kMaseScale] = x ? mase_scale_ref(x, spec.n_hist, spec.season_length) : kNaN;
-    o[kRmsseScale] = x ? rmsse_scale_ref(x, spec.n_hist) : kNaN;
+    o[kMaseScale] = x ? mase_scale_cpu(x, spec.n_hist, spec.season_length) : kNaN;
+    o[kRmsseScale] = x ? rmsse_scale_cpu(x, spec.n_hist) : kNaN;
   }
 }
 
