@@ -195,6 +195,37 @@ TEST(Arima, AwkwardSeriesNeverNaN) {
   expect_finite(big, 1, false);
 }
 
+// Note [ARIMA fitting window]: a series longer than the window is forecast exactly as its
+// last max(728, 4m) observations are.
+TEST(Arima, LongSeriesFitTheWindow) {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> e(0.0, 1.0);
+  std::vector<double> y(1000);
+  double level = 50.0;
+  for (size_t t = 0; t < y.size(); ++t) {
+    level += 0.3 * e(rng);
+    y[t] = level + e(rng);
+  }
+  ASSERT_EQ(kArimaWindowMin, 728);
+  const auto model = make_arima_model();
+  const double levels[] = {0.1, 0.9};
+  ForecastSpec spec{14, levels, 2};
+  std::vector<double> m1(14), q1(28), m2(14), q2(28);
+  SeriesOutput o1{m1.data(), q1.data()}, o2{m2.data(), q2.data()};
+  model->forecast_series(SeriesInput{y.data(), 1000, 1}, spec, o1);  // m = 1: a quick search
+  model->forecast_series(SeriesInput{y.data() + 272, 728, 1}, spec, o2);
+  EXPECT_EQ(m1, m2);
+  EXPECT_EQ(q1, q2);
+  EXPECT_FALSE(o1.fallback);
+  SeriesInput w = arima_fit_window(SeriesInput{y.data(), 1000, 7});
+  EXPECT_EQ(w.n, 728);
+  EXPECT_EQ(w.y, y.data() + 272);
+  w = arima_fit_window(SeriesInput{y.data(), 1000, 24});  // 4m < 728 still: 728
+  EXPECT_EQ(w.n, 728);
+  w = arima_fit_window(SeriesInput{y.data(), 700, 7});  // shorter than the window: whole
+  EXPECT_EQ(w.n, 700);
+}
+
 TEST(Arima, BatchesEqualSingleCalls) {
   const auto model = make_arima_model();
   const int64_t n_steps = 48, h = 6;

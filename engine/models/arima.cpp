@@ -3,6 +3,7 @@
 // (see arima.h; the state space and the filter are in arima_kalman.cpp).
 #include "engine/models/arima.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -225,15 +226,27 @@ bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, A
   return out.ok;
 }
 
+SeriesInput arima_fit_window(const SeriesInput& in) {
+  const int64_t w = std::max<int64_t>(kArimaWindowMin, 4 * static_cast<int64_t>(in.season_length));
+  if (in.n <= w) return in;
+  SeriesInput out = in;
+  const int64_t skip = in.n - w;
+  out.y = in.y + skip;
+  out.n = w;
+  if (in.regressors != nullptr) out.regressors = in.regressors + skip * in.n_regressors;
+  return out;
+}
+
 namespace {
 
 class ArimaModel final : public StatModel {
  public:
   std::string name() const override { return "arima"; }
-  void forecast_series(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) const override {
+  void forecast_series(const SeriesInput& whole, const ForecastSpec& spec, SeriesOutput& out) const override {
     out.fallback = false;
     const int64_t h = spec.horizon;
     if (h <= 0) return;
+    const SeriesInput in = arima_fit_window(whole);  // Note [ARIMA fitting window]
     if (in.n < 8 || !all_finite(in.y, in.n)) {
       naive_fallback(in, spec, out);
       return;

@@ -169,8 +169,9 @@ class ArimaxModel final : public StatModel {
  public:
   std::string name() const override { return "arimax"; }
   bool uses_regressors() const override { return true; }
-  void forecast_series(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) const override {
+  void forecast_series(const SeriesInput& whole, const ForecastSpec& spec, SeriesOutput& out) const override {
     out.fallback = false;
+    const SeriesInput in = arima_fit_window(whole);  // Note [ARIMA fitting window], arima.h
     const int64_t h = spec.horizon, n = in.n;
     if (h <= 0) return;
     if (n < 8 || !all_finite(in.y, n)) return naive_fallback(in, spec, out);
