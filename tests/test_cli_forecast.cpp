@@ -10,6 +10,7 @@
 
 #include "io/forecast_file.h"
 #include "io/panel.h"
+#include "kernels/device.hpp"
 #include "tests/cli_helpers.h"
 
 namespace skucast {
@@ -59,6 +60,23 @@ TEST_F(CliForecast, EnsembleAndDeviceNotice) {
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("CPU"), std::string::npos) << r.output;
   EXPECT_EQ(read_forecast(path("fc.h5")).model, "naive+snaive");
+}
+
+// Note [Statistical models on the GPU] (cmd_forecast.cpp): --device cuda runs a single model
+// on the GPU when there is one, else says why it runs on the CPU; an ensemble always runs on
+// the CPU (checked above).
+TEST_F(CliForecast, DeviceCudaRunsOnTheGpuOrSaysWhy) {
+  const CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "ses", "--horizon", "3", "--device",
+                                   "cuda", "--out", path("fc.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  if (cuda_device_count() == 0)
+    EXPECT_NE(r.output.find("no CUDA device"), std::string::npos) << r.output;
+  else
+    EXPECT_NE(r.output.find("on the GPU"), std::string::npos) << r.output;
+  EXPECT_EQ(read_forecast(path("fc.h5")).model, "ses");
+  const CliResult bad = run_skucast({"forecast", "--panel", m_panel, "--model", "ses", "--horizon", "3", "--device",
+                                     "tpu", "--out", path("fc2.h5")});
+  EXPECT_EQ(bad.rc, 2) << bad.output;
 }
 
 TEST_F(CliForecast, BadFlagsFailWithoutOutput) {

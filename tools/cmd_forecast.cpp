@@ -11,6 +11,7 @@
 #include "engine/models/arimax_regressors.h"
 #include "engine/models/boxcox.h"
 #include "engine/models/deepar_model.h"
+#include "engine/models/stat_gpu.h"
 #include "engine/stat_model.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
@@ -71,7 +72,6 @@ void run_forecast(const ForecastCli& o) {
     throw InputError("--checkpoint is for the lstm/gru models; '" + o.model + "' is fitted on the panel directly");
   const std::unique_ptr<StatModel> model = make_stat_model(o.model, o.combine);  // unknown → InputError
   const Transform transform = parse_transform(o.transform);
-  device_notice(o.device);
 
   const PanelReader reader(o.panel);
   const PanelHeader& hdr = reader.header();
@@ -88,6 +88,23 @@ void run_forecast(const ForecastCli& o) {
     plan_regressors(hdr, o.panel, o.regressors);
     std::fprintf(stderr, "skucast: note: model '%s' does not use regressors; --regressors is ignored\n",
                  o.model.c_str());
+  }
+  // Note [Statistical models on the GPU]: only an explicit --device cuda runs them there
+  // (engine/models/stat_gpu.h, single models, no regressors or transform). `auto` keeps the
+  // CPU until the GPU parity tests have run on a device; every other case says why it runs on
+  // the CPU.
+  bool on_gpu = false;
+  if (o.device == "cuda") {
+    const std::vector<std::string> gpu_models = stat_gpu_model_names();
+    std::string why;
+    if (cuda_device_count() == 0) why = "no CUDA device (" + cuda_device_description() + ")";
+    else if (std::find(gpu_models.begin(), gpu_models.end(), o.model) == gpu_models.end())
+      why = "model '" + o.model + "' has no GPU path";
+    else if (xplan.size() > 0 || transform != Transform::None) why = "regressors and transforms have no GPU path";
+    on_gpu = why.empty();
+    if (!on_gpu) std::fprintf(stderr, "skucast: note: %s; the statistical models run on the CPU\n", why.c_str());
+  } else if (o.device != "auto" && o.device != "cpu") {
+    throw InputError("--device must be auto, cpu or cuda, got '" + o.device + "'");
   }
 
   ForecastFile fc;
@@ -120,7 +137,8 @@ void run_forecast(const ForecastCli& o) {
     }
     const auto m0 = std::chrono::steady_clock::now();
     const BatchForecast b =
-        forecast_batch(*model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
+        on_gpu ? forecast_batch_cuda(o.model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels)
+               : forecast_batch(*model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
     model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count();
     n_fallback += b.n_fallback;
     std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + i0 * horizon);
@@ -130,7 +148,8 @@ void run_forecast(const ForecastCli& o) {
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string extras = (xplan.size() > 0 ? ", regressors " + xplan.describe() : std::string()) +
-                             (transform != Transform::None ? std::string(", transform ") + transform_name(transform) : "");
+                             (transform != Transform::None ? std::string(", transform ") + transform_name(transform) : "") +
+                             (on_gpu ? ", on the GPU" : "");
   std::fprintf(stderr,
                "skucast: forecast %s%s: %lld series × %lld steps, %lld quantile(s), %lld fallback(s); "
                "model %.3f s (%.0f series/s), total %.3f s → %s%s%s\n",
@@ -172,7 +191,8 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of the sample paths")->capture_default_str();
-  sub->add_option("--device", opt->device, "where to run: auto, cpu or cuda (statistical models run on the CPU)")
+  sub->add_option("--device", opt->device, "where to run: auto or cpu (the CPU), or cuda: the single statistical models without regressors or "
+                  "transform on the GPU (engine/models/stat_gpu.h; not yet validated on a device), else the CPU with a note")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
