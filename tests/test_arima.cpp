@@ -14,6 +14,7 @@
 
 #include "engine/models/arima.h"
 #include "engine/stat_model.h"
+#include "tests/fixture_csv.h"
 
 namespace skucast {
 namespace {
@@ -25,14 +26,7 @@ struct ArimaCase {
   double llf = 0, llf_alt = 0;
 };
 
-std::vector<double> split_doubles(const std::string& s) {
-  std::vector<double> v;
-  std::stringstream ss(s);
-  std::string tok;
-  while (std::getline(ss, tok, ';'))
-    if (!tok.empty()) v.push_back(std::stod(tok));
-  return v;
-}
+using test::split_doubles;  // tests/fixture_csv.h
 
 std::vector<ArimaCase> load_cases() {
   const std::string path = std::string(SKUCAST_TEST_DATA) + "/statsmodels_arima.csv";

@@ -28,20 +28,14 @@
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tests/cli_helpers.h"
+#include "tests/fixture_csv.h"
 
 namespace skucast {
 namespace {
 
 // ------------------------------------------------------------- fixtures ----
 
-std::vector<double> split_doubles(const std::string& s) {
-  std::vector<double> v;
-  std::stringstream ss(s);
-  std::string tok;
-  while (std::getline(ss, tok, ';'))
-    if (!tok.empty()) v.push_back(std::stod(tok));
-  return v;
-}
+using test::split_doubles;  // tests/fixture_csv.h
 
 // Rows of a committed CSV fixture ('#' comments, one header line) as fields.
 // env (optional): a variable naming a freshly generated file to read instead (the live parity

@@ -16,6 +16,7 @@
 #include "engine/models/ets_fit.h"
 #include "engine/models/normal.h"
 #include "engine/stat_model.h"
+#include "tests/fixture_csv.h"
 
 namespace skucast {
 namespace {
@@ -29,14 +30,7 @@ struct SmCase {
   std::vector<double> s0, y, fitted, forecast, forecast_hw;
 };
 
-std::vector<double> split_doubles(const std::string& s) {
-  std::vector<double> v;
-  std::stringstream ss(s);
-  std::string tok;
-  while (std::getline(ss, tok, ';'))
-    if (!tok.empty()) v.push_back(std::stod(tok));
-  return v;
-}
+using test::split_doubles;  // tests/fixture_csv.h
 
 EtsComp comp_of(const std::string& s) { return s == "A" ? EtsComp::Add : (s == "M" ? EtsComp::Mult : EtsComp::None); }
 

@@ -11,18 +11,12 @@
 
 #include "engine/models/theta.h"
 #include "engine/stat_model.h"
+#include "tests/fixture_csv.h"
 
 namespace skucast {
 namespace {
 
-std::vector<double> split_doubles(const std::string& s) {
-  std::vector<double> v;
-  std::stringstream ss(s);
-  std::string tok;
-  while (std::getline(ss, tok, ';'))
-    if (!tok.empty()) v.push_back(std::stod(tok));
-  return v;
-}
+using test::split_doubles;  // tests/fixture_csv.h
 
 struct RCase {
   std::string id;
