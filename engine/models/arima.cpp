@@ -27,18 +27,6 @@ constexpr double kHuge = 1e10;  // objective where the filter fails
 constexpr int kArimaExtraStarts = 3;
 constexpr double kArimaStarts[kArimaExtraStarts] = {0.0, 1.0, -1.0};
 
-// R's partrans: raw [k] -> coefficients [k] of a stationary 1 - sum phi L^i through partial
-// autocorrelations tanh(raw) and the Durbin-Levinson recursion.
-void partrans(const double* raw, int k, double* phi) {
-  double work[kArimaMaxP];
-  for (int j = 0; j < k; ++j) phi[j] = work[j] = std::tanh(raw[j]);
-  for (int j = 1; j < k; ++j) {
-    const double a = phi[j];
-    for (int i = 0; i < j; ++i) work[i] -= a * phi[j - i - 1];
-    for (int i = 0; i < j; ++i) phi[i] = work[i];
-  }
-}
-
 // Layout of the optimiser's vector: [ar (p), ma (q), sar (P), sma (Q), mu?, beta (free)];
 // mu is w_mean + w_scale * x and each free beta_j is beta0_j + beta_scale_j * x so that all
 // coordinates are of order one (Note [ARIMAX estimation] in arimax.h).
@@ -77,14 +65,14 @@ ArimaCoefs unpack(const ArimaLayout& L, const double* x) {
   const ArimaOrder& o = L.o;
   int k = 0;
   double tmp[kArimaMaxP];
-  partrans(x + k, o.p, c.ar);
+  arima_partrans(x + k, o.p, c.ar);
   k += o.p;
-  partrans(x + k, o.q, tmp);  // invertible MA: theta = -phi of a stationary AR
+  arima_partrans(x + k, o.q, tmp);  // invertible MA: theta = -phi of a stationary AR
   for (int i = 0; i < o.q; ++i) c.ma[i] = -tmp[i];
   k += o.q;
-  partrans(x + k, o.P, c.sar);
+  arima_partrans(x + k, o.P, c.sar);
   k += o.P;
-  partrans(x + k, o.Q, tmp);
+  arima_partrans(x + k, o.Q, tmp);
   for (int i = 0; i < o.Q; ++i) c.sma[i] = -tmp[i];
   k += o.Q;
   c.mu = o.constant ? L.w_mean + L.w_scale * x[k] : 0.0;
@@ -114,18 +102,7 @@ struct CssObjective {
     const ArimaCoefs c = unpack(L, x);
     const double* w = arma_series(L, w0, nw, c, u);
     const ArimaPoly e = arima_expand(L.o, c);
-    double ssq = 0.0;
-    for (int64_t t = 0; t < nw; ++t) {
-      if (t < e.np) {
-        resid[t] = 0.0;
-        continue;
-      }
-      double v = w[t] - c.mu;
-      for (int k = 0; k < e.np; ++k) v -= e.phi[k] * (w[t - k - 1] - c.mu);
-      for (int k = 0; k < e.nq && k < t; ++k) v -= e.theta[k] * resid[t - k - 1];
-      resid[t] = v;
-      ssq += v * v;
-    }
+    const double ssq = arima_css_ssq(w, nw, e, c.mu, resid);
     const double nu = static_cast<double>(nw - e.np);
     const double f = 0.5 * std::log(ssq / nu);
     return std::isfinite(f) ? f : kHuge;
@@ -141,7 +118,7 @@ struct MlObjective {
   double* u;  // [nw] scratch: w - xd beta (ARIMAX)
   double operator()(const double* x) const {
     const ArimaCoefs c = unpack(L, x);
-    const ArimaFilterResult f = arima_filter(arma_series(L, w, nw, c, u), nw, L.o, c, *s, nullptr);
+    const ArimaFilterResult f = arima_filter_fast(arma_series(L, w, nw, c, u), nw, arima_expand(L.o, c), c.mu, s->acov);
     if (!f.ok || !(f.ssq > 0.0)) return kHuge;
     const double nn = static_cast<double>(nw);
     const double v = 0.5 * (std::log(f.ssq / nn) + f.sumlog / nn);
@@ -212,7 +189,7 @@ bool arima_fit(const double* y, int64_t n, const ArimaOrder& o, ArimaFit& out, A
     if (!(r2.f_min < kHuge)) return false;
   }
   const ArimaCoefs c = unpack(L, x);
-  const ArimaFilterResult f = arima_filter(arma_series(L, w, nw, c, u), nw, o, c, s, nullptr);
+  const ArimaFilterResult f = arima_filter_fast(arma_series(L, w, nw, c, u), nw, arima_expand(o, c), c.mu, s.acov);
   if (!f.ok || !(f.ssq > 0.0)) return false;
   const double nn = static_cast<double>(nw);
   out.coefs = c;

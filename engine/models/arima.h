@@ -22,12 +22,10 @@
 // gives one start (R's method "CSS-ML"), three fixed points others (Note [ARIMA starts] in
 // arima.cpp); the best maximum-likelihood optimum is refined by one restart with a small simplex.
 //
-// Per-series code uses plain loops and fixed-size scratch (ArimaScratch, owned by the caller)
-// so it can later become a CUDA device function. Two per-call buffers remain, to move into
-// caller-provided workspace with the CUDA port: w [n] (arima_fit, arima_forecast) and the
-// augmented forecast covariance [(r + d + D m)^2] (arima_forecast). All n observations are
-// fitted (no window yet, unlike ETS); a likelihood evaluation costs O(r^2) per step until the
-// filter reaches its steady state (Note [ARIMA steady state], arima_kalman.cpp), O(r) after.
+// Per-series code uses plain loops and fixed-size scratch (ArimaScratch, owned by the caller).
+// The likelihood's core (arima_core.h) is SKU_HD, compiled for the CPU and the GPU: a likelihood
+// evaluation costs O(r) per step by the fast recursions of Note [ARIMA fast likelihood]; the
+// full O(r^2) covariance recursion (arima_kalman.cpp) serves the forecasts and the tests.
 #pragma once
 
 #include <cstdint>
@@ -67,8 +65,12 @@ struct ArimaXreg {
   int k = 0;  // 0 <= k <= kArimaMaxXreg
 };
 
-// Scratch for the filter: a few r x r matrices. Large (~40 KB), so callers keep it on the heap.
+// Workspace of the fast likelihood (arima_core.h): the (p'+1)^2 autocovariance system.
+inline constexpr int kArimaAcovWork = (kArimaMaxState + 1) * (kArimaMaxState + 1);
+
+// Scratch for the filter: a few r x r matrices. Large (~50 KB), so callers keep it on the heap.
 struct ArimaScratch {
+  double acov[kArimaAcovWork];
   double P[kArimaMaxState * kArimaMaxState];
   double M1[kArimaMaxState * kArimaMaxState];
   double M2[kArimaMaxState * kArimaMaxState];

@@ -97,12 +97,6 @@ struct CssProblem {
     double beta[kMaxReg];
     const ArimaCoefs c = coefs(x, beta);
     const ArimaPoly e = arima_expand(o, c);
-    // Sparse lags of the expanded polynomials (at most p + P + p P nonzeros each).
-    int ip[kArimaMaxState], iq[kArimaMaxState], nzp = 0, nzq = 0;
-    for (int k = 0; k < e.np; ++k)
-      if (e.phi[k] != 0.0) ip[nzp++] = k;
-    for (int k = 0; k < e.nq; ++k)
-      if (e.theta[k] != 0.0) iq[nzq++] = k;
     const double* u = w;
     if (kr > 0) {
       for (int64_t t = 0; t < nw; ++t) {
@@ -112,18 +106,7 @@ struct CssProblem {
       }
       u = z;
     }
-    double ssq = 0.0;
-    for (int64_t t = 0; t < e.np && t < nw; ++t) resid[t] = 0.0;
-    for (int64_t t = e.np; t < nw; ++t) {
-      double v = u[t];
-      for (int a = 0; a < nzp; ++a) v -= e.phi[ip[a]] * u[t - ip[a] - 1];
-      for (int a = 0; a < nzq; ++a) {
-        const int k = iq[a];
-        if (t - k - 1 >= e.np) v -= e.theta[k] * resid[t - k - 1];
-      }
-      resid[t] = v;
-      ssq += v * v;
-    }
+    const double ssq = arima_css_ssq(u, nw, e, 0.0, resid);  // arima_core.h
     const double s2 = ssq / static_cast<double>(nw - e.np);
     return std::isfinite(s2) ? s2 : std::numeric_limits<double>::quiet_NaN();
   }

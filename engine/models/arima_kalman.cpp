@@ -1,6 +1,7 @@
 // engine/models/arima_kalman.cpp — the ARIMA state space (Note [ARIMA state space] in
-// arima.h): differencing, the stationary initial covariance, the Kalman filter's exact
-// log-likelihood and the forecasts with their variances.
+// arima.h) on the host: differencing, the stationary initial covariance, the Kalman filter
+// with the whole covariance recursion (the reference for the fast filter of arima_core.h)
+// and the forecasts with their variances.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -24,19 +25,6 @@ bool arima_order_ok(const ArimaOrder& o) {
 
 int64_t arima_n_diff(const ArimaOrder& o, int64_t n) { return n - o.d - static_cast<int64_t>(o.D) * o.m; }
 
-int arima_diff_poly(const ArimaOrder& o, double* delta) {
-  // c = (1-L)^d (1-L^m)^D as coefficients c[0..nd]; delta[j-1] = -c[j].
-  double c[kArimaMaxDiff + 1] = {1.0};
-  int deg = 0;
-  for (int k = 0; k < o.d + o.D; ++k) {
-    const int lag = k < o.d ? 1 : o.m;
-    for (int j = deg + lag; j >= 0; --j) c[j] = (j <= deg ? c[j] : 0.0) - (j >= lag ? c[j - lag] : 0.0);
-    deg += lag;
-  }
-  for (int j = 1; j <= deg; ++j) delta[j - 1] = -c[j];
-  return deg;
-}
-
 void arima_difference(const double* y, int64_t n, const ArimaOrder& o, double* w) {
   double delta[kArimaMaxDiff];
   const int nd = arima_diff_poly(o, delta);
@@ -45,27 +33,6 @@ void arima_difference(const double* y, int64_t n, const ArimaOrder& o, double* w
     for (int j = 1; j <= nd; ++j) v -= delta[j - 1] * y[t - j];
     w[t - nd] = v;
   }
-}
-
-ArimaPoly arima_expand(const ArimaOrder& o, const ArimaCoefs& c) {
-  ArimaPoly e;
-  const int m = o.m;
-  e.np = o.p + o.P * m;
-  e.nq = o.q + o.Q * m;
-  e.r = e.np > e.nq + 1 ? e.np : e.nq + 1;
-  for (int i = 0; i < kArimaMaxState; ++i) e.phi[i] = e.theta[i] = 0.0;
-  // phi[k] is the coefficient of L^(k+1) in 1 - sum phi L^k; likewise theta with +.
-  for (int i = 0; i < o.p; ++i) e.phi[i] = c.ar[i];
-  for (int j = 0; j < o.P; ++j) {
-    e.phi[(j + 1) * m - 1] += c.sar[j];
-    for (int i = 0; i < o.p; ++i) e.phi[(j + 1) * m + i] -= c.ar[i] * c.sar[j];
-  }
-  for (int i = 0; i < o.q; ++i) e.theta[i] = c.ma[i];
-  for (int j = 0; j < o.Q; ++j) {
-    e.theta[(j + 1) * m - 1] += c.sma[j];
-    for (int i = 0; i < o.q; ++i) e.theta[(j + 1) * m + i] += c.ma[i] * c.sma[j];
-  }
-  return e;
 }
 
 namespace {
@@ -143,8 +110,8 @@ bool arima_stationary_cov(const ArimaPoly& e, ArimaScratch& s) {
   return false;  // not converged: (near) non-stationary
 }
 
-ArimaFilterResult arima_filter(const double* w, int64_t nw, const ArimaOrder& o, const ArimaCoefs& c,
-                               ArimaScratch& s, double* a_end) {
+ArimaFilterResult arima_filter_full(const double* w, int64_t nw, const ArimaOrder& o, const ArimaCoefs& c,
+                                    ArimaScratch& s, double* a_end) {
   ArimaFilterResult res;
   const ArimaPoly e = arima_expand(o, c);
   if (!arima_stationary_cov(e, s)) return res;
@@ -205,7 +172,7 @@ double arima_loglik(const double* w, int64_t nw, const ArimaOrder& o, const Arim
                     ArimaScratch& s) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   if (!arima_order_ok(o) || nw < 1 || !(sigma2 > 0.0)) return nan;
-  const ArimaFilterResult f = arima_filter(w, nw, o, c, s, nullptr);
+  const ArimaFilterResult f = arima_filter_fast(w, nw, arima_expand(o, c), c.mu, s.acov);
   if (!f.ok) return nan;
   const double nn = static_cast<double>(nw);
   return -0.5 * (nn * std::log(2.0 * M_PI * sigma2) + f.sumlog + f.ssq / sigma2);
@@ -239,7 +206,7 @@ bool arima_forecast(const double* y, int64_t n, const ArimaOrder& o, const Arima
   std::vector<double> w(static_cast<size_t>(nw));  // [nw] the differenced series
   arima_difference(y, n, o, w.data());
   double a[kArimaMaxState];
-  const ArimaFilterResult f = arima_filter(w.data(), nw, o, c, s, a);
+  const ArimaFilterResult f = arima_filter_full(w.data(), nw, o, c, s, a);
   if (!f.ok) return false;
   const ArimaPoly e = arima_expand(o, c);
   const int r = e.r;

@@ -42,6 +42,13 @@ SKU_HD NelderMeadResult nelder_mead(F& f, double* x, int n, const double* step, 
   double fv[kNmMaxDim + 1];                  // [n+1] objective at each vertex
   double centroid[kNmMaxDim], trial[kNmMaxDim], trial2[kNmMaxDim];
   NelderMeadResult res;
+  if (n <= 0) {  // nothing to move: one evaluation at x (also tells the compiler simplex is set below)
+    res.n_evals = 1;
+    const double v = f(static_cast<const double*>(x));
+    res.f_min = std::isfinite(v) ? v : 1e300;
+    res.converged = true;
+    return res;
+  }
   auto clamp_eval = [&](double* p) {
     for (int j = 0; j < n; ++j) {
       if (p[j] < lower[j]) p[j] = lower[j];
