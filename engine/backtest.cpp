@@ -13,6 +13,7 @@
 
 #include "engine/models/arimax_regressors.h"
 #include "engine/models/deepar_model.h"
+#include "engine/models/stat_gpu.h"
 #include "engine/stat_model.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
@@ -109,8 +110,13 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
         bo.xreg_steps = xr.n_rows;
         bo.n_xreg = xr.k;
       }
+      const std::string& name = p.opt.models[mi];
+      const bool on_gpu = std::find(p.opt.gpu_models.begin(), p.opt.gpu_models.end(), name) != p.opt.gpu_models.end();
+      StatGpuOptions gpu_opt;
+      gpu_opt.max_block_bytes = p.opt.gpu_block_bytes;
       const BatchForecast fc =
-          forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels, bo);
+          on_gpu ? forecast_batch_cuda(name, hist.data(), nb, o, season_length, horizon, r.levels, gpu_opt)
+                 : forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels, bo);
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       r.n_fallback[mi] += fc.n_fallback;
       series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), nb, horizon, o,

@@ -35,6 +35,11 @@ struct BacktestOptions {
   // At origin o they see the rows [0, o + H) of the covariates (the horizon's are known).
   std::string regressors;
   Transform transform = Transform::None;       // scale the statistical models are fitted on
+  // Single statistical models run on the GPU (forecast_batch_cuda, engine/models/stat_gpu.h)
+  // when listed here (tools decide: Note [Statistical models on the GPU], tools/stat_cli.h);
+  // gpu_block_bytes bounds the device memory of one block (0: the default).
+  std::vector<std::string> gpu_models;
+  size_t gpu_block_bytes = 0;
   // Global models ("lstm", "gru"): trained afresh on the history before each origin
   // (Note [Neural folds] in backtest.cpp), then forecast by sample paths.
   int64_t nn_epochs = 10, nn_hidden = 64, nn_layers = 2, nn_context = 112;

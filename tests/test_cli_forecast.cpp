@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,47 @@ TEST_F(CliForecast, BacktestPrintsTableAndWritesOutputs) {
   EXPECT_NE(r.output.find("origins 56 63"), std::string::npos) << r.output;
   EXPECT_TRUE(exists("ps.csv") && exists("s.csv") && exists("bt.h5"));
   EXPECT_NE(testing::read_text(m_dir / "ps.csv").find("\"sku,1\",snaive,1,"), std::string::npos);
+}
+
+// Note [Statistical models on the GPU] (tools/stat_cli.h): backtest --device cuda runs the
+// single statistical models on the GPU when there is one, else says why; the scores equal
+// the CPU run's (exactly here, where both run on the CPU; GPU parity: tests/gpu).
+TEST_F(CliForecast, BacktestDeviceCudaAndGpuMemory) {
+  CliResult cpu = run_skucast({"backtest", "--panel", m_panel, "--models", "ses,naive+snaive", "--horizon", "7",
+                               "--folds", "2", "--summary", path("cpu.csv")});
+  ASSERT_EQ(cpu.rc, 0) << cpu.output;
+  CliResult gpu = run_skucast({"backtest", "--panel", m_panel, "--models", "ses,naive+snaive", "--horizon", "7",
+                               "--folds", "2", "--device", "cuda", "--gpu-memory", "64M", "--summary", path("gpu.csv")});
+  ASSERT_EQ(gpu.rc, 0) << gpu.output;
+  if (cuda_device_count() == 0) {
+    EXPECT_NE(gpu.output.find("no CUDA device"), std::string::npos) << gpu.output;
+    EXPECT_NE(gpu.output.find("model 'naive+snaive' runs on the CPU"), std::string::npos) << gpu.output;
+    // The same scores; only the last column (seconds) may differ.
+    auto without_seconds = [](const std::string& text) {
+      std::string out;
+      std::stringstream ss(text);
+      std::string line;
+      while (std::getline(ss, line)) out += line.substr(0, line.rfind(',')) + "\n";
+      return out;
+    };
+    EXPECT_EQ(without_seconds(testing::read_text(m_dir / "cpu.csv")), without_seconds(testing::read_text(m_dir / "gpu.csv")));
+  } else {
+    EXPECT_NE(gpu.output.find("model 'naive+snaive' has no GPU path"), std::string::npos) << gpu.output;
+  }
+  for (const char* bad : {"lots", "-1G", "12Q"}) {
+    CliResult r = run_skucast({"backtest", "--panel", m_panel, "--models", "ses", "--horizon", "7", "--device", "cuda",
+                               "--gpu-memory", bad, "--summary", path("bad.csv")});
+    EXPECT_EQ(r.rc, 2) << r.output;
+    EXPECT_NE(r.output.find("--gpu-memory: '" + std::string(bad) + "' is not a size"), std::string::npos) << r.output;
+    EXPECT_FALSE(exists("bad.csv"));
+    r = run_skucast({"forecast", "--panel", m_panel, "--model", "ses", "--horizon", "3", "--device", "cuda",
+                     "--gpu-memory", bad, "--out", path("bad.h5")});
+    EXPECT_EQ(r.rc, 2) << r.output;
+    EXPECT_FALSE(exists("bad.h5"));
+  }
+  CliResult ok = run_skucast({"forecast", "--panel", m_panel, "--model", "ses", "--horizon", "3", "--device", "cuda",
+                              "--gpu-memory", "1.5GiB", "--out", path("ok.h5")});
+  EXPECT_EQ(ok.rc, 0) << ok.output;
 }
 
 TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {

@@ -1,5 +1,6 @@
 // tools/cmd_backtest.cpp — `skucast backtest`: rolling-origin backtest of statistical models
 // (engine/backtest.h); prints the model × metric table and writes the optional outputs.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -25,7 +26,7 @@ struct BacktestCli {
   uint64_t seed = 0;
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
-  std::string device = "auto";
+  std::string device = "auto", gpu_memory;
   std::string regressors, transform = "none";
   int64_t horizon = 0, folds = 1, step = 0, block = 4096;
 };
@@ -64,9 +65,17 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.nn_likelihood = o.likelihood;
   bo.nn_paths = o.paths;
   bo.nn_seed = o.seed;
-  device_notice(o.device);
-
+  bo.gpu_block_bytes = parse_memory_size(o.gpu_memory);
   const PanelReader reader(o.panel);
+  // Note [Statistical models on the GPU] (tools/stat_cli.h), model by model; regressors count
+  // only for the models that use them (arimax, which has no GPU path).
+  for (const std::string& m : bo.models)
+    if (m != "lstm" && m != "gru" && stat_model_on_gpu(o.device, m, false, bo.transform != Transform::None))
+      bo.gpu_models.push_back(m);
+  if (o.device == "cuda" && (std::find(bo.models.begin(), bo.models.end(), "lstm") != bo.models.end() ||
+                             std::find(bo.models.begin(), bo.models.end(), "gru") != bo.models.end()))
+    std::fprintf(stderr, "skucast: note: the lstm/gru folds train and forecast on the CPU (no GPU path in backtest yet)\n");
+
   const BacktestResult r = run_backtest(reader, bo);  // builds the models first: unknown → InputError
   std::fputs(format_backtest_table(r).c_str(), stdout);
   std::fflush(stdout);
@@ -90,9 +99,13 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--combine", opt->combine, "ensemble combination: mean or median")
       ->capture_default_str()
       ->check(CLI::IsMember({"mean", "median"}));
-  sub->add_option("--device", opt->device, "auto, cpu or cuda (statistical models run on the CPU)")
+  sub->add_option("--device", opt->device,
+                  "auto or cpu (the CPU), or cuda: the single statistical models without regressors or transform "
+                  "on the GPU (engine/models/stat_gpu.h), the others on the CPU with a note")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  sub->add_option("--gpu-memory", opt->gpu_memory,
+                  "--device cuda: device memory one block of series may use (e.g. 512M, 8G; default 2G)");
   sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
   sub->add_option("--regressors", opt->regressors,
                   "arimax: regressors from the panel (NAME, NAME:log, event:NAME, events; see forecast --help); "

@@ -28,6 +28,7 @@ struct ForecastCli {
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
   std::string device = "auto";
+  std::string gpu_memory;
   std::string regressors;
   bool regressors_given = false;
   std::string transform = "none";
@@ -43,7 +44,11 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     throw InputError("model '" + o.model + "' needs a trained checkpoint: run `skucast train --model " + o.model +
                      " ... --out model.h5`, then pass --checkpoint model.h5");
   if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
-  device_notice(o.device);
+  if (o.device == "cuda")
+    std::fprintf(stderr, "skucast: note: %s; the %s forecast runs on the CPU\n",
+                 cuda_device_count() == 0 ? ("no CUDA device (" + cuda_device_description() + ")").c_str()
+                                          : "sampling paths has no GPU path yet",
+                 o.model.c_str());
   const auto t0 = std::chrono::steady_clock::now();
   const PanelReader reader(o.panel);
   ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed);
@@ -89,23 +94,10 @@ void run_forecast(const ForecastCli& o) {
     std::fprintf(stderr, "skucast: note: model '%s' does not use regressors; --regressors is ignored\n",
                  o.model.c_str());
   }
-  // Note [Statistical models on the GPU]: only an explicit --device cuda runs them there
-  // (engine/models/stat_gpu.h, single models, no regressors or transform). `auto` keeps the
-  // CPU until the GPU parity tests have run on a device; every other case says why it runs on
-  // the CPU.
-  bool on_gpu = false;
-  if (o.device == "cuda") {
-    const std::vector<std::string> gpu_models = stat_gpu_model_names();
-    std::string why;
-    if (cuda_device_count() == 0) why = "no CUDA device (" + cuda_device_description() + ")";
-    else if (std::find(gpu_models.begin(), gpu_models.end(), o.model) == gpu_models.end())
-      why = "model '" + o.model + "' has no GPU path";
-    else if (xplan.size() > 0 || transform != Transform::None) why = "regressors and transforms have no GPU path";
-    on_gpu = why.empty();
-    if (!on_gpu) std::fprintf(stderr, "skucast: note: %s; the statistical models run on the CPU\n", why.c_str());
-  } else if (o.device != "auto" && o.device != "cpu") {
-    throw InputError("--device must be auto, cpu or cuda, got '" + o.device + "'");
-  }
+  // Note [Statistical models on the GPU] (tools/stat_cli.h).
+  const bool on_gpu = stat_model_on_gpu(o.device, o.model, xplan.size() > 0, transform != Transform::None);
+  StatGpuOptions gpu_opt;
+  gpu_opt.max_block_bytes = parse_memory_size(o.gpu_memory);
 
   ForecastFile fc;
   fc.model = o.model;
@@ -137,7 +129,7 @@ void run_forecast(const ForecastCli& o) {
     }
     const auto m0 = std::chrono::steady_clock::now();
     const BatchForecast b =
-        on_gpu ? forecast_batch_cuda(o.model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels)
+        on_gpu ? forecast_batch_cuda(o.model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, gpu_opt)
                : forecast_batch(*model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
     model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count();
     n_fallback += b.n_fallback;
@@ -195,6 +187,9 @@ void add_forecast(CLI::App& app) {
                   "transform on the GPU (engine/models/stat_gpu.h; not yet validated on a device), else the CPU with a note")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  sub->add_option("--gpu-memory", opt->gpu_memory,
+                  "--device cuda: device memory one block of series may use (e.g. 512M, 8G); the catalog is "
+                  "streamed through the GPU in blocks of that size (default 2G)");
   sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");

@@ -1,12 +1,15 @@
 // tools/stat_cli.h — helpers shared by the statistical subcommands (forecast, backtest):
-// parsing --quantiles and the --device notice.
+// parsing --quantiles and --gpu-memory, and where (CPU or GPU) a statistical model runs.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "engine/models/stat_gpu.h"
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
 
@@ -37,14 +40,52 @@ inline std::vector<double> parse_levels(const std::string& text) {
   return levels;
 }
 
-// One line on stderr when --device cuda asks for something the statistical path cannot use.
-inline void device_notice(const std::string& device) {
-  if (device != "cuda") return;
+// Parses --gpu-memory: bytes, or a number with K, M, G or T (powers of 1024, optional "iB"/"B"),
+// e.g. "512M", "8G", "1.5GiB". Empty or "0" -> 0 (the default budget). Throws InputError.
+inline size_t parse_memory_size(const std::string& text) {
+  if (text.empty()) return 0;
+  size_t used = 0;
+  double v = 0.0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = used > 0 ? text.substr(used) : "";
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  double mult = 0.0;
+  if (unit.empty() || unit == "B") mult = 1.0;
+  else if (unit == "K" || unit == "KB" || unit == "KIB") mult = 1024.0;
+  else if (unit == "M" || unit == "MB" || unit == "MIB") mult = 1024.0 * 1024.0;
+  else if (unit == "G" || unit == "GB" || unit == "GIB") mult = 1024.0 * 1024.0 * 1024.0;
+  else if (unit == "T" || unit == "TB" || unit == "TIB") mult = 1024.0 * 1024.0 * 1024.0 * 1024.0;
+  if (used == 0 || mult == 0.0 || !(v >= 0.0) || !(v * mult < 1e18))
+    throw InputError("--gpu-memory: '" + text + "' is not a size (expected e.g. 512M, 8G or a number of bytes)");
+  return static_cast<size_t>(v * mult);
+}
+
+// Note [Statistical models on the GPU]: a statistical model runs on the GPU only when asked
+// with --device cuda, a device is present, the model has a GPU path (stat_gpu_model_names(),
+// single models, engine/models/stat_gpu.h) and it runs without regressors or a transform.
+// `auto` keeps the CPU until the GPU parity tests have run on a device. Every request that
+// cannot be met prints one line saying why, and the model runs on the CPU.
+// device: the --device value (auto|cpu|cuda); what: the model's name for the note.
+inline bool stat_model_on_gpu(const std::string& device, const std::string& model, bool with_regressors,
+                              bool with_transform) {
+  if (device != "auto" && device != "cpu" && device != "cuda")
+    throw InputError("--device must be auto, cpu or cuda, got '" + device + "'");
+  if (device != "cuda") return false;
+  const std::vector<std::string> gpu_models = stat_gpu_model_names();
+  std::string why;
   if (cuda_device_count() == 0)
-    std::fprintf(stderr, "skucast: note: no CUDA device (%s); the statistical models run on the CPU\n",
-                 cuda_device_description().c_str());
-  else
-    std::fprintf(stderr, "skucast: note: the statistical models run on the CPU (no CUDA path for them yet)\n");
+    why = "no CUDA device (" + cuda_device_description() + ")";
+  else if (std::find(gpu_models.begin(), gpu_models.end(), model) == gpu_models.end())
+    why = "model '" + model + "' has no GPU path";
+  else if (with_regressors || with_transform)
+    why = "regressors and transforms have no GPU path";
+  if (!why.empty())
+    std::fprintf(stderr, "skucast: note: %s; model '%s' runs on the CPU\n", why.c_str(), model.c_str());
+  return why.empty();
 }
 
 }  // namespace skucast::cli
