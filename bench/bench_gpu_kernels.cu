@@ -9,6 +9,13 @@
 //                               forward, dense head (cuBLAS), Gaussian NLL, backward, global
 //                               norm clipping and AdamW, all on one stream with no host sync
 //                               inside the step; prints windows/s.
+//   bench_gpu_kernels train H   the full DeepAR training step of `skucast train --device cuda`
+//                               (engine/models/deepar_cuda.h, CudaTrainStep): the host samples
+//                               windows and composes their inputs into pinned staging while the
+//                               device trains on the previous batch; the same shapes as `lstm`
+//                               (F = 11: no statics, covariates or events), then with two
+//                               static embeddings (F = 32, the embedding gather and the host's
+//                               embedding backward). Wall-clock windows/s over many steps.
 // Each line it prints that starts with "BENCH" is parsed by gpu_check.sh. Timing: CUDA
 // events around many repetitions after a warm-up (METHOD.md); inputs are random, not zero.
 // This is a plain program, not Google Benchmark (STYLE T11): device time is read from CUDA
@@ -17,6 +24,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +34,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/models/deepar_cuda.h"
+#include "engine/models/deepar_internal.h"
 #include "engine/nn/rnn.h"
 #include "engine/nn/rnn_cudnn.h"
 #include "kernels/adam.hpp"
@@ -236,11 +246,95 @@ int run_lstm(int64_t Hd) {
   return std::isfinite(mean_loss) ? 0 : 1;
 }
 
+// ----------------------------------------------------------------- train ----
+// One synthetic catalog in memory (no HDF5): S series of T days of counts; `statics` adds two
+// static attributes (50 and 10 levels: embedding widths 16 and 5).
+int run_train_case(int64_t Hd, bool statics) {
+  using namespace skucast::deepar;
+  DeepArOptions o;
+  o.hidden = Hd;
+  o.layers = 2;
+  o.context = 112;
+  o.horizon = 28;
+  o.dropout = 0.0;
+  o.batch = 1024;
+  o.season_length = 7;
+  const int64_t S = 4096, T = 730, B = o.batch, W = o.context + o.horizon;
+  PanelFingerprint fp;
+  fp.n_series = S;
+  fp.season_length = 7;
+  if (statics) {
+    fp.static_names = {"item", "store"};
+    fp.static_levels.assign(2, {});
+    for (int k = 0; k < 50; ++k) fp.static_levels[0].push_back("i" + std::to_string(k));
+    for (int k = 0; k < 10; ++k) fp.static_levels[1].push_back("s" + std::to_string(k));
+  }
+  const Layout l = make_layout(o, fp);
+  PanelData d;
+  d.n_series = S;
+  d.n_time = T;
+  d.n_cov = T;
+  d.y = randn(S * T, 5.f, 2.f, 7);
+  for (float& v : d.y) v = std::max(0.f, std::round(v));
+  d.first.assign(S, 0);
+  d.last.assign(S, T - 1);
+  d.pad = o.context + lookback(l) + o.horizon;
+  d.n_shared = T + o.horizon;
+  d.n_shared_cols = l.spec.n_calendar;
+  d.shared = randn((d.pad + d.n_shared) * d.n_shared_cols, 0.f, 0.5f, 8);
+  for (size_t a = 0; a < fp.static_names.size(); ++a) {
+    std::vector<int32_t> c(S);
+    for (int64_t i = 0; i < S; ++i) c[i] = static_cast<int32_t>(i % static_cast<int64_t>(fp.static_levels[a].size()));
+    d.code_store.push_back(std::move(c));
+  }
+  for (const auto& c : d.code_store) d.codes.push_back(c.data());
+  std::vector<float> w;
+  init_weights(l, 1, w);
+  CudaTrainStep gpu(l, d, B, W, nn::AdamWConfig{1e-3, 0.9, 0.999, 1e-8, 0.0, 10.0});
+  gpu.upload(w, std::vector<float>(w.size(), 0.f), std::vector<float>(w.size(), 0.f), 0);
+  std::vector<int64_t> series(B), t0(B);
+  std::vector<float> target(B * W);
+  ComposeScratch cs;
+  std::mt19937 rng(3);
+  auto step = [&] {  // what deepar_train does per batch on the GPU path
+    for (int64_t b = 0; b < B; ++b) {
+      series[b] = static_cast<int64_t>(rng() % S);
+      t0[b] = static_cast<int64_t>(rng() % (T - W));
+    }
+    const CudaStepInputs in = gpu.next_inputs(B, W);
+    const WindowBatch wb{series.data(), t0.data(), B, W};
+    window_scale_cpu(d.y.data(), S, T, wb, o.context, in.scale);
+    window_target_cpu(d.y.data(), S, T, wb, in.target);
+    compose_inputs(d, l, w.data(), d.y.data(), S, T, 0, series.data(), series.data(), t0.data(), B, W, in.scale, cs,
+                   in.x);
+    gpu.submit(series.data(), B, W);
+  };
+  for (int i = 0; i < 5; ++i) step();  // warm-up: pools, cuDNN plans, page faults
+  gpu.finish();
+  const int reps = 40;
+  const auto t_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < reps; ++i) step();
+  gpu.finish();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  double mean_loss = 0;
+  const std::vector<nn::LossValue> losses = gpu.take_losses(true);
+  for (const nn::LossValue& v : losses) mean_loss += v.loss / static_cast<double>(losses.size());
+  std::printf("BENCH train_step hidden=%lld features=%lld ms=%.3f windows_per_s=%.1f mean_loss=%.4f%s\n",
+              static_cast<long long>(Hd), static_cast<long long>(l.n_features), 1e3 * s / reps, B * reps / s,
+              mean_loss, statics ? " embeddings=1" : "");
+  return std::isfinite(mean_loss) ? 0 : 1;
+}
+
+int run_train(int64_t Hd) {
+  const int rc = run_train_case(Hd, false);
+  return std::max(rc, run_train_case(Hd, true));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_gpu_kernels kernels | lstm HIDDEN\n");
+    std::fprintf(stderr, "usage: bench_gpu_kernels kernels | lstm HIDDEN | train HIDDEN\n");
     return 2;
   }
   if (cuda_device_count() == 0) {
@@ -256,6 +350,7 @@ int main(int argc, char** argv) {
     SKU_CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep));
     if (std::strcmp(argv[1], "kernels") == 0) return run_kernels();
     if (std::strcmp(argv[1], "lstm") == 0 && argc >= 3) return run_lstm(std::atoll(argv[2]));
+    if (std::strcmp(argv[1], "train") == 0 && argc >= 3) return run_train(std::atoll(argv[2]));
     std::fprintf(stderr, "bench_gpu_kernels: unknown mode '%s'\n", argv[1]);
     return 2;
   } catch (const std::exception& e) {

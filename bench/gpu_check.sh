@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # bench/gpu_check.sh — on a lent GPU: the GPU parity tests and the GPU benchmarks (vs cudaMemcpy and PyTorch), from the pack of bench/gpu_pack.sh
+# (the tests include gpu_test_deepar_train_parity; the benchmarks include the full DeepAR training step, `train H`)
 #
 # Run HERE first (no GPU needed):   bench/gpu_pack.sh          (builds + packs build-gpu/pack)
 # Then ONE device call (the device tool, from the repository root):
@@ -118,6 +119,7 @@ for b in "$PACK"/bin/gpu_*; do
   case $n in
     gpu_test_rnn_cudnn_parity) run_test "$n" 180 ;;  # CPU reference of the DeepAR shape included
     gpu_test_stat_models_parity) run_test "$n" 150 ;;  # the CPU models run too (16 cores)
+    gpu_test_deepar_train_parity) run_test "$n" 120 ;;  # DeepAR training step, GPU vs CPU trainer (5 cases)
     *) run_test "$n" 90 ;;
   esac
 done
@@ -186,6 +188,20 @@ for h in 64 256; do
     say "RESULT gpu_lstm_h$h skucast_windows_per_s=$s torch_windows_per_s=$t ratio=$(awk -v a="$s" -v b="$t" 'BEGIN{printf "%.3f", a/b}')"
   else
     say "RESULT gpu_lstm_h$h skucast_windows_per_s=${s:-none} torch_windows_per_s=${t:-none} ratio=none"
+  fi
+  # The full step of `skucast train --device cuda` (host sampling + input composition + device
+  # step, CudaTrainStep), next to the same torch figure (F = 11 both; torch's inputs are already
+  # on the device, so ratio < 1 is expected). The embeddings variant (F = 32) has no peer.
+  lim=$(limit 60)
+  if [ "$lim" -lt 20 ]; then say "NOT RUN train hidden $h (budget spent)"; continue; fi
+  echo "===== bench_gpu_kernels train $h" >> "$BENCH"
+  timeout -k 5 "$lim" "$BG" train "$h" >> "$BENCH" 2>&1 || say "bench train $h: exit $? (see bench.log)"
+  f=$(grep "^BENCH train_step hidden=$h " "$BENCH" | grep -v embeddings | tail -1 | field windows_per_s)
+  e=$(grep "^BENCH train_step hidden=$h .*embeddings=1" "$BENCH" | tail -1 | field windows_per_s)
+  if [ -n "$f" ] && [ -n "$t" ]; then
+    say "RESULT gpu_train_h$h skucast_windows_per_s=$f embeddings_windows_per_s=${e:-none} torch_windows_per_s=$t ratio=$(awk -v a="$f" -v b="$t" 'BEGIN{printf "%.3f", a/b}')"
+  else
+    say "RESULT gpu_train_h$h skucast_windows_per_s=${f:-none} embeddings_windows_per_s=${e:-none} torch_windows_per_s=${t:-none} ratio=none"
   fi
 done
 

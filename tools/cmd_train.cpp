@@ -55,11 +55,7 @@ void run_train(TrainCli o) {
   if (o.out.empty()) throw InputError("train: --out is required");
   if (o.model != "lstm" && o.model != "gru")
     throw InputError("train: --model must be lstm or gru, got '" + o.model + "'");
-  if (o.device == "cuda")
-    std::fprintf(stderr, "skucast: note: %s; training runs on the CPU\n",
-                 cuda_device_count() == 0 ? ("no CUDA device (" + cuda_device_description() + ")").c_str()
-                                          : "no CUDA path for the recurrent models yet");
-  else if (o.device != "auto" && o.device != "cpu")
+  if (o.device != "auto" && o.device != "cpu" && o.device != "cuda")
     throw InputError("train: --device must be auto, cpu or cuda, got '" + o.device + "'");
   if (o.threads > 0) omp_set_num_threads(o.threads);
   o.opt.cell = o.model;
@@ -76,8 +72,26 @@ void run_train(TrainCli o) {
   } else {
     st = deepar_init(o.opt, reader.header());
   }
+  // Note [Recurrent training on the GPU]: only an explicit --device cuda trains there
+  // (engine/models/deepar_cuda.h: each training step on the device, validation on the CPU).
+  // `auto` keeps the CPU until tests/gpu/test_deepar_train_parity.cpp has been run on a device
+  // and its CPU-GPU agreement measured, as `forecast` does (Note [Statistical models on the
+  // GPU] in tools/stat_cli.h). Every case that cannot use the GPU (no device, a build without
+  // CUDA, dropout > 0: cuDNN dropout is not wired) says why in one line and trains on the CPU,
+  // like forecast's fallbacks; the checkpoint is the same either way.
+  TrainDevice device = TrainDevice::Cpu;
+  if (o.device == "cuda") {
+    const std::string why = deepar_cuda_unavailable(st.options);
+    if (why.empty()) {
+      device = TrainDevice::Cuda;
+      std::fprintf(stderr, "skucast: training on the GPU: %s\n", cuda_device_description().c_str());
+    } else {
+      std::fprintf(stderr, "skucast: note: %s; training runs on the CPU\n", why.c_str());
+    }
+  }
   const bool tty = isatty(fileno(stderr)) != 0;
-  const TrainReport rep = deepar_train(st, reader, o.opt.epochs, [tty](const EpochInfo& e) { print_train_progress(e, tty); });
+  const TrainReport rep = deepar_train(
+      st, reader, o.opt.epochs, [tty](const EpochInfo& e) { print_train_progress(e, tty); }, device);
   save_checkpoint(o.out, st);
   std::fprintf(stderr,
                "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s, %.1f s → %s\n",

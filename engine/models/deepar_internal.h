@@ -9,6 +9,7 @@
 
 #include "engine/models/deepar_model.h"
 #include "engine/nn/dense.h"
+#include "engine/nn/loss.h"
 #include "engine/nn/rnn.h"
 #include "kernels/features.hpp"
 #include "kernels/likelihood.hpp"
@@ -96,6 +97,25 @@ struct Net {
   explicit Net(const Layout& l) : rnn(l.rnn), head(l.rnn.n_hidden, likelihood_n_params(l.lik.kind)) {}
   nn::Rnn<float> rnn;
   nn::Dense<float> head;
+};
+
+// One batch through the CPU network (deepar_step.cpp), the training step's reference: forward,
+// the loss (engine/nn/loss.h, unweighted windows) and, when grad is not null, backward into
+// grad [n_params] (overwritten: RNN | head | embeddings, the weights' layout).
+//   [in] w [n_params], x [n_steps, B, F] (compose_inputs), target [n_steps, B] (NaN = masked),
+//        scale [B], series [B] (panel series of the windows: their embedding rows). Host pointers.
+// The contexts keep the last forward (dctx->y(): the head's outputs [n_steps, B, P]). The GPU
+// twin is CudaTrainStep (deepar_cuda.h).
+struct CpuStep {
+  explicit CpuStep(const Layout& l) : net(l) {}
+  Net net;
+  std::unique_ptr<nn::RnnContext<float>> rctx = std::make_unique<nn::RnnContext<float>>();
+  std::unique_ptr<nn::DenseContext<float>> dctx = std::make_unique<nn::DenseContext<float>>();
+  std::vector<float> draw, dy, dx;  // [T, B, P], [T, B, Hd], [T, B, F]
+
+  nn::LossValue run(const PanelData& d, const Layout& l, const float* w, const float* x, const float* target,
+                    const float* scale, const int64_t* series, int64_t n_batch, int64_t n_steps, nn::Phase phase,
+                    uint64_t dropout_seed, float* grad);
 };
 
 // Fills weights [n_params]: RNN and head PyTorch-style, embeddings N(0, 1)-ish uniform.

@@ -1,7 +1,9 @@
 // engine/models/deepar_model.cpp — training of the global DeepAR-style model
 // (deepar_model.h): window sampling, the training step (features -> RNN -> head ->
 // likelihood -> backward into weights and embeddings -> AdamW), validation on the held-out
-// final steps, early stopping and the learning-rate schedule.
+// final steps, early stopping and the learning-rate schedule. The step runs on the CPU
+// (CpuStep, deepar_step.cpp) or, with TrainDevice::Cuda, on the GPU (CudaTrainStep,
+// Note [DeepAR training on the GPU] in deepar_cuda.h); everything else is shared.
 //
 // Note [DeepAR windows]
 //   A training window is context + horizon steps of one series; the loss covers every step
@@ -25,13 +27,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
 
+#include "engine/models/deepar_cuda.h"
 #include "engine/models/deepar_internal.h"
 #include "engine/nn/adam.h"
 #include "engine/nn/loss.h"
 #include "engine/nn/rng.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
+#include "kernels/device.hpp"
 
 namespace skucast {
 
@@ -62,19 +69,17 @@ struct Trainer {
   const DeepArState& st;
   Layout l;
   PanelData d;
-  Net net;
+  CpuStep cpu;                        // the network and its contexts (deepar_step.cpp)
   int64_t n_val = 0, t_train = 0;     // V, T - V
   std::vector<int64_t> eligible;      // series observed before T - V
   SeriesSampler sampler;              // draws from eligible (Note [Weighted window sampling])
   std::vector<int64_t> last_train;    // [S] last observed step before T - V
-  std::unique_ptr<nn::RnnContext<float>> rctx = std::make_unique<nn::RnnContext<float>>();
-  std::unique_ptr<nn::DenseContext<float>> dctx = std::make_unique<nn::DenseContext<float>>();
   ComposeScratch cs;
   std::vector<int64_t> series, t0;    // [B]
-  std::vector<float> x, dx, target, scale, draw, dy;  // [T,B,F], [T,B,F], [T,B], [B], [T,B,P], [T,B,Hd]
+  std::vector<float> x, target, scale;  // [T,B,F], [T,B], [B]
 
   Trainer(const DeepArState& s, const PanelReader& panel)
-      : st(s), l(make_layout(s.options, s.panel)), net(l) {
+      : st(s), l(make_layout(s.options, s.panel)), cpu(l) {
     s.panel.check_matches(panel.header(), panel.path());
     const DeepArOptions& o = s.options;
     d = load_panel(panel, l, o.horizon, o.context + lookback(l) + o.horizon);
@@ -114,39 +119,30 @@ struct Trainer {
     }
   }
 
-  // Cuts inputs, targets (masked at >= mask_from and before t_mask_before), scales.
-  void cut(int64_t B, int64_t n_steps, int64_t mask_from, int64_t mask_first_steps, const float* w) {
+  // Cuts inputs, targets (masked at >= mask_from and before t_mask_before), scales. The
+  // inputs go to x_out [n_steps, B, F] when given (the GPU step's pinned staging), else to x.
+  void cut(int64_t B, int64_t n_steps, int64_t mask_from, int64_t mask_first_steps, const float* w,
+           float* x_out = nullptr) {
     const WindowBatch wb{series.data(), t0.data(), B, n_steps};
     scale.resize(B);
     target.resize(checked_mul(n_steps, B));
-    x.resize(checked_mul(n_steps * B, l.n_features));
+    if (!x_out) {
+      x.resize(checked_mul(n_steps * B, l.n_features));
+      x_out = x.data();
+    }
     window_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, st.options.context, scale.data());
     window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data());
     for (int64_t t = 0; t < n_steps; ++t)
       for (int64_t b = 0; b < B; ++b)
         if (t < mask_first_steps || t0[b] + t >= mask_from) target[t * B + b] = NAN;
     compose_inputs(d, l, w, d.y.data(), d.n_series, d.n_time, 0, series.data(), series.data(), t0.data(), B, n_steps,
-                   scale.data(), cs, x.data());
+                   scale.data(), cs, x_out);
   }
 
   // Forward + loss (+ backward into grad when grad != nullptr). Returns (loss, weight sum).
   nn::LossValue run(const float* w, int64_t B, int64_t n_steps, nn::Phase phase, uint64_t dropout_seed, float* grad) {
-    const int64_t P = net.head.n_out(), Hd = l.rnn.n_hidden;
-    net.rnn.forward_into(*rctx, w, x.data(), n_steps, B, nullptr, nullptr, phase, dropout_seed);
-    net.head.forward_into(*dctx, w + l.n_rnn, rctx->y(), n_steps * B);
-    draw.resize(checked_mul(n_steps * B, P));
-    const nn::LossValue v = nn::loss_forward_backward<float>(l.lik, dctx->y(), target.data(), scale.data(), nullptr,
-                                                             n_steps, B, draw.data());
-    if (grad) {
-      dy.resize(checked_mul(n_steps * B, Hd));
-      dx.resize(x.size());
-      net.head.backward(*dctx, w + l.n_rnn, draw.data(), dy.data(), grad + l.n_rnn, nn::GradMode::Overwrite);
-      net.rnn.backward(*rctx, w, dy.data(), nullptr, nullptr, dx.data(), nullptr, nullptr, grad,
-                       nn::GradMode::Overwrite);
-      std::fill(grad + l.n_rnn + l.n_head, grad + l.n_params, 0.0f);
-      embedding_backward(d, l, series.data(), B, n_steps, dx.data(), grad);
-    }
-    return v;
+    return cpu.run(d, l, w, x.data(), target.data(), scale.data(), series.data(), B, n_steps, phase, dropout_seed,
+                   grad);
   }
 
   // Teacher-forced loss on the last V steps; also the residual statistics.
@@ -171,11 +167,11 @@ struct Trainer {
       const nn::LossValue v = run(w, B, n_steps, nn::Phase::Inference, 0, nullptr);
       num += v.loss * v.weight_sum;
       den += v.weight_sum;
-      const int64_t P = net.head.n_out();
+      const int64_t P = cpu.net.head.n_out();
       for (int64_t r = 0; r < n_steps * B; ++r) {
         const float y = target[r];
         if (std::isnan(y)) continue;
-        const double z = y / scale[r % B], raw0 = dctx->y()[r * P];
+        const double z = y / scale[r % B], raw0 = cpu.dctx->y()[r * P];
         if (l.lik.kind == Likelihood::Tweedie) {
           const double m = std::exp(raw0);
           ph += (z - m) * (z - m) / std::pow(std::max(m, 1e-6), l.lik.tweedie_power);
@@ -197,7 +193,20 @@ double deepar_validation_loss(const DeepArState& state, const PanelReader& panel
   return tr.validate(state.weights.data(), nullptr, nullptr);
 }
 
-TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_epochs, const ProgressFn& progress) {
+std::string deepar_cuda_unavailable(const DeepArOptions& o) {
+  if (!built_with_cuda()) return "this skucast was built without CUDA (rebuild with -DSKUCAST_CUDA=ON)";
+  if (cuda_device_count() == 0) return "no CUDA device (" + cuda_device_description() + ")";
+  if (o.dropout > 0) {
+    char p[32];
+    std::snprintf(p, sizeof p, "%g", o.dropout);
+    return std::string("dropout ") + p +
+           " has no GPU path yet (cuDNN dropout is not wired; --dropout 0 trains on the GPU)";
+  }
+  return "";
+}
+
+TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_epochs, const ProgressFn& progress,
+                         TrainDevice device) {
   st.options.validate();
   Trainer tr(st, panel);
   const DeepArOptions& o = st.options;
@@ -215,7 +224,15 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   const int64_t B = o.batch, S = tr.d.n_series, W = o.context + o.horizon;
   const int64_t n_batches = o.windows_per_epoch > 0 ? std::max<int64_t>(1, (o.windows_per_epoch + B - 1) / B)
                                                     : std::clamp<int64_t>((S + B - 1) / B, 8, 200);
-  std::vector<float> grad(l.n_params);
+  // Note [DeepAR training on the GPU] (deepar_cuda.h): the device keeps the weights and AdamW
+  // moments during an epoch; they come back to st.weights / opt after it, for validation,
+  // the best-epoch bookkeeping and the checkpoint, so everything below reads the same state.
+  std::unique_ptr<CudaTrainStep> gpu;
+  if (device == TrainDevice::Cuda) {
+    gpu = std::make_unique<CudaTrainStep>(l, tr.d, B, W, opt.config());
+    gpu->upload(st.weights, opt.m(), opt.v(), opt.n_steps());
+  }
+  std::vector<float> grad(gpu ? 0 : l.n_params);
   // Best state so far (Note [DeepAR schedule]); starts at the state we were given.
   std::vector<float> best_w = st.weights, best_m = st.adam_m, best_v = st.adam_v;
   int64_t best_step = st.adam_step;
@@ -225,6 +242,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   double total_windows = 0, total_s = 0;
   for (int64_t e = 0; e < n_epochs; ++e) {
     opt.set_lr(st.lr_now);
+    if (gpu) gpu->set_lr(st.lr_now);
     const auto te = std::chrono::steady_clock::now();
     double loss_sum = 0, loss_w = 0;
     EpochInfo info;
@@ -233,14 +251,28 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
     info.n_batches = n_batches;
     info.lr = st.lr_now;
     for (int64_t k = 0; k < n_batches; ++k) {
-      const uint64_t step = static_cast<uint64_t>(opt.n_steps());
+      const uint64_t step = static_cast<uint64_t>(gpu ? gpu->n_submitted() : opt.n_steps());
       tr.sample(step, B);
-      tr.cut(B, W, tr.t_train, 0, st.weights.data());
-      const uint64_t dseed = nn::splitmix64(o.seed ^ (0xD5A61266F0C9392Cull + step));
-      const nn::LossValue v = tr.run(st.weights.data(), B, W, nn::Phase::Training, dseed, grad.data());
-      opt.step(st.weights.data(), grad.data());
-      loss_sum += v.loss * v.weight_sum;
-      loss_w += v.weight_sum;
+      if (gpu) {
+        // Composed straight into pinned staging; the device refills the embedding columns
+        // from its current weights (st.weights is the epoch's starting copy).
+        const CudaStepInputs in = gpu->next_inputs(B, W);
+        tr.cut(B, W, tr.t_train, 0, st.weights.data(), in.x);
+        std::copy(tr.target.begin(), tr.target.end(), in.target);
+        std::copy(tr.scale.begin(), tr.scale.end(), in.scale);
+        gpu->submit(tr.series.data(), B, W);
+        for (const nn::LossValue& v : gpu->take_losses(false)) {  // those already done; never waits
+          loss_sum += v.loss * v.weight_sum;
+          loss_w += v.weight_sum;
+        }
+      } else {
+        tr.cut(B, W, tr.t_train, 0, st.weights.data());
+        const uint64_t dseed = nn::splitmix64(o.seed ^ (0xD5A61266F0C9392Cull + step));
+        const nn::LossValue v = tr.run(st.weights.data(), B, W, nn::Phase::Training, dseed, grad.data());
+        opt.step(st.weights.data(), grad.data());
+        loss_sum += v.loss * v.weight_sum;
+        loss_w += v.weight_sum;
+      }
       if (progress) {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
         info.batch = k + 1;
@@ -248,6 +280,14 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
         info.windows_per_s = secs > 0 ? static_cast<double>((k + 1) * B) / secs : 0.0;
         progress(info);
       }
+    }
+    if (gpu) {
+      for (const nn::LossValue& v : gpu->take_losses(true)) {
+        loss_sum += v.loss * v.weight_sum;
+        loss_w += v.weight_sum;
+      }
+      gpu->download(st.weights, opt.m(), opt.v());
+      opt.set_step(gpu->n_submitted());
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
     total_windows += static_cast<double>(n_batches * B);

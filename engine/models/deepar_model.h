@@ -120,12 +120,24 @@ struct TrainReport {
   bool early_stopped = false;
 };
 
+// Where the training steps run. A run-time choice, not part of the model: never stored in
+// checkpoints, so a model trained on either device forecasts on either.
+enum class TrainDevice { Cpu, Cuda };
+
 // Trains `state` on the panel for up to n_epochs more epochs (resuming from its weights,
 // AdamW moments, schedule and step counters). Keeps the weights of the best validation
 // epoch. The panel's target (and dynamic covariates) are held in memory as float [S, T]
 // (and [S, T+F]); windows are cut per batch, never materialized.
+// TrainDevice::Cuda runs each training step on the GPU (Note [DeepAR training on the GPU] in
+// deepar_cuda.h; validation stays on the CPU); it throws DeviceError without a usable device
+// (or in a build without CUDA) and InputError when the options have no GPU path
+// (deepar_cuda_unavailable says why beforehand).
 TrainReport deepar_train(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
-                         const ProgressFn& progress = {});
+                         const ProgressFn& progress = {}, TrainDevice device = TrainDevice::Cpu);
+
+// Why deepar_train cannot use TrainDevice::Cuda for these options on this machine (no device,
+// a build without CUDA, dropout > 0), or "" when it can.
+std::string deepar_cuda_unavailable(const DeepArOptions& options);
 
 // Validation loss of the current weights on the held-out final steps (teacher forced).
 double deepar_validation_loss(const DeepArState& state, const PanelReader& panel);

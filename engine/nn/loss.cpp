@@ -29,8 +29,8 @@ std::string likelihood_name(Likelihood kind) {
 }
 
 template <typename T>
-LossValue loss_forward_backward(const LikelihoodParams& params, const T* raw, const T* y, const T* scale,
-                                const T* weight, int64_t n_steps, int64_t n_batch, T* draw) {
+void loss_check_inputs(const LikelihoodParams& params, const T* y, const T* scale, const T* weight, int64_t n_steps,
+                       int64_t n_batch) {
   if (n_steps < 0 || n_batch < 0) throw InputError("loss: negative batch shape");
   if (params.kind == Likelihood::Tweedie && !(params.tweedie_power > 1.0 && params.tweedie_power < 2.0))
     throw InputError("loss: expected a Tweedie power in (1, 2), got " + std::to_string(params.tweedie_power));
@@ -50,6 +50,13 @@ LossValue loss_forward_backward(const LikelihoodParams& params, const T* raw, co
                          std::to_string(i % n_batch) + " step " + std::to_string(i / n_batch) + " has " +
                          std::to_string(static_cast<double>(y[i])));
   }
+}
+
+template <typename T>
+LossValue loss_forward_backward(const LikelihoodParams& params, const T* raw, const T* y, const T* scale,
+                                const T* weight, int64_t n_steps, int64_t n_batch, T* draw) {
+  loss_check_inputs(params, y, scale, weight, n_steps, n_batch);
+  const int64_t rows = checked_mul(n_steps, n_batch);
   LossValue out;
   out.weight_sum = likelihood_weight_sum_cpu(y, weight, n_steps, n_batch);
   const double grad_scale = out.weight_sum > 0 ? 1.0 / out.weight_sum : 0.0;
@@ -61,6 +68,10 @@ LossValue loss_forward_backward(const LikelihoodParams& params, const T* raw, co
   return out;
 }
 
+template void loss_check_inputs<float>(const LikelihoodParams&, const float*, const float*, const float*, int64_t,
+                                       int64_t);
+template void loss_check_inputs<double>(const LikelihoodParams&, const double*, const double*, const double*, int64_t,
+                                        int64_t);
 template LossValue loss_forward_backward<float>(const LikelihoodParams&, const float*, const float*, const float*,
                                                 const float*, int64_t, int64_t, float*);
 template LossValue loss_forward_backward<double>(const LikelihoodParams&, const double*, const double*,

@@ -1,0 +1,150 @@
+// tests/test_deepar_device.cpp — where the DeepAR training runs (deepar_model.h TrainDevice,
+// Note [DeepAR training on the GPU] in engine/models/deepar_cuda.h, Note [Recurrent training
+// on the GPU] in tools/cmd_train.cpp), on any machine:
+//   - `skucast train --device cuda` without a usable device (or built without CUDA) says why
+//     in one line and trains on the CPU; with a device it trains there; either way the model
+//     file forecasts (checkpoints do not record the device);
+//   - deepar_train(TrainDevice::Cuda) without a device throws DeviceError with the reason (the
+//     CPU build's stub: "rebuild with -DSKUCAST_CUDA=ON");
+//   - with a device: one epoch on each device ends at nearby weights and validation loss.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "engine/checkpoint.h"
+#include "engine/models/deepar_model.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+#include "kernels/device.hpp"
+#include "tests/cli_helpers.h"
+
+using namespace skucast;
+using skucast::testing::run_skucast;
+
+namespace {
+
+bool have_gpu() { return built_with_cuda() && cuda_device_count() > 0; }
+
+class DeepArDevice : public skucast::testing::ScratchTest {
+ protected:
+  // A small synthetic catalog (statics, covariates, events) from `skucast synth`.
+  std::string panel() {
+    const std::string p = path("p.h5");
+    const auto r = run_skucast({"synth", "--series", "24", "--days", "140", "--horizon", "7", "--seed", "5",
+                                "--out", p});
+    EXPECT_EQ(r.rc, 0) << r.output;
+    return p;
+  }
+  static DeepArOptions tiny() {
+    DeepArOptions o;
+    o.hidden = 8;
+    o.layers = 2;
+    o.context = 21;
+    o.horizon = 7;
+    o.dropout = 0.0;
+    o.batch = 16;
+    o.windows_per_epoch = 64;
+    o.seed = 3;
+    return o;
+  }
+};
+
+TEST_F(DeepArDevice, CliDeviceCudaTrainsAndSaysWhere) {
+  const std::string p = panel(), model = path("m.h5"), fc = path("fc.h5");
+  const auto r = run_skucast({"train", "--panel", p, "--model", "lstm", "--horizon", "7", "--hidden", "8",
+                              "--layers", "1", "--context", "14", "--epochs", "1", "--batch", "16",
+                              "--windows-per-epoch", "32", "--dropout", "0", "--device", "cuda", "--out", model});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  if (have_gpu()) {
+    EXPECT_NE(r.output.find("training on the GPU"), std::string::npos) << r.output;
+  } else {
+    EXPECT_NE(r.output.find("training runs on the CPU"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(built_with_cuda() ? "no CUDA device" : "built without CUDA"), std::string::npos)
+        << r.output;
+  }
+  EXPECT_NE(r.output.find("epoch 1/1"), std::string::npos) << r.output;
+  EXPECT_EQ(load_checkpoint(model).epochs_done, 1);
+  // The checkpoint is device-neutral: it forecasts on the CPU.
+  const auto f = run_skucast({"forecast", "--panel", p, "--model", "lstm", "--checkpoint", model, "--horizon", "7",
+                              "--device", "cpu", "--out", fc});
+  EXPECT_EQ(f.rc, 0) << f.output;
+}
+
+TEST_F(DeepArDevice, CliDropoutOnCudaFallsBackWithReason) {
+  const std::string p = panel(), model = path("m.h5");
+  const auto r = run_skucast({"train", "--panel", p, "--model", "gru", "--horizon", "7", "--hidden", "8",
+                              "--layers", "2", "--context", "14", "--epochs", "1", "--batch", "16",
+                              "--windows-per-epoch", "32", "--dropout", "0.2", "--device", "cuda", "--out", model});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("training runs on the CPU"), std::string::npos) << r.output;
+  if (have_gpu()) {
+    EXPECT_NE(r.output.find("dropout"), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(run_skucast({"train", "--panel", p, "--horizon", "7", "--device", "tpu", "--out", model}).rc, 2);
+}
+
+TEST_F(DeepArDevice, UnavailableReasons) {
+  DeepArOptions o = tiny();
+  const std::string why = deepar_cuda_unavailable(o);
+  if (!built_with_cuda()) {
+    EXPECT_NE(why.find("-DSKUCAST_CUDA=ON"), std::string::npos) << why;
+  } else if (cuda_device_count() == 0) {
+    EXPECT_NE(why.find("no CUDA device"), std::string::npos) << why;
+  } else {
+    EXPECT_EQ(why, "");
+    o.dropout = 0.1;
+    EXPECT_NE(deepar_cuda_unavailable(o).find("dropout"), std::string::npos);
+  }
+}
+
+TEST_F(DeepArDevice, TrainOnCudaWithoutDeviceThrowsDeviceError) {
+  if (have_gpu()) GTEST_SKIP() << "a CUDA device is present: " << cuda_device_description();
+  const PanelReader reader(panel());
+  DeepArState st = deepar_init(tiny(), reader.header());
+  const std::vector<float> before = st.weights;
+  try {
+    deepar_train(st, reader, 1, {}, TrainDevice::Cuda);
+    FAIL() << "trained on a device that is not there";
+  } catch (const DeviceError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(built_with_cuda() ? "no usable CUDA device" : "rebuild with -DSKUCAST_CUDA=ON"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("--device cpu"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(st.weights, before);  // nothing half-trained
+  EXPECT_EQ(st.epochs_done, 0);
+}
+
+// With a device: one epoch on each (the same windows, Note [DeepAR windows]) ends close. The
+// strict per-step parity is tests/gpu/test_deepar_train_parity.cpp; here the trainer's own
+// settings run 4 steps, the best-epoch bookkeeping and CPU validation on the downloaded weights.
+// Losses agree to 1e-3 relative. Weights: 99.9% within 1e-3 * max|w|, and every one within
+// 2 * lr * steps, AdamW's bound on one element's change: with eps = 1e-8 an element whose
+// gradient cancels to rounding level may move by up to lr on one device and not the other.
+TEST_F(DeepArDevice, EpochOnCudaMatchesCpu) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device: " << cuda_device_description();
+  const PanelReader reader(panel());
+  DeepArState cpu = deepar_init(tiny(), reader.header()), gpu = cpu;
+  const TrainReport rc = deepar_train(cpu, reader, 1, {}, TrainDevice::Cpu);
+  const TrainReport rg = deepar_train(gpu, reader, 1, {}, TrainDevice::Cuda);
+  EXPECT_EQ(gpu.adam_step, cpu.adam_step);
+  EXPECT_NEAR(rg.best_val_loss, rc.best_val_loss, 1e-3 * std::fabs(rc.best_val_loss));
+  EXPECT_NEAR(rg.last_train_loss, rc.last_train_loss, 1e-3 * std::fabs(rc.last_train_loss));
+  ASSERT_EQ(gpu.weights.size(), cpu.weights.size());
+  double max_w = 0, max_err = 0;
+  for (float w : cpu.weights) max_w = std::max(max_w, static_cast<double>(std::fabs(w)));
+  size_t n_off = 0;
+  for (size_t i = 0; i < cpu.weights.size(); ++i) {
+    const double err = std::fabs(static_cast<double>(gpu.weights[i]) - cpu.weights[i]);
+    max_err = std::max(max_err, err);
+    if (err > 1e-3 * max_w) ++n_off;
+  }
+  EXPECT_LE(static_cast<double>(n_off), 1e-3 * static_cast<double>(cpu.weights.size())) << "max err " << max_err;
+  EXPECT_LE(max_err, 2.0 * cpu.options.lr * static_cast<double>(cpu.adam_step));
+}
+
+}  // namespace
