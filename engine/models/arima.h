@@ -22,10 +22,15 @@
 // gives one start (R's method "CSS-ML"), three fixed points others (Note [ARIMA starts] in
 // arima.cpp); the best maximum-likelihood optimum is refined by one restart with a small simplex.
 //
-// Per-series code uses plain loops and fixed-size scratch (ArimaScratch, owned by the caller).
-// The likelihood's core (arima_core.h) is SKU_HD, compiled for the CPU and the GPU: a likelihood
-// evaluation costs O(r) per step by the fast recursions of Note [ARIMA fast likelihood]; the
-// full O(r^2) covariance recursion (arima_kalman.cpp) serves the forecasts and the tests.
+// Per-series code uses plain loops and caller-provided scratch, and is SKU_HD, compiled for
+// the CPU and the GPU (Note [One source for CPU and GPU models] in hd.h): the likelihood's core
+// (arima_core.h; a likelihood evaluation costs O(r) per step by the fast recursions of Note
+// [ARIMA fast likelihood]), the full O(r^2) covariance recursion and the forecasts
+// (arima_kalman_core.h), the fit (arima_fit_core.h), the order search with its unit-root tests
+// (arima_auto_core.h, unit_root.h) and the model's per-series function (arima_series.h), which
+// engine/models/stat_gpu.h runs as one CUDA thread per series. The functions below are their
+// host entry points on an ArimaScratch (Note [ARIMA scratch] in arima_core.h); regressors
+// (ARIMAX) and the trace are host-only.
 #pragma once
 
 #include <cstdint>

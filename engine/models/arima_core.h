@@ -253,4 +253,86 @@ inline SKU_HD double arima_css_ssq(const double* w, int64_t nw, const ArimaPoly&
   return ssq;
 }
 
+
+// ------------------------------------------------------------ orders, differences ----
+// The SKU_HD forms of arima_order_ok, arima_n_diff and arima_difference (arima.h; those
+// host functions forward here).
+
+inline SKU_HD bool arima_order_ok_hd(const ArimaOrder& o) {
+  if (o.p < 0 || o.q < 0 || o.d < 0 || o.P < 0 || o.Q < 0 || o.D < 0 || o.m < 1) return false;
+  if (o.p > kArimaMaxP || o.q > kArimaMaxP || o.P > kArimaMaxSP || o.Q > kArimaMaxSP || o.d > 2 || o.D > 1) return false;
+  const int m = o.m;
+  if ((o.P > 0 || o.Q > 0 || o.D > 0) && (m < 2 || m > 24)) return false;
+  if (o.constant && o.d + o.D > 1) return false;
+  const int np = o.p + o.P * m, nq = o.q + o.Q * m;
+  const int r = np > nq + 1 ? np : nq + 1;
+  return r <= kArimaMaxState && o.d + o.D * m <= kArimaMaxDiff;
+}
+
+inline SKU_HD int64_t arima_n_diff_hd(const ArimaOrder& o, int64_t n) { return n - o.d - static_cast<int64_t>(o.D) * o.m; }
+
+inline SKU_HD void arima_difference_hd(const double* y, int64_t n, const ArimaOrder& o, double* w) {
+  double delta[kArimaMaxDiff];
+  const int nd = arima_diff_poly(o, delta);
+  for (int64_t t = nd; t < n; ++t) {
+    double v = y[t];
+    for (int j = 1; j <= nd; ++j) v -= delta[j - 1] * y[t - j];
+    w[t - nd] = v;
+  }
+}
+
+// ------------------------------------------------------------------- scratch ----
+// Note [ARIMA scratch]: every per-series ARIMA function takes its work space from the caller
+// (SKU_HD code allocates nothing). The covariance matrices are stored with row stride r (the
+// order's state dimension), so they need only r_cap^2 doubles where r_cap bounds r for the
+// orders a call can meet: kArimaMaxState for a fixed order (ArimaScratch, the host API), and
+// arima_r_cap(m) for the automatic order (p, q <= 5, P, Q <= 2: r <= 5 + 2m + 1); functions
+// given a smaller r_cap than an order needs treat it as a failed fit. The series buffers of
+// the order search and of the forecast share one region (ArimaWork, arima_auto_core.h), laid
+// out for a series of n values; its size (arima_work_doubles) increases with n, so a buffer
+// sized for the longest series serves every shorter one.
+
+// The covariance scratch: acov [(r_cap + 1)^2] (arima_p0_column), P, M1..M4 [r_cap^2] each.
+struct ArimaMats {
+  double* acov = nullptr;
+  double* P = nullptr;
+  double* M1 = nullptr;
+  double* M2 = nullptr;
+  double* M3 = nullptr;
+  double* M4 = nullptr;
+  int r_cap = 0;
+};
+
+inline SKU_HD ArimaMats arima_mats(ArimaScratch& s) {
+  ArimaMats v;
+  v.acov = s.acov, v.P = s.P, v.M1 = s.M1, v.M2 = s.M2, v.M3 = s.M3, v.M4 = s.M4;
+  v.r_cap = kArimaMaxState;
+  return v;
+}
+
+// The largest state dimension the automatic order can reach with season length m (arima_auto
+// fits seasonal terms only for 2 <= m <= 24; orders with r > kArimaMaxState fail anyway).
+inline SKU_HD int arima_r_cap(int m) {
+  if (m < 2 || m > kArimaMaxDiff - 2) return kArimaMaxP + 1;
+  const int r = kArimaMaxP + kArimaMaxSP * m + 1;  // max(p + P m, q + Q m + 1)
+  return r < kArimaMaxState ? r : kArimaMaxState;
+}
+
+inline SKU_HD int64_t arima_mats_doubles(int r_cap) {
+  return static_cast<int64_t>(r_cap + 1) * (r_cap + 1) + 5 * static_cast<int64_t>(r_cap) * r_cap;
+}
+
+inline SKU_HD ArimaMats arima_mats_make(double* base, int r_cap) {
+  ArimaMats v;
+  const int64_t rr = static_cast<int64_t>(r_cap) * r_cap;
+  v.acov = base;
+  v.P = v.acov + static_cast<int64_t>(r_cap + 1) * (r_cap + 1);
+  v.M1 = v.P + rr;
+  v.M2 = v.M1 + rr;
+  v.M3 = v.M2 + rr;
+  v.M4 = v.M3 + rr;
+  v.r_cap = r_cap;
+  return v;
+}
+
 }  // namespace skucast

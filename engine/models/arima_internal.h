@@ -1,5 +1,6 @@
-// engine/models/arima_internal.h — host-only pieces shared by the ARIMA sources: the full
-// Kalman filter over the differenced series (the per-series core is in arima_core.h).
+// engine/models/arima_internal.h — host entry points shared by the ARIMA sources and tests: the
+// stationary covariance and the full Kalman filter over the differenced series, on an
+// ArimaScratch (their SKU_HD cores are in arima_kalman_core.h; the likelihood's in arima_core.h).
 #pragma once
 
 #include <cstdint>

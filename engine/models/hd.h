@@ -8,8 +8,10 @@
 // nvcc SKU_HD is __host__ __device__; otherwise it is empty, so the CPU build never sees CUDA.
 // Rules for code marked SKU_HD: no std::vector, exceptions, allocation, virtual calls or
 // <algorithm>; only <cmath> functions CUDA provides in device code (std::log, std::exp,
-// std::pow, std::sqrt, std::fabs, std::isfinite, std::cos, std::sin, std::erfc); no
-// namespace-scope arrays (device code cannot index host arrays); host-only pieces sit behind
+// std::pow, std::sqrt, std::fabs, std::isfinite, std::cos, std::sin, std::erfc, std::tanh,
+// std::ceil, std::trunc, std::nearbyint, std::fmax); no std::swap (not a device function in
+// C++17: swap by hand); no namespace-scope arrays (device code cannot index host arrays);
+// no recursion (Note [ARIMA kernel stack] in stat_gpu.cu); host-only pieces sit behind
 // `#ifndef __CUDA_ARCH__`. The GPU build compiles stat_gpu.cu with -fmad=false, so the device
 // does the same IEEE double operations as the host and the only differences left come from
 // the device's log/exp/pow/erfc (within 1-2 ulp of glibc's): tests/gpu/test_stat_models_parity.cpp.

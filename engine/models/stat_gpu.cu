@@ -12,12 +12,29 @@
 // of the same length, so they stay converged except where Nelder-Mead stops at different
 // iterations or the fallback paths differ. Each family is its own kernel so that the naive
 // family does not carry the register budget of ETS. Per-thread state: the Nelder-Mead simplex
-// (33 x 32 doubles) and ETS's fixed arrays live in local memory, cached in L1/L2 (ptxas -v,
-// sm_90, CUDA 13.0: ETS kernel 192 registers and a 28 KB stack frame; Theta 100 registers,
-// 9.5 KB; Simple and Croston 96 registers, no stack), which a 1,000,000-series grid does not
+// (33 x 32 doubles) and ETS's fixed arrays live in local memory, cached in L1/L2 (stack
+// frames: see the ptxas figures for every family below), which a 1,000,000-series grid does not
 // multiply: local memory is reserved per resident thread (ETS: 2 blocks of 128 per SM by
 // registers, ~1 GB on an H200), not per launched one. The series itself and the variable-length work
 // space (prepared y, outputs, residual copies) are in global scratch, [S, scratch_per_series].
+// ARIMA (its own family, so that its budget stays out of the others' kernels) is the heaviest:
+// the stepwise order search runs up to 94 CSS or maximum-likelihood fits in sequence, each
+// Nelder-Mead over the exact-likelihood filter. Registers / stack frame per thread (cuobjdump
+// -res-usage of this file, sm_90, CUDA 13.0, each family's branch by `if constexpr`): ARIMA
+// 255 / 39 KB, ETS 192 / 16 KB, Theta 168 / 13 KB, Simple and Croston 96 / none. Its
+// matrices and series buffers (~76 KB per 120-step monthly series) are in the global scratch
+// (Note [ARIMA scratch] in arima_core.h), [S, scratch_per_series] like the other families'.
+//
+// Note [ARIMA kernel stack]: the device path has no recursion and no indirect calls (the
+// ARIMAX recursion of arima_forecast and the trace are host-only), so the frame size is known
+// at compile time, and the driver raises the per-thread stack limit (cudaLimitStackSize,
+// 1 KB by default) to what a kernel needs at its launch ("the driver automatically increases
+// the per-thread stack size for each kernel launch as needed", cuCtxSetLimit). So skucast does
+// not set the limit itself. The reservation is per resident thread: 39 KB x 256 resident
+// threads per SM (2 blocks of 128 by registers) x 132 SMs = 1.3 GB on an H200. Should a later
+// change introduce recursion (ptxas then warns that the stack size cannot be statically
+// determined), the launcher must call cudaDeviceSetLimit(cudaLimitStackSize, ...) before the
+// launch.
 // Compiled with -fmad=false (CMakeLists.txt): no FMA contraction, so the device does the
 // host's IEEE operations (Note [One source for CPU and GPU models] in hd.h).
 #include <cuda_runtime.h>
@@ -45,8 +62,9 @@ __global__ void stat_forecast_kernel(StatGpuParams p, const float* __restrict__ 
   const int64_t s = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;  // series
   if (s >= n_series) return;
   const int64_t H = p.horizon, n_cells = H * p.n_levels;
+  int32_t* order = p.orders != nullptr ? p.orders + s * kStatGpuOrderFields : nullptr;  // [8] arima's diagnostic
   const bool fb = stat_gpu_forecast_row<kFamily>(p, y + s * p.n_steps, scratch + s * p.scratch_per_series,
-                                                 mean + s * H, quantiles + s * n_cells);
+                                                 mean + s * H, quantiles + s * n_cells, order);
   fallback[s] = fb ? 1 : 0;
 }
 
@@ -54,10 +72,53 @@ __global__ void stat_forecast_kernel(StatGpuParams p, const float* __restrict__ 
 
 namespace {
 
-// Block size per family (K3): 128 threads for the heavy fitted models (ETS, Theta: many
+// Block size per family (K3): 128 threads for the heavy fitted models (ETS, Theta, ARIMA: many
 // registers and ~15 KB local memory per thread, so occupancy is bounded by registers and a
 // smaller block leaves fewer idle threads in the tail), 256 for the light ones.
-int stat_block_size(StatGpuFamily f) { return f == StatGpuFamily::Ets || f == StatGpuFamily::Theta ? 128 : 256; }
+int stat_block_size(StatGpuFamily f) {
+  return f == StatGpuFamily::Ets || f == StatGpuFamily::Theta || f == StatGpuFamily::Arima ? 128 : 256;
+}
+
+// Series the device keeps resident at once for family kFamily's kernel: blocks per SM (from
+// its registers and stack, by the occupancy API) x SMs x block size.
+template <StatGpuFamily kFamily>
+int64_t resident_series_family() {
+  int dev = 0, n_sm = 0, per_sm = 0;
+  SKU_CUDA_CHECK(cudaGetDevice(&dev));
+  SKU_CUDA_CHECK(cudaDeviceGetAttribute(&n_sm, cudaDevAttrMultiProcessorCount, dev));
+  const int block = stat_block_size(kFamily);
+  SKU_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, stat_forecast_kernel<kFamily>, block, 0));
+  return static_cast<int64_t>(n_sm) * per_sm * block;
+}
+
+int64_t resident_series(StatGpuFamily f) {
+  switch (f) {
+    case StatGpuFamily::Simple: return resident_series_family<StatGpuFamily::Simple>();
+    case StatGpuFamily::Ets: return resident_series_family<StatGpuFamily::Ets>();
+    case StatGpuFamily::Theta: return resident_series_family<StatGpuFamily::Theta>();
+    case StatGpuFamily::Croston: return resident_series_family<StatGpuFamily::Croston>();
+    case StatGpuFamily::Arima: return resident_series_family<StatGpuFamily::Arima>();
+  }
+  return 1;
+}
+
+// Note [Stat block size]: forecast_batch_cuda streams the panel in blocks of series, each
+// holding its input rows, scratch and outputs on the device. The default budget, 2 GiB, holds
+// ~100,000 series of the light models, but ARIMA's per-series scratch (the order search's
+// buffers and the covariance matrices, Note [ARIMA scratch] in arima_core.h: ~76 KB for 120
+// monthly steps, ~125 KB for 728 daily ones) would cut a block to 17,000-28,000 series, fewer than an
+// H200 keeps resident (132 SMs x the kernel's blocks per SM x 128), leaving SMs idle in every
+// block and paying each block's tail (its slowest warp) many times. So without an explicit
+// budget a block holds at least four waves of resident series, as long as that fits in half
+// of the free device memory.
+size_t default_block_bytes(StatGpuFamily f, int64_t per_series_bytes) {
+  const size_t base = size_t{2} << 30;
+  size_t free_b = 0, total_b = 0;
+  SKU_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  const size_t want = static_cast<size_t>(checked_mul(checked_mul(4, resident_series(f)), per_series_bytes));
+  const size_t cap = free_b / 2;
+  return std::max(base, std::min(want, cap));
+}
 
 template <StatGpuFamily kFamily>
 void launch_family(const StatGpuParams& p, const float* y, int64_t n_series, double* scratch, float* mean,
@@ -75,10 +136,10 @@ void stat_forecast_cuda(const StatGpuParams& p, const float* y, int64_t n_series
                         float* quantiles, uint8_t* fallback, cudaStream_t stream) {
   if (n_series < 0) throw InputError("stat_forecast_cuda: expected n_series >= 0, got " + std::to_string(n_series));
   if (n_series == 0) return;
-  if (p.scratch_per_series < stat_gpu_scratch_doubles(p.model, p.n_steps, p.horizon, p.n_levels))
+  const int64_t need = stat_gpu_scratch_doubles(p.model, p.n_steps, p.season_length, p.horizon, p.n_levels);
+  if (p.scratch_per_series < need)
     throw InputError("stat_forecast_cuda: scratch_per_series " + std::to_string(p.scratch_per_series) +
-                     " is below the model's need of " +
-                     std::to_string(stat_gpu_scratch_doubles(p.model, p.n_steps, p.horizon, p.n_levels)));
+                     " is below the model's need of " + std::to_string(need));
   switch (stat_gpu_family(p.model)) {
     case StatGpuFamily::Simple:
       return launch_family<StatGpuFamily::Simple>(p, y, n_series, scratch, mean, quantiles, fallback, stream);
@@ -88,6 +149,8 @@ void stat_forecast_cuda(const StatGpuParams& p, const float* y, int64_t n_series
       return launch_family<StatGpuFamily::Theta>(p, y, n_series, scratch, mean, quantiles, fallback, stream);
     case StatGpuFamily::Croston:
       return launch_family<StatGpuFamily::Croston>(p, y, n_series, scratch, mean, quantiles, fallback, stream);
+    case StatGpuFamily::Arima:
+      return launch_family<StatGpuFamily::Arima>(p, y, n_series, scratch, mean, quantiles, fallback, stream);
   }
 }
 
@@ -109,10 +172,12 @@ BatchForecast forecast_batch_cuda(const std::string& model, const float* y, int6
   out.quantiles.assign(static_cast<size_t>(checked_mul(n_series, n_cells)), 0.0f);
   if (n_series == 0) return out;
 
-  // Block of series: as many as fit max_block_bytes (input row, scratch, outputs), at most S.
-  const size_t budget = opt.max_block_bytes > 0 ? opt.max_block_bytes : (size_t{2} << 30);
+  // Block of series: as many as fit max_block_bytes (input row, scratch, outputs), at most S
+  // (Note [Stat block size]).
   const int64_t per_series = checked_mul(n_steps, sizeof(float)) + checked_mul(p.scratch_per_series, sizeof(double)) +
                              checked_mul(horizon + n_cells, sizeof(float)) + 1;
+  const size_t budget =
+      opt.max_block_bytes > 0 ? opt.max_block_bytes : default_block_bytes(stat_gpu_family(p.model), per_series);
   const int64_t block = std::max<int64_t>(1, std::min<int64_t>(n_series, static_cast<int64_t>(budget) / per_series));
 
   DeviceBuffer<double> d_levels(levels);                                               // [Q]

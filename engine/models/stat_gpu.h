@@ -6,7 +6,7 @@
 // (trim, interpolate, all-NaN -> 0 + fallback), the model with forecast_batch's fallbacks,
 // then sorted quantiles and non-negative clipping, exactly as forecast_batch does for
 // make_stat_model(name). Models: naive, snaive, ma, ses, holt, damped, hw_add, hw_mul, ets,
-// theta, croston, sba, tsb, croston_opt (not arima/arimax, ensembles, regressors or
+// theta, croston, sba, tsb, croston_opt, arima (not arimax, ensembles, regressors or
 // transforms: use forecast_batch for those).
 //
 // Three entry points:
@@ -33,11 +33,12 @@ enum class StatGpuModel : int {
   Ses, Holt, Damped, HwAdd, HwMul, Ets,          // StatGpuFamily::Ets
   Theta,                                         // StatGpuFamily::Theta
   Croston, Sba, Tsb, CrostonOpt,                 // StatGpuFamily::Croston
+  Arima,                                         // StatGpuFamily::Arima
 };
 
 // Kernels are compiled once per family (each its own register budget: Note [Stat kernel
 // mapping] in engine/models/stat_gpu.cu).
-enum class StatGpuFamily : int { Simple, Ets, Theta, Croston };
+enum class StatGpuFamily : int { Simple, Ets, Theta, Croston, Arima };
 
 // The model named as in make_stat_model ("ets", "theta", ...). Throws InputError naming the
 // unknown model and listing stat_gpu_model_names().
@@ -54,11 +55,20 @@ struct StatGpuParams {
   const double* levels = nullptr;  // [Q] ascending in (0, 1); device memory for the kernel, host for the CPU twin
   int n_levels = 0;               // Q
   int64_t scratch_per_series = 0;  // doubles of scratch per series: stat_gpu_scratch_doubles()
+  // Optional, arima only (a diagnostic for the parity tests and benchmarks): [S, 8] the chosen
+  // order (p, d, q, P, D, Q, m, constant) per series, all -1 where no ARIMA was fitted (a
+  // fallback, a constant series). Device memory for the kernel, host for the CPU twin.
+  int32_t* orders = nullptr;
 };
 
+inline constexpr int kStatGpuOrderFields = 8;
+
 // Doubles of scratch one series needs: the prepared series [T], its outputs [H + H*Q] and the
-// model's work space (sd [H], residual copies [T] ...).
-int64_t stat_gpu_scratch_doubles(StatGpuModel model, int64_t n_steps, int64_t horizon, int n_levels);
+// model's work space (sd [H], residual copies [T] ...; for arima the order search's and the
+// forecast's buffers, which depend on the season length m: Note [ARIMA scratch] in
+// engine/models/arima_core.h).
+int64_t stat_gpu_scratch_doubles(StatGpuModel model, int64_t n_steps, int season_length, int64_t horizon,
+                                 int n_levels);
 
 // Validated parameters for a batch (throws InputError as forecast_batch does for a bad
 // horizon, season length or levels); levels points at the caller's host vector.
@@ -78,7 +88,8 @@ void stat_forecast_cuda(const StatGpuParams& p, const float* y, int64_t n_series
 
 struct StatGpuOptions {
   // Device memory one block of series may use (input, scratch, outputs); the block size
-  // follows from it. 0: 2 GiB.
+  // follows from it. 0: 2 GiB, or more when 2 GiB would hold fewer series than the device
+  // keeps resident (Note [Stat block size] in engine/models/stat_gpu.cu).
   size_t max_block_bytes = 0;
 };
 

@@ -26,7 +26,7 @@ const NamedModel kNames[] = {
     {"ses", StatGpuModel::Ses},       {"holt", StatGpuModel::Holt},       {"damped", StatGpuModel::Damped},
     {"hw_add", StatGpuModel::HwAdd},  {"hw_mul", StatGpuModel::HwMul},    {"ets", StatGpuModel::Ets},
     {"theta", StatGpuModel::Theta},   {"croston", StatGpuModel::Croston}, {"sba", StatGpuModel::Sba},
-    {"tsb", StatGpuModel::Tsb},       {"croston_opt", StatGpuModel::CrostonOpt},
+    {"tsb", StatGpuModel::Tsb},       {"croston_opt", StatGpuModel::CrostonOpt}, {"arima", StatGpuModel::Arima},
 };
 
 }  // namespace
@@ -55,14 +55,18 @@ StatGpuFamily stat_gpu_family(StatGpuModel model) {
     case StatGpuModel::Sba:
     case StatGpuModel::Tsb:
     case StatGpuModel::CrostonOpt: return StatGpuFamily::Croston;
+    case StatGpuModel::Arima: return StatGpuFamily::Arima;
     default: return StatGpuFamily::Ets;
   }
 }
 
-int64_t stat_gpu_scratch_doubles(StatGpuModel model, int64_t n_steps, int64_t horizon, int n_levels) {
-  // Layout in stat_gpu_series.h: ybuf [max(T, 1)] | mean [H] | quant [H*Q] | work [H + k*T].
+int64_t stat_gpu_scratch_doubles(StatGpuModel model, int64_t n_steps, int season_length, int64_t horizon,
+                                 int n_levels) {
+  // Layout in stat_gpu_series.h: ybuf [max(T, 1)] | mean [H] | quant [H*Q] | work [H + model's].
   const int64_t t = std::max<int64_t>(n_steps, 1);
-  return t + horizon + checked_mul(horizon, n_levels) + horizon + checked_mul(stat_gpu_work_series(model), t);
+  const int64_t model_work = model == StatGpuModel::Arima ? stat_gpu_arima_work(t, season_length)
+                                                          : checked_mul(stat_gpu_work_series(model), t);
+  return t + horizon + checked_mul(horizon, n_levels) + horizon + model_work;
 }
 
 StatGpuParams stat_gpu_params(StatGpuModel model, int64_t n_steps, int season_length, int64_t horizon,
@@ -85,7 +89,7 @@ StatGpuParams stat_gpu_params(StatGpuModel model, int64_t n_steps, int season_le
   p.horizon = horizon;
   p.levels = levels.data();
   p.n_levels = checked_int(static_cast<int64_t>(levels.size()), "number of quantile levels");
-  p.scratch_per_series = stat_gpu_scratch_doubles(model, n_steps, horizon, p.n_levels);
+  p.scratch_per_series = stat_gpu_scratch_doubles(model, n_steps, season_length, horizon, p.n_levels);
   return p;
 }
 
@@ -101,7 +105,8 @@ void stat_forecast_cpu_family(const StatGpuParams& p, const float* y, int64_t n_
     std::vector<double> w(static_cast<size_t>(p.scratch_per_series));  // [scratch] this thread's series
 #pragma omp for schedule(dynamic, 64)
     for (int64_t s = 0; s < n_series; ++s)
-      fallback[s] = stat_gpu_forecast_row<kFamily>(p, y + s * p.n_steps, w.data(), mean + s * H, quantiles + s * n_cells)
+      fallback[s] = stat_gpu_forecast_row<kFamily>(p, y + s * p.n_steps, w.data(), mean + s * H, quantiles + s * n_cells,
+                                                   p.orders != nullptr ? p.orders + s * kStatGpuOrderFields : nullptr)
                         ? 1
                         : 0;
   }
@@ -116,6 +121,7 @@ void stat_forecast_cpu(const StatGpuParams& p, const float* y, int64_t n_series,
     case StatGpuFamily::Ets: return stat_forecast_cpu_family<StatGpuFamily::Ets>(p, y, n_series, mean, quantiles, fallback);
     case StatGpuFamily::Theta: return stat_forecast_cpu_family<StatGpuFamily::Theta>(p, y, n_series, mean, quantiles, fallback);
     case StatGpuFamily::Croston: return stat_forecast_cpu_family<StatGpuFamily::Croston>(p, y, n_series, mean, quantiles, fallback);
+    case StatGpuFamily::Arima: return stat_forecast_cpu_family<StatGpuFamily::Arima>(p, y, n_series, mean, quantiles, fallback);
   }
 }
 

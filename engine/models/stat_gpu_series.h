@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "engine/models/arima_series.h"
 #include "engine/models/croston.h"
 #include "engine/models/ets.h"
 #include "engine/models/hd.h"
@@ -22,9 +23,11 @@
 namespace skucast {
 
 // Scratch layout of one series (doubles), shared with stat_gpu_scratch_doubles:
-//   ybuf [max(T, 1)] | mean [H] | quant [H*Q] | work [H + k*T]
+//   ybuf [max(T, 1)] | mean [H] | quant [H*Q] | work [H + k*T], or for arima
+//   work [H + stat_gpu_arima_work(T, m)]
 // k = 0 (naive, snaive, ETS: sd [H]), 1 (theta: sd [H], x [T]), 2 (ma, croston, sba, tsb:
-// residuals and their copy), 4 (croston_opt: + demand sizes and intervals).
+// residuals and their copy), 4 (croston_opt: + demand sizes and intervals); arima: sd [H] and
+// the series' ARIMA work (Note [ARIMA scratch] in engine/models/arima_core.h).
 SKU_HD inline int64_t stat_gpu_work_series(StatGpuModel model) {
   switch (model) {
     case StatGpuModel::Theta: return 1;
@@ -35,6 +38,11 @@ SKU_HD inline int64_t stat_gpu_work_series(StatGpuModel model) {
     case StatGpuModel::CrostonOpt: return 4;
     default: return 0;
   }
+}
+
+// Doubles of ARIMA work after sd [H] for series of T steps with season length m.
+SKU_HD inline int64_t stat_gpu_arima_work(int64_t n_steps, int season_length) {
+  return arima_series_work_doubles(n_steps, season_length);
 }
 
 SKU_HD inline EtsKind stat_gpu_ets_kind(StatGpuModel model) {
@@ -58,18 +66,22 @@ SKU_HD inline CrostonVariant stat_gpu_croston_variant(StatGpuModel model) {
 }
 
 // The model of family kFamily on one prepared series (in.n >= 1). work: [H + k*T] scratch.
+// order_out: arima's optional order (StatGpuParams::orders), else null.
 template <StatGpuFamily kFamily>
 SKU_HD inline void stat_gpu_model_series(const StatGpuParams& p, const SeriesInput& in, const ForecastSpec& spec,
-                                         SeriesOutput& out, double* work) {
+                                         SeriesOutput& out, double* work, int32_t* order_out) {
   const int64_t T = p.n_steps;
-  if (kFamily == StatGpuFamily::Simple) {
+  // if constexpr: each family's kernel compiles only its own models (Note [Stat kernel mapping]).
+  if constexpr (kFamily == StatGpuFamily::Simple) {
     if (p.model == StatGpuModel::Naive) naive_series(in, spec, out);
     else if (p.model == StatGpuModel::Snaive) snaive_series(in, spec, out);
     else ma_series(0, in, spec, out, work, work + T);  // make_ma(): default window
-  } else if (kFamily == StatGpuFamily::Ets) {
+  } else if constexpr (kFamily == StatGpuFamily::Ets) {
     ets_forecast_series(stat_gpu_ets_kind(p.model), in, spec, out, work);
-  } else if (kFamily == StatGpuFamily::Theta) {
+  } else if constexpr (kFamily == StatGpuFamily::Theta) {
     theta_forecast_series(in, spec, out, work, work + spec.horizon);
+  } else if constexpr (kFamily == StatGpuFamily::Arima) {
+    arima_forecast_series(in, spec, out, work, work + spec.horizon, order_out);  // the StatModel "arima"'s own code
   } else {
     croston_forecast_series(stat_gpu_croston_variant(p.model), CrostonParams{}, in, spec, out, work, work + T,
                             work + 2 * T, work + 3 * T);
@@ -77,10 +89,11 @@ SKU_HD inline void stat_gpu_model_series(const StatGpuParams& p, const SeriesInp
 }
 
 // One row of the batch. [in] y [T] (NaN = missing); w [p.scratch_per_series] scratch;
-// [out] mean_out [H], quant_out [H, Q]. Returns true when the series used a fallback.
+// [out] mean_out [H], quant_out [H, Q], order_out [8] (optional, arima: StatGpuParams::orders).
+// Returns true when the series used a fallback.
 template <StatGpuFamily kFamily>
 SKU_HD inline bool stat_gpu_forecast_row(const StatGpuParams& p, const float* y, double* w, float* mean_out,
-                                         float* quant_out) {
+                                         float* quant_out, int32_t* order_out) {
   const int64_t T = p.n_steps, H = p.horizon;
   const int Q = p.n_levels;
   double* ybuf = w;                         // [max(T, 1)]
@@ -97,6 +110,8 @@ SKU_HD inline bool stat_gpu_forecast_row(const StatGpuParams& p, const float* y,
   spec.horizon = H;
   spec.levels = p.levels;
   spec.n_levels = Q;
+  if (order_out != nullptr)  // arima's order: -1 until a fit writes it (not at all for an all-NaN row)
+    for (int i = 0; i < kStatGpuOrderFields; ++i) order_out[i] = -1;
   if (n == 0) {  // nothing observed: forecast 0 with zero-width intervals
     for (int64_t i = 0; i < H; ++i) mean[i] = 0.0;
     for (int64_t i = 0; i < H * Q; ++i) quant[i] = 0.0;
@@ -106,7 +121,7 @@ SKU_HD inline bool stat_gpu_forecast_row(const StatGpuParams& p, const float* y,
     in.y = ybuf;
     in.n = n;
     in.season_length = p.season_length;
-    stat_gpu_model_series<kFamily>(p, in, spec, so, work);
+    stat_gpu_model_series<kFamily>(p, in, spec, so, work, order_out);
     // forecast_batch's forecast_or_fallback: values a float cannot hold -> naive.
     if (!storable_hd(mean, H) || !storable_hd(quant, H * Q)) {
       so.fallback = true;

@@ -21,12 +21,28 @@
 //     within 2e-2 x series scale. Required: >= 90 % strict and >= 99 % close series, and the
 //     fallback counts within 1 % of S. The test prints the measured shares; tighten these
 //     bounds once a device run has shown them.
+//   arima: the ETS case twice over. The exact likelihood has log F_t and log(ssq) in every
+//     Nelder-Mead comparison (CSS fits, maximum likelihood, the restarts), and the stepwise
+//     search compares AICc values of candidates that often lie within 1e-6 of each other
+//     (R's auto.arima has the same ties); the unit-root tests (KPSS, STL seasonal strength)
+//     are plain arithmetic and sqrt, so d and D agree except at a statistic within rounding of
+//     its threshold. A 1-ulp difference can therefore end the search at another order, whose
+//     forecasts are a different model's (a few % of the series scale apart, more on short
+//     noisy series). So ARIMA is judged in two parts (ArimaOrdersAndForecasts, with the
+//     kernel's order output, StatGpuParams::orders): the share of series whose chosen order
+//     (p,d,q)(P,D,Q)m + constant is the CPU's, required >= 90 %; on those, forecasts as ETS's
+//     (>= 90 % strict, >= 99 % close); on the rest only reported (worst error). Fallback
+//     counts within 2 % of S (a fit that fails on one side only). In the every-model loop
+//     (no orders), arima needs >= 80 % strict and >= 90 % close series. These bounds are set
+//     from the reasoning above, not from a device run (none was available when they were
+//     written): the PARITY lines print the measured shares; tighten the bounds from them.
 #include <gtest/gtest.h>
 
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -46,6 +62,13 @@ bool is_ets_family(const std::string& name) {
   return name == "ses" || name == "holt" || name == "damped" || name == "hw_add" || name == "hw_mul" || name == "ets";
 }
 
+// Largest |mean| forecast of series s (and 1): the scale of its errors.
+double series_scale(const std::vector<float>& mean, int64_t s, int64_t H) {
+  double scale = 1.0;
+  for (int64_t h = 0; h < H; ++h) scale = std::max(scale, std::fabs(static_cast<double>(mean[s * H + h])));
+  return scale;
+}
+
 struct Shape {
   int64_t n_series, n_steps;
   int m;
@@ -62,7 +85,8 @@ void check_model(const std::string& name, const Shape& sh, uint32_t seed) {
   const BatchForecast got = forecast_batch_cuda(name, y.data(), S, sh.n_steps, sh.m, H, levels);
   ASSERT_EQ(got.mean.size(), ref.mean.size());
   ASSERT_EQ(got.quantiles.size(), ref.quantiles.size());
-  const bool ets = is_ets_family(name);
+  const bool arima = name == "arima";
+  const bool ets = is_ets_family(name) || arima;
   const double rtol = ets || name == "theta" ? 1e-5 : 1e-6;
   int64_t n_strict = 0, n_close = 0, worst_series = -1;
   double worst = 0.0;  // largest |got - ref| / scale over the series that are not strict
@@ -91,9 +115,10 @@ void check_model(const std::string& name, const Shape& sh, uint32_t seed) {
     EXPECT_EQ(n_strict, S) << "worst series " << worst_series << ": max |gpu - cpu| / scale " << worst;
     EXPECT_EQ(got.n_fallback, ref.n_fallback);
   } else {
-    EXPECT_GE(static_cast<double>(n_strict), 0.90 * S) << "worst series " << worst_series << ": " << worst;
-    EXPECT_GE(static_cast<double>(n_close), 0.99 * S) << "worst series " << worst_series << ": " << worst;
-    EXPECT_LE(std::llabs(got.n_fallback - ref.n_fallback), std::max<int64_t>(1, S / 100));
+    // Note [GPU parity]: ETS 90 % strict / 99 % close; arima (orders may flip) 80 % / 90 %.
+    EXPECT_GE(static_cast<double>(n_strict), (arima ? 0.80 : 0.90) * S) << "worst series " << worst_series << ": " << worst;
+    EXPECT_GE(static_cast<double>(n_close), (arima ? 0.90 : 0.99) * S) << "worst series " << worst_series << ": " << worst;
+    EXPECT_LE(std::llabs(got.n_fallback - ref.n_fallback), std::max<int64_t>(1, (arima ? S / 50 : S / 100)));
   }
 }
 
@@ -153,5 +178,89 @@ TEST_F(StatModelsGpu, BlocksAndLauncherCoverEveryElement) {
 
 TEST_F(StatModelsGpu, RejectsUnknownModels) {
   const std::vector<float> y(10, 1.0f);
-  EXPECT_THROW(forecast_batch_cuda("arima", y.data(), 1, 10, 1, 3, {0.5}), InputError);
+  EXPECT_THROW(forecast_batch_cuda("arimax", y.data(), 1, 10, 1, 3, {0.5}), InputError);
+}
+
+// ARIMA with the kernel's order output (Note [GPU parity]): the CPU twin (== forecast_batch
+// bit for bit, tests/test_stat_gpu_twin.cpp) against the launcher on device pointers, both
+// with StatGpuParams::orders; outputs poisoned first.
+namespace {
+
+void check_arima(const Shape& sh, uint32_t seed) {
+  SCOPED_TRACE("arima S=" + std::to_string(sh.n_series) + " T=" + std::to_string(sh.n_steps) + " m=" + std::to_string(sh.m));
+  const std::vector<double> levels{0.05, 0.5, 0.95};
+  const int64_t S = sh.n_series, T = sh.n_steps, H = sh.horizon, Q = static_cast<int64_t>(levels.size());
+  const int64_t n_cells = H * Q, F = kStatGpuOrderFields;
+  const std::vector<float> y = test::stat_test_panel(S, T, sh.m, seed);
+  StatGpuParams p = stat_gpu_params(StatGpuModel::Arima, T, sh.m, H, levels);
+  std::vector<float> ref_mean(static_cast<size_t>(S * H)), ref_quant(static_cast<size_t>(S * n_cells));
+  std::vector<uint8_t> ref_fb(static_cast<size_t>(S));
+  std::vector<int32_t> ref_orders(static_cast<size_t>(S * F));
+  p.orders = ref_orders.data();
+  stat_forecast_cpu(p, y.data(), S, ref_mean.data(), ref_quant.data(), ref_fb.data());
+
+  DeviceBuffer<double> d_levels(levels);
+  DeviceBuffer<float> d_y(y), d_mean(static_cast<size_t>(S * H)), d_quant(static_cast<size_t>(S * n_cells));
+  DeviceBuffer<double> d_scratch(static_cast<size_t>(S * p.scratch_per_series));
+  DeviceBuffer<uint8_t> d_fb(static_cast<size_t>(S));
+  DeviceBuffer<int32_t> d_orders(static_cast<size_t>(S * F));
+  test::poison(d_mean);
+  test::poison(d_quant);
+  test::poison(d_orders);
+  p.levels = d_levels.data();
+  p.orders = d_orders.data();
+  stat_forecast_cuda(p, d_y.data(), S, d_scratch.data(), d_mean.data(), d_quant.data(), d_fb.data(), nullptr);
+  SKU_CUDA_CHECK(cudaDeviceSynchronize());
+  const std::vector<float> mean = d_mean.download(), quant = d_quant.download();
+  const std::vector<uint8_t> fb = d_fb.download();
+  const std::vector<int32_t> orders = d_orders.download();
+
+  int64_t n_same = 0, n_strict = 0, n_close = 0, n_fb_cpu = 0, n_fb_gpu = 0, worst_same_series = -1, worst_other_series = -1;
+  double worst_same = 0.0, worst_other = 0.0;
+  for (int64_t s = 0; s < S; ++s) {
+    n_fb_cpu += ref_fb[s], n_fb_gpu += fb[s];
+    bool same = true;
+    for (int64_t i = 0; i < F; ++i) same = same && orders[s * F + i] == ref_orders[s * F + i];
+    const double scale = series_scale(ref_mean, s, H);
+    bool strict = true;
+    double err = 0.0;
+    auto cmp = [&](float r, float g) {
+      const double d = std::fabs(static_cast<double>(g) - static_cast<double>(r));
+      if (!(d <= 1e-5 * scale + 1e-5 * std::fabs(static_cast<double>(r)))) strict = false;
+      err = std::max(err, std::isfinite(d) ? d / scale : INFINITY);
+    };
+    for (int64_t h = 0; h < H; ++h) cmp(ref_mean[s * H + h], mean[s * H + h]);
+    for (int64_t i = 0; i < n_cells; ++i) cmp(ref_quant[s * n_cells + i], quant[s * n_cells + i]);
+    if (same) {
+      ++n_same;
+      n_strict += strict;
+      n_close += err <= 2e-2;
+      if (!strict && err > worst_same) worst_same = err, worst_same_series = s;
+    } else if (err > worst_other) {
+      worst_other = err, worst_other_series = s;
+    }
+  }
+  std::printf("PARITY arima S=%lld T=%lld m=%d same_order=%.4f strict_of_same=%.4f close_of_same=%.4f "
+              "worst_rel_same=%.3g (series %lld) worst_rel_other=%.3g (series %lld) fallback cpu=%lld gpu=%lld\n",
+              static_cast<long long>(S), static_cast<long long>(T), sh.m, static_cast<double>(n_same) / S,
+              n_same > 0 ? static_cast<double>(n_strict) / n_same : 0.0,
+              n_same > 0 ? static_cast<double>(n_close) / n_same : 0.0, worst_same,
+              static_cast<long long>(worst_same_series), worst_other, static_cast<long long>(worst_other_series),
+              static_cast<long long>(n_fb_cpu), static_cast<long long>(n_fb_gpu));
+  EXPECT_GE(static_cast<double>(n_same), 0.90 * S);
+  EXPECT_GE(static_cast<double>(n_strict), 0.90 * n_same) << "worst series " << worst_same_series << ": " << worst_same;
+  EXPECT_GE(static_cast<double>(n_close), 0.99 * n_same) << "worst series " << worst_same_series << ": " << worst_same;
+  EXPECT_LE(std::llabs(n_fb_gpu - n_fb_cpu), std::max<int64_t>(1, S / 50));
+  for (float v : mean) ASSERT_TRUE(std::isfinite(v)) << "an unwritten or non-finite mean";
+  for (float v : quant) ASSERT_TRUE(std::isfinite(v)) << "an unwritten or non-finite quantile";
+}
+
+}  // namespace
+
+// Monthly-like with the exact search (T = 144 <= 150), and daily-like past the fitting window
+// (T = 800: the last 728 steps, CSS search), 1 and 2,000 / 1,000 series.
+TEST_F(StatModelsGpu, ArimaOrdersAndForecasts) {
+  check_arima({1, 144, 12, 18}, 21);
+  check_arima({2000, 144, 12, 18}, 22);
+  check_arima({1000, 800, 7, 28}, 23);
 }
