@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/gpu_check.sh — on a lent GPU: the GPU parity tests and the GPU benchmarks (vs cudaMemcpy and PyTorch), from the pack of bench/gpu_pack.sh
-# (the tests include gpu_test_deepar_train_parity; the benchmarks include the full DeepAR training step, `train H`)
+# (the tests include gpu_test_deepar_train_parity and gpu_test_deepar_forecast_parity; the benchmarks include the full DeepAR training step, `train H`)
 #
 # Run HERE first (no GPU needed):   bench/gpu_pack.sh          (builds + packs build-gpu/pack)
 # Then ONE device call (the device tool, from the repository root):
@@ -17,7 +17,9 @@
 # the kernel parity tests under compute-sanitizer memcheck as well (adds about a minute),
 # ONLY=stats to run just the statistical models' GPU parity test and bench_gpu_stats (about
 # 4-6 minutes on an H200: 1,000,000 monthly-like and 1,000,000 daily-like series for ets,
-# theta, croston and ses, each GPU run capped at STATS_GPU_S seconds, default 25).
+# theta, croston and ses, each GPU run capped at STATS_GPU_S seconds, default 25),
+# ONLY=deepar to run just the DeepAR GPU tests (training step and forecast parity, about a
+# minute on an H200; no benchmarks).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PACK="${PACK:-$ROOT/build-gpu/pack}"
@@ -43,6 +45,16 @@ fi
 if ! grep -q '^GPU' "$ENV" && [ "${GPU_CHECK_FORCE:-0}" != 1 ]; then
   say "gpu_check: no GPU on this machine ($(head -c 200 "$ENV" | tr '\n' ' ')); nothing run. Run this script through the device tool on a lent GPU machine."
   exit 0
+fi
+# The pack travels compressed (Note [GPU pack size] in bench/gpu_pack.sh): unpack it first.
+if [ ! -d "$PACK/bin" ] && [ -f "$PACK/pack.tar.xz" ]; then
+  UNPACKED=$(mktemp -d /tmp/skucast_pack.XXXXXX)
+  cp "$PACK/manifest.txt" "$UNPACKED/" 2>/dev/null
+  # tar needs the xz program; Python's tarfile (lzma) is the fallback.
+  if tar -C "$UNPACKED" -xJf "$PACK/pack.tar.xz" 2>/dev/null ||
+     python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$PACK/pack.tar.xz" "$UNPACKED"; then
+    PACK="$UNPACKED"
+  else say "gpu_check: cannot unpack $PACK/pack.tar.xz"; exit 0; fi
 fi
 if [ ! -d "$PACK/bin" ]; then
   say "gpu_check: no pack at $PACK; run bench/gpu_pack.sh here first and carry build-gpu/pack"
@@ -116,10 +128,12 @@ ONLY="${ONLY:-all}"
 for b in "$PACK"/bin/gpu_*; do
   n=$(basename "$b")
   [ "$ONLY" = stats ] && [ "$n" != gpu_test_stat_models_parity ] && continue
+  [ "$ONLY" = deepar ] && [ "$n" != gpu_test_deepar_train_parity ] && [ "$n" != gpu_test_deepar_forecast_parity ] && continue
   case $n in
     gpu_test_rnn_cudnn_parity) run_test "$n" 180 ;;  # CPU reference of the DeepAR shape included
     gpu_test_stat_models_parity) run_test "$n" 300 ;;  # the CPU models run too (16 cores)
     gpu_test_deepar_train_parity) run_test "$n" 120 ;;  # DeepAR training step, GPU vs CPU trainer (5 cases)
+    gpu_test_deepar_forecast_parity) run_test "$n" 120 ;;  # DeepAR sample paths, GPU vs CPU forecaster (5 cases x 2)
     *) run_test "$n" 90 ;;
   esac
 done
@@ -159,6 +173,10 @@ if [ "$lim" -lt 60 ]; then say "NOT RUN bench stats arima (budget spent)"; else
   grep "^RESULT gpu_arima_monthly " "$BENCH" | tee -a "$SUMMARY" >/dev/null
 fi
 }
+if [ "$ONLY" = deepar ]; then
+  say "gpu_check: done in $(( $(date +%s) - START ))s; tests $( [ $failed = 0 ] && echo 'all passed' || echo 'NOT all passed')"
+  exit $failed
+fi
 if [ "$ONLY" = stats ]; then
   run_stats_bench
   say "gpu_check: done in $(( $(date +%s) - START ))s; tests $( [ $failed = 0 ] && echo 'all passed' || echo 'NOT all passed')"

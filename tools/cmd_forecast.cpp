@@ -44,21 +44,37 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     throw InputError("model '" + o.model + "' needs a trained checkpoint: run `skucast train --model " + o.model +
                      " ... --out model.h5`, then pass --checkpoint model.h5");
   if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
-  if (o.device == "cuda")
-    std::fprintf(stderr, "skucast: note: %s; the %s forecast runs on the CPU\n",
-                 cuda_device_count() == 0 ? ("no CUDA device (" + cuda_device_description() + ")").c_str()
-                                          : "sampling paths has no GPU path yet",
-                 o.model.c_str());
+  // Note [Recurrent forecasting on the GPU]: only an explicit --device cuda samples the paths
+  // there (engine/models/deepar_forecast_cuda.h: encoder, recurrent steps, head, draws, means
+  // and quantiles on the device, with the CPU's counter-based draws). `auto` keeps the CPU
+  // until tests/gpu/test_deepar_forecast_parity.cpp has been run on a device and the CPU-GPU
+  // agreement measured, as `train` does (Note [Recurrent training on the GPU] in
+  // cmd_train.cpp). A request that cannot be met (no device, a build without CUDA) says why in
+  // one line and forecasts on the CPU; the model file is the same either way.
+  ForecastDeviceOptions dev;
+  dev.max_block_bytes = parse_memory_size(o.gpu_memory);
+  if (o.device == "cuda") {
+    // Every trained model has a GPU forecast path (dropout is a training mask): only the
+    // machine can say no.
+    const std::string why = deepar_forecast_cuda_unavailable();
+    if (why.empty()) {
+      dev.device = ForecastDevice::Cuda;
+      std::fprintf(stderr, "skucast: forecasting on the GPU: %s\n", cuda_device_description().c_str());
+    } else {
+      std::fprintf(stderr, "skucast: note: %s; the %s forecast runs on the CPU\n", why.c_str(), o.model.c_str());
+    }
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const PanelReader reader(o.panel);
-  ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed);
+  ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev);
   if (fc.model != o.model)
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model is '" + o.model + "'");
   write_forecast(o.out, fc);
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "skucast: forecast %s: %zu series × %lld steps, %d paths, %zu quantile(s); %.3f s → %s%s%s\n",
-               fc.model.c_str(), fc.ids.size(), static_cast<long long>(fc.horizon), o.paths, fc.levels.size(), total_s,
+  std::fprintf(stderr, "skucast: forecast %s%s: %zu series × %lld steps, %d paths, %zu quantile(s); %.3f s → %s%s%s\n",
+               fc.model.c_str(), dev.device == ForecastDevice::Cuda ? " on the GPU" : "", fc.ids.size(),
+               static_cast<long long>(fc.horizon), o.paths, fc.levels.size(), total_s,
                o.out.c_str(), o.csv.empty() ? "" : ", ", o.csv.c_str());
 }
 
@@ -183,12 +199,13 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of the sample paths")->capture_default_str();
-  sub->add_option("--device", opt->device, "where to run: auto or cpu (the CPU), or cuda: the single statistical models without regressors or "
-                  "transform on the GPU (engine/models/stat_gpu.h; not yet validated on a device), else the CPU with a note")
+  sub->add_option("--device", opt->device, "where to run: auto or cpu (the CPU), or cuda: lstm/gru sample paths on the GPU "
+                  "(engine/models/deepar_forecast_cuda.h) and the single statistical models without regressors or "
+                  "transform (engine/models/stat_gpu.h); not yet validated on a device; without one, the CPU with a note")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--gpu-memory", opt->gpu_memory,
-                  "--device cuda: device memory one block of series may use (e.g. 512M, 8G); the catalog is "
+                  "--device cuda: device memory one block of series (with its lstm/gru sample paths) may use (e.g. 512M, 8G); the catalog is "
                   "streamed through the GPU in blocks of that size (default 2G)");
   sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/models/deepar_cuda_kernels.h"
+#include "engine/models/deepar_cuda_util.h"
 #include "engine/nn/rnn_cudnn.h"
 #include "kernels/adam.hpp"
 #include "kernels/common.hpp"
@@ -29,64 +30,7 @@ namespace skucast::deepar {
 
 namespace {
 
-// ------------------------------------------------------------------ RAII ----
-struct StreamDeleter {
-  void operator()(cudaStream_t s) const noexcept {
-    if (s) cudaStreamDestroy(s);  // status ignored: a deleter must not throw
-  }
-};
-using StreamPtr = std::unique_ptr<CUstream_st, StreamDeleter>;
-
-struct EventDeleter {
-  void operator()(cudaEvent_t e) const noexcept {
-    if (e) cudaEventDestroy(e);
-  }
-};
-using EventPtr = std::unique_ptr<CUevent_st, EventDeleter>;
-
-struct BlasDeleter {
-  void operator()(cublasHandle_t h) const noexcept {
-    if (h) cublasDestroy(h);
-  }
-};
-using BlasPtr = std::unique_ptr<cublasContext, BlasDeleter>;
-
-EventPtr make_event() {
-  cudaEvent_t e = nullptr;
-  SKU_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
-  return EventPtr(e);
-}
-
-// Page-locked host memory (cudaMallocHost), so that copies on the stream are truly async
-// (STYLE C6). Move-only; the destructor never throws.
-template <class T>
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  explicit PinnedBuffer(size_t n) : m_n(n) {
-    if (n > 0) SKU_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&m_ptr), n * sizeof(T)));
-  }
-  ~PinnedBuffer() {
-    if (m_ptr) cudaFreeHost(m_ptr);  // errors ignored: a destructor must not throw
-  }
-  PinnedBuffer(PinnedBuffer&& o) noexcept : m_ptr(std::exchange(o.m_ptr, nullptr)), m_n(std::exchange(o.m_n, 0)) {}
-  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
-    if (this != &o) {
-      if (m_ptr) cudaFreeHost(m_ptr);
-      m_ptr = std::exchange(o.m_ptr, nullptr);
-      m_n = std::exchange(o.m_n, 0);
-    }
-    return *this;
-  }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  T* data() const { return m_ptr; }
-  size_t size() const { return m_n; }
-
- private:
-  T* m_ptr = nullptr;
-  size_t m_n = 0;
-};
+// RAII types for streams, events, cuBLAS handles and pinned memory: deepar_cuda_util.h.
 
 constexpr int kSlots = 2;     // input staging: the host fills one while the device reads the other
 constexpr int kLossRing = 4;  // loss slots in flight before the host must read the oldest
@@ -244,16 +188,9 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
     throw InputError("deepar: the panel has " + std::to_string(d.codes.size()) + " static attributes, the model " +
                      std::to_string(I.n_attr));
 
-  // CudnnRnn takes each step's workspace and reserve space from the device's default pool
-  // (cudaMallocAsync). Its release threshold defaults to 0: every synchronization (the waits
-  // for a staging slot or for dx) would hand that memory back to the driver and the next step
-  // would map it again. Keep it pooled for the process, as bench_gpu_kernels does.
-  int device = 0;
-  SKU_CUDA_CHECK(cudaGetDevice(&device));
-  cudaMemPool_t pool = nullptr;
-  SKU_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, device));
-  uint64_t keep = UINT64_MAX;
-  SKU_CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep));
+  // CudnnRnn takes each step's workspace and reserve space from the device's default pool;
+  // keep it pooled across the waits for a staging slot or for dx (deepar_cuda_util.h).
+  keep_default_pool();
 
   cudaStream_t st = nullptr;
   SKU_CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));

@@ -118,6 +118,43 @@ struct CpuStep {
                     uint64_t dropout_seed, float* grad);
 };
 
+// ------------------------------------------------------------ forecasting ----
+// One forecast of an in-memory panel by ancestral sampling (Note [DeepAR forecasting] in
+// deepar_forecast.cpp), the part of deepar_forecast after the panel is loaded. Host data.
+struct PathRequest {
+  const float* weights = nullptr;  // [n_params] the model's flat weights
+  double resid_sd = 1.0;           // DeepArState::resid_sd (point losses' quantiles)
+  double tweedie_phi = 1.0;        // DeepArState::tweedie_phi
+  int64_t context = 0;             // encoder steps
+  int64_t horizon = 0;             // H >= 1
+  std::vector<double> levels;      // [Q] quantile levels in (0, 1)
+  int64_t n_paths = 1;             // N per series (point losses always decode 1 path)
+  uint64_t seed = 0;
+};
+struct PathForecast {
+  std::vector<float> mean;       // [S, H]
+  std::vector<float> quantiles;  // [S, H, Q]
+};
+
+// The number of paths a request decodes per series: 1 for point losses, else n_paths.
+int64_t forecast_n_paths(const Layout& l, const PathRequest& r);
+// [S] 1 when series s never has a negative value in d.y (its paths are clipped at 0).
+std::vector<uint8_t> nonneg_series(const PanelData& d);
+
+// What the encoder of series i0 .. i0+nb-1 reads, composed on the host for both devices:
+//   ys [nb, L] local history, L = lookback + context + H, column j = absolute step
+//      T - context - lookback + j (the future part NaN); scale [nb] (nu over the context);
+//   x [context, nb, F] the encoder inputs (compose_inputs).
+// exog (when not null) [H, nb, F - n_base]: the per-series covariate and embedding columns of
+//   steps T .. T+H-1 (compose_inputs' parts 3 and 4, which no sampled value changes).
+void forecast_block_inputs(const Layout& l, const PanelData& d, const float* w, int64_t context, int64_t horizon,
+                           int64_t i0, int64_t nb, ComposeScratch& cs, std::vector<float>& ys,
+                           std::vector<float>& scale, std::vector<float>& x, std::vector<float>* exog);
+
+// The CPU forecaster (deepar_paths.cpp; OpenMP over paths). The GPU twin is
+// forecast_paths_cuda (deepar_forecast_cuda.h).
+PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathRequest& r);
+
 // Fills weights [n_params]: RNN and head PyTorch-style, embeddings N(0, 1)-ish uniform.
 void init_weights(const Layout& l, uint64_t seed, std::vector<float>& w);
 

@@ -20,6 +20,7 @@
 // same thread count give the same weights and forecasts.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -159,15 +160,33 @@ int64_t deepar_extend_levels(DeepArState& state, const PanelHeader& header);
 TrainReport deepar_fine_tune(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
                              const ProgressFn& progress = {});
 
+// Where a forecast samples its paths. A run-time choice, like TrainDevice: a model trained on
+// either device forecasts on either.
+enum class ForecastDevice { Cpu, Cuda };
+struct ForecastDeviceOptions {
+  ForecastDevice device = ForecastDevice::Cpu;
+  // ForecastDevice::Cuda: device memory one block of series may use (bytes; 0 = the default,
+  // 2 GiB). The catalog streams through the GPU in blocks of that size (Note [DeepAR
+  // forecasting on the GPU] in engine/models/deepar_forecast_cuda.h).
+  size_t max_block_bytes = 0;
+};
+
+// Why deepar_forecast cannot use ForecastDevice::Cuda on this machine (a build without CUDA,
+// no device), or "" when it can. Dropout does not matter: inference has none.
+std::string deepar_forecast_cuda_unavailable();
+
 // Forecasts every series H steps past the history (origin = T) with n_paths ancestral
 // sample paths (point losses: one deterministic path, Gaussian quantiles from resid_sd).
-// levels: quantile levels in (0, 1). Deterministic in seed.
+// levels: quantile levels in (0, 1). Deterministic in seed. ForecastDevice::Cuda samples on
+// the GPU with the same draws (throws DeviceError without a usable device or CUDA build).
 ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel, int64_t horizon,
-                             const std::vector<double>& levels, int n_paths, uint64_t seed);
+                             const std::vector<double>& levels, int n_paths, uint64_t seed,
+                             const ForecastDeviceOptions& device = {});
 
 // The same from a checkpoint file (engine/checkpoint.h) — for `skucast forecast --model
 // lstm|gru --checkpoint model.h5`.
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
-                                      const std::vector<double>& levels, int n_paths, uint64_t seed);
+                                      const std::vector<double>& levels, int n_paths, uint64_t seed,
+                                      const ForecastDeviceOptions& device = {});
 
 }  // namespace skucast
