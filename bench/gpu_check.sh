@@ -19,7 +19,8 @@
 # 4-6 minutes on an H200: 1,000,000 monthly-like and 1,000,000 daily-like series for ets,
 # theta, croston and ses, each GPU run capped at STATS_GPU_S seconds, default 25),
 # ONLY=deepar to run just the DeepAR GPU tests (training step and forecast parity, about a
-# minute on an H200; no benchmarks).
+# minute on an H200; no benchmarks), ONLY=nightly to run just the whole nightly job on
+# NIGHTLY_SERIES x NIGHTLY_DAYS series (default 30,000 x 1,941; issue 6 item d).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PACK="${PACK:-$ROOT/build-gpu/pack}"
@@ -128,6 +129,7 @@ ONLY="${ONLY:-all}"
 for b in "$PACK"/bin/gpu_*; do
   n=$(basename "$b")
   [ "$ONLY" = stats ] && [ "$n" != gpu_test_stat_models_parity ] && continue
+  [ "$ONLY" = nightly ] && continue
   [ "$ONLY" = deepar ] && [ "$n" != gpu_test_deepar_train_parity ] && [ "$n" != gpu_test_deepar_forecast_parity ] && continue
   case $n in
     gpu_test_rnn_cudnn_parity) run_test "$n" 180 ;;  # CPU reference of the DeepAR shape included
@@ -173,8 +175,46 @@ if [ "$lim" -lt 60 ]; then say "NOT RUN bench stats arima (budget spent)"; else
   grep "^RESULT gpu_arima_monthly " "$BENCH" | tee -a "$SUMMARY" >/dev/null
 fi
 }
+# ----------------------------------------------------------- nightly run ----
+# Issue 6 item (d): the whole nightly job on NIGHTLY_SERIES x NIGHTLY_DAYS series (default
+# 30,000 x 1,941) with the packed skucast: a synthetic catalog (not timed: it stands for the
+# nightly ingest), one training epoch of the global LSTM on the GPU (features cut per batch),
+# 28-day forecasts with quantiles on the GPU, and the metrics of a 28-day backtest of the
+# statistical baselines on the GPU. Wall time of each stage and in all.
+run_nightly() {
+  local SK="$PACK/bin/skucast" NS="${NIGHTLY_SERIES:-30000}" ND="${NIGHTLY_DAYS:-1941}" W lim t0 t1 t2 t3 rc=0
+  [ -x "$SK" ] || { say "NOT RUN nightly (no skucast in the pack)"; return; }
+  lim=$(limit 300)
+  if [ "$lim" -lt 60 ]; then say "NOT RUN nightly (budget spent)"; return; fi
+  W=$(mktemp -d /tmp/skucast_nightly.XXXXXX)
+  echo "===== nightly $NS x $ND (timeout ${lim}s)" >> "$BENCH"
+  local deadline=$(( $(date +%s) + lim ))
+  left() { echo $(( deadline - $(date +%s) )); }
+  timeout -k 5 "$(left)" "$SK" synth --series "$NS" --days "$ND" --horizon 28 --seed 1 --out "$W/panel.h5" >> "$BENCH" 2>&1 || rc=$?
+  t0=$(date +%s.%N)
+  [ $rc = 0 ] && { timeout -k 5 "$(left)" "$SK" train --panel "$W/panel.h5" --model lstm --horizon 28 --epochs 1 \
+    --dropout 0 --batch 1024 --device cuda --out "$W/lstm.h5" >> "$BENCH" 2>&1 || rc=$?; }
+  t1=$(date +%s.%N)
+  [ $rc = 0 ] && { timeout -k 5 "$(left)" "$SK" forecast --panel "$W/panel.h5" --model lstm --checkpoint "$W/lstm.h5" \
+    --horizon 28 --quantiles 0.1,0.5,0.9 --device cuda --out "$W/fc.h5" >> "$BENCH" 2>&1 || rc=$?; }
+  t2=$(date +%s.%N)
+  [ $rc = 0 ] && { timeout -k 5 "$(left)" "$SK" backtest --panel "$W/panel.h5" --models snaive,ets,theta --horizon 28 \
+    --device cuda --summary "$W/metrics.csv" >> "$BENCH" 2>&1 || rc=$?; }
+  t3=$(date +%s.%N)
+  if [ $rc = 0 ]; then
+    say "RESULT gpu_nightly series=$NS days=$ND train_epoch_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') forecast_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN{printf "%.1f", b-a}') backtest_metrics_s=$(awk -v a="$t2" -v b="$t3" 'BEGIN{printf "%.1f", b-a}') wall_s=$(awk -v a="$t0" -v b="$t3" 'BEGIN{printf "%.1f", b-a}')"
+  else
+    say "nightly: exit $rc (see bench.log)"
+  fi
+  rm -rf "$W"
+}
 if [ "$ONLY" = deepar ]; then
   say "gpu_check: done in $(( $(date +%s) - START ))s; tests $( [ $failed = 0 ] && echo 'all passed' || echo 'NOT all passed')"
+  exit $failed
+fi
+if [ "$ONLY" = nightly ]; then
+  run_nightly
+  say "gpu_check: done in $(( $(date +%s) - START ))s"
   exit $failed
 fi
 if [ "$ONLY" = stats ]; then
@@ -232,6 +272,7 @@ for h in 64 256; do
   fi
 done
 
+run_nightly
 run_stats_bench  # last: in a full run it gets what the budget has left
 say "gpu_check: done in $(( $(date +%s) - START ))s; tests $( [ $failed = 0 ] && echo 'all passed' || echo 'NOT all passed')"
 exit $failed

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/gpu_pack.sh — builds the GPU tests, bench_gpu_kernels and bench_gpu_stats for sm_90 HERE and packs them, with the shared libraries they need, for a lent GPU machine.
+# bench/gpu_pack.sh — builds the GPU tests, bench_gpu_kernels, bench_gpu_stats and skucast for sm_90 HERE and packs them, with the shared libraries they need, for a lent GPU machine.
 #
 # Why: the lent H200 has nvcc, cmake and ninja but no HDF5 headers, GoogleTest, apt or network,
 # and 15 minutes of device time in all; building there would spend that time and need
@@ -26,13 +26,16 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 # The GPU test targets are gpu_test_* (tests/gpu/test_*.cpp), plus the benchmark program.
 targets=$(cd "$ROOT/tests/gpu" && ls test_*.cpp | sed 's/^/gpu_/; s/\.cpp$//')
-ninja -C "$BUILD" -j "$JOBS" $targets bench_gpu_kernels bench_gpu_stats
+ninja -C "$BUILD" -j "$JOBS" $targets bench_gpu_kernels bench_gpu_stats skucast
 
 rm -rf "$PACK"
 mkdir -p "$PACK/bin" "$PACK/lib"
 bins=()
 for t in $targets; do bins+=("$BUILD/tests/$t"); done
 bins+=("$BUILD/bench/bench_gpu_kernels" "$BUILD/bench/bench_gpu_stats")
+# The skucast binary itself, for the nightly run of bench/gpu_check.sh (issue 6 item d); with
+# it come HDF5, OpenBLAS and their dependencies (about 50 MiB unpacked, xz takes most of it).
+bins+=("$BUILD/skucast")
 for b in "${bins[@]}"; do
   [ -x "$b" ] || { echo "gpu_pack: $b was not built" >&2; exit 1; }
   cp "$b" "$PACK/bin/"
@@ -66,6 +69,8 @@ for b in "$PACK"/bin/gpu_*; do
   LD_LIBRARY_PATH="$PACK/lib:${LD_LIBRARY_PATH:-}" "$b" --gtest_list_tests >/dev/null ||
     { echo "gpu_pack: $(basename "$b") does not start" >&2; exit 1; }
 done
+LD_LIBRARY_PATH="$PACK/lib:${LD_LIBRARY_PATH:-}" "$PACK/bin/skucast" --version >/dev/null ||
+  { echo "gpu_pack: skucast does not start" >&2; exit 1; }
 raw_kb=$(du -sk "$PACK" | cut -f1)
 # Note [GPU pack size]: the stripped binaries (each statistical-model binary carries every
 # model family's kernels, the ARIMA one the largest) pass 60 MiB; xz brings them to about a

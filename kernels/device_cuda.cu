@@ -22,9 +22,9 @@ std::string cuda_device_description() {
   cudaError_t err = cudaGetDeviceCount(&n);
   if (err != cudaSuccess) {
     cudaGetLastError();
-    return std::string("no CUDA device (") + cudaGetErrorString(err) + ")";
+    return cudaGetErrorString(err);  // callers say "no CUDA device (<this>)"
   }
-  if (n == 0) return "no CUDA device";
+  if (n == 0) return "the driver reports no device";
   cudaDeviceProp prop{};
   if (cudaGetDeviceProperties(&prop, 0) != cudaSuccess) return "CUDA device 0 (properties unavailable)";
   return std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ")";
