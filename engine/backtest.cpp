@@ -177,10 +177,14 @@ void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel
       nn.likelihood = p.opt.nn_likelihood;
       nn.epochs = p.opt.nn_epochs;
       nn.seed = p.opt.nn_seed;
+      nn.dropout = p.opt.nn_dropout;
       nn.validate();
       DeepArState st = deepar_init(nn, cut_panel.header());
-      deepar_train(st, cut_panel, nn.epochs);
-      const ForecastFile fc = deepar_forecast(st, cut_panel, H, r.levels, p.opt.nn_paths, p.opt.nn_seed + 1);
+      deepar_train(st, cut_panel, nn.epochs, {}, p.opt.nn_train_gpu ? TrainDevice::Cuda : TrainDevice::Cpu);
+      ForecastDeviceOptions fdev;
+      fdev.device = p.opt.nn_forecast_gpu ? ForecastDevice::Cuda : ForecastDevice::Cpu;
+      fdev.max_block_bytes = p.opt.gpu_block_bytes;
+      const ForecastFile fc = deepar_forecast(st, cut_panel, H, r.levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev);
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), S, H, o, m, r.levels,
                          r.layout, scores.data());

@@ -20,6 +20,15 @@ namespace {
 using testing::CliResult;
 using testing::run_skucast;
 
+// A backtest summary CSV without its last column (seconds), which differs run to run.
+std::string without_seconds(const std::string& text) {
+  std::string out;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) out += line.substr(0, line.rfind(',')) + "\n";
+  return out;
+}
+
 class CliForecast : public testing::ScratchTest {
  protected:
   void SetUp() override {
@@ -133,13 +142,6 @@ TEST_F(CliForecast, BacktestDeviceCudaAndGpuMemory) {
     EXPECT_NE(gpu.output.find("no CUDA device"), std::string::npos) << gpu.output;
     EXPECT_NE(gpu.output.find("model 'naive+snaive' runs on the CPU"), std::string::npos) << gpu.output;
     // The same scores; only the last column (seconds) may differ.
-    auto without_seconds = [](const std::string& text) {
-      std::string out;
-      std::stringstream ss(text);
-      std::string line;
-      while (std::getline(ss, line)) out += line.substr(0, line.rfind(',')) + "\n";
-      return out;
-    };
     EXPECT_EQ(without_seconds(testing::read_text(m_dir / "cpu.csv")), without_seconds(testing::read_text(m_dir / "gpu.csv")));
   } else {
     EXPECT_NE(gpu.output.find("model 'naive+snaive' has no GPU path"), std::string::npos) << gpu.output;
@@ -231,6 +233,30 @@ TEST_F(CliForecast, BacktestTrainsLstmPerFold) {
   else ::unsetenv("TMPDIR");
   for (const auto& e : std::filesystem::directory_iterator(m_dir))
     EXPECT_EQ(e.path().filename().string().rfind("skucast_bt_", 0), std::string::npos) << "leftover " << e.path();
+}
+
+// backtest --device cuda on the lstm folds: trains and forecasts on the GPU when there is one
+// (training needs --dropout 0), else says why per part and gives the CPU run's scores.
+TEST_F(CliForecast, BacktestLstmFoldsDeviceCuda) {
+  const char* old_tmp = std::getenv("TMPDIR");
+  const std::string saved = old_tmp ? old_tmp : "";
+  ::setenv("TMPDIR", m_dir.c_str(), 1);
+  const std::vector<std::string> common = {"backtest", "--panel", m_panel, "--models", "lstm", "--horizon", "7",
+                                           "--epochs", "1", "--hidden", "8", "--layers", "1", "--context", "21",
+                                           "--paths", "10", "--dropout", "0"};
+  std::vector<std::string> cpu_args = common, gpu_args = common;
+  cpu_args.insert(cpu_args.end(), {"--summary", path("cpu.csv")});
+  gpu_args.insert(gpu_args.end(), {"--device", "cuda", "--summary", path("gpu.csv")});
+  const CliResult cpu = run_skucast(cpu_args), gpu = run_skucast(gpu_args);
+  if (old_tmp) ::setenv("TMPDIR", saved.c_str(), 1);
+  else ::unsetenv("TMPDIR");
+  ASSERT_EQ(cpu.rc, 0) << cpu.output;
+  ASSERT_EQ(gpu.rc, 0) << gpu.output;
+  if (cuda_device_count() == 0) {
+    EXPECT_NE(gpu.output.find("the lstm/gru folds train on the CPU"), std::string::npos) << gpu.output;
+    EXPECT_NE(gpu.output.find("the lstm/gru folds forecast on the CPU"), std::string::npos) << gpu.output;
+    EXPECT_EQ(without_seconds(testing::read_text(m_dir / "cpu.csv")), without_seconds(testing::read_text(m_dir / "gpu.csv")));
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "engine/backtest.h"
 #include "engine/models/boxcox.h"
+#include "engine/models/deepar_model.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
@@ -24,6 +25,7 @@ struct BacktestCli {
   std::string likelihood = "gaussian";
   int paths = 100;
   uint64_t seed = 0;
+  double dropout = 0.1;
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
   std::string device = "auto", gpu_memory;
@@ -65,6 +67,7 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.nn_likelihood = o.likelihood;
   bo.nn_paths = o.paths;
   bo.nn_seed = o.seed;
+  bo.nn_dropout = o.dropout;
   bo.gpu_block_bytes = parse_memory_size(o.gpu_memory);
   const PanelReader reader(o.panel);
   // Note [Statistical models on the GPU] (tools/stat_cli.h), model by model; regressors count
@@ -72,9 +75,21 @@ void run_backtest_cli(const BacktestCli& o) {
   for (const std::string& m : bo.models)
     if (m != "lstm" && m != "gru" && stat_model_on_gpu(o.device, m, false, bo.transform != Transform::None))
       bo.gpu_models.push_back(m);
-  if (o.device == "cuda" && (std::find(bo.models.begin(), bo.models.end(), "lstm") != bo.models.end() ||
-                             std::find(bo.models.begin(), bo.models.end(), "gru") != bo.models.end()))
-    std::fprintf(stderr, "skucast: note: the lstm/gru folds train and forecast on the CPU (no GPU path in backtest yet)\n");
+  // The lstm/gru folds: as `train` and `forecast` do (Note [Recurrent training on the GPU] in
+  // cmd_train.cpp, Note [Recurrent forecasting on the GPU] in cmd_forecast.cpp): only --device
+  // cuda, and each part that cannot use the GPU says why.
+  const bool neural = std::find(bo.models.begin(), bo.models.end(), "lstm") != bo.models.end() ||
+                      std::find(bo.models.begin(), bo.models.end(), "gru") != bo.models.end();
+  if (o.device == "cuda" && neural) {
+    DeepArOptions nn;
+    nn.dropout = bo.nn_dropout;
+    const std::string why_train = deepar_cuda_unavailable(nn), why_fc = deepar_forecast_cuda_unavailable();
+    bo.nn_train_gpu = why_train.empty();
+    bo.nn_forecast_gpu = why_fc.empty();
+    if (!bo.nn_train_gpu) std::fprintf(stderr, "skucast: note: %s; the lstm/gru folds train on the CPU\n", why_train.c_str());
+    if (!bo.nn_forecast_gpu)
+      std::fprintf(stderr, "skucast: note: %s; the lstm/gru folds forecast on the CPU\n", why_fc.c_str());
+  }
 
   const BacktestResult r = run_backtest(reader, bo);  // builds the models first: unknown → InputError
   std::fputs(format_backtest_table(r).c_str(), stdout);
@@ -101,7 +116,7 @@ void add_backtest(CLI::App& app) {
       ->check(CLI::IsMember({"mean", "median"}));
   sub->add_option("--device", opt->device,
                   "auto or cpu (the CPU), or cuda: the single statistical models without regressors or transform "
-                  "on the GPU (engine/models/stat_gpu.h), the others on the CPU with a note")
+                  "and the lstm/gru folds (training needs --dropout 0) on the GPU, the others on the CPU with a note")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--gpu-memory", opt->gpu_memory,
@@ -120,6 +135,8 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--context", opt->context, "lstm/gru: context steps")->capture_default_str();
   sub->add_option("--likelihood", opt->likelihood, "lstm/gru: gaussian|negbin|tweedie|mse|mae")->capture_default_str();
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series")->capture_default_str();
+  sub->add_option("--dropout", opt->dropout, "lstm/gru: dropout between layers (0 lets --device cuda train on the GPU)")
+      ->capture_default_str();
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of training and sampling")->capture_default_str();
   sub->add_option("--csv", opt->csv, "per-series metrics CSV: series_id,model,fold,<metrics>");
   sub->add_option("--summary", opt->summary, "summary CSV: one row per model, one column per metric");
