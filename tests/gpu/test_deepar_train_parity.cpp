@@ -41,6 +41,7 @@
 #include "engine/nn/loss.h"
 #include "kernels/common.hpp"
 #include "kernels/features.hpp"
+#include "tests/gpu/deepar_test_panel.hpp"
 #include "tests/gpu_fixture.hpp"
 
 using namespace skucast;
@@ -50,11 +51,9 @@ namespace {
 
 constexpr int64_t kSteps = 5;  // more than the loss ring (4): its reuse is covered too
 
-struct Case {
-  std::string cell, likelihood;
-  bool statics;
-  std::string name() const { return cell + "_" + likelihood + (statics ? "_embeddings" : "_plain"); }
-};
+using Case = fixture::DeepArTestCase;
+using fixture::make_test_panel;
+using fixture::TestPanelShape;
 
 // A small panel in memory: S series of T steps of counts (NaN holes, late launches), one
 // per-series covariate, calendar + one event column, and (statics) two static attributes.
@@ -83,52 +82,12 @@ TrainData make_setup(const Case& c) {
   o.seed = 11;
   o.season_length = 7;
   o.validate();
-  const int64_t S = 37, T = 90;
-  s.fp.n_series = S;
-  s.fp.season_length = 7;
-  s.fp.dynamic_names = {"price"};
-  s.fp.dynamic_per_series = {1};
-  s.fp.event_names = {"holiday"};
-  if (c.statics) {
-    s.fp.static_names = {"store", "dept"};
-    s.fp.static_levels = {{"s1", "s2", "s3"}, {"d1", "d2", "d3", "d4", "d5"}};
-  }
-  s.l = make_layout(o, s.fp);
-
-  std::mt19937 rng(1234);
-  std::uniform_real_distribution<float> U(0.0f, 1.0f);
-  PanelData& d = s.d;
-  d.n_series = S;
-  d.n_time = T;
-  d.n_cov = T;
-  d.y.assign(S * T, NAN);
-  d.first.assign(S, -1);
-  d.last.assign(S, -1);
-  for (int64_t i = 0; i < S; ++i) {
-    const int64_t start = i % 5 == 0 ? 40 + i % 30 : 0;  // some late launches
-    const float level = 1.0f + 20.0f * U(rng);
-    for (int64_t t = start; t < T; ++t) {
-      if (U(rng) < 0.05f) continue;  // interior holes
-      d.y[i * T + t] = std::floor(level * (1.0f + 0.5f * std::sin(0.9f * t)) * U(rng) * 2.0f);  // counts >= 0
-      if (d.first[i] < 0) d.first[i] = t;
-      d.last[i] = t;
-    }
-  }
-  d.dyn.emplace_back(S * T);
-  for (float& v : d.dyn[0]) v = U(rng) - 0.5f;
-  d.pad = o.context + lookback(s.l) + o.horizon;
-  d.n_shared = T + o.horizon;
-  d.n_shared_cols = s.l.spec.n_calendar;
-  d.shared.assign((d.pad + d.n_shared) * d.n_shared_cols, 0.0f);
-  for (int64_t tau = 0; tau < d.n_shared; ++tau)
-    for (int64_t k = 0; k < d.n_shared_cols; ++k) d.shared[(d.pad + tau) * d.n_shared_cols + k] = 2.0f * U(rng) - 1.0f;
-  for (size_t a = 0; a < s.fp.static_names.size(); ++a) {
-    std::vector<int32_t> codes(S);
-    const int32_t K = static_cast<int32_t>(s.fp.static_levels[a].size());
-    for (int64_t i = 0; i < S; ++i) codes[i] = static_cast<int32_t>(i % (K + 1)) - (i == 3 ? K + 2 : 0);
-    d.code_store.push_back(std::move(codes));  // includes an out-of-range code (reads 0, no gradient)
-  }
-  for (const auto& cs : d.code_store) d.codes.push_back(cs.data());
+  TestPanelShape sh;
+  sh.n_steps = 90;
+  sh.pad_extra = o.horizon;
+  sh.late_every = 5;
+  sh.late_start = 40;
+  make_test_panel(o, c.statics, sh, s.fp, s.l, s.d);
   init_weights(s.l, o.seed, s.w0);
   return s;
 }
