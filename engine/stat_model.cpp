@@ -232,12 +232,7 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
   return forecast_batch(model, y, n_series, n_steps, season_length, horizon, levels, BatchOptions{});
 }
 
-BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_series, int64_t n_steps,
-                             int season_length, int64_t horizon, const std::vector<double>& levels,
-                             const BatchOptions& opt) {
-  if (n_series < 0 || n_steps < 0)
-    throw InputError("forecast_batch: expected a non-negative shape, got [" + std::to_string(n_series) + ", " +
-                     std::to_string(n_steps) + "]");
+void check_forecast_args(int season_length, int64_t horizon, const std::vector<double>& levels) {
   if (horizon <= 0) throw InputError("horizon must be at least 1, got " + std::to_string(horizon));
   if (season_length < 1) throw InputError("season length must be at least 1, got " + std::to_string(season_length));
   for (size_t j = 0; j < levels.size(); ++j) {
@@ -247,6 +242,15 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
       throw InputError("quantile levels must be strictly ascending, got " + std::to_string(levels[j - 1]) +
                        " then " + std::to_string(levels[j]));
   }
+}
+
+BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_series, int64_t n_steps,
+                             int season_length, int64_t horizon, const std::vector<double>& levels,
+                             const BatchOptions& opt) {
+  if (n_series < 0 || n_steps < 0)
+    throw InputError("forecast_batch: expected a non-negative shape, got [" + std::to_string(n_series) + ", " +
+                     std::to_string(n_steps) + "]");
+  check_forecast_args(season_length, horizon, levels);
   const int n_x = opt.xreg != nullptr ? opt.n_xreg : 0;  // K
   if (n_x < 0) throw InputError("forecast_batch: negative number of regressors " + std::to_string(n_x));
   if (n_x > 0 && opt.xreg_steps < n_steps + horizon)

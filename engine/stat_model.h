@@ -97,6 +97,11 @@ struct BatchOptions {
   const std::string* ids = nullptr;
 };
 
+// The argument checks every batch runner shares (forecast_batch here, the GPU runner's
+// stat_gpu_params): horizon >= 1, season length >= 1, quantile levels strictly ascending in
+// (0, 1). Throws InputError with the offending value.
+void check_forecast_args(int season_length, int64_t horizon, const std::vector<double>& levels);
+
 // Runs `model` over rows of y [S, T] (NaN = missing), OpenMP over series. Throws InputError
 // when a transform cannot take a series (negative values), naming the series.
 BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_series, int64_t n_steps,

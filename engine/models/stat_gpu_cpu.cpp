@@ -73,15 +73,7 @@ StatGpuParams stat_gpu_params(StatGpuModel model, int64_t n_steps, int season_le
                               const std::vector<double>& levels) {
   // The same checks and messages as forecast_batch (STYLE M12: once, at the boundary).
   if (n_steps < 0) throw InputError("stat_gpu: expected a non-negative number of steps, got " + std::to_string(n_steps));
-  if (horizon <= 0) throw InputError("horizon must be at least 1, got " + std::to_string(horizon));
-  if (season_length < 1) throw InputError("season length must be at least 1, got " + std::to_string(season_length));
-  for (size_t j = 0; j < levels.size(); ++j) {
-    if (!(levels[j] > 0.0 && levels[j] < 1.0))
-      throw InputError("quantile levels must lie strictly between 0 and 1, got " + std::to_string(levels[j]));
-    if (j > 0 && !(levels[j] > levels[j - 1]))
-      throw InputError("quantile levels must be strictly ascending, got " + std::to_string(levels[j - 1]) + " then " +
-                       std::to_string(levels[j]));
-  }
+  check_forecast_args(season_length, horizon, levels);  // engine/stat_model.h
   StatGpuParams p;
   p.model = model;
   p.n_steps = n_steps;
