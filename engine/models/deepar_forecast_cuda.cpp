@@ -99,7 +99,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
   SKU_CUBLAS_CHECK(cublasSetMathMode(raw_blas, CUBLAS_DEFAULT_MATH));
   SKU_CUBLAS_CHECK(cublasSetPointerMode(raw_blas, CUBLAS_POINTER_MODE_HOST));
   // Dropout masks only training steps; inference ignores it on both devices (Phase::Inference),
-  // so the device network is built without it (CudnnRnn does not wire cuDNN dropout).
+  // so the device network is built without it (no cuDNN dropout states to allocate).
   nn::RnnConfig cfg = l.rnn;
   cfg.dropout = 0.0f;
   const nn::CudnnRnn rnn(cfg, nn::RnnPrecision::Fp32);

@@ -1,6 +1,7 @@
 // engine/nn/rnn_cudnn.cpp — host orchestration of the cuDNN RNN (rnn_cudnn.h): handles and
-// descriptors (each a unique_ptr with its cuDNN deleter, STYLE M4), the weight mapping
-// (Note [cuDNN weight mapping]) and the forward / backward calls of cuDNN 9's v8 API.
+// descriptors (each a unique_ptr with its cuDNN deleter, STYLE M4), the dropout states
+// (Note [cuDNN dropout]), the weight mapping (Note [cuDNN weight mapping]) and the forward /
+// backward calls of cuDNN 9's v8 API.
 // CUDA builds only; rnn_cudnn_stub.cpp stands in for it in CPU builds.
 #include "engine/nn/rnn_cudnn.h"
 
@@ -84,6 +85,9 @@ struct CudnnRnn::Impl {
   RnnPrecision precision = RnnPrecision::Fp32;
   PrecisionInfo info{};
   HandlePtr handle;
+  // cuDNN's dropout RNG states (Note [cuDNN dropout]); empty when cfg.dropout == 0. Declared
+  // before the descriptor that points at them, so they outlive it.
+  DeviceBuffer<unsigned char> dropout_states;
   DropoutDescPtr dropout;
   RnnDescPtr desc;
   size_t ws_bytes = 0;                       // cuDNN weight space size
@@ -133,11 +137,9 @@ const float* CudnnRnnContext::c_n() const {
 }
 
 // ------------------------------------------------------------ construction ----
-CudnnRnn::CudnnRnn(const RnnConfig& cfg, RnnPrecision precision) : m(std::make_unique<Impl>()) {
-  cfg.validate();
-  if (cfg.dropout > 0.0f)
-    throw InputError("CudnnRnn: dropout " + std::to_string(cfg.dropout) +
-                     " is not supported on the GPU yet (cuDNN dropout states are not wired); expected 0");
+CudnnRnn::CudnnRnn(const RnnConfig& cfg, RnnPrecision precision, uint64_t dropout_seed)
+    : m(std::make_unique<Impl>()) {
+  cfg.validate();  // sizes, and dropout in [0, 1)
   if (cuda_device_count() == 0)
     throw DeviceError("CudnnRnn: no usable CUDA device (" + cuda_device_description() +
                       "); use the CPU Rnn (--device cpu)");
@@ -158,8 +160,22 @@ CudnnRnn::CudnnRnn(const RnnConfig& cfg, RnnPrecision precision) : m(std::make_u
   cudnnDropoutDescriptor_t dd = nullptr;
   SKU_CUDNN_CHECK(cudnnCreateDropoutDescriptor(&dd));
   m->dropout.reset(dd);
-  // p = 0 needs no RNG states (as PyTorch's set_no_dropout).
-  SKU_CUDNN_CHECK(cudnnSetDropoutDescriptor(dd, h, 0.0f, nullptr, 0, 0));
+  if (cfg.dropout > 0.0f) {
+    // Note [cuDNN dropout]: states for the object's life, initialised from the seed by a
+    // kernel on the handle's current stream. Wait for it here, once, so a forward on any
+    // other stream (the handle's stream is switched per call) sees initialised states.
+    size_t state_bytes = 0;
+    SKU_CUDNN_CHECK(cudnnDropoutGetStatesSize(h, &state_bytes));
+    m->dropout_states = DeviceBuffer<unsigned char>(state_bytes);
+    SKU_CUDNN_CHECK(cudnnSetDropoutDescriptor(dd, h, cfg.dropout, m->dropout_states.data(), state_bytes,
+                                              static_cast<unsigned long long>(dropout_seed)));
+    cudaStream_t init_stream = nullptr;
+    SKU_CUDNN_CHECK(cudnnGetStream(h, &init_stream));
+    SKU_CUDA_CHECK(cudaStreamSynchronize(init_stream));
+  } else {
+    // p = 0 needs no RNG states (as PyTorch's set_no_dropout).
+    SKU_CUDNN_CHECK(cudnnSetDropoutDescriptor(dd, h, 0.0f, nullptr, 0, 0));
+  }
 
   cudnnRNNDescriptor_t rd = nullptr;
   SKU_CUDNN_CHECK(cudnnCreateRNNDescriptor(&rd));
@@ -302,6 +318,8 @@ std::unique_ptr<CudnnRnnContext> CudnnRnn::forward(const float* weights, const f
     rnn_cast_fwd(c0, c.cx.data(), c.dtype, n_h, stream);
   }
 
+  // Inference mode applies no dropout and needs no reserve; Training mode drops between
+  // layers (p > 0) and records the masks in the reserve for backward (Note [cuDNN dropout]).
   const cudnnForwardMode_t mode = c.training ? CUDNN_FWD_MODE_TRAINING : CUDNN_FWD_MODE_INFERENCE;
   size_t work_bytes = 0, reserve_bytes = 0;  // sizes on every call (STYLE K9)
   SKU_CUDNN_CHECK(cudnnGetRNNTempSpaceSizes(m->handle.get(), m->desc.get(), mode, c.x_desc.get(), &work_bytes,

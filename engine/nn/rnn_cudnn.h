@@ -26,6 +26,20 @@
 //   converted at the boundary. cuDNN's documented RNN combinations cover HALF data with FLOAT
 //   math; a cuDNN that rejects BFLOAT16 data throws DeviceError at construction.
 //
+// Note [cuDNN dropout]
+//   RnnConfig::dropout = p > 0 is cuDNN's RNN dropout: the same placement and scaling as the
+//   CPU Rnn (Note [RNN dropout] in rnn.h): inverted dropout on the output of layer l < L-1
+//   as the input of layer l+1, never on the top layer's output, so a 1-layer network is
+//   unaffected. The masks differ from the CPU's: cuDNN draws them from its own Philox RNG
+//   states, which the constructor allocates (cudnnDropoutGetStatesSize) and initialises
+//   from dropout_seed once (cudnnSetDropoutDescriptor, waited for there), and which the
+//   object keeps for its life. A Phase::Training forward writes its masks into the reserve
+//   space, so backward applies the same masks; the states advance with every Training
+//   forward, so a run is reproducible from construction with the same seed and the same
+//   sequence of calls, not per call. Phase::Inference runs CUDNN_FWD_MODE_INFERENCE and
+//   never drops. The states are shared by all forwards of this object: one stream at a
+//   time (below). p = 0 allocates no states.
+//
 // Without a device (or in a CPU-only build) the constructor throws DeviceError with the
 // reason; nothing crashes. Not thread-safe: one CudnnRnn serves one stream at a time.
 #pragma once
@@ -71,9 +85,11 @@ class CudnnRnnContext {
 
 class CudnnRnn {
  public:
-  // Throws InputError for a bad config (dropout > 0 is not wired to cuDNN yet), DeviceError
-  // when no device can be used or cuDNN rejects the configuration.
-  explicit CudnnRnn(const RnnConfig& cfg, RnnPrecision precision = RnnPrecision::Fp32);
+  // dropout_seed seeds cuDNN's dropout states when cfg.dropout > 0 (Note [cuDNN dropout]);
+  // unused otherwise. Synchronizes once with the cuDNN handle's stream when it initialises
+  // the states. Throws InputError for a bad config (cfg.validate: sizes, dropout outside
+  // [0, 1)), DeviceError when no device can be used or cuDNN rejects the configuration.
+  explicit CudnnRnn(const RnnConfig& cfg, RnnPrecision precision = RnnPrecision::Fp32, uint64_t dropout_seed = 0);
   ~CudnnRnn();
   CudnnRnn(const CudnnRnn&) = delete;
   CudnnRnn& operator=(const CudnnRnn&) = delete;
@@ -86,8 +102,9 @@ class CudnnRnn {
 
   // [in] weights [n_params()] (rnn.h layout, FP32 master), x [T, B, F], h0/c0 [L, B, Hd] or
   //      nullptr for zeros; seq_lengths: HOST [B] lengths in 1..T, or nullptr for all T.
-  //      All other pointers are device pointers. Phase::Training keeps the reserve space for
-  //      backward; Phase::Inference does not (backward then throws).
+  //      All other pointers are device pointers. Phase::Training applies dropout (if any)
+  //      and keeps the reserve space, with the dropout masks, for backward; Phase::Inference
+  //      never drops and keeps no reserve (backward then throws). Note [cuDNN dropout].
   // Asynchronous on `stream`; the returned context is valid once the stream reaches it.
   std::unique_ptr<CudnnRnnContext> forward(const float* weights, const float* x, int64_t n_steps, int64_t n_batch,
                                            const int32_t* seq_lengths, const float* h0, const float* c0,

@@ -20,7 +20,7 @@ const float* CudnnRnnContext::y() const { return nullptr; }
 const float* CudnnRnnContext::h_n() const { return nullptr; }
 const float* CudnnRnnContext::c_n() const { return nullptr; }
 
-CudnnRnn::CudnnRnn(const RnnConfig& cfg, RnnPrecision) {
+CudnnRnn::CudnnRnn(const RnnConfig& cfg, RnnPrecision, uint64_t) {
   cfg.validate();
   throw DeviceError("CudnnRnn: this skucast was built without CUDA; rebuild with -DSKUCAST_CUDA=ON");
 }

@@ -10,6 +10,12 @@
 //     2e-2 (outputs) and 5e-2 (gradients) against the FP32 CPU reference: half precision
 //     stores carry ~1e-3 (fp16) / ~8e-3 (bf16) relative error per element (STYLE T1's bf16
 //     rtol 8e-2 is the element-wise bound; the norm bound is tighter and more telling).
+//   Dropout (Note [cuDNN dropout]): cuDNN's masks cannot equal the CPU's, so there is no
+//     Training parity. Inference never drops: vs the CPU at the FP32 output tolerance above,
+//     and vs the same network with p = 0 bit for bit (same kernels, same data). Same seed,
+//     first Training forward: bit for bit. "Differs" means a relative L2 difference above
+//     1e-2: dropping 30% of a layer's outputs moves the next layer's by O(10%), while FP32
+//     rounding between two runs is ~1e-6, so the margin is four orders of magnitude.
 #include <gtest/gtest.h>
 
 #include <cuda_runtime.h>
@@ -17,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <random>
 
 #include "engine/nn/rnn.h"
@@ -64,6 +71,34 @@ double max_abs(const std::vector<float>& v) {
   const double r = std::sqrt(num / std::max(den, 1e-300));
   if (r <= bound) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "relative L2 error " << r << " > " << bound;
+}
+
+// Bit-for-bit equality; on failure the first differing index and both values.
+::testing::AssertionResult bit_equal(const std::vector<float>& ref, const std::vector<float>& got) {
+  if (ref.size() != got.size())
+    return ::testing::AssertionFailure() << "size " << got.size() << " != reference size " << ref.size();
+  for (size_t i = 0; i < ref.size(); ++i)
+    if (std::memcmp(&ref[i], &got[i], sizeof(float)) != 0)
+      return ::testing::AssertionFailure() << "index " << i << ": ref " << ref[i] << " got " << got[i];
+  return ::testing::AssertionSuccess();
+}
+
+// Relative L2 difference ||a - b|| / ||a|| above `bound`: the two clearly differ.
+::testing::AssertionResult rel_l2_above(const std::vector<float>& a, const std::vector<float>& b, double bound) {
+  if (a.size() != b.size()) return ::testing::AssertionFailure() << "size " << b.size() << " != " << a.size();
+  double num = 0, den = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double d = static_cast<double>(b[i]) - a[i];
+    num += d * d;
+    den += static_cast<double>(a[i]) * a[i];
+  }
+  const double r = std::sqrt(num / std::max(den, 1e-300));
+  if (r > bound) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "relative L2 difference " << r << " <= " << bound << " (expected to differ)";
+}
+
+bool all_finite(const std::vector<float>& v) {
+  return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
 }
 
 // Inputs and CPU reference results of one forward + backward.
@@ -138,7 +173,47 @@ GpuResult gpu_run(const CudnnRnn& rnn, const Shape& s, const Reference& r, GradM
   return g;
 }
 
+// y, h_n, c_n (empty for a GRU) of one forward with the reference's inputs, on the default stream.
+struct Outputs {
+  std::vector<float> y, hn, cn;
+};
+
+Outputs gpu_forward(const CudnnRnn& rnn, const Shape& s, const Reference& r, Phase phase) {
+  const bool lstm = s.cell == CellType::Lstm;
+  const int64_t n_h = s.L * s.B * s.Hd;
+  DeviceBuffer<float> w(r.w), x(r.x), h0(r.h0), c0(r.c0);
+  auto ctx = rnn.forward(w.data(), x.data(), s.T, s.B, nullptr, h0.data(), lstm ? c0.data() : nullptr, phase, nullptr);
+  SKU_CUDA_CHECK(cudaDeviceSynchronize());
+  auto down = [](const float* p, int64_t n) {
+    std::vector<float> v(n);
+    SKU_CUDA_CHECK(cudaMemcpy(v.data(), p, n * sizeof(float), cudaMemcpyDeviceToHost));
+    return v;
+  };
+  Outputs o;
+  o.y = down(ctx->y(), s.T * s.B * s.Hd);
+  o.hn = down(ctx->h_n(), n_h);
+  if (lstm) o.cn = down(ctx->c_n(), n_h);
+  return o;
+}
+
+RnnConfig with_dropout(const Shape& s, float p) { return RnnConfig{s.cell, s.F, s.Hd, s.L, p}; }
+
 }  // namespace
+
+// Runs everywhere: the dropout range is checked (RnnConfig::validate) before any device is
+// touched, so a bad p is an InputError with or without a GPU.
+TEST(CudnnRnnNoDevice, DropoutOutOfRangeThrowsInputError) {
+  for (float p : {-0.1f, 1.0f, 1.5f}) {
+    EXPECT_THROW({ CudnnRnn rnn(RnnConfig{CellType::Lstm, 4, 8, 2, p}); }, InputError) << "p = " << p;
+  }
+}
+
+// Without a device, a valid dropout no longer fails as unsupported input: it reaches the
+// device check and throws DeviceError like any other configuration.
+TEST(CudnnRnnNoDevice, DropoutConfigThrowsDeviceErrorNotInputError) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
+  EXPECT_THROW({ CudnnRnn rnn(RnnConfig{CellType::Lstm, 4, 8, 2, 0.3f}, RnnPrecision::Fp32, 42); }, DeviceError);
+}
 
 // Runs where there is NO device (this is the path CI and CPU machines take): constructing
 // the cuDNN RNN must throw DeviceError with the reason, never crash.
@@ -285,5 +360,105 @@ TEST_F(CudnnRnnGpu, HalfPrecisionTracksFp32Reference) {
     EXPECT_TRUE(rel_l2(r.cn, g.cn, 2e-2)) << "c_n " << name;
     EXPECT_TRUE(rel_l2(r.dx, g.dx, 5e-2)) << "dx " << name;
     EXPECT_TRUE(rel_l2(r.dw, g.dw, 5e-2)) << "dw " << name;
+  }
+}
+
+// ------------------------------------------------------------------ dropout ----
+// Note [cuDNN dropout]: Inference never drops, so with p = 0.3 it matches the CPU Rnn's
+// inference (FP32 output tolerance) and the p = 0 network bit for bit, even after a
+// Training forward has advanced the dropout states.
+TEST_F(CudnnRnnGpu, DropoutInferenceMatchesCpuAndNoDropout) {
+  const std::vector<Shape> shapes = {{CellType::Lstm, 11, 64, 2, 28, 31}, {CellType::Gru, 5, 33, 3, 12, 257}};
+  for (const Shape& s : shapes) {
+    const bool lstm = s.cell == CellType::Lstm;
+    const Reference r = cpu_reference(s, 321);  // weights and inputs; its outputs are p = 0 Training
+    Rnn<float> cpu(with_dropout(s, 0.3f));
+    auto cctx = cpu.forward(r.w.data(), r.x.data(), s.T, s.B, r.h0.data(), lstm ? r.c0.data() : nullptr,
+                            Phase::Inference, 5);
+    const int64_t n_h = s.L * s.B * s.Hd;
+    const std::vector<float> y_ref(cctx->y(), cctx->y() + s.T * s.B * s.Hd);
+    const std::vector<float> hn_ref(cctx->h_n(), cctx->h_n() + n_h);
+
+    CudnnRnn drop(with_dropout(s, 0.3f), RnnPrecision::Fp32, 7);
+    CudnnRnn plain(with_dropout(s, 0.0f));
+    gpu_forward(drop, s, r, Phase::Training);  // advances the dropout states; must not matter below
+    const Outputs g = gpu_forward(drop, s, r, Phase::Inference);
+    const Outputs g0 = gpu_forward(plain, s, r, Phase::Inference);
+    EXPECT_TRUE(close_scaled(y_ref, g.y, 1e-5, 1e-4)) << "y vs CPU " << s.name();
+    EXPECT_TRUE(close_scaled(hn_ref, g.hn, 1e-5, 1e-4)) << "h_n vs CPU " << s.name();
+    EXPECT_TRUE(bit_equal(g0.y, g.y)) << "y vs p = 0 " << s.name();
+    EXPECT_TRUE(bit_equal(g0.hn, g.hn)) << "h_n vs p = 0 " << s.name();
+    if (lstm) {
+      const std::vector<float> cn_ref(cctx->c_n(), cctx->c_n() + n_h);
+      EXPECT_TRUE(close_scaled(cn_ref, g.cn, 1e-5, 1e-4)) << "c_n vs CPU " << s.name();
+      EXPECT_TRUE(bit_equal(g0.cn, g.cn)) << "c_n vs p = 0 " << s.name();
+    }
+  }
+}
+
+// Dropout acts between layers only: a 2-layer Training forward differs from Inference, a
+// 1-layer one (nothing between layers) equals it to the FP32 output tolerance (Training and
+// Inference may run different cuDNN kernels, so not bit for bit).
+TEST_F(CudnnRnnGpu, DropoutActsBetweenLayersOnly) {
+  for (CellType cell : {CellType::Lstm, CellType::Gru}) {
+    const Shape two{cell, 11, 64, 2, 28, 31};
+    const Reference r2 = cpu_reference(two, 11);
+    CudnnRnn rnn2(with_dropout(two, 0.3f), RnnPrecision::Fp32, 3);
+    const Outputs inf2 = gpu_forward(rnn2, two, r2, Phase::Inference);
+    const Outputs tr2 = gpu_forward(rnn2, two, r2, Phase::Training);
+    EXPECT_TRUE(rel_l2_above(inf2.y, tr2.y, 1e-2)) << "2-layer y " << two.name();
+    EXPECT_TRUE(rel_l2_above(inf2.hn, tr2.hn, 1e-2)) << "2-layer h_n " << two.name();
+
+    const Shape one{cell, 11, 64, 1, 28, 31};
+    const Reference r1 = cpu_reference(one, 11);
+    CudnnRnn rnn1(with_dropout(one, 0.3f), RnnPrecision::Fp32, 3);
+    const Outputs inf1 = gpu_forward(rnn1, one, r1, Phase::Inference);
+    const Outputs tr1 = gpu_forward(rnn1, one, r1, Phase::Training);
+    EXPECT_TRUE(close_scaled(inf1.y, tr1.y, 1e-5, 1e-4)) << "1-layer y " << one.name();
+    EXPECT_TRUE(close_scaled(inf1.hn, tr1.hn, 1e-5, 1e-4)) << "1-layer h_n " << one.name();
+    EXPECT_TRUE(close_scaled(r1.y, tr1.y, 1e-5, 1e-4)) << "1-layer y vs CPU " << one.name();
+  }
+}
+
+// The masks depend on the seed and the call sequence since construction: two objects with
+// the same seed give bit-identical first Training forwards; another seed gives other masks.
+TEST_F(CudnnRnnGpu, DropoutSeedReproducesMasks) {
+  const Shape s{CellType::Lstm, 11, 64, 3, 28, 31};
+  const Reference r = cpu_reference(s, 8);
+  CudnnRnn a(with_dropout(s, 0.3f), RnnPrecision::Fp32, 42);
+  CudnnRnn b(with_dropout(s, 0.3f), RnnPrecision::Fp32, 42);
+  CudnnRnn c(with_dropout(s, 0.3f), RnnPrecision::Fp32, 43);
+  const Outputs ga = gpu_forward(a, s, r, Phase::Training);
+  const Outputs gb = gpu_forward(b, s, r, Phase::Training);
+  const Outputs gc = gpu_forward(c, s, r, Phase::Training);
+  EXPECT_TRUE(bit_equal(ga.y, gb.y)) << "y, same seed";
+  EXPECT_TRUE(bit_equal(ga.hn, gb.hn)) << "h_n, same seed";
+  EXPECT_TRUE(bit_equal(ga.cn, gb.cn)) << "c_n, same seed";
+  EXPECT_TRUE(rel_l2_above(ga.y, gc.y, 1e-2)) << "y, other seed";
+}
+
+// Backward after a dropout Training forward: the reserve space carries the masks, so the
+// gradients are those of the dropped network. No finite-difference check (each forward
+// draws new masks); instead: every gradient is written and finite, and the weight gradient
+// differs clearly from the p = 0 one (the gradient of layers below the dropout, and of
+// layer l+1's input weights, sees the masks).
+TEST_F(CudnnRnnGpu, DropoutBackwardGivesFiniteMaskedGradients) {
+  for (CellType cell : {CellType::Lstm, CellType::Gru}) {
+    const Shape s{cell, 11, 64, 2, 28, 31};
+    const bool lstm = cell == CellType::Lstm;
+    const Reference r = cpu_reference(s, 17);
+    CudnnRnn drop(with_dropout(s, 0.3f), RnnPrecision::Fp32, 9);
+    CudnnRnn plain(with_dropout(s, 0.0f));
+    const GpuResult g = gpu_run(drop, s, r);   // outputs poisoned with NaN first: unwritten fails
+    const GpuResult g0 = gpu_run(plain, s, r);
+    EXPECT_TRUE(all_finite(g.y)) << "y " << s.name();
+    EXPECT_TRUE(all_finite(g.dx)) << "dx " << s.name();
+    EXPECT_TRUE(all_finite(g.dh0)) << "dh0 " << s.name();
+    if (lstm) {
+      EXPECT_TRUE(all_finite(g.dc0)) << "dc0 " << s.name();
+    }
+    EXPECT_TRUE(all_finite(g.dw)) << "dw " << s.name();
+    EXPECT_TRUE(rel_l2_above(g0.dw, g.dw, 1e-2)) << "dw vs p = 0 " << s.name();
+    EXPECT_TRUE(close_scaled(r.dw, g0.dw, 1e-4, 1e-3)) << "p = 0 dw vs CPU (sanity) " << s.name();
   }
 }
