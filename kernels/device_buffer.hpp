@@ -43,7 +43,11 @@ class DeviceBuffer {
   void upload(const std::vector<T>& host) {
     if (host.size() != m_n) throw Error("DeviceBuffer::upload: expected " + std::to_string(m_n) + " elements, got " +
                                         std::to_string(host.size()));
-    if (m_n) SKU_CUDA_CHECK(cudaMemcpy(m_ptr, host.data(), m_n * sizeof(T), cudaMemcpyHostToDevice));
+    if (!m_n) return;
+    SKU_CUDA_CHECK(cudaMemcpy(m_ptr, host.data(), m_n * sizeof(T), cudaMemcpyHostToDevice));
+    // From pageable memory cudaMemcpy may return before the DMA lands, and work queued on a
+    // non-blocking stream does not wait for the legacy stream: finish it here.
+    SKU_CUDA_CHECK(cudaStreamSynchronize(cudaStreamLegacy));
   }
   std::vector<T> download() const {
     std::vector<T> out(m_n);

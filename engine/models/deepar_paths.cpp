@@ -182,8 +182,10 @@ int64_t forecast_block_series(const Layout& l, const PathRequest& r, int64_t n_s
   const size_t budget = max_block_bytes > 0 ? max_block_bytes : size_t{2} << 30;  // 2 GiB
   const int64_t N = forecast_n_paths(l, r);
   int64_t nb = static_cast<int64_t>(budget / std::max<size_t>(1, forecast_block_bytes(l, r)));
-  // cuDNN and cuBLAS take the batch (R = nb * N rows) as int; keep R * max(F, Hd) within it too.
-  const int64_t width = std::max<int64_t>({l.n_features, l.rnn.n_hidden, 1});
+  // cuDNN and cuBLAS take the batch (R = nb * N rows) as int; keep every [R, width] tensor of a
+  // step within it too: inputs (F), outputs (Hd), the gate scratch (G*Hd) and the states (L*Hd).
+  const int64_t G = l.rnn.n_gates(), Hd = l.rnn.n_hidden;
+  const int64_t width = std::max<int64_t>({l.n_features, G * Hd, l.rnn.n_layers * Hd, 1});
   nb = std::min(nb, static_cast<int64_t>(std::numeric_limits<int32_t>::max()) / (N * width));
   return std::clamp<int64_t>(nb, 1, std::max<int64_t>(n_series, 1));
 }

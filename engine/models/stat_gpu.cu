@@ -14,8 +14,8 @@
 // family does not carry the register budget of ETS. Per-thread state: the Nelder-Mead simplex
 // (33 x 32 doubles) and ETS's fixed arrays live in local memory, cached in L1/L2 (stack
 // frames: see the ptxas figures for every family below), which a 1,000,000-series grid does not
-// multiply: local memory is reserved per resident thread (ETS: 2 blocks of 128 per SM by
-// registers, ~1 GB on an H200), not per launched one. The series itself and the variable-length work
+// multiply: local memory is reserved per thread an SM can hold (Note [ARIMA kernel stack]), not
+// per launched one. The series itself and the variable-length work
 // space (prepared y, outputs, residual copies) are in global scratch, [S, scratch_per_series].
 // ARIMA (its own family, so that its budget stays out of the others' kernels) is the heaviest:
 // the stepwise order search runs up to 94 CSS or maximum-likelihood fits in sequence, each
@@ -30,8 +30,10 @@
 // at compile time, and the driver raises the per-thread stack limit (cudaLimitStackSize,
 // 1 KB by default) to what a kernel needs at its launch ("the driver automatically increases
 // the per-thread stack size for each kernel launch as needed", cuCtxSetLimit). So skucast does
-// not set the limit itself. The reservation is per resident thread: 39 KB x 256 resident
-// threads per SM (2 blocks of 128 by registers) x 132 SMs = 1.3 GB on an H200. Should a later
+// not set the limit itself. The driver reserves that stack for every thread an SM could hold
+// (2,048), not only the ones the kernel's registers let it keep resident: 39 KB x 2,048 x 132
+// SMs = 10.5 GB on an H200 for ARIMA (ETS: 4.3 GB), held until the process ends;
+// default_block_bytes leaves it out of the block budget. Should a later
 // change introduce recursion (ptxas then warns that the stack size cannot be statically
 // determined), the launcher must call cudaDeviceSetLimit(cudaLimitStackSize, ...) before the
 // launch.
@@ -79,27 +81,40 @@ int stat_block_size(StatGpuFamily f) {
   return f == StatGpuFamily::Ets || f == StatGpuFamily::Theta || f == StatGpuFamily::Arima ? 128 : 256;
 }
 
-// Series the device keeps resident at once for family kFamily's kernel: blocks per SM (from
-// its registers and stack, by the occupancy API) x SMs x block size.
+// What family kFamily's kernel holds on this device: the series it keeps resident at once
+// (blocks per SM from its registers and stack, by the occupancy API, x SMs x block size) and
+// the local memory the driver reserves for its stack frame once it launches (Note [ARIMA
+// kernel stack]): frame x the SM's maximum resident threads x SMs, whatever the occupancy.
+struct FamilyFootprint {
+  int64_t resident_series = 1;
+  size_t stack_reserve = 0;
+};
+
 template <StatGpuFamily kFamily>
-int64_t resident_series_family() {
-  int dev = 0, n_sm = 0, per_sm = 0;
+FamilyFootprint family_footprint() {
+  int dev = 0, n_sm = 0, per_sm = 0, max_threads = 0;
   SKU_CUDA_CHECK(cudaGetDevice(&dev));
   SKU_CUDA_CHECK(cudaDeviceGetAttribute(&n_sm, cudaDevAttrMultiProcessorCount, dev));
+  SKU_CUDA_CHECK(cudaDeviceGetAttribute(&max_threads, cudaDevAttrMaxThreadsPerMultiProcessor, dev));
   const int block = stat_block_size(kFamily);
   SKU_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, stat_forecast_kernel<kFamily>, block, 0));
-  return static_cast<int64_t>(n_sm) * per_sm * block;
+  cudaFuncAttributes attr{};
+  SKU_CUDA_CHECK(cudaFuncGetAttributes(&attr, stat_forecast_kernel<kFamily>));
+  FamilyFootprint f;
+  f.resident_series = static_cast<int64_t>(n_sm) * per_sm * block;
+  f.stack_reserve = attr.localSizeBytes * static_cast<size_t>(max_threads) * static_cast<size_t>(n_sm);
+  return f;
 }
 
-int64_t resident_series(StatGpuFamily f) {
+FamilyFootprint footprint(StatGpuFamily f) {
   switch (f) {
-    case StatGpuFamily::Simple: return resident_series_family<StatGpuFamily::Simple>();
-    case StatGpuFamily::Ets: return resident_series_family<StatGpuFamily::Ets>();
-    case StatGpuFamily::Theta: return resident_series_family<StatGpuFamily::Theta>();
-    case StatGpuFamily::Croston: return resident_series_family<StatGpuFamily::Croston>();
-    case StatGpuFamily::Arima: return resident_series_family<StatGpuFamily::Arima>();
+    case StatGpuFamily::Simple: return family_footprint<StatGpuFamily::Simple>();
+    case StatGpuFamily::Ets: return family_footprint<StatGpuFamily::Ets>();
+    case StatGpuFamily::Theta: return family_footprint<StatGpuFamily::Theta>();
+    case StatGpuFamily::Croston: return family_footprint<StatGpuFamily::Croston>();
+    case StatGpuFamily::Arima: return family_footprint<StatGpuFamily::Arima>();
   }
-  return 1;
+  return {};
 }
 
 // Note [Stat block size]: forecast_batch_cuda streams the panel in blocks of series, each
@@ -110,14 +125,17 @@ int64_t resident_series(StatGpuFamily f) {
 // H200 keeps resident (132 SMs x the kernel's blocks per SM x 128), leaving SMs idle in every
 // block and paying each block's tail (its slowest warp) many times. So without an explicit
 // budget a block holds at least four waves of resident series, as long as that fits in half
-// of the free device memory.
+// of the free device memory left after the kernel's stack reservation (counted even when an
+// earlier launch already made it: the estimate errs small).
 size_t default_block_bytes(StatGpuFamily f, int64_t per_series_bytes) {
   const size_t base = size_t{2} << 30;
   size_t free_b = 0, total_b = 0;
   SKU_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
-  const size_t want = static_cast<size_t>(checked_mul(checked_mul(4, resident_series(f)), per_series_bytes));
+  const FamilyFootprint fp = footprint(f);
+  free_b -= std::min(free_b, fp.stack_reserve);
+  const size_t want = static_cast<size_t>(checked_mul(checked_mul(4, fp.resident_series), per_series_bytes));
   const size_t cap = free_b / 2;
-  return std::max(base, std::min(want, cap));
+  return std::max(std::min(base, cap), std::min(want, cap));
 }
 
 template <StatGpuFamily kFamily>
