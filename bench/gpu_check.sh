@@ -178,7 +178,8 @@ fi
 # ----------------------------------------------------------- nightly run ----
 # Issue 6 item (d): the whole nightly job on NIGHTLY_SERIES x NIGHTLY_DAYS series (default
 # 30,000 x 1,941) with the packed skucast: a synthetic catalog (not timed: it stands for the
-# nightly ingest), one training epoch of the global LSTM on the GPU (features cut per batch),
+# nightly ingest), one training epoch of the global LSTM on the GPU (default options, dropout
+# 0.1 included; the panel resident, windows cut and validated on the device),
 # 28-day forecasts with quantiles on the GPU, and the metrics of a 28-day backtest of the
 # statistical baselines on the GPU. Wall time of each stage and in all.
 run_nightly() {
@@ -193,7 +194,7 @@ run_nightly() {
   timeout -k 5 "$(left)" "$SK" synth --series "$NS" --days "$ND" --horizon 28 --seed 1 --out "$W/panel.h5" >> "$BENCH" 2>&1 || rc=$?
   t0=$(date +%s.%N)
   [ $rc = 0 ] && { timeout -k 5 "$(left)" "$SK" train --panel "$W/panel.h5" --model lstm --horizon 28 --epochs 1 \
-    --dropout 0 --batch 1024 --device cuda --out "$W/lstm.h5" >> "$BENCH" 2>&1 || rc=$?; }
+    --batch 1024 --device cuda --out "$W/lstm.h5" >> "$BENCH" 2>&1 || rc=$?; }
   t1=$(date +%s.%N)
   [ $rc = 0 ] && { timeout -k 5 "$(left)" "$SK" forecast --panel "$W/panel.h5" --model lstm --checkpoint "$W/lstm.h5" \
     --horizon 28 --quantiles 0.1,0.5,0.9 --device cuda --out "$W/fc.h5" >> "$BENCH" 2>&1 || rc=$?; }
@@ -256,19 +257,25 @@ for h in 64 256; do
   else
     say "RESULT gpu_lstm_h$h skucast_windows_per_s=${s:-none} torch_windows_per_s=${t:-none} ratio=none"
   fi
-  # The full step of `skucast train --device cuda` (host sampling + input composition + device
-  # step, CudaTrainStep), next to the same torch figure (F = 11 both; torch's inputs are already
-  # on the device, so ratio < 1 is expected). The embeddings variant (F = 32) has no peer.
+  # The full step of `skucast train --device cuda` (host sampling + windows cut on the device
+  # from the resident panel + the step, CudaTrainStep), next to the same torch figure (F = 11
+  # both). Also printed: with embeddings (F = 32, no peer), with the inputs composed on the host
+  # (the path of panels over --gpu-memory) and with BF16 / FP16 recurrent layers.
   lim=$(limit 60)
   if [ "$lim" -lt 20 ]; then say "NOT RUN train hidden $h (budget spent)"; continue; fi
   echo "===== bench_gpu_kernels train $h" >> "$BENCH"
   timeout -k 5 "$lim" "$BG" train "$h" >> "$BENCH" 2>&1 || say "bench train $h: exit $? (see bench.log)"
-  f=$(grep "^BENCH train_step hidden=$h " "$BENCH" | grep -v embeddings | tail -1 | field windows_per_s)
-  e=$(grep "^BENCH train_step hidden=$h .*embeddings=1" "$BENCH" | tail -1 | field windows_per_s)
+  train_field() { grep "^BENCH train_step hidden=$h .*path=$1 precision=$2$3\$" "$BENCH" | tail -1 | field windows_per_s; }
+  f=$(train_field resident fp32 "")
+  e=$(train_field resident fp32 " embeddings=1")
+  hc=$(train_field host fp32 "")
+  b16=$(train_field resident bf16 "")
+  f16=$(train_field resident fp16 "")
+  extra="embeddings_windows_per_s=${e:-none} host_composed_windows_per_s=${hc:-none} bf16_windows_per_s=${b16:-none} fp16_windows_per_s=${f16:-none}"
   if [ -n "$f" ] && [ -n "$t" ]; then
-    say "RESULT gpu_train_h$h skucast_windows_per_s=$f embeddings_windows_per_s=${e:-none} torch_windows_per_s=$t ratio=$(awk -v a="$f" -v b="$t" 'BEGIN{printf "%.3f", a/b}')"
+    say "RESULT gpu_train_h$h skucast_windows_per_s=$f $extra torch_windows_per_s=$t ratio=$(awk -v a="$f" -v b="$t" 'BEGIN{printf "%.3f", a/b}')"
   else
-    say "RESULT gpu_train_h$h skucast_windows_per_s=${f:-none} embeddings_windows_per_s=${e:-none} torch_windows_per_s=${t:-none} ratio=none"
+    say "RESULT gpu_train_h$h skucast_windows_per_s=${f:-none} $extra torch_windows_per_s=${t:-none} ratio=none"
   fi
 done
 

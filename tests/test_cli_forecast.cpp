@@ -236,7 +236,8 @@ TEST_F(CliForecast, BacktestTrainsLstmPerFold) {
 }
 
 // backtest --device cuda on the lstm folds: trains and forecasts on the GPU when there is one
-// (training needs --dropout 0), else says why per part and gives the CPU run's scores.
+// (layers 1: dropout has no effect, so the scores can be compared), else says why per part and
+// gives the CPU run's scores.
 TEST_F(CliForecast, BacktestLstmFoldsDeviceCuda) {
   const char* old_tmp = std::getenv("TMPDIR");
   const std::string saved = old_tmp ? old_tmp : "";

@@ -73,16 +73,38 @@ TEST_F(DeepArDevice, CliDeviceCudaTrainsAndSaysWhere) {
   EXPECT_EQ(f.rc, 0) << f.output;
 }
 
-TEST_F(DeepArDevice, CliDropoutOnCudaFallsBackWithReason) {
+// Dropout, half precision and a panel budget on --device cuda: all have a GPU path now. Without
+// a device the run trains on the CPU and says why (and that the CPU trains in fp32); with one,
+// it trains there and says where the windows were cut. Bad values exit 2 before any work.
+TEST_F(DeepArDevice, CliPrecisionDropoutAndPanelBudget) {
   const std::string p = panel(), model = path("m.h5");
-  const auto r = run_skucast({"train", "--panel", p, "--model", "gru", "--horizon", "7", "--hidden", "8",
-                              "--layers", "2", "--context", "14", "--epochs", "1", "--batch", "16",
-                              "--windows-per-epoch", "32", "--dropout", "0.2", "--device", "cuda", "--out", model});
+  const std::vector<std::string> base = {"train", "--panel", p, "--model", "gru", "--horizon", "7", "--hidden", "8",
+                                         "--layers", "2", "--context", "14", "--epochs", "1", "--batch", "16",
+                                         "--windows-per-epoch", "32", "--dropout", "0.2", "--device", "cuda",
+                                         "--out", model};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return run_skucast(a);
+  };
+  const auto r = with({"--precision", "bf16", "--gpu-memory", "1G"});
   ASSERT_EQ(r.rc, 0) << r.output;
-  EXPECT_NE(r.output.find("training runs on the CPU"), std::string::npos) << r.output;
   if (have_gpu()) {
-    EXPECT_NE(r.output.find("dropout"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("training on the GPU (bf16)"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("resident on the GPU"), std::string::npos) << r.output;
+    const auto small = with({"--gpu-memory", "1K"});
+    ASSERT_EQ(small.rc, 0) << small.output;
+    EXPECT_NE(small.output.find("composed on the host"), std::string::npos) << small.output;
+  } else {
+    EXPECT_NE(r.output.find("training runs on the CPU"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("the CPU trains in fp32"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("dropout"), std::string::npos) << "dropout is no reason to leave the GPU: " << r.output;
   }
+  EXPECT_EQ(load_checkpoint(model).epochs_done, 1);
+  const auto bad_prec = with({"--precision", "fp8"});
+  EXPECT_EQ(bad_prec.rc, 2) << bad_prec.output;
+  EXPECT_NE(bad_prec.output.find("fp8"), std::string::npos) << bad_prec.output;
+  EXPECT_EQ(with({"--gpu-memory", "lots"}).rc, 2);
   EXPECT_EQ(run_skucast({"train", "--panel", p, "--horizon", "7", "--device", "tpu", "--out", model}).rc, 2);
 }
 
@@ -95,8 +117,8 @@ TEST_F(DeepArDevice, UnavailableReasons) {
     EXPECT_NE(why.find("no CUDA device"), std::string::npos) << why;
   } else {
     EXPECT_EQ(why, "");
-    o.dropout = 0.1;
-    EXPECT_NE(deepar_cuda_unavailable(o).find("dropout"), std::string::npos);
+    o.dropout = 0.1;  // cuDNN's dropout: no reason to stay on the CPU
+    EXPECT_EQ(deepar_cuda_unavailable(o), "");
   }
 }
 
@@ -121,7 +143,8 @@ TEST_F(DeepArDevice, TrainOnCudaWithoutDeviceThrowsDeviceError) {
 
 // With a device: one epoch on each (the same windows, Note [DeepAR windows]) ends close. The
 // strict per-step parity is tests/gpu/test_deepar_train_parity.cpp; here the trainer's own
-// settings run 4 steps, the best-epoch bookkeeping and CPU validation on the downloaded weights.
+// settings run 4 steps, the best-epoch bookkeeping and the validation on the GPU (the panel is
+// resident: windows cut there).
 // Losses agree to 1e-3 relative. Weights: 99.9% within 1e-3 * max|w|, and every one within
 // 2 * lr * steps, AdamW's bound on one element's change: with eps = 1e-8 an element whose
 // gradient cancels to rounding level may move by up to lr on one device and not the other.
@@ -145,6 +168,25 @@ TEST_F(DeepArDevice, EpochOnCudaMatchesCpu) {
   }
   EXPECT_LE(static_cast<double>(n_off), 1e-3 * static_cast<double>(cpu.weights.size())) << "max err " << max_err;
   EXPECT_LE(max_err, 2.0 * cpu.options.lr * static_cast<double>(cpu.adam_step));
+}
+
+// With a device: the same epoch with the panel composed on the host (a 1-byte panel budget) and
+// validated on the CPU ends where the resident run does, to the input rounding of the features
+// kernel (1e-5 relative on the losses).
+TEST_F(DeepArDevice, HostComposedEpochMatchesResident) {
+  if (!have_gpu()) GTEST_SKIP() << "no CUDA device: " << cuda_device_description();
+  const PanelReader reader(panel());
+  DeepArState a = deepar_init(tiny(), reader.header()), b = a;
+  TrainDeviceOptions resident(TrainDevice::Cuda), host(TrainDevice::Cuda);
+  host.max_panel_bytes = 1;
+  std::string note_a, note_b;
+  const TrainReport ra = deepar_train(a, reader, 1, {}, resident, &note_a);
+  const TrainReport rb = deepar_train(b, reader, 1, {}, host, &note_b);
+  EXPECT_NE(note_a.find("resident"), std::string::npos) << note_a;
+  EXPECT_NE(note_b.find("composed on the host"), std::string::npos) << note_b;
+  EXPECT_NEAR(ra.last_train_loss, rb.last_train_loss, 1e-5 * std::fabs(rb.last_train_loss));
+  EXPECT_NEAR(ra.best_val_loss, rb.best_val_loss, 1e-5 * std::fabs(rb.best_val_loss));
+  EXPECT_NEAR(a.resid_sd, b.resid_sd, 1e-5 * std::fabs(b.resid_sd));
 }
 
 }  // namespace

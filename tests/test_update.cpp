@@ -246,11 +246,24 @@ TEST_F(Update, FineTunesACheckpointOnTheGrownPanel) {
   r = run_skucast({"train", "--panel", path("p.h5"), "--horizon", "7", "--hidden", "8", "--layers", "1", "--context",
                    "28", "--epochs", "1", "--batch", "16", "--out", path("m1.h5")});
   ASSERT_EQ(r.rc, 0) << r.output;
-  r = run_skucast({"update", "--panel", path("p.h5"), "--append", path("p2.csv"), "--static",
-                   "cat,dept,item,state,store", "--checkpoint", path("m1.h5"), "--epochs", "1", "--out",
-                   path("m2.h5")});
+  // A bad --precision is refused before the panel is touched.
+  const std::vector<std::string> update = {"update", "--panel", path("p.h5"), "--append", path("p2.csv"), "--static",
+                                           "cat,dept,item,state,store", "--checkpoint", path("m1.h5"), "--epochs",
+                                           "1", "--out", path("m2.h5"), "--device", "cuda"};
+  const int64_t steps_before = PanelReader(path("p.h5")).header().n_steps;
+  std::vector<std::string> bad = update;
+  bad.insert(bad.end(), {"--precision", "fp64"});
+  r = run_skucast(bad);
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("fp64"), std::string::npos) << r.output;
+  EXPECT_EQ(PanelReader(path("p.h5")).header().n_steps, steps_before) << "the panel was written";
+  // --device cuda fine-tunes on the GPU when there is one, else says why and uses the CPU.
+  r = run_skucast(update);
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("fine-tuned"), std::string::npos) << r.output;
+  EXPECT_TRUE(r.output.find("training on the GPU") != std::string::npos ||
+              r.output.find("training runs on the CPU") != std::string::npos)
+      << r.output;
   EXPECT_EQ(PanelReader(path("p.h5")).header().n_steps, PanelReader(path("full.h5")).header().n_steps);
   r = run_skucast({"forecast", "--panel", path("p.h5"), "--model", "lstm", "--checkpoint", path("m2.h5"),
                    "--horizon", "7", "--paths", "20", "--out", path("fc.h5")});

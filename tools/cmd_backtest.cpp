@@ -135,7 +135,7 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--context", opt->context, "lstm/gru: context steps")->capture_default_str();
   sub->add_option("--likelihood", opt->likelihood, "lstm/gru: gaussian|negbin|tweedie|mse|mae")->capture_default_str();
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series")->capture_default_str();
-  sub->add_option("--dropout", opt->dropout, "lstm/gru: dropout between layers (0 lets --device cuda train on the GPU)")
+  sub->add_option("--dropout", opt->dropout, "lstm/gru: dropout between layers")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of training and sampling")->capture_default_str();
   sub->add_option("--csv", opt->csv, "per-series metrics CSV: series_id,model,fold,<metrics>");

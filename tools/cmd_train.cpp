@@ -17,13 +17,15 @@
 #include "kernels/device.hpp"
 #include "tools/commands.h"
 #include "tools/progress.h"
+#include "tools/train_device.h"
 
 namespace skucast::cli {
 
 namespace {
 
 struct TrainCli {
-  std::string panel, model = "lstm", out, resume, device = "auto";
+  std::string panel, model = "lstm", out, resume;
+  TrainDeviceCli device;
   DeepArOptions opt;
   int threads = 0;
 };
@@ -55,8 +57,7 @@ void run_train(TrainCli o) {
   if (o.out.empty()) throw InputError("train: --out is required");
   if (o.model != "lstm" && o.model != "gru")
     throw InputError("train: --model must be lstm or gru, got '" + o.model + "'");
-  if (o.device != "auto" && o.device != "cpu" && o.device != "cuda")
-    throw InputError("train: --device must be auto, cpu or cuda, got '" + o.device + "'");
+  const TrainDeviceOptions dev = resolve_train_device(o.device, "train");  // checked before the panel is read
   if (o.threads > 0) omp_set_num_threads(o.threads);
   o.opt.cell = o.model;
   const PanelReader reader(o.panel);
@@ -72,26 +73,11 @@ void run_train(TrainCli o) {
   } else {
     st = deepar_init(o.opt, reader.header());
   }
-  // Note [Recurrent training on the GPU]: only an explicit --device cuda trains there
-  // (engine/models/deepar_cuda.h: each training step on the device, validation on the CPU).
-  // `auto` keeps the CPU until tests/gpu/test_deepar_train_parity.cpp has been run on a device
-  // and its CPU-GPU agreement measured, as `forecast` does (Note [Statistical models on the
-  // GPU] in tools/stat_cli.h). Every case that cannot use the GPU (no device, a build without
-  // CUDA, dropout > 0: cuDNN dropout is not wired) says why in one line and trains on the CPU,
-  // like forecast's fallbacks; the checkpoint is the same either way.
-  TrainDevice device = TrainDevice::Cpu;
-  if (o.device == "cuda") {
-    const std::string why = deepar_cuda_unavailable(st.options);
-    if (why.empty()) {
-      device = TrainDevice::Cuda;
-      std::fprintf(stderr, "skucast: training on the GPU: %s\n", cuda_device_description().c_str());
-    } else {
-      std::fprintf(stderr, "skucast: note: %s; training runs on the CPU\n", why.c_str());
-    }
-  }
   const bool tty = isatty(fileno(stderr)) != 0;
+  std::string where;
   const TrainReport rep = deepar_train(
-      st, reader, o.opt.epochs, [tty](const EpochInfo& e) { print_train_progress(e, tty); }, device);
+      st, reader, o.opt.epochs, [tty](const EpochInfo& e) { print_train_progress(e, tty); }, dev, &where);
+  if (!where.empty()) std::fprintf(stderr, "skucast: note: %s\n", where.c_str());
   save_checkpoint(o.out, st);
   std::fprintf(stderr,
                "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s, %.1f s → %s\n",
@@ -129,7 +115,7 @@ void add_train(CLI::App& app) {
   sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")->capture_default_str();
   sub->add_option("--resume", o->resume,
                   "continue training from this model file (its config is kept; --epochs more epochs)");
-  sub->add_option("--device", o->device, "auto|cpu|cuda")->capture_default_str();
+  add_train_device_options(sub, o->device);
   sub->add_option("--out", o->out, "output model file (.h5)")->required();
   sub->callback([o] { run_train(*o); });
 }

@@ -17,6 +17,7 @@
 #include "kernels/common.hpp"
 #include "tools/commands.h"
 #include "tools/progress.h"
+#include "tools/train_device.h"
 
 namespace skucast::cli {
 
@@ -27,6 +28,7 @@ struct UpdateCli {
   IngestOptions csv;
   int64_t epochs = 1;
   int threads = 0;
+  TrainDeviceCli device;  // fine-tuning (--checkpoint)
 };
 
 void run_update(UpdateCli o) {
@@ -35,6 +37,8 @@ void run_update(UpdateCli o) {
   if (o.checkpoint.empty() && !o.out.empty()) throw InputError("update: --out (a model file) needs --checkpoint");
   if (o.epochs < 1) throw InputError("update: --epochs must be at least 1, got " + std::to_string(o.epochs));
   if (o.threads > 0) omp_set_num_threads(o.threads);
+  const TrainDeviceOptions dev =
+      o.checkpoint.empty() ? TrainDeviceOptions{} : resolve_train_device(o.device, "update");  // before any write
   const std::string panel_out = o.panel_out.empty() ? o.panel : o.panel_out;
   const auto t0 = std::chrono::steady_clock::now();
 
@@ -68,7 +72,7 @@ void run_update(UpdateCli o) {
   const PanelReader reader(panel_out);
   const bool tty = isatty(fileno(stderr)) != 0;
   const TrainReport rep =
-      deepar_fine_tune(*st, reader, o.epochs, [tty](const EpochInfo& e) { print_train_progress(e, tty); });
+      deepar_fine_tune(*st, reader, o.epochs, [tty](const EpochInfo& e) { print_train_progress(e, tty); }, dev);
   save_checkpoint(o.out, *st);
   std::fprintf(stderr, "skucast: update: fine-tuned %s for %lld epoch(s), val loss %.4f, %.1f s → %s\n",
                o.checkpoint.c_str(), static_cast<long long>(rep.epochs_run), rep.best_val_loss, rep.seconds,
@@ -102,6 +106,7 @@ void add_update(CLI::App& app) {
   sub->add_option("--checkpoint", o->checkpoint, "model file (.h5) to fine-tune on the updated panel");
   sub->add_option("--epochs", o->epochs, "fine-tuning epochs")->capture_default_str();
   sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")->capture_default_str();
+  add_train_device_options(sub, o->device);  // where --checkpoint fine-tunes
   sub->add_option("--out", o->out, "fine-tuned model file (.h5), with --checkpoint");
   sub->callback([o] { run_update(*o); });
 }

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -24,6 +25,7 @@
 #include "kernels/cuda_check.cuh"
 #include "kernels/device.hpp"
 #include "kernels/device_buffer.hpp"
+#include "kernels/features.hpp"
 #include "kernels/likelihood.hpp"
 
 namespace skucast::deepar {
@@ -37,6 +39,15 @@ constexpr int kLossRing = 4;  // loss slots in flight before the host must read 
 
 int to_int(int64_t v, const char* what) { return checked_int(v, what); }
 
+nn::RnnPrecision rnn_precision(TrainPrecision p) {
+  switch (p) {
+    case TrainPrecision::Fp16: return nn::RnnPrecision::Fp16;
+    case TrainPrecision::Bf16: return nn::RnnPrecision::Bf16;
+    case TrainPrecision::Fp32: break;
+  }
+  return nn::RnnPrecision::Fp32;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ impl ----
@@ -45,6 +56,7 @@ struct CudaTrainStep::Impl {
   const PanelData& d;
   int64_t max_batch = 0, max_steps = 0, n_emb_cols = 0, n_attr = 0, emb_col0 = 0, emb_begin = 0;
   nn::AdamWConfig adam;
+  CudaTrainSetup setup;
   int64_t n_submitted = 0;  // AdamW steps, uploaded count included
   int64_t n_local = 0;      // steps submitted through this object (loss ring index)
 
@@ -58,16 +70,29 @@ struct CudaTrainStep::Impl {
   DeviceBuffer<float> x, target, scale;              // [T, B, F], [T, B], [B]
   DeviceBuffer<int32_t> codes;                       // [A, B] static codes of the windows
   DeviceBuffer<float> head_out, draw, loss_rows;     // [T, B, P], [T, B, P], [T, B]
-  DeviceBuffer<float> dy, dx;                        // [T, B, Hd], [T, B, F] (dx: models with embeddings)
+  DeviceBuffer<float> dy, dx, dx_sum;                // [T, B, Hd], [T, B, F], [B, F] (dx, dx_sum: models with embeddings)
   DeviceBuffer<float> ones;                          // [T*B] of 1: bias broadcast and column sums
   DeviceBuffer<EmbeddingColumn> emb_cols;            // [n_emb_cols]
   DeviceBuffer<double> stats;                        // [kLossRing, 2]: loss sum, observed count
   DeviceBuffer<double> sq_norm;                      // [1] squared global gradient norm
+  DeviceBuffer<int64_t> win_series, win_t0;          // [B] windows of a step cut on the device
+
+  // The resident panel (upload_panel; empty otherwise) and what cutting on the device needs.
+  struct Resident {
+    DeviceBuffer<float> y;        // [S, T]
+    DeviceBuffer<float> dyn;      // [n_dyn, S, T+F]
+    DeviceBuffer<float> shared;   // [pad + n_shared, C]
+    DeviceBuffer<int32_t> codes;  // [A, S]
+    DeviceBuffer<float> base;     // [T*B, n_base] features_fwd's output
+    DeviceBuffer<float> w_eval, head0;  // [n_params] evaluate's weights, [T*B] its head outputs
+    bool on = false;
+  } res;
 
   // Host staging (pinned).
   struct Slot {
     PinnedBuffer<float> x, target, scale;
     PinnedBuffer<int32_t> codes;
+    PinnedBuffer<int64_t> series, t0;  // windows cut on the device
     EventPtr read;  // recorded after the device copied this slot in
     bool in_use = false;
   };
@@ -82,12 +107,12 @@ struct CudaTrainStep::Impl {
   std::vector<nn::LossValue> done;  // losses read from the ring, not yet returned
 
   // The deferred host part of a step with embeddings (Note [DeepAR training on the GPU], 4).
-  PinnedBuffer<float> dx_host;    // [T, B, F]; only the embedding columns are copied back
+  PinnedBuffer<float> dx_host;    // [B, F]: dx summed over steps (embedding_dx_sum); embedding columns only
   PinnedBuffer<float> grad_host;  // [n_params]; only the embedding rows are used
   EventPtr dx_ready;
   bool tail_pending = false;
   std::vector<int64_t> tail_series;
-  int64_t tail_batch = 0, tail_steps = 0;
+  int64_t tail_batch = 0;
   AdamParams tail_adam;
 
   Impl(const Layout& layout, const PanelData& data) : l(layout), d(data) {}
@@ -122,12 +147,86 @@ struct CudaTrainStep::Impl {
     SKU_CUDA_CHECK(cudaEventSynchronize(dx_ready.get()));
     float* g = grad_host.data();
     std::fill(g + emb_begin, g + l.n_params, 0.0f);
-    embedding_backward(d, l, tail_series.data(), tail_batch, tail_steps, dx_host.data(), g);
+    embedding_backward(d, l, tail_series.data(), tail_batch, 1, dx_host.data(), g);  // dx summed over steps
     SKU_CUDA_CHECK(cudaMemcpyAsync(grad.data() + emb_begin, g + emb_begin,
                                    static_cast<size_t>(l.n_params - emb_begin) * sizeof(float),
                                    cudaMemcpyHostToDevice, s()));
     norm_and_adam(tail_adam);
   }
+
+  // The staging slot for the next step, once the device has read its previous contents.
+  Slot& acquire_slot() {
+    Slot& sl = slots[next_slot];
+    if (sl.in_use) SKU_CUDA_CHECK(cudaEventSynchronize(sl.read.get()));
+    sl.in_use = false;
+    return sl;
+  }
+  // After the device copies were queued from `sl`.
+  void release_slot(Slot& sl) {
+    SKU_CUDA_CHECK(cudaEventRecord(sl.read.get(), s()));
+    sl.in_use = true;
+    next_slot = (next_slot + 1) % kSlots;
+  }
+
+  // Before a new step is queued: the previous step's host part, and a free loss-ring slot.
+  void begin_step() {
+    complete_tail();
+    if (static_cast<int64_t>(pending.size()) >= kLossRing) {  // its ring slot is needed again
+      const int64_t k = pending.front();
+      pending.pop_front();
+      SKU_CUDA_CHECK(cudaEventSynchronize(loss_ready[k % kLossRing].get()));
+      read_loss(k);
+    }
+  }
+
+  // Checks of windows cut on the device (what would otherwise read outside the panel).
+  void check_windows(const int64_t* series_h, const int64_t* t0_h, int64_t B, int64_t T, const char* who) const {
+    if (!res.on) throw Error(std::string("deepar: CudaTrainStep::") + who + " without upload_panel()");
+    if (B < 1 || B > max_batch || T < 1 || T > max_steps)
+      throw InputError("deepar: the GPU step was sized for batches of 1.." + std::to_string(max_batch) +
+                       " windows of 1.." + std::to_string(max_steps) + " steps, got " + std::to_string(B) + " x " +
+                       std::to_string(T));
+    for (int64_t b = 0; b < B; ++b) {
+      if (series_h[b] < 0 || series_h[b] >= d.n_series)
+        throw InputError("deepar: window " + std::to_string(b) + " names series " + std::to_string(series_h[b]) +
+                         ", the panel has " + std::to_string(d.n_series));
+      if (t0_h[b] < -d.pad || t0_h[b] + T > d.n_shared)
+        throw InputError("deepar: window " + std::to_string(b) + " spans steps " + std::to_string(t0_h[b]) + ".." +
+                         std::to_string(t0_h[b] + T - 1) + ", outside the panel's calendar " +
+                         std::to_string(-d.pad) + ".." + std::to_string(d.n_shared - 1));
+    }
+  }
+
+  // Cuts B windows of T steps on the device into x, target, scale, codes (Note [DeepAR
+  // training on the GPU]); the embedding columns come from weights `wd` (device).
+  void cut_on_device(const int64_t* series_h, const int64_t* t0_h, int64_t B, int64_t T, int64_t mask_from,
+                     int64_t mask_first, const float* wd) {
+    Slot& sl = acquire_slot();
+    std::copy(series_h, series_h + B, sl.series.data());
+    std::copy(t0_h, t0_h + B, sl.t0.data());
+    const cudaStream_t st = s();
+    SKU_CUDA_CHECK(cudaMemcpyAsync(win_series.data(), sl.series.data(), static_cast<size_t>(B) * sizeof(int64_t),
+                                   cudaMemcpyHostToDevice, st));
+    SKU_CUDA_CHECK(cudaMemcpyAsync(win_t0.data(), sl.t0.data(), static_cast<size_t>(B) * sizeof(int64_t),
+                                   cudaMemcpyHostToDevice, st));
+    release_slot(sl);
+    const WindowBatch wb{win_series.data(), win_t0.data(), B, T};
+    window_scale(res.y.data(), d.n_series, d.n_time, wb, setup.context, scale.data(), st);
+    window_target(res.y.data(), d.n_series, d.n_time, wb, target.data(), st);
+    mask_target(win_t0.data(), B, T, mask_from, mask_first, target.data(), st);
+    const int64_t C = d.n_shared_cols;
+    features_fwd(l.spec, res.y.data(), d.n_series, d.n_time, scale.data(), wb, res.shared.data() + d.pad * C,
+                 d.n_shared, res.base.data(), st);
+    compose_tail(res.base.data(), l.n_base, res.dyn.data(), l.n_dyn, d.n_series, d.n_cov, win_series.data(),
+                 win_t0.data(), B, T, x.data(), l.n_features, st);
+    gather_codes(res.codes.data(), n_attr, d.n_series, win_series.data(), B, codes.data(), st);
+    embedding_fwd(emb_cols.data(), static_cast<int>(n_emb_cols), emb_col0, codes.data(), wd, x.data(), T * B, B,
+                  l.n_features, st);
+  }
+
+  // Forward, loss, backward and the optimizer step on the inputs already on the device
+  // (x with its embedding columns, target, scale); series_h [B] host (embedding backward).
+  void train_on_inputs(const int64_t* series_h, int64_t B, int64_t T);
 
   // Dense head forward: out [N, P] = y [N, Hd] A^T + b (A [P, Hd], b [P], row-major).
   // cuBLAS is column-major: a row-major [r, c] matrix is its transpose [c, r] with ld = c.
@@ -162,14 +261,8 @@ struct CudaTrainStep::Impl {
 
 // ------------------------------------------------------------ construction ----
 CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_batch, int64_t max_steps,
-                             const nn::AdamWConfig& adam)
+                             const nn::AdamWConfig& adam, const CudaTrainSetup& setup)
     : m(std::make_unique<Impl>(l, d)) {
-  if (l.rnn.dropout > 0.0f) {
-    char p[32];
-    std::snprintf(p, sizeof p, "%g", static_cast<double>(l.rnn.dropout));
-    throw InputError(std::string("deepar: dropout ") + p +
-                     " has no GPU path yet (cuDNN dropout is not wired); expected 0 for the GPU training step");
-  }
   if (max_batch < 1 || max_steps < 1)
     throw InputError("deepar: the GPU training step needs a batch and a window of at least 1, got batch " +
                      std::to_string(max_batch) + ", steps " + std::to_string(max_steps));
@@ -180,6 +273,7 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
   I.max_batch = max_batch;
   I.max_steps = max_steps;
   I.adam = adam;
+  I.setup = setup;
   I.n_attr = static_cast<int64_t>(l.emb_k.size());
   I.emb_col0 = l.n_base + l.n_dyn;
   I.n_emb_cols = l.n_features - I.emb_col0;
@@ -203,7 +297,7 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
   // the parity reference (Note [DeepAR training on the GPU]).
   SKU_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
   SKU_CUBLAS_CHECK(cublasSetPointerMode(h, CUBLAS_POINTER_MODE_HOST));
-  I.rnn = std::make_unique<nn::CudnnRnn>(l.rnn, nn::RnnPrecision::Fp32);
+  I.rnn = std::make_unique<nn::CudnnRnn>(l.rnn, rnn_precision(setup.precision), setup.dropout_seed);
 
   const int64_t n = l.n_params, F = l.n_features, Hd = l.rnn.n_hidden, P = likelihood_n_params(l.lik.kind);
   const int64_t rows = checked_mul(max_batch, max_steps);  // T*B
@@ -219,10 +313,15 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
   I.draw = DeviceBuffer<float>(checked_mul(rows, P));
   I.loss_rows = DeviceBuffer<float>(rows);
   I.dy = DeviceBuffer<float>(checked_mul(rows, Hd));
-  if (I.n_emb_cols > 0) I.dx = DeviceBuffer<float>(checked_mul(rows, F));
+  if (I.n_emb_cols > 0) {
+    I.dx = DeviceBuffer<float>(checked_mul(rows, F));
+    I.dx_sum = DeviceBuffer<float>(checked_mul(max_batch, F));
+  }
   I.ones = DeviceBuffer<float>(std::vector<float>(static_cast<size_t>(rows), 1.0f));
   I.stats = DeviceBuffer<double>(2 * kLossRing);
   I.sq_norm = DeviceBuffer<double>(1);
+  I.win_series = DeviceBuffer<int64_t>(max_batch);
+  I.win_t0 = DeviceBuffer<int64_t>(max_batch);
 
   std::vector<EmbeddingColumn> cols;  // [n_emb_cols]: column j of x is emb_col0 + j
   for (int64_t a = 0; a < I.n_attr; ++a)
@@ -239,12 +338,22 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
     sl.target = PinnedBuffer<float>(rows);
     sl.scale = PinnedBuffer<float>(max_batch);
     sl.codes = PinnedBuffer<int32_t>(checked_mul(std::max<int64_t>(I.n_attr, 1), max_batch));
+    sl.series = PinnedBuffer<int64_t>(max_batch);
+    sl.t0 = PinnedBuffer<int64_t>(max_batch);
     sl.read = make_event();
+  }
+  // A half-precision network that cuDNN builds but cannot run (a BF16 RNN on a cuDNN without
+  // it) must fail here, not at the first step: one 1 x 1 inference forward probes it.
+  if (setup.precision != TrainPrecision::Fp32) {
+    SKU_CUDA_CHECK(cudaMemsetAsync(I.w.data(), 0, static_cast<size_t>(n) * sizeof(float), st));
+    SKU_CUDA_CHECK(cudaMemsetAsync(I.x.data(), 0, static_cast<size_t>(F) * sizeof(float), st));
+    const auto probe = I.rnn->forward(I.w.data(), I.x.data(), 1, 1, nullptr, nullptr, nullptr, nn::Phase::Inference, st);
+    SKU_CUDA_CHECK(cudaStreamSynchronize(st));
   }
   I.host_stats = PinnedBuffer<double>(2 * kLossRing);
   for (auto& e : I.loss_ready) e = make_event();
   if (I.n_emb_cols > 0) {
-    I.dx_host = PinnedBuffer<float>(checked_mul(rows, F));
+    I.dx_host = PinnedBuffer<float>(checked_mul(max_batch, F));
     I.grad_host = PinnedBuffer<float>(n);
     I.dx_ready = make_event();
   }
@@ -297,9 +406,7 @@ CudaStepInputs CudaTrainStep::next_inputs(int64_t n_batch, int64_t n_steps) {
     throw InputError("deepar: the GPU step was sized for batches of 1.." + std::to_string(I.max_batch) +
                      " windows of 1.." + std::to_string(I.max_steps) + " steps, got " + std::to_string(n_batch) +
                      " x " + std::to_string(n_steps));
-  Impl::Slot& sl = I.slots[I.next_slot];
-  if (sl.in_use) SKU_CUDA_CHECK(cudaEventSynchronize(sl.read.get()));  // the device has copied it in
-  sl.in_use = false;
+  Impl::Slot& sl = I.acquire_slot();
   I.staged = true;
   I.staged_batch = n_batch;
   I.staged_steps = n_steps;
@@ -323,17 +430,9 @@ void CudaTrainStep::submit(const int64_t* series, int64_t B, int64_t T) {
     for (int64_t b = 0; b < B; ++b) sl.codes.data()[a * B + b] = I.d.codes[a][series[b]];  // [A, B]
 
   // The previous step's host part first: its AdamW update precedes this step's forward.
-  I.complete_tail();
-  if (static_cast<int64_t>(I.pending.size()) >= kLossRing) {  // its ring slot is needed again
-    const int64_t k = I.pending.front();
-    I.pending.pop_front();
-    SKU_CUDA_CHECK(cudaEventSynchronize(I.loss_ready[k % kLossRing].get()));
-    I.read_loss(k);
-  }
-
+  I.begin_step();
   const cudaStream_t s = I.s();
   const int64_t rows = B * T, F = l.n_features;
-  // 1. Inputs in.
   SKU_CUDA_CHECK(cudaMemcpyAsync(I.x.data(), sl.x.data(), static_cast<size_t>(rows * F) * sizeof(float),
                                  cudaMemcpyHostToDevice, s));
   SKU_CUDA_CHECK(cudaMemcpyAsync(I.target.data(), sl.target.data(), static_cast<size_t>(rows) * sizeof(float),
@@ -343,16 +442,28 @@ void CudaTrainStep::submit(const int64_t* series, int64_t B, int64_t T) {
   if (I.n_attr > 0)
     SKU_CUDA_CHECK(cudaMemcpyAsync(I.codes.data(), sl.codes.data(), static_cast<size_t>(I.n_attr * B) * sizeof(int32_t),
                                    cudaMemcpyHostToDevice, s));
-  SKU_CUDA_CHECK(cudaEventRecord(sl.read.get(), s));
-  sl.in_use = true;
+  I.release_slot(sl);
   I.staged = false;
-  I.next_slot = (I.next_slot + 1) % kSlots;
-
-  // 2. Embedding columns from the current device weights.
+  // The embedding columns from the current device weights.
   embedding_fwd(I.emb_cols.data(), static_cast<int>(I.n_emb_cols), I.emb_col0, I.codes.data(), I.w.data(),
                 I.x.data(), rows, B, F, s);
+  I.train_on_inputs(series, B, T);
+}
 
-  // 3. Forward, loss, backward.
+void CudaTrainStep::submit_windows(const int64_t* series, const int64_t* t0, int64_t B, int64_t T, int64_t mask_from,
+                                   int64_t mask_first) {
+  Impl& I = *m;
+  I.check_windows(series, t0, B, T, "submit_windows");
+  I.begin_step();
+  I.cut_on_device(series, t0, B, T, mask_from, mask_first, I.w.data());
+  I.train_on_inputs(series, B, T);
+}
+
+void CudaTrainStep::Impl::train_on_inputs(const int64_t* series, int64_t B, int64_t T) {
+  Impl& I = *this;
+  const cudaStream_t s = I.s();
+  const int64_t rows = B * T, F = l.n_features;
+  // Forward, loss, backward.
   const float* w = I.w.data();
   float* g = I.grad.data();
   const float* head_a = w + l.n_rnn;  // [P, Hd]
@@ -378,7 +489,7 @@ void CudaTrainStep::submit(const int64_t* series, int64_t B, int64_t T) {
                     nullptr, g, nn::GradMode::Overwrite, s);
   }  // the context's buffers return to the pool in stream order
 
-  // 4. The optimizer step, now or after the host's embedding backward.
+  // The optimizer step, now or after the host's embedding backward.
   AdamParams p;
   p.lr = I.adam.lr;
   p.beta1 = I.adam.beta1;
@@ -391,15 +502,14 @@ void CudaTrainStep::submit(const int64_t* series, int64_t B, int64_t T) {
     I.norm_and_adam(p);
     return;
   }
-  // Only the embedding columns of dx [rows, F] come back (a pitched copy).
-  const size_t pitch = static_cast<size_t>(F) * sizeof(float);
-  SKU_CUDA_CHECK(cudaMemcpy2DAsync(I.dx_host.data() + I.emb_col0, pitch, I.dx.data() + I.emb_col0, pitch,
-                                   static_cast<size_t>(I.n_emb_cols) * sizeof(float), static_cast<size_t>(rows),
-                                   cudaMemcpyDeviceToHost, s));
+  // Only the embedding columns of dx [rows, F], summed over the steps of each window, come back:
+  // [B, F] with the embedding columns filled (embedding_backward then reads one step).
+  embedding_dx_sum(I.dx.data(), T, B, F, I.emb_col0, I.n_emb_cols, I.dx_sum.data(), s);
+  SKU_CUDA_CHECK(cudaMemcpyAsync(I.dx_host.data(), I.dx_sum.data(), static_cast<size_t>(B * F) * sizeof(float),
+                                 cudaMemcpyDeviceToHost, s));
   SKU_CUDA_CHECK(cudaEventRecord(I.dx_ready.get(), s));
   I.tail_series.assign(series, series + B);
   I.tail_batch = B;
-  I.tail_steps = T;
   I.tail_adam = p;
   I.tail_pending = true;
 }
@@ -426,6 +536,127 @@ std::vector<nn::LossValue> CudaTrainStep::take_losses(bool wait) {
   std::vector<nn::LossValue> out;
   out.swap(I.done);
   return out;
+}
+
+// --------------------------------------------------------- resident panel ----
+int64_t CudaTrainStep::panel_bytes() const {
+  const Impl& I = *m;
+  const PanelData& d = I.d;
+  const Layout& l = I.l;
+  const int64_t rows = checked_mul(I.max_batch, I.max_steps);
+  int64_t floats = checked_mul(d.n_series, d.n_time);
+  floats += checked_mul(checked_mul(l.n_dyn, d.n_series), d.n_cov);
+  floats += checked_mul(d.pad + d.n_shared, d.n_shared_cols);
+  floats += checked_mul(rows, l.n_base) + rows + l.n_params;  // base, head0, w_eval
+  return checked_mul(floats, 4) + checked_mul(checked_mul(I.n_attr, d.n_series), 4);
+}
+
+bool CudaTrainStep::panel_resident() const { return m->res.on; }
+
+bool CudaTrainStep::upload_panel(int64_t max_bytes, std::string* why) {
+  Impl& I = *m;
+  if (I.res.on) return true;
+  const PanelData& d = I.d;
+  const Layout& l = I.l;
+  auto gib = [](double b) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024.0 * 1024.0));
+    return std::string(buf);
+  };
+  const int64_t need = panel_bytes();
+  int64_t limit = max_bytes;
+  std::string limit_name = "--gpu-memory " + gib(static_cast<double>(max_bytes));
+  if (limit <= 0) {
+    size_t free_b = 0, total_b = 0;
+    SKU_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+    limit = static_cast<int64_t>(0.8 * static_cast<double>(free_b));
+    limit_name = "80 % of the free device memory, " + gib(static_cast<double>(limit));
+  }
+  if (need > limit) {
+    if (why) *why = "the panel needs " + gib(static_cast<double>(need)) + " on the device, over " + limit_name;
+    return false;
+  }
+  // What the per-step host checks (loss_check_inputs) would refuse must stay on that path,
+  // where the step that draws it names it.
+  const bool counts = l.lik.kind == Likelihood::NegBin || l.lik.kind == Likelihood::Tweedie;
+  for (int64_t i = 0; i < static_cast<int64_t>(d.y.size()); ++i) {
+    const float v = d.y[i];
+    if (std::isnan(v)) continue;
+    if (!std::isfinite(v) || (counts && v < 0)) {
+      if (why) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "series %lld step %lld holds %g, which the %s loss refuses",
+                      static_cast<long long>(i / d.n_time), static_cast<long long>(i % d.n_time),
+                      static_cast<double>(v), nn::likelihood_name(l.lik.kind).c_str());
+        *why = buf;
+      }
+      return false;
+    }
+  }
+  finish();
+  Impl::Resident r;
+  r.y = DeviceBuffer<float>(d.y);
+  r.dyn = DeviceBuffer<float>(static_cast<size_t>(checked_mul(checked_mul(l.n_dyn, d.n_series), d.n_cov)));
+  for (int64_t j = 0; j < l.n_dyn; ++j) {
+    const std::vector<float>& src = d.dyn[j];
+    if (static_cast<int64_t>(src.size()) != d.n_series * d.n_cov)
+      throw Error("deepar: covariate " + std::to_string(j) + " holds " + std::to_string(src.size()) +
+                  " values, expected series x steps " + std::to_string(d.n_series * d.n_cov));
+    SKU_CUDA_CHECK(cudaMemcpy(r.dyn.data() + j * d.n_series * d.n_cov, src.data(), src.size() * sizeof(float),
+                              cudaMemcpyHostToDevice));
+  }
+  r.shared = DeviceBuffer<float>(d.shared);
+  std::vector<int32_t> codes(static_cast<size_t>(checked_mul(I.n_attr, d.n_series)));
+  for (int64_t a = 0; a < I.n_attr; ++a) std::copy(d.codes[a], d.codes[a] + d.n_series, codes.begin() + a * d.n_series);
+  r.codes = DeviceBuffer<int32_t>(codes);
+  const int64_t rows = checked_mul(I.max_batch, I.max_steps);
+  r.base = DeviceBuffer<float>(static_cast<size_t>(checked_mul(rows, l.n_base)));
+  r.head0 = DeviceBuffer<float>(static_cast<size_t>(rows));
+  r.w_eval = DeviceBuffer<float>(static_cast<size_t>(l.n_params));
+  r.on = true;
+  I.res = std::move(r);
+  return true;
+}
+
+nn::LossValue CudaTrainStep::evaluate(const float* w_host, const int64_t* series, const int64_t* t0, int64_t B,
+                                      int64_t T, int64_t mask_from, int64_t mask_first, std::vector<float>* target_out,
+                                      std::vector<float>* scale_out, std::vector<float>* head0_out) {
+  Impl& I = *m;
+  const Layout& l = I.l;
+  I.check_windows(series, t0, B, T, "evaluate");
+  if (!w_host) throw InputError("deepar: CudaTrainStep::evaluate needs weights");
+  finish();
+  const cudaStream_t st = I.s();
+  const int64_t rows = B * T, P = likelihood_n_params(l.lik.kind);
+  float* w = I.res.w_eval.data();
+  SKU_CUDA_CHECK(cudaMemcpyAsync(w, w_host, static_cast<size_t>(l.n_params) * sizeof(float), cudaMemcpyHostToDevice,
+                                 st));
+  I.cut_on_device(series, t0, B, T, mask_from, mask_first, w);
+  const float* head_a = w + l.n_rnn;
+  const float* head_b = head_a + l.rnn.n_hidden * P;
+  DeviceBuffer<double> stats(2);  // loss sum, observed count: the training loss ring stays untouched
+  {
+    const std::unique_ptr<nn::CudnnRnnContext> ctx =
+        I.rnn->forward(w, I.x.data(), T, B, nullptr, nullptr, nullptr, nn::Phase::Inference, st);
+    I.head_forward(head_a, head_b, ctx->y(), rows);
+    likelihood_weight_sum(I.target.data(), nullptr, T, B, stats.data() + 1, st);
+    likelihood_fwd_bwd(l.lik, I.head_out.data(), I.target.data(), I.scale.data(), nullptr, T, B, 1.0,
+                       stats.data() + 1, I.loss_rows.data(), I.draw.data(), st);
+    loss_row_sum(I.loss_rows.data(), rows, stats.data(), st);
+    if (head0_out) head_first(I.head_out.data(), P, rows, I.res.head0.data(), st);
+    SKU_CUDA_CHECK(cudaStreamSynchronize(st));  // the context's buffers outlive their last use
+  }
+  double host[2] = {0, 0};
+  SKU_CUDA_CHECK(cudaMemcpy(host, stats.data(), sizeof host, cudaMemcpyDeviceToHost));
+  auto fetch = [&](std::vector<float>* out, const float* src, int64_t n) {
+    if (!out) return;
+    out->resize(static_cast<size_t>(n));
+    SKU_CUDA_CHECK(cudaMemcpy(out->data(), src, static_cast<size_t>(n) * sizeof(float), cudaMemcpyDeviceToHost));
+  };
+  fetch(target_out, I.target.data(), rows);
+  fetch(scale_out, I.scale.data(), B);
+  fetch(head0_out, I.res.head0.data(), rows);
+  return nn::LossValue{host[1] > 0 ? host[0] / host[1] : 0.0, host[1]};
 }
 
 }  // namespace skucast::deepar

@@ -1,6 +1,8 @@
 // engine/models/deepar_cuda.cu — kernels and launchers of deepar_cuda_kernels.h.
 // defines: embedding_fwd_kernel (grid-stride over (row, embedding column)), LossFn (the
-//          functor of reduce_sum); embedding_fwd, loss_row_sum (launchers).
+//          functor of reduce_sum), the resident panel's window kernels (compose_tail,
+//          mask_target, gather_codes), embedding_dx_sum_kernel, head_first_kernel; their
+//          launchers.
 // uses: kernels/reduce.cuh (reduce_sum), kernels/cuda_check.cuh.
 #include <cuda_runtime.h>
 
@@ -30,12 +32,71 @@ __global__ void embedding_fwd_kernel(const EmbeddingColumn* __restrict__ cols, i
   }
 }
 
+__global__ void compose_tail_kernel(const float* __restrict__ base, int64_t n_base, const float* __restrict__ dyn,
+                                    int64_t n_dyn, int64_t n_series, int64_t n_cov, const int64_t* __restrict__ series,
+                                    const int64_t* __restrict__ t0, int64_t n_batch, int64_t n_rows,
+                                    float* __restrict__ x, int64_t n_features) {
+  const int64_t w = n_base + n_dyn;  // columns written per row
+  const int64_t n = n_rows * w;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const int64_t r = i / w, c = i % w;
+    float v;
+    if (c < n_base) {
+      v = base[r * n_base + c];
+    } else {
+      const int64_t b = r % n_batch, tau = t0[b] + r / n_batch;
+      const int64_t step = tau < n_cov - 1 ? tau : n_cov - 1;
+      v = tau < 0 ? 0.0f : dyn[((c - n_base) * n_series + series[b]) * n_cov + step];
+    }
+    x[r * n_features + c] = v;
+  }
+}
+
+__global__ void mask_target_kernel(const int64_t* __restrict__ t0, int64_t n_batch, int64_t n_rows,
+                                   int64_t mask_from, int64_t mask_first, float* __restrict__ target) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < n_rows; r += stride) {
+    const int64_t t = r / n_batch, b = r % n_batch;
+    if (t < mask_first || t0[b] + t >= mask_from) target[r] = __int_as_float(0x7fc00000);  // quiet NaN
+  }
+}
+
+__global__ void gather_codes_kernel(const int32_t* __restrict__ codes, int64_t n_attr, int64_t n_series,
+                                    const int64_t* __restrict__ series, int64_t n_batch, int32_t* __restrict__ out) {
+  const int64_t n = n_attr * n_batch;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    out[i] = codes[(i / n_batch) * n_series + series[i % n_batch]];
+}
+
+__global__ void embedding_dx_sum_kernel(const float* __restrict__ dx, int64_t n_steps, int64_t n_batch,
+                                        int64_t n_features, int64_t col0, int64_t n_cols, float* __restrict__ out) {
+  const int64_t n = n_batch * n_cols;  // (window b, column j), column fastest
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const int64_t b = i / n_cols, c = col0 + i % n_cols;
+    double sum = 0.0;
+    for (int64_t t = 0; t < n_steps; ++t) sum += static_cast<double>(dx[(t * n_batch + b) * n_features + c]);
+    out[b * n_features + c] = static_cast<float>(sum);
+  }
+}
+
+__global__ void head_first_kernel(const float* __restrict__ head, int64_t n_params, int64_t n_rows,
+                                  float* __restrict__ out) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < n_rows; r += stride)
+    out[r] = head[r * n_params];
+}
+
 struct LossFn {
   const float* loss;
   __device__ double operator()(int64_t i) const { return static_cast<double>(loss[i]); }
 };
 
 constexpr int kBlock = 256;  // element-wise gather: any multiple of 32 does
+
+int grid_for(int64_t n) { return static_cast<int>(std::clamp<int64_t>((n + kBlock - 1) / kBlock, 1, 4096)); }
 
 }  // namespace
 
@@ -46,15 +107,53 @@ void embedding_fwd(const EmbeddingColumn* cols, int n_cols, int64_t col0, const 
   // n_rows * F already fits the buffers (sized with checked_mul by the caller), and n_cols <= F.
   // No std::string in this file: see the note on the GPU tests' link order in tests/CMakeLists.txt.
   const int64_t n = n_rows * n_cols;
-  // Grid-stride: at most 4,096 blocks of 256 (~30 per SM on an H200), enough loads in flight.
-  const int n_blocks = static_cast<int>(std::clamp<int64_t>((n + kBlock - 1) / kBlock, 1, 4096));
-  embedding_fwd_kernel<<<n_blocks, kBlock, 0, stream>>>(cols, n_cols, col0, codes, w, x, n_rows, n_batch,
+  embedding_fwd_kernel<<<grid_for(n), kBlock, 0, stream>>>(cols, n_cols, col0, codes, w, x, n_rows, n_batch,
                                                         n_features);
   SKU_CHECK_LAUNCH("embedding_fwd_kernel");
 }
 
 void loss_row_sum(const float* loss, int64_t n, double* out, cudaStream_t stream) {
   reduce_sum(n, LossFn{loss}, out, ReduceWrite::Overwrite, stream);
+}
+
+void compose_tail(const float* base, int64_t n_base, const float* dyn, int64_t n_dyn, int64_t n_series, int64_t n_cov,
+                  const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps, float* x,
+                  int64_t n_features, cudaStream_t stream) {
+  const int64_t rows = n_steps * n_batch;
+  if (rows <= 0 || n_base + n_dyn <= 0) return;
+  compose_tail_kernel<<<grid_for(rows * (n_base + n_dyn)), kBlock, 0, stream>>>(
+      base, n_base, dyn, n_dyn, n_series, n_cov, series, t0, n_batch, rows, x, n_features);
+  SKU_CHECK_LAUNCH("compose_tail_kernel");
+}
+
+void mask_target(const int64_t* t0, int64_t n_batch, int64_t n_steps, int64_t mask_from, int64_t mask_first,
+                 float* target, cudaStream_t stream) {
+  const int64_t rows = n_steps * n_batch;
+  if (rows <= 0) return;
+  mask_target_kernel<<<grid_for(rows), kBlock, 0, stream>>>(t0, n_batch, rows, mask_from, mask_first, target);
+  SKU_CHECK_LAUNCH("mask_target_kernel");
+}
+
+void gather_codes(const int32_t* codes, int64_t n_attr, int64_t n_series, const int64_t* series, int64_t n_batch,
+                  int32_t* codes_out, cudaStream_t stream) {
+  if (n_attr <= 0 || n_batch <= 0) return;
+  gather_codes_kernel<<<grid_for(n_attr * n_batch), kBlock, 0, stream>>>(codes, n_attr, n_series, series, n_batch,
+                                                                         codes_out);
+  SKU_CHECK_LAUNCH("gather_codes_kernel");
+}
+
+void head_first(const float* head, int64_t n_params, int64_t n_rows, float* head0, cudaStream_t stream) {
+  if (n_rows <= 0) return;
+  head_first_kernel<<<grid_for(n_rows), kBlock, 0, stream>>>(head, n_params, n_rows, head0);
+  SKU_CHECK_LAUNCH("head_first_kernel");
+}
+
+void embedding_dx_sum(const float* dx, int64_t n_steps, int64_t n_batch, int64_t n_features, int64_t col0,
+                      int64_t n_cols, float* out, cudaStream_t stream) {
+  if (n_steps <= 0 || n_batch <= 0 || n_cols <= 0) return;
+  embedding_dx_sum_kernel<<<grid_for(n_batch * n_cols), kBlock, 0, stream>>>(dx, n_steps, n_batch, n_features, col0,
+                                                                            n_cols, out);
+  SKU_CHECK_LAUNCH("embedding_dx_sum_kernel");
 }
 
 }  // namespace skucast::deepar

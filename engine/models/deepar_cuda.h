@@ -6,19 +6,32 @@
 //
 // Note [DeepAR training on the GPU]
 //   The device holds the flat weights, their gradient and the AdamW moments for the whole
-//   run; the host keeps what it does today: it samples the windows and composes their inputs
-//   (compose_inputs, Note [DeepAR inputs]) straight into pinned staging (two slots, so the
-//   host composes batch k+1 while the device trains on batch k). A step on the device:
-//     1. x [T, B, F], target [T, B] and scale [B] (host-validated as loss.h does) and the
-//        windows' static codes [A, B] are copied in (async, on the trainer's stream);
-//     2. the embedding columns of x are gathered from the device weights (embedding_fwd:
-//        the host's copy of the weights is stale between epochs, the device's is current);
-//     3. CudnnRnn forward (Phase::Training, FP32, CUDNN_FMA_MATH), the dense head on cuBLAS
-//        (SGEMM in FP32, CUBLAS_DEFAULT_MATH: no TF32), the likelihood loss and gradient
-//        normalized by the device-resident observed count (likelihood_fwd_bwd), the head's
-//        backward on cuBLAS, CudnnRnn backward (dx only when the model has embeddings);
-//     4. with embeddings: the embedding columns of dx go back to pinned memory; the host runs
-//        embedding_backward (the CPU code, serial and deterministic) when it queues the next
+//   run. The host samples the windows (series, origin: Note [DeepAR windows]). Where their
+//   inputs are composed depends on whether the panel fits the device (upload_panel):
+//   - resident panel (the usual case: 30,000 x 1,941 days is 0.23 GB per channel): the
+//     target, the per-series covariates, the shared calendar table and the static codes live
+//     on the device; a step copies only the windows' series and origins (pinned, 16 bytes a
+//     window) and cuts them there: window_scale, window_target, the training mask, the base
+//     features (features_fwd, the twins of features_cpu.cpp), the covariate columns
+//     (compose_tail) and the embedding columns (embedding_fwd). Validation runs there too
+//     (evaluate: the same forward in Phase::Inference, no backward).
+//   - otherwise (the panel exceeds TrainDeviceOptions::max_panel_bytes, or has values the
+//     loss refuses, which the per-step host checks must then name): compose_inputs writes
+//     each batch straight into pinned staging (two slots, so the host composes batch k+1
+//     while the device trains on batch k), and validation runs on the CPU.
+//   A step on the device:
+//     1. the inputs above; the embedding columns are gathered from the device weights (the
+//        host's copy of the weights is stale between epochs, the device's is current);
+//     2. CudnnRnn forward (Phase::Training; FP32 with CUDNN_FMA_MATH by default, or FP16/BF16
+//        tensor ops, Note [cuDNN precision]; dropout between layers from cuDNN's Philox
+//        states, Note [cuDNN dropout]), the dense head on cuBLAS (SGEMM in FP32,
+//        CUBLAS_DEFAULT_MATH: no TF32), the likelihood loss and gradient normalized by the
+//        device-resident observed count (likelihood_fwd_bwd), the head's backward on cuBLAS,
+//        CudnnRnn backward (dx only when the model has embeddings);
+//     3. with embeddings: the embedding columns of dx, summed over each window's steps on the
+//        device (embedding_dx_sum, [B, F]: T times less than dx), go back to pinned memory;
+//        the host runs embedding_backward on them (the CPU code with one step, serial and
+//        deterministic; only the summation order differs from the CPU's) when it queues the next
 //        step (or at finish), copies the table gradient rows into the device gradient, and
 //        queues the norm (grad_sq_norm) and the clipped AdamW step (adam_step), both reading
 //        the norm on the device. Without embeddings the norm and AdamW follow at once.
@@ -31,17 +44,17 @@
 //   decoupled decay and bias corrections, the learning rate set per epoch by deepar_train's
 //   schedule. What differs is FP32 summation order (cuDNN/cuBLAS vs OpenBLAS), so weights
 //   agree to ~1e-4 relative after a few steps, not bit for bit
-//   (tests/gpu/test_deepar_train_parity.cpp). Dropout > 0 has no GPU path (CudnnRnn does not
-//   wire cuDNN's dropout states): the constructor refuses it with InputError, and `skucast
-//   train --device cuda` trains on the CPU with a notice (deepar_cuda_unavailable).
-//   Validation stays on the CPU after each epoch, on the weights downloaded then.
+//   (tests/gpu/test_deepar_train_parity.cpp), and the dropout masks (cuDNN's generator, not
+//   the CPU's counter hash: the same rate and scaling, different units dropped).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "engine/models/deepar_internal.h"
+#include "engine/models/deepar_model.h"
 #include "engine/nn/adam.h"
 #include "engine/nn/loss.h"
 
@@ -54,15 +67,22 @@ struct CudaStepInputs {
   float* scale = nullptr;   // [B] per-window scale nu > 0
 };
 
+// Run-time choices of the GPU step (none is part of the model).
+struct CudaTrainSetup {
+  TrainPrecision precision = TrainPrecision::Fp32;  // the recurrent layers (Note [cuDNN precision])
+  uint64_t dropout_seed = 0;                         // cuDNN's dropout states (dropout > 0 only)
+  int64_t context = 0;                               // encoder steps: window_scale's span (resident panel)
+};
+
 class CudaTrainStep {
  public:
   // [in] l: the model layout; d: the panel in memory (its static codes give the embedding
   //      rows; must outlive this object); max_batch, max_steps: the largest B and window
   //      length of a step; adam: AdamW's config (lr is replaced by set_lr).
-  // Throws InputError when the model has no GPU path (dropout > 0) or a size is bad,
-  // DeviceError when no device can be used (and always in a build without CUDA).
+  // Throws InputError when a size is bad, DeviceError when no device can be used (and always
+  // in a build without CUDA) or cuDNN refuses the precision.
   CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_batch, int64_t max_steps,
-                const nn::AdamWConfig& adam);
+                const nn::AdamWConfig& adam, const CudaTrainSetup& setup = {});
   ~CudaTrainStep();
   CudaTrainStep(const CudaTrainStep&) = delete;
   CudaTrainStep& operator=(const CudaTrainStep&) = delete;
@@ -91,6 +111,29 @@ class CudaTrainStep {
   // Losses of completed steps not yet returned, in step order, as CpuStep::run returns them.
   // wait = false: only those already done (never blocks); true: finish() first, then all.
   std::vector<nn::LossValue> take_losses(bool wait);
+
+  // ---- resident panel (Note [DeepAR training on the GPU]) ----
+  // Device bytes the panel would take (target, covariates, shared table, codes).
+  int64_t panel_bytes() const;
+  // Copies the panel to the device when panel_bytes() <= max_bytes (0: 80 % of the free
+  // device memory) and every target value is NaN or finite (non-negative for count
+  // likelihoods); returns whether it did, and otherwise sets *why (when given) to the reason
+  // in a few words. Synchronous.
+  bool upload_panel(int64_t max_bytes, std::string* why = nullptr);
+  bool panel_resident() const;
+  // Queues one training step on B windows of n_steps steps cut on the device: window b is
+  // series[b] from absolute step t0[b] (host arrays, B each); its targets are masked (NaN) at
+  // steps t < mask_first and where t0[b] + t >= mask_from, as deepar_train's cut. Needs
+  // upload_panel; waits for a staging slot like next_inputs.
+  void submit_windows(const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps, int64_t mask_from,
+                      int64_t mask_first);
+  // The teacher-forced loss of host weights w [n_params] on windows cut as submit_windows
+  // does (Phase::Inference: no dropout, no update). Finishes queued steps first; synchronous.
+  // When target / scale / head0 are given they receive the windows' masked targets [n_steps,
+  // B], scales [B] and the head's first output per row [n_steps, B] (validation statistics).
+  nn::LossValue evaluate(const float* w, const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps,
+                         int64_t mask_from, int64_t mask_first, std::vector<float>* target = nullptr,
+                         std::vector<float>* scale = nullptr, std::vector<float>* head0 = nullptr);
 
  private:
   struct Impl;

@@ -30,4 +30,33 @@ void embedding_fwd(const EmbeddingColumn* cols, int n_cols, int64_t col0, const 
 // *out (device double) = sum_{i < n} loss[i], in double, deterministic (kernels/reduce.cuh).
 void loss_row_sum(const float* loss /*device [n]*/, int64_t n, double* out, cudaStream_t stream);
 
+// The covariate part of compose_inputs on a resident panel: for every row r = t*B + b,
+//   x[r, c] = base[r, c]                                   for c < n_base,
+//   x[r, n_base + j] = tau < 0 ? 0 : dyn[j][series[b], min(tau, n_cov - 1)],  tau = t0[b] + t,
+// for j < n_dyn. The embedding columns (embedding_fwd) are not touched.
+// [in] base [T*B, n_base], dyn [n_dyn, S, n_cov], series / t0 [B] int64; [out] x [T*B, F].
+void compose_tail(const float* base, int64_t n_base, const float* dyn, int64_t n_dyn, int64_t n_series, int64_t n_cov,
+                  const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps, float* x,
+                  int64_t n_features, cudaStream_t stream);
+
+// The training / validation mask of deepar_train's cut: target[t, b] = NaN where t < mask_first
+// or t0[b] + t >= mask_from. [in] t0 [B] int64; [in,out] target [T, B].
+void mask_target(const int64_t* t0, int64_t n_batch, int64_t n_steps, int64_t mask_from, int64_t mask_first,
+                 float* target, cudaStream_t stream);
+
+// codes_out[a, b] = codes[a, series[b]] ([A, S] int32 -> [A, B] int32).
+void gather_codes(const int32_t* codes, int64_t n_attr, int64_t n_series, const int64_t* series, int64_t n_batch,
+                  int32_t* codes_out, cudaStream_t stream);
+
+// The embedding part of the input gradient summed over the steps of each window:
+// out[b, col0 + j] = sum_t dx[t, b, col0 + j] (double accumulation in t order, rounded once),
+// for b < B, j < n_cols; out's other columns are not written. [in] dx [T, B, F]; [out] out
+// [B, F]. What embedding_backward (deepar_data.cpp) needs, with n_steps = 1: T times less to
+// copy back than dx itself.
+void embedding_dx_sum(const float* dx, int64_t n_steps, int64_t n_batch, int64_t n_features, int64_t col0,
+                      int64_t n_cols, float* out, cudaStream_t stream);
+
+// head0[r] = head[r * P] (the first head output of each row), r < n_rows.
+void head_first(const float* head, int64_t n_params, int64_t n_rows, float* head0, cudaStream_t stream);
+
 }  // namespace skucast::deepar

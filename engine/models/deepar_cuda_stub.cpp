@@ -16,7 +16,10 @@ namespace {
 }
 }  // namespace
 
-CudaTrainStep::CudaTrainStep(const Layout&, const PanelData&, int64_t, int64_t, const nn::AdamWConfig&) { no_cuda(); }
+CudaTrainStep::CudaTrainStep(const Layout&, const PanelData&, int64_t, int64_t, const nn::AdamWConfig&,
+                             const CudaTrainSetup&) {
+  no_cuda();
+}
 CudaTrainStep::~CudaTrainStep() = default;
 void CudaTrainStep::upload(const std::vector<float>&, const std::vector<float>&, const std::vector<float>&, int64_t) {
   no_cuda();
@@ -28,5 +31,13 @@ CudaStepInputs CudaTrainStep::next_inputs(int64_t, int64_t) { no_cuda(); }
 void CudaTrainStep::submit(const int64_t*, int64_t, int64_t) { no_cuda(); }
 void CudaTrainStep::finish() { no_cuda(); }
 std::vector<nn::LossValue> CudaTrainStep::take_losses(bool) { no_cuda(); }
+int64_t CudaTrainStep::panel_bytes() const { return 0; }
+bool CudaTrainStep::upload_panel(int64_t, std::string*) { no_cuda(); }
+bool CudaTrainStep::panel_resident() const { return false; }
+void CudaTrainStep::submit_windows(const int64_t*, const int64_t*, int64_t, int64_t, int64_t, int64_t) { no_cuda(); }
+nn::LossValue CudaTrainStep::evaluate(const float*, const int64_t*, const int64_t*, int64_t, int64_t, int64_t, int64_t,
+                                      std::vector<float>*, std::vector<float>*, std::vector<float>*) {
+  no_cuda();
+}
 
 }  // namespace skucast::deepar

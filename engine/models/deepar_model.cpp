@@ -77,6 +77,7 @@ struct Trainer {
   ComposeScratch cs;
   std::vector<int64_t> series, t0;    // [B]
   std::vector<float> x, target, scale;  // [T,B,F], [T,B], [B]
+  std::vector<float> val_head0;         // [T*B] the head's first output (validation on the GPU)
 
   Trainer(const DeepArState& s, const PanelReader& panel)
       : st(s), l(make_layout(s.options, s.panel)), cpu(l) {
@@ -145,8 +146,10 @@ struct Trainer {
                    grad);
   }
 
-  // Teacher-forced loss on the last V steps; also the residual statistics.
-  double validate(const float* w, double* resid_sd, double* tweedie_phi) {
+  // Teacher-forced loss on the last V steps; also the residual statistics. With a GPU step
+  // whose panel is resident, the batches run there (CudaTrainStep::evaluate, the same windows,
+  // masks and loss); otherwise on the CPU network.
+  double validate(const float* w, double* resid_sd, double* tweedie_phi, CudaTrainStep* gpu = nullptr) {
     const int64_t ctx = st.options.context, n_steps = ctx + n_val, T = d.n_time;
     std::vector<int64_t> cand;
     for (int64_t s = 0; s < d.n_series; ++s)
@@ -163,15 +166,24 @@ struct Trainer {
         series[b] = cand[(i0 + b) * static_cast<int64_t>(cand.size()) / n_use];
         t0[b] = T - n_val - ctx;
       }
-      cut(B, n_steps, T, ctx, w);
-      const nn::LossValue v = run(w, B, n_steps, nn::Phase::Inference, 0, nullptr);
+      nn::LossValue v;
+      const float* head0 = nullptr;  // the head's first output of row r at head0[r * stride]
+      int64_t stride = 1;
+      if (gpu && gpu->panel_resident()) {
+        v = gpu->evaluate(w, series.data(), t0.data(), B, n_steps, T, ctx, &target, &scale, &val_head0);
+        head0 = val_head0.data();
+      } else {
+        cut(B, n_steps, T, ctx, w);
+        v = run(w, B, n_steps, nn::Phase::Inference, 0, nullptr);
+        head0 = cpu.dctx->y();
+        stride = cpu.net.head.n_out();
+      }
       num += v.loss * v.weight_sum;
       den += v.weight_sum;
-      const int64_t P = cpu.net.head.n_out();
       for (int64_t r = 0; r < n_steps * B; ++r) {
         const float y = target[r];
         if (std::isnan(y)) continue;
-        const double z = y / scale[r % B], raw0 = cpu.dctx->y()[r * P];
+        const double z = y / scale[r % B], raw0 = head0[r * stride];
         if (l.lik.kind == Likelihood::Tweedie) {
           const double m = std::exp(raw0);
           ph += (z - m) * (z - m) / std::pow(std::max(m, 1e-6), l.lik.tweedie_power);
@@ -193,20 +205,21 @@ double deepar_validation_loss(const DeepArState& state, const PanelReader& panel
   return tr.validate(state.weights.data(), nullptr, nullptr);
 }
 
-std::string deepar_cuda_unavailable(const DeepArOptions& o) {
+std::string deepar_cuda_unavailable(const DeepArOptions&) {
   if (!built_with_cuda()) return "this skucast was built without CUDA (rebuild with -DSKUCAST_CUDA=ON)";
   if (cuda_device_count() == 0) return "no CUDA device (" + cuda_device_description() + ")";
-  if (o.dropout > 0) {
-    char p[32];
-    std::snprintf(p, sizeof p, "%g", o.dropout);
-    return std::string("dropout ") + p +
-           " has no GPU path yet (cuDNN dropout is not wired; --dropout 0 trains on the GPU)";
-  }
   return "";
 }
 
+TrainPrecision parse_train_precision(const std::string& name) {
+  if (name == "fp32") return TrainPrecision::Fp32;
+  if (name == "fp16") return TrainPrecision::Fp16;
+  if (name == "bf16") return TrainPrecision::Bf16;
+  throw InputError("train: unknown precision '" + name + "'; expected fp32, fp16 or bf16");
+}
+
 TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_epochs, const ProgressFn& progress,
-                         TrainDevice device) {
+                         const TrainDeviceOptions& dev, std::string* report_note) {
   st.options.validate();
   Trainer tr(st, panel);
   const DeepArOptions& o = st.options;
@@ -228,9 +241,25 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   // moments during an epoch; they come back to st.weights / opt after it, for validation,
   // the best-epoch bookkeeping and the checkpoint, so everything below reads the same state.
   std::unique_ptr<CudaTrainStep> gpu;
-  if (device == TrainDevice::Cuda) {
-    gpu = std::make_unique<CudaTrainStep>(l, tr.d, B, W, opt.config());
+  bool resident = false;  // windows cut and validated on the device
+  if (dev.device == TrainDevice::Cuda) {
+    CudaTrainSetup setup;
+    setup.precision = dev.precision;
+    // cuDNN's dropout states: seeded from the run's seed and its AdamW step, so a resumed run
+    // does not replay the masks of its first epochs.
+    setup.dropout_seed = nn::splitmix64(o.seed ^ nn::splitmix64(0xD5A61266F0C9392Cull + st.adam_step));
+    setup.context = o.context;
+    gpu = std::make_unique<CudaTrainStep>(l, tr.d, B, std::max(W, o.context + tr.n_val), opt.config(), setup);
     gpu->upload(st.weights, opt.m(), opt.v(), opt.n_steps());
+    std::string why;
+    resident = gpu->upload_panel(static_cast<int64_t>(dev.max_panel_bytes), &why);
+    if (report_note) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(gpu->panel_bytes()) / (1u << 30));
+      *report_note = resident ? std::string("the panel is resident on the GPU (") + buf +
+                                    "): windows are cut and validated there"
+                              : "windows are composed on the host and validated on the CPU: " + why;
+    }
   }
   std::vector<float> grad(gpu ? 0 : l.n_params);
   // Best state so far (Note [DeepAR schedule]); starts at the state we were given.
@@ -253,7 +282,13 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
     for (int64_t k = 0; k < n_batches; ++k) {
       const uint64_t step = static_cast<uint64_t>(gpu ? gpu->n_submitted() : opt.n_steps());
       tr.sample(step, B);
-      if (gpu) {
+      if (resident) {
+        gpu->submit_windows(tr.series.data(), tr.t0.data(), B, W, tr.t_train, 0);
+        for (const nn::LossValue& v : gpu->take_losses(false)) {  // those already done; never waits
+          loss_sum += v.loss * v.weight_sum;
+          loss_w += v.weight_sum;
+        }
+      } else if (gpu) {
         // Composed straight into pinned staging; the device refills the embedding columns
         // from its current weights (st.weights is the epoch's starting copy).
         const CudaStepInputs in = gpu->next_inputs(B, W);
@@ -292,7 +327,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
     total_windows += static_cast<double>(n_batches * B);
     total_s += secs;
-    const double val = tr.validate(st.weights.data(), nullptr, nullptr);
+    const double val = tr.validate(st.weights.data(), nullptr, nullptr, gpu.get());
     ++st.epochs_done;
     ++rep.epochs_run;
     rep.last_train_loss = loss_w > 0 ? loss_sum / loss_w : 0.0;
@@ -326,7 +361,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   st.adam_m = best_m;
   st.adam_v = best_v;
   st.adam_step = best_step;
-  tr.validate(st.weights.data(), &st.resid_sd, &st.tweedie_phi);
+  tr.validate(st.weights.data(), &st.resid_sd, &st.tweedie_phi, gpu.get());
   rep.best_val_loss = st.best_val_loss;
   rep.windows_per_s = total_s > 0 ? total_windows / total_s : 0.0;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();

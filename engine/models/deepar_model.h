@@ -125,19 +125,41 @@ struct TrainReport {
 // checkpoints, so a model trained on either device forecasts on either.
 enum class TrainDevice { Cpu, Cuda };
 
+// The recurrent layers' arithmetic on the GPU (Note [cuDNN precision] in engine/nn/rnn_cudnn.h):
+// FP32, or FP16 / BF16 activations and weights on tensor cores with FP32 accumulation. The
+// weights, their gradients, the head and AdamW stay FP32 (the master copy), so a checkpoint is
+// the same FP32 model whatever trained it. The CPU always trains in FP32.
+enum class TrainPrecision { Fp32, Fp16, Bf16 };
+// "fp32" | "fp16" | "bf16" (InputError otherwise, naming the value).
+TrainPrecision parse_train_precision(const std::string& name);
+
+struct TrainDeviceOptions {
+  TrainDeviceOptions() = default;
+  TrainDeviceOptions(TrainDevice d) : device(d) {}  // NOLINT: a plain device reads as its options
+  TrainDevice device = TrainDevice::Cpu;
+  TrainPrecision precision = TrainPrecision::Fp32;  // TrainDevice::Cuda only
+  // TrainDevice::Cuda: device memory the resident panel may take (bytes; 0 = what fits in 80 %
+  // of the free device memory). A panel that fits is cut into windows on the device and
+  // validated there; a larger one is composed on the host per batch (Note [DeepAR training on
+  // the GPU] in deepar_cuda.h). The training step's own buffers are sized by --batch.
+  size_t max_panel_bytes = 0;
+};
+
 // Trains `state` on the panel for up to n_epochs more epochs (resuming from its weights,
 // AdamW moments, schedule and step counters). Keeps the weights of the best validation
 // epoch. The panel's target (and dynamic covariates) are held in memory as float [S, T]
 // (and [S, T+F]); windows are cut per batch, never materialized.
-// TrainDevice::Cuda runs each training step on the GPU (Note [DeepAR training on the GPU] in
-// deepar_cuda.h; validation stays on the CPU); it throws DeviceError without a usable device
-// (or in a build without CUDA) and InputError when the options have no GPU path
-// (deepar_cuda_unavailable says why beforehand).
+// TrainDevice::Cuda runs each training step (and, when the panel is resident on the device,
+// the window cutting and the validation) on the GPU (Note [DeepAR training on the GPU] in
+// deepar_cuda.h); it throws DeviceError without a usable device (or in a build without CUDA)
+// (deepar_cuda_unavailable says why beforehand). `report_note`, when given, receives one line
+// saying where the parts ran (e.g. "panel composed on the host: 9.1 GiB > --gpu-memory 8 GiB").
 TrainReport deepar_train(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
-                         const ProgressFn& progress = {}, TrainDevice device = TrainDevice::Cpu);
+                         const ProgressFn& progress = {}, const TrainDeviceOptions& device = {},
+                         std::string* report_note = nullptr);
 
-// Why deepar_train cannot use TrainDevice::Cuda for these options on this machine (no device,
-// a build without CUDA, dropout > 0), or "" when it can.
+// Why deepar_train cannot use TrainDevice::Cuda on this machine (no device, a build without
+// CUDA), or "" when it can.
 std::string deepar_cuda_unavailable(const DeepArOptions& options);
 
 // Validation loss of the current weights on the held-out final steps (teacher forced).
@@ -158,7 +180,7 @@ int64_t deepar_extend_levels(DeepArState& state, const PanelHeader& header);
 // the loaded weights' loss on the new window and the patience counter restarts. deepar_train
 // then keeps the fine-tuned weights only if they beat the loaded ones there.
 TrainReport deepar_fine_tune(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
-                             const ProgressFn& progress = {});
+                             const ProgressFn& progress = {}, const TrainDeviceOptions& device = {});
 
 // Where a forecast samples its paths. A run-time choice, like TrainDevice: a model trained on
 // either device forecasts on either.

@@ -63,12 +63,13 @@ int64_t deepar_extend_levels(DeepArState& st, const PanelHeader& h) {
   return added;
 }
 
-TrainReport deepar_fine_tune(DeepArState& st, const PanelReader& panel, int64_t n_epochs, const ProgressFn& progress) {
+TrainReport deepar_fine_tune(DeepArState& st, const PanelReader& panel, int64_t n_epochs, const ProgressFn& progress,
+                             const TrainDeviceOptions& device) {
   if (n_epochs < 1) throw InputError("update: --epochs must be at least 1, got " + std::to_string(n_epochs));
   deepar_extend_levels(st, panel.header());
   st.best_val_loss = deepar_validation_loss(st, panel);
   st.bad_epochs = 0;
-  return deepar_train(st, panel, n_epochs, progress);
+  return deepar_train(st, panel, n_epochs, progress, device);
 }
 
 }  // namespace skucast

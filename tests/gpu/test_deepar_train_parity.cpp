@@ -74,7 +74,7 @@ TrainData make_setup(const Case& c) {
   o.layers = 2;
   o.context = 14;
   o.horizon = 7;
-  o.dropout = 0.0;  // Note [DeepAR training on the GPU]: no GPU dropout
+  o.dropout = 0.0;  // masks differ between devices (Note [cuDNN dropout]): parity needs none
   o.batch = 48;
   o.lr = 1e-3;
   o.weight_decay = 0.01;
@@ -193,20 +193,160 @@ INSTANTIATE_TEST_SUITE_P(Cases, DeepArTrainParity,
                                            Case{"lstm", "gaussian", false}),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
 
-// Bad input gives clear errors, never a crash: dropout, oversized batches, negative counts.
+// Windows cut on the device from the resident panel (upload_panel + submit_windows: the
+// features, covariate, mask and embedding kernels) against the same windows composed on the
+// host (compose_inputs + next_inputs/submit), both on the GPU: the inputs differ only by the
+// features kernel's float rounding (it follows features_cpu.cpp term by term in double, see
+// tests/gpu/test_features_parity.cpp), so losses agree to 1e-6 relative and weights after
+// kSteps steps to the 1e-5 (a = 1e-5 max|w|) that such input rounding can move AdamW's steps.
+// Then evaluate() (validation on the device) against the CPU network's inference loss on the
+// same validation windows: 1e-4 relative, the forward-only part of the FP32 budget above.
+class DeepArResidentPanel : public GpuTest, public ::testing::WithParamInterface<Case> {};
+
+TEST_P(DeepArResidentPanel, DeviceWindowsMatchHostComposed) {
+  const Case c = GetParam();
+  const TrainData s = make_setup(c);
+  const int64_t B = s.o.batch, W = s.o.context + s.o.horizon, n = s.l.n_params, T = s.d.n_time;
+  const std::vector<float> zeros(n, 0.0f);
+  CudaTrainSetup setup;
+  setup.context = s.o.context;
+  CudaTrainStep host(s.l, s.d, B, W, adam_config(s.o), setup), dev(s.l, s.d, B, W, adam_config(s.o), setup);
+  host.upload(s.w0, zeros, zeros, 0);
+  dev.upload(s.w0, zeros, zeros, 0);
+  std::string why;
+  ASSERT_TRUE(dev.upload_panel(0, &why)) << why;
+  EXPECT_TRUE(dev.panel_resident());
+  EXPECT_FALSE(host.panel_resident());
+  EXPECT_GT(dev.panel_bytes(), static_cast<int64_t>(s.d.y.size() * sizeof(float)));
+  std::vector<double> loss_host, loss_dev;
+  for (int64_t k = 0; k < kSteps; ++k) {
+    Batch b;
+    const CudaStepInputs in = host.next_inputs(B, W);
+    cut(s, k, s.w0.data(), b, in.x);
+    std::copy(b.target.begin(), b.target.end(), in.target);
+    std::copy(b.scale.begin(), b.scale.end(), in.scale);
+    host.submit(b.series.data(), B, W);
+    dev.submit_windows(b.series.data(), b.t0.data(), B, W, T - s.o.horizon, 0);  // cut()'s mask
+  }
+  for (const nn::LossValue& v : host.take_losses(true)) loss_host.push_back(v.loss);
+  for (const nn::LossValue& v : dev.take_losses(true)) loss_dev.push_back(v.loss);
+  ASSERT_EQ(loss_host.size(), static_cast<size_t>(kSteps));
+  ASSERT_EQ(loss_dev.size(), static_cast<size_t>(kSteps));
+  for (int64_t k = 0; k < kSteps; ++k)
+    EXPECT_NEAR(loss_dev[k], loss_host[k], 1e-6 * std::fabs(loss_host[k])) << c.name() << " step " << k + 1;
+  std::vector<float> wh, mh, vh, wd, md, vd;
+  host.download(wh, mh, vh);
+  dev.download(wd, md, vd);
+  EXPECT_TRUE(all_close(wh, wd, 1e-5 * max_abs(wh), 1e-5)) << c.name() << " weights";
+
+  // Validation windows (deepar_train's validate): the last `horizon` steps after a context.
+  const int64_t V = s.o.horizon, n_steps = s.o.context + V, Bv = std::min<int64_t>(B, s.d.n_series);
+  std::vector<int64_t> series(Bv), t0(Bv, T - V - s.o.context);
+  for (int64_t b = 0; b < Bv; ++b) series[b] = b;
+  std::vector<float> target, scale, head0;
+  const nn::LossValue ev = dev.evaluate(wd.data(), series.data(), t0.data(), Bv, n_steps, T, s.o.context, &target,
+                                        &scale, &head0);
+  // The CPU reference on the same weights and windows.
+  const WindowBatch wb{series.data(), t0.data(), Bv, n_steps};
+  std::vector<float> cs(Bv), ct(n_steps * Bv), cx(n_steps * Bv * s.l.n_features);
+  window_scale_cpu(s.d.y.data(), s.d.n_series, T, wb, s.o.context, cs.data());
+  window_target_cpu(s.d.y.data(), s.d.n_series, T, wb, ct.data());
+  for (int64_t t = 0; t < s.o.context; ++t)
+    for (int64_t b = 0; b < Bv; ++b) ct[t * Bv + b] = NAN;
+  ComposeScratch scratch;
+  compose_inputs(s.d, s.l, wd.data(), s.d.y.data(), s.d.n_series, T, 0, series.data(), series.data(), t0.data(), Bv,
+                 n_steps, cs.data(), scratch, cx.data());
+  CpuStep cpu(s.l);
+  const nn::LossValue cv = cpu.run(s.d, s.l, wd.data(), cx.data(), ct.data(), cs.data(), series.data(), Bv, n_steps,
+                                   nn::Phase::Inference, 0, nullptr);
+  EXPECT_EQ(ev.weight_sum, cv.weight_sum) << c.name();
+  EXPECT_NEAR(ev.loss, cv.loss, 1e-4 * std::fabs(cv.loss)) << c.name();
+  ASSERT_EQ(target.size(), ct.size());
+  for (size_t i = 0; i < ct.size(); ++i) EXPECT_EQ(std::isnan(target[i]), std::isnan(ct[i])) << i;
+  EXPECT_TRUE(all_close(cs, scale, 1e-6 * max_abs(cs), 1e-6)) << c.name() << " scales";
+  ASSERT_EQ(head0.size(), ct.size());
+  const int64_t P = cpu.net.head.n_out();
+  std::vector<float> cpu_head0(ct.size());
+  for (size_t r = 0; r < ct.size(); ++r) cpu_head0[r] = cpu.dctx->y()[r * P];
+  EXPECT_TRUE(all_close(cpu_head0, head0, 1e-4 * max_abs(cpu_head0), 1e-4)) << c.name() << " head outputs";
+  std::printf("PARITY deepar_resident_%s loss_host=%.8f loss_dev=%.8f val_cpu=%.8f val_gpu=%.8f\n",
+              c.name().c_str(), loss_host.back(), loss_dev.back(), cv.loss, ev.loss);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, DeepArResidentPanel,
+                         ::testing::Values(Case{"lstm", "gaussian", true}, Case{"gru", "negbin", false}),
+                         [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
+
+// Dropout (cuDNN's, Note [cuDNN dropout]) and half precision run the whole step: the losses
+// stay finite and near the FP32, dropout-free run's (the masks and half rounding move them;
+// 10 % relative over kSteps steps from the same start), the weights move, and two runs with the
+// same seed are bit-identical (cuDNN's dropout states are seeded at construction).
+class DeepArTrainGpuOptions : public GpuTest {};
+
+TEST_F(DeepArTrainGpuOptions, DropoutAndHalfPrecisionTrain) {
+  TrainData s = make_setup(Case{"lstm", "gaussian", true});
+  const int64_t B = s.o.batch, W = s.o.context + s.o.horizon, n = s.l.n_params, T = s.d.n_time;
+  const std::vector<float> zeros(n, 0.0f);
+  auto run = [&](float dropout, TrainPrecision prec, uint64_t seed, std::vector<float>& w_out) {
+    Layout l = s.l;
+    l.rnn.dropout = dropout;
+    CudaTrainSetup setup;
+    setup.context = s.o.context;
+    setup.precision = prec;
+    setup.dropout_seed = seed;
+    CudaTrainStep gpu(l, s.d, B, W, adam_config(s.o), setup);
+    gpu.upload(s.w0, zeros, zeros, 0);
+    EXPECT_TRUE(gpu.upload_panel(0));
+    for (int64_t k = 0; k < kSteps; ++k) {
+      Batch b;
+      b.x.resize(W * B * s.l.n_features);
+      cut(s, k, s.w0.data(), b, b.x.data());
+      gpu.submit_windows(b.series.data(), b.t0.data(), B, W, T - s.o.horizon, 0);
+    }
+    std::vector<double> losses;
+    for (const nn::LossValue& v : gpu.take_losses(true)) losses.push_back(v.loss);
+    std::vector<float> m1, m2;
+    gpu.download(w_out, m1, m2);
+    return losses;
+  };
+  std::vector<float> w_ref, w_a, w_b;
+  const std::vector<double> ref = run(0.0f, TrainPrecision::Fp32, 0, w_ref);
+  const std::vector<double> a = run(0.3f, TrainPrecision::Fp32, 7, w_a);
+  const std::vector<double> b = run(0.3f, TrainPrecision::Fp32, 7, w_b);
+  ASSERT_EQ(a.size(), ref.size());
+  EXPECT_EQ(a, b) << "same dropout seed, different losses";
+  EXPECT_EQ(w_a, w_b);
+  EXPECT_NE(w_a, w_ref) << "dropout 0.3 changed nothing";
+  for (size_t k = 0; k < ref.size(); ++k) {
+    EXPECT_TRUE(std::isfinite(a[k]));
+    EXPECT_NEAR(a[k], ref[k], 0.1 * std::fabs(ref[k])) << "dropout step " << k + 1;
+  }
+  for (TrainPrecision p : {TrainPrecision::Fp16, TrainPrecision::Bf16}) {
+    std::vector<float> w_h;
+    std::vector<double> h;
+    try {
+      h = run(0.0f, p, 0, w_h);
+    } catch (const DeviceError& e) {  // a cuDNN without BF16 RNNs (Note [cuDNN precision])
+      std::printf("precision refused by cuDNN: %s\n", e.what());
+      continue;
+    }
+    ASSERT_EQ(h.size(), ref.size());
+    for (size_t k = 0; k < ref.size(); ++k)
+      EXPECT_NEAR(h[k], ref[k], 0.1 * std::fabs(ref[k])) << (p == TrainPrecision::Fp16 ? "fp16" : "bf16") << " step "
+                                                        << k + 1;
+    EXPECT_NE(w_h, s.w0);
+    std::printf("PARITY deepar_train_%s loss_fp32=%.6f loss_half=%.6f\n", p == TrainPrecision::Fp16 ? "fp16" : "bf16",
+                ref.back(), h.back());
+  }
+}
+
+// Bad input gives clear errors, never a crash: oversized batches, negative counts, windows
+// outside the panel, device windows without a resident panel.
 class DeepArTrainGpuErrors : public GpuTest {};
 
 TEST_F(DeepArTrainGpuErrors, RefusesWhatItCannotRun) {
   TrainData s = make_setup(Case{"lstm", "negbin", true});
   const int64_t B = s.o.batch, W = s.o.context + s.o.horizon;
-  Layout with_dropout = s.l;
-  with_dropout.rnn.dropout = 0.1f;
-  try {
-    CudaTrainStep bad(with_dropout, s.d, B, W, adam_config(s.o));
-    FAIL() << "dropout 0.1 was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("dropout"), std::string::npos) << e.what();
-  }
   CudaTrainStep gpu(s.l, s.d, B, W, adam_config(s.o));
   EXPECT_THROW(gpu.upload(std::vector<float>(3), s.w0, s.w0, 0), InputError);
   gpu.upload(s.w0, std::vector<float>(s.l.n_params, 0.0f), std::vector<float>(s.l.n_params, 0.0f), 0);
@@ -222,6 +362,24 @@ TEST_F(DeepArTrainGpuErrors, RefusesWhatItCannotRun) {
   in.target[5] = 1.0f;
   gpu.submit(b.series.data(), B, W);
   EXPECT_EQ(gpu.take_losses(true).size(), 1u);
+
+  EXPECT_THROW(gpu.submit_windows(b.series.data(), b.t0.data(), B, W, s.d.n_time, 0), Error);  // not resident
+  std::string why;
+  EXPECT_FALSE(gpu.upload_panel(16, &why));  // 16 bytes: too small
+  EXPECT_NE(why.find("GiB"), std::string::npos) << why;
+  ASSERT_TRUE(gpu.upload_panel(0, &why)) << why;
+  std::vector<int64_t> bad_series = b.series, bad_t0 = b.t0;
+  bad_series[3] = s.d.n_series;
+  EXPECT_THROW(gpu.submit_windows(bad_series.data(), b.t0.data(), B, W, s.d.n_time, 0), InputError);
+  bad_t0[2] = -s.d.pad - 1;
+  EXPECT_THROW(gpu.submit_windows(b.series.data(), bad_t0.data(), B, W, s.d.n_time, 0), InputError);
+  EXPECT_EQ(gpu.n_submitted(), 1);  // nothing more was queued
+  // A panel with a negative count stays on the host path, which names the value per step.
+  TrainData neg = make_setup(Case{"lstm", "negbin", true});
+  neg.d.y[neg.d.n_time + 3] = -2.0f;
+  CudaTrainStep g2(neg.l, neg.d, B, W, adam_config(neg.o));
+  EXPECT_FALSE(g2.upload_panel(0, &why));
+  EXPECT_NE(why.find("series 1 step 3"), std::string::npos) << why;
 }
 
 }  // namespace
