@@ -61,14 +61,19 @@ double max_abs(const std::vector<float>& v) {
   return all_close(ref, got, a * std::max(max_abs(ref), 1e-30), rtol);
 }
 
-::testing::AssertionResult rel_l2(const std::vector<float>& ref, const std::vector<float>& got, double bound) {
+// ||got - ref|| / ||ref|| (same sizes).
+double rel_l2_diff(const std::vector<float>& ref, const std::vector<float>& got) {
   double num = 0, den = 0;
   for (size_t i = 0; i < ref.size(); ++i) {
     const double d = static_cast<double>(got[i]) - ref[i];
     num += d * d;
     den += static_cast<double>(ref[i]) * ref[i];
   }
-  const double r = std::sqrt(num / std::max(den, 1e-300));
+  return std::sqrt(num / std::max(den, 1e-300));
+}
+
+::testing::AssertionResult rel_l2(const std::vector<float>& ref, const std::vector<float>& got, double bound) {
+  const double r = rel_l2_diff(ref, got);
   if (r <= bound) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "relative L2 error " << r << " > " << bound;
 }
@@ -86,13 +91,7 @@ double max_abs(const std::vector<float>& v) {
 // Relative L2 difference ||a - b|| / ||a|| above `bound`: the two clearly differ.
 ::testing::AssertionResult rel_l2_above(const std::vector<float>& a, const std::vector<float>& b, double bound) {
   if (a.size() != b.size()) return ::testing::AssertionFailure() << "size " << b.size() << " != " << a.size();
-  double num = 0, den = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double d = static_cast<double>(b[i]) - a[i];
-    num += d * d;
-    den += static_cast<double>(a[i]) * a[i];
-  }
-  const double r = std::sqrt(num / std::max(den, 1e-300));
+  const double r = rel_l2_diff(a, b);
   if (r > bound) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "relative L2 difference " << r << " <= " << bound << " (expected to differ)";
 }
