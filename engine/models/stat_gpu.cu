@@ -1,6 +1,7 @@
 // engine/models/stat_gpu.cu — the batched statistical models on the GPU (see stat_gpu.h).
 // defines: stat_forecast_kernel<Family> (one thread per series), stat_forecast_cuda
-// (launcher), forecast_batch_cuda (host wrapper streaming blocks of series).
+// (launcher), forecast_batch_cuda (host wrapper streaming blocks of series through two
+// pipelined lanes, Note [Stat block pipeline]).
 // uses: engine/models/stat_gpu_series.h (the per-series function shared with the CPU twin).
 //
 // Note [Stat kernel mapping]: one thread per series for every model (STYLE B7, as cuML's
@@ -45,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/models/deepar_cuda_util.h"
 #include "engine/models/stat_gpu.h"
 #include "engine/models/stat_gpu_series.h"
 #include "kernels/common.hpp"
@@ -124,9 +126,10 @@ FamilyFootprint footprint(StatGpuFamily f) {
 // monthly steps, ~125 KB for 728 daily ones) would cut a block to 17,000-28,000 series, fewer than an
 // H200 keeps resident (132 SMs x the kernel's blocks per SM x 128), leaving SMs idle in every
 // block and paying each block's tail (its slowest warp) many times. So without an explicit
-// budget a block holds at least four waves of resident series, as long as that fits in half
-// of the free device memory left after the kernel's stack reservation (counted even when an
-// earlier launch already made it: the estimate errs small).
+// budget a block holds at least four waves of resident series, as long as the two blocks in
+// flight (Note [Stat block pipeline]) fit in half of the free device memory left after the
+// kernel's stack reservation (counted even when an earlier launch already made it: the
+// estimate errs small).
 size_t default_block_bytes(StatGpuFamily f, int64_t per_series_bytes) {
   const size_t base = size_t{2} << 30;
   size_t free_b = 0, total_b = 0;
@@ -134,7 +137,7 @@ size_t default_block_bytes(StatGpuFamily f, int64_t per_series_bytes) {
   const FamilyFootprint fp = footprint(f);
   free_b -= std::min(free_b, fp.stack_reserve);
   const size_t want = static_cast<size_t>(checked_mul(checked_mul(4, fp.resident_series), per_series_bytes));
-  const size_t cap = free_b / 2;
+  const size_t cap = free_b / 4;  // per block: two in flight
   return std::max(std::min(base, cap), std::min(want, cap));
 }
 
@@ -198,35 +201,89 @@ BatchForecast forecast_batch_cuda(const std::string& model, const float* y, int6
       opt.max_block_bytes > 0 ? opt.max_block_bytes : default_block_bytes(stat_gpu_family(p.model), per_series);
   const int64_t block = std::max<int64_t>(1, std::min<int64_t>(n_series, static_cast<int64_t>(budget) / per_series));
 
-  DeviceBuffer<double> d_levels(levels);                                               // [Q]
-  DeviceBuffer<float> d_y(static_cast<size_t>(checked_mul(block, n_steps)));           // [B, T]
-  DeviceBuffer<double> d_scratch(static_cast<size_t>(checked_mul(block, p.scratch_per_series)));  // [B, W]
-  DeviceBuffer<float> d_mean(static_cast<size_t>(checked_mul(block, horizon)));        // [B, H]
-  DeviceBuffer<float> d_quant(static_cast<size_t>(checked_mul(block, n_cells)));       // [B, H, Q]
-  DeviceBuffer<uint8_t> d_fallback(static_cast<size_t>(block));                        // [B]
-  std::vector<uint8_t> fallback(static_cast<size_t>(block));                           // [B] host
+  DeviceBuffer<double> d_levels(levels);  // [Q]
   p.levels = d_levels.data();
-  // One stream, blocks in sequence. The model time dwarfs the transfers for every fitted
-  // model (ETS, Theta), so the copies are not overlapped with compute (pageable host memory,
-  // no staging): a double-buffered pinned pipeline (STYLE C6) would only help the naive family.
-  cudaStream_t stream = nullptr;
-  int64_t n_fallback = 0;
-  for (int64_t s0 = 0; s0 < n_series; s0 += block) {
-    const int64_t b = std::min(block, n_series - s0);
-    if (n_steps > 0)
-      SKU_CUDA_CHECK(cudaMemcpyAsync(d_y.data(), y + s0 * n_steps, static_cast<size_t>(b * n_steps) * sizeof(float),
-                                     cudaMemcpyHostToDevice, stream));
-    stat_forecast_cuda(p, d_y.data(), b, d_scratch.data(), d_mean.data(), d_quant.data(), d_fallback.data(), stream);
-    SKU_CUDA_CHECK(cudaMemcpyAsync(out.mean.data() + s0 * horizon, d_mean.data(),
-                                   static_cast<size_t>(b * horizon) * sizeof(float), cudaMemcpyDeviceToHost, stream));
-    if (n_cells > 0)  // no quantile levels: no quantile buffer
-      SKU_CUDA_CHECK(cudaMemcpyAsync(out.quantiles.data() + s0 * n_cells, d_quant.data(),
-                                     static_cast<size_t>(b * n_cells) * sizeof(float), cudaMemcpyDeviceToHost, stream));
-    SKU_CUDA_CHECK(cudaMemcpyAsync(fallback.data(), d_fallback.data(), static_cast<size_t>(b), cudaMemcpyDeviceToHost,
-                                   stream));
-    SKU_CUDA_CHECK(cudaStreamSynchronize(stream));  // the host reads fallback[] and reuses d_y next
-    for (int64_t i = 0; i < b; ++i) n_fallback += fallback[i];
+
+  // Note [Stat block pipeline]: the blocks go through two lanes, each with its own stream,
+  // device buffers and page-locked staging. Block k runs on lane k % 2: its rows are copied
+  // into the lane's pinned input, sent (async), forecast and sent back (async) on the lane's
+  // stream; the host then prepares block k+1 on the other lane while the device still works
+  // on block k. Before a lane takes a new block, the host waits for its previous one and moves
+  // its outputs out of pinned memory. So block k+1's upload overlaps block k's kernel, and for
+  // the light models (naive, snaive: transfer-bound) the two lanes' copies and kernels
+  // overlap each other; for the fitted models the kernel dominates either way. Every block
+  // computes the same series with the same code whichever lane runs it, so the outputs do not
+  // depend on the block size or the lane (tests/gpu/test_stat_models_parity.cpp compares one
+  // block with many). Device memory: two blocks of max_block_bytes (the second lane only when
+  // there is more than one block).
+  struct Lane {
+    deepar::StreamPtr stream;
+    DeviceBuffer<float> y, mean, quant;  // [B, T], [B, H], [B, H, Q]
+    DeviceBuffer<double> scratch;        // [B, W]
+    DeviceBuffer<uint8_t> fallback;      // [B]
+    deepar::PinnedBuffer<float> h_y, h_mean, h_quant;
+    deepar::PinnedBuffer<uint8_t> h_fallback;
+    int64_t s0 = -1, b = 0;  // the block in flight (s0 < 0: none)
+  };
+  const int n_lanes = n_series > block ? 2 : 1;
+  Lane lanes[2];
+  for (int k = 0; k < n_lanes; ++k) {
+    Lane& L = lanes[k];
+    cudaStream_t st = nullptr;
+    SKU_CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+    L.stream.reset(st);
+    L.y = DeviceBuffer<float>(static_cast<size_t>(checked_mul(block, n_steps)));
+    L.scratch = DeviceBuffer<double>(static_cast<size_t>(checked_mul(block, p.scratch_per_series)));
+    L.mean = DeviceBuffer<float>(static_cast<size_t>(checked_mul(block, horizon)));
+    L.quant = DeviceBuffer<float>(static_cast<size_t>(checked_mul(block, n_cells)));
+    L.fallback = DeviceBuffer<uint8_t>(static_cast<size_t>(block));
+    L.h_y = deepar::PinnedBuffer<float>(static_cast<size_t>(checked_mul(block, n_steps)));
+    L.h_mean = deepar::PinnedBuffer<float>(static_cast<size_t>(checked_mul(block, horizon)));
+    L.h_quant = deepar::PinnedBuffer<float>(static_cast<size_t>(checked_mul(block, n_cells)));
+    L.h_fallback = deepar::PinnedBuffer<uint8_t>(static_cast<size_t>(block));
   }
+  // Waits for the lane's block (if any) and moves its outputs into `out`.
+  int64_t n_fallback = 0;
+  auto harvest = [&](Lane& L) {
+    if (L.s0 < 0) return;
+    SKU_CUDA_CHECK(cudaStreamSynchronize(L.stream.get()));
+    std::copy(L.h_mean.data(), L.h_mean.data() + L.b * horizon, out.mean.data() + L.s0 * horizon);
+    std::copy(L.h_quant.data(), L.h_quant.data() + L.b * n_cells, out.quantiles.data() + L.s0 * n_cells);
+    for (int64_t i = 0; i < L.b; ++i) n_fallback += L.h_fallback.data()[i];
+    L.s0 = -1;
+  };
+  // On any exception the lanes' streams must be idle before their buffers are freed.
+  struct Drain {
+    Lane* lanes;
+    int n;
+    ~Drain() {
+      for (int k = 0; k < n; ++k)
+        if (lanes[k].stream) cudaStreamSynchronize(lanes[k].stream.get());  // errors ignored
+    }
+  } drain{lanes, n_lanes};
+  int64_t k = 0;
+  for (int64_t s0 = 0; s0 < n_series; s0 += block, ++k) {
+    Lane& L = lanes[k % n_lanes];
+    harvest(L);  // its previous block, two blocks ago
+    const int64_t b = std::min(block, n_series - s0);
+    const cudaStream_t st = L.stream.get();
+    if (n_steps > 0) {
+      std::copy(y + s0 * n_steps, y + (s0 + b) * n_steps, L.h_y.data());
+      SKU_CUDA_CHECK(cudaMemcpyAsync(L.y.data(), L.h_y.data(), static_cast<size_t>(b * n_steps) * sizeof(float),
+                                     cudaMemcpyHostToDevice, st));
+    }
+    stat_forecast_cuda(p, L.y.data(), b, L.scratch.data(), L.mean.data(), L.quant.data(), L.fallback.data(), st);
+    SKU_CUDA_CHECK(cudaMemcpyAsync(L.h_mean.data(), L.mean.data(), static_cast<size_t>(b * horizon) * sizeof(float),
+                                   cudaMemcpyDeviceToHost, st));
+    if (n_cells > 0)  // no quantile levels: no quantile buffer
+      SKU_CUDA_CHECK(cudaMemcpyAsync(L.h_quant.data(), L.quant.data(), static_cast<size_t>(b * n_cells) * sizeof(float),
+                                     cudaMemcpyDeviceToHost, st));
+    SKU_CUDA_CHECK(cudaMemcpyAsync(L.h_fallback.data(), L.fallback.data(), static_cast<size_t>(b),
+                                   cudaMemcpyDeviceToHost, st));
+    L.s0 = s0;
+    L.b = b;
+  }
+  for (int64_t j = 0; j < n_lanes; ++j) harvest(lanes[(k + j) % n_lanes]);  // the older block first
   out.n_fallback = n_fallback;
   return out;
 }

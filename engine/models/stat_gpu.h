@@ -88,8 +88,9 @@ void stat_forecast_cuda(const StatGpuParams& p, const float* y, int64_t n_series
 
 struct StatGpuOptions {
   // Device memory one block of series may use (input, scratch, outputs); the block size
-  // follows from it. 0: 2 GiB, or more when 2 GiB would hold fewer series than the device
-  // keeps resident (Note [Stat block size] in engine/models/stat_gpu.cu).
+  // follows from it, and two blocks are in flight (Note [Stat block pipeline] in
+  // engine/models/stat_gpu.cu). 0: 2 GiB, or more when 2 GiB would hold fewer series than
+  // the device keeps resident (Note [Stat block size]), within a quarter of the free memory.
   size_t max_block_bytes = 0;
 };
 
