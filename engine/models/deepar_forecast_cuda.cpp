@@ -29,16 +29,30 @@ namespace skucast::deepar {
 
 namespace {
 
-// Host vector -> pinned staging -> device, async on the stream (the pinned copy stays
-// untouched until the block's final synchronization).
+// One block's host inputs in page-locked memory (Note [DeepAR forecasting on the GPU], 1).
+// Two of them alternate, so the host composes block k+1 into one while the device reads
+// block k's from the other.
+struct BlockStaging {
+  PinnedBuffer<float> ys, scale, xenc, exog;
+  PinnedBuffer<uint8_t> nonneg;
+  size_t n_ys = 0, n_scale = 0, n_xenc = 0, n_exog = 0, n_nonneg = 0;  // elements staged
+};
+
+// Host vector -> pinned staging; returns the element count.
 template <class T>
-void stage_in(const std::vector<T>& host, PinnedBuffer<T>& pinned, T* dev, cudaStream_t s) {
-  if (host.empty()) return;
+size_t stage(const std::vector<T>& host, PinnedBuffer<T>& pinned) {
   if (host.size() > pinned.size())
     throw Error("deepar: GPU forecast staging of " + std::to_string(pinned.size()) + " elements, got " +
                 std::to_string(host.size()));
-  std::memcpy(pinned.data(), host.data(), host.size() * sizeof(T));
-  SKU_CUDA_CHECK(cudaMemcpyAsync(dev, pinned.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice, s));
+  if (!host.empty()) std::memcpy(pinned.data(), host.data(), host.size() * sizeof(T));
+  return host.size();
+}
+
+// Pinned staging -> device, async on the stream (the staging stays untouched until the block's
+// final synchronization).
+template <class T>
+void send(const PinnedBuffer<T>& pinned, size_t n, T* dev, cudaStream_t s) {
+  if (n > 0) SKU_CUDA_CHECK(cudaMemcpyAsync(dev, pinned.data(), n * sizeof(T), cudaMemcpyHostToDevice, s));
 }
 
 void check_request(const Layout& l, const PanelData& d, const PathRequest& r) {
@@ -137,9 +151,14 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
   fill_f32(ones.data(), Rmax, 1.0f, s);
   fill_affine_i64(rows.data(), Rmax, 0, 1, s);  // path r reads row r of yp
 
-  PinnedBuffer<float> ys_h(checked_mul(block, L)), scale_h(block), xenc_h(checked_mul(checked_mul(ctx, block), F));
-  PinnedBuffer<float> exog_h(std::max<int64_t>(1, checked_mul(checked_mul(H, block), E)));
-  PinnedBuffer<uint8_t> nonneg_h(block);
+  BlockStaging staging[2];
+  for (BlockStaging& st : staging) {
+    st.ys = PinnedBuffer<float>(checked_mul(block, L));
+    st.scale = PinnedBuffer<float>(block);
+    st.xenc = PinnedBuffer<float>(checked_mul(checked_mul(ctx, block), F));
+    st.exog = PinnedBuffer<float>(std::max<int64_t>(1, checked_mul(checked_mul(H, block), E)));
+    st.nonneg = PinnedBuffer<uint8_t>(block);
+  }
   PinnedBuffer<float> mean_h(checked_mul(block, H)), q_h(std::max<int64_t>(1, checked_mul(checked_mul(block, H), Q)));
 
   // Declared after every buffer, so destroyed before them: on an exception, queued work that
@@ -158,16 +177,28 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
 
   ComposeScratch cs;
   std::vector<float> ys, scale, xe, ex;
-  for (int64_t i0 = 0; i0 < S; i0 += block) {
+  // 1. (host part) The inputs of the block of series i0 .. i0+nb-1, composed into `st`.
+  auto compose = [&](int64_t i0, BlockStaging& st) {
+    const int64_t nb = std::min(block, S - i0);
+    forecast_block_inputs(l, d, req.weights, ctx, H, i0, nb, cs, ys, scale, xe, E > 0 ? &ex : nullptr);
+    st.n_ys = stage(ys, st.ys);
+    st.n_scale = stage(scale, st.scale);
+    st.n_xenc = stage(xe, st.xenc);
+    st.n_exog = E > 0 ? stage(ex, st.exog) : 0;
+    st.n_nonneg = stage(std::vector<uint8_t>(nonneg.begin() + i0, nonneg.begin() + i0 + nb), st.nonneg);
+  };
+  compose(0, staging[0]);
+  int64_t k = 0;
+  for (int64_t i0 = 0; i0 < S; i0 += block, ++k) {
     const int64_t nb = std::min(block, S - i0), R = nb * N;
     const int Ri = checked_int(R, "forecast rows");
-    // 1. Host inputs of the block, in.
-    forecast_block_inputs(l, d, req.weights, ctx, H, i0, nb, cs, ys, scale, xe, E > 0 ? &ex : nullptr);
-    stage_in(ys, ys_h, ys_d.data(), s);
-    stage_in(scale, scale_h, scale_d.data(), s);
-    stage_in(xe, xenc_h, xenc.data(), s);
-    if (E > 0) stage_in(ex, exog_h, exog.data(), s);
-    stage_in(std::vector<uint8_t>(nonneg.begin() + i0, nonneg.begin() + i0 + nb), nonneg_h, nonneg_d.data(), s);
+    // 1. The block's inputs, in (composed while the device worked on the previous block).
+    const BlockStaging& st = staging[k % 2];
+    send(st.ys, st.n_ys, ys_d.data(), s);
+    send(st.scale, st.n_scale, scale_d.data(), s);
+    send(st.xenc, st.n_xenc, xenc.data(), s);
+    send(st.exog, st.n_exog, exog.data(), s);
+    send(st.nonneg, st.n_nonneg, nonneg_d.data(), s);
 
     // 2. Encoder, from zero states over the whole context (the CPU's convention).
     {
@@ -250,7 +281,10 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     if (Q > 0)
       SKU_CUDA_CHECK(cudaMemcpyAsync(q_h.data(), q_d.data(), static_cast<size_t>(nb * H * Q) * sizeof(float),
                                      cudaMemcpyDeviceToHost, s));
-    SKU_CUDA_CHECK(cudaStreamSynchronize(s));  // the block's results, and the staging free again
+    // While the device works on this block, the host composes the next one into the other
+    // staging (last read by the previous block, which has finished).
+    if (i0 + block < S) compose(i0 + block, staging[(k + 1) % 2]);
+    SKU_CUDA_CHECK(cudaStreamSynchronize(s));  // the block's results, and its staging free again
     std::copy(mean_h.data(), mean_h.data() + nb * H, out.mean.begin() + i0 * H);
     std::copy(q_h.data(), q_h.data() + nb * H * Q, out.quantiles.begin() + i0 * H * Q);
   }

@@ -11,7 +11,9 @@
 //     1. the host composes what the CPU composes before sampling (forecast_block_inputs: the
 //        local history ys [nb, L], the scales nu [nb], the encoder inputs x [ctx, nb, F] and
 //        the covariate/embedding columns of the H future steps, exog [H, nb, E]) into pinned
-//        memory; one async copy takes them in;
+//        memory; one async copy takes them in. Two stagings alternate: the host composes
+//        block k+1 while the device runs block k (the host part is a CPU pass over the
+//        series' history and covariates, comparable to the device's work on large blocks);
 //     2. the encoder: CudnnRnn forward over the `context` steps (Phase::Inference, no
 //        per-sequence lengths: like the CPU, steps before a series' launch are inputs with
 //        the observed flag 0, not padding), from zero states;
