@@ -14,7 +14,7 @@
 //                               `lstm` (F = 11: no statics, covariates or events): the resident
 //                               panel with windows cut on the device, then with two static
 //                               embeddings (F = 32, the embedding gather and the host's
-//                               embedding backward), then windows composed on the host into
+//                               device embedding backward), then windows composed on the host into
 //                               pinned staging while the device trains on the previous batch,
 //                               then BF16 and FP16 recurrent layers. Wall-clock windows/s.
 // Each line it prints that starts with "BENCH" is parsed by gpu_check.sh. Timing: CUDA

@@ -93,6 +93,8 @@ struct CudaTrainStep::Impl {
     PinnedBuffer<float> x, target, scale;
     PinnedBuffer<int32_t> codes;
     PinnedBuffer<int64_t> series, t0;  // windows cut on the device
+    PinnedBuffer<EmbeddingSegment> segs;  // [<= A*B] embedding rows of the batch
+    PinnedBuffer<int32_t> seg_win;        // [<= A*B] their windows
     EventPtr read;  // recorded after the device copied this slot in
     bool in_use = false;
   };
@@ -106,14 +108,14 @@ struct CudaTrainStep::Impl {
   std::deque<int64_t> pending;      // local step indices whose loss has not been returned
   std::vector<nn::LossValue> done;  // losses read from the ring, not yet returned
 
-  // The deferred host part of a step with embeddings (Note [DeepAR training on the GPU], 4).
-  PinnedBuffer<float> dx_host;    // [B, F]: dx summed over steps (embedding_dx_sum); embedding columns only
-  PinnedBuffer<float> grad_host;  // [n_params]; only the embedding rows are used
-  EventPtr dx_ready;
-  bool tail_pending = false;
-  std::vector<int64_t> tail_series;
-  int64_t tail_batch = 0;
-  AdamParams tail_adam;
+  // The embedding backward on the device (Note [DeepAR training on the GPU], 3): the tables'
+  // shape per attribute, and the current step's segments (rows it touches, their windows).
+  DeviceBuffer<EmbeddingAttr> emb_attrs;  // [A]
+  int max_dim = 0;
+  DeviceBuffer<EmbeddingSegment> segs;    // [<= A*B]
+  DeviceBuffer<int32_t> seg_win;          // [<= A*B]
+  int n_segs = 0;                         // segments of the step being queued
+  std::vector<std::pair<int32_t, int32_t>> seg_scratch;  // (code, window) of one attribute
 
   Impl(const Layout& layout, const PanelData& data) : l(layout), d(data) {}
   ~Impl() {
@@ -139,20 +141,6 @@ struct CudaTrainStep::Impl {
     adam_step(p, clip, w.data(), grad.data(), m.data(), v.data(), n, s());
   }
 
-  // The host part of the previous step (embeddings): embedding_backward on its dx, the table
-  // gradient rows to the device, then the norm and AdamW. No-op when nothing is pending.
-  void complete_tail() {
-    if (!tail_pending) return;
-    tail_pending = false;
-    SKU_CUDA_CHECK(cudaEventSynchronize(dx_ready.get()));
-    float* g = grad_host.data();
-    std::fill(g + emb_begin, g + l.n_params, 0.0f);
-    embedding_backward(d, l, tail_series.data(), tail_batch, 1, dx_host.data(), g);  // dx summed over steps
-    SKU_CUDA_CHECK(cudaMemcpyAsync(grad.data() + emb_begin, g + emb_begin,
-                                   static_cast<size_t>(l.n_params - emb_begin) * sizeof(float),
-                                   cudaMemcpyHostToDevice, s()));
-    norm_and_adam(tail_adam);
-  }
 
   // The staging slot for the next step, once the device has read its previous contents.
   Slot& acquire_slot() {
@@ -168,9 +156,8 @@ struct CudaTrainStep::Impl {
     next_slot = (next_slot + 1) % kSlots;
   }
 
-  // Before a new step is queued: the previous step's host part, and a free loss-ring slot.
+  // Before a new step is queued: a free loss-ring slot.
   void begin_step() {
-    complete_tail();
     if (static_cast<int64_t>(pending.size()) >= kLossRing) {  // its ring slot is needed again
       const int64_t k = pending.front();
       pending.pop_front();
@@ -197,6 +184,38 @@ struct CudaTrainStep::Impl {
     }
   }
 
+  // The embedding rows the batch touches, per attribute in code order, each with its windows
+  // in window order (what embedding_bwd sums), into the slot's staging, and queued to the
+  // device. Windows whose code is outside [0, K) touch no row, as in embedding_backward.
+  void stage_segments(Slot& sl, const int64_t* series_h, int64_t B) {
+    n_segs = 0;
+    if (n_emb_cols == 0) return;
+    int32_t n_win = 0;
+    EmbeddingSegment* out = sl.segs.data();
+    int32_t* win = sl.seg_win.data();
+    for (int64_t a = 0; a < n_attr; ++a) {
+      seg_scratch.clear();
+      for (int64_t b = 0; b < B; ++b) {
+        const int32_t code = d.codes[a][series_h[b]];
+        if (code >= 0 && code < l.emb_k[a]) seg_scratch.emplace_back(code, static_cast<int32_t>(b));
+      }
+      std::sort(seg_scratch.begin(), seg_scratch.end());  // by code, then window
+      for (size_t i = 0; i < seg_scratch.size(); ++i) {
+        if (i == 0 || seg_scratch[i].first != seg_scratch[i - 1].first) {
+          if (n_segs > 0 && out[n_segs - 1].attr == a) out[n_segs - 1].end = n_win;
+          out[n_segs++] = EmbeddingSegment{static_cast<int32_t>(a), seg_scratch[i].first, n_win, n_win};
+        }
+        win[n_win++] = seg_scratch[i].second;
+      }
+      if (n_segs > 0 && out[n_segs - 1].attr == a) out[n_segs - 1].end = n_win;
+    }
+    if (n_segs == 0) return;
+    SKU_CUDA_CHECK(cudaMemcpyAsync(segs.data(), out, static_cast<size_t>(n_segs) * sizeof(EmbeddingSegment),
+                                   cudaMemcpyHostToDevice, s()));
+    SKU_CUDA_CHECK(cudaMemcpyAsync(seg_win.data(), win, static_cast<size_t>(n_win) * sizeof(int32_t),
+                                   cudaMemcpyHostToDevice, s()));
+  }
+
   // Cuts B windows of T steps on the device into x, target, scale, codes (Note [DeepAR
   // training on the GPU]); the embedding columns come from weights `wd` (device).
   void cut_on_device(const int64_t* series_h, const int64_t* t0_h, int64_t B, int64_t T, int64_t mask_from,
@@ -209,6 +228,7 @@ struct CudaTrainStep::Impl {
                                    cudaMemcpyHostToDevice, st));
     SKU_CUDA_CHECK(cudaMemcpyAsync(win_t0.data(), sl.t0.data(), static_cast<size_t>(B) * sizeof(int64_t),
                                    cudaMemcpyHostToDevice, st));
+    stage_segments(sl, series_h, B);
     release_slot(sl);
     const WindowBatch wb{win_series.data(), win_t0.data(), B, T};
     window_scale(res.y.data(), d.n_series, d.n_time, wb, setup.context, scale.data(), st);
@@ -225,8 +245,8 @@ struct CudaTrainStep::Impl {
   }
 
   // Forward, loss, backward and the optimizer step on the inputs already on the device
-  // (x with its embedding columns, target, scale); series_h [B] host (embedding backward).
-  void train_on_inputs(const int64_t* series_h, int64_t B, int64_t T);
+  // (x with its embedding columns, target, scale, the embedding segments).
+  void train_on_inputs(int64_t B, int64_t T);
 
   // Dense head forward: out [N, P] = y [N, Hd] A^T + b (A [P, Hd], b [P], row-major).
   // cuBLAS is column-major: a row-major [r, c] matrix is its transpose [c, r] with ld = c.
@@ -353,9 +373,20 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
   I.host_stats = PinnedBuffer<double>(2 * kLossRing);
   for (auto& e : I.loss_ready) e = make_event();
   if (I.n_emb_cols > 0) {
-    I.dx_host = PinnedBuffer<float>(checked_mul(max_batch, F));
-    I.grad_host = PinnedBuffer<float>(n);
-    I.dx_ready = make_event();
+    std::vector<EmbeddingAttr> attrs;
+    for (int64_t a = 0; a < I.n_attr; ++a) {
+      attrs.push_back(EmbeddingAttr{l.emb_off[a], to_int(l.emb_dim[a], "embedding width"),
+                                    to_int(l.emb_col[a], "embedding column")});
+      I.max_dim = std::max(I.max_dim, attrs.back().dim);
+    }
+    I.emb_attrs = DeviceBuffer<EmbeddingAttr>(attrs);
+    const int64_t n_seg_max = checked_mul(I.n_attr, max_batch);
+    I.segs = DeviceBuffer<EmbeddingSegment>(n_seg_max);
+    I.seg_win = DeviceBuffer<int32_t>(n_seg_max);
+    for (auto& sl : I.slots) {
+      sl.segs = PinnedBuffer<EmbeddingSegment>(n_seg_max);
+      sl.seg_win = PinnedBuffer<int32_t>(n_seg_max);
+    }
   }
 }
 
@@ -442,12 +473,13 @@ void CudaTrainStep::submit(const int64_t* series, int64_t B, int64_t T) {
   if (I.n_attr > 0)
     SKU_CUDA_CHECK(cudaMemcpyAsync(I.codes.data(), sl.codes.data(), static_cast<size_t>(I.n_attr * B) * sizeof(int32_t),
                                    cudaMemcpyHostToDevice, s));
+  I.stage_segments(sl, series, B);
   I.release_slot(sl);
   I.staged = false;
   // The embedding columns from the current device weights.
   embedding_fwd(I.emb_cols.data(), static_cast<int>(I.n_emb_cols), I.emb_col0, I.codes.data(), I.w.data(),
                 I.x.data(), rows, B, F, s);
-  I.train_on_inputs(series, B, T);
+  I.train_on_inputs(B, T);
 }
 
 void CudaTrainStep::submit_windows(const int64_t* series, const int64_t* t0, int64_t B, int64_t T, int64_t mask_from,
@@ -456,10 +488,10 @@ void CudaTrainStep::submit_windows(const int64_t* series, const int64_t* t0, int
   I.check_windows(series, t0, B, T, "submit_windows");
   I.begin_step();
   I.cut_on_device(series, t0, B, T, mask_from, mask_first, I.w.data());
-  I.train_on_inputs(series, B, T);
+  I.train_on_inputs(B, T);
 }
 
-void CudaTrainStep::Impl::train_on_inputs(const int64_t* series, int64_t B, int64_t T) {
+void CudaTrainStep::Impl::train_on_inputs(int64_t B, int64_t T) {
   Impl& I = *this;
   const cudaStream_t s = I.s();
   const int64_t rows = B * T, F = l.n_features;
@@ -498,26 +530,17 @@ void CudaTrainStep::Impl::train_on_inputs(const int64_t* series, int64_t B, int6
   p.weight_decay = I.adam.weight_decay;
   p.step = ++I.n_submitted;
   p.grad_scale = 1.0;
-  if (I.n_emb_cols == 0) {
-    I.norm_and_adam(p);
-    return;
+  if (I.n_emb_cols > 0) {
+    // The embedding tables' gradient, on the device: dx summed over each window's steps, then
+    // each touched row summed over its windows (rows the batch does not touch stay 0).
+    embedding_dx_sum(I.dx.data(), T, B, F, I.emb_col0, I.n_emb_cols, I.dx_sum.data(), s);
+    SKU_CUDA_CHECK(cudaMemsetAsync(g + I.emb_begin, 0, static_cast<size_t>(l.n_params - I.emb_begin) * sizeof(float), s));
+    embedding_bwd(I.segs.data(), I.n_segs, I.max_dim, I.seg_win.data(), I.emb_attrs.data(), I.dx_sum.data(), F, g, s);
   }
-  // Only the embedding columns of dx [rows, F], summed over the steps of each window, come back:
-  // [B, F] with the embedding columns filled (embedding_backward then reads one step).
-  embedding_dx_sum(I.dx.data(), T, B, F, I.emb_col0, I.n_emb_cols, I.dx_sum.data(), s);
-  SKU_CUDA_CHECK(cudaMemcpyAsync(I.dx_host.data(), I.dx_sum.data(), static_cast<size_t>(B * F) * sizeof(float),
-                                 cudaMemcpyDeviceToHost, s));
-  SKU_CUDA_CHECK(cudaEventRecord(I.dx_ready.get(), s));
-  I.tail_series.assign(series, series + B);
-  I.tail_batch = B;
-  I.tail_adam = p;
-  I.tail_pending = true;
+  I.norm_and_adam(p);
 }
 
-void CudaTrainStep::finish() {
-  m->complete_tail();
-  SKU_CUDA_CHECK(cudaStreamSynchronize(m->s()));
-}
+void CudaTrainStep::finish() { SKU_CUDA_CHECK(cudaStreamSynchronize(m->s())); }
 
 std::vector<nn::LossValue> CudaTrainStep::take_losses(bool wait) {
   Impl& I = *m;

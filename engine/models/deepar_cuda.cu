@@ -1,7 +1,8 @@
 // engine/models/deepar_cuda.cu — kernels and launchers of deepar_cuda_kernels.h.
 // defines: embedding_fwd_kernel (grid-stride over (row, embedding column)), LossFn (the
 //          functor of reduce_sum), the resident panel's window kernels (compose_tail,
-//          mask_target, gather_codes), embedding_dx_sum_kernel, head_first_kernel; their
+//          mask_target, gather_codes), embedding_dx_sum_kernel, embedding_bwd_kernel,
+//          head_first_kernel; their
 //          launchers.
 // uses: kernels/reduce.cuh (reduce_sum), kernels/cuda_check.cuh.
 #include <cuda_runtime.h>
@@ -82,6 +83,23 @@ __global__ void embedding_dx_sum_kernel(const float* __restrict__ dx, int64_t n_
   }
 }
 
+__global__ void embedding_bwd_kernel(const EmbeddingSegment* __restrict__ segs, int n_segs, int max_dim,
+                                     const int32_t* __restrict__ win, const EmbeddingAttr* __restrict__ attrs,
+                                     const float* __restrict__ dx_sum, int64_t n_features, float* __restrict__ grad) {
+  const int64_t n = static_cast<int64_t>(n_segs) * max_dim;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const EmbeddingSegment sg = segs[i / max_dim];
+    const int k = static_cast<int>(i % max_dim);
+    const EmbeddingAttr at = attrs[sg.attr];
+    if (k >= at.dim) continue;
+    double sum = 0.0;
+    for (int32_t j = sg.begin; j < sg.end; ++j)
+      sum += static_cast<double>(dx_sum[static_cast<int64_t>(win[j]) * n_features + at.col + k]);
+    grad[at.w_offset + static_cast<int64_t>(sg.code) * at.dim + k] = static_cast<float>(sum);
+  }
+}
+
 __global__ void head_first_kernel(const float* __restrict__ head, int64_t n_params, int64_t n_rows,
                                   float* __restrict__ out) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -154,6 +172,15 @@ void embedding_dx_sum(const float* dx, int64_t n_steps, int64_t n_batch, int64_t
   embedding_dx_sum_kernel<<<grid_for(n_batch * n_cols), kBlock, 0, stream>>>(dx, n_steps, n_batch, n_features, col0,
                                                                             n_cols, out);
   SKU_CHECK_LAUNCH("embedding_dx_sum_kernel");
+}
+
+void embedding_bwd(const EmbeddingSegment* segs, int n_segs, int max_dim, const int32_t* win,
+                   const EmbeddingAttr* attrs, const float* dx_sum, int64_t n_features, float* grad,
+                   cudaStream_t stream) {
+  if (n_segs <= 0 || max_dim <= 0) return;
+  embedding_bwd_kernel<<<grid_for(static_cast<int64_t>(n_segs) * max_dim), kBlock, 0, stream>>>(
+      segs, n_segs, max_dim, win, attrs, dx_sum, n_features, grad);
+  SKU_CHECK_LAUNCH("embedding_bwd_kernel");
 }
 
 }  // namespace skucast::deepar

@@ -28,17 +28,17 @@
 //        CUBLAS_DEFAULT_MATH: no TF32), the likelihood loss and gradient normalized by the
 //        device-resident observed count (likelihood_fwd_bwd), the head's backward on cuBLAS,
 //        CudnnRnn backward (dx only when the model has embeddings);
-//     3. with embeddings: the embedding columns of dx, summed over each window's steps on the
-//        device (embedding_dx_sum, [B, F]: T times less than dx), go back to pinned memory;
-//        the host runs embedding_backward on them (the CPU code with one step, serial and
-//        deterministic; only the summation order differs from the CPU's) when it queues the next
-//        step (or at finish), copies the table gradient rows into the device gradient, and
-//        queues the norm (grad_sq_norm) and the clipped AdamW step (adam_step), both reading
-//        the norm on the device. Without embeddings the norm and AdamW follow at once.
+//     3. with embeddings, the tables' gradient on the device too: the embedding columns of dx
+//        summed over each window's steps (embedding_dx_sum), then every table row the batch
+//        touches summed over its windows in window order (embedding_bwd; the host lists the
+//        rows and their windows when it stages the step: it knows the windows' static codes),
+//        so the sum is deterministic, as the CPU's serial embedding_backward; only the order
+//        of the terms differs (steps first, then windows). Then the global norm
+//        (grad_sq_norm) and the clipped AdamW step (adam_step), reading the norm on the device.
 //   The loss (sum of per-row losses, in double, and the observed count) is copied to pinned
 //   memory per step and read when ready (take_losses(false)) or at the end of an epoch
-//   (finish). So the host waits only for a staging slot to be free and, with embeddings, for
-//   the previous step's dx; there is no cudaDeviceSynchronize.
+//   (finish). So the host waits only for a staging slot to be free (the device has read the
+//   step two back): no synchronization per training step.
 //   Same step as the CPU: the same masked, unweighted loss normalized by the observed rows,
 //   the same global-norm clipping (torch's clip_grad_norm_ formula), AdamW with the same
 //   decoupled decay and bias corrections, the learning rate set per epoch by deepar_train's

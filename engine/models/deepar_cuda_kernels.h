@@ -51,10 +51,30 @@ void gather_codes(const int32_t* codes, int64_t n_attr, int64_t n_series, const 
 // The embedding part of the input gradient summed over the steps of each window:
 // out[b, col0 + j] = sum_t dx[t, b, col0 + j] (double accumulation in t order, rounded once),
 // for b < B, j < n_cols; out's other columns are not written. [in] dx [T, B, F]; [out] out
-// [B, F]. What embedding_backward (deepar_data.cpp) needs, with n_steps = 1: T times less to
-// copy back than dx itself.
+// [B, F], what embedding_bwd reads.
 void embedding_dx_sum(const float* dx, int64_t n_steps, int64_t n_batch, int64_t n_features, int64_t col0,
                       int64_t n_cols, float* out, cudaStream_t stream);
+
+// One embedding row a batch touches: attribute `attr`'s row `code`, whose windows are
+// win[begin .. end) of the batch's window list (in window order).
+struct EmbeddingSegment {
+  int32_t attr = 0, code = 0, begin = 0, end = 0;
+};
+
+// The embedding gradient rows of a batch, deterministically (the twin of embedding_backward,
+// deepar_data.cpp): for every segment u and k < dim of its attribute,
+//   grad[off[attr] + code * dim + k] = sum over its windows b (in order) of dx_sum[b, col[attr] + k],
+// accumulated in double. Rows no segment names are not written (the caller zeroes the
+// tables first). [in] segs [n_segs], win [sum of lengths] int32, attrs [A] (each attribute's
+// weight offset, width, first input column), dx_sum [B, F]; [in,out] grad [n_params].
+struct EmbeddingAttr {
+  int64_t w_offset = 0;  // weights index of row 0 of the table
+  int32_t dim = 0;       // row length
+  int32_t col = 0;       // first input column of the attribute
+};
+void embedding_bwd(const EmbeddingSegment* segs, int n_segs, int max_dim, const int32_t* win,
+                   const EmbeddingAttr* attrs, const float* dx_sum, int64_t n_features, float* grad,
+                   cudaStream_t stream);
 
 // head0[r] = head[r * P] (the first head output of each row), r < n_rows.
 void head_first(const float* head, int64_t n_params, int64_t n_rows, float* head0, cudaStream_t stream);

@@ -3,7 +3,7 @@
 // nn::AdamW, deepar_internal.h): the same seed, panel, windows and weights, kSteps steps on
 // each, then the losses, weights and AdamW first moments compared (STYLE T1, T2, T6).
 // LSTM and GRU, Gaussian and negative binomial, with and without static embeddings (the
-// embedding path: device gather + host embedding_backward; without: AdamW at once).
+// embedding path: device gather and the device twin of embedding_backward; without: no tables).
 // The panel is built in memory (no HDF5: this binary is packed for the GPU machine,
 // bench/gpu_pack.sh). Skips without a device (STYLE T8).
 //
