@@ -25,13 +25,17 @@ std::vector<int64_t> fold_origins(int64_t n_steps, int64_t horizon, int64_t fold
   if (horizon < 1) throw InputError("horizon must be at least 1, got " + std::to_string(horizon));
   if (folds < 1) throw InputError("folds must be at least 1, got " + std::to_string(folds));
   if (step < 1) throw InputError("step must be at least 1, got " + std::to_string(step));
-  const int64_t last = n_steps - horizon;
-  const int64_t first = last - (folds - 1) * step;
-  if (first < 1)
+  // need = horizon + (folds - 1) * step + 1 steps: one of history before the first origin.
+  // Summed without overflow: --folds and --step come from the command line.
+  int64_t span = 0, need = 0;
+  const bool overflow = __builtin_mul_overflow(folds - 1, step, &span) || __builtin_add_overflow(span, horizon, &need) ||
+                        __builtin_add_overflow(need, int64_t{1}, &need);
+  if (overflow || need > n_steps)
     throw InputError("the panel has " + std::to_string(n_steps) + " steps, but " + std::to_string(folds) +
                      " fold(s) of horizon " + std::to_string(horizon) + " with step " + std::to_string(step) +
-                     " need at least " + std::to_string(horizon + (folds - 1) * step + 1) +
+                     " need " + (overflow ? std::string("more than 2^63") : "at least " + std::to_string(need)) +
                      " (one step of history before the first origin)");
+  const int64_t first = n_steps - horizon - span;  // >= 1
   std::vector<int64_t> origins(static_cast<size_t>(folds));
   for (int64_t k = 0; k < folds; ++k) origins[static_cast<size_t>(k)] = first + k * step;
   return origins;

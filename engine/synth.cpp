@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "engine/synth_internal.h"
 #include "io/panel.h"
@@ -34,11 +35,14 @@ void SynthOptions::validate() const {
   unsigned m, d;
   if (!parse_iso_date(start, y, m, d) || y < 1900 || y > 2099)
     throw InputError("synth: --start must be an ISO date (YYYY-MM-DD) between 1900 and 2099, got '" + start + "'");
-  const int64_t last = days_from_civil(y, m, d) + n_days + horizon;
-  if (last > days_from_civil(2100, 1, 1))
+  // Compared with the room left before 2100, not summed: --days and --horizon may be anything.
+  const int64_t room = days_from_civil(2100, 1, 1) - days_from_civil(y, m, d);
+  if (n_days > room || horizon > room - n_days)
     throw InputError("synth: the axis must end before 2100 (moving holidays are computed for 1900-2099); got " +
                      std::to_string(n_days) + " + " + std::to_string(horizon) + " days from " + start);
-  checked_mul(n_series, n_days + horizon);  // throws on overflow
+  if (n_series > std::numeric_limits<int64_t>::max() / (n_days + horizon))  // S x (T+F) cells
+    throw InputError("synth: --series " + std::to_string(n_series) + " x " + std::to_string(n_days + horizon) +
+                     " days is more cells than a panel can index");
 }
 
 namespace {

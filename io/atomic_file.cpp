@@ -27,4 +27,27 @@ void commit_temp(const std::string& tmp, const std::string& path) {
 
 void discard_temp(const std::string& tmp) noexcept { std::remove(tmp.c_str()); }
 
+void check_output_path(const std::string& path, const std::string& flag,
+                       const std::vector<std::pair<std::string, std::string>>& others) {
+  namespace fs = std::filesystem;
+  if (path.empty()) throw InputError(flag + ": no output file given");
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    throw IoError(flag + ": '" + path + "' is a folder; expected the name of a file to write");
+  const fs::path dir = fs::path(path).parent_path();
+  if (!dir.empty() && !fs::is_directory(dir, ec))
+    throw IoError(flag + ": cannot write '" + path + "': the folder '" + dir.string() + "' does not exist");
+  // The same file: one that exists under both names, or (not written yet) one name.
+  auto same = [&](const std::string& other) {
+    std::error_code e1, e2, e3;
+    if (fs::equivalent(path, other, e1)) return true;
+    const fs::path a = fs::weakly_canonical(path, e2), b = fs::weakly_canonical(other, e3);
+    return !e2 && !e3 && a == b;
+  };
+  for (const auto& [other_flag, other] : others)
+    if (!other.empty() && same(other))
+      throw InputError(flag + " '" + path + "' is the same file as " + other_flag + " '" + other +
+                       "'; writing it would destroy that file (choose another name)");
+}
+
 }  // namespace skucast

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace skucast {
 
@@ -12,6 +14,15 @@ std::string temp_path_for(const std::string& path);
 void commit_temp(const std::string& tmp, const std::string& path);
 // Removes tmp if it exists; never throws.
 void discard_temp(const std::string& tmp) noexcept;
+
+// Checks an output path before a command does any work, so a run that would fail on its
+// last write fails first, and a run with several outputs never replaces one and then fails
+// on the next. `flag` names the option in messages ("--out"). Throws InputError when the path
+// is empty or is the same file as one of `others` (the command's inputs and earlier outputs,
+// as {flag, path}; empty paths are skipped): writing it would destroy that file. Throws
+// IoError when the path is a folder or its folder does not exist.
+void check_output_path(const std::string& path, const std::string& flag,
+                       const std::vector<std::pair<std::string, std::string>>& others = {});
 
 // RAII: holds a temp path; removes it on destruction unless commit() was called.
 class AtomicPath {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <numeric>
@@ -19,12 +20,25 @@ namespace {
 
 // ------------------------------------------------------------------ errors ----
 
-std::string quoted(std::string_view s) {
-  std::string out = "'";
-  out.append(s.substr(0, 60));
+// At most 60 bytes of s; control bytes written as \xNN, so a NUL in a binary file neither
+// cuts the message short nor reaches the terminal.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 60)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7F) {
+      out += c;
+      continue;
+    }
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02X", u);
+    out += buf;
+  }
   if (s.size() > 60) out += "...";
-  return out + "'";
+  return out;
 }
+
+std::string quoted(std::string_view s) { return "'" + printable(s) + "'"; }
 
 // Where a row-level error happened: "sales.csv:17: column 3 'value': ..."
 struct Col {
@@ -56,7 +70,11 @@ Layout resolve_header(const CsvRecord& hdr, const IngestOptions& opt) {
   Layout lay;
   lay.n_fields = hdr.fields.size();
   std::vector<std::string> names;
-  for (auto f : hdr.fields) names.emplace_back(csv::trim(f));
+  for (auto f : hdr.fields) {
+    if (f.find('\0') != std::string_view::npos)
+      fail(path, hdr.line, nullptr, "the header holds a NUL byte: this is not a text CSV file (expected a row of column names)");
+    names.emplace_back(csv::trim(f));
+  }
   std::vector<std::string> requested;  // to catch one column asked for twice
   auto find = [&](const std::string& name, const char* role) {
     if (name.empty()) fail(path, hdr.line, nullptr, std::string("empty name given for the ") + role + " column");
@@ -73,7 +91,8 @@ Layout resolve_header(const CsvRecord& hdr, const IngestOptions& opt) {
     }
     if (found < 0) {
       std::string have;
-      for (const auto& n : names) have += (have.empty() ? "" : ", ") + n;
+      for (size_t i = 0; i < names.size() && i < 40; ++i) have += (i ? ", " : "") + printable(names[i]);
+      if (names.size() > 40) have += ", ... (" + std::to_string(names.size()) + " columns)";
       fail(path, hdr.line, nullptr, std::string("missing ") + role + " column " + quoted(name) + " (the header has: " + have + ")");
     }
     return Col{found, name};
@@ -343,6 +362,7 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
     switch (csv::parse_float(wt, v)) {
       case csv::NumKind::Empty: break;
       case csv::NumKind::Finite: {
+        if (v < 0.0f) fail(path, rec.line, &lay.weight, "negative weight " + quoted(wt) + " (weights must be >= 0)");
         float& have = p1.weights[s];
         if (std::isnan(have)) have = v;
         else if (have != v)
@@ -486,8 +506,7 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
   const int64_t last_any = monthly ? p1.max_months : p1.max_days;
   // The span in unsigned arithmetic: integer times may be anywhere in int64.
   const uint64_t span = (static_cast<uint64_t>(last_any) - static_cast<uint64_t>(h.axis.start)) / static_cast<uint64_t>(step);
-  constexpr uint64_t kMaxSteps = uint64_t{1} << 27;
-  if (span >= kMaxSteps)
+  if (span >= static_cast<uint64_t>(kMaxPanelSteps))
     throw InputError(path + ": the times span " + std::to_string(span) + " steps at frequency " + freq_name(h.axis.freq) +
                      " (from " + h.axis.label(0) + "); check the time column and --freq");
   h.n_steps = (last_value - h.axis.start) / step + 1;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "io/atomic_file.h"
 #include "io/file_kind.h"
@@ -123,9 +124,14 @@ ForecastFile read_forecast(const std::string& path) {
                      std::to_string(kForecastVersion) + " (regenerate it with `skucast forecast`)");
   ForecastFile fc;
   fc.model = h5::read_attr_string(f, "model", path);
-  const Freq freq = parse_freq(h5::read_attr_string(f, "freq", path));
-  fc.axis = make_axis(freq, h5::read_attr_string(f, "start", path),
-                      static_cast<int>(h5::read_attr_int(f, "season_length", path)));
+  const std::string freq_text = h5::read_attr_string(f, "freq", path);
+  const std::string start_text = h5::read_attr_string(f, "start", path);
+  const int64_t season = std::clamp<int64_t>(h5::read_attr_int(f, "season_length", path), 0, std::numeric_limits<int>::max());
+  try {  // these checks do not know the file
+    fc.axis = make_axis(parse_freq(freq_text), start_text, static_cast<int>(season));
+  } catch (const InputError& e) {
+    throw InputError(path + ": " + e.what());
+  }
   fc.origin = h5::read_attr_int(f, "origin", path);
   fc.ids = h5::read_strings(f, "/series/id", path);
   h5::Handle g = h5::open_group(f, "forecast", path);
@@ -137,6 +143,10 @@ ForecastFile read_forecast(const std::string& path) {
   fc.horizon = md[1];
   read_tensor(g, "mean", {S, fc.horizon}, fc.mean, path);
   fc.levels = h5::read_vector<double>(g, "quantile_levels", path);
+  for (size_t k = 0; k < fc.levels.size(); ++k)
+    if (!(fc.levels[k] > 0.0 && fc.levels[k] < 1.0) || (k > 0 && !(fc.levels[k] > fc.levels[k - 1])))
+      throw InputError(path + ": /forecast/quantile_levels must be strictly ascending in (0, 1); level " +
+                       std::to_string(k) + " is " + std::to_string(fc.levels[k]));
   const int64_t Q = static_cast<int64_t>(fc.levels.size());
   if (Q > 0) read_tensor(g, "quantiles", {S, fc.horizon, Q}, fc.quantiles, path);
   return fc;

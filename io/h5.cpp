@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 
 #include "kernels/common.hpp"
 
@@ -33,6 +34,8 @@ Handle open_file_ro(const std::string& path) {
     FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) throw IoError("cannot open '" + path + "' for reading: " + std::strerror(errno));
     std::fclose(f);
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw InputError("'" + path + "' is a folder, expected an HDF5 file");
     throw InputError("'" + path + "' is not an HDF5 file");
   }
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -70,15 +73,25 @@ Handle create_group(hid_t loc, const std::string& name, const std::string& file)
   return Handle(id, H5Gclose);
 }
 
+// The whole path of `name` under `loc` ("/dynamic/price" for "price" in /dynamic), for messages.
+static std::string object_path(hid_t loc, const std::string& name) {
+  if (!name.empty() && name[0] == '/') return name;
+  char buf[512] = {0};
+  const ssize_t n = H5Iget_name(loc, buf, sizeof buf);
+  std::string dir = n > 0 ? std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1)) : "";
+  if (dir.empty() || dir.back() != '/') dir += '/';
+  return dir + name;
+}
+
 Handle open_group(hid_t loc, const std::string& name, const std::string& file) {
   hid_t id = H5Gopen2(loc, name.c_str(), H5P_DEFAULT);
-  if (id < 0) throw InputError(file + ": missing group " + name);
+  if (id < 0) throw InputError(file + ": missing group " + object_path(loc, name));
   return Handle(id, H5Gclose);
 }
 
 Handle open_dataset(hid_t loc, const std::string& name, const std::string& file) {
   hid_t id = H5Dopen2(loc, name.c_str(), H5P_DEFAULT);
-  if (id < 0) throw InputError(file + ": missing dataset " + name);
+  if (id < 0) throw InputError(file + ": missing dataset " + object_path(loc, name));
   return Handle(id, H5Dclose);
 }
 

@@ -49,9 +49,14 @@ void PanelHeader::validate() const {
   const int64_t S = n_series();
   if (n_steps < 1) throw InputError("panel needs at least one time step, got " + std::to_string(n_steps));
   if (n_future < 0) throw InputError("panel n_future must be >= 0, got " + std::to_string(n_future));
+  if (n_future > kMaxPanelSteps - n_steps)
+    throw InputError("panel has " + std::to_string(n_steps) + " + " + std::to_string(n_future) +
+                     " steps, more than the " + std::to_string(kMaxPanelSteps) + " a time axis may have");
   std::set<std::string_view> seen;
-  for (const auto& id : ids)
-    if (!seen.insert(id).second) throw InputError("duplicate series id '" + id + "'");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i].empty()) throw InputError("series " + std::to_string(i) + " has an empty id");
+    if (!seen.insert(ids[i]).second) throw InputError("duplicate series id '" + ids[i] + "'");
+  }
   std::set<std::string> names;
   for (const auto& s : statics) {
     check_name("static attribute", s.name);
@@ -66,6 +71,10 @@ void PanelHeader::validate() const {
   }
   if (!weights.empty() && static_cast<int64_t>(weights.size()) != S)
     throw InputError("weights have " + std::to_string(weights.size()) + " entries, expected " + std::to_string(S));
+  for (size_t i = 0; i < weights.size(); ++i)
+    if (!(std::isfinite(weights[i]) && weights[i] >= 0.0f))
+      throw InputError("series '" + ids[i] + "' has weight " + std::to_string(weights[i]) +
+                       "; weights must be finite and >= 0");
   for (const auto& d : dynamic) {
     check_name("dynamic covariate", d.name);
     if (!names.insert("dyn:" + d.name).second) throw InputError("duplicate dynamic covariate '" + d.name + "'");
@@ -414,9 +423,21 @@ PanelReader::PanelReader(const std::string& path) : m_impl(std::make_unique<Impl
     throw InputError(path + ": panel format version " + std::to_string(version) + ", this skucast reads version " +
                      std::to_string(kPanelVersion) + "; regenerate it with `skucast ingest` or `skucast synth`");
   auto& H = I.header;
-  const Freq freq = parse_freq(h5::read_attr_string(root, "freq", path));
+  // Checks below that do not know the file (parse_freq, make_axis, validate) get its name.
+  auto in_file = [&](auto&& check) {
+    try {
+      check();
+    } catch (const InputError& e) {
+      throw InputError(path + ": " + e.what());
+    }
+  };
+  const std::string freq_text = h5::read_attr_string(root, "freq", path);
+  const std::string start_text = h5::read_attr_string(root, "start", path);
   const int64_t season = h5::read_attr_int(root, "season_length", path);
-  H.axis = make_axis(freq, h5::read_attr_string(root, "start", path), static_cast<int>(season));
+  if (season < 1 || season > std::numeric_limits<int>::max())
+    throw InputError(path + ": attribute season_length is " + std::to_string(season) + ", expected 1 to " +
+                     std::to_string(std::numeric_limits<int>::max()));
+  in_file([&] { H.axis = make_axis(parse_freq(freq_text), start_text, static_cast<int>(season)); });
   H.n_future = h5::has_attr(root, "n_future") ? h5::read_attr_int(root, "n_future", path) : 0;
 
   I.target = open_row_dataset(I.file, "target", path);
@@ -468,7 +489,7 @@ PanelReader::PanelReader(const std::string& path) : m_impl(std::make_unique<Impl
     for (const auto& name : h5::list_links(g))
       H.events.push_back({name, h5::read_vector<uint8_t>(g, name, path)});
   }
-  H.validate();
+  in_file([&] { H.validate(); });
 }
 
 PanelReader::~PanelReader() = default;

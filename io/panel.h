@@ -27,6 +27,10 @@
 namespace skucast {
 
 inline constexpr int kPanelVersion = 1;
+// The longest time axis (T+F steps) a panel may have: 2^27 steps, 367,000 years of days.
+// Longer spans come from a wrong time column (ingest says so) or a damaged file; forecast
+// horizons are held to it too.
+inline constexpr int64_t kMaxPanelSteps = int64_t{1} << 27;
 
 struct StaticAttr {
   std::string name;

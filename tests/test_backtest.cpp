@@ -7,8 +7,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/backtest.h"
@@ -29,6 +31,23 @@ TEST(FoldOrigins, LastIsTMinusHAndStepsBack) {
   EXPECT_THROW(fold_origins(100, 10, 10, 10), InputError);
   EXPECT_THROW(fold_origins(100, 0, 1, 1), InputError);
   EXPECT_THROW(fold_origins(100, 10, 0, 1), InputError);
+  // (folds - 1) * step past int64: an InputError (was signed overflow: an "internal error",
+  // exit 1, or a std::vector length error).
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  for (const auto& [folds, step] : {std::pair<int64_t, int64_t>{3, int64_t{5} << 60}, {int64_t{1} << 62, 4}, {2, kMax}}) {
+    try {
+      fold_origins(200, 14, folds, step);
+      FAIL() << folds << " x " << step;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("need more than 2^63"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    fold_origins(200, kMax, 1, kMax);
+    FAIL() << "horizon INT64_MAX";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("need more than 2^63"), std::string::npos) << e.what();
+  }
 }
 
 // S series of T days: even series strongly weekly (a fixed weekday profile plus small noise),

@@ -99,8 +99,9 @@ TEST_F(CliForecast, BadFlagsFailWithoutOutput) {
       {{"--model", "naive", "--horizon", "0"}, "horizon"},
       {{"--model", "naive", "--horizon", "-3"}, "horizon"},
       {{"--model", "lstm", "--horizon", "5"}, "needs a trained checkpoint"},
-      {{"--model", "naive", "--horizon", "5", "--quantiles", "0.9,0.1"}, "ascending"},
+      {{"--model", "naive", "--horizon", "5", "--quantiles", "0.9,0.1"}, "ascending, got 0.1 after 0.9"},
       {{"--model", "naive", "--horizon", "5", "--quantiles", "1.5"}, "between 0 and 1"},
+      {{"--model", "naive", "--horizon", "10000000000"}, "--horizon must be at most 134217728"},  // not "out of memory"
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"forecast", "--panel", m_panel, "--out", path("fc.h5")};
@@ -168,6 +169,7 @@ TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {
       {"--models", "naive", "--horizon", "0"},
       {"--models", "naive", "--horizon", "7", "--folds", "20"},  // more history than the panel has
       {"--models", "naive,,snaive", "--horizon", "7"},
+      {"--models", "snaive,lstm", "--horizon", "7", "--epochs", "0"},  // an untrained model scored
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"backtest", "--panel", m_panel, "--summary", path("s.csv"), "--csv", path("ps.csv")};
@@ -180,6 +182,41 @@ TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {
   CliResult r = run_skucast({"backtest", "--panel", path("nope.h5"), "--models", "naive", "--horizon", "7"});
   EXPECT_NE(r.rc, 0);
   EXPECT_NE(r.output.find("nope.h5"), std::string::npos) << r.output;
+}
+
+// Every output is checked before any work, so a run that fails on its last output has not
+// replaced the first one, and no output may be an input or another output.
+TEST_F(CliForecast, FailedRunLeavesEveryOutputAsItWas) {
+  testing::write_text(m_dir / "fc.h5", "precious");
+  CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "naive", "--horizon", "3", "--out",
+                             path("fc.h5"), "--csv", path("nodir/fc.csv")});
+  EXPECT_EQ(r.rc, 3) << r.output;
+  EXPECT_NE(r.output.find("--csv: cannot write"), std::string::npos) << r.output;
+  EXPECT_EQ(testing::read_text(m_dir / "fc.h5"), "precious");
+
+  testing::write_text(m_dir / "ps.csv", "precious");
+  r = run_skucast({"backtest", "--panel", m_panel, "--models", "naive", "--horizon", "7", "--csv", path("ps.csv"),
+                   "--out", path("nodir/bt.h5")});
+  EXPECT_EQ(r.rc, 3) << r.output;
+  EXPECT_NE(r.output.find("--out: cannot write"), std::string::npos) << r.output;
+  EXPECT_EQ(testing::read_text(m_dir / "ps.csv"), "precious");
+
+  // An output that is an input or another output: exit 2, nothing written.
+  r = run_skucast({"forecast", "--panel", m_panel, "--model", "naive", "--horizon", "3", "--out", m_panel});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("is the same file as --panel"), std::string::npos) << r.output;
+  EXPECT_EQ(PanelReader(m_panel).header().n_steps, 70);  // still the panel
+  r = run_skucast({"forecast", "--panel", m_panel, "--model", "naive", "--horizon", "3", "--out", path("fc.h5"),
+                   "--csv", path("fc.h5")});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_EQ(testing::read_text(m_dir / "fc.h5"), "precious");
+  r = run_skucast({"backtest", "--panel", m_panel, "--models", "naive", "--horizon", "7", "--csv", path("ps.csv"),
+                   "--summary", path("ps.csv")});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("--summary '" + path("ps.csv") + "' is the same file as --csv"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(testing::read_text(m_dir / "ps.csv"), "precious");
+  EXPECT_EQ(testing::list_dir(m_dir), (std::vector<std::string>{"fc.h5", "p.h5", "ps.csv"}));  // no temporary left
 }
 
 }  // namespace

@@ -7,8 +7,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/checkpoint.h"
@@ -120,6 +122,31 @@ TEST(DeepArModel, OptionsJsonRoundTrip) {
   const DeepArOptions b = deepar_options_from_json(deepar_options_to_json(o));
   EXPECT_EQ(deepar_options_to_json(o), deepar_options_to_json(b));
   EXPECT_THROW(deepar_options_from_json("{\"cell\": \"tcn\"}"), InputError);
+}
+
+// Sizes past their bounds are an InputError naming the option: at the int64 limit they
+// overflowed into an internal error ("size overflow"), and --layers 100000 never finished.
+TEST(DeepArModel, OptionsHaveUpperBounds) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const std::vector<std::pair<int64_t DeepArOptions::*, int64_t>> bounds = {
+      {&DeepArOptions::hidden, int64_t{1} << 16}, {&DeepArOptions::layers, 64},
+      {&DeepArOptions::context, kMaxPanelSteps},  {&DeepArOptions::horizon, kMaxPanelSteps},
+      {&DeepArOptions::batch, int64_t{1} << 20},  {&DeepArOptions::val_steps, kMaxPanelSteps}};
+  for (const auto& [field, hi] : bounds) {
+    DeepArOptions o = tiny_options();
+    o.*field = hi;
+    EXPECT_NO_THROW(o.validate()) << hi;
+    for (int64_t v : {hi + 1, kMax}) {
+      o.*field = v;
+      EXPECT_THROW(o.validate(), InputError) << v;
+    }
+  }
+  DeepArOptions o = tiny_options();
+  o.lr = std::numeric_limits<double>::infinity();  // trained to NaN
+  EXPECT_THROW(o.validate(), InputError);
+  o = tiny_options();
+  o.weight_decay = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(o.validate(), InputError);
 }
 
 // Note [Weighted window sampling]: with /series/weight, the series of a training window is
@@ -407,4 +434,29 @@ TEST(DeepArModel, TrainCommand) {
   args = {"train", "--model", "lstm", "--likelihood", "poisson", "--out", model2};
   args.insert(args.end(), common.begin(), common.end());
   EXPECT_EQ(skucast::testing::run_skucast(args).rc, 2);
+  // Bad values exit 2 naming the flag (3 for a folder that does not exist), before any training
+  // and with the model file untouched (the later flag wins over `common`'s). --threads 100000 crashed libgomp; --epochs 0 wrote an
+  // untrained model; --lr inf trained to NaN.
+  const std::string before = skucast::testing::read_text(model2);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+      {{"--threads", "-2"}, "--threads: Value -2 not in range 0 to 1024"},
+      {{"--threads", "100000"}, "--threads: Value 100000 not in range 0 to 1024"},
+      {{"--epochs", "0"}, "--epochs: must be at least 1, got 0"},
+      {{"--batch", "0"}, "--batch: must be at least 1, got 0"},
+      {{"--lr", "inf"}, "lr must be finite and > 0, got inf"},
+      {{"--out", panel}, "--out '" + panel + "' is the same file as --panel"},
+      {{"--out", dir + "/nodir/m.h5"}, "--out: cannot write"},
+  };
+  for (const auto& [extra, message] : bad) {
+    args = {"train", "--model", "lstm"};
+    args.insert(args.end(), common.begin(), common.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    if (extra[0] != "--out") args.insert(args.end(), {"--out", model2});
+    const auto rb = skucast::testing::run_skucast(args);
+    EXPECT_EQ(rb.rc, message.rfind("--out: ", 0) == 0 ? 3 : 2) << rb.output;
+    EXPECT_NE(rb.output.find(message), std::string::npos) << rb.output;
+    EXPECT_EQ(rb.output.find("train epoch"), std::string::npos) << rb.output;
+  }
+  EXPECT_EQ(skucast::testing::read_text(model2), before);
+  EXPECT_EQ(PanelReader(panel).header().n_steps, 120);
 }

@@ -273,6 +273,37 @@ TEST_F(Export, ForecastFormatAndVersionAreChecked) {
   EXPECT_EQ(r.rc, 2) << r.output;
 }
 
+// A damaged forecast file: quantile levels out of (0, 1) or out of order, an unknown
+// frequency: InputError naming the file (they were read as they were, and reported on).
+TEST_F(Export, ForecastLevelsAndAxisAreChecked) {
+  auto damaged = [&](auto&& damage) {
+    write_forecast(path("f.h5"), make_forecast());
+    h5::silence_errors();
+    h5::Handle f(H5Fopen(path("f.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+    damage(f.id());
+  };
+  const std::vector<std::vector<double>> bad_levels = {{0.1, 1.5, 0.9}, {0.9, 0.5, 0.1}, {std::nan(""), 0.5, 0.9}};
+  for (const auto& levels : bad_levels) {
+    damaged([&](hid_t f) {
+      ASSERT_GE(H5Ldelete(f, "/forecast/quantile_levels", H5P_DEFAULT), 0);
+      h5::write_vector(f, "/forecast/quantile_levels", levels, "");
+    });
+    CliResult r = run_skucast({"info", path("f.h5")});
+    EXPECT_EQ(r.rc, 2) << r.output;
+    EXPECT_NE(r.output.find(path("f.h5") + ": /forecast/quantile_levels must be strictly ascending in (0, 1)"),
+              std::string::npos)
+        << r.output;
+  }
+  damaged([](hid_t f) {
+    ASSERT_GE(H5Adelete(f, "freq"), 0);
+    h5::write_attr(f, "freq", std::string("Z"));
+  });
+  CliResult r = run_skucast({"export", path("f.h5"), "--csv", path("f.csv")});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find(path("f.h5") + ": unknown frequency 'Z'"), std::string::npos) << r.output;
+  EXPECT_EQ(testing::list_dir(m_dir), (std::vector<std::string>{"f.h5"}));
+}
+
 TEST_F(Export, WriteForecastRejectsInconsistentShapes) {
   ForecastFile fc = make_forecast();
   fc.mean.pop_back();

@@ -391,6 +391,10 @@ std::vector<BadCase> bad_cases() {
       {"EventNotAFlag", "series_id,time,value,event_xmas\na,2020-01-01,1,0\na,2020-01-02,1,2\n", {"--events", "auto"}, ":3:", "'event_xmas'", "must be 0, 1 or empty"},
       {"EventsDisagree", "series_id,time,value,hol\na,2020-01-01,1,1\nb,2020-01-01,1,0\n", {"--events", "hol"}, ":3:", "'hol'", "differs from another row of the same time"},
       {"BadFreq", kHead + "a,2020-01-01,1,2,S\n", {"--freq", "H"}, "", "", "unknown frequency 'H'"},
+      {"NegativeWeight", "series_id,time,value,w\na,1,1,3\nb,1,1,-2\n", {"--weight-col", "w"}, ":3:", "'w'", "negative weight '-2'"},
+      // A NUL byte is shown as \x00, not cut the message short; a binary file is not read as a header.
+      {"NulInValue", kHead + "a,2020-01-01,1" + std::string(1, '\0') + ",2,S\n", {}, ":2:", "'value'", "cannot parse '1\\x00' as a number"},
+      {"BinaryFile", "\x7F" "ELF" + std::string(1, '\0') + "\x02,\x01\n" + kHead, {}, ":1:", "", "NUL byte: this is not a text CSV file"},
   };
 }
 
@@ -429,6 +433,25 @@ TEST_P(IngestBad, FailsWithFileLineColumnAndWritesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(AllCases, IngestBad, ::testing::ValuesIn(bad_cases()),
                          [](const ::testing::TestParamInfo<BadCase>& i) { return i.param.name; });
+
+// --out is checked before the CSV is read: never the CSV itself (that would destroy it), never
+// a folder, and its folder must exist.
+TEST_F(Ingest, OutputThatIsTheCsvOrAFolderIsRefused) {
+  const std::string text = kHead + "a,2020-01-01,1,2,S\n";
+  const std::string csv = write("in.csv", text);
+  CliResult r = run_skucast({"ingest", "--csv", csv, "--out", csv});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("is the same file as --csv"), std::string::npos) << r.output;
+  EXPECT_EQ(testing::read_text(csv), text);
+  std::filesystem::create_directory(m_dir / "sub");
+  r = run_skucast({"ingest", "--csv", csv, "--out", path("sub")});
+  EXPECT_EQ(r.rc, 3) << r.output;
+  EXPECT_NE(r.output.find("--out: '" + path("sub") + "' is a folder"), std::string::npos) << r.output;
+  r = run_skucast({"ingest", "--csv", csv, "--out", path("nodir/o.h5")});
+  EXPECT_EQ(r.rc, 3) << r.output;
+  EXPECT_NE(r.output.find("the folder '" + path("nodir") + "' does not exist"), std::string::npos) << r.output;
+  EXPECT_EQ(testing::list_dir(m_dir), (std::vector<std::string>{"in.csv", "sub"}));
+}
 
 TEST_F(Ingest, MissingCsvIsAnIoError) {
   CliResult r = run_skucast({"ingest", "--csv", path("nope.csv"), "--out", path("o.h5")});

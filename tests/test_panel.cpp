@@ -205,6 +205,71 @@ TEST(Panel, HeaderValidation) {
   fx = make(4, 10, 2);
   fx.h.statics[0].codes[0] = 9;
   EXPECT_THROW(fx.h.validate(), InputError);
+  // Weights are finite and >= 0 (WRMSSE, --sampling weight); ids are not empty (ingest and
+  // export cannot carry one); the axis is at most kMaxPanelSteps long.
+  for (float w : {-1.0f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    fx = make(4, 10, 2);
+    fx.h.weights[2] = w;
+    EXPECT_THROW(fx.h.validate(), InputError) << w;
+  }
+  fx = make(4, 10, 2);
+  fx.h.weights[2] = 0.0f;
+  EXPECT_NO_THROW(fx.h.validate());
+  fx.h.ids[3] = "";
+  EXPECT_THROW(fx.h.validate(), InputError);
+  fx = make(4, 10, 0);
+  fx.h.events.clear();
+  fx.h.n_future = kMaxPanelSteps - 10;
+  EXPECT_NO_THROW(fx.h.validate());
+  fx.h.n_future += 1;
+  EXPECT_THROW(fx.h.validate(), InputError);
+}
+
+// A damaged or foreign panel file: the reader's errors name the file (and the dataset's whole
+// path) for checks that do not know it themselves, and refuse a season length that does not fit.
+TEST(Panel, ReaderErrorsNameTheFile) {
+  const auto dir = tmpdir();
+  const std::string p = dir + "/damaged.h5";
+  auto expect_error = [&](const std::string& what, auto&& damage) {
+    auto fx = make(4, 10, 0);  // no covariates or events: n_future is then only the attribute
+    fx.h.dynamic.clear();
+    fx.dyn.clear();
+    fx.h.events.clear();
+    write_panel(p, fx.h, fx.target, fx.dyn);
+    hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    damage(f);
+    H5Fclose(f);
+    try {
+      PanelReader r(p);
+      FAIL() << "expected InputError: " << what;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(p + ": ", 0), 0u) << e.what();
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  expect_error("unknown frequency 'X'", [](hid_t f) {
+    H5Adelete(f, "freq");
+    h5::write_attr(f, "freq", std::string("X"));
+  });
+  expect_error("attribute season_length is 0", [](hid_t f) {
+    H5Adelete(f, "season_length");
+    h5::write_attr(f, "season_length", int64_t{0});
+  });
+  expect_error("attribute season_length is 4294967303", [](hid_t f) {  // 2^32 + 7 read as 7 before
+    H5Adelete(f, "season_length");
+    h5::write_attr(f, "season_length", int64_t{4294967303});
+  });
+  expect_error("more than the 134217728 a time axis may have", [](hid_t f) {
+    H5Adelete(f, "n_future");
+    h5::write_attr(f, "n_future", int64_t{1} << 40);
+  });
+  expect_error("weights must be finite and >= 0", [](hid_t f) {
+    H5Ldelete(f, "/series/weight", H5P_DEFAULT);
+    h5::write_vector(f, "/series/weight", std::vector<float>{1, -2, 3, 4}, "");
+  });
+  expect_error("missing dataset /series/static/store_levels",
+               [](hid_t f) { H5Ldelete(f, "/series/static/store_levels", H5P_DEFAULT); });
+  fs::remove_all(dir);
 }
 
 TEST(TimeAxis, LabelsAndPositions) {

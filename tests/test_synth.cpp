@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <regex>
 #include <set>
 #include <string>
@@ -142,6 +143,15 @@ TEST(Synth, RejectsBadOptions) {
   o = small(10, 10, 1);
   o.start = "2011-02-30";
   EXPECT_THROW(synth_catalog(o, p), InputError);
+  // Sizes at the int64 limit: InputError (the sums and products overflowed into an internal error).
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  o = small(10, 10, 1);
+  o.n_days = kMax;
+  EXPECT_THROW(synth_catalog(o, p), InputError);
+  o = small(10, 10, 1);
+  o.horizon = kMax;
+  EXPECT_THROW(synth_catalog(o, p), InputError);
+  EXPECT_THROW(synth_catalog(small(kMax, 10, 1), p), InputError);
   EXPECT_FALSE(fs::exists(p));
 }
 

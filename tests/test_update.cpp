@@ -137,6 +137,30 @@ TEST_F(Update, CliRewritesThePanelInPlace) {
   EXPECT_EQ(testing::list_dir(m_dir), (std::vector<std::string>{"base.csv", "i.csv", "p.h5"}));  // no temp left
 }
 
+// Bad flags are refused before anything is read: --threads out of range (100000 crashed
+// libgomp), --panel-out over the CSV it reads (it would destroy it), a weight column that
+// gives a negative weight.
+TEST_F(Update, BadFlagsAndOutputsAreRefusedWithThePanelUntouched) {
+  const std::string p = base_panel();
+  const std::string before = read_text(p);
+  const std::string csv = write("i.csv", "series_id,time,value,price,w\nA,2024-01-06,6,2.0,-1\n");
+  const std::string csv_text = read_text(csv);
+  CliResult r = run_skucast({"update", "--panel", p, "--append", csv, "--threads", "100000"});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("--threads: Value 100000 not in range 0 to 1024"), std::string::npos) << r.output;
+  r = run_skucast({"update", "--panel", p, "--append", csv, "--threads", "-1"});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  r = run_skucast({"update", "--panel", p, "--append", csv, "--panel-out", csv});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("--panel-out '" + csv + "' is the same file as --append"), std::string::npos) << r.output;
+  EXPECT_EQ(read_text(csv), csv_text);
+  r = run_skucast({"update", "--panel", p, "--append", csv, "--weight-col", "w"});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("i.csv:2: column 5 'w': negative weight '-1'"), std::string::npos) << r.output;
+  EXPECT_EQ(read_text(p), before);
+  EXPECT_EQ(testing::list_dir(m_dir), (std::vector<std::string>{"base.csv", "i.csv", "p.h5"}));
+}
+
 struct BadIncrement {
   const char* name;
   const char* csv;

@@ -5,11 +5,13 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/backtest.h"
 #include "engine/models/boxcox.h"
 #include "engine/models/deepar_model.h"
+#include "io/atomic_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
@@ -50,6 +52,17 @@ void run_backtest_cli(const BacktestCli& o) {
   if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
   if (o.folds < 1) throw InputError("--folds must be at least 1, got " + std::to_string(o.folds));
   if (o.step < 0) throw InputError("--step must be at least 1, got " + std::to_string(o.step));
+  if (o.epochs < 1) throw InputError("--epochs must be at least 1, got " + std::to_string(o.epochs));
+  // Every output checked before any work: a run that fails on the last one has not
+  // replaced the others.
+  const std::vector<std::pair<std::string, std::string>> outputs = {
+      {"--csv", o.csv}, {"--summary", o.summary}, {"--out", o.out}};
+  std::vector<std::pair<std::string, std::string>> others = {{"--panel", o.panel}};
+  for (const auto& [flag, file] : outputs) {
+    if (file.empty()) continue;
+    check_output_path(file, flag, others);
+    others.emplace_back(flag, file);
+  }
   BacktestOptions bo;
   bo.models = split_models(o.models);
   bo.horizon = o.horizon;

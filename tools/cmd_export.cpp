@@ -2,6 +2,7 @@
 // format ingest reads, a forecast file → forecast CSV (io/csv_export.h, io/forecast_file.h).
 #include <cstdio>
 
+#include "io/atomic_file.h"
 #include "io/csv_export.h"
 #include "io/file_kind.h"
 #include "io/forecast_file.h"
@@ -18,6 +19,7 @@ struct ExportCli {
 };
 
 void run_export(const ExportCli& o) {
+  check_output_path(o.csv, "--csv", {{"FILE", o.input}});
   const std::string format = hdf5_format(o.input);
   if (format == "skucast-panel") {
     const int64_t rows = export_panel_csv(o.input, o.csv);

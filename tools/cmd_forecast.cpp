@@ -13,6 +13,7 @@
 #include "engine/models/deepar_model.h"
 #include "engine/models/stat_gpu.h"
 #include "engine/stat_model.h"
+#include "io/atomic_file.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
@@ -80,8 +81,15 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
 
 void run_forecast(const ForecastCli& o) {
   if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
+  if (o.horizon > kMaxPanelSteps)
+    throw InputError("--horizon must be at most " + std::to_string(kMaxPanelSteps) +
+                     " (the longest time axis a panel may have), got " + std::to_string(o.horizon));
   if (o.block < 1) throw InputError("--block must be at least 1, got " + std::to_string(o.block));
   if (o.out.empty()) throw InputError("--out is required");
+  // Both outputs checked before any work: a run that fails on --csv has not replaced --out.
+  check_output_path(o.out, "--out", {{"--panel", o.panel}, {"--checkpoint", o.checkpoint}});
+  if (!o.csv.empty())
+    check_output_path(o.csv, "--csv", {{"--panel", o.panel}, {"--checkpoint", o.checkpoint}, {"--out", o.out}});
   const std::vector<double> levels = parse_levels(o.quantiles);
   if (o.model == "lstm" || o.model == "gru") {
     if (o.transform != "none")

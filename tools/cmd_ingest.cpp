@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "io/atomic_file.h"
 #include "io/csv_ingest.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
@@ -17,6 +18,7 @@ struct IngestCli {
 
 void run_ingest(const IngestCli& o) {
   if (o.out.empty()) throw InputError("ingest: --out is required");
+  check_output_path(o.out, "--out", {{"--csv", o.io.csv_path}});
   if (o.io.freq.size()) parse_freq(o.io.freq);  // fail early on a bad --freq
   const auto t0 = std::chrono::steady_clock::now();
   IngestStats st = ingest_csv(o.io, o.out);
@@ -44,7 +46,7 @@ void add_ingest(CLI::App& app) {
   sub->add_option("--weight-col", opt->io.weight_col, "per-series weight column");
   sub->add_option("--freq", opt->io.freq, "D, W, M, Q, Y or 1 (default: inferred from the times)");
   sub->add_option("--season-length", opt->io.season_length, "season length (default: 7 for D, 52 W, 12 M, 4 Q, 1 Y/1)")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   sub->add_flag("--allow-negative", opt->io.allow_negative, "keep negative sales instead of failing");
   sub->add_option("--out", opt->out, "output panel file (.h5)")->required();
   sub->callback([opt] { run_ingest(*opt); });

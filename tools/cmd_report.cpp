@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/report.h"
+#include "io/atomic_file.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
 
@@ -34,6 +35,7 @@ std::vector<std::string> split_ids(const std::string& text) {
 }
 
 void run_report_cli(const ReportCli& o) {
+  check_output_path(o.out, "--out", {{"--panel", o.panel}, {"--forecast", o.forecast}, {"--backtest", o.backtest}});
   ReportOptions ro;
   ro.panel = o.panel;
   ro.forecast = o.forecast;

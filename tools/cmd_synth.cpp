@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/synth.h"
+#include "io/atomic_file.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
 
@@ -19,6 +20,7 @@ struct SynthCli {
 
 void run_synth(const SynthCli& o) {
   if (o.out.empty()) throw InputError("synth: --out is required");
+  check_output_path(o.out, "--out");
   const SynthSummary s = synth_catalog(o.synth, o.out);
   auto share = [&](int64_t k) { return 100.0 * static_cast<double>(k) / static_cast<double>(s.n_series); };
   std::fprintf(stderr,
@@ -37,11 +39,11 @@ void add_synth(CLI::App& app) {
   auto* sub = app.add_subcommand("synth", "Generate a seeded synthetic retail catalog shaped like M5 → panel file");
   sub->add_option("--series", opt->synth.n_series, "number of series S (items × stores)")
       ->required()
-      ->check(CLI::PositiveNumber);
-  sub->add_option("--days", opt->synth.n_days, "days of history T")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(at_least(1));
+  sub->add_option("--days", opt->synth.n_days, "days of history T")->capture_default_str()->check(at_least(1));
   sub->add_option("--horizon", opt->synth.horizon, "future days F of known covariates (price, promo, events)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   sub->add_option("--seed", opt->synth.seed, "random seed; the same seed gives a byte-identical file")
       ->capture_default_str();
   sub->add_option("--start", opt->synth.start, "first day of the axis (ISO date)")->capture_default_str();

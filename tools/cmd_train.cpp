@@ -12,6 +12,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/models/deepar_model.h"
+#include "io/atomic_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
@@ -58,6 +59,7 @@ void run_train(TrainCli o) {
   if (o.model != "lstm" && o.model != "gru")
     throw InputError("train: --model must be lstm or gru, got '" + o.model + "'");
   const TrainDeviceOptions dev = resolve_train_device(o.device, "train");  // checked before the panel is read
+  check_output_path(o.out, "--out", {{"--panel", o.panel}});  // before hours of training
   if (o.threads > 0) omp_set_num_threads(o.threads);
   o.opt.cell = o.model;
   const PanelReader reader(o.panel);
@@ -94,12 +96,14 @@ void add_train(CLI::App& app) {
   sub->add_option("--model", o->model, "lstm or gru")->capture_default_str();
   sub->add_option("--horizon", o->opt.horizon, "forecast horizon H (training windows, validation steps)")
       ->required()
-      ->check(CLI::PositiveNumber);
-  sub->add_option("--hidden", o->opt.hidden, "hidden units")->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--layers", o->opt.layers, "recurrent layers")->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--context", o->opt.context, "context steps")->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--epochs", o->opt.epochs, "epochs (at most; early stopping)")->capture_default_str();
-  sub->add_option("--batch", o->opt.batch, "windows per batch")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(at_least(1));
+  sub->add_option("--hidden", o->opt.hidden, "hidden units")->capture_default_str()->check(at_least(1));
+  sub->add_option("--layers", o->opt.layers, "recurrent layers")->capture_default_str()->check(at_least(1));
+  sub->add_option("--context", o->opt.context, "context steps")->capture_default_str()->check(at_least(1));
+  sub->add_option("--epochs", o->opt.epochs, "epochs (at most; early stopping)")
+      ->capture_default_str()
+      ->check(at_least(1));
+  sub->add_option("--batch", o->opt.batch, "windows per batch")->capture_default_str()->check(at_least(1));
   sub->add_option("--windows-per-epoch", o->opt.windows_per_epoch, "0 = automatic")->capture_default_str();
   sub->add_option("--lr", o->opt.lr, "learning rate (AdamW)")->capture_default_str();
   sub->add_option("--weight-decay", o->opt.weight_decay, "decoupled weight decay")->capture_default_str();
@@ -112,7 +116,9 @@ void add_train(CLI::App& app) {
   sub->add_option("--sampling", o->opt.sampling,
                   "series of the training windows: uniform, or weight (in proportion to /series/weight)")
       ->capture_default_str();
-  sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")->capture_default_str();
+  sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, kMaxThreads));
   sub->add_option("--resume", o->resume,
                   "continue training from this model file (its config is kept; --epochs more epochs)");
   add_train_device_options(sub, o->device);

@@ -12,6 +12,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/models/deepar_model.h"
+#include "io/atomic_file.h"
 #include "io/panel.h"
 #include "io/panel_update.h"
 #include "kernels/common.hpp"
@@ -40,6 +41,12 @@ void run_update(UpdateCli o) {
   const TrainDeviceOptions dev =
       o.checkpoint.empty() ? TrainDeviceOptions{} : resolve_train_device(o.device, "update");  // before any write
   const std::string panel_out = o.panel_out.empty() ? o.panel : o.panel_out;
+  // Before anything is read: --panel-out may be --panel (rewritten in place), never the CSV;
+  // --out may overwrite --checkpoint, never a panel.
+  if (!o.panel_out.empty())
+    check_output_path(panel_out, "--panel-out", {{"--append", o.csv.csv_path}, {"--checkpoint", o.checkpoint}});
+  if (!o.out.empty())
+    check_output_path(o.out, "--out", {{"--panel", o.panel}, {"--panel-out", panel_out}, {"--append", o.csv.csv_path}});
   const auto t0 = std::chrono::steady_clock::now();
 
   // Load the model first, so a panel it cannot read is refused before anything is written.
@@ -105,7 +112,9 @@ void add_update(CLI::App& app) {
   sub->add_flag("--allow-negative", o->csv.allow_negative, "keep negative sales instead of failing");
   sub->add_option("--checkpoint", o->checkpoint, "model file (.h5) to fine-tune on the updated panel");
   sub->add_option("--epochs", o->epochs, "fine-tuning epochs")->capture_default_str();
-  sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")->capture_default_str();
+  sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, kMaxThreads));
   add_train_device_options(sub, o->device);  // where --checkpoint fine-tunes
   sub->add_option("--out", o->out, "fine-tuned model file (.h5), with --checkpoint");
   sub->callback([o] { run_update(*o); });

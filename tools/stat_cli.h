@@ -19,7 +19,7 @@ namespace skucast::cli {
 inline std::vector<double> parse_levels(const std::string& text) {
   std::vector<double> levels;
   std::stringstream ss(text);
-  std::string item;
+  std::string item, previous;
   while (std::getline(ss, item, ',')) {
     if (item.find_first_not_of(" \t") == std::string::npos) continue;
     size_t used = 0;
@@ -33,9 +33,9 @@ inline std::vector<double> parse_levels(const std::string& text) {
       throw InputError("--quantiles: '" + item + "' is not a number (expected e.g. 0.1,0.5,0.9)");
     if (!(v > 0.0 && v < 1.0)) throw InputError("--quantiles: level " + item + " is not strictly between 0 and 1");
     if (!levels.empty() && !(v > levels.back()))
-      throw InputError("--quantiles: levels must be strictly ascending, got " + item + " after " +
-                       std::to_string(levels.back()));
+      throw InputError("--quantiles: levels must be strictly ascending, got " + item + " after " + previous);
     levels.push_back(v);
+    previous = item;
   }
   return levels;
 }

@@ -37,21 +37,30 @@ void DeepArOptions::validate() const {
   auto bad = [](const std::string& field, const std::string& want, const std::string& got) {
     throw InputError("deepar: " + field + " must be " + want + ", got " + got);
   };
+  // Upper bounds: a window is cut from a panel's axis (at most kMaxPanelSteps); one layer of
+  // 65,536 units already holds 137 GB of weights; 64 layers and 2^20 windows a batch are far
+  // past any use. Beyond them sizes would overflow int64 (an internal error) or a run would
+  // never end, where they should be a plain error naming the flag.
+  auto in = [&](const char* field, int64_t v, int64_t hi) {
+    if (v < 1 || v > hi) bad(field, "in 1.." + std::to_string(hi), std::to_string(v));
+  };
   if (cell != "lstm" && cell != "gru") bad("cell", "lstm or gru", "'" + cell + "'");
-  if (hidden < 1) bad("hidden", ">= 1", std::to_string(hidden));
-  if (layers < 1) bad("layers", ">= 1", std::to_string(layers));
-  if (context < 1) bad("context", ">= 1", std::to_string(context));
-  if (horizon < 1) bad("horizon", ">= 1", std::to_string(horizon));
+  in("hidden", hidden, int64_t{1} << 16);
+  in("layers", layers, 64);
+  in("context", context, kMaxPanelSteps);
+  in("horizon", horizon, kMaxPanelSteps);
   if (!(dropout >= 0.0 && dropout < 1.0)) bad("dropout", "in [0, 1)", std::to_string(dropout));
   nn::likelihood_from_name(likelihood);  // throws on an unknown name
   if (!(tweedie_power > 1.0 && tweedie_power < 2.0)) bad("tweedie_power", "in (1, 2)", std::to_string(tweedie_power));
-  if (!(lr > 0.0)) bad("lr", "> 0", std::to_string(lr));
-  if (!(weight_decay >= 0.0)) bad("weight_decay", ">= 0", std::to_string(weight_decay));
+  if (!(lr > 0.0 && std::isfinite(lr))) bad("lr", "finite and > 0", std::to_string(lr));
+  if (!(weight_decay >= 0.0 && std::isfinite(weight_decay)))
+    bad("weight_decay", "finite and >= 0", std::to_string(weight_decay));
   if (!(clip >= 0.0)) bad("clip", ">= 0", std::to_string(clip));
-  if (batch < 1) bad("batch", ">= 1", std::to_string(batch));
+  in("batch", batch, int64_t{1} << 20);
   if (epochs < 0) bad("epochs", ">= 0", std::to_string(epochs));
   if (windows_per_epoch < 0) bad("windows_per_epoch", ">= 0", std::to_string(windows_per_epoch));
-  if (val_steps < 0) bad("val_steps", ">= 0", std::to_string(val_steps));
+  if (val_steps < 0 || val_steps > kMaxPanelSteps)
+    bad("val_steps", "in 0.." + std::to_string(kMaxPanelSteps), std::to_string(val_steps));
   if (patience < 1) bad("patience", ">= 1", std::to_string(patience));
   if (val_max_series < 1) bad("val_max_series", ">= 1", std::to_string(val_max_series));
   if (sampling != "uniform" && sampling != "weight") bad("sampling", "uniform or weight", "'" + sampling + "'");
