@@ -13,6 +13,7 @@
 #include "io/panel.h"
 #include "kernels/device.hpp"
 #include "tests/cli_helpers.h"
+#include "tools/stat_cli.h"
 
 namespace skucast {
 namespace {
@@ -102,6 +103,7 @@ TEST_F(CliForecast, BadFlagsFailWithoutOutput) {
       {{"--model", "naive", "--horizon", "5", "--quantiles", "0.9,0.1"}, "ascending, got 0.1 after 0.9"},
       {{"--model", "naive", "--horizon", "5", "--quantiles", "1.5"}, "between 0 and 1"},
       {{"--model", "naive", "--horizon", "10000000000"}, "--horizon must be at most 134217728"},  // not "out of memory"
+      {{"--model", "naive", "--horizon", "5", "--block", "-1"}, "--block must be 0 (automatic)"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"forecast", "--panel", m_panel, "--out", path("fc.h5")};
@@ -170,6 +172,7 @@ TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {
       {"--models", "naive", "--horizon", "7", "--folds", "20"},  // more history than the panel has
       {"--models", "naive,,snaive", "--horizon", "7"},
       {"--models", "snaive,lstm", "--horizon", "7", "--epochs", "0"},  // an untrained model scored
+      {"--models", "naive", "--horizon", "7", "--block", "-5"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"backtest", "--panel", m_panel, "--summary", path("s.csv"), "--csv", path("ps.csv")};
@@ -295,6 +298,18 @@ TEST_F(CliForecast, BacktestLstmFoldsDeviceCuda) {
     EXPECT_NE(gpu.output.find("the lstm/gru folds forecast on the CPU"), std::string::npos) << gpu.output;
     EXPECT_EQ(without_seconds(testing::read_text(m_dir / "cpu.csv")), without_seconds(testing::read_text(m_dir / "gpu.csv")));
   }
+}
+
+// Note [Series block size]: an explicit --block is kept; 0 reads 4,096 series on the CPU and,
+// for a GPU run, a 1 GiB block of rows, at least 4,096 series and at most the panel.
+TEST(SeriesBlock, AutomaticSizeFollowsTheDevice) {
+  EXPECT_EQ(cli::series_block(100, true, 1000000, 1941), 100);
+  EXPECT_EQ(cli::series_block(0, false, 1000000, 1941), 4096);
+  EXPECT_EQ(cli::series_block(0, true, 1000000, 1941), (int64_t{1} << 30) / (1941 * 4));  // 138,296
+  EXPECT_EQ(cli::series_block(0, true, 30000, 1941), 30000);                               // the whole panel
+  EXPECT_EQ(cli::series_block(0, true, 10, 1941), 4096);                                   // never below 4,096
+  EXPECT_EQ(cli::series_block(0, true, 5000000, 120), (int64_t{1} << 30) / (120 * 4));    // 2,236,962
+  EXPECT_EQ(cli::series_block(0, true, 100, 0), 4096);                                     // no history: no division by 0
 }
 
 }  // namespace

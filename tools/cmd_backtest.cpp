@@ -32,7 +32,7 @@ struct BacktestCli {
   std::string combine = "mean";
   std::string device = "auto", gpu_memory;
   std::string regressors, transform = "none";
-  int64_t horizon = 0, folds = 1, step = 0, block = 4096;
+  int64_t horizon = 0, folds = 1, step = 0, block = 0;  // block 0: Note [Series block size]
 };
 
 std::vector<std::string> split_models(const std::string& text) {
@@ -70,7 +70,6 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.step = o.step;
   bo.levels = parse_levels(o.quantiles);
   bo.combine = o.combine;
-  bo.block = o.block;
   bo.regressors = o.regressors;
   bo.transform = parse_transform(o.transform);
   bo.nn_epochs = o.epochs;
@@ -88,6 +87,8 @@ void run_backtest_cli(const BacktestCli& o) {
   for (const std::string& m : bo.models)
     if (m != "lstm" && m != "gru" && stat_model_on_gpu(o.device, m, false, bo.transform != Transform::None))
       bo.gpu_models.push_back(m);
+  if (o.block < 0) throw InputError("--block must be 0 (automatic) or a number of series, got " + std::to_string(o.block));
+  bo.block = series_block(o.block, !bo.gpu_models.empty(), reader.header().n_series(), reader.header().n_steps);
   // The lstm/gru folds: as `train` and `forecast` do (Note [Recurrent training on the GPU] in
   // cmd_train.cpp, Note [Recurrent forecasting on the GPU] in cmd_forecast.cpp): only --device
   // cuda, and each part that cannot use the GPU says why.
@@ -134,7 +135,9 @@ void add_backtest(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--gpu-memory", opt->gpu_memory,
                   "--device cuda: device memory one block of series may use (e.g. 512M, 8G; default 2G)");
-  sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
+  sub->add_option("--block", opt->block,
+                  "series per block read from the panel (0: 4096, or a 1 GiB block when a model runs on the GPU)")
+      ->capture_default_str();
   sub->add_option("--regressors", opt->regressors,
                   "arimax: regressors from the panel (NAME, NAME:log, event:NAME, events; see forecast --help); "
                   "default: every dynamic covariate as is. Other models ignore it");

@@ -34,7 +34,7 @@ struct ForecastCli {
   bool regressors_given = false;
   std::string transform = "none";
   int64_t horizon = 0;
-  int64_t block = 4096;
+  int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
   uint64_t seed = 1;
 };
@@ -84,7 +84,7 @@ void run_forecast(const ForecastCli& o) {
   if (o.horizon > kMaxPanelSteps)
     throw InputError("--horizon must be at most " + std::to_string(kMaxPanelSteps) +
                      " (the longest time axis a panel may have), got " + std::to_string(o.horizon));
-  if (o.block < 1) throw InputError("--block must be at least 1, got " + std::to_string(o.block));
+  if (o.block < 0) throw InputError("--block must be 0 (automatic) or a number of series, got " + std::to_string(o.block));
   if (o.out.empty()) throw InputError("--out is required");
   // Both outputs checked before any work: a run that fails on --csv has not replaced --out.
   check_output_path(o.out, "--out", {{"--panel", o.panel}, {"--checkpoint", o.checkpoint}});
@@ -122,6 +122,7 @@ void run_forecast(const ForecastCli& o) {
   const bool on_gpu = stat_model_on_gpu(o.device, o.model, xplan.size() > 0, transform != Transform::None);
   StatGpuOptions gpu_opt;
   gpu_opt.max_block_bytes = parse_memory_size(o.gpu_memory);
+  const int64_t series_per_block = series_block(o.block, on_gpu, n_series, n_steps);
 
   ForecastFile fc;
   fc.model = o.model;
@@ -138,8 +139,8 @@ void run_forecast(const ForecastCli& o) {
   int64_t n_fallback = 0;
   std::vector<float> block;   // [nb, T]
   std::vector<float> xblock;  // [nb, T+F, K]
-  for (int64_t i0 = 0; i0 < n_series; i0 += o.block) {
-    const int64_t nb = std::min(o.block, n_series - i0);
+  for (int64_t i0 = 0; i0 < n_series; i0 += series_per_block) {
+    const int64_t nb = std::min(series_per_block, n_series - i0);
     block.resize(static_cast<size_t>(checked_mul(nb, n_steps)));
     reader.read_target(i0, i0 + nb, block.data());
     BatchOptions bo;
@@ -215,7 +216,9 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--gpu-memory", opt->gpu_memory,
                   "--device cuda: device memory one block of series (with its lstm/gru sample paths) may use (e.g. 512M, 8G); the catalog is "
                   "streamed through the GPU in blocks of that size (default 2G)");
-  sub->add_option("--block", opt->block, "series per block read from the panel")->capture_default_str();
+  sub->add_option("--block", opt->block,
+                  "series per block read from the panel (0: 4096, or a 1 GiB block when the model runs on the GPU)")
+      ->capture_default_str();
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
   sub->callback([opt] { run_forecast(*opt); });
