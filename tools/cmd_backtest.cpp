@@ -134,7 +134,8 @@ void add_backtest(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--gpu-memory", opt->gpu_memory,
-                  "--device cuda: device memory one block of series may use (e.g. 512M, 8G; default 2G)");
+                  "--device cuda: device memory one block of series may use, two blocks in flight (e.g. 512M, 8G; "
+                  "default 2G)");
   sub->add_option("--block", opt->block,
                   "series per block read from the panel (0: 4096, or a 1 GiB block when a model runs on the GPU)")
       ->capture_default_str();

@@ -64,6 +64,9 @@ struct CudaTrainStep::Impl {
   StreamPtr stream;
   BlasPtr blas;
   std::unique_ptr<nn::CudnnRnn> rnn;
+  // evaluate()'s network when the training one is not FP32: validation, the best-epoch choice
+  // and the residual statistics stored in the checkpoint are FP32 on every path.
+  std::unique_ptr<nn::CudnnRnn> rnn_fp32;
 
   // Device state and per-step buffers, allocated once at the largest batch.
   DeviceBuffer<float> w, grad, m, v;                 // [n_params]
@@ -169,6 +172,7 @@ struct CudaTrainStep::Impl {
   // Checks of windows cut on the device (what would otherwise read outside the panel).
   void check_windows(const int64_t* series_h, const int64_t* t0_h, int64_t B, int64_t T, const char* who) const {
     if (!res.on) throw Error(std::string("deepar: CudaTrainStep::") + who + " without upload_panel()");
+    if (staged) throw Error(std::string("deepar: CudaTrainStep::") + who + " between next_inputs() and submit()");
     if (B < 1 || B > max_batch || T < 1 || T > max_steps)
       throw InputError("deepar: the GPU step was sized for batches of 1.." + std::to_string(max_batch) +
                        " windows of 1.." + std::to_string(max_steps) + " steps, got " + std::to_string(B) + " x " +
@@ -586,14 +590,19 @@ bool CudaTrainStep::upload_panel(int64_t max_bytes, std::string* why) {
     std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024.0 * 1024.0));
     return std::string(buf);
   };
+  if (I.setup.context < 1)
+    throw InputError("deepar: the resident panel needs the context length (CudaTrainSetup::context), got " +
+                     std::to_string(I.setup.context));
   const int64_t need = panel_bytes();
-  int64_t limit = max_bytes;
-  std::string limit_name = "--gpu-memory " + gib(static_cast<double>(max_bytes));
-  if (limit <= 0) {
-    size_t free_b = 0, total_b = 0;
-    SKU_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
-    limit = static_cast<int64_t>(0.8 * static_cast<double>(free_b));
-    limit_name = "80 % of the free device memory, " + gib(static_cast<double>(limit));
+  // The budget: --gpu-memory when given, never more than 80 % of what the device has free.
+  size_t free_b = 0, total_b = 0;
+  SKU_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  const int64_t free80 = static_cast<int64_t>(0.8 * static_cast<double>(free_b));
+  int64_t limit = free80;
+  std::string limit_name = "80 % of the free device memory, " + gib(static_cast<double>(free80));
+  if (max_bytes > 0 && max_bytes < free80) {
+    limit = max_bytes;
+    limit_name = "--gpu-memory " + gib(static_cast<double>(max_bytes));
   }
   if (need > limit) {
     if (why) *why = "the panel needs " + gib(static_cast<double>(need)) + " on the device, over " + limit_name;
@@ -618,24 +627,34 @@ bool CudaTrainStep::upload_panel(int64_t max_bytes, std::string* why) {
   }
   finish();
   Impl::Resident r;
-  r.y = DeviceBuffer<float>(d.y);
-  r.dyn = DeviceBuffer<float>(static_cast<size_t>(checked_mul(checked_mul(l.n_dyn, d.n_series), d.n_cov)));
-  for (int64_t j = 0; j < l.n_dyn; ++j) {
-    const std::vector<float>& src = d.dyn[j];
-    if (static_cast<int64_t>(src.size()) != d.n_series * d.n_cov)
-      throw Error("deepar: covariate " + std::to_string(j) + " holds " + std::to_string(src.size()) +
-                  " values, expected series x steps " + std::to_string(d.n_series * d.n_cov));
-    SKU_CUDA_CHECK(cudaMemcpy(r.dyn.data() + j * d.n_series * d.n_cov, src.data(), src.size() * sizeof(float),
-                              cudaMemcpyHostToDevice));
+  try {
+    r.y = DeviceBuffer<float>(d.y);
+    r.dyn = DeviceBuffer<float>(static_cast<size_t>(checked_mul(checked_mul(l.n_dyn, d.n_series), d.n_cov)));
+    for (int64_t j = 0; j < l.n_dyn; ++j) {
+      const std::vector<float>& src = d.dyn[j];
+      if (static_cast<int64_t>(src.size()) != d.n_series * d.n_cov)
+        throw Error("deepar: covariate " + std::to_string(j) + " holds " + std::to_string(src.size()) +
+                    " values, expected series x steps " + std::to_string(d.n_series * d.n_cov));
+      SKU_CUDA_CHECK(cudaMemcpy(r.dyn.data() + j * d.n_series * d.n_cov, src.data(), src.size() * sizeof(float),
+                                cudaMemcpyHostToDevice));
+    }
+    r.shared = DeviceBuffer<float>(d.shared);
+    std::vector<int32_t> codes(static_cast<size_t>(checked_mul(I.n_attr, d.n_series)));
+    for (int64_t a = 0; a < I.n_attr; ++a) std::copy(d.codes[a], d.codes[a] + d.n_series, codes.begin() + a * d.n_series);
+    r.codes = DeviceBuffer<int32_t>(codes);
+    const int64_t rows = checked_mul(I.max_batch, I.max_steps);
+    r.base = DeviceBuffer<float>(static_cast<size_t>(checked_mul(rows, l.n_base)));
+    r.head0 = DeviceBuffer<float>(static_cast<size_t>(rows));
+    r.w_eval = DeviceBuffer<float>(static_cast<size_t>(l.n_params));
+    // From pageable memory a copy may return before it lands; the step runs on a non-blocking
+    // stream, which does not wait for the legacy one.
+    SKU_CUDA_CHECK(cudaStreamSynchronize(cudaStreamLegacy));
+  } catch (const DeviceError& e) {
+    // Out of device memory after all (another process took some): the host path still works.
+    cudaGetLastError();  // the failed allocation's error must not surface at the next launch check
+    if (why) *why = std::string("the panel did not fit on the device after all (") + e.what() + ")";
+    return false;
   }
-  r.shared = DeviceBuffer<float>(d.shared);
-  std::vector<int32_t> codes(static_cast<size_t>(checked_mul(I.n_attr, d.n_series)));
-  for (int64_t a = 0; a < I.n_attr; ++a) std::copy(d.codes[a], d.codes[a] + d.n_series, codes.begin() + a * d.n_series);
-  r.codes = DeviceBuffer<int32_t>(codes);
-  const int64_t rows = checked_mul(I.max_batch, I.max_steps);
-  r.base = DeviceBuffer<float>(static_cast<size_t>(checked_mul(rows, l.n_base)));
-  r.head0 = DeviceBuffer<float>(static_cast<size_t>(rows));
-  r.w_eval = DeviceBuffer<float>(static_cast<size_t>(l.n_params));
   r.on = true;
   I.res = std::move(r);
   return true;
@@ -658,9 +677,18 @@ nn::LossValue CudaTrainStep::evaluate(const float* w_host, const int64_t* series
   const float* head_a = w + l.n_rnn;
   const float* head_b = head_a + l.rnn.n_hidden * P;
   DeviceBuffer<double> stats(2);  // loss sum, observed count: the training loss ring stays untouched
+  const nn::CudnnRnn* net = I.rnn.get();
+  if (I.setup.precision != TrainPrecision::Fp32) {
+    if (!I.rnn_fp32) {
+      nn::RnnConfig cfg = l.rnn;
+      cfg.dropout = 0.0f;  // inference only
+      I.rnn_fp32 = std::make_unique<nn::CudnnRnn>(cfg, nn::RnnPrecision::Fp32);
+    }
+    net = I.rnn_fp32.get();
+  }
   {
     const std::unique_ptr<nn::CudnnRnnContext> ctx =
-        I.rnn->forward(w, I.x.data(), T, B, nullptr, nullptr, nullptr, nn::Phase::Inference, st);
+        net->forward(w, I.x.data(), T, B, nullptr, nullptr, nullptr, nn::Phase::Inference, st);
     I.head_forward(head_a, head_b, ctx->y(), rows);
     likelihood_weight_sum(I.target.data(), nullptr, T, B, stats.data() + 1, st);
     likelihood_fwd_bwd(l.lik, I.head_out.data(), I.target.data(), I.scale.data(), nullptr, T, B, 1.0,

@@ -115,10 +115,11 @@ class CudaTrainStep {
   // ---- resident panel (Note [DeepAR training on the GPU]) ----
   // Device bytes the panel would take (target, covariates, shared table, codes).
   int64_t panel_bytes() const;
-  // Copies the panel to the device when panel_bytes() <= max_bytes (0: 80 % of the free
-  // device memory) and every target value is NaN or finite (non-negative for count
-  // likelihoods); returns whether it did, and otherwise sets *why (when given) to the reason
-  // in a few words. Synchronous.
+  // Copies the panel to the device when panel_bytes() fits max_bytes (0: no limit of its own)
+  // and 80 % of the free device memory, and every target value is NaN or finite (non-negative
+  // for count likelihoods); returns whether it did, and otherwise (also when an allocation
+  // fails after all) sets *why (when given) to the reason in a few words. Synchronous.
+  // Needs CudaTrainSetup::context >= 1 (InputError).
   bool upload_panel(int64_t max_bytes, std::string* why = nullptr);
   bool panel_resident() const;
   // Queues one training step on B windows of n_steps steps cut on the device: window b is
@@ -128,7 +129,9 @@ class CudaTrainStep {
   void submit_windows(const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps, int64_t mask_from,
                       int64_t mask_first);
   // The teacher-forced loss of host weights w [n_params] on windows cut as submit_windows
-  // does (Phase::Inference: no dropout, no update). Finishes queued steps first; synchronous.
+  // does (Phase::Inference: no dropout, no update), always with FP32 recurrent layers (a
+  // separate network when training runs in FP16/BF16), as the CPU validates. Finishes queued
+  // steps first; synchronous.
   // When target / scale / head0 are given they receive the windows' masked targets [n_steps,
   // B], scales [B] and the head's first output per row [n_steps, B] (validation statistics).
   nn::LossValue evaluate(const float* w, const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps,

@@ -280,7 +280,9 @@ INSTANTIATE_TEST_SUITE_P(Cases, DeepArResidentPanel,
 // Dropout (cuDNN's, Note [cuDNN dropout]) and half precision run the whole step: the losses
 // stay finite and near the FP32, dropout-free run's (the masks and half rounding move them;
 // 10 % relative over kSteps steps from the same start), the weights move, and two runs with the
-// same seed are bit-identical (cuDNN's dropout states are seeded at construction).
+// same seed draw the same masks (cuDNN's dropout states are seeded at construction): the first
+// step's loss, a forward only, is bit-identical; the weights after kSteps agree to 1e-5 (cuDNN's
+// and cuBLAS's backward need not be bitwise deterministic run to run).
 class DeepArTrainGpuOptions : public GpuTest {};
 
 TEST_F(DeepArTrainGpuOptions, DropoutAndHalfPrecisionTrain) {
@@ -314,8 +316,8 @@ TEST_F(DeepArTrainGpuOptions, DropoutAndHalfPrecisionTrain) {
   const std::vector<double> a = run(0.3f, TrainPrecision::Fp32, 7, w_a);
   const std::vector<double> b = run(0.3f, TrainPrecision::Fp32, 7, w_b);
   ASSERT_EQ(a.size(), ref.size());
-  EXPECT_EQ(a, b) << "same dropout seed, different losses";
-  EXPECT_EQ(w_a, w_b);
+  EXPECT_EQ(a[0], b[0]) << "same dropout seed, different masks";
+  EXPECT_TRUE(all_close(w_a, w_b, 1e-5 * max_abs(w_a), 1e-5));
   EXPECT_NE(w_a, w_ref) << "dropout 0.3 changed nothing";
   for (size_t k = 0; k < ref.size(); ++k) {
     EXPECT_TRUE(std::isfinite(a[k]));
