@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "io/atomic_file.h"
 #include "io/file_kind.h"
@@ -150,6 +153,59 @@ ForecastFile read_forecast(const std::string& path) {
   const int64_t Q = static_cast<int64_t>(fc.levels.size());
   if (Q > 0) read_tensor(g, "quantiles", {S, fc.horizon, Q}, fc.quantiles, path);
   return fc;
+}
+
+ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::vector<std::string>& names) {
+  if (parts.empty()) throw InputError("merge: no forecast files to join");
+  if (names.size() != parts.size()) throw Error("merge_forecasts: one name per part expected");
+  const ForecastFile& a = parts[0];
+  auto differs = [&](size_t i, const std::string& what, const std::string& first, const std::string& other) {
+    return InputError("merge: " + names[i] + " has " + what + " " + other + ", " + names[0] + " has " + first +
+                      ": only the shards of one forecast run can be merged");
+  };
+  ForecastFile out;
+  out.model = a.model;
+  out.axis = a.axis;
+  out.origin = a.origin;
+  out.horizon = a.horizon;
+  out.levels = a.levels;
+  size_t n_total = 0;
+  for (const ForecastFile& p : parts) n_total += p.ids.size();
+  std::unordered_map<std::string, size_t> seen;  // id -> part
+  seen.reserve(n_total);
+  const size_t Q = a.levels.size();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const ForecastFile& p = parts[i];
+    if (p.model != a.model) throw differs(i, "model", "'" + a.model + "'", "'" + p.model + "'");
+    if (p.axis.freq != a.axis.freq || p.axis.start != a.axis.start || p.axis.month_end != a.axis.month_end ||
+        p.axis.season_length != a.axis.season_length)
+      throw differs(i, "time axis", a.axis.start_label() + " (season " + std::to_string(a.axis.season_length) + ")",
+                    p.axis.start_label() + " (season " + std::to_string(p.axis.season_length) + ")");
+    if (p.origin != a.origin)
+      throw differs(i, "origin", a.axis.label(a.origin), p.axis.label(p.origin));
+    if (p.horizon != a.horizon) throw differs(i, "horizon", std::to_string(a.horizon), std::to_string(p.horizon));
+    if (p.levels != a.levels) {
+      auto list = [](const std::vector<double>& v) {
+        std::string t;
+        for (double x : v) t += (t.empty() ? "" : ",") + std::to_string(x);
+        return "[" + t + "]";
+      };
+      throw differs(i, "quantile levels", list(a.levels), list(p.levels));
+    }
+    for (const std::string& id : p.ids) {
+      const auto [it, fresh] = seen.emplace(id, i);
+      if (!fresh)
+        throw InputError("merge: series '" + id + "' is in both " + names[it->second] + " and " + names[i] +
+                         ": shards must hold disjoint series");
+    }
+    out.ids.insert(out.ids.end(), p.ids.begin(), p.ids.end());
+    out.mean.insert(out.mean.end(), p.mean.begin(), p.mean.end());
+    out.quantiles.insert(out.quantiles.end(), p.quantiles.begin(), p.quantiles.end());
+  }
+  if (out.mean.size() != n_total * static_cast<size_t>(out.horizon) ||
+      out.quantiles.size() != n_total * static_cast<size_t>(out.horizon) * Q)
+    throw Error("merge_forecasts: inconsistent forecast arrays");
+  return out;
 }
 
 }  // namespace skucast

@@ -12,6 +12,7 @@
 #include "engine/models/boxcox.h"
 #include "engine/models/deepar_model.h"
 #include "engine/models/stat_gpu.h"
+#include "engine/shard.h"
 #include "engine/stat_model.h"
 #include "io/atomic_file.h"
 #include "io/forecast_file.h"
@@ -33,6 +34,7 @@ struct ForecastCli {
   std::string regressors;
   bool regressors_given = false;
   std::string transform = "none";
+  std::string shard;  // "K/N" (Note [Sharding the catalog] in engine/shard.h); empty: every series
   int64_t horizon = 0;
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
@@ -40,7 +42,7 @@ struct ForecastCli {
 };
 
 // lstm/gru: a global model from `skucast train`, forecast by sample paths.
-void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels) {
+void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels, const SeriesShard& shard) {
   if (o.checkpoint.empty())
     throw InputError("model '" + o.model + "' needs a trained checkpoint: run `skucast train --model " + o.model +
                      " ... --out model.h5`, then pass --checkpoint model.h5");
@@ -67,7 +69,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   }
   const auto t0 = std::chrono::steady_clock::now();
   const PanelReader reader(o.panel);
-  ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev);
+  ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard);
   if (fc.model != o.model)
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model is '" + o.model + "'");
   write_forecast(o.out, fc);
@@ -91,11 +93,12 @@ void run_forecast(const ForecastCli& o) {
   if (!o.csv.empty())
     check_output_path(o.csv, "--csv", {{"--panel", o.panel}, {"--checkpoint", o.checkpoint}, {"--out", o.out}});
   const std::vector<double> levels = parse_levels(o.quantiles);
+  const SeriesShard shard = o.shard.empty() ? SeriesShard{} : parse_shard(o.shard);
   if (o.model == "lstm" || o.model == "gru") {
     if (o.transform != "none")
       throw InputError("--transform is for the statistical models; '" + o.model +
                        "' scales each series itself (its likelihood), so leave --transform none");
-    return run_neural_forecast(o, levels);
+    return run_neural_forecast(o, levels, shard);
   }
   if (!o.checkpoint.empty())
     throw InputError("--checkpoint is for the lstm/gru models; '" + o.model + "' is fitted on the panel directly");
@@ -104,7 +107,9 @@ void run_forecast(const ForecastCli& o) {
 
   const PanelReader reader(o.panel);
   const PanelHeader& hdr = reader.header();
-  const int64_t n_series = hdr.n_series(), n_steps = hdr.n_steps, horizon = o.horizon;
+  const int64_t n_steps = hdr.n_steps, horizon = o.horizon;
+  const auto [s_begin, s_end] = shard.range(hdr.n_series());  // the series this run forecasts
+  const int64_t n_series = s_end - s_begin;
   const int64_t n_levels = static_cast<int64_t>(levels.size());
   if (n_steps < 1) throw InputError(o.panel + ": the panel has no history (T = 0)");
   // Regressors (Note [Regressor names]): read only for models that use them; a list given to
@@ -129,7 +134,7 @@ void run_forecast(const ForecastCli& o) {
   fc.axis = hdr.axis;
   fc.origin = n_steps;
   fc.horizon = horizon;
-  fc.ids = hdr.ids;
+  fc.ids.assign(hdr.ids.begin() + s_begin, hdr.ids.begin() + s_end);
   fc.levels = levels;
   fc.mean.resize(static_cast<size_t>(checked_mul(n_series, horizon)));                         // [S, H]
   fc.quantiles.resize(static_cast<size_t>(checked_mul(checked_mul(n_series, horizon), n_levels)));  // [S, H, Q]
@@ -139,8 +144,8 @@ void run_forecast(const ForecastCli& o) {
   int64_t n_fallback = 0;
   std::vector<float> block;   // [nb, T]
   std::vector<float> xblock;  // [nb, T+F, K]
-  for (int64_t i0 = 0; i0 < n_series; i0 += series_per_block) {
-    const int64_t nb = std::min(series_per_block, n_series - i0);
+  for (int64_t j0 = 0; j0 < n_series; j0 += series_per_block) {  // j0: output row, i0: panel series
+    const int64_t nb = std::min(series_per_block, n_series - j0), i0 = s_begin + j0;
     block.resize(static_cast<size_t>(checked_mul(nb, n_steps)));
     reader.read_target(i0, i0 + nb, block.data());
     BatchOptions bo;
@@ -158,8 +163,8 @@ void run_forecast(const ForecastCli& o) {
                : forecast_batch(*model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
     model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count();
     n_fallback += b.n_fallback;
-    std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + i0 * horizon);
-    std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + i0 * horizon * n_levels);
+    std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + j0 * horizon);
+    std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + j0 * horizon * n_levels);
   }
   write_forecast(o.out, fc);
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
@@ -214,11 +219,15 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--gpu-memory", opt->gpu_memory,
-                  "--device cuda: device memory one block of series (with its lstm/gru sample paths) may use (e.g. 512M, 8G); the catalog is "
-                  "streamed through the GPU in blocks of that size (default 2G)");
+                  "--device cuda: device memory one block of series (with its lstm/gru sample paths) may use (e.g. "
+                  "512M, 8G); the catalog is streamed through the GPU in blocks of that size, two statistical blocks in "
+                  "flight (default 2G)");
   sub->add_option("--block", opt->block,
                   "series per block read from the panel (0: 4096, or a 1 GiB block when the model runs on the GPU)")
       ->capture_default_str();
+  sub->add_option("--shard", opt->shard,
+                  "K/N: forecast only shard K of N of the series (0 <= K < N), e.g. one per GPU; `skucast merge` "
+                  "joins the shards' files into the whole forecast");
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
   sub->callback([opt] { run_forecast(*opt); });

@@ -32,6 +32,7 @@ void add_synth(CLI::App& app);     // tools/cmd_synth.cpp
 void add_ingest(CLI::App& app);    // tools/cmd_ingest.cpp
 void add_info(CLI::App& app);      // tools/cmd_info.cpp
 void add_export(CLI::App& app);    // tools/cmd_export.cpp
+void add_merge(CLI::App& app);     // tools/cmd_merge.cpp
 void add_forecast(CLI::App& app);  // tools/cmd_forecast.cpp
 void add_backtest(CLI::App& app);  // tools/cmd_backtest.cpp
 void add_report(CLI::App& app);    // tools/cmd_report.cpp

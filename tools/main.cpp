@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   skucast::cli::add_ingest(app);
   skucast::cli::add_info(app);
   skucast::cli::add_export(app);
+  skucast::cli::add_merge(app);
   skucast::cli::add_forecast(app);
   skucast::cli::add_backtest(app);
   skucast::cli::add_report(app);

@@ -43,7 +43,7 @@ std::string deepar_forecast_cuda_unavailable() {
 
 ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, int64_t horizon,
                              const std::vector<double>& levels, int n_paths, uint64_t seed,
-                             const ForecastDeviceOptions& device) {
+                             const ForecastDeviceOptions& device, const SeriesShard& shard) {
   const PanelHeader& hdr = panel.header();
   st.panel.check_matches(hdr, panel.path());
   if (horizon < 1) throw InputError("deepar: horizon must be at least 1, got " + std::to_string(horizon));
@@ -71,6 +71,9 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   req.levels = levels;
   req.n_paths = n_paths;
   req.seed = seed;
+  const auto [s0, s1] = shard.range(d.n_series);
+  req.series_begin = s0;
+  req.series_end = s1;
   PathForecast pf;
   if (device.device == ForecastDevice::Cuda) {
     CudaForecastOptions co;
@@ -85,7 +88,7 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   fc.axis = hdr.axis;
   fc.origin = d.n_time;
   fc.horizon = H;
-  fc.ids = hdr.ids;
+  fc.ids.assign(hdr.ids.begin() + s0, hdr.ids.begin() + s1);
   fc.levels = levels;
   fc.mean = std::move(pf.mean);
   fc.quantiles = std::move(pf.quantiles);
@@ -94,10 +97,10 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
 
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
-                                      const ForecastDeviceOptions& device) {
+                                      const ForecastDeviceOptions& device, const SeriesShard& shard) {
   DeepArState st = load_checkpoint(checkpoint);
   deepar_extend_levels(st, panel.header());  // cold start for levels added since training
-  return deepar_forecast(st, panel, horizon, levels, n_paths, seed, device);
+  return deepar_forecast(st, panel, horizon, levels, n_paths, seed, device, shard);
 }
 
 }  // namespace skucast

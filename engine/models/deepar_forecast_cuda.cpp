@@ -84,7 +84,9 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     throw DeviceError("deepar: no usable CUDA device for the forecast (" + cuda_device_description() +
                       "); forecast on the CPU (--device cpu)");
   const bool point = l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae;
-  const int64_t N = forecast_n_paths(l, req), S = d.n_series, T = d.n_time, H = req.horizon, ctx = req.context;
+  const int64_t N = forecast_n_paths(l, req), T = d.n_time, H = req.horizon, ctx = req.context;
+  const auto [S0, S1] = forecast_series_range(req, d.n_series);  // the series forecast (panel indices)
+  const int64_t S = S1 - S0;
   const int64_t Q = static_cast<int64_t>(req.levels.size());
   const int64_t lb = lookback(l), L = lb + ctx + H, A = T - ctx - lb;
   const int64_t Ly = l.rnn.n_layers, Hd = l.rnn.n_hidden, P = likelihood_n_params(l.lik.kind);
@@ -179,7 +181,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
   std::vector<float> ys, scale, xe, ex;
   // 1. (host part) The inputs of the block of series i0 .. i0+nb-1, composed into `st`.
   auto compose = [&](int64_t i0, BlockStaging& st) {
-    const int64_t nb = std::min(block, S - i0);
+    const int64_t nb = std::min(block, S1 - i0);
     forecast_block_inputs(l, d, req.weights, ctx, H, i0, nb, cs, ys, scale, xe, E > 0 ? &ex : nullptr);
     st.n_ys = stage(ys, st.ys);
     st.n_scale = stage(scale, st.scale);
@@ -187,10 +189,10 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     st.n_exog = E > 0 ? stage(ex, st.exog) : 0;
     st.n_nonneg = stage(std::vector<uint8_t>(nonneg.begin() + i0, nonneg.begin() + i0 + nb), st.nonneg);
   };
-  compose(0, staging[0]);
+  compose(S0, staging[0]);
   int64_t k = 0;
-  for (int64_t i0 = 0; i0 < S; i0 += block, ++k) {
-    const int64_t nb = std::min(block, S - i0), R = nb * N;
+  for (int64_t i0 = S0; i0 < S1; i0 += block, ++k) {
+    const int64_t nb = std::min(block, S1 - i0), R = nb * N;
     const int Ri = checked_int(R, "forecast rows");
     // 1. The block's inputs, in (composed while the device worked on the previous block).
     const BlockStaging& st = staging[k % 2];
@@ -283,10 +285,10 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
                                      cudaMemcpyDeviceToHost, s));
     // While the device works on this block, the host composes the next one into the other
     // staging (last read by the previous block, which has finished).
-    if (i0 + block < S) compose(i0 + block, staging[(k + 1) % 2]);
+    if (i0 + block < S1) compose(i0 + block, staging[(k + 1) % 2]);
     SKU_CUDA_CHECK(cudaStreamSynchronize(s));  // the block's results, and its staging free again
-    std::copy(mean_h.data(), mean_h.data() + nb * H, out.mean.begin() + i0 * H);
-    std::copy(q_h.data(), q_h.data() + nb * H * Q, out.quantiles.begin() + i0 * H * Q);
+    std::copy(mean_h.data(), mean_h.data() + nb * H, out.mean.begin() + (i0 - S0) * H);
+    std::copy(q_h.data(), q_h.data() + nb * H * Q, out.quantiles.begin() + (i0 - S0) * H * Q);
   }
   return out;
 }

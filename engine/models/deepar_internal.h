@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "engine/models/deepar_model.h"
@@ -130,11 +131,16 @@ struct PathRequest {
   std::vector<double> levels;      // [Q] quantile levels in (0, 1)
   int64_t n_paths = 1;             // N per series (point losses always decode 1 path)
   uint64_t seed = 0;
+  // The series forecast: [series_begin, series_end) of the panel (series_end < 0: to the last;
+  // Note [Sharding the catalog] in engine/shard.h). Draws keep the panel's series index.
+  int64_t series_begin = 0, series_end = -1;
 };
 struct PathForecast {
-  std::vector<float> mean;       // [S, H]
-  std::vector<float> quantiles;  // [S, H, Q]
+  std::vector<float> mean;       // [S', H] S' = the requested series, in panel order
+  std::vector<float> quantiles;  // [S', H, Q]
 };
+// The requested series range [begin, end) of a panel of n_series (InputError when outside it).
+std::pair<int64_t, int64_t> forecast_series_range(const PathRequest& r, int64_t n_series);
 
 // The number of paths a request decodes per series: 1 for point losses, else n_paths.
 int64_t forecast_n_paths(const Layout& l, const PathRequest& r);

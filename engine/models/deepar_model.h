@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/shard.h"
+
 namespace skucast {
 
 class PanelReader;
@@ -201,14 +203,16 @@ std::string deepar_forecast_cuda_unavailable();
 // sample paths (point losses: one deterministic path, Gaussian quantiles from resid_sd).
 // levels: quantile levels in (0, 1). Deterministic in seed. ForecastDevice::Cuda samples on
 // the GPU with the same draws (throws DeviceError without a usable device or CUDA build).
+// `shard` forecasts only its slice of the series (Note [Sharding the catalog] in
+// engine/shard.h): the same values as that slice of the whole forecast.
 ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel, int64_t horizon,
                              const std::vector<double>& levels, int n_paths, uint64_t seed,
-                             const ForecastDeviceOptions& device = {});
+                             const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});
 
 // The same from a checkpoint file (engine/checkpoint.h) — for `skucast forecast --model
 // lstm|gru --checkpoint model.h5`.
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
-                                      const ForecastDeviceOptions& device = {});
+                                      const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});
 
 }  // namespace skucast

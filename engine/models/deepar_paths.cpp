@@ -62,19 +62,28 @@ void forecast_block_inputs(const Layout& l, const PanelData& d, const float* w, 
   for (int64_t r = 0; r < H * nb; ++r) std::copy(xf.begin() + r * F + F0, xf.begin() + (r + 1) * F, exog->begin() + r * E);
 }
 
+std::pair<int64_t, int64_t> forecast_series_range(const PathRequest& r, int64_t n_series) {
+  const int64_t end = r.series_end < 0 ? n_series : r.series_end;
+  if (r.series_begin < 0 || r.series_begin > end || end > n_series)
+    throw InputError("deepar: series range [" + std::to_string(r.series_begin) + ", " + std::to_string(end) +
+                     ") outside the panel's " + std::to_string(n_series) + " series");
+  return {r.series_begin, end};
+}
+
 PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathRequest& req) {
   const Net net(l);
   const float* w = req.weights;
   const bool point = l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae;
-  const int64_t N = forecast_n_paths(l, req), S = d.n_series, T = d.n_time, H = req.horizon, ctx = req.context;
+  const int64_t N = forecast_n_paths(l, req), T = d.n_time, H = req.horizon, ctx = req.context;
+  const auto [S0, S1] = forecast_series_range(req, d.n_series);
   const int64_t Q = static_cast<int64_t>(req.levels.size());
   const int64_t lb = lookback(l), L = lb + ctx + H, A = T - ctx - lb;  // local buffer: columns are steps A .. A+L-1
   const int64_t Ly = l.rnn.n_layers, Hd = l.rnn.n_hidden, P = likelihood_n_params(l.lik.kind);
   const bool lstm = l.rnn.cell == nn::CellType::Lstm;
 
   PathForecast out;
-  out.mean.assign(checked_mul(S, H), 0.0f);
-  out.quantiles.assign(checked_mul(checked_mul(S, H), Q), 0.0f);
+  out.mean.assign(checked_mul(S1 - S0, H), 0.0f);
+  out.quantiles.assign(checked_mul(checked_mul(S1 - S0, H), Q), 0.0f);
 
   const int64_t block = std::max<int64_t>(1, 8192 / N);
   ComposeScratch cs;
@@ -83,8 +92,8 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
   std::vector<float> ys, yp, scale, scale_r, x, hs, cstate, paths;
   const std::vector<uint8_t> nonneg = nonneg_series(d);
   std::vector<int64_t> rows_r, ser_r, t0_r;
-  for (int64_t i0 = 0; i0 < S; i0 += block) {
-    const int64_t nb = std::min(block, S - i0), R = nb * N;
+  for (int64_t i0 = S0; i0 < S1; i0 += block) {
+    const int64_t nb = std::min(block, S1 - i0), R = nb * N;
     // Encoder over the context.
     forecast_block_inputs(l, d, w, ctx, H, i0, nb, cs, ys, scale, x, nullptr);
     net.rnn.forward_into(*rctx, w, x.data(), ctx, nb, nullptr, nullptr, nn::Phase::Inference, 0);
@@ -135,13 +144,13 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < nb; ++i) {
       std::vector<float> v(N);
-      const int64_t s = i0 + i;
+      const int64_t s = i0 + i, o = s - S0;  // panel series, output row
       for (int64_t h = 0; h < H; ++h) {
         double sum = 0;
         for (int64_t p = 0; p < N; ++p) v[p] = paths[(i * N + p) * H + h], sum += v[p];
         const double mean = sum / static_cast<double>(N);
-        out.mean[s * H + h] = static_cast<float>(mean);
-        float* q = out.quantiles.data() + (s * H + h) * Q;
+        out.mean[o * H + h] = static_cast<float>(mean);
+        float* q = out.quantiles.data() + (o * H + h) * Q;
         if (point) {
           const double sd = scale[i] * req.resid_sd * std::sqrt(static_cast<double>(h + 1));
           for (int64_t k = 0; k < Q; ++k) {
