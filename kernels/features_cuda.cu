@@ -1,5 +1,6 @@
 // kernels/features_cuda.cu — CUDA twins of the window feature kernels (features.hpp).
-// defines: features_fwd_kernel (one thread per (t, b) row; block 32 windows x 8 steps),
+// defines: features_fwd_kernel (one thread per (t, b) row; block 32 windows x 8 steps, or
+//          256 windows x 1 step for windows under 8 steps),
 //          window_scale_kernel (one warp per window), window_target_kernel,
 //          calendar_daily_kernel (one thread per step); their launchers.
 // The arithmetic follows features_cpu.cpp line by line (double accumulation, same order of
@@ -136,11 +137,13 @@ __global__ void calendar_daily_kernel(int64_t first_day, int64_t n_time, float* 
 void features_fwd(const FeatureSpec& spec, const float* y, int64_t /*n_series*/, int64_t n_time, const float* scale,
                   const WindowBatch& batch, const float* calendar, int64_t n_cal, float* x, cudaStream_t stream) {
   if (batch.n_batch == 0 || batch.n_steps == 0) return;
-  // 32 x 8 = 256 threads: x covers a warp of windows (coalesced stores), y 8 steps that share
-  // the same series rows in L1.
-  const dim3 block(32, 8);
-  const dim3 grid(checked_int((batch.n_batch + 31) / 32, "features grid.x"),
-                  checked_int((batch.n_steps + 7) / 8, "features grid.y"));
+  // 256 threads: x covers windows (coalesced stores), y steps. Windows of 8 steps or more: 32
+  // windows x 8 steps that share the same series rows in L1; shorter ones (the forecast's
+  // one-step batches of every path) 256 windows x 1 step, so no thread of a block idles.
+  const unsigned ty = batch.n_steps >= 8 ? 8u : 1u, tx = 256u / ty;
+  const dim3 block(tx, ty);
+  const dim3 grid(checked_int((batch.n_batch + tx - 1) / tx, "features grid.x"),
+                  checked_int((batch.n_steps + ty - 1) / ty, "features grid.y"));
   if (grid.y > 65535) throw Error("features_fwd: n_steps " + std::to_string(batch.n_steps) + " exceeds 524280");
   features_fwd_kernel<<<grid, block, 0, stream>>>(spec, feature_count(spec), y, n_time, scale, batch.series,
                                                   batch.t0, batch.n_batch, batch.n_steps, calendar, n_cal, x);

@@ -5,10 +5,10 @@
 // window_scale: fp32 defaults atol 1e-5, rtol 1e-5 — the same double sums in the same order,
 // except FMA contraction in sum2 on the device, which the rolling sd's cancellation
 // (sqrt(sum2/n - mean^2)) can magnify to ~1e-7 relative to the mean.
+#include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
-#include <cuda_runtime.h>
-
+#include <algorithm>
 #include <random>
 
 #include "kernels/device_buffer.hpp"
@@ -64,9 +64,11 @@ TEST_F(FeaturesGpu, WindowsMatchCpu) {
   lean.roll_long = 5;
   for (const FeatureSpec& spec : {full, lean}) {
     const int64_t F = feature_count(spec);
-    for (int64_t B : {1, 31, 257, 10000}) {
-      const int64_t T = B == 10000 ? 40 : 140;  // context 112 + horizon 28 where it is cheap
-      const int64_t n_context = T * 4 / 5;
+    for (int64_t B : {1, 31, 257, 10000})
+    // context 112 + horizon 28 where it is cheap; 1 and 5 steps: the forecast's one-step
+    // batches and the short-window launch shape (256 windows x 1 step).
+    for (int64_t T : {B == 10000 ? int64_t{40} : int64_t{140}, int64_t{1}, int64_t{5}}) {
+      const int64_t n_context = std::max<int64_t>(1, T * 4 / 5);
       std::vector<int64_t> series, t0;
       make_windows(rng, S, N, T, B, series, t0);
       WindowBatch hb{series.data(), t0.data(), B, T};
