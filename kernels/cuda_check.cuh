@@ -10,6 +10,7 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
+#include <cstdint>
 #include <string>
 
 #include "kernels/common.hpp"
@@ -56,3 +57,16 @@ namespace skucast::detail {
 #else
 #define SKU_CHECK_LAUNCH(name) SKU_CUDA_CHECK(cudaGetLastError())
 #endif
+
+namespace skucast {
+
+// Blocks of a grid-stride launch over n elements with `block` threads a block: enough to give
+// every element a thread, at least 1 and at most 4,096 (~30 per SM on an H200: loads enough in
+// flight; the kernel strides over the rest). Shared by the element-wise kernels' launchers.
+inline int grid_stride_blocks(int64_t n, int block) {
+  const int64_t b = (n + block - 1) / block;
+  return static_cast<int>(b < 1 ? 1 : b > 4096 ? 4096 : b);
+}
+
+}  // namespace skucast
+

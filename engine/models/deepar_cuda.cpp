@@ -252,18 +252,19 @@ struct CudaTrainStep::Impl {
   // (x with its embedding columns, target, scale, the embedding segments).
   void train_on_inputs(int64_t B, int64_t T);
 
-  // Dense head forward: out [N, P] = y [N, Hd] A^T + b (A [P, Hd], b [P], row-major).
-  // cuBLAS is column-major: a row-major [r, c] matrix is its transpose [c, r] with ld = c.
+  // The loss of head_out against the step's targets: st[0] = the sum of the per-row losses,
+  // st[1] = the observed count (device doubles), the gradient into draw.
+  void queue_loss(double* st, int64_t T, int64_t B) {
+    likelihood_weight_sum(target.data(), nullptr, T, B, st + 1, s());
+    likelihood_fwd_bwd(l.lik, head_out.data(), target.data(), scale.data(), nullptr, T, B, 1.0, st + 1,
+                       loss_rows.data(), draw.data(), s());
+    loss_row_sum(loss_rows.data(), T * B, st, s());
+  }
+
+  // Dense head forward into head_out (head_forward_cublas, deepar_cuda_util.h).
   void head_forward(const float* a, const float* b, const float* y, int64_t n_rows) {
-    const int N = to_int(n_rows, "head rows"), P = to_int(likelihood_n_params(l.lik.kind), "head outputs");
-    const int Hd = to_int(l.rnn.n_hidden, "hidden");
-    const float one = 1.0f, zero = 0.0f;
-    // out^T [P, N] = b [P, 1] * ones [1, N]  (the bias on every row)
-    SKU_CUBLAS_CHECK(cublasSgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, P, N, 1, &one, b, P, ones.data(), 1, &zero,
-                                 head_out.data(), P));
-    // out^T [P, N] += A [P, Hd] * y^T [Hd, N]; A is stored as A^T [Hd, P] (ld Hd), y as y^T (ld Hd)
-    SKU_CUBLAS_CHECK(cublasSgemm(blas.get(), CUBLAS_OP_T, CUBLAS_OP_N, P, N, Hd, &one, a, Hd, y, Hd, &one,
-                                 head_out.data(), P));
+    head_forward_cublas(blas.get(), a, b, y, ones.data(), head_out.data(), to_int(n_rows, "head rows"),
+                        to_int(likelihood_n_params(l.lik.kind), "head outputs"), to_int(l.rnn.n_hidden, "hidden"));
   }
 
   // Dense head backward: dy [N, Hd] = draw [N, P] A; dA [P, Hd] = draw^T y; db [P] = column
@@ -313,14 +314,7 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
   cudaStream_t st = nullptr;
   SKU_CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
   I.stream.reset(st);
-  cublasHandle_t h = nullptr;
-  SKU_CUBLAS_CHECK(cublasCreate(&h));
-  I.blas.reset(h);
-  SKU_CUBLAS_CHECK(cublasSetStream(h, st));
-  // FP32 SGEMM without TF32 (CUBLAS_DEFAULT_MATH never uses TF32 tensor cores for Sgemm):
-  // the parity reference (Note [DeepAR training on the GPU]).
-  SKU_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
-  SKU_CUBLAS_CHECK(cublasSetPointerMode(h, CUBLAS_POINTER_MODE_HOST));
+  I.blas = make_head_blas(st);  // FP32, no TF32: the parity reference
   I.rnn = std::make_unique<nn::CudnnRnn>(l.rnn, rnn_precision(setup.precision), setup.dropout_seed);
 
   const int64_t n = l.n_params, F = l.n_features, Hd = l.rnn.n_hidden, P = likelihood_n_params(l.lik.kind);
@@ -510,10 +504,7 @@ void CudaTrainStep::Impl::train_on_inputs(int64_t B, int64_t T) {
     I.head_forward(head_a, head_b, ctx->y(), rows);
     const int64_t slot = I.n_local % kLossRing;
     double* st = I.stats.data() + 2 * slot;
-    likelihood_weight_sum(I.target.data(), nullptr, T, B, st + 1, s);
-    likelihood_fwd_bwd(l.lik, I.head_out.data(), I.target.data(), I.scale.data(), nullptr, T, B, 1.0, st + 1,
-                       I.loss_rows.data(), I.draw.data(), s);
-    loss_row_sum(I.loss_rows.data(), rows, st, s);
+    I.queue_loss(st, T, B);
     SKU_CUDA_CHECK(cudaMemcpyAsync(I.host_stats.data() + 2 * slot, st, 2 * sizeof(double), cudaMemcpyDeviceToHost, s));
     SKU_CUDA_CHECK(cudaEventRecord(I.loss_ready[slot].get(), s));
     I.pending.push_back(I.n_local);
@@ -690,10 +681,7 @@ nn::LossValue CudaTrainStep::evaluate(const float* w_host, const int64_t* series
     const std::unique_ptr<nn::CudnnRnnContext> ctx =
         net->forward(w, I.x.data(), T, B, nullptr, nullptr, nullptr, nn::Phase::Inference, st);
     I.head_forward(head_a, head_b, ctx->y(), rows);
-    likelihood_weight_sum(I.target.data(), nullptr, T, B, stats.data() + 1, st);
-    likelihood_fwd_bwd(l.lik, I.head_out.data(), I.target.data(), I.scale.data(), nullptr, T, B, 1.0,
-                       stats.data() + 1, I.loss_rows.data(), I.draw.data(), st);
-    loss_row_sum(I.loss_rows.data(), rows, stats.data(), st);
+    I.queue_loss(stats.data(), T, B);
     if (head0_out) head_first(I.head_out.data(), P, rows, I.res.head0.data(), st);
     SKU_CUDA_CHECK(cudaStreamSynchronize(st));  // the context's buffers outlive their last use
   }

@@ -114,8 +114,6 @@ struct LossFn {
 
 constexpr int kBlock = 256;  // element-wise gather: any multiple of 32 does
 
-int grid_for(int64_t n) { return static_cast<int>(std::clamp<int64_t>((n + kBlock - 1) / kBlock, 1, 4096)); }
-
 }  // namespace
 
 // -------------------------------------------------------------- launchers ----
@@ -125,8 +123,8 @@ void embedding_fwd(const EmbeddingColumn* cols, int n_cols, int64_t col0, const 
   // n_rows * F already fits the buffers (sized with checked_mul by the caller), and n_cols <= F.
   // No std::string in this file: see the note on the GPU tests' link order in tests/CMakeLists.txt.
   const int64_t n = n_rows * n_cols;
-  embedding_fwd_kernel<<<grid_for(n), kBlock, 0, stream>>>(cols, n_cols, col0, codes, w, x, n_rows, n_batch,
-                                                        n_features);
+  embedding_fwd_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(cols, n_cols, col0, codes, w, x, n_rows,
+                                                                             n_batch, n_features);
   SKU_CHECK_LAUNCH("embedding_fwd_kernel");
 }
 
@@ -139,7 +137,7 @@ void compose_tail(const float* base, int64_t n_base, const float* dyn, int64_t n
                   int64_t n_features, cudaStream_t stream) {
   const int64_t rows = n_steps * n_batch;
   if (rows <= 0 || n_base + n_dyn <= 0) return;
-  compose_tail_kernel<<<grid_for(rows * (n_base + n_dyn)), kBlock, 0, stream>>>(
+  compose_tail_kernel<<<grid_stride_blocks(rows * (n_base + n_dyn), kBlock), kBlock, 0, stream>>>(
       base, n_base, dyn, n_dyn, n_series, n_cov, series, t0, n_batch, rows, x, n_features);
   SKU_CHECK_LAUNCH("compose_tail_kernel");
 }
@@ -148,29 +146,30 @@ void mask_target(const int64_t* t0, int64_t n_batch, int64_t n_steps, int64_t ma
                  float* target, cudaStream_t stream) {
   const int64_t rows = n_steps * n_batch;
   if (rows <= 0) return;
-  mask_target_kernel<<<grid_for(rows), kBlock, 0, stream>>>(t0, n_batch, rows, mask_from, mask_first, target);
+  mask_target_kernel<<<grid_stride_blocks(rows, kBlock), kBlock, 0, stream>>>(t0, n_batch, rows, mask_from, mask_first,
+                                                                              target);
   SKU_CHECK_LAUNCH("mask_target_kernel");
 }
 
 void gather_codes(const int32_t* codes, int64_t n_attr, int64_t n_series, const int64_t* series, int64_t n_batch,
                   int32_t* codes_out, cudaStream_t stream) {
   if (n_attr <= 0 || n_batch <= 0) return;
-  gather_codes_kernel<<<grid_for(n_attr * n_batch), kBlock, 0, stream>>>(codes, n_attr, n_series, series, n_batch,
-                                                                         codes_out);
+  gather_codes_kernel<<<grid_stride_blocks(n_attr * n_batch, kBlock), kBlock, 0, stream>>>(codes, n_attr, n_series,
+                                                                                           series, n_batch, codes_out);
   SKU_CHECK_LAUNCH("gather_codes_kernel");
 }
 
 void head_first(const float* head, int64_t n_params, int64_t n_rows, float* head0, cudaStream_t stream) {
   if (n_rows <= 0) return;
-  head_first_kernel<<<grid_for(n_rows), kBlock, 0, stream>>>(head, n_params, n_rows, head0);
+  head_first_kernel<<<grid_stride_blocks(n_rows, kBlock), kBlock, 0, stream>>>(head, n_params, n_rows, head0);
   SKU_CHECK_LAUNCH("head_first_kernel");
 }
 
 void embedding_dx_sum(const float* dx, int64_t n_steps, int64_t n_batch, int64_t n_features, int64_t col0,
                       int64_t n_cols, float* out, cudaStream_t stream) {
   if (n_steps <= 0 || n_batch <= 0 || n_cols <= 0) return;
-  embedding_dx_sum_kernel<<<grid_for(n_batch * n_cols), kBlock, 0, stream>>>(dx, n_steps, n_batch, n_features, col0,
-                                                                            n_cols, out);
+  embedding_dx_sum_kernel<<<grid_stride_blocks(n_batch * n_cols, kBlock), kBlock, 0, stream>>>(
+      dx, n_steps, n_batch, n_features, col0, n_cols, out);
   SKU_CHECK_LAUNCH("embedding_dx_sum_kernel");
 }
 
@@ -178,7 +177,7 @@ void embedding_bwd(const EmbeddingSegment* segs, int n_segs, int max_dim, const 
                    const EmbeddingAttr* attrs, const float* dx_sum, int64_t n_features, float* grad,
                    cudaStream_t stream) {
   if (n_segs <= 0 || max_dim <= 0) return;
-  embedding_bwd_kernel<<<grid_for(static_cast<int64_t>(n_segs) * max_dim), kBlock, 0, stream>>>(
+  embedding_bwd_kernel<<<grid_stride_blocks(static_cast<int64_t>(n_segs) * max_dim, kBlock), kBlock, 0, stream>>>(
       segs, n_segs, max_dim, win, attrs, dx_sum, n_features, grad);
   SKU_CHECK_LAUNCH("embedding_bwd_kernel");
 }

@@ -76,6 +76,32 @@ class PinnedBuffer {
   size_t m_n = 0;
 };
 
+// A cuBLAS handle on `stream` for the DeepAR head: FP32 SGEMM without TF32
+// (CUBLAS_DEFAULT_MATH never uses TF32 tensor cores for Sgemm), host pointer mode. The parity
+// reference of both the training step and the forecast (Note [DeepAR training on the GPU]).
+inline BlasPtr make_head_blas(cudaStream_t stream) {
+  cublasHandle_t h = nullptr;
+  SKU_CUBLAS_CHECK(cublasCreate(&h));
+  BlasPtr owner(h);
+  SKU_CUBLAS_CHECK(cublasSetStream(h, stream));
+  SKU_CUBLAS_CHECK(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH));
+  SKU_CUBLAS_CHECK(cublasSetPointerMode(h, CUBLAS_POINTER_MODE_HOST));
+  return owner;
+}
+
+// The dense head forward on cuBLAS: out [N, P] = y [N, Hd] A^T + b (A [P, Hd], b [P],
+// row-major). cuBLAS is column-major: a row-major [r, c] matrix is its transpose [c, r] with
+// ld = c. ones: device [>= N] of 1 (the bias broadcast). Device pointers; async on the
+// handle's stream.
+inline void head_forward_cublas(cublasHandle_t blas, const float* a, const float* b, const float* y, const float* ones,
+                                float* out, int N, int P, int Hd) {
+  const float one = 1.0f, zero = 0.0f;
+  // out^T [P, N] = b [P, 1] * ones [1, N]  (the bias on every row)
+  SKU_CUBLAS_CHECK(cublasSgemm(blas, CUBLAS_OP_N, CUBLAS_OP_N, P, N, 1, &one, b, P, ones, 1, &zero, out, P));
+  // out^T [P, N] += A [P, Hd] * y^T [Hd, N]; A is stored as A^T [Hd, P] (ld Hd), y as y^T (ld Hd)
+  SKU_CUBLAS_CHECK(cublasSgemm(blas, CUBLAS_OP_T, CUBLAS_OP_N, P, N, Hd, &one, a, Hd, y, Hd, &one, out, P));
+}
+
 // CudnnRnn and the head take their scratch from the device's default pool (cudaMallocAsync),
 // whose release threshold defaults to 0: every synchronization would hand that memory back to
 // the driver and the next step would map it again. Keep it pooled for the process.

@@ -107,13 +107,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
   SKU_CUDA_CHECK(cudaStreamCreateWithFlags(&raw_stream, cudaStreamNonBlocking));
   const StreamPtr stream(raw_stream);  // declared first among the GPU owners: destroyed last
   const cudaStream_t s = stream.get();
-  cublasHandle_t raw_blas = nullptr;
-  SKU_CUBLAS_CHECK(cublasCreate(&raw_blas));
-  const BlasPtr blas(raw_blas);
-  SKU_CUBLAS_CHECK(cublasSetStream(raw_blas, s));
-  // FP32 SGEMM without TF32, as the training step (Note [DeepAR training on the GPU]).
-  SKU_CUBLAS_CHECK(cublasSetMathMode(raw_blas, CUBLAS_DEFAULT_MATH));
-  SKU_CUBLAS_CHECK(cublasSetPointerMode(raw_blas, CUBLAS_POINTER_MODE_HOST));
+  const BlasPtr blas = make_head_blas(s);  // FP32 SGEMM without TF32, as the training step
   // Dropout masks only training steps; inference ignores it on both devices (Phase::Inference),
   // so the device network is built without it (no cuDNN dropout states to allocate).
   nn::RnnConfig cfg = l.rnn;
@@ -224,13 +218,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
       step_inputs_fwd(base.data(), E > 0 ? exog.data() + h * nb * E : nullptr, R, N, F0, F, x.data(), s);
       std::unique_ptr<nn::CudnnRnnContext> cur =
           rnn.forward(w.data(), x.data(), 1, R, nullptr, h0, c0, nn::Phase::Inference, s);
-      // Head: out^T [P, R] = b [P, 1] ones [1, R] + A [P, Hd] y^T [Hd, R] (cuBLAS column-major:
-      // a row-major [r, c] matrix is its transpose with ld = c; as the training step).
-      const float one = 1.0f, zero = 0.0f;
-      SKU_CUBLAS_CHECK(cublasSgemm(raw_blas, CUBLAS_OP_N, CUBLAS_OP_N, Pi, Ri, 1, &one, head_b, Pi, ones.data(), 1,
-                                   &zero, head_out.data(), Pi));
-      SKU_CUBLAS_CHECK(cublasSgemm(raw_blas, CUBLAS_OP_T, CUBLAS_OP_N, Pi, Ri, Hdi, &one, head_a, Hdi, cur->y(), Hdi,
-                                   &one, head_out.data(), Pi));
+      head_forward_cublas(blas.get(), head_a, head_b, cur->y(), ones.data(), head_out.data(), Ri, Pi, Hdi);
       SampleParams sp;
       sp.kind = l.lik.kind;
       sp.tweedie_power = l.lik.tweedie_power;

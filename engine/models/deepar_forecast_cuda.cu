@@ -163,7 +163,6 @@ __global__ void path_sort_heap_kernel(const float* __restrict__ in, float* __res
 // is free (no shared memory, no intra-block cooperation); 256 keeps occupancy high for the
 // register-heavy sampling kernel (double math, the gamma/Poisson loops).
 constexpr int kBlock = 256;
-int grid_for(int64_t n) { return static_cast<int>(std::clamp<int64_t>((n + kBlock - 1) / kBlock, 1, 4096)); }
 
 }  // namespace
 
@@ -172,19 +171,20 @@ void replicate_rows(const float* src, int64_t n_groups, int64_t n_src, int64_t r
                     cudaStream_t stream) {
   const int64_t n = n_groups * n_src * n_copies * row_len;  // sizes checked by the caller (checked_mul)
   if (n <= 0) return;
-  replicate_rows_kernel<<<grid_for(n), kBlock, 0, stream>>>(src, n_groups, n_src, row_len, n_copies, dst);
+  replicate_rows_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(src, n_groups, n_src, row_len, n_copies,
+                                                                              dst);
   SKU_CHECK_LAUNCH("replicate_rows_kernel");
 }
 
 void fill_affine_i64(int64_t* out, int64_t n, int64_t a, int64_t b, cudaStream_t stream) {
   if (n <= 0) return;
-  fill_affine_i64_kernel<<<grid_for(n), kBlock, 0, stream>>>(out, n, a, b);
+  fill_affine_i64_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(out, n, a, b);
   SKU_CHECK_LAUNCH("fill_affine_i64_kernel");
 }
 
 void fill_f32(float* out, int64_t n, float v, cudaStream_t stream) {
   if (n <= 0) return;
-  fill_f32_kernel<<<grid_for(n), kBlock, 0, stream>>>(out, n, v);
+  fill_f32_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(out, n, v);
   SKU_CHECK_LAUNCH("fill_f32_kernel");
 }
 
@@ -192,20 +192,21 @@ void step_inputs_fwd(const float* base, const float* exog, int64_t n_rows, int64
                      int64_t n_features, float* x, cudaStream_t stream) {
   const int64_t n = n_rows * n_features;
   if (n <= 0) return;
-  step_inputs_fwd_kernel<<<grid_for(n), kBlock, 0, stream>>>(base, exog, n_rows, n_paths, n_base, n_features, x);
+  step_inputs_fwd_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(base, exog, n_rows, n_paths, n_base,
+                                                                               n_features, x);
   SKU_CHECK_LAUNCH("step_inputs_fwd_kernel");
 }
 
 void sample_paths_fwd(const SampleParams& p, cudaStream_t stream) {
   if (p.n_rows <= 0) return;
-  sample_paths_fwd_kernel<<<grid_for(p.n_rows), kBlock, 0, stream>>>(p);
+  sample_paths_fwd_kernel<<<grid_stride_blocks(p.n_rows, kBlock), kBlock, 0, stream>>>(p);
   SKU_CHECK_LAUNCH("sample_paths_fwd_kernel");
 }
 
 void path_stats_fwd(const PathStatsParams& p, cudaStream_t stream) {
   const int64_t n = p.n_series * p.n_horizon;
   if (n <= 0) return;
-  path_stats_fwd_kernel<<<grid_for(n), kBlock, 0, stream>>>(p);
+  path_stats_fwd_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(p);
   SKU_CHECK_LAUNCH("path_stats_fwd_kernel");
 }
 
@@ -223,7 +224,8 @@ void path_sort(const float* keys_in, float* keys_out, int64_t n_segments, int64_
     SKU_CHECK_LAUNCH("path_sort_bitonic_kernel");
     return;
   }
-  path_sort_heap_kernel<<<grid_for(n_segments), kBlock, 0, stream>>>(keys_in, keys_out, n_segments, seg_len);
+  path_sort_heap_kernel<<<grid_stride_blocks(n_segments, kBlock), kBlock, 0, stream>>>(keys_in, keys_out, n_segments,
+                                                                                       seg_len);
   SKU_CHECK_LAUNCH("path_sort_heap_kernel");
 }
 

@@ -57,8 +57,6 @@ __global__ void pack_bwd_kernel(const T* __restrict__ dws, const RnnWeightSegmen
 
 constexpr int kBlock = 256;  // element-wise copies: any multiple of 32 does
 
-int grid_for(int64_t n) { return static_cast<int>(std::clamp<int64_t>((n + kBlock - 1) / kBlock, 1, 4096)); }
-
 }  // namespace
 
 // -------------------------------------------------------------- launchers ----
@@ -69,10 +67,10 @@ void rnn_cast_fwd(const float* src, void* dst, RnnDType t, int64_t n, cudaStream
       SKU_CUDA_CHECK(cudaMemcpyAsync(dst, src, n * sizeof(float), cudaMemcpyDeviceToDevice, stream));
       return;
     case RnnDType::F16:
-      cast_fwd_kernel<<<grid_for(n), kBlock, 0, stream>>>(src, static_cast<__half*>(dst), n);
+      cast_fwd_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(src, static_cast<__half*>(dst), n);
       break;
     case RnnDType::Bf16:
-      cast_fwd_kernel<<<grid_for(n), kBlock, 0, stream>>>(src, static_cast<__nv_bfloat16*>(dst), n);
+      cast_fwd_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(src, static_cast<__nv_bfloat16*>(dst), n);
       break;
   }
   SKU_CHECK_LAUNCH("cast_fwd_kernel");
@@ -85,10 +83,11 @@ void rnn_cast_bwd(const void* src, RnnDType t, float* dst, int64_t n, cudaStream
       SKU_CUDA_CHECK(cudaMemcpyAsync(dst, src, n * sizeof(float), cudaMemcpyDeviceToDevice, stream));
       return;
     case RnnDType::F16:
-      cast_bwd_kernel<<<grid_for(n), kBlock, 0, stream>>>(static_cast<const __half*>(src), dst, n);
+      cast_bwd_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(static_cast<const __half*>(src), dst, n);
       break;
     case RnnDType::Bf16:
-      cast_bwd_kernel<<<grid_for(n), kBlock, 0, stream>>>(static_cast<const __nv_bfloat16*>(src), dst, n);
+      cast_bwd_kernel<<<grid_stride_blocks(n, kBlock), kBlock, 0, stream>>>(static_cast<const __nv_bfloat16*>(src), dst,
+                                                                            n);
       break;
   }
   SKU_CHECK_LAUNCH("cast_bwd_kernel");
@@ -98,7 +97,7 @@ void rnn_weights_pack_fwd(const float* master, void* ws, RnnDType t, const RnnWe
                           int64_t max_count, cudaStream_t stream) {
   if (n_segs == 0) return;
   if (n_segs > 65535) throw Error("rnn_weights_pack_fwd: " + std::to_string(n_segs) + " segments exceed 65535");
-  const dim3 grid(grid_for(max_count), n_segs);
+  const dim3 grid(grid_stride_blocks(max_count, kBlock), n_segs);
   switch (t) {
     case RnnDType::F32: pack_fwd_kernel<<<grid, kBlock, 0, stream>>>(master, static_cast<float*>(ws), segs); break;
     case RnnDType::F16: pack_fwd_kernel<<<grid, kBlock, 0, stream>>>(master, static_cast<__half*>(ws), segs); break;
@@ -113,7 +112,7 @@ void rnn_weights_pack_bwd(const void* dws, RnnDType t, const RnnWeightSegment* s
                           float* dweights, GradMode mode, cudaStream_t stream) {
   if (n_segs == 0 || mode == GradMode::Ignore) return;
   if (n_segs > 65535) throw Error("rnn_weights_pack_bwd: " + std::to_string(n_segs) + " segments exceed 65535");
-  const dim3 grid(grid_for(max_count), n_segs);
+  const dim3 grid(grid_stride_blocks(max_count, kBlock), n_segs);
   const bool acc = mode == GradMode::Accumulate;
   switch (t) {
     case RnnDType::F32:
