@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/stat_model.h"
+#include "engine/stat/model.h"
 
 namespace {
 
@@ -103,7 +103,7 @@ std::vector<std::vector<double>> synthetic(int n_series, int n, unsigned seed) {
 }
 
 // Synthetic daily retail-like series (1,941 days, weekly season, counts with zeros), the shape
-// of `skucast synth` rows that Note [ETS fitting window] (engine/models/ets.h) is about.
+// of `skucast synth` rows that Note [ETS fitting window] (engine/stat/ets/ets.h) is about.
 std::vector<std::vector<double>> synthetic_daily(int n_series, int n, unsigned seed) {
   std::mt19937 rng(seed);
   std::vector<std::vector<double>> out(n_series, std::vector<double>(n));

@@ -10,7 +10,7 @@
 //                               norm clipping and AdamW, all on one stream with no host sync
 //                               inside the step; prints windows/s.
 //   bench_gpu_kernels train H   the full DeepAR training step of `skucast train --device cuda`
-//                               (engine/models/deepar_cuda.h, CudaTrainStep), the same shapes as
+//                               (engine/deepar/cuda/train_step.h, CudaTrainStep), the same shapes as
 //                               `lstm` (F = 11: no statics, covariates or events): the resident
 //                               panel with windows cut on the device, then with two static
 //                               embeddings (F = 32, the embedding gather and the host's
@@ -35,12 +35,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/models/deepar_cuda.h"
-#include "engine/models/deepar_internal.h"
+#include "engine/deepar/cuda/train_step.h"
+#include "engine/deepar/internal.h"
 #include "engine/nn/rnn.h"
-#include "engine/nn/rnn_cudnn.h"
+#include "engine/nn/cuda/cudnn_rnn.h"
 #include "kernels/adam.hpp"
-#include "kernels/cuda_check.cuh"
+#include "kernels/cuda/check.cuh"
 #include "kernels/device.hpp"
 #include "kernels/device_buffer.hpp"
 #include "kernels/features.hpp"

@@ -1,5 +1,5 @@
 // bench/bench_gpu_stats.cu — the batched statistical models on the GPU (forecast_batch_cuda,
-// engine/models/stat_gpu.h) against the CPU path (forecast_batch) on 2 threads, for
+// engine/stat/gpu_models.h) against the CPU path (forecast_batch) on 2 threads, for
 // bench/gpu_check.sh.
 //
 //   bench_gpu_stats [--series N] [--steps T] [--m M] [--horizon H] [--models a,b,c]
@@ -44,8 +44,8 @@
 #include <thread>
 #include <vector>
 
-#include "engine/models/stat_gpu.h"
-#include "engine/stat_model.h"
+#include "engine/stat/gpu_models.h"
+#include "engine/stat/model.h"
 #include "kernels/device.hpp"
 
 using namespace skucast;

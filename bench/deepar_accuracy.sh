@@ -9,7 +9,7 @@
 #   BASELINES="snaive ets theta" CORES=2
 # Steps: synth → export → blank the last H days of `value` (they become the future part,
 # covariates kept) → ingest → train + forecast the LSTM, forecast each baseline → score.
-# Metrics (as engine/metrics.h): RMSSE per series (scale = mean squared one-step difference of
+# Metrics (as engine/eval/metrics.h): RMSSE per series (scale = mean squared one-step difference of
 # the observed history), mean over series with a defined scale; pinball = mean over the levels
 # 0.1, 0.5, 0.9 and over series of the mean pinball loss (units of sales). Steps with a NaN truth
 # are skipped. RESULT ratio = best baseline RMSSE ÷ LSTM RMSSE (> 1: the LSTM is better).

@@ -52,7 +52,7 @@ void adam_step(const AdamParams& params, const AdamClip& clip, float* w /*[n]*/,
                float* m /*[n]*/, float* v /*[n]*/, int64_t n, cudaStream_t stream);
 
 // CUDA twin of grad_sq_norm_cpu: *sq_norm (device [1]) = [*sq_norm +] sum grad[i]^2 in double,
-// by a deterministic two-stage reduction (kernels/reduce.cuh); Accumulate sums several
+// by a deterministic two-stage reduction (kernels/cuda/reduce.cuh); Accumulate sums several
 // parameter buffers into one global norm. Async on stream; the host never waits.
 enum class NormWrite { Overwrite, Accumulate };
 void grad_sq_norm(const float* grad /*[n]*/, int64_t n, double* sq_norm /*device [1]*/, NormWrite write,

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "kernels/cuda_check.cuh"
+#include "kernels/cuda/check.cuh"
 
 namespace skucast {
 

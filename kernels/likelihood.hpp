@@ -66,7 +66,7 @@ void likelihood_fwd_bwd(const LikelihoodParams& params, const float* raw /*[T, B
                         float* loss /*[T, B]*/, float* draw /*[T, B, P]*/, cudaStream_t stream);
 
 // CUDA twin of likelihood_weight_sum_cpu (float): *out (device [1]) = the sum, in double,
-// by the deterministic reduction of kernels/reduce.cuh. Async on stream.
+// by the deterministic reduction of kernels/cuda/reduce.cuh. Async on stream.
 void likelihood_weight_sum(const float* y /*[T, B]*/, const float* weight /*[B]*/, int64_t n_steps, int64_t n_batch,
                            double* out /*device [1]*/, cudaStream_t stream);
 

@@ -1,5 +1,5 @@
 // kernels/metrics.hpp — per-series accuracy sums over a forecast window, the batched kernel
-// behind engine/metrics.h (which holds Note [Metric definitions]; this file computes exactly
+// behind engine/eval/metrics.h (which holds Note [Metric definitions]; this file computes exactly
 // those definitions, in the same order of operations).
 //
 // Inputs, one row per series s (row-major, NaN = not observed):
@@ -15,7 +15,7 @@
 //   kRmsseScale  mean (x_t - x_{t-1})^2 from the first non-zero observed x on, NaN if no pair
 //   then Q pinball sums (level j at kMetricFixed + j),
 //   then C coverage counts (pair c at kMetricFixed + Q + c: observed y with q_lo <= y <= q_hi).
-// metric_finish_cpu turns the sums into engine/metrics.h's MetricLayout columns
+// metric_finish_cpu turns the sums into engine/eval/metrics.h's MetricLayout columns
 // (mae, rmse, smape, mase, rmsse, bias[, pinball, cov...]), NaN where undefined.
 // Sums of observed terms only; accumulation in double (STYLE K6).
 #pragma once

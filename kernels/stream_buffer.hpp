@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <utility>
 
-#include "kernels/cuda_check.cuh"
+#include "kernels/cuda/check.cuh"
 
 namespace skucast {
 

@@ -1,5 +1,5 @@
 // tools/cmd_backtest.cpp — `skucast backtest`: rolling-origin backtest of statistical models
-// (engine/backtest.h); prints the model × metric table and writes the optional outputs.
+// (engine/eval/backtest.h); prints the model × metric table and writes the optional outputs.
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "engine/backtest.h"
-#include "engine/models/boxcox.h"
-#include "engine/models/deepar_model.h"
+#include "engine/eval/backtest.h"
+#include "engine/stat/boxcox.h"
+#include "engine/deepar/model.h"
 #include "io/atomic_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"

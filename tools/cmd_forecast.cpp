@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/models/arimax_regressors.h"
-#include "engine/models/boxcox.h"
-#include "engine/models/deepar_model.h"
-#include "engine/models/stat_gpu.h"
-#include "engine/shard.h"
-#include "engine/stat_model.h"
+#include "engine/stat/arima/regressors.h"
+#include "engine/stat/boxcox.h"
+#include "engine/deepar/model.h"
+#include "engine/stat/gpu_models.h"
+#include "engine/eval/shard.h"
+#include "engine/stat/model.h"
 #include "io/atomic_file.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
@@ -34,7 +34,7 @@ struct ForecastCli {
   std::string regressors;
   bool regressors_given = false;
   std::string transform = "none";
-  std::string shard;  // "K/N" (Note [Sharding the catalog] in engine/shard.h); empty: every series
+  std::string shard;  // "K/N" (Note [Sharding the catalog] in engine/eval/shard.h); empty: every series
   int64_t horizon = 0;
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
@@ -48,7 +48,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
                      " ... --out model.h5`, then pass --checkpoint model.h5");
   if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
   // Note [Recurrent forecasting on the GPU]: only an explicit --device cuda samples the paths
-  // there (engine/models/deepar_forecast_cuda.h: encoder, recurrent steps, head, draws, means
+  // there (engine/deepar/cuda/sampler.h: encoder, recurrent steps, head, draws, means
   // and quantiles on the device, with the CPU's counter-based draws). `auto` keeps the CPU
   // until tests/gpu/test_deepar_forecast_parity.cpp has been run on a device and the CPU-GPU
   // agreement measured, as `train` does (Note [Recurrent training on the GPU] in
@@ -214,8 +214,8 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of the sample paths")->capture_default_str();
   sub->add_option("--device", opt->device, "where to run: auto or cpu (the CPU), or cuda: lstm/gru sample paths on the GPU "
-                  "(engine/models/deepar_forecast_cuda.h) and the single statistical models without regressors or "
-                  "transform (engine/models/stat_gpu.h); not yet validated on a device; without one, the CPU with a note")
+                  "(engine/deepar/cuda/sampler.h) and the single statistical models without regressors or "
+                  "transform (engine/stat/gpu_models.h); not yet validated on a device; without one, the CPU with a note")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--gpu-memory", opt->gpu_memory,

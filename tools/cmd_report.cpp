@@ -1,12 +1,12 @@
 // tools/cmd_report.cpp — `skucast report`: a self-contained HTML page (inline SVG plots) from a
-// panel, its forecast and optionally a backtest file (engine/report.h), written atomically.
+// panel, its forecast and optionally a backtest file (engine/report/report.h), written atomically.
 #include <cstdio>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "engine/report.h"
+#include "engine/report/report.h"
 #include "io/atomic_file.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"

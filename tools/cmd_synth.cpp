@@ -1,10 +1,10 @@
 // tools/cmd_synth.cpp — `skucast synth`: a seeded synthetic M5-like catalog → panel file
-// (engine/synth.h).
+// (engine/synth/synth.h).
 #include <cstdio>
 #include <memory>
 #include <string>
 
-#include "engine/synth.h"
+#include "engine/synth/synth.h"
 #include "io/atomic_file.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"

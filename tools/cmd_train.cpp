@@ -1,5 +1,5 @@
 // tools/cmd_train.cpp — `skucast train`: trains the global DeepAR-style LSTM/GRU on a panel
-// (engine/models/deepar_model.h) and writes the model file (engine/checkpoint.h).
+// (engine/deepar/model.h) and writes the model file (engine/deepar/checkpoint.h).
 // Progress goes to stderr: a live \r bar when stderr is a terminal, one line per epoch
 // otherwise.
 #include <omp.h>
@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "engine/checkpoint.h"
-#include "engine/models/deepar_model.h"
+#include "engine/deepar/checkpoint.h"
+#include "engine/deepar/model.h"
 #include "io/atomic_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"

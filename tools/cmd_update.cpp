@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "engine/checkpoint.h"
-#include "engine/models/deepar_model.h"
+#include "engine/deepar/checkpoint.h"
+#include "engine/deepar/model.h"
 #include "io/atomic_file.h"
 #include "io/panel.h"
 #include "io/panel_update.h"

@@ -2,7 +2,7 @@
 // bar when stderr is a terminal, one plain line per epoch otherwise (tools/cmd_train.cpp).
 #pragma once
 
-#include "engine/models/deepar_model.h"
+#include "engine/deepar/model.h"
 
 namespace skucast::cli {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/models/stat_gpu.h"
+#include "engine/stat/gpu_models.h"
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
 
@@ -82,7 +82,7 @@ inline int64_t series_block(int64_t requested, bool gpu, int64_t n_series, int64
 
 // Note [Statistical models on the GPU]: a statistical model runs on the GPU only when asked
 // with --device cuda, a device is present, the model has a GPU path (stat_gpu_model_names(),
-// single models, engine/models/stat_gpu.h) and it runs without regressors or a transform.
+// single models, engine/stat/gpu_models.h) and it runs without regressors or a transform.
 // `auto` keeps the CPU until the GPU parity tests have run on a device. Every request that
 // cannot be met prints one line saying why, and the model runs on the CPU.
 // device: the --device value (auto|cpu|cuda); what: the model's name for the note.

@@ -2,7 +2,7 @@
 // that train the global LSTM/GRU (`train`, `update --checkpoint`), read the same way by both.
 //
 // Note [Recurrent training on the GPU]: only an explicit --device cuda trains there
-// (engine/models/deepar_cuda.h: the training steps on the device, and the window cutting and
+// (engine/deepar/cuda/train_step.h: the training steps on the device, and the window cutting and
 // validation too when the panel fits in --gpu-memory). `auto` keeps the CPU until
 // tests/gpu/test_deepar_train_parity.cpp has been run on a device and its CPU-GPU agreement
 // measured, as `forecast` does (Note [Statistical models on the GPU] in tools/stat_cli.h).
@@ -13,7 +13,7 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/models/deepar_model.h"
+#include "engine/deepar/model.h"
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
 #include "tools/stat_cli.h"

@@ -34,7 +34,7 @@ LossValue loss_forward_backward(const LikelihoodParams& params, const T* raw, co
                                 const T* weight, int64_t n_steps, int64_t n_batch, T* draw);
 
 // The validation of loss_forward_backward alone, for callers that evaluate the loss elsewhere
-// (the GPU training step, engine/models/deepar_cuda.h): the same checks, the same messages.
+// (the GPU training step, engine/deepar/cuda/train_step.h): the same checks, the same messages.
 template <typename T>
 void loss_check_inputs(const LikelihoodParams& params, const T* y, const T* scale, const T* weight, int64_t n_steps,
                        int64_t n_batch);

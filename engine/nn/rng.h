@@ -3,13 +3,13 @@
 // uniform01(seed, stream, index) is a pure function of its arguments (a splitmix64 hash),
 // so a mask or an initialization depends on the seed alone: not on thread counts, order of
 // evaluation or the platform's <random> implementation. Both functions are SKU_HD
-// (engine/models/hd.h): the GPU forecaster draws its sample paths with the very same hash
-// (Note [DeepAR forecasting on the GPU] in engine/models/deepar_forecast_cuda.h).
+// (kernels/hd.hpp): the GPU forecaster draws its sample paths with the very same hash
+// (Note [DeepAR forecasting on the GPU] in engine/deepar/cuda/sampler.h).
 #pragma once
 
 #include <cstdint>
 
-#include "engine/models/hd.h"
+#include "kernels/hd.hpp"
 
 namespace skucast::nn {
 

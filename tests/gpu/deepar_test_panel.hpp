@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/models/deepar_internal.h"
+#include "engine/deepar/internal.h"
 
 namespace skucast::deepar::fixture {
 

@@ -1,6 +1,6 @@
 // tests/gpu/test_deepar_forecast_parity.cpp — DeepAR sampling on the GPU
-// (engine/models/deepar_forecast_cuda.h, forecast_paths_cuda) against the CPU forecaster
-// (forecast_paths_cpu, deepar_paths.cpp): the same randomly initialised model, in-memory
+// (engine/deepar/cuda/sampler.h, forecast_paths_cuda) against the CPU forecaster
+// (forecast_paths_cpu, engine/deepar/paths.cpp): the same randomly initialised model, in-memory
 // panel, seed and paths on both devices; means and quantiles compared (STYLE T1, T2, T6).
 // LSTM and GRU; Gaussian, negative binomial, Tweedie and a point loss (mse); with and
 // without static embeddings and a per-series covariate (the exog columns). Also: a GPU run
@@ -10,7 +10,7 @@
 //
 // Tolerances, |gpu - cpu| <= atol + rtol |cpu| with atol = a * max|cpu| per tensor:
 //   Both devices draw the same uniforms for (seed, series, path, step) and map them through
-//   the same code (deepar_sample.h, -fmad=false on the device); what differs is the head's
+//   the same code (engine/deepar/sample.h, -fmad=false on the device); what differs is the head's
 //   outputs, by FP32 summation order (cuDNN/cuBLAS vs OpenBLAS, no TF32), ~1e-6 relative per
 //   step, fed back through the lags for H = 7 steps: ~1e-5 relative on a path.
 //   Point loss (mse): one deterministic path, no draws: a = 1e-5, rtol 1e-4 (ten times the
@@ -33,8 +33,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/models/deepar_forecast_cuda.h"
-#include "engine/models/deepar_internal.h"
+#include "engine/deepar/cuda/sampler.h"
+#include "engine/deepar/internal.h"
 #include "kernels/common.hpp"
 #include "tests/gpu/deepar_test_panel.hpp"
 #include "tests/gpu_fixture.hpp"

@@ -1,6 +1,6 @@
 // tests/gpu/test_deepar_train_parity.cpp — the DeepAR training step on the GPU
-// (engine/models/deepar_cuda.h, CudaTrainStep) against the CPU trainer's step (CpuStep::run +
-// nn::AdamW, deepar_internal.h): the same seed, panel, windows and weights, kSteps steps on
+// (engine/deepar/cuda/train_step.h, CudaTrainStep) against the CPU trainer's step (CpuStep::run +
+// nn::AdamW, engine/deepar/internal.h): the same seed, panel, windows and weights, kSteps steps on
 // each, then the losses, weights and AdamW first moments compared (STYLE T1, T2, T6).
 // LSTM and GRU, Gaussian and negative binomial, with and without static embeddings (the
 // embedding path: device gather and the device twin of embedding_backward; without: no tables).
@@ -35,8 +35,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/models/deepar_cuda.h"
-#include "engine/models/deepar_internal.h"
+#include "engine/deepar/cuda/train_step.h"
+#include "engine/deepar/internal.h"
 #include "engine/nn/adam.h"
 #include "engine/nn/loss.h"
 #include "kernels/common.hpp"
@@ -139,7 +139,7 @@ TEST_P(DeepArTrainParity, StepsMatchCpuTrainer) {
   const int64_t B = s.o.batch, W = s.o.context + s.o.horizon, n = s.l.n_params;
   ASSERT_EQ(static_cast<int64_t>(s.w0.size()), n);
 
-  // CPU: the trainer's step (deepar_model.cpp: CpuStep::run, then AdamW::step).
+  // CPU: the trainer's step (engine/deepar/train.cpp: CpuStep::run, then AdamW::step).
   std::vector<float> w_cpu = s.w0, grad(n);
   nn::AdamW opt(adam_config(s.o), n);
   CpuStep cpu(s.l);

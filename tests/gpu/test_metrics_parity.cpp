@@ -1,5 +1,5 @@
 // tests/gpu/test_metrics_parity.cpp — metric_sums_fwd (CUDA) vs the CPU twin, and the
-// finished GPU metrics vs engine/metrics.cpp's per-series functions (STYLE T1, T3).
+// finished GPU metrics vs engine/eval/metrics.cpp's per-series functions (STYLE T1, T3).
 // Tolerance: the sums are double sums in another order (a warp's lanes, then a butterfly):
 // rtol 1e-12, atol 1e-9 (a scale sum of ~2,000 squared differences of ~1e3 is ~1e9 at most,
 // so 1e-9 absolute is still ~1e-18 relative to it). Finished metrics: rtol 1e-10.
@@ -9,7 +9,7 @@
 
 #include <random>
 
-#include "engine/metrics.h"
+#include "engine/eval/metrics.h"
 #include "kernels/device_buffer.hpp"
 #include "kernels/metrics.hpp"
 #include "tests/gpu/parity_util.hpp"

@@ -27,7 +27,7 @@
 #include <random>
 
 #include "engine/nn/rnn.h"
-#include "engine/nn/rnn_cudnn.h"
+#include "engine/nn/cuda/cudnn_rnn.h"
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
 #include "kernels/device_buffer.hpp"

@@ -1,10 +1,10 @@
 // tests/gpu/test_stat_models_parity.cpp — the batched statistical models on the GPU
-// (forecast_batch_cuda, engine/models/stat_gpu.h) against the CPU models (forecast_batch with
+// (forecast_batch_cuda, engine/stat/gpu_models.h) against the CPU models (forecast_batch with
 // make_stat_model) on the same panel (STYLE T1, T3: S in {1, 257, 10000}, NaN holes, late
 // starts, early ends, short, constant, intermittent, negative and all-NaN series).
 //
-// Note [GPU parity]: the device runs the CPU's own per-series code (engine/models/hd.h),
-// compiled with -fmad=false, in double; tests/test_stat_gpu_twin.cpp pins that host-compiled
+// Note [GPU parity]: the device runs the CPU's own per-series code (kernels/hd.hpp),
+// compiled with -fmad=false, in double; tests/stat/test_stat_gpu_twin.cpp pins that host-compiled
 // path to forecast_batch bit for bit. What can still differ is the device's log, exp, pow
 // and erfc (within 1-2 ulp of glibc's):
 //   naive, snaive, ma, croston, sba, tsb, croston_opt: no optimiser reads those functions
@@ -47,8 +47,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/models/stat_gpu.h"
-#include "engine/stat_model.h"
+#include "engine/stat/gpu_models.h"
+#include "engine/stat/model.h"
 #include "kernels/device_buffer.hpp"
 #include "tests/gpu/parity_util.hpp"
 #include "tests/gpu_fixture.hpp"
@@ -141,7 +141,7 @@ TEST_F(StatModelsGpu, FastModelsTenThousandSeries) {
 }
 
 // ETS at scale: SES on 10,000 series, automatic selection on 2,000 daily-like series (the
-// long-series optimiser settings of ets_fit.h start at n = 256).
+// long-series optimiser settings of engine/stat/ets/fit.h start at n = 256).
 TEST_F(StatModelsGpu, EtsLargerBatches) {
   check_model("ses", {10000, 120, 12, 18}, 6);
   check_model("ets", {2000, 300, 7, 28}, 7);
@@ -182,7 +182,7 @@ TEST_F(StatModelsGpu, RejectsUnknownModels) {
 }
 
 // ARIMA with the kernel's order output (Note [GPU parity]): the CPU twin (== forecast_batch
-// bit for bit, tests/test_stat_gpu_twin.cpp) against the launcher on device pointers, both
+// bit for bit, tests/stat/test_stat_gpu_twin.cpp) against the launcher on device pointers, both
 // with StatGpuParams::orders; outputs poisoned first.
 namespace {
 

@@ -1,0 +1,129 @@
+// engine/deepar/checkpoint.cpp — save/load of DeepAR model files (engine/deepar/checkpoint.h).
+#include "engine/deepar/checkpoint.h"
+
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/deepar/internal.h"
+#include "io/atomic_file.h"
+#include "io/h5.h"
+#include "kernels/common.hpp"
+
+namespace skucast {
+
+namespace {
+const char* kFormat = "skucast-model";
+
+std::vector<float> slice(const std::vector<float>& v, int64_t a, int64_t b) {
+  return std::vector<float>(v.begin() + a, v.begin() + b);
+}
+}  // namespace
+
+void save_checkpoint(const std::string& path, const DeepArState& st) {
+  const deepar::Layout l = deepar::make_layout(st.options, st.panel);
+  if (static_cast<int64_t>(st.weights.size()) != l.n_params)
+    throw Error("save_checkpoint: " + std::to_string(st.weights.size()) + " weights for a model of " +
+                std::to_string(l.n_params));
+  h5::silence_errors();
+  AtomicPath out(path);
+  {
+    const std::string& f = out.tmp();
+    h5::Handle file = h5::create_file(f);
+    h5::write_attr(file, "format", std::string(kFormat));
+    h5::write_attr(file, "version", static_cast<int64_t>(kModelVersion));
+    h5::write_attr(file, "model", st.options.cell);
+    h5::write_attr(file, "config", deepar_options_to_json(st.options));
+    nlohmann::json s{{"epochs_done", st.epochs_done}, {"bad_epochs", st.bad_epochs}, {"lr_now", st.lr_now},
+                     {"resid_sd", st.resid_sd},       {"tweedie_phi", st.tweedie_phi}};
+    s["best_val_loss"] = std::isfinite(st.best_val_loss) ? nlohmann::json(st.best_val_loss) : nlohmann::json(nullptr);
+    h5::write_attr(file, "state", s.dump());
+
+    h5::Handle pg = h5::create_group(file, "panel", f);
+    h5::write_attr(pg, "n_series", st.panel.n_series);
+    h5::write_attr(pg, "season_length", static_cast<int64_t>(st.panel.season_length));
+    h5::write_strings(pg, "static_names", st.panel.static_names, f);
+    h5::write_strings(pg, "dynamic_names", st.panel.dynamic_names, f);
+    h5::write_strings(pg, "event_names", st.panel.event_names, f);
+    h5::write_vector(pg, "dynamic_per_series", st.panel.dynamic_per_series, f);
+    for (size_t i = 0; i < st.panel.static_levels.size(); ++i)
+      h5::write_strings(pg, "static_levels_" + std::to_string(i), st.panel.static_levels[i], f);
+
+    h5::Handle wg = h5::create_group(file, "weights", f);
+    h5::write_vector(wg, "rnn", slice(st.weights, 0, l.n_rnn), f);
+    h5::write_vector(wg, "head", slice(st.weights, l.n_rnn, l.n_rnn + l.n_head), f);
+    for (size_t a = 0; a < l.emb_k.size(); ++a) {
+      const std::string name = "embedding_" + std::to_string(a);
+      h5::write_vector(wg, name, slice(st.weights, l.emb_off[a], l.emb_off[a] + l.emb_k[a] * l.emb_dim[a]), f);
+      h5::Handle ds = h5::open_dataset(wg, name, f);
+      h5::write_attr(ds, "name", st.panel.static_names[a]);
+      h5::write_attr(ds, "k", l.emb_k[a]);
+      h5::write_attr(ds, "dim", l.emb_dim[a]);
+    }
+    h5::Handle og = h5::create_group(file, "optimizer", f);
+    h5::write_attr(og, "step", st.adam_step);
+    h5::write_vector(og, "m", st.adam_m, f);
+    h5::write_vector(og, "v", st.adam_v, f);
+  }
+  out.commit();
+}
+
+DeepArState load_checkpoint(const std::string& path) {
+  h5::silence_errors();
+  h5::Handle file = h5::open_file_ro(path);
+  const std::string hint = " (retrain with `skucast train ... --out " + path + "`)";
+  if (!h5::has_attr(file, "format") || h5::read_attr_string(file, "format", path) != kFormat)
+    throw InputError(path + ": not a skucast model file (expected attribute format=\"" + kFormat + "\")" + hint);
+  const int64_t version = h5::read_attr_int(file, "version", path);
+  if (version != kModelVersion)
+    throw InputError(path + ": model file version " + std::to_string(version) + ", this skucast reads version " +
+                     std::to_string(kModelVersion) + hint);
+  DeepArState st;
+  st.options = deepar_options_from_json(h5::read_attr_string(file, "config", path));
+  try {
+    const nlohmann::json s = nlohmann::json::parse(h5::read_attr_string(file, "state", path));
+    st.epochs_done = s.at("epochs_done").get<int64_t>();
+    st.bad_epochs = s.at("bad_epochs").get<int64_t>();
+    st.lr_now = s.at("lr_now").get<double>();
+    st.resid_sd = s.at("resid_sd").get<double>();
+    st.tweedie_phi = s.at("tweedie_phi").get<double>();
+    st.best_val_loss = s.at("best_val_loss").is_null() ? std::numeric_limits<double>::infinity()
+                                                       : s.at("best_val_loss").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path + ": bad training state attribute: " + e.what() + hint);
+  }
+  h5::Handle pg = h5::open_group(file, "panel", path);
+  st.panel.n_series = h5::read_attr_int(pg, "n_series", path);
+  st.panel.season_length = static_cast<int32_t>(h5::read_attr_int(pg, "season_length", path));
+  st.panel.static_names = h5::read_strings(pg, "static_names", path);
+  st.panel.dynamic_names = h5::read_strings(pg, "dynamic_names", path);
+  st.panel.event_names = h5::read_strings(pg, "event_names", path);
+  st.panel.dynamic_per_series = h5::read_vector<uint8_t>(pg, "dynamic_per_series", path);
+  for (size_t i = 0; i < st.panel.static_names.size(); ++i)
+    st.panel.static_levels.push_back(h5::read_strings(pg, "static_levels_" + std::to_string(i), path));
+
+  const deepar::Layout l = deepar::make_layout(st.options, st.panel);
+  h5::Handle wg = h5::open_group(file, "weights", path);
+  st.weights.reserve(l.n_params);
+  auto append = [&](const std::string& name, int64_t n) {
+    const std::vector<float> v = h5::read_vector<float>(wg, name, path);
+    if (static_cast<int64_t>(v.size()) != n)
+      throw InputError(path + ": /weights/" + name + " has " + std::to_string(v.size()) + " values, the config needs " +
+                       std::to_string(n) + hint);
+    st.weights.insert(st.weights.end(), v.begin(), v.end());
+  };
+  append("rnn", l.n_rnn);
+  append("head", l.n_head);
+  for (size_t a = 0; a < l.emb_k.size(); ++a) append("embedding_" + std::to_string(a), l.emb_k[a] * l.emb_dim[a]);
+  h5::Handle og = h5::open_group(file, "optimizer", path);
+  st.adam_step = h5::read_attr_int(og, "step", path);
+  st.adam_m = h5::read_vector<float>(og, "m", path);
+  st.adam_v = h5::read_vector<float>(og, "v", path);
+  if (static_cast<int64_t>(st.adam_m.size()) != l.n_params || static_cast<int64_t>(st.adam_v.size()) != l.n_params)
+    throw InputError(path + ": optimizer moments do not match the model's " + std::to_string(l.n_params) +
+                     " parameters" + hint);
+  return st;
+}
+
+}  // namespace skucast

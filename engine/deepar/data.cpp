@@ -1,0 +1,314 @@
+// engine/deepar/data.cpp — the DeepAR model's options (validation, JSON), panel
+// fingerprint, input layout and the composition of a batch's inputs (Note [DeepAR inputs]).
+// The panel held in memory (load_panel) is in engine/deepar/panel.cpp: this file links without HDF5.
+//
+// Note [DeepAR inputs]
+//   Column order of x [T, B, F] for a window step tau (absolute position on the axis):
+//   1. kernels/features.hpp: y[tau-1]/nu, observed flag of y[tau-1], y[tau-m]/nu, rolling
+//      mean/std over 7 and 28 steps (/nu); missing values read 0 (padding before launch
+//      and in short contexts: the observed flag tells the network).
+//   2. shared columns at tau (its "calendar" input): sin/cos of the day of week (daily
+//      axes; position mod season_length otherwise), sin/cos of the day of year, one 0/1
+//      column per /calendar/events entry, each shared /dynamic covariate (binary: raw;
+//      otherwise standardized over the history).
+//   3. one column per per-series /dynamic covariate at tau: binary covariates (every
+//      finite history value 0 or 1, e.g. promotion flags) raw; others value / median of
+//      the series' positive history values - 1 (price relative to its regular price).
+//      NaN reads 0.
+//   4. one embedding per static attribute: row codes[s] of its table [K, d],
+//      d = min(16, (K+1)/2).
+//   Covariates are known into the future ([T+F]); past T+F the last known value repeats.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/deepar/internal.h"
+#include "engine/nn/loss.h"
+#include "engine/nn/rng.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+
+namespace skucast {
+
+// ------------------------------------------------------------- options ----
+void DeepArOptions::validate() const {
+  auto bad = [](const std::string& field, const std::string& want, const std::string& got) {
+    throw InputError("deepar: " + field + " must be " + want + ", got " + got);
+  };
+  // Upper bounds: a window is cut from a panel's axis (at most kMaxPanelSteps); one layer of
+  // 65,536 units already holds 137 GB of weights; 64 layers and 2^20 windows a batch are far
+  // past any use. Beyond them sizes would overflow int64 (an internal error) or a run would
+  // never end, where they should be a plain error naming the flag.
+  auto in = [&](const char* field, int64_t v, int64_t hi) {
+    if (v < 1 || v > hi) bad(field, "in 1.." + std::to_string(hi), std::to_string(v));
+  };
+  if (cell != "lstm" && cell != "gru") bad("cell", "lstm or gru", "'" + cell + "'");
+  in("hidden", hidden, int64_t{1} << 16);
+  in("layers", layers, 64);
+  in("context", context, kMaxPanelSteps);
+  in("horizon", horizon, kMaxPanelSteps);
+  if (!(dropout >= 0.0 && dropout < 1.0)) bad("dropout", "in [0, 1)", std::to_string(dropout));
+  nn::likelihood_from_name(likelihood);  // throws on an unknown name
+  if (!(tweedie_power > 1.0 && tweedie_power < 2.0)) bad("tweedie_power", "in (1, 2)", std::to_string(tweedie_power));
+  if (!(lr > 0.0 && std::isfinite(lr))) bad("lr", "finite and > 0", std::to_string(lr));
+  if (!(weight_decay >= 0.0 && std::isfinite(weight_decay)))
+    bad("weight_decay", "finite and >= 0", std::to_string(weight_decay));
+  if (!(clip >= 0.0)) bad("clip", ">= 0", std::to_string(clip));
+  in("batch", batch, int64_t{1} << 20);
+  if (epochs < 0) bad("epochs", ">= 0", std::to_string(epochs));
+  if (windows_per_epoch < 0) bad("windows_per_epoch", ">= 0", std::to_string(windows_per_epoch));
+  if (val_steps < 0 || val_steps > kMaxPanelSteps)
+    bad("val_steps", "in 0.." + std::to_string(kMaxPanelSteps), std::to_string(val_steps));
+  if (patience < 1) bad("patience", ">= 1", std::to_string(patience));
+  if (val_max_series < 1) bad("val_max_series", ">= 1", std::to_string(val_max_series));
+  if (sampling != "uniform" && sampling != "weight") bad("sampling", "uniform or weight", "'" + sampling + "'");
+  for (int64_t d : embedding_dims)
+    if (d < 1) bad("embedding_dims", "all >= 1", std::to_string(d));
+  if (season_length < 0 || roll_short < 0 || roll_long < 0)
+    bad("season_length/roll_short/roll_long", ">= 0", std::to_string(season_length) + "/" +
+                                                         std::to_string(roll_short) + "/" + std::to_string(roll_long));
+}
+
+std::string deepar_options_to_json(const DeepArOptions& o) {
+  nlohmann::json j{{"cell", o.cell},
+                   {"hidden", o.hidden},
+                   {"layers", o.layers},
+                   {"context", o.context},
+                   {"horizon", o.horizon},
+                   {"dropout", o.dropout},
+                   {"likelihood", o.likelihood},
+                   {"tweedie_power", o.tweedie_power},
+                   {"lr", o.lr},
+                   {"weight_decay", o.weight_decay},
+                   {"clip", o.clip},
+                   {"batch", o.batch},
+                   {"epochs", o.epochs},
+                   {"windows_per_epoch", o.windows_per_epoch},
+                   {"seed", o.seed},
+                   {"val_steps", o.val_steps},
+                   {"patience", o.patience},
+                   {"val_max_series", o.val_max_series},
+                   {"season_length", o.season_length},
+                   {"roll_short", o.roll_short},
+                   {"roll_long", o.roll_long},
+                   {"embedding_dims", o.embedding_dims},
+                   {"sampling", o.sampling}};
+  return j.dump();
+}
+
+DeepArOptions deepar_options_from_json(const std::string& text) {
+  DeepArOptions o;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    auto get = [&](const char* k, auto& v) {
+      if (j.contains(k)) j.at(k).get_to(v);
+    };
+    get("cell", o.cell);
+    get("hidden", o.hidden);
+    get("layers", o.layers);
+    get("context", o.context);
+    get("horizon", o.horizon);
+    get("dropout", o.dropout);
+    get("likelihood", o.likelihood);
+    get("tweedie_power", o.tweedie_power);
+    get("lr", o.lr);
+    get("weight_decay", o.weight_decay);
+    get("clip", o.clip);
+    get("batch", o.batch);
+    get("epochs", o.epochs);
+    get("windows_per_epoch", o.windows_per_epoch);
+    get("seed", o.seed);
+    get("val_steps", o.val_steps);
+    get("patience", o.patience);
+    get("val_max_series", o.val_max_series);
+    get("season_length", o.season_length);
+    get("roll_short", o.roll_short);
+    get("roll_long", o.roll_long);
+    get("embedding_dims", o.embedding_dims);
+    get("sampling", o.sampling);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(std::string("deepar: model config is not valid JSON: ") + e.what());
+  }
+  o.validate();
+  return o;
+}
+
+// --------------------------------------------------------- fingerprint ----
+PanelFingerprint PanelFingerprint::of(const PanelHeader& h) {
+  PanelFingerprint p;
+  p.n_series = h.n_series();
+  for (const StaticAttr& a : h.statics) {
+    p.static_names.push_back(a.name);
+    p.static_levels.push_back(a.levels);
+  }
+  for (const DynamicSpec& d : h.dynamic) {
+    p.dynamic_names.push_back(d.name);
+    p.dynamic_per_series.push_back(d.per_series ? 1 : 0);
+  }
+  for (const EventSeries& e : h.events) p.event_names.push_back(e.name);
+  p.season_length = h.axis.season_length;
+  return p;
+}
+
+void PanelFingerprint::check_matches(const PanelHeader& h, const std::string& what) const {
+  const PanelFingerprint o = of(h);
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+    return "[" + s + "]";
+  };
+  auto fail = [&](const std::string& part, const std::string& want, const std::string& got) {
+    throw InputError(what + ": the panel does not match the model's: " + part + " expected " + want + ", got " + got +
+                     " (retrain with skucast train on this panel)");
+  };
+  if (o.static_names != static_names) fail("static attributes", join(static_names), join(o.static_names));
+  for (size_t i = 0; i < static_names.size(); ++i)
+    if (o.static_levels[i] != static_levels[i])
+      fail("levels of static '" + static_names[i] + "'", join(static_levels[i]), join(o.static_levels[i]));
+  if (o.dynamic_names != dynamic_names || o.dynamic_per_series != dynamic_per_series)
+    fail("dynamic covariates", join(dynamic_names), join(o.dynamic_names));
+  if (o.event_names != event_names) fail("events", join(event_names), join(o.event_names));
+}
+
+namespace deepar {
+
+// -------------------------------------------------------------- layout ----
+Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
+  Layout l;
+  l.spec.season_length = o.season_length > 0 ? o.season_length : p.season_length;
+  l.spec.roll_short = o.roll_short;
+  l.spec.roll_long = o.roll_long;
+  int64_t n_shared_dyn = 0;
+  for (uint8_t ps : p.dynamic_per_series) (ps ? l.n_dyn : n_shared_dyn) += 1;
+  l.spec.n_calendar = static_cast<int32_t>(4 + static_cast<int64_t>(p.event_names.size()) + n_shared_dyn);
+  l.n_base = feature_count(l.spec);
+  int64_t col = l.n_base + l.n_dyn;
+  l.rnn = nn::RnnConfig{o.cell == "gru" ? nn::CellType::Gru : nn::CellType::Lstm, 0, o.hidden, o.layers,
+                        static_cast<float>(o.dropout)};
+  l.lik.kind = nn::likelihood_from_name(o.likelihood);
+  l.lik.tweedie_power = o.tweedie_power;
+  std::vector<int64_t> ks;
+  for (const auto& lv : p.static_levels) ks.push_back(std::max<int64_t>(1, static_cast<int64_t>(lv.size())));
+  if (!o.embedding_dims.empty() && o.embedding_dims.size() != ks.size())
+    throw InputError("deepar: the model has " + std::to_string(o.embedding_dims.size()) +
+                     " embedding widths, the panel " + std::to_string(ks.size()) + " static attributes");
+  for (size_t a = 0; a < ks.size(); ++a) {
+    const int64_t k = ks[a];
+    const int64_t d = o.embedding_dims.empty() ? std::min<int64_t>(16, (k + 1) / 2) : o.embedding_dims[a];
+    l.emb_k.push_back(k);
+    l.emb_dim.push_back(d);
+    l.emb_col.push_back(col);
+    col += d;
+  }
+  l.n_features = col;
+  l.rnn.n_input = col;
+  l.rnn.validate();
+  l.n_rnn = nn::rnn_n_params(l.rnn);
+  l.n_head = o.hidden * likelihood_n_params(l.lik.kind) + likelihood_n_params(l.lik.kind);
+  int64_t off = l.n_rnn + l.n_head;
+  for (size_t a = 0; a < ks.size(); ++a) {
+    l.emb_off.push_back(off);
+    off += l.emb_k[a] * l.emb_dim[a];
+  }
+  l.n_params = off;
+  return l;
+}
+
+int64_t lookback(const Layout& l) {
+  return std::max<int64_t>({l.spec.season_length, l.spec.roll_short, l.spec.roll_long, 1});
+}
+
+void init_weights(const Layout& l, uint64_t seed, std::vector<float>& w) {
+  w.assign(l.n_params, 0.0f);
+  const Net net(l);
+  net.rnn.init_uniform(w.data(), seed);
+  net.head.init_uniform(w.data() + l.n_rnn, nn::splitmix64(seed ^ 0x4EADull));
+  for (int64_t i = l.n_rnn + l.n_head; i < l.n_params; ++i)
+    w[i] = static_cast<float>(nn::uniform01(seed, 0xE3BEDull, i) - 0.5);
+}
+
+// ------------------------------------------------------------- sampler ----
+SeriesSampler::SeriesSampler(const std::vector<int64_t>& eligible, const std::vector<float>& weight) {
+  if (weight.empty()) {
+    m_series = eligible;
+    return;
+  }
+  double total = 0;
+  for (int64_t s : eligible) {
+    if (s < 0 || s >= static_cast<int64_t>(weight.size()))
+      throw Error("deepar sampler: series " + std::to_string(s) + " outside the " + std::to_string(weight.size()) +
+                  " weights");
+    const float w = weight[s];
+    if (!(std::isfinite(w) && w >= 0.0f))
+      throw InputError("deepar: /series/weight of series " + std::to_string(s) +
+                       " must be finite and >= 0, got " + std::to_string(w));
+    if (w == 0.0f) continue;  // never drawn
+    total += w;
+    m_series.push_back(s);
+    m_cdf.push_back(total);
+  }
+  if (m_series.empty())
+    throw InputError("deepar: every series eligible for training has /series/weight 0; expected at least one > 0");
+  for (double& c : m_cdf) c /= total;
+  m_cdf.back() = 1.0;
+}
+
+int64_t SeriesSampler::draw(double u) const {
+  const int64_t n = size();
+  if (m_cdf.empty()) return m_series[std::min<int64_t>(static_cast<int64_t>(u * static_cast<double>(n)), n - 1)];
+  // First series whose cumulative probability exceeds u: P(s) = cdf[s] - cdf[s-1].
+  const auto it = std::upper_bound(m_cdf.begin(), m_cdf.end(), u);
+  return m_series[std::min<int64_t>(it - m_cdf.begin(), n - 1)];
+}
+
+// ------------------------------------------------------------- compose ----
+void compose_inputs(const PanelData& d, const Layout& l, const float* weights, const float* y_rows, int64_t n_rows,
+                    int64_t y_stride, int64_t y_origin, const int64_t* rows, const int64_t* series, const int64_t* t0,
+                    int64_t n_batch, int64_t n_steps, const float* scale, ComposeScratch& sc, float* x) {
+  const int64_t B = n_batch, F = l.n_features, F0 = l.n_base, C = d.n_shared_cols;
+  if (d.pad + y_origin < 0) throw Error("deepar: compose_inputs: origin before the padded calendar");
+  sc.t0_local.resize(B);
+  for (int64_t b = 0; b < B; ++b) sc.t0_local[b] = t0[b] - y_origin;
+  sc.base.resize(checked_mul(n_steps * B, F0));
+  const WindowBatch wb{rows, sc.t0_local.data(), B, n_steps};
+  features_fwd_cpu(l.spec, y_rows, n_rows, y_stride, scale, wb, d.shared.data() + (d.pad + y_origin) * C,
+                   d.n_shared - y_origin, sc.base.data());
+  const int64_t n_emb = static_cast<int64_t>(l.emb_k.size()), TF = d.n_cov;
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < n_steps * B; ++r) {
+    const int64_t t = r / B, b = r % B, s = series[b], tau = t0[b] + t;
+    float* out = x + r * F;
+    std::copy(sc.base.data() + r * F0, sc.base.data() + (r + 1) * F0, out);
+    for (int64_t j = 0; j < l.n_dyn; ++j)
+      out[F0 + j] = tau < 0 ? 0.0f : d.dyn[j][s * TF + std::min(tau, TF - 1)];
+    for (int64_t a = 0; a < n_emb; ++a) {
+      const int32_t code = d.codes[a][s];
+      const int64_t dim = l.emb_dim[a];
+      for (int64_t k = 0; k < dim; ++k)
+        out[l.emb_col[a] + k] = code >= 0 && code < l.emb_k[a] ? weights[l.emb_off[a] + code * dim + k] : 0.0f;
+    }
+  }
+}
+
+void embedding_backward(const PanelData& d, const Layout& l, const int64_t* series, int64_t n_batch, int64_t n_steps,
+                        const float* dx, float* grad) {
+  const int64_t F = l.n_features;
+  // Serial over windows so the sum order (and the weights) do not depend on threads.
+  for (size_t a = 0; a < l.emb_k.size(); ++a) {
+    const int64_t dim = l.emb_dim[a];
+    for (int64_t b = 0; b < n_batch; ++b) {
+      const int32_t code = d.codes[a][series[b]];
+      if (code < 0 || code >= l.emb_k[a]) continue;
+      float* g = grad + l.emb_off[a] + code * dim;
+      for (int64_t t = 0; t < n_steps; ++t) {
+        const float* row = dx + (t * n_batch + b) * F + l.emb_col[a];
+        for (int64_t k = 0; k < dim; ++k) g[k] += row[k];
+      }
+    }
+  }
+}
+
+}  // namespace deepar
+}  // namespace skucast

@@ -1,0 +1,167 @@
+// engine/deepar/internal.h — internals shared by engine/deepar/data.cpp (panel in memory,
+// input composition), engine/deepar/train.cpp (training) and engine/deepar/forecast.cpp (sampling).
+// Not part of the model interface (engine/deepar/model.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "engine/deepar/model.h"
+#include "engine/nn/dense.h"
+#include "engine/nn/loss.h"
+#include "engine/nn/rnn.h"
+#include "kernels/features.hpp"
+#include "kernels/likelihood.hpp"
+
+namespace skucast::deepar {
+
+// The panel as the model reads it, in memory.
+struct PanelData {
+  int64_t n_series = 0, n_time = 0;  // S, T
+  int64_t n_cov = 0;                 // T+F: steps of known covariates
+  std::vector<float> y;              // [S, T] target, NaN = not observed
+  std::vector<int64_t> first, last;  // [S] first / last observed step, -1 when none
+  std::vector<std::vector<float>> dyn;  // per-series covariates, normalised, [S, T+F] each (NaN -> 0)
+  // Shared per-step columns (calendar, events, shared covariates), padded with zero rows in
+  // front: row (pad + tau) describes absolute step tau, for tau in [-pad, n_shared).
+  int64_t pad = 0, n_shared = 0, n_shared_cols = 0;
+  std::vector<float> shared;         // [pad + n_shared, C]
+  std::vector<const int32_t*> codes; // per static: [S] codes
+  std::vector<std::vector<int32_t>> code_store;
+  bool covariates_extended = false;  // future covariates were repeated to reach the horizon
+  std::vector<float> weight;         // [S] /series/weight, or empty when the panel has none
+};
+
+// Note [Weighted window sampling]
+//   Training windows draw their series from `eligible`. By default (DeepArOptions::sampling
+//   "uniform") every eligible series is equally likely. With "weight", series s is drawn with probability
+//   w_s / sum of the eligible w, and the loss stays unweighted: the DeepAR paper's (and
+//   GluonTS's) way to make some series count more is non-uniform sampling of training
+//   windows, not loss weights. In expectation this trains on the weight-scaled loss, with
+//   lower variance than drawing uniformly and scaling, and no batch slot is spent on a
+//   series whose weight is 0 (those are never drawn). Weights must be finite and >= 0,
+//   and at least one eligible series needs a positive weight (InputError otherwise).
+class SeriesSampler {
+ public:
+  SeriesSampler() = default;  // draws nothing: size() == 0
+  // eligible: series indices; weight: [S] or empty (uniform).
+  SeriesSampler(const std::vector<int64_t>& eligible, const std::vector<float>& weight);
+  // The series for u in [0, 1) (one uniform draw). Uniform sampling is
+  // eligible[floor(u * n)], as before weights existed, so unweighted runs are unchanged.
+  int64_t draw(double u) const;
+  int64_t size() const { return static_cast<int64_t>(m_series.size()); }
+
+ private:
+  std::vector<int64_t> m_series;  // series that can be drawn
+  std::vector<double> m_cdf;      // [n] cumulative probabilities (last = 1); empty = uniform
+};
+
+// Layout of the input columns and of the flat weights.
+struct Layout {
+  FeatureSpec spec;            // base columns; spec.n_calendar = shared columns
+  int64_t n_base = 0;          // columns from features_fwd_cpu (including shared)
+  int64_t n_dyn = 0;           // per-series dynamic columns
+  int64_t n_features = 0;      // F
+  std::vector<int64_t> emb_k, emb_dim, emb_col, emb_off;  // per static: K, d, first column, weight offset
+  int64_t n_rnn = 0, n_head = 0, n_params = 0;
+  nn::RnnConfig rnn;
+  LikelihoodParams lik;
+};
+
+Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p);
+int64_t lookback(const Layout& l);  // steps before a window that its first features read
+
+// Loads the panel: target, per-series covariates (normalised), shared table covering
+// steps up to max(T+F, T + horizon) (repeating the last known value past T+F).
+PanelData load_panel(const PanelReader& panel, const Layout& layout, int64_t horizon, int64_t pad);
+
+// Inputs of a batch. y_rows [n_rows, y_stride] holds target values whose column 0 is absolute
+// step y_origin; window b reads row rows[b] and describes panel series series[b] over absolute
+// steps t0[b] .. t0[b] + n_steps - 1. scale [B]. weights: the flat weights (embeddings).
+// x [n_steps, B, F]. scratch: reused buffers.
+struct ComposeScratch {
+  std::vector<int64_t> t0_local;
+  std::vector<float> base;
+};
+void compose_inputs(const PanelData& d, const Layout& l, const float* weights, const float* y_rows, int64_t n_rows,
+                    int64_t y_stride, int64_t y_origin, const int64_t* rows, const int64_t* series, const int64_t* t0,
+                    int64_t n_batch, int64_t n_steps, const float* scale, ComposeScratch& scratch, float* x);
+
+// Adds the embedding part of dx [n_steps, B, F] into grad (flat, like the weights).
+void embedding_backward(const PanelData& d, const Layout& l, const int64_t* series, int64_t n_batch, int64_t n_steps,
+                        const float* dx, float* grad);
+
+// Recurrent stack + head on the flat weights.
+struct Net {
+  explicit Net(const Layout& l) : rnn(l.rnn), head(l.rnn.n_hidden, likelihood_n_params(l.lik.kind)) {}
+  nn::Rnn<float> rnn;
+  nn::Dense<float> head;
+};
+
+// One batch through the CPU network (engine/deepar/step.cpp), the training step's reference: forward,
+// the loss (engine/nn/loss.h, unweighted windows) and, when grad is not null, backward into
+// grad [n_params] (overwritten: RNN | head | embeddings, the weights' layout).
+//   [in] w [n_params], x [n_steps, B, F] (compose_inputs), target [n_steps, B] (NaN = masked),
+//        scale [B], series [B] (panel series of the windows: their embedding rows). Host pointers.
+// The contexts keep the last forward (dctx->y(): the head's outputs [n_steps, B, P]). The GPU
+// twin is CudaTrainStep (engine/deepar/cuda/train_step.h).
+struct CpuStep {
+  explicit CpuStep(const Layout& l) : net(l) {}
+  Net net;
+  std::unique_ptr<nn::RnnContext<float>> rctx = std::make_unique<nn::RnnContext<float>>();
+  std::unique_ptr<nn::DenseContext<float>> dctx = std::make_unique<nn::DenseContext<float>>();
+  std::vector<float> draw, dy, dx;  // [T, B, P], [T, B, Hd], [T, B, F]
+
+  nn::LossValue run(const PanelData& d, const Layout& l, const float* w, const float* x, const float* target,
+                    const float* scale, const int64_t* series, int64_t n_batch, int64_t n_steps, nn::Phase phase,
+                    uint64_t dropout_seed, float* grad);
+};
+
+// ------------------------------------------------------------ forecasting ----
+// One forecast of an in-memory panel by ancestral sampling (Note [DeepAR forecasting] in
+// engine/deepar/forecast.cpp), the part of deepar_forecast after the panel is loaded. Host data.
+struct PathRequest {
+  const float* weights = nullptr;  // [n_params] the model's flat weights
+  double resid_sd = 1.0;           // DeepArState::resid_sd (point losses' quantiles)
+  double tweedie_phi = 1.0;        // DeepArState::tweedie_phi
+  int64_t context = 0;             // encoder steps
+  int64_t horizon = 0;             // H >= 1
+  std::vector<double> levels;      // [Q] quantile levels in (0, 1)
+  int64_t n_paths = 1;             // N per series (point losses always decode 1 path)
+  uint64_t seed = 0;
+  // The series forecast: [series_begin, series_end) of the panel (series_end < 0: to the last;
+  // Note [Sharding the catalog] in engine/eval/shard.h). Draws keep the panel's series index.
+  int64_t series_begin = 0, series_end = -1;
+};
+struct PathForecast {
+  std::vector<float> mean;       // [S', H] S' = the requested series, in panel order
+  std::vector<float> quantiles;  // [S', H, Q]
+};
+// The requested series range [begin, end) of a panel of n_series (InputError when outside it).
+std::pair<int64_t, int64_t> forecast_series_range(const PathRequest& r, int64_t n_series);
+
+// The number of paths a request decodes per series: 1 for point losses, else n_paths.
+int64_t forecast_n_paths(const Layout& l, const PathRequest& r);
+// [S] 1 when series s never has a negative value in d.y (its paths are clipped at 0).
+std::vector<uint8_t> nonneg_series(const PanelData& d);
+
+// What the encoder of series i0 .. i0+nb-1 reads, composed on the host for both devices:
+//   ys [nb, L] local history, L = lookback + context + H, column j = absolute step
+//      T - context - lookback + j (the future part NaN); scale [nb] (nu over the context);
+//   x [context, nb, F] the encoder inputs (compose_inputs).
+// exog (when not null) [H, nb, F - n_base]: the per-series covariate and embedding columns of
+//   steps T .. T+H-1 (compose_inputs' parts 3 and 4, which no sampled value changes).
+void forecast_block_inputs(const Layout& l, const PanelData& d, const float* w, int64_t context, int64_t horizon,
+                           int64_t i0, int64_t nb, ComposeScratch& cs, std::vector<float>& ys,
+                           std::vector<float>& scale, std::vector<float>& x, std::vector<float>* exog);
+
+// The CPU forecaster (engine/deepar/paths.cpp; OpenMP over paths). The GPU twin is
+// forecast_paths_cuda (engine/deepar/cuda/sampler.h).
+PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathRequest& r);
+
+// Fills weights [n_params]: RNN and head PyTorch-style, embeddings N(0, 1)-ish uniform.
+void init_weights(const Layout& l, uint64_t seed, std::vector<float>& w);
+
+}  // namespace skucast::deepar

@@ -1,0 +1,218 @@
+// engine/deepar/model.h — the global DeepAR-style forecaster (DESIGN.md "Models"):
+// one LSTM or GRU trained across every series of a panel, its configuration (JSON, for
+// checkpoints), its state (weights, embeddings, AdamW moments), training with validation,
+// early stopping and a learning-rate schedule, and forecasting by ancestral sampling.
+//
+// Inputs per step tau (columns of x [T, B, F], Note [DeepAR inputs] in engine/deepar/data.cpp):
+//   kernels/features.hpp base columns (scaled lag 1, observed flag, seasonal lag, rolling
+//   mean/std), then shared per-step columns (calendar sin/cos, one flag per
+//   /calendar/events entry, each shared /dynamic covariate), then one column per per-series
+//   /dynamic covariate (binary covariates raw, others as value / the series' median
+//   observed value - 1, so a price at its regular level reads 0), then one learned
+//   embedding per static attribute (dim min(16, (K+1)/2)).
+//
+// Weights: one flat float buffer [n_params] = RNN (Note [RNN weight layout]) | dense head
+// (A [P, Hd], b [P]) | embedding tables in panel static order, each [K, d] row-major.
+// AdamW updates all of it, so the embeddings train with the rest.
+//
+// Reproducibility: every random draw (weights, windows, dropout, sample paths) is a
+// counter-based hash of (seed, what, index) (engine/nn/rng.h), so the same seed and the
+// same thread count give the same weights and forecasts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "engine/eval/shard.h"
+
+namespace skucast {
+
+class PanelReader;
+struct PanelHeader;
+struct ForecastFile;
+
+// The model configuration; serialized to JSON in checkpoints (deepar_options_to_json).
+struct DeepArOptions {
+  std::string cell = "lstm";           // lstm | gru
+  int64_t hidden = 64;                 // Hd
+  int64_t layers = 2;                  // L
+  int64_t context = 112;               // steps the encoder sees before a forecast
+  int64_t horizon = 28;                // H: training windows' horizon part, validation steps
+  double dropout = 0.1;                // between recurrent layers
+  std::string likelihood = "gaussian"; // gaussian | negbin | tweedie | mse | mae
+  double tweedie_power = 1.5;
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  double clip = 10.0;                  // global gradient norm; 0 = off
+  int64_t batch = 256;
+  int64_t epochs = 20;
+  int64_t windows_per_epoch = 0;       // 0 = auto: S windows, at least 8 and at most 200 batches
+  uint64_t seed = 0;
+  int64_t val_steps = 0;               // held-out final steps of each series; 0 = horizon
+  int64_t patience = 5;                // epochs without validation improvement before stopping
+  int64_t val_max_series = 4096;       // validation uses at most this many series (evenly spaced)
+  int32_t season_length = 0;           // seasonal lag; 0 = the panel's season_length
+  int32_t roll_short = 7, roll_long = 28;
+  // Which series training windows come from (Note [Weighted window sampling] in
+  // engine/deepar/internal.h): "uniform" (every series alike) or "weight" (in proportion to
+  // /series/weight, e.g. dollar sales, to favour the series a weighted metric favours).
+  std::string sampling = "uniform";
+  // Embedding width per static attribute. Empty: min(16, (K+1)/2) of the training panel's K
+  // levels; deepar_init pins it, so that levels appended later (deepar_extend_levels) keep
+  // the input layout.
+  std::vector<int64_t> embedding_dims;
+
+  // Throws InputError naming the bad field, what was expected and what was received.
+  void validate() const;
+};
+
+std::string deepar_options_to_json(const DeepArOptions& o);
+DeepArOptions deepar_options_from_json(const std::string& json);  // InputError on bad JSON
+
+// What the model's input layout depends on; a panel must match it to be forecast.
+struct PanelFingerprint {
+  int64_t n_series = 0;
+  std::vector<std::string> static_names;
+  std::vector<std::vector<std::string>> static_levels;  // [attr][K]
+  std::vector<std::string> dynamic_names;
+  std::vector<uint8_t> dynamic_per_series;               // [n_dynamic] 1 = [S, T+F]
+  std::vector<std::string> event_names;
+  int32_t season_length = 1;
+
+  static PanelFingerprint of(const PanelHeader& h);
+  // Throws InputError when `h` has other statics, levels, dynamics or events.
+  void check_matches(const PanelHeader& h, const std::string& what) const;
+};
+
+// Everything a checkpoint holds.
+struct DeepArState {
+  DeepArOptions options;
+  PanelFingerprint panel;
+  std::vector<float> weights;         // [n_params]
+  std::vector<float> adam_m, adam_v;  // [n_params]
+  int64_t adam_step = 0;
+  int64_t epochs_done = 0;
+  int64_t bad_epochs = 0;             // epochs since the best validation loss
+  double lr_now = 0.0;                // current learning rate (schedule)
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  double resid_sd = 1.0;              // RMS scaled one-step residual on validation (mse/mae quantiles)
+  double tweedie_phi = 1.0;           // Tweedie dispersion estimated on validation
+};
+
+// Fresh state for a panel: validates the options, initializes weights from options.seed.
+DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header);
+// Number of input features F for an options + panel pair.
+int64_t deepar_n_features(const DeepArOptions& options, const PanelFingerprint& panel);
+
+struct EpochInfo {
+  int64_t epoch = 0, n_epochs = 0;  // 1-based epoch, total planned in this call
+  int64_t batch = 0, n_batches = 0; // batches done in this epoch
+  double train_loss = 0.0, val_loss = std::numeric_limits<double>::quiet_NaN();
+  double windows_per_s = 0.0, lr = 0.0;
+  bool epoch_done = false;
+};
+using ProgressFn = std::function<void(const EpochInfo&)>;
+
+struct TrainReport {
+  int64_t epochs_run = 0;
+  double last_train_loss = 0.0, best_val_loss = 0.0, windows_per_s = 0.0, seconds = 0.0;
+  bool early_stopped = false;
+};
+
+// Where the training steps run. A run-time choice, not part of the model: never stored in
+// checkpoints, so a model trained on either device forecasts on either.
+enum class TrainDevice { Cpu, Cuda };
+
+// The recurrent layers' arithmetic on the GPU (Note [cuDNN precision] in engine/nn/cuda/cudnn_rnn.h):
+// FP32, or FP16 / BF16 activations and weights on tensor cores with FP32 accumulation. The
+// weights, their gradients, the head and AdamW stay FP32 (the master copy), so a checkpoint is
+// the same FP32 model whatever trained it. The CPU always trains in FP32.
+enum class TrainPrecision { Fp32, Fp16, Bf16 };
+// "fp32" | "fp16" | "bf16" (InputError otherwise, naming the value).
+TrainPrecision parse_train_precision(const std::string& name);
+
+struct TrainDeviceOptions {
+  TrainDeviceOptions() = default;
+  TrainDeviceOptions(TrainDevice d) : device(d) {}  // NOLINT: a plain device reads as its options
+  TrainDevice device = TrainDevice::Cpu;
+  TrainPrecision precision = TrainPrecision::Fp32;  // TrainDevice::Cuda only
+  // TrainDevice::Cuda: device memory the resident panel may take (bytes; 0 = what fits in 80 %
+  // of the free device memory). A panel that fits is cut into windows on the device and
+  // validated there; a larger one is composed on the host per batch (Note [DeepAR training on
+  // the GPU] in engine/deepar/cuda/train_step.h). The training step's own buffers are sized by --batch.
+  size_t max_panel_bytes = 0;
+};
+
+// Trains `state` on the panel for up to n_epochs more epochs (resuming from its weights,
+// AdamW moments, schedule and step counters). Keeps the weights of the best validation
+// epoch. The panel's target (and dynamic covariates) are held in memory as float [S, T]
+// (and [S, T+F]); windows are cut per batch, never materialized.
+// TrainDevice::Cuda runs each training step (and, when the panel is resident on the device,
+// the window cutting and the validation) on the GPU (Note [DeepAR training on the GPU] in
+// engine/deepar/cuda/train_step.h); it throws DeviceError without a usable device (or in a build without CUDA)
+// (deepar_cuda_unavailable says why beforehand). `report_note`, when given, receives one line
+// saying where the parts ran (e.g. "panel composed on the host: 9.1 GiB > --gpu-memory 8 GiB").
+TrainReport deepar_train(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
+                         const ProgressFn& progress = {}, const TrainDeviceOptions& device = {},
+                         std::string* report_note = nullptr);
+
+// Why deepar_train cannot use TrainDevice::Cuda on this machine (no device, a build without
+// CUDA), or "" when it can.
+std::string deepar_cuda_unavailable(const DeepArOptions& options);
+
+// Validation loss of the current weights on the held-out final steps (teacher forced).
+double deepar_validation_loss(const DeepArState& state, const PanelReader& panel);
+
+// Note [New static levels]: a panel that grew (skucast update) may have levels appended to a
+// static attribute (a new item, a new store). The model's tables get one row per new level,
+// set to the mean of the trained rows (the "typical member" for a cold start; AdamW moments
+// 0), and its fingerprint takes the panel's levels. Widths stay pinned (embedding_dims), so
+// every other weight keeps its place. Returns the number of rows added; does nothing when
+// the model's levels are not a prefix of the panel's (check_matches then names the mismatch).
+int64_t deepar_extend_levels(DeepArState& state, const PanelHeader& header);
+
+// Note [Fine-tuning on an updated panel] (`skucast update --checkpoint`): continues training a
+// checkpoint on a panel that grew by new steps or series. The panel must match the model's
+// fingerprint (same statics with the same levels, covariates, events). The validation window
+// moved with the data, so the old best validation loss is not comparable: it is replaced by
+// the loaded weights' loss on the new window and the patience counter restarts. deepar_train
+// then keeps the fine-tuned weights only if they beat the loaded ones there.
+TrainReport deepar_fine_tune(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
+                             const ProgressFn& progress = {}, const TrainDeviceOptions& device = {});
+
+// Where a forecast samples its paths. A run-time choice, like TrainDevice: a model trained on
+// either device forecasts on either.
+enum class ForecastDevice { Cpu, Cuda };
+struct ForecastDeviceOptions {
+  ForecastDevice device = ForecastDevice::Cpu;
+  // ForecastDevice::Cuda: device memory one block of series may use (bytes; 0 = the default,
+  // 2 GiB). The catalog streams through the GPU in blocks of that size (Note [DeepAR
+  // forecasting on the GPU] in engine/deepar/cuda/sampler.h).
+  size_t max_block_bytes = 0;
+};
+
+// Why deepar_forecast cannot use ForecastDevice::Cuda on this machine (a build without CUDA,
+// no device), or "" when it can. Dropout does not matter: inference has none.
+std::string deepar_forecast_cuda_unavailable();
+
+// Forecasts every series H steps past the history (origin = T) with n_paths ancestral
+// sample paths (point losses: one deterministic path, Gaussian quantiles from resid_sd).
+// levels: quantile levels in (0, 1). Deterministic in seed. ForecastDevice::Cuda samples on
+// the GPU with the same draws (throws DeviceError without a usable device or CUDA build).
+// `shard` forecasts only its slice of the series (Note [Sharding the catalog] in
+// engine/eval/shard.h): the same values as that slice of the whole forecast.
+ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel, int64_t horizon,
+                             const std::vector<double>& levels, int n_paths, uint64_t seed,
+                             const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});
+
+// The same from a checkpoint file (engine/deepar/checkpoint.h) — for `skucast forecast --model
+// lstm|gru --checkpoint model.h5`.
+ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
+                                      const std::vector<double>& levels, int n_paths, uint64_t seed,
+                                      const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});
+
+}  // namespace skucast

@@ -1,0 +1,107 @@
+// engine/deepar/panel.cpp — load_panel (engine/deepar/internal.h): the panel as the DeepAR
+// model reads it, in memory (target, per-series covariates, the shared calendar / event /
+// covariate table; Note [DeepAR inputs] in engine/deepar/data.cpp).
+// Kept apart from engine/deepar/data.cpp so that the input layout and composition (make_layout,
+// compose_inputs, embedding_backward) link without the HDF5 reader: the GPU parity test
+// (tests/gpu/test_deepar_train_parity.cpp) builds its panel in memory and is packed for a
+// GPU machine without HDF5 (bench/gpu_pack.sh).
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include "engine/deepar/internal.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+
+namespace skucast::deepar {
+
+// ---------------------------------------------------------- load panel ----
+PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon, int64_t pad) {
+  const PanelHeader& h = panel.header();
+  PanelData d;
+  d.n_series = h.n_series();
+  d.n_time = h.n_steps;
+  d.n_cov = h.n_total();
+  const int64_t S = d.n_series, T = d.n_time, TF = d.n_cov;
+  d.y = panel.read_target(0, S);  // [S, T]
+  d.first.assign(S, -1);
+  d.last.assign(S, -1);
+#pragma omp parallel for schedule(static)
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t t = 0; t < T; ++t)
+      if (!std::isnan(d.y[s * T + t])) {
+        if (d.first[s] < 0) d.first[s] = t;
+        d.last[s] = t;
+      }
+
+  // Shared table: calendar, events, shared covariates.
+  d.pad = pad;
+  d.n_shared = std::max(TF, T + horizon);
+  d.covariates_extended = d.n_shared > TF && (!h.events.empty() || !h.dynamic.empty());
+  const int64_t C = l.spec.n_calendar;
+  d.n_shared_cols = C;
+  d.shared.assign(checked_mul(pad + d.n_shared, C), 0.0f);
+  auto cell = [&](int64_t tau, int64_t c) -> float& { return d.shared[(pad + tau) * C + c]; };
+  const int m = std::max(1, h.axis.season_length);
+  for (int64_t tau = 0; tau < d.n_shared; ++tau) {
+    int dow = 0, dom = 0, month = 0, doy = 0;
+    int64_t year = 0;
+    h.axis.calendar(tau, dow, dom, month, doy, year);
+    const double two_pi = 2.0 * std::numbers::pi;
+    const double a = h.axis.freq == Freq::Day ? two_pi * dow / 7.0 : two_pi * static_cast<double>(tau % m) / m;
+    const double b = two_pi * (doy - 1) / 365.25;
+    cell(tau, 0) = static_cast<float>(std::sin(a));
+    cell(tau, 1) = static_cast<float>(std::cos(a));
+    cell(tau, 2) = static_cast<float>(std::sin(b));
+    cell(tau, 3) = static_cast<float>(std::cos(b));
+  }
+  int64_t c = 4;
+  for (const EventSeries& e : h.events) {
+    for (int64_t tau = 0; tau < d.n_shared; ++tau) cell(tau, c) = e.flags[std::min(tau, TF - 1)] ? 1.0f : 0.0f;
+    ++c;
+  }
+  for (const DynamicSpec& ds : h.dynamic) {
+    std::vector<float> v = panel.read_dynamic(ds.name, 0, ds.per_series ? S : std::min<int64_t>(S, 1));
+    bool binary = true;
+    for (int64_t i = 0; i < static_cast<int64_t>(v.size()) && binary; ++i)
+      if (i % TF < T && std::isfinite(v[i]) && v[i] != 0.0f && v[i] != 1.0f) binary = false;
+    if (!ds.per_series) {
+      // Shared: standardized over the history (binary: raw).
+      double sum = 0, sum2 = 0, n = 0;
+      for (int64_t t = 0; t < std::min<int64_t>(T, static_cast<int64_t>(v.size())); ++t)
+        if (std::isfinite(v[t])) sum += v[t], sum2 += double(v[t]) * v[t], n += 1;
+      const double mu = n > 0 ? sum / n : 0.0, sd = n > 0 ? std::sqrt(std::max(sum2 / n - mu * mu, 0.0)) : 1.0;
+      for (int64_t tau = 0; tau < d.n_shared && !v.empty(); ++tau) {
+        const float x = v[std::min(tau, TF - 1)];
+        cell(tau, c) = !std::isfinite(x) ? 0.0f : binary ? x : static_cast<float>((x - mu) / (sd > 0 ? sd : 1.0));
+      }
+      ++c;
+      continue;
+    }
+    // Per series: value / median of positive history values - 1 (binary: raw).
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < S; ++s) {
+      float* row = v.data() + s * TF;
+      float med = 1.0f;
+      if (!binary) {
+        std::vector<float> pos;
+        for (int64_t t = 0; t < T; ++t)
+          if (std::isfinite(row[t]) && row[t] > 0) pos.push_back(row[t]);
+        if (!pos.empty()) {
+          std::nth_element(pos.begin(), pos.begin() + pos.size() / 2, pos.end());
+          med = pos[pos.size() / 2];
+        }
+      }
+      for (int64_t t = 0; t < TF; ++t)
+        row[t] = !std::isfinite(row[t]) ? 0.0f : binary ? row[t] : row[t] / med - 1.0f;
+    }
+    d.dyn.push_back(std::move(v));
+  }
+  for (const StaticAttr& a : h.statics) d.codes.push_back(a.codes.data());
+  d.weight = h.weights;  // Note [Weighted window sampling]
+  return d;
+}
+
+}  // namespace skucast::deepar

@@ -1,0 +1,202 @@
+// engine/deepar/paths.cpp — DeepAR's ancestral sampling on the CPU for a panel held in
+// memory (forecast_paths_cpu, Note [DeepAR forecasting] in engine/deepar/forecast.cpp), and the
+// per-block host inputs that the GPU forecaster (engine/deepar/cuda/sampler.h) shares with it.
+// No I/O here: this file links without HDF5 (the GPU parity test uses it).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "engine/deepar/cuda/sampler.h"
+#include "engine/deepar/internal.h"
+#include "engine/deepar/sample.h"
+#include "engine/stat/normal.h"
+#include "kernels/common.hpp"
+
+namespace skucast::deepar {
+
+int64_t forecast_n_paths(const Layout& l, const PathRequest& r) {
+  const bool point = l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae;
+  return point ? 1 : r.n_paths;
+}
+
+std::vector<uint8_t> nonneg_series(const PanelData& d) {
+  const int64_t S = d.n_series, T = d.n_time;
+  std::vector<uint8_t> nonneg(static_cast<size_t>(S), 1);
+#pragma omp parallel for schedule(static)
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t t = 0; t < T; ++t)
+      if (d.y[s * T + t] < 0.0f) {
+        nonneg[s] = 0;
+        break;
+      }
+  return nonneg;
+}
+
+void forecast_block_inputs(const Layout& l, const PanelData& d, const float* w, int64_t ctx, int64_t H, int64_t i0,
+                           int64_t nb, ComposeScratch& cs, std::vector<float>& ys, std::vector<float>& scale,
+                           std::vector<float>& x, std::vector<float>* exog) {
+  const int64_t lb = lookback(l), T = d.n_time, L = lb + ctx + H, A = T - ctx - lb;
+  // History of the block in the local buffer [nb, L]; the future part starts NaN.
+  ys.assign(checked_mul(nb, L), NAN);
+  for (int64_t i = 0; i < nb; ++i)
+    for (int64_t j = 0; j < lb + ctx; ++j)
+      if (A + j >= 0 && A + j < T) ys[i * L + j] = d.y[(i0 + i) * T + A + j];
+  std::vector<int64_t> rows(nb), ser(nb), t0(nb);
+  std::iota(rows.begin(), rows.end(), 0);
+  for (int64_t i = 0; i < nb; ++i) ser[i] = i0 + i, t0[i] = lb;  // t0 local, for the scale
+  scale.resize(nb);
+  window_scale_cpu(ys.data(), nb, L, WindowBatch{rows.data(), t0.data(), nb, ctx}, ctx, scale.data());
+  for (int64_t i = 0; i < nb; ++i) t0[i] = T - ctx;  // absolute, for the inputs
+  x.resize(checked_mul(ctx * nb, l.n_features));
+  compose_inputs(d, l, w, ys.data(), nb, L, A, rows.data(), ser.data(), t0.data(), nb, ctx, scale.data(), cs,
+                 x.data());
+  if (!exog) return;
+  // Steps T .. T+H-1 through the same composition; only the columns no sampled value feeds
+  // (per-series covariates, embeddings) are kept.
+  const int64_t F = l.n_features, F0 = l.n_base, E = F - F0;
+  std::vector<float> xf(checked_mul(checked_mul(H, nb), F));
+  for (int64_t i = 0; i < nb; ++i) t0[i] = T;
+  compose_inputs(d, l, w, ys.data(), nb, L, A, rows.data(), ser.data(), t0.data(), nb, H, scale.data(), cs, xf.data());
+  exog->resize(checked_mul(checked_mul(H, nb), E));
+  for (int64_t r = 0; r < H * nb; ++r) std::copy(xf.begin() + r * F + F0, xf.begin() + (r + 1) * F, exog->begin() + r * E);
+}
+
+std::pair<int64_t, int64_t> forecast_series_range(const PathRequest& r, int64_t n_series) {
+  const int64_t end = r.series_end < 0 ? n_series : r.series_end;
+  if (r.series_begin < 0 || r.series_begin > end || end > n_series)
+    throw InputError("deepar: series range [" + std::to_string(r.series_begin) + ", " + std::to_string(end) +
+                     ") outside the panel's " + std::to_string(n_series) + " series");
+  return {r.series_begin, end};
+}
+
+PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathRequest& req) {
+  const Net net(l);
+  const float* w = req.weights;
+  const bool point = l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae;
+  const int64_t N = forecast_n_paths(l, req), T = d.n_time, H = req.horizon, ctx = req.context;
+  const auto [S0, S1] = forecast_series_range(req, d.n_series);
+  const int64_t Q = static_cast<int64_t>(req.levels.size());
+  const int64_t lb = lookback(l), L = lb + ctx + H, A = T - ctx - lb;  // local buffer: columns are steps A .. A+L-1
+  const int64_t Ly = l.rnn.n_layers, Hd = l.rnn.n_hidden, P = likelihood_n_params(l.lik.kind);
+  const bool lstm = l.rnn.cell == nn::CellType::Lstm;
+
+  PathForecast out;
+  out.mean.assign(checked_mul(S1 - S0, H), 0.0f);
+  out.quantiles.assign(checked_mul(checked_mul(S1 - S0, H), Q), 0.0f);
+
+  const int64_t block = std::max<int64_t>(1, 8192 / N);
+  ComposeScratch cs;
+  auto rctx = std::make_unique<nn::RnnContext<float>>();
+  auto dctx = std::make_unique<nn::DenseContext<float>>();
+  std::vector<float> ys, yp, scale, scale_r, x, hs, cstate, paths;
+  const std::vector<uint8_t> nonneg = nonneg_series(d);
+  std::vector<int64_t> rows_r, ser_r, t0_r;
+  for (int64_t i0 = S0; i0 < S1; i0 += block) {
+    const int64_t nb = std::min(block, S1 - i0), R = nb * N;
+    // Encoder over the context.
+    forecast_block_inputs(l, d, w, ctx, H, i0, nb, cs, ys, scale, x, nullptr);
+    net.rnn.forward_into(*rctx, w, x.data(), ctx, nb, nullptr, nullptr, nn::Phase::Inference, 0);
+    // Paths: row r = i * N + p.
+    yp.resize(checked_mul(R, L));
+    hs.resize(checked_mul(Ly * R, Hd));
+    cstate.resize(lstm ? checked_mul(Ly * R, Hd) : 0);
+    scale_r.resize(R);
+    rows_r.resize(R);
+    ser_r.resize(R);
+    t0_r.resize(R);
+    for (int64_t r = 0; r < R; ++r) {
+      const int64_t i = r / N;
+      std::copy(ys.begin() + i * L, ys.begin() + (i + 1) * L, yp.begin() + r * L);
+      scale_r[r] = scale[i];
+      rows_r[r] = r;
+      ser_r[r] = i0 + i;
+      for (int64_t k = 0; k < Ly; ++k) {
+        std::copy(rctx->h_n() + (k * nb + i) * Hd, rctx->h_n() + (k * nb + i + 1) * Hd, hs.begin() + (k * R + r) * Hd);
+        if (lstm)
+          std::copy(rctx->c_n() + (k * nb + i) * Hd, rctx->c_n() + (k * nb + i + 1) * Hd,
+                    cstate.begin() + (k * R + r) * Hd);
+      }
+    }
+    paths.resize(checked_mul(R, H));
+    x.resize(checked_mul(R, l.n_features));
+    for (int64_t h = 0; h < H; ++h) {
+      std::fill(t0_r.begin(), t0_r.end(), T + h);
+      compose_inputs(d, l, w, yp.data(), R, L, A, rows_r.data(), ser_r.data(), t0_r.data(), R, 1, scale_r.data(), cs,
+                     x.data());
+      net.rnn.forward_into(*rctx, w, x.data(), 1, R, hs.data(), lstm ? cstate.data() : nullptr, nn::Phase::Inference,
+                           0);
+      std::copy(rctx->h_n(), rctx->h_n() + hs.size(), hs.begin());
+      if (lstm) std::copy(rctx->c_n(), rctx->c_n() + cstate.size(), cstate.begin());
+      net.head.forward_into(*dctx, w + l.n_rnn, rctx->y(), R);
+      const float* raw = dctx->y();
+#pragma omp parallel for schedule(static)
+      for (int64_t r = 0; r < R; ++r) {
+        const int64_t s = ser_r[r], p = r % N;
+        PathDraws dr(path_draw_key(req.seed, s, p, h));
+        const double v = draw_value(l.lik.kind, l.lik.tweedie_power, raw + r * P, scale_r[r], req.tweedie_phi, dr);
+        const float vf = path_value(v, nonneg[s] != 0);
+        yp[r * L + lb + ctx + h] = vf;
+        paths[r * H + h] = vf;
+      }
+    }
+    // Mean and quantiles.
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < nb; ++i) {
+      std::vector<float> v(N);
+      const int64_t s = i0 + i, o = s - S0;  // panel series, output row
+      for (int64_t h = 0; h < H; ++h) {
+        double sum = 0;
+        for (int64_t p = 0; p < N; ++p) v[p] = paths[(i * N + p) * H + h], sum += v[p];
+        const double mean = sum / static_cast<double>(N);
+        out.mean[o * H + h] = static_cast<float>(mean);
+        float* q = out.quantiles.data() + (o * H + h) * Q;
+        if (point) {
+          const double sd = scale[i] * req.resid_sd * std::sqrt(static_cast<double>(h + 1));
+          for (int64_t k = 0; k < Q; ++k) {
+            const double qk = mean + sd * inverse_normal_cdf(req.levels[k]);
+            q[k] = static_cast<float>(nonneg[s] ? std::max(qk, 0.0) : qk);
+          }
+        } else {
+          std::sort(v.begin(), v.end());
+          for (int64_t k = 0; k < Q; ++k) q[k] = static_cast<float>(quantile_sorted(v.data(), N, req.levels[k]));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------ GPU blocks ----
+// Note [DeepAR forecasting on the GPU] (engine/deepar/cuda/sampler.h), "Memory". Host arithmetic
+// only, so it is here (both builds) and testable without a device.
+size_t forecast_block_bytes(const Layout& l, const PathRequest& r) {
+  const int64_t N = forecast_n_paths(l, r), H = r.horizon, ctx = r.context;
+  const int64_t L = lookback(l) + ctx + H, F = l.n_features, F0 = l.n_base, E = F - F0;
+  const int64_t Ly = l.rnn.n_layers, Hd = l.rnn.n_hidden, P = likelihood_n_params(l.lik.kind);
+  const int64_t G = l.rnn.cell == nn::CellType::Lstm ? 4 : 3;           // gates
+  const int64_t n_state = (l.rnn.cell == nn::CellType::Lstm ? 2 : 1) * Ly * Hd;  // h (and c) of a row
+  const int64_t Q = static_cast<int64_t>(r.levels.size());
+  // Per path: history, base and full inputs, RNN output, states (the first step's copy, the
+  // previous step's h_n/c_n, this step's hx/cx and hy/cy), cuDNN's workspace (a gate buffer
+  // per layer, doubled for margin), head output and its bias ones, paths + sorted copy + one
+  // spare row, scale and two int64 index arrays (4 floats).
+  const int64_t per_path = L + F0 + F + Hd + 4 * n_state + 2 * G * Hd * Ly + 2 * P + 3 * H + 1 + 4;
+  // Per series: encoder inputs, outputs, workspace and states, history, exog, outputs.
+  const int64_t per_series = ctx * (F + Hd + 2 * G * Hd * Ly) + 2 * n_state + L + H * E + H * (1 + Q) + 2;
+  return static_cast<size_t>(checked_mul(checked_mul(N, per_path) + per_series, int64_t{4}));
+}
+
+int64_t forecast_block_series(const Layout& l, const PathRequest& r, int64_t n_series, size_t max_block_bytes) {
+  const size_t budget = max_block_bytes > 0 ? max_block_bytes : size_t{2} << 30;  // 2 GiB
+  const int64_t N = forecast_n_paths(l, r);
+  int64_t nb = static_cast<int64_t>(budget / std::max<size_t>(1, forecast_block_bytes(l, r)));
+  // cuDNN and cuBLAS take the batch (R = nb * N rows) as int; keep every [R, width] tensor of a
+  // step within it too: inputs (F), outputs (Hd), the gate scratch (G*Hd) and the states (L*Hd).
+  const int64_t G = l.rnn.n_gates(), Hd = l.rnn.n_hidden;
+  const int64_t width = std::max<int64_t>({l.n_features, G * Hd, l.rnn.n_layers * Hd, 1});
+  nb = std::min(nb, static_cast<int64_t>(std::numeric_limits<int32_t>::max()) / (N * width));
+  return std::clamp<int64_t>(nb, 1, std::max<int64_t>(n_series, 1));
+}
+
+}  // namespace skucast::deepar

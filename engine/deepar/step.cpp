@@ -1,0 +1,33 @@
+// engine/deepar/step.cpp — CpuStep::run (engine/deepar/internal.h): one batch of the DeepAR
+// model through the CPU network, forward, loss and backward. engine/deepar/train.cpp's trainer and
+// validation call it; the GPU parity test (tests/gpu/test_deepar_train_parity.cpp) uses it as
+// the reference of the device step (engine/deepar/cuda/train_step.h).
+#include <algorithm>
+
+#include "engine/deepar/internal.h"
+#include "kernels/common.hpp"
+
+namespace skucast::deepar {
+
+nn::LossValue CpuStep::run(const PanelData& d, const Layout& l, const float* w, const float* x, const float* target,
+                           const float* scale, const int64_t* series, int64_t B, int64_t n_steps, nn::Phase phase,
+                           uint64_t dropout_seed, float* grad) {
+  const int64_t P = net.head.n_out(), Hd = l.rnn.n_hidden;
+  net.rnn.forward_into(*rctx, w, x, n_steps, B, nullptr, nullptr, phase, dropout_seed);
+  net.head.forward_into(*dctx, w + l.n_rnn, rctx->y(), n_steps * B);
+  draw.resize(checked_mul(n_steps * B, P));
+  const nn::LossValue v =
+      nn::loss_forward_backward<float>(l.lik, dctx->y(), target, scale, nullptr, n_steps, B, draw.data());
+  if (grad) {
+    dy.resize(checked_mul(n_steps * B, Hd));
+    dx.resize(checked_mul(n_steps * B, l.n_features));
+    net.head.backward(*dctx, w + l.n_rnn, draw.data(), dy.data(), grad + l.n_rnn, nn::GradMode::Overwrite);
+    net.rnn.backward(*rctx, w, dy.data(), nullptr, nullptr, dx.data(), nullptr, nullptr, grad,
+                     nn::GradMode::Overwrite);
+    std::fill(grad + l.n_rnn + l.n_head, grad + l.n_params, 0.0f);
+    embedding_backward(d, l, series, B, n_steps, dx.data(), grad);
+  }
+  return v;
+}
+
+}  // namespace skucast::deepar

@@ -1,0 +1,371 @@
+// engine/deepar/train.cpp — training of the global DeepAR-style model
+// (engine/deepar/model.h): window sampling, the training step (features -> RNN -> head ->
+// likelihood -> backward into weights and embeddings -> AdamW), validation on the held-out
+// final steps, early stopping and the learning-rate schedule. The step runs on the CPU
+// (CpuStep, engine/deepar/step.cpp) or, with TrainDevice::Cuda, on the GPU (CudaTrainStep,
+// Note [DeepAR training on the GPU] in engine/deepar/cuda/train_step.h); everything else is shared.
+//
+// Note [DeepAR windows]
+//   A training window is context + horizon steps of one series; the loss covers every step
+//   (teacher forcing, DeepAR), masked where the target is NaN (missing, before launch,
+//   after delisting) and at or after T - V (the validation steps). The series is drawn
+//   among those observed before T - V: uniformly (not scale-weighted: every SKU counts the
+//   same, and the per-window mean scale nu already equalizes magnitudes), or, with
+//   options.sampling = "weight", in proportion to /series/weight (Note [Weighted window
+//   sampling] in engine/deepar/internal.h); the origin is drawn uniformly among those whose horizon part
+//   overlaps the observed span.
+//   Windows may start before step 0 (padding reads as missing with an 'observed' flag of 0),
+//   so recently launched series train too. Windows are cut per batch from the [S, T]
+//   target: nothing per window is stored.
+//
+// Note [DeepAR schedule]
+//   After each epoch the validation loss (teacher forced, on the last V steps of up to
+//   val_max_series evenly spaced series) is compared with the best so far; an epoch that
+//   does not improve halves the learning rate (reduce on plateau, floor lr / 1000), and
+//   `patience` such epochs in a row stop training. The best epoch's weights (and optimizer
+//   state) are kept.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "engine/deepar/cuda/train_step.h"
+#include "engine/deepar/internal.h"
+#include "engine/nn/adam.h"
+#include "engine/nn/loss.h"
+#include "engine/nn/rng.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+#include "kernels/device.hpp"
+
+namespace skucast {
+
+using namespace deepar;
+
+int64_t deepar_n_features(const DeepArOptions& options, const PanelFingerprint& panel) {
+  return make_layout(options, panel).n_features;
+}
+
+DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header) {
+  options.validate();
+  DeepArState st;
+  st.options = options;
+  st.panel = PanelFingerprint::of(header);
+  const Layout l = make_layout(options, st.panel);
+  st.options.embedding_dims = l.emb_dim;  // pinned (Note [New static levels])
+  init_weights(l, options.seed, st.weights);
+  st.adam_m.assign(l.n_params, 0.0f);
+  st.adam_v.assign(l.n_params, 0.0f);
+  st.lr_now = options.lr;
+  return st;
+}
+
+namespace {
+
+// Forward/backward machinery over one panel held in memory.
+struct Trainer {
+  const DeepArState& st;
+  Layout l;
+  PanelData d;
+  CpuStep cpu;                        // the network and its contexts (engine/deepar/step.cpp)
+  int64_t n_val = 0, t_train = 0;     // V, T - V
+  std::vector<int64_t> eligible;      // series observed before T - V
+  SeriesSampler sampler;              // draws from eligible (Note [Weighted window sampling])
+  std::vector<int64_t> last_train;    // [S] last observed step before T - V
+  ComposeScratch cs;
+  std::vector<int64_t> series, t0;    // [B]
+  std::vector<float> x, target, scale;  // [T,B,F], [T,B], [B]
+  std::vector<float> val_head0;         // [T*B] the head's first output (validation on the GPU)
+
+  Trainer(const DeepArState& s, const PanelReader& panel)
+      : st(s), l(make_layout(s.options, s.panel)), cpu(l) {
+    s.panel.check_matches(panel.header(), panel.path());
+    const DeepArOptions& o = s.options;
+    d = load_panel(panel, l, o.horizon, o.context + lookback(l) + o.horizon);
+    n_val = o.val_steps > 0 ? o.val_steps : o.horizon;
+    t_train = d.n_time - n_val;
+    if (t_train < 2)
+      throw InputError(panel.path() + ": the panel has " + std::to_string(d.n_time) +
+                       " steps; training needs more than " + std::to_string(n_val + 1) + " (validation steps + 2)");
+    last_train.assign(d.n_series, -1);
+    for (int64_t s2 = 0; s2 < d.n_series; ++s2) {
+      for (int64_t t = std::min(d.last[s2], t_train - 1); t >= 0 && d.first[s2] >= 0; --t)
+        if (!std::isnan(d.y[s2 * d.n_time + t])) {
+          last_train[s2] = t;
+          break;
+        }
+      if (last_train[s2] >= 0) eligible.push_back(s2);
+    }
+    if (eligible.empty())
+      throw InputError(panel.path() + ": no series has an observed value before the validation steps");
+    if (st.options.sampling == "weight" && d.weight.empty())
+      throw InputError(panel.path() + ": --sampling weight needs /series/weight, and the panel has no weights");
+    sampler = SeriesSampler(eligible, st.options.sampling == "weight" ? d.weight : std::vector<float>{});
+  }
+
+  // Windows for training batch number `step` (Note [DeepAR windows]).
+  void sample(uint64_t step, int64_t B) {
+    const int64_t ctx = st.options.context, W = ctx + st.options.horizon;
+    series.resize(B);
+    t0.resize(B);
+    const uint64_t key = nn::splitmix64(st.options.seed ^ nn::splitmix64(step + 0x5A3Dull));
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t s = sampler.draw(nn::uniform01(key, 1, b));
+      const int64_t lo = std::max<int64_t>(d.first[s] - W + 1, -ctx);
+      const int64_t hi = std::max(lo, std::min<int64_t>(last_train[s] - ctx, t_train - W));
+      series[b] = s;
+      t0[b] = lo + std::min<int64_t>(static_cast<int64_t>(nn::uniform01(key, 2, b) * (hi - lo + 1)), hi - lo);
+    }
+  }
+
+  // Cuts inputs, targets (masked at >= mask_from and before t_mask_before), scales. The
+  // inputs go to x_out [n_steps, B, F] when given (the GPU step's pinned staging), else to x.
+  void cut(int64_t B, int64_t n_steps, int64_t mask_from, int64_t mask_first_steps, const float* w,
+           float* x_out = nullptr) {
+    const WindowBatch wb{series.data(), t0.data(), B, n_steps};
+    scale.resize(B);
+    target.resize(checked_mul(n_steps, B));
+    if (!x_out) {
+      x.resize(checked_mul(n_steps * B, l.n_features));
+      x_out = x.data();
+    }
+    window_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, st.options.context, scale.data());
+    window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data());
+    for (int64_t t = 0; t < n_steps; ++t)
+      for (int64_t b = 0; b < B; ++b)
+        if (t < mask_first_steps || t0[b] + t >= mask_from) target[t * B + b] = NAN;
+    compose_inputs(d, l, w, d.y.data(), d.n_series, d.n_time, 0, series.data(), series.data(), t0.data(), B, n_steps,
+                   scale.data(), cs, x_out);
+  }
+
+  // Forward + loss (+ backward into grad when grad != nullptr). Returns (loss, weight sum).
+  nn::LossValue run(const float* w, int64_t B, int64_t n_steps, nn::Phase phase, uint64_t dropout_seed, float* grad) {
+    return cpu.run(d, l, w, x.data(), target.data(), scale.data(), series.data(), B, n_steps, phase, dropout_seed,
+                   grad);
+  }
+
+  // Teacher-forced loss on the last V steps; also the residual statistics. With a GPU step
+  // whose panel is resident, the batches run there (CudaTrainStep::evaluate, the same windows,
+  // masks and loss); otherwise on the CPU network.
+  double validate(const float* w, double* resid_sd, double* tweedie_phi, CudaTrainStep* gpu = nullptr) {
+    const int64_t ctx = st.options.context, n_steps = ctx + n_val, T = d.n_time;
+    std::vector<int64_t> cand;
+    for (int64_t s = 0; s < d.n_series; ++s)
+      if (d.last[s] >= T - n_val) cand.push_back(s);
+    if (cand.empty()) return NAN;
+    const int64_t n_use = std::min<int64_t>(static_cast<int64_t>(cand.size()), st.options.val_max_series);
+    double num = 0, den = 0, r2 = 0, nr = 0, ph = 0;
+    const int64_t Bmax = st.options.batch;
+    for (int64_t i0 = 0; i0 < n_use; i0 += Bmax) {
+      const int64_t B = std::min(Bmax, n_use - i0);
+      series.resize(B);
+      t0.resize(B);
+      for (int64_t b = 0; b < B; ++b) {
+        series[b] = cand[(i0 + b) * static_cast<int64_t>(cand.size()) / n_use];
+        t0[b] = T - n_val - ctx;
+      }
+      nn::LossValue v;
+      const float* head0 = nullptr;  // the head's first output of row r at head0[r * stride]
+      int64_t stride = 1;
+      if (gpu && gpu->panel_resident()) {
+        v = gpu->evaluate(w, series.data(), t0.data(), B, n_steps, T, ctx, &target, &scale, &val_head0);
+        head0 = val_head0.data();
+      } else {
+        cut(B, n_steps, T, ctx, w);
+        v = run(w, B, n_steps, nn::Phase::Inference, 0, nullptr);
+        head0 = cpu.dctx->y();
+        stride = cpu.net.head.n_out();
+      }
+      num += v.loss * v.weight_sum;
+      den += v.weight_sum;
+      for (int64_t r = 0; r < n_steps * B; ++r) {
+        const float y = target[r];
+        if (std::isnan(y)) continue;
+        const double z = y / scale[r % B], raw0 = head0[r * stride];
+        if (l.lik.kind == Likelihood::Tweedie) {
+          const double m = std::exp(raw0);
+          ph += (z - m) * (z - m) / std::pow(std::max(m, 1e-6), l.lik.tweedie_power);
+        }
+        r2 += (raw0 - z) * (raw0 - z);
+        nr += 1;
+      }
+    }
+    if (resid_sd && nr > 0) *resid_sd = std::sqrt(r2 / nr);
+    if (tweedie_phi && nr > 0) *tweedie_phi = std::max(ph / nr, 1e-3);
+    return den > 0 ? num / den : NAN;
+  }
+};
+
+}  // namespace
+
+double deepar_validation_loss(const DeepArState& state, const PanelReader& panel) {
+  Trainer tr(state, panel);
+  return tr.validate(state.weights.data(), nullptr, nullptr);
+}
+
+std::string deepar_cuda_unavailable(const DeepArOptions&) {
+  if (!built_with_cuda()) return "this skucast was built without CUDA (rebuild with -DSKUCAST_CUDA=ON)";
+  if (cuda_device_count() == 0) return "no CUDA device (" + cuda_device_description() + ")";
+  return "";
+}
+
+TrainPrecision parse_train_precision(const std::string& name) {
+  if (name == "fp32") return TrainPrecision::Fp32;
+  if (name == "fp16") return TrainPrecision::Fp16;
+  if (name == "bf16") return TrainPrecision::Bf16;
+  throw InputError("train: unknown precision '" + name + "'; expected fp32, fp16 or bf16");
+}
+
+TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_epochs, const ProgressFn& progress,
+                         const TrainDeviceOptions& dev, std::string* report_note) {
+  st.options.validate();
+  Trainer tr(st, panel);
+  const DeepArOptions& o = st.options;
+  const Layout& l = tr.l;
+  if (static_cast<int64_t>(st.weights.size()) != l.n_params)
+    throw InputError("deepar: the state holds " + std::to_string(st.weights.size()) + " weights, the model needs " +
+                     std::to_string(l.n_params));
+  nn::AdamW opt(nn::AdamWConfig{st.lr_now > 0 ? st.lr_now : o.lr, 0.9, 0.999, 1e-8, o.weight_decay, o.clip},
+                l.n_params);
+  opt.m() = st.adam_m;
+  opt.v() = st.adam_v;
+  opt.set_step(st.adam_step);
+  if (st.lr_now <= 0) st.lr_now = o.lr;
+
+  const int64_t B = o.batch, S = tr.d.n_series, W = o.context + o.horizon;
+  const int64_t n_batches = o.windows_per_epoch > 0 ? std::max<int64_t>(1, (o.windows_per_epoch + B - 1) / B)
+                                                    : std::clamp<int64_t>((S + B - 1) / B, 8, 200);
+  // Note [DeepAR training on the GPU] (engine/deepar/cuda/train_step.h): the device keeps the weights and AdamW
+  // moments during an epoch; they come back to st.weights / opt after it, for validation,
+  // the best-epoch bookkeeping and the checkpoint, so everything below reads the same state.
+  std::unique_ptr<CudaTrainStep> gpu;
+  bool resident = false;  // windows cut and validated on the device
+  if (dev.device == TrainDevice::Cuda) {
+    CudaTrainSetup setup;
+    setup.precision = dev.precision;
+    // cuDNN's dropout states: seeded from the run's seed and its AdamW step, so a resumed run
+    // does not replay the masks of its first epochs.
+    setup.dropout_seed = nn::splitmix64(o.seed ^ nn::splitmix64(0xD5A61266F0C9392Cull + st.adam_step));
+    setup.context = o.context;
+    gpu = std::make_unique<CudaTrainStep>(l, tr.d, B, std::max(W, o.context + tr.n_val), opt.config(), setup);
+    gpu->upload(st.weights, opt.m(), opt.v(), opt.n_steps());
+    std::string why;
+    resident = gpu->upload_panel(static_cast<int64_t>(dev.max_panel_bytes), &why);
+    if (report_note) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(gpu->panel_bytes()) / (1u << 30));
+      *report_note = resident ? std::string("the panel is resident on the GPU (") + buf +
+                                    "): windows are cut and validated there"
+                              : "windows are composed on the host and validated on the CPU: " + why;
+    }
+  }
+  std::vector<float> grad(gpu ? 0 : l.n_params);
+  // Best state so far (Note [DeepAR schedule]); starts at the state we were given.
+  std::vector<float> best_w = st.weights, best_m = st.adam_m, best_v = st.adam_v;
+  int64_t best_step = st.adam_step;
+
+  TrainReport rep;
+  const auto t_start = std::chrono::steady_clock::now();
+  double total_windows = 0, total_s = 0;
+  for (int64_t e = 0; e < n_epochs; ++e) {
+    opt.set_lr(st.lr_now);
+    if (gpu) gpu->set_lr(st.lr_now);
+    const auto te = std::chrono::steady_clock::now();
+    double loss_sum = 0, loss_w = 0;
+    EpochInfo info;
+    info.epoch = e + 1;
+    info.n_epochs = n_epochs;
+    info.n_batches = n_batches;
+    info.lr = st.lr_now;
+    for (int64_t k = 0; k < n_batches; ++k) {
+      const uint64_t step = static_cast<uint64_t>(gpu ? gpu->n_submitted() : opt.n_steps());
+      tr.sample(step, B);
+      if (resident) {
+        gpu->submit_windows(tr.series.data(), tr.t0.data(), B, W, tr.t_train, 0);
+        for (const nn::LossValue& v : gpu->take_losses(false)) {  // those already done; never waits
+          loss_sum += v.loss * v.weight_sum;
+          loss_w += v.weight_sum;
+        }
+      } else if (gpu) {
+        // Composed straight into pinned staging; the device refills the embedding columns
+        // from its current weights (st.weights is the epoch's starting copy).
+        const CudaStepInputs in = gpu->next_inputs(B, W);
+        tr.cut(B, W, tr.t_train, 0, st.weights.data(), in.x);
+        std::copy(tr.target.begin(), tr.target.end(), in.target);
+        std::copy(tr.scale.begin(), tr.scale.end(), in.scale);
+        gpu->submit(tr.series.data(), B, W);
+        for (const nn::LossValue& v : gpu->take_losses(false)) {  // those already done; never waits
+          loss_sum += v.loss * v.weight_sum;
+          loss_w += v.weight_sum;
+        }
+      } else {
+        tr.cut(B, W, tr.t_train, 0, st.weights.data());
+        const uint64_t dseed = nn::splitmix64(o.seed ^ (0xD5A61266F0C9392Cull + step));
+        const nn::LossValue v = tr.run(st.weights.data(), B, W, nn::Phase::Training, dseed, grad.data());
+        opt.step(st.weights.data(), grad.data());
+        loss_sum += v.loss * v.weight_sum;
+        loss_w += v.weight_sum;
+      }
+      if (progress) {
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
+        info.batch = k + 1;
+        info.train_loss = loss_w > 0 ? loss_sum / loss_w : 0.0;
+        info.windows_per_s = secs > 0 ? static_cast<double>((k + 1) * B) / secs : 0.0;
+        progress(info);
+      }
+    }
+    if (gpu) {
+      for (const nn::LossValue& v : gpu->take_losses(true)) {
+        loss_sum += v.loss * v.weight_sum;
+        loss_w += v.weight_sum;
+      }
+      gpu->download(st.weights, opt.m(), opt.v());
+      opt.set_step(gpu->n_submitted());
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
+    total_windows += static_cast<double>(n_batches * B);
+    total_s += secs;
+    const double val = tr.validate(st.weights.data(), nullptr, nullptr, gpu.get());
+    ++st.epochs_done;
+    ++rep.epochs_run;
+    rep.last_train_loss = loss_w > 0 ? loss_sum / loss_w : 0.0;
+    const double best = st.best_val_loss;
+    const bool improved = std::isfinite(val) && (!std::isfinite(best) || val < best - 1e-4 * std::abs(best));
+    if (improved || !std::isfinite(val)) {
+      if (std::isfinite(val)) st.best_val_loss = val;
+      st.bad_epochs = 0;
+      best_w = st.weights;
+      best_m = opt.m();
+      best_v = opt.v();
+      best_step = opt.n_steps();
+    } else {
+      ++st.bad_epochs;
+      st.lr_now = std::max(st.lr_now * 0.5, o.lr * 1e-3);
+    }
+    if (progress) {
+      info.batch = n_batches;
+      info.train_loss = rep.last_train_loss;
+      info.val_loss = val;
+      info.windows_per_s = secs > 0 ? static_cast<double>(n_batches * B) / secs : 0.0;
+      info.epoch_done = true;
+      progress(info);
+    }
+    if (st.bad_epochs >= o.patience) {
+      rep.early_stopped = true;
+      break;
+    }
+  }
+  st.weights = best_w;
+  st.adam_m = best_m;
+  st.adam_v = best_v;
+  st.adam_step = best_step;
+  tr.validate(st.weights.data(), &st.resid_sd, &st.tweedie_phi, gpu.get());
+  rep.best_val_loss = st.best_val_loss;
+  rep.windows_per_s = total_s > 0 ? total_windows / total_s : 0.0;
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  return rep;
+}
+
+}  // namespace skucast

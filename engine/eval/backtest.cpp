@@ -1,0 +1,288 @@
+// engine/eval/backtest.cpp — rolling-origin backtests (engine/eval/backtest.h): folds, the block loop and
+// the aggregation. The table, CSV and HDF5 outputs are in engine/eval/backtest_report.cpp.
+#include "engine/eval/backtest.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "engine/stat/arima/regressors.h"
+#include "engine/deepar/model.h"
+#include "engine/stat/gpu_models.h"
+#include "engine/stat/model.h"
+#include "io/forecast_file.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+
+namespace skucast {
+
+std::vector<int64_t> fold_origins(int64_t n_steps, int64_t horizon, int64_t folds, int64_t step) {
+  if (horizon < 1) throw InputError("horizon must be at least 1, got " + std::to_string(horizon));
+  if (folds < 1) throw InputError("folds must be at least 1, got " + std::to_string(folds));
+  if (step < 1) throw InputError("step must be at least 1, got " + std::to_string(step));
+  // need = horizon + (folds - 1) * step + 1 steps: one of history before the first origin.
+  // Summed without overflow: --folds and --step come from the command line.
+  int64_t span = 0, need = 0;
+  const bool overflow = __builtin_mul_overflow(folds - 1, step, &span) || __builtin_add_overflow(span, horizon, &need) ||
+                        __builtin_add_overflow(need, int64_t{1}, &need);
+  if (overflow || need > n_steps)
+    throw InputError("the panel has " + std::to_string(n_steps) + " steps, but " + std::to_string(folds) +
+                     " fold(s) of horizon " + std::to_string(horizon) + " with step " + std::to_string(step) +
+                     " need " + (overflow ? std::string("more than 2^63") : "at least " + std::to_string(need)) +
+                     " (one step of history before the first origin)");
+  const int64_t first = n_steps - horizon - span;  // >= 1
+  std::vector<int64_t> origins(static_cast<size_t>(folds));
+  for (int64_t k = 0; k < folds; ++k) origins[static_cast<size_t>(k)] = first + k * step;
+  return origins;
+}
+
+namespace {
+
+bool is_neural(const std::string& name) { return name == "lstm" || name == "gru"; }
+
+struct Plan {
+  BacktestOptions opt;
+  std::vector<std::unique_ptr<StatModel>> models;  // nullptr for the global (neural) models
+};
+
+Plan make_plan(const BacktestOptions& in) {
+  Plan p{in, {}};
+  if (p.opt.models.empty()) throw InputError("no model to backtest; give --models a,b,c");
+  if (p.opt.step == 0) p.opt.step = p.opt.horizon;
+  if (p.opt.block < 1) throw InputError("block must be at least 1 series, got " + std::to_string(p.opt.block));
+  for (size_t i = 0; i < p.opt.models.size(); ++i) {
+    for (size_t j = 0; j < i; ++j)
+      if (p.opt.models[i] == p.opt.models[j]) throw InputError("model '" + p.opt.models[i] + "' is listed twice");
+    p.models.push_back(is_neural(p.opt.models[i]) ? nullptr : make_stat_model(p.opt.models[i], p.opt.combine));
+  }
+  return p;
+}
+
+BacktestResult make_result(const Plan& p, int64_t n_series, int64_t n_steps) {
+  BacktestResult r;
+  r.models = p.opt.models;
+  r.origins = fold_origins(n_steps, p.opt.horizon, p.opt.folds, p.opt.step);
+  r.levels = p.opt.levels;
+  r.layout = metric_layout(p.opt.levels);
+  r.n_series = n_series;
+  r.horizon = p.opt.horizon;
+  r.step = p.opt.step;
+  const int64_t n_models = static_cast<int64_t>(r.models.size());
+  r.per_series.assign(static_cast<size_t>(checked_mul(checked_mul(n_models * r.n_folds(), n_series), r.layout.size())),
+                      std::nan(""));
+  r.n_fallback.assign(static_cast<size_t>(n_models), 0);
+  r.seconds.assign(static_cast<size_t>(n_models), 0.0);
+  return r;
+}
+
+// The regressors of a block: xb [nb, X, K] on the panel's axis (X = T + F rows), or none.
+struct BlockRegressors {
+  const float* x = nullptr;
+  int64_t n_rows = 0;  // X
+  int k = 0;           // K
+};
+
+// Scores every model and fold on rows [i0, i0 + nb) given as yb [nb, T]. ids: [nb] or null.
+void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, int64_t nb, int64_t n_steps,
+               int season_length, const BlockRegressors& xr, const std::string* ids) {
+  const int64_t horizon = r.horizon;
+  const int n_metrics = r.layout.size();
+  std::vector<double> scores(static_cast<size_t>(checked_mul(nb, n_metrics)));  // [nb, M]
+  std::vector<float> actual(static_cast<size_t>(checked_mul(nb, horizon)));    // [nb, H]
+  std::vector<float> hist;                                                      // [nb, o]
+  for (int64_t k = 0; k < r.n_folds(); ++k) {
+    const int64_t o = r.origins[static_cast<size_t>(k)];
+    hist.resize(static_cast<size_t>(checked_mul(nb, o)));
+    for (int64_t s = 0; s < nb; ++s) {
+      const float* row = yb + s * n_steps;
+      std::copy(row, row + o, hist.data() + s * o);
+      std::copy(row + o, row + o + horizon, actual.data() + s * horizon);
+    }
+    for (size_t mi = 0; mi < p.models.size(); ++mi) {
+      if (!p.models[mi]) continue;  // neural: run_neural_folds
+      const auto t0 = std::chrono::steady_clock::now();
+      BatchOptions bo;
+      bo.transform = p.opt.transform;
+      bo.ids = ids;
+      if (xr.k > 0 && p.models[mi]->uses_regressors()) {  // rows [0, o + H) of the block's covariates
+        bo.xreg = xr.x;
+        bo.xreg_steps = xr.n_rows;
+        bo.n_xreg = xr.k;
+      }
+      const std::string& name = p.opt.models[mi];
+      const bool on_gpu = std::find(p.opt.gpu_models.begin(), p.opt.gpu_models.end(), name) != p.opt.gpu_models.end();
+      StatGpuOptions gpu_opt;
+      gpu_opt.max_block_bytes = p.opt.gpu_block_bytes;
+      const BatchForecast fc =
+          on_gpu ? forecast_batch_cuda(name, hist.data(), nb, o, season_length, horizon, r.levels, gpu_opt)
+                 : forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels, bo);
+      r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      r.n_fallback[mi] += fc.n_fallback;
+      series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), nb, horizon, o,
+                         season_length, r.levels, r.layout, scores.data());
+      double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series + i0) * n_metrics;
+      std::copy(scores.begin(), scores.end(), dst);
+    }
+  }
+}
+
+// Note [Neural folds]: a global model learns from every series, so it cannot be fitted
+// block by block. For each origin o we write the panel cut at o to a temporary file — the
+// history [0, o) as target, everything after it (actuals included) only as known future
+// covariates, exactly as on the night of o — train a fresh model on it with the options'
+// seed, forecast H steps, and score against the actuals like any other model.
+void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel) {
+  const PanelHeader& hdr = panel.header();
+  const int64_t S = hdr.n_series(), T = hdr.n_steps, H = r.horizon;
+  const int m = hdr.axis.season_length;
+  const int n_metrics = r.layout.size();
+  bool any = false;
+  for (const auto& mp : p.models) any = any || !mp;
+  if (!any) return;
+  const std::vector<float> y = panel.read_target(0, S);  // [S, T]
+  std::vector<std::vector<float>> dyn;                    // per hdr.dynamic: [S, T+F] or [T+F]
+  for (const auto& d : hdr.dynamic) dyn.push_back(panel.read_dynamic(d.name, 0, d.per_series ? S : 1));
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("skucast_bt_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  struct Cleanup {
+    fs::path d;
+    ~Cleanup() { std::error_code ec; fs::remove_all(d, ec); }
+  } cleanup{dir};
+  std::vector<float> hist, actual(static_cast<size_t>(checked_mul(S, H)));          // [S, o], [S, H]
+  std::vector<double> scores(static_cast<size_t>(checked_mul(S, n_metrics)));       // [S, M]
+  for (int64_t k = 0; k < r.n_folds(); ++k) {
+    const int64_t o = r.origins[static_cast<size_t>(k)];
+    PanelHeader cut = hdr;
+    cut.n_steps = o;
+    cut.n_future = hdr.n_total() - o;
+    hist.resize(static_cast<size_t>(checked_mul(S, o)));
+    for (int64_t s = 0; s < S; ++s) {
+      std::copy(y.begin() + s * T, y.begin() + s * T + o, hist.begin() + s * o);
+      std::copy(y.begin() + s * T + o, y.begin() + s * T + o + H, actual.begin() + s * H);
+    }
+    const std::string cut_path = (dir / ("fold" + std::to_string(k) + ".h5")).string();
+    write_panel(cut_path, cut, hist, dyn);
+    const PanelReader cut_panel(cut_path);
+    for (size_t mi = 0; mi < p.models.size(); ++mi) {
+      if (p.models[mi]) continue;
+      const auto t0 = std::chrono::steady_clock::now();
+      DeepArOptions nn;
+      nn.cell = p.opt.models[mi];
+      nn.horizon = H;
+      nn.hidden = p.opt.nn_hidden;
+      nn.layers = p.opt.nn_layers;
+      nn.context = p.opt.nn_context;
+      nn.likelihood = p.opt.nn_likelihood;
+      nn.epochs = p.opt.nn_epochs;
+      nn.seed = p.opt.nn_seed;
+      nn.dropout = p.opt.nn_dropout;
+      nn.validate();
+      DeepArState st = deepar_init(nn, cut_panel.header());
+      deepar_train(st, cut_panel, nn.epochs, {}, p.opt.nn_train_gpu ? TrainDevice::Cuda : TrainDevice::Cpu);
+      ForecastDeviceOptions fdev;
+      fdev.device = p.opt.nn_forecast_gpu ? ForecastDevice::Cuda : ForecastDevice::Cpu;
+      fdev.max_block_bytes = p.opt.gpu_block_bytes;
+      const ForecastFile fc = deepar_forecast(st, cut_panel, H, r.levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev);
+      r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), S, H, o, m, r.levels,
+                         r.layout, scores.data());
+      double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series) * n_metrics;
+      std::copy(scores.begin(), scores.end(), dst);
+    }
+  }
+}
+
+// Fills summary_names, summary and n_excluded from per_series (header note on aggregates).
+void summarize(BacktestResult& r, const float* weights) {
+  const int n_metrics = r.layout.size();
+  const int rmsse_col = r.layout.index("rmsse");
+  r.summary_names.clear();
+  for (int c = 0; c < n_metrics; ++c) {
+    r.summary_names.push_back(r.layout.names[c]);
+    if (c == rmsse_col) r.summary_names.push_back("wrmsse");
+  }
+  const int64_t n_models = static_cast<int64_t>(r.models.size());
+  const int64_t n_cols = static_cast<int64_t>(r.summary_names.size());
+  r.summary.assign(static_cast<size_t>(n_models * n_cols), std::nan(""));
+  r.n_excluded.assign(static_cast<size_t>(n_models * n_cols), 0);
+  std::vector<double> col(static_cast<size_t>(r.n_series));  // [S]
+  for (int64_t mi = 0; mi < n_models; ++mi) {
+    int64_t out_c = 0;
+    for (int c = 0; c < n_metrics; ++c, ++out_c) {
+      double sum = 0.0;
+      int64_t used = 0, skipped = 0;
+      for (int64_t k = 0; k < r.n_folds(); ++k)
+        for (int64_t s = 0; s < r.n_series; ++s) {
+          const double v = r.value(mi, k, s, c);
+          if (std::isfinite(v)) { sum += v; ++used; } else { ++skipped; }
+        }
+      r.summary[mi * n_cols + out_c] = used ? sum / static_cast<double>(used) : std::nan("");
+      r.n_excluded[mi * n_cols + out_c] = skipped;
+      if (c != rmsse_col) continue;
+      ++out_c;  // wrmsse: per fold, then the mean over folds
+      double fold_sum = 0.0;
+      int64_t folds_used = 0, w_skipped = 0;
+      for (int64_t k = 0; k < r.n_folds(); ++k) {
+        for (int64_t s = 0; s < r.n_series; ++s) col[static_cast<size_t>(s)] = r.value(mi, k, s, c);
+        int64_t excl = 0;
+        const double w = weighted_mean(col.data(), weights, r.n_series, &excl);
+        w_skipped += excl;
+        if (std::isfinite(w)) { fold_sum += w; ++folds_used; }
+      }
+      r.summary[mi * n_cols + out_c] = folds_used ? fold_sum / static_cast<double>(folds_used) : std::nan("");
+      r.n_excluded[mi * n_cols + out_c] = w_skipped;
+    }
+  }
+}
+
+}  // namespace
+
+BacktestResult run_backtest(const float* y, int64_t n_series, int64_t n_steps, int season_length,
+                            const float* weights, const BacktestOptions& opt) {
+  const Plan p = make_plan(opt);
+  for (const auto& mp : p.models)
+    if (!mp) throw InputError("lstm/gru backtests need the panel file (covariates, statics); use run_backtest(panel)");
+  BacktestResult r = make_result(p, n_series, n_steps);
+  for (int64_t i0 = 0; i0 < n_series; i0 += p.opt.block) {
+    const int64_t nb = std::min(p.opt.block, n_series - i0);
+    run_block(p, r, y + i0 * n_steps, i0, nb, n_steps, season_length, BlockRegressors{}, nullptr);
+  }
+  summarize(r, weights);
+  return r;
+}
+
+BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt) {
+  const Plan p = make_plan(opt);
+  const PanelHeader& hdr = panel.header();
+  const int64_t n_series = hdr.n_series(), n_steps = hdr.n_steps;
+  BacktestResult r = make_result(p, n_series, n_steps);
+  // Regressors for the models that use them (the folds need no future part: o + H <= T).
+  bool any_xreg = false;
+  for (const auto& mp : p.models) any_xreg = any_xreg || (mp && mp->uses_regressors());
+  RegressorPlan xplan;
+  if (any_xreg) xplan = plan_regressors(hdr, panel.path(), p.opt.regressors);
+  std::vector<float> block;  // [nb, T]
+  std::vector<float> xblock;  // [nb, T+F, K]
+  for (int64_t i0 = 0; i0 < n_series; i0 += p.opt.block) {
+    const int64_t nb = std::min(p.opt.block, n_series - i0);
+    block.resize(static_cast<size_t>(checked_mul(nb, n_steps)));
+    panel.read_target(i0, i0 + nb, block.data());
+    BlockRegressors xr;
+    if (xplan.size() > 0) {
+      read_regressors(panel, xplan, i0, i0 + nb, xblock);
+      xr = BlockRegressors{xblock.data(), hdr.n_total(), xplan.size()};
+    }
+    run_block(p, r, block.data(), i0, nb, n_steps, hdr.axis.season_length, xr, hdr.ids.data() + i0);
+  }
+  run_neural_folds(p, r, panel);
+  summarize(r, hdr.weights.empty() ? nullptr : hdr.weights.data());
+  return r;
+}
+
+}  // namespace skucast

@@ -1,0 +1,113 @@
+// engine/stat/model.h — the interface of the batched statistical models.
+//
+// A statistical model forecasts one series at a time through a pure per-series function
+// (no I/O, no allocation outside the scratch it is given), so the batch runner can map it
+// over the catalog with OpenMP today and one CUDA thread/warp per series later (STYLE B7).
+//
+// The runner (forecast_batch) prepares each series before the model sees it:
+//   - leading NaN (not yet listed) and trailing NaN (delisted) are trimmed;
+//   - interior NaN are filled by linear interpolation between the neighbouring
+//     observations (documented in README "Missing values");
+//   - all-NaN series forecast 0 with zero-width intervals and count as a fallback.
+// Models receive only finite values. After the model, quantiles are sorted per step, and a
+// series with no negative observation gets its mean and quantiles clipped at 0 (sales are
+// never negative; Note [Non-negative support] in engine/stat/model.cpp).
+//
+// Optionally (BatchOptions) the runner also
+//   - hands each series its regressors (known covariates, Note [Regressor rows] in
+//     engine/stat/model.cpp), cut to the same span as y plus the H rows of the horizon; models that
+//     do not use regressors (uses_regressors() false) ignore them;
+//   - fits the model on a transformed scale (log or Box-Cox) and transforms the forecast back
+//     (Note [Forecast transforms] in engine/stat/boxcox.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace skucast {
+
+// One prepared series. Values are finite; n >= 1.
+struct SeriesInput {
+  const double* y = nullptr;  // [n]
+  int64_t n = 0;
+  int season_length = 1;      // m
+  // Regressors (optional): [n + H, K] row-major; rows 0..n-1 align with y, rows n..n+H-1 are
+  // the horizon's known values. Finite. Null (and K = 0) when the caller passed none.
+  const double* regressors = nullptr;
+  int n_regressors = 0;       // K
+};
+
+// What to produce for one series.
+struct ForecastSpec {
+  int64_t horizon = 0;           // H
+  const double* levels = nullptr;  // [Q] quantile levels in (0, 1), ascending
+  int n_levels = 0;              // Q
+};
+
+// Per-series output buffers, owned by the caller.
+struct SeriesOutput {
+  double* mean = nullptr;       // [H]
+  double* quantiles = nullptr;  // [H, Q] row-major (step-major)
+  bool fallback = false;        // set when the model fell back to a simpler one
+};
+
+class StatModel {
+ public:
+  virtual ~StatModel() = default;
+  virtual std::string name() const = 0;
+  // True when the model reads SeriesInput::regressors (callers then need them, e.g. the
+  // future part of the panel's covariates); an ensemble when any member does.
+  virtual bool uses_regressors() const { return false; }
+  // Forecasts one prepared series. Must never write NaN/Inf: use a fallback instead and
+  // set out.fallback. Thread-safe (const, no shared mutable state).
+  virtual void forecast_series(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) const = 0;
+};
+
+// Builds a model by name: "naive", "snaive", "ma", "ses", "holt", "damped", "hw_add",
+// "hw_mul", "ets", "theta", "arima", "arimax", "croston", "sba", "tsb", "croston_opt", or members joined by '+'
+// ("ets+theta") combined by `combine` ("mean" or "median"). Throws InputError naming
+// the unknown model and listing the known ones.
+std::unique_ptr<StatModel> make_stat_model(const std::string& name, const std::string& combine = "mean");
+std::vector<std::string> stat_model_names();
+
+// Output of a batch forecast, float for storage.
+struct BatchForecast {
+  int64_t n_series = 0, horizon = 0;
+  std::vector<double> levels;     // [Q]
+  std::vector<float> mean;        // [S, H]
+  std::vector<float> quantiles;   // [S, H, Q]
+  int64_t n_fallback = 0;         // series where a fallback was used
+};
+
+// The scale a statistical model is fitted on (Note [Forecast transforms], engine/stat/boxcox.h):
+// none; log = log(1 + y); boxcox = Box-Cox with Guerrero's lambda per series.
+enum class Transform { None, Log, BoxCox };
+
+struct BatchOptions {
+  // Regressors (optional): xreg [S, X, K] row-major on y's time axis, X = xreg_steps rows per
+  // series: rows [0, T) are the history, rows [T, T + H) the horizon (X >= T + H). NaN allowed
+  // (Note [Regressor rows] in engine/stat/model.cpp).
+  const float* xreg = nullptr;
+  int64_t xreg_steps = 0;  // X
+  int n_xreg = 0;          // K
+  Transform transform = Transform::None;
+  // Series ids [S] (optional), only for error messages.
+  const std::string* ids = nullptr;
+};
+
+// The argument checks every batch runner shares (forecast_batch here, the GPU runner's
+// stat_gpu_params): horizon >= 1, season length >= 1, quantile levels strictly ascending in
+// (0, 1). Throws InputError with the offending value.
+void check_forecast_args(int season_length, int64_t horizon, const std::vector<double>& levels);
+
+// Runs `model` over rows of y [S, T] (NaN = missing), OpenMP over series. Throws InputError
+// when a transform cannot take a series (negative values), naming the series.
+BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_series, int64_t n_steps,
+                             int season_length, int64_t horizon, const std::vector<double>& levels);
+BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_series, int64_t n_steps,
+                             int season_length, int64_t horizon, const std::vector<double>& levels,
+                             const BatchOptions& opt);
+
+}  // namespace skucast

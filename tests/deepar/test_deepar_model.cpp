@@ -1,0 +1,462 @@
+// tests/deepar/test_deepar_model.cpp — the global DeepAR-style model (engine/deepar/model.h):
+// checkpoint round trip and resume, determinism, masking of held-out / missing steps,
+// embedding gradients (finite differences), forecasting short series, and accuracy against
+// seasonal naive on a small synthetic catalog with promotions.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/deepar/checkpoint.h"
+#include "tests/cli_helpers.h"
+#include "engine/deepar/internal.h"
+#include "engine/deepar/model.h"
+#include "engine/nn/loss.h"
+#include "engine/nn/rng.h"
+#include "io/forecast_file.h"
+#include "io/h5.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+
+using namespace skucast;
+
+namespace {
+
+std::string temp_dir() {
+  const auto d = std::filesystem::temp_directory_path() /
+                 ("skucast_deepar_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::create_directories(d);
+  return d.string();
+}
+
+// S series of T days (+F future covariate steps): level_s * weekly pattern * (2 if promo),
+// Poisson counts; a regular price with discounts on promo days; two static attributes;
+// one event. Series s % 5 == 0 launch late; some interior NaN. `cut` days are dropped from
+// the end of the history (their covariates stay, as the future part).
+struct SynthPanel {
+  PanelHeader header;
+  std::vector<float> target;                 // [S, T]
+  std::vector<std::vector<float>> dynamic;   // price, promo [S, T+F]
+  std::vector<float> full;                   // [S, T + cut] the untruncated target
+};
+
+SynthPanel make_panel(int64_t S, int64_t T_all, int64_t cut, int64_t F, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  SynthPanel p;
+  const int64_t T = T_all - cut, TF = T + std::max(F, cut);
+  PanelHeader& h = p.header;
+  h.axis = make_axis(Freq::Day, "2020-01-06", 7);
+  h.n_steps = T;
+  h.n_future = TF - T;
+  for (int64_t s = 0; s < S; ++s) h.ids.push_back("s" + std::to_string(s));
+  h.statics.push_back(StaticAttr{"store", {}, {"A", "B", "C"}});
+  h.statics.push_back(StaticAttr{"dept", {}, {"X", "Y"}});
+  for (int64_t s = 0; s < S; ++s) {
+    h.statics[0].codes.push_back(static_cast<int32_t>(s % 3));
+    h.statics[1].codes.push_back(static_cast<int32_t>((s / 3) % 2));
+  }
+  h.dynamic.push_back(DynamicSpec{"price", true});
+  h.dynamic.push_back(DynamicSpec{"promo", true});
+  EventSeries ev{"holiday", std::vector<uint8_t>(TF, 0)};
+  for (int64_t t = 30; t < TF; t += 61) ev.flags[t] = 1;
+  h.events.push_back(ev);
+  p.target.assign(S * T, NAN);
+  p.full.assign(S * T_all, NAN);
+  p.dynamic.assign(2, std::vector<float>(S * TF, 0.0f));
+  for (int64_t s = 0; s < S; ++s) {
+    const double level = 1 + 15 * u(rng), regular = 1 + 9 * u(rng);
+    const double store_mult = 1.0 + 0.3 * (s % 3);
+    const int64_t launch = s % 5 == 0 ? static_cast<int64_t>(u(rng) * T_all / 2) : 0;
+    for (int64_t t = 0; t < TF; ++t) {
+      const bool promo = u(rng) < 0.1;
+      p.dynamic[1][s * TF + t] = promo ? 1.0f : 0.0f;
+      p.dynamic[0][s * TF + t] = static_cast<float>(promo ? regular * 0.7 : regular);
+      if (t >= T_all) continue;
+      const int dow = static_cast<int>(t % 7);
+      const double mean = level * store_mult * (dow >= 5 ? 1.8 : 1.0) * (promo ? 2.5 : 1.0) *
+                          (ev.flags[t] ? 3.0 : 1.0);
+      std::poisson_distribution<int> pois(mean);
+      float v = static_cast<float>(pois(rng));
+      if (t < launch || (s % 7 == 3 && t % 50 == 7)) v = NAN;
+      p.full[s * T_all + t] = v;
+      if (t < T) p.target[s * T + t] = v;
+    }
+  }
+  return p;
+}
+
+std::string write(const SynthPanel& p, const std::string& path) {
+  write_panel(path, p.header, p.target, p.dynamic);
+  return path;
+}
+
+DeepArOptions tiny_options(const std::string& cell = "lstm") {
+  DeepArOptions o;
+  o.cell = cell;
+  o.hidden = 8;
+  o.layers = 2;
+  o.context = 21;
+  o.horizon = 7;
+  o.dropout = 0.1;
+  o.batch = 32;
+  o.windows_per_epoch = 96;
+  o.seed = 7;
+  o.epochs = 2;
+  return o;
+}
+
+}  // namespace
+
+TEST(DeepArModel, OptionsJsonRoundTrip) {
+  DeepArOptions o = tiny_options("gru");
+  o.likelihood = "negbin";
+  o.seed = 123456789012345ull;
+  const DeepArOptions b = deepar_options_from_json(deepar_options_to_json(o));
+  EXPECT_EQ(deepar_options_to_json(o), deepar_options_to_json(b));
+  EXPECT_THROW(deepar_options_from_json("{\"cell\": \"tcn\"}"), InputError);
+}
+
+// Sizes past their bounds are an InputError naming the option: at the int64 limit they
+// overflowed into an internal error ("size overflow"), and --layers 100000 never finished.
+TEST(DeepArModel, OptionsHaveUpperBounds) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const std::vector<std::pair<int64_t DeepArOptions::*, int64_t>> bounds = {
+      {&DeepArOptions::hidden, int64_t{1} << 16}, {&DeepArOptions::layers, 64},
+      {&DeepArOptions::context, kMaxPanelSteps},  {&DeepArOptions::horizon, kMaxPanelSteps},
+      {&DeepArOptions::batch, int64_t{1} << 20},  {&DeepArOptions::val_steps, kMaxPanelSteps}};
+  for (const auto& [field, hi] : bounds) {
+    DeepArOptions o = tiny_options();
+    o.*field = hi;
+    EXPECT_NO_THROW(o.validate()) << hi;
+    for (int64_t v : {hi + 1, kMax}) {
+      o.*field = v;
+      EXPECT_THROW(o.validate(), InputError) << v;
+    }
+  }
+  DeepArOptions o = tiny_options();
+  o.lr = std::numeric_limits<double>::infinity();  // trained to NaN
+  EXPECT_THROW(o.validate(), InputError);
+  o = tiny_options();
+  o.weight_decay = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(o.validate(), InputError);
+}
+
+// Note [Weighted window sampling]: with /series/weight, the series of a training window is
+// drawn with probability w_s / sum w over the eligible series (weight 0: never); without it,
+// uniformly, exactly as eligible[floor(u * n)].
+TEST(DeepArModel, WeightedSamplingFollowsSeriesWeights) {
+  const std::vector<int64_t> eligible{0, 1, 2, 3, 5};           // series 4 is not eligible
+  const std::vector<float> weight{1.0f, 0.0f, 3.0f, 6.0f, 100.0f, 2.0f};  // [S = 6]
+  const std::vector<double> p{1.0 / 12, 0.0, 3.0 / 12, 6.0 / 12, 0.0, 2.0 / 12};
+  const deepar::SeriesSampler sampler(eligible, weight);
+  constexpr int64_t N = 200000;
+  std::vector<int64_t> count(weight.size(), 0);
+  for (int64_t i = 0; i < N; ++i) ++count[sampler.draw(nn::uniform01(0x5EEDull, 1, static_cast<uint64_t>(i)))];
+  EXPECT_EQ(count[1], 0) << "weight 0 is never drawn";
+  EXPECT_EQ(count[4], 0) << "an ineligible series is never drawn";
+  for (size_t s = 0; s < weight.size(); ++s) {
+    if (p[s] == 0) continue;
+    const double freq = static_cast<double>(count[s]) / N, sd = std::sqrt(p[s] * (1 - p[s]) / N);
+    EXPECT_NEAR(freq, p[s], 5 * sd) << "series " << s << ": drawn " << count[s] << " of " << N;
+  }
+  // Edges: u just below 1 and 0 land on the last and first positive-weight series.
+  EXPECT_EQ(sampler.draw(0.0), 0);
+  EXPECT_EQ(sampler.draw(std::nextafter(1.0, 0.0)), 5);
+
+  const deepar::SeriesSampler uniform(eligible, {});
+  for (int64_t i = 0; i < 1000; ++i) {
+    const double u = nn::uniform01(7, 1, static_cast<uint64_t>(i));
+    EXPECT_EQ(uniform.draw(u), eligible[static_cast<size_t>(u * eligible.size())]);
+  }
+  EXPECT_THROW(deepar::SeriesSampler(eligible, {1.0f, 1.0f, -1.0f, 1.0f, 1.0f, 1.0f}), InputError);
+  EXPECT_THROW(deepar::SeriesSampler(eligible, {1.0f, 1.0f, NAN, 1.0f, 1.0f, 1.0f}), InputError);
+  EXPECT_THROW(deepar::SeriesSampler(eligible, {0.0f, 0.0f, 0.0f, 0.0f, 9.0f, 0.0f}), InputError);
+}
+
+TEST(DeepArModel, DeterministicWeights) {
+  const std::string dir = temp_dir();
+  const PanelReader r(write(make_panel(24, 120, 0, 7, 1), dir + "/p.h5"));
+  DeepArState a = deepar_init(tiny_options(), r.header());
+  DeepArState b = deepar_init(tiny_options(), r.header());
+  deepar_train(a, r, 2);
+  deepar_train(b, r, 2);
+  EXPECT_EQ(a.weights, b.weights);
+  DeepArOptions o2 = tiny_options();
+  o2.seed = 8;
+  DeepArState c = deepar_init(o2, r.header());
+  deepar_train(c, r, 2);
+  EXPECT_NE(a.weights, c.weights);
+}
+
+TEST(DeepArModel, WeightSamplingNeedsWeightsAndChangesTraining) {
+  const std::string dir = temp_dir();
+  SynthPanel p = make_panel(24, 120, 0, 7, 1);
+  DeepArOptions o = tiny_options();
+  o.sampling = "weight";
+  {
+    const PanelReader r(write(p, dir + "/p.h5"));
+    DeepArState st = deepar_init(o, r.header());
+    EXPECT_THROW(deepar_train(st, r, 1), InputError);  // the panel has no /series/weight
+  }
+  p.header.weights.assign(24, 1.0f);
+  for (int s = 0; s < 6; ++s) p.header.weights[static_cast<size_t>(s)] = 20.0f;
+  const PanelReader r(write(p, dir + "/w.h5"));
+  DeepArState a = deepar_init(tiny_options(), r.header()), b = deepar_init(o, r.header());
+  deepar_train(a, r, 1);
+  deepar_train(b, r, 1);
+  EXPECT_NE(a.weights, b.weights);  // other series drawn
+  EXPECT_EQ(deepar_options_from_json(deepar_options_to_json(o)).sampling, "weight");
+  o.sampling = "dollars";
+  EXPECT_THROW(o.validate(), InputError);
+}
+
+TEST(DeepArModel, CheckpointRoundTripAndResume) {
+  const std::string dir = temp_dir();
+  const PanelReader r(write(make_panel(24, 120, 0, 7, 2), dir + "/p.h5"));
+  for (const char* cell : {"lstm", "gru"}) {
+    DeepArState st = deepar_init(tiny_options(cell), r.header());
+    deepar_train(st, r, 1);
+    const std::string path = dir + "/model_" + cell + ".h5";
+    save_checkpoint(path, st);
+    const DeepArState ld = load_checkpoint(path);
+    EXPECT_EQ(ld.weights, st.weights);
+    EXPECT_EQ(ld.adam_m, st.adam_m);
+    EXPECT_EQ(ld.adam_v, st.adam_v);
+    EXPECT_EQ(ld.adam_step, st.adam_step);
+    EXPECT_EQ(deepar_options_to_json(ld.options), deepar_options_to_json(st.options));
+    // Same seed -> identical forecasts from memory and from the file.
+    const ForecastFile f1 = deepar_forecast(st, r, 10, {0.1, 0.5, 0.9}, 20, 5);
+    const ForecastFile f2 = forecast_with_checkpoint(r, path, 10, {0.1, 0.5, 0.9}, 20, 5);
+    EXPECT_EQ(f1.mean, f2.mean);
+    EXPECT_EQ(f1.quantiles, f2.quantiles);
+    EXPECT_EQ(f1.model, cell);
+    EXPECT_EQ(f1.origin, 120);
+    // Resume: training the loaded state continues exactly as training the in-memory one.
+    DeepArState resumed = ld;
+    deepar_train(st, r, 1);
+    deepar_train(resumed, r, 1);
+    EXPECT_GT(resumed.adam_step, ld.adam_step);
+    EXPECT_EQ(resumed.weights, st.weights);
+  }
+}
+
+TEST(DeepArModel, LoadRejectsOtherFiles) {
+  const std::string dir = temp_dir();
+  const std::string panel = write(make_panel(4, 60, 0, 0, 3), dir + "/p.h5");
+  try {
+    load_checkpoint(panel);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("retrain"), std::string::npos) << e.what();
+  }
+  EXPECT_ANY_THROW(load_checkpoint(dir + "/missing.h5"));
+}
+
+// Held-out (validation) steps are masked out of the training loss: panels that differ only
+// there train to the same weights (one epoch: the first epoch is always kept as best).
+TEST(DeepArModel, MaskedStepsDoNotAffectTraining) {
+  const std::string dir = temp_dir();
+  SynthPanel a = make_panel(24, 120, 0, 7, 4);
+  SynthPanel b = a;
+  for (int64_t s = 0; s < 24; ++s)
+    for (int64_t t = 120 - 7; t < 120; ++t) b.target[s * 120 + t] = s % 2 ? NAN : 1000.0f;
+  const PanelReader ra(write(a, dir + "/a.h5")), rb(write(b, dir + "/b.h5"));
+  DeepArState sa = deepar_init(tiny_options(), ra.header()), sb = deepar_init(tiny_options(), rb.header());
+  deepar_train(sa, ra, 1);
+  deepar_train(sb, rb, 1);
+  EXPECT_EQ(sa.weights, sb.weights);
+  EXPECT_TRUE(std::isfinite(sa.best_val_loss));
+  for (float w : sa.weights) ASSERT_TRUE(std::isfinite(w));
+}
+
+// d loss / d embedding rows by central finite differences on a tiny model. The composition
+// of inputs is float-only (the templated double path covers the RNN, not the features), so
+// this runs in float with eps = 1e-2 and a loose tolerance (float rounding of a loss ~1).
+TEST(DeepArModel, EmbeddingGradientsMatchFiniteDifferences) {
+  using namespace skucast::deepar;
+  const std::string dir = temp_dir();
+  const PanelReader r(write(make_panel(12, 80, 0, 7, 5), dir + "/p.h5"));
+  DeepArOptions o = tiny_options();
+  o.hidden = 4;
+  o.layers = 1;
+  o.dropout = 0.0;
+  const DeepArState st = deepar_init(o, r.header());
+  const Layout l = make_layout(o, st.panel);
+  const PanelData d = load_panel(r, l, o.horizon, o.context + lookback(l) + o.horizon);
+  const Net net(l);
+  const int64_t B = 6, n = o.context + o.horizon;
+  std::vector<int64_t> series = {0, 1, 2, 3, 4, 5}, t0 = {30, 35, 40, 45, 50, 55};
+  std::vector<float> scale(B), target(n * B), x(n * B * l.n_features), draw, dy, dx, grad(l.n_params, 0.0f);
+  const WindowBatch wb{series.data(), t0.data(), B, n};
+  window_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, o.context, scale.data());
+  window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data());
+  ComposeScratch cs;
+  auto loss_of = [&](const std::vector<float>& w, bool backward) {
+    compose_inputs(d, l, w.data(), d.y.data(), d.n_series, d.n_time, 0, series.data(), series.data(), t0.data(), B, n,
+                   scale.data(), cs, x.data());
+    auto rc = net.rnn.forward(w.data(), x.data(), n, B, nullptr, nullptr, nn::Phase::Inference, 0);
+    auto dc = net.head.forward(w.data() + l.n_rnn, rc->y(), n * B);
+    draw.resize(n * B * net.head.n_out());
+    const nn::LossValue v =
+        nn::loss_forward_backward<float>(l.lik, dc->y(), target.data(), scale.data(), nullptr, n, B, draw.data());
+    if (backward) {
+      dy.resize(n * B * l.rnn.n_hidden);
+      dx.resize(x.size());
+      net.head.backward(*dc, w.data() + l.n_rnn, draw.data(), dy.data(), grad.data() + l.n_rnn,
+                        nn::GradMode::Overwrite);
+      net.rnn.backward(*rc, w.data(), dy.data(), nullptr, nullptr, dx.data(), nullptr, nullptr, grad.data(),
+                       nn::GradMode::Overwrite);
+      embedding_backward(d, l, series.data(), B, n, dx.data(), grad.data());
+    }
+    return v.loss;
+  };
+  std::vector<float> w = st.weights;
+  loss_of(w, true);
+  int64_t n_checked = 0;
+  double max_abs = 0;
+  for (size_t a = 0; a < l.emb_k.size(); ++a)
+    for (int64_t i = l.emb_off[a]; i < l.emb_off[a] + l.emb_k[a] * l.emb_dim[a]; ++i) {
+      const float keep = w[i];
+      const float eps = 1e-2f;
+      w[i] = keep + eps;
+      const double lp = loss_of(w, false);
+      w[i] = keep - eps;
+      const double lm = loss_of(w, false);
+      w[i] = keep;
+      const double fd = (lp - lm) / (2 * eps);
+      EXPECT_NEAR(grad[i], fd, 2e-3 + 5e-2 * std::abs(fd)) << "embedding " << a << " element " << i - l.emb_off[a];
+      max_abs = std::max(max_abs, std::abs(fd));
+      ++n_checked;
+    }
+  EXPECT_GT(n_checked, 0);
+  EXPECT_GT(max_abs, 1e-4);  // the check is not vacuous: some rows get a real gradient
+}
+
+// A series launched a few steps before the end (shorter than the context) and one with no
+// history at all forecast finite values; quantiles are ordered.
+TEST(DeepArModel, ForecastsRecentlyLaunchedSeries) {
+  const std::string dir = temp_dir();
+  SynthPanel p = make_panel(12, 100, 0, 3, 6);
+  for (int64_t t = 0; t < 95; ++t) p.target[0 * 100 + t] = NAN;  // launched 5 steps ago
+  for (int64_t t = 0; t < 100; ++t) p.target[1 * 100 + t] = NAN; // not launched
+  const PanelReader r(write(p, dir + "/p.h5"));
+  for (const char* lik : {"gaussian", "negbin", "tweedie", "mse"}) {
+    DeepArOptions o = tiny_options();
+    o.likelihood = lik;
+    DeepArState st = deepar_init(o, r.header());
+    deepar_train(st, r, 1);
+    // Horizon 10 > the 3 future covariate steps: the last values repeat (with a notice).
+    const ForecastFile fc = deepar_forecast(st, r, 10, {0.1, 0.5, 0.9}, 16, 1);
+    ASSERT_EQ(fc.mean.size(), 12u * 10u);
+    for (float v : fc.mean) ASSERT_TRUE(std::isfinite(v)) << lik;
+    for (size_t i = 0; i < fc.quantiles.size(); i += 3) {
+      ASSERT_TRUE(std::isfinite(fc.quantiles[i]) && std::isfinite(fc.quantiles[i + 2])) << lik;
+      ASSERT_LE(fc.quantiles[i], fc.quantiles[i + 1]) << lik;
+      ASSERT_LE(fc.quantiles[i + 1], fc.quantiles[i + 2]) << lik;
+    }
+  }
+}
+
+// On a catalog whose demand depends on weekday, store, promotions and events, the model
+// beats seasonal naive clearly on the held-out last H days (MAE of the mean forecast).
+TEST(DeepArModel, BeatsSeasonalNaiveOnSyntheticCatalog) {
+  const std::string dir = temp_dir();
+  const int64_t S = 200, T_all = 400, H = 14;
+  const SynthPanel p = make_panel(S, T_all, H, 0, 11);
+  const PanelReader r(write(p, dir + "/p.h5"));
+  DeepArOptions o;
+  o.hidden = 24;
+  o.layers = 1;
+  o.context = 28;
+  o.horizon = H;
+  o.dropout = 0.0;
+  o.batch = 64;
+  o.windows_per_epoch = 1280;
+  o.lr = 5e-3;
+  o.likelihood = "negbin";
+  o.seed = 3;
+  o.patience = 4;
+  DeepArState st = deepar_init(o, r.header());
+  const TrainReport rep = deepar_train(st, r, 12);
+  const ForecastFile fc = deepar_forecast(st, r, H, {0.5}, 50, 1);
+  const int64_t T = T_all - H;
+  double mae_model = 0, mae_snaive = 0, n = 0;
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t h = 0; h < H; ++h) {
+      const float y = p.full[s * T_all + T + h];
+      const float sn = p.full[s * T_all + T - 7 + (h % 7)];
+      if (std::isnan(y) || std::isnan(sn)) continue;
+      mae_model += std::abs(fc.mean[s * H + h] - y);
+      mae_snaive += std::abs(sn - y);
+      n += 1;
+    }
+  mae_model /= n;
+  mae_snaive /= n;
+  std::printf("deepar: %lld epochs, %.0f windows/s, val loss %.4f; MAE model %.3f vs snaive %.3f (ratio %.3f)\n",
+              static_cast<long long>(rep.epochs_run), rep.windows_per_s, rep.best_val_loss, mae_model, mae_snaive,
+              mae_model / mae_snaive);
+  EXPECT_LT(mae_model, 0.8 * mae_snaive);
+}
+
+// `skucast train`: trains and writes a loadable model; resumes; bad flags exit 2.
+TEST(DeepArModel, TrainCommand) {
+  const std::string dir = temp_dir();
+  const std::string panel = write(make_panel(24, 120, 0, 7, 8), dir + "/p.h5");
+  const std::string model = dir + "/m.h5", model2 = dir + "/m2.h5";
+  const std::vector<std::string> common = {"--panel", panel, "--horizon", "7", "--hidden", "8", "--layers", "1",
+                                           "--context", "14", "--epochs", "2", "--batch", "16", "--seed", "3"};
+  std::vector<std::string> args = {"train", "--model", "gru", "--device", "cuda", "--out", model};
+  args.insert(args.end(), common.begin(), common.end());
+  const auto r = skucast::testing::run_skucast(args);
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("epoch 2/2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("runs on the CPU"), std::string::npos) << r.output;
+  const DeepArState st = load_checkpoint(model);
+  EXPECT_EQ(st.options.cell, "gru");
+  EXPECT_EQ(st.options.hidden, 8);
+  EXPECT_EQ(st.epochs_done, 2);
+  args = {"train", "--model", "gru", "--resume", model, "--out", model2};
+  args.insert(args.end(), common.begin(), common.end());
+  const auto r2 = skucast::testing::run_skucast(args);
+  ASSERT_EQ(r2.rc, 0) << r2.output;
+  EXPECT_EQ(load_checkpoint(model2).epochs_done, 4);
+  args = {"train", "--model", "tcn", "--out", model2};
+  args.insert(args.end(), common.begin(), common.end());
+  EXPECT_EQ(skucast::testing::run_skucast(args).rc, 2);
+  args = {"train", "--model", "lstm", "--likelihood", "poisson", "--out", model2};
+  args.insert(args.end(), common.begin(), common.end());
+  EXPECT_EQ(skucast::testing::run_skucast(args).rc, 2);
+  // Bad values exit 2 naming the flag (3 for a folder that does not exist), before any training
+  // and with the model file untouched (the later flag wins over `common`'s). --threads 100000 crashed libgomp; --epochs 0 wrote an
+  // untrained model; --lr inf trained to NaN.
+  const std::string before = skucast::testing::read_text(model2);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+      {{"--threads", "-2"}, "--threads: Value -2 not in range 0 to 1024"},
+      {{"--threads", "100000"}, "--threads: Value 100000 not in range 0 to 1024"},
+      {{"--epochs", "0"}, "--epochs: must be at least 1, got 0"},
+      {{"--batch", "0"}, "--batch: must be at least 1, got 0"},
+      {{"--lr", "inf"}, "lr must be finite and > 0, got inf"},
+      {{"--out", panel}, "--out '" + panel + "' is the same file as --panel"},
+      {{"--out", dir + "/nodir/m.h5"}, "--out: cannot write"},
+  };
+  for (const auto& [extra, message] : bad) {
+    args = {"train", "--model", "lstm"};
+    args.insert(args.end(), common.begin(), common.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    if (extra[0] != "--out") args.insert(args.end(), {"--out", model2});
+    const auto rb = skucast::testing::run_skucast(args);
+    EXPECT_EQ(rb.rc, message.rfind("--out: ", 0) == 0 ? 3 : 2) << rb.output;
+    EXPECT_NE(rb.output.find(message), std::string::npos) << rb.output;
+    EXPECT_EQ(rb.output.find("train epoch"), std::string::npos) << rb.output;
+  }
+  EXPECT_EQ(skucast::testing::read_text(model2), before);
+  EXPECT_EQ(PanelReader(panel).header().n_steps, 120);
+}

@@ -1,0 +1,550 @@
+// tests/stat/test_arimax.cpp — regression with ARIMA errors (engine/stat/arima/arimax.h), the forecast
+// transforms (engine/stat/boxcox.h) and the regressor plumbing (forecast_batch, --regressors):
+//   - statsmodels SARIMAX(exog =) parity of the log-likelihood, forecasts and standard errors at
+//     given parameters and of the MLE (tests/data/statsmodels_arimax.csv,
+//     tests/py/gen_arimax_fixtures.py);
+//   - Guerrero's lambda and the bias-adjusted back-transform against R's forecast 8.20
+//     (tests/data/r_boxcox.csv, tests/py/gen_boxcox_fixtures.R);
+//   - collinear / constant / missing regressors, fallbacks never NaN, regressor rows aligned
+//     with the trimmed series;
+//   - `skucast forecast --model arimax --regressors ...` and `skucast backtest` end to end, and
+//     bad input (unknown regressor, short future part, log of negative values) → exit 2.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/stat/arima/arima.h"
+#include "engine/stat/arima/arimax.h"
+#include "engine/stat/boxcox.h"
+#include "engine/stat/model.h"
+#include "io/forecast_file.h"
+#include "io/panel.h"
+#include "kernels/common.hpp"
+#include "tests/cli_helpers.h"
+#include "tests/fixture_csv.h"
+
+namespace skucast {
+namespace {
+
+// ------------------------------------------------------------- fixtures ----
+
+using test::split_doubles;  // tests/fixture_csv.h
+
+// Rows of a committed CSV fixture ('#' comments, one header line) as fields.
+// env (optional): a variable naming a freshly generated file to read instead (the live parity
+// test tests/py/test_arimax_parity.py sets it).
+std::vector<std::vector<std::string>> load_rows(const std::string& name, const std::string& header_start,
+                                                const char* regen, const char* env = nullptr) {
+  const char* fresh = env != nullptr ? std::getenv(env) : nullptr;
+  const std::string path = fresh != nullptr ? std::string(fresh) : std::string(SKUCAST_TEST_DATA) + "/" + name;
+  std::ifstream f(path);
+  EXPECT_TRUE(f.good()) << "cannot open " << path << " (regenerate: " << regen << ")";
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  bool header = true;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header) {
+      EXPECT_EQ(line.rfind(header_start, 0), 0u) << "unexpected header in " << path << "; regenerate: " << regen;
+      header = false;
+      continue;
+    }
+    std::vector<std::string> col;
+    std::stringstream ss(line);
+    std::string tok;
+    while (std::getline(ss, tok, ',')) col.push_back(tok);
+    if (!line.empty() && line.back() == ',') col.emplace_back();
+    rows.push_back(col);
+  }
+  return rows;
+}
+
+struct XregCase {
+  std::string name;
+  ArimaOrder order;
+  int k = 0;
+  std::vector<double> params, params_alt, y, x, forecast, forecast_se;  // x [n + h, k]
+  double llf = 0, llf_alt = 0;
+};
+
+std::vector<XregCase> load_xreg_cases() {
+  std::vector<XregCase> out;
+  for (const auto& col : load_rows("statsmodels_arimax.csv", "case,p,d,q,P,D,Q,m,constant,k,params,llf,",
+                                   "/usr/bin/python3 tests/py/gen_arimax_fixtures.py",
+                                   "SKUCAST_STATSMODELS_ARIMAX_FIXTURE")) {
+    EXPECT_EQ(col.size(), 18u);
+    if (col.size() != 18) continue;
+    XregCase c;
+    c.name = col[0];
+    c.order.p = std::stoi(col[1]);
+    c.order.d = std::stoi(col[2]);
+    c.order.q = std::stoi(col[3]);
+    c.order.P = std::stoi(col[4]);
+    c.order.D = std::stoi(col[5]);
+    c.order.Q = std::stoi(col[6]);
+    c.order.m = std::stoi(col[7]);
+    c.order.constant = col[8] == "1";
+    c.k = std::stoi(col[9]);
+    c.params = split_doubles(col[10]);
+    c.llf = std::stod(col[11]);
+    c.params_alt = split_doubles(col[12]);
+    c.llf_alt = std::stod(col[13]);
+    c.y = split_doubles(col[14]);
+    c.x = split_doubles(col[15]);
+    c.forecast = split_doubles(col[16]);
+    c.forecast_se = split_doubles(col[17]);
+    out.push_back(c);
+  }
+  EXPECT_GE(out.size(), 4u);
+  return out;
+}
+
+// statsmodels' params [const?, beta (k), ar, ma, sar, sma, sigma2] -> coefficients and sigma2.
+ArimaCoefs coefs_of(const XregCase& c, const std::vector<double>& par, double& sigma2) {
+  ArimaCoefs co;
+  size_t i = 0;
+  if (c.order.constant) co.mu = par[i++];
+  for (int j = 0; j < c.k; ++j) co.beta[j] = par[i++];
+  for (int j = 0; j < c.order.p; ++j) co.ar[j] = par[i++];
+  for (int j = 0; j < c.order.q; ++j) co.ma[j] = par[i++];
+  for (int j = 0; j < c.order.P; ++j) co.sar[j] = par[i++];
+  for (int j = 0; j < c.order.Q; ++j) co.sma[j] = par[i++];
+  sigma2 = par[i++];
+  EXPECT_EQ(i, par.size()) << c.name;
+  return co;
+}
+
+double rel_err(double a, double b) { return std::fabs(a - b) / std::fmax(std::fabs(b), 1e-300); }
+
+// ------------------------------------------------- statsmodels parity ----
+
+TEST(Arimax, LoglikMatchesStatsmodelsAtGivenParameters) {
+  auto s = std::make_unique<ArimaScratch>();
+  for (const XregCase& c : load_xreg_cases()) {
+    const int64_t n = static_cast<int64_t>(c.y.size());
+    const int64_t nw = arima_n_diff(c.order, n);
+    // u = w - xd beta: the differenced series less the differenced regressors.
+    std::vector<double> w(nw), col(n), xcol(nw);
+    arima_difference(c.y.data(), n, c.order, w.data());
+    for (const auto* par : {&c.params, &c.params_alt}) {
+      double sigma2 = 0;
+      const ArimaCoefs co = coefs_of(c, *par, sigma2);
+      std::vector<double> u = w;
+      for (int j = 0; j < c.k; ++j) {
+        for (int64_t t = 0; t < n; ++t) col[t] = c.x[t * c.k + j];
+        arima_difference(col.data(), n, c.order, xcol.data());
+        for (int64_t t = 0; t < nw; ++t) u[t] -= co.beta[j] * xcol[t];
+      }
+      const double ll = arima_loglik(u.data(), nw, c.order, co, sigma2, *s);
+      const double want = par == &c.params ? c.llf : c.llf_alt;
+      EXPECT_LT(rel_err(ll, want), 1e-8) << c.name << ": " << ll << " vs " << want;
+    }
+  }
+}
+
+TEST(Arimax, ForecastsMatchStatsmodelsAtGivenParameters) {
+  auto s = std::make_unique<ArimaScratch>();
+  for (const XregCase& c : load_xreg_cases()) {
+    const int64_t n = static_cast<int64_t>(c.y.size());
+    const int64_t h = static_cast<int64_t>(c.forecast.size());
+    ASSERT_EQ(static_cast<int64_t>(c.x.size()), (n + h) * c.k) << c.name;
+    double sigma2 = 0;
+    const ArimaCoefs co = coefs_of(c, c.params, sigma2);
+    const ArimaXreg xr{c.x.data(), c.k};
+    std::vector<double> mean(h), sd(h);
+    ASSERT_TRUE(arima_forecast(c.y.data(), n, c.order, co, sigma2, h, mean.data(), sd.data(), *s, &xr)) << c.name;
+    for (int64_t i = 0; i < h; ++i) {
+      EXPECT_LT(rel_err(mean[i], c.forecast[i]), 1e-8) << c.name << " h=" << i + 1;
+      EXPECT_LT(rel_err(sd[i], c.forecast_se[i]), 1e-8) << c.name << " h=" << i + 1;
+    }
+  }
+}
+
+TEST(Arimax, MleAgreesWithStatsmodels) {
+  auto s = std::make_unique<ArimaScratch>();
+  for (const XregCase& c : load_xreg_cases()) {
+    const int64_t n = static_cast<int64_t>(c.y.size());
+    const ArimaXreg xr{c.x.data(), c.k};  // the first n rows are the history
+    ArimaFit fit;
+    ASSERT_TRUE(arima_fit(c.y.data(), n, c.order, fit, *s, &xr)) << c.name;
+    // Same likelihood, different optimisers: ours must reach statsmodels' optimum.
+    EXPECT_GT(fit.loglik, c.llf - 1e-6 * std::fabs(c.llf) - 1e-5) << c.name << ": " << fit.loglik << " vs " << c.llf;
+    EXPECT_EQ(fit.n_coef, static_cast<int>(c.params.size()) - 1) << c.name;
+    double sigma2 = 0;
+    const ArimaCoefs ref = coefs_of(c, c.params, sigma2);
+    EXPECT_LT(rel_err(fit.sigma2, sigma2), 1e-3) << c.name;
+    auto near = [&](double a, double b, const char* what) {
+      if (std::fabs(b) > 0.99) return;  // on the invertibility boundary: flat likelihood, skip
+      EXPECT_NEAR(a, b, 2e-3 * std::fmax(1.0, std::fabs(b))) << c.name << " " << what;
+    };
+    for (int i = 0; i < c.order.p; ++i) near(fit.coefs.ar[i], ref.ar[i], "ar");
+    for (int i = 0; i < c.order.q; ++i) near(fit.coefs.ma[i], ref.ma[i], "ma");
+    for (int i = 0; i < c.order.P; ++i) near(fit.coefs.sar[i], ref.sar[i], "sar");
+    for (int i = 0; i < c.order.Q; ++i) near(fit.coefs.sma[i], ref.sma[i], "sma");
+    for (int j = 0; j < c.k; ++j)
+      EXPECT_NEAR(fit.coefs.beta[j], ref.beta[j], 2e-3 * std::fmax(1.0, std::fabs(ref.beta[j]))) << c.name << " beta" << j;
+    if (c.order.constant) {
+      EXPECT_NEAR(fit.coefs.mu, ref.mu, 2e-3 * std::fmax(1.0, std::fabs(ref.mu))) << c.name;
+    }
+  }
+}
+
+// A duplicated column and an all-zero column change nothing: they are left out of the
+// estimation (beta 0, not counted), Note [ARIMAX estimation].
+TEST(Arimax, CollinearAndZeroColumnsAreLeftOut) {
+  auto s = std::make_unique<ArimaScratch>();
+  const XregCase c = load_xreg_cases()[0];
+  const int64_t n = static_cast<int64_t>(c.y.size());
+  std::vector<double> x4(n * 4);  // [n, 4]: x0, x1, x0 again, zeros
+  for (int64_t t = 0; t < n; ++t) {
+    x4[t * 4 + 0] = c.x[t * c.k + 0];
+    x4[t * 4 + 1] = c.x[t * c.k + 1];
+    x4[t * 4 + 2] = c.x[t * c.k + 0];
+    x4[t * 4 + 3] = 0.0;
+  }
+  ArimaFit ref, fit;
+  const ArimaXreg x2{c.x.data(), c.k}, xr4{x4.data(), 4};
+  ASSERT_TRUE(arima_fit(c.y.data(), n, c.order, ref, *s, &x2));
+  ASSERT_TRUE(arima_fit(c.y.data(), n, c.order, fit, *s, &xr4));
+  EXPECT_NEAR(fit.loglik, ref.loglik, 1e-6 * std::fabs(ref.loglik));
+  EXPECT_EQ(fit.n_coef, ref.n_coef);
+  EXPECT_EQ(fit.coefs.beta[2], 0.0);
+  EXPECT_EQ(fit.coefs.beta[3], 0.0);
+  EXPECT_NEAR(fit.coefs.beta[0], ref.coefs.beta[0], 2e-3 * std::fabs(ref.coefs.beta[0]));
+}
+
+// The model on a series with a strong regressor effect beats the plain arima, and its
+// forecast follows the future regressor.
+TEST(Arimax, ModelUsesTheRegressor) {
+  std::mt19937 rng(5);
+  std::normal_distribution<double> nd;
+  std::bernoulli_distribution promo(0.2);
+  const int64_t n = 150, h = 10;
+  std::vector<double> y(n), x((n + h) * 1);
+  double u = 0.0;
+  for (int64_t t = 0; t < n + h; ++t) {
+    x[t] = promo(rng) ? 1.0 : 0.0;
+    u = 0.5 * u + nd(rng);
+    if (t < n) y[t] = 100.0 + 20.0 * x[t] + u;
+  }
+  const auto model = make_stat_model("arimax");
+  EXPECT_TRUE(model->uses_regressors());
+  EXPECT_FALSE(make_stat_model("arima")->uses_regressors());
+  EXPECT_TRUE(make_stat_model("ets+arimax")->uses_regressors());
+  const std::vector<double> levels = {0.1, 0.5, 0.9};
+  std::vector<double> mean(h), q(h * 3);
+  SeriesOutput out{mean.data(), q.data(), false};
+  SeriesInput in{y.data(), n, 1};
+  in.regressors = x.data();
+  in.n_regressors = 1;
+  model->forecast_series(in, ForecastSpec{h, levels.data(), 3}, out);
+  EXPECT_FALSE(out.fallback);
+  for (int64_t i = 0; i < h; ++i) {
+    const double want = 100.0 + 20.0 * x[n + i];
+    EXPECT_NEAR(mean[i], want, 6.0) << "step " << i + 1 << " promo " << x[n + i];
+  }
+}
+
+// ------------------------------------------------------- Box-Cox vs R ----
+
+TEST(BoxCox, GuerreroLambdaMatchesR) {
+  int n_cases = 0;
+  for (const auto& col : load_rows("r_boxcox.csv", "kind,case,frequency,lambda,values",
+                                   "Rscript tests/py/gen_boxcox_fixtures.R")) {
+    ASSERT_EQ(col.size(), 8u);
+    if (col[0] != "lambda") continue;
+    const std::vector<double> x = split_doubles(col[4]);
+    const double want = std::stod(col[3]);
+    const double got = boxcox_lambda_guerrero(x.data(), static_cast<int64_t>(x.size()), std::stoi(col[2]));
+    EXPECT_NEAR(got, want, 1e-7) << col[1];
+    ++n_cases;
+  }
+  EXPECT_GE(n_cases, 8);
+}
+
+TEST(BoxCox, BiasAdjustedMeanMatchesR) {
+  int n_cases = 0;
+  for (const auto& col : load_rows("r_boxcox.csv", "kind,case,frequency,lambda,values",
+                                   "Rscript tests/py/gen_boxcox_fixtures.R")) {
+    if (col[0] != "invbc") continue;
+    SeriesTransform t;
+    t.kind = Transform::BoxCox;
+    t.lambda = std::stod(col[3]);
+    const double got = inverse_transform_mean(t, std::stod(col[5]), std::stod(col[6]));
+    const double want = std::stod(col[7]);
+    if (std::isfinite(want)) {
+      EXPECT_LT(rel_err(got, want), 1e-12) << col[1];
+    } else {
+      EXPECT_FALSE(std::isfinite(got)) << col[1];  // beyond -1/lambda: R gives NA/NaN
+    }
+    ++n_cases;
+  }
+  EXPECT_GE(n_cases, 6);
+}
+
+TEST(BoxCox, TransformsRoundTripAndAreIncreasing) {
+  for (Transform kind : {Transform::Log, Transform::BoxCox}) {
+    for (double lambda : {-0.5, 0.0, 0.4, 1.0, 1.7}) {
+      SeriesTransform t;
+      t.kind = kind;
+      t.lambda = kind == Transform::Log ? 0.0 : lambda;
+      t.shift = kind == Transform::Log ? 1.0 : 0.0;
+      double prev = -INFINITY;
+      for (double y : {0.5, 1.0, 3.0, 10.0, 250.0}) {
+        const double z = transform_value(t, y);
+        EXPECT_GT(z, prev);
+        prev = z;
+        EXPECT_NEAR(inverse_transform_value(t, z), y, 1e-10 * y);
+      }
+    }
+  }
+  EXPECT_EQ(parse_transform("log"), Transform::Log);
+  EXPECT_THROW(parse_transform("sqrt"), InputError);
+}
+
+// ------------------------------------------------------------- runner ----
+
+std::vector<float> seasonal_panel(int64_t n_series, int64_t n_steps, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> nd;
+  std::vector<float> y(n_series * n_steps);
+  for (int64_t s = 0; s < n_series; ++s) {
+    double level = 40.0 + 3.0 * s;
+    for (int64_t t = 0; t < n_steps; ++t) {
+      level += 0.3 * nd(rng);
+      y[s * n_steps + t] = static_cast<float>(std::fmax(0.0, level + 6.0 * std::sin(t * 2.0 * M_PI / 7.0) + nd(rng)));
+    }
+  }
+  return y;
+}
+
+TEST(ForecastTransforms, LogAndBoxCoxGiveFiniteOrderedForecasts) {
+  const int64_t S = 6, T = 84, H = 14;
+  std::vector<float> y = seasonal_panel(S, T, 3);
+  for (int64_t t = 0; t < T; t += 5) y[2 * T + t] = 0.0f;  // zeros: log1p / shifted Box-Cox
+  for (int64_t t = 0; t < 10; ++t) y[3 * T + t] = NAN;      // late start
+  const std::vector<double> levels = {0.1, 0.5, 0.9};
+  // The transform is the runner's, the same for every model: cheap models keep this fast.
+  for (const char* name : {"ets", "theta", "naive", "ets+theta"}) {
+    const auto model = make_stat_model(name);
+    for (Transform tr : {Transform::Log, Transform::BoxCox}) {
+      BatchOptions bo;
+      bo.transform = tr;
+      const BatchForecast b = forecast_batch(*model, y.data(), S, T, 7, H, levels, bo);
+      for (int64_t i = 0; i < S * H; ++i) {
+        ASSERT_TRUE(std::isfinite(b.mean[i])) << name;
+        const float* q = b.quantiles.data() + i * 3;
+        EXPECT_LE(q[0], q[1]);
+        EXPECT_LE(q[1], q[2]);
+        EXPECT_GE(q[0], 0.0f);
+        // The bias-adjusted mean of a right-skewed back-transform lies at or above the median.
+        if (tr == Transform::Log) {
+          EXPECT_GE(b.mean[i], q[1] * (1.0f - 1e-5f)) << name;
+        }
+      }
+    }
+  }
+}
+
+TEST(ForecastTransforms, NegativeValuesAreAnInputErrorNamingTheSeries) {
+  const int64_t S = 3, T = 30;
+  std::vector<float> y = seasonal_panel(S, T, 4);
+  y[1 * T + 7] = -2.0f;
+  const std::vector<std::string> ids = {"a", "shrink", "c"};
+  BatchOptions bo;
+  bo.transform = Transform::Log;
+  bo.ids = ids.data();
+  try {
+    forecast_batch(*make_stat_model("naive"), y.data(), S, T, 7, 5, {0.5}, bo);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'shrink'"), std::string::npos) << e.what();
+  }
+}
+
+// Regressor rows follow the trimmed series: a series padded with leading/trailing NaN (and its
+// regressors with anything on the padding) forecasts exactly as the unpadded one.
+TEST(ForecastRegressors, RowsAlignWithTheTrimmedSeries) {
+  std::mt19937 rng(9);
+  std::normal_distribution<double> nd;
+  std::bernoulli_distribution promo(0.25);
+  const int64_t n = 90, H = 8, pad = 7, tail = 3;
+  std::vector<float> y(n), x(n + H);
+  double u = 0.0;
+  for (int64_t t = 0; t < n + H; ++t) {
+    x[t] = promo(rng) ? 1.0f : 0.0f;
+    u = 0.6 * u + nd(rng);
+    if (t < n) y[t] = static_cast<float>(30.0 + 12.0 * x[t] + u);
+  }
+  x[20] = NAN;  // a missing regressor value: carried forward
+  const auto model = make_stat_model("arimax");
+  const std::vector<double> levels = {0.1, 0.9};
+  BatchOptions a;
+  a.xreg = x.data();
+  a.xreg_steps = n + H;
+  a.n_xreg = 1;
+  const BatchForecast ref = forecast_batch(*model, y.data(), 1, n, 1, H, levels, a);
+  EXPECT_EQ(ref.n_fallback, 0);
+  // Padded: pad leading NaN, tail trailing NaN (a delisted series), horizon rows after T.
+  const int64_t T = pad + n + tail;
+  std::vector<float> yp(T, NAN), xp(T + H, 99.0f);
+  for (int64_t t = 0; t < n; ++t) yp[pad + t] = y[t], xp[pad + t] = x[t];
+  for (int64_t i = 0; i < H; ++i) xp[T + i] = x[n + i];
+  BatchOptions b = a;
+  b.xreg = xp.data();
+  b.xreg_steps = T + H;
+  const BatchForecast got = forecast_batch(*model, yp.data(), 1, T, 1, H, levels, b);
+  for (int64_t i = 0; i < H; ++i) EXPECT_EQ(got.mean[i], ref.mean[i]) << "step " << i + 1;
+  // Too few regressor rows is an InputError.
+  b.xreg_steps = T;
+  EXPECT_THROW(forecast_batch(*model, yp.data(), 1, T, 1, H, levels, b), InputError);
+}
+
+TEST(ForecastRegressors, AwkwardInputsNeverNaN) {
+  const int64_t S = 5, T = 40, H = 6, K = 3;
+  std::vector<float> y = seasonal_panel(S, T, 8);
+  for (int64_t t = 0; t < T; ++t) y[0 * T + t] = 5.0f;    // constant series
+  for (int64_t t = 3; t < T; ++t) y[1 * T + t] = NAN;      // 3 observations
+  for (int64_t t = 0; t < T; ++t) y[4 * T + t] = NAN;      // never observed
+  std::vector<float> x(S * (T + H) * K);                   // [S, T+H, K]
+  std::mt19937 rng(2);
+  std::normal_distribution<double> nd;
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t t = 0; t < T + H; ++t) {
+      float* r = x.data() + (s * (T + H) + t) * K;
+      r[0] = 0.0f;                                           // a flag that never fires
+      r[1] = s == 2 ? NAN : static_cast<float>(3.0 + nd(rng));  // all missing for series 2
+      r[2] = s == 3 ? 1e30f : static_cast<float>(t % 4 == 0);   // huge for series 3
+    }
+  BatchOptions bo;
+  bo.xreg = x.data();
+  bo.xreg_steps = T + H;
+  bo.n_xreg = K;
+  for (const char* name : {"arimax", "arimax+ets"}) {
+    const BatchForecast b = forecast_batch(*make_stat_model(name), y.data(), S, T, 7, H, {0.1, 0.5, 0.9}, bo);
+    for (float v : b.mean) EXPECT_TRUE(std::isfinite(v)) << name;
+    for (float v : b.quantiles) EXPECT_TRUE(std::isfinite(v)) << name;
+    EXPECT_GE(b.n_fallback, 3) << name;  // constant, too short, never observed
+  }
+}
+
+// ------------------------------------------------------------------ CLI ----
+
+using testing::CliResult;
+using testing::run_skucast;
+
+class CliArimax : public testing::ScratchTest {
+ protected:
+  // 8 weekly series, 104 weeks of history and F = 8 weeks of known price/promo; a shared
+  // holiday event. Series 5 never has a promotion; series 6 has missing prices.
+  void SetUp() override {
+    ScratchTest::SetUp();
+    m_panel = write_test_panel("p.h5", false);
+  }
+  std::string write_test_panel(const std::string& name, bool negative) {
+    const int64_t S = 8, T = 104, F = 8, W = T + F;
+    PanelHeader h;
+    h.axis = make_axis(Freq::Week, "2020-01-06", 52);
+    h.n_steps = T;
+    h.n_future = F;
+    h.dynamic = {{"price", true}, {"promo", true}};
+    EventSeries xmas{"xmas", std::vector<uint8_t>(W, 0)};
+    for (int64_t t = 51; t < W; t += 52) xmas.flags[t] = 1;
+    h.events = {xmas};
+    std::mt19937 rng(21);
+    std::normal_distribution<double> nd;
+    std::bernoulli_distribution coin(0.2);
+    std::vector<float> y(S * T), price(S * W), promo(S * W);
+    for (int64_t s = 0; s < S; ++s) {
+      h.ids.push_back("store" + std::to_string(s / 2) + "/sku" + std::to_string(s % 2));
+      double u = 0.0;
+      for (int64_t t = 0; t < W; ++t) {
+        const bool on = s != 5 && coin(rng);
+        promo[s * W + t] = on ? 1.0f : 0.0f;
+        price[s * W + t] = static_cast<float>((on ? 2.49 : 2.99) + 0.1 * s);
+        u = 0.5 * u + 2.0 * nd(rng);
+        if (t < T) y[s * T + t] = static_cast<float>(std::fmax(0.0, 40.0 + 15.0 * on + 10.0 * xmas.flags[t] + u));
+      }
+    }
+    for (int64_t t = 30; t < 40; ++t) price[6 * W + t] = NAN;
+    if (negative) y[3 * T + 50] = -4.0f;
+    const std::string p = path(name);
+    write_panel(p, h, y, {price, promo});
+    return p;
+  }
+  std::string m_panel;
+};
+
+TEST_F(CliArimax, ForecastWithRegressorsAndTransform) {
+  CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "arimax", "--regressors",
+                             "price:log,promo,event:xmas", "--horizon", "8", "--out", path("fc.h5"), "--csv",
+                             path("fc.csv")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("regressors price:log,promo,event:xmas"), std::string::npos) << r.output;
+  const ForecastFile fc = read_forecast(path("fc.h5"));
+  EXPECT_EQ(fc.horizon, 8);
+  for (float v : fc.mean) EXPECT_TRUE(std::isfinite(v));
+  for (float v : fc.quantiles) EXPECT_TRUE(std::isfinite(v));
+  // Default regressors (every dynamic covariate), Box-Cox, in an ensemble.
+  r = run_skucast({"forecast", "--panel", m_panel, "--model", "arimax+ets", "--transform", "boxcox", "--horizon", "8",
+                   "--out", path("fc2.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("regressors price,promo, transform boxcox"), std::string::npos) << r.output;
+  // A model without regressors ignores them (with a note); the future part is not needed.
+  r = run_skucast({"forecast", "--panel", m_panel, "--model", "arima", "--regressors", "promo", "--horizon", "20",
+                   "--out", path("fc3.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("does not use regressors"), std::string::npos) << r.output;
+}
+
+TEST_F(CliArimax, BacktestWithRegressors) {
+  CliResult r = run_skucast({"backtest", "--panel", m_panel, "--models", "arima,arimax,arimax+ets", "--regressors",
+                             "price,promo,events", "--horizon", "8", "--folds", "2", "--transform", "log",
+                             "--summary", path("sum.csv")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const std::string sum = testing::read_text(m_dir / "sum.csv");
+  EXPECT_NE(sum.find("\narimax,"), std::string::npos) << sum;
+  EXPECT_NE(sum.find("\narimax+ets,"), std::string::npos) << sum;
+}
+
+TEST_F(CliArimax, BadInputExitsTwoWithAClearMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::string neg = write_test_panel("neg.h5", true);
+  const std::vector<Case> cases = {
+      {{"forecast", "--panel", m_panel, "--model", "arimax", "--regressors", "price,discount", "--horizon", "4"},
+       "no dynamic covariate 'discount'"},
+      {{"forecast", "--panel", m_panel, "--model", "arimax", "--regressors", "event:easter", "--horizon", "4"},
+       "no event 'easter'"},
+      {{"forecast", "--panel", m_panel, "--model", "arimax", "--regressors", "price", "--horizon", "12"},
+       "/dynamic/price has 8 future step(s)"},
+      {{"forecast", "--panel", m_panel, "--model", "arimax", "--regressors", "price,price", "--horizon", "4"},
+       "listed twice"},
+      {{"forecast", "--panel", m_panel, "--model", "arimax", "--regressors", "promo:log", "--horizon", "4"},
+       "/dynamic/promo of series 'store0/sku0'"},
+      {{"forecast", "--panel", neg, "--model", "arima", "--transform", "log", "--horizon", "4"}, "'store1/sku1'"},
+      {{"backtest", "--panel", m_panel, "--models", "arimax", "--regressors", "cost", "--horizon", "4"},
+       "dynamic covariates: price, promo"},
+      {{"backtest", "--panel", neg, "--models", "ets", "--transform", "boxcox", "--horizon", "4"}, "'store1/sku1'"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = c.args;
+    if (args[0] == "forecast") args.insert(args.end(), {"--out", path("bad.h5")});
+    CliResult r = run_skucast(args);
+    EXPECT_EQ(r.rc, 2) << args[5] << " " << args[6] << ": " << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << "expected '" << c.message << "' in: " << r.output;
+    EXPECT_FALSE(std::filesystem::exists(m_dir / "bad.h5"));
+  }
+}
+
+}  // namespace
+}  // namespace skucast
