@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Generates tests/data/statsmodels_arima.csv: statsmodels SARIMAX fits of FIXED ARIMA orders
 on real series shipped with statsmodels (unemployment and real GDP from macrodata, monthly
-co2, yearly sunspots). tests/test_arima.cpp checks skucast's ARIMA (engine/models/arima.h)
+co2, yearly sunspots). tests/stat/test_arima.cpp checks skucast's ARIMA (engine/stat/arima/arima.h)
 against it:
   - the exact Gaussian log-likelihood at given parameters (statsmodels' MLE and a perturbed
     point), 1e-8 relative;

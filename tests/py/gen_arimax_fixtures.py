@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Generates tests/data/statsmodels_arimax.csv: statsmodels SARIMAX fits with exogenous
-regressors (regression with ARIMA errors) of FIXED orders, for tests/test_arimax.cpp:
+regressors (regression with ARIMA errors) of FIXED orders, for tests/stat/test_arimax.cpp:
   - the exact Gaussian log-likelihood at statsmodels' MLE and at a perturbed point, 1e-8;
   - forecasts and forecast standard errors with known future regressors, 1e-8;
   - skucast's own MLE (arima_fit with an ArimaXreg) against statsmodels' (loosely).

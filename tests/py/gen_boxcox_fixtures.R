@@ -1,6 +1,6 @@
 #!/usr/bin/Rscript
-# Generates tests/data/r_boxcox.csv for tests/test_arimax.cpp (Note [Forecast transforms] in
-# engine/models/boxcox.h):
+# Generates tests/data/r_boxcox.csv for tests/stat/test_arimax.cpp (Note [Forecast transforms] in
+# engine/stat/boxcox.h):
 #   lambda rows: forecast::BoxCox.lambda(x, method = "guerrero") on R's datasets (monthly,
 #     quarterly, yearly; with zeros, where R raises the lower bound to 0; too short: 1);
 #   invbc rows: forecast::InvBoxCox(z, lambda, biasadj = TRUE, fvar = v) (the bias-adjusted

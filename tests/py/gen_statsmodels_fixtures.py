@@ -2,7 +2,7 @@
 """Generates tests/data/statsmodels_es.csv: fitted values and forecasts of statsmodels'
 Holt-Winters family (ExponentialSmoothing, which covers SimpleExpSmoothing and Holt) and of
 its state-space ETSModel, with FIXED parameters and known initial states, on real series
-shipped with statsmodels (sunspots, macrodata, co2, elnino). tests/test_ets.cpp checks
+shipped with statsmodels (sunspots, macrodata, co2, elnino). tests/stat/test_ets.cpp checks
 skucast's ETS recursion against it (1e-8 relative).
 
 Note [statsmodels Holt-Winters forecast at h = m]: statsmodels 0.13's

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """tests/py/gen_torch_fixtures.py — PyTorch reference fixture for the CPU LSTM/GRU, the
-dense head, the likelihood losses and AdamW (read by tests/test_rnn_torch_parity.cpp).
+dense head, the likelihood losses and AdamW (read by tests/nn/test_rnn_torch_parity.cpp).
 
 Usage: /usr/bin/python3 tests/py/gen_torch_fixtures.py [OUT]   (default tests/data/torch_rnn.bin)
 Needs Debian's python3-torch (torch 1.13). Deterministic: fixed seeds, CPU, float64 math.
