@@ -31,7 +31,7 @@ struct ForecastFile {
 };
 
 // Joins forecasts of disjoint sets of series (the shards of one run, Note [Sharding the
-// catalog] in engine/eval/shard.h), in the given order. They must agree on the model, time axis,
+// catalog] in io/shard.h), in the given order. They must agree on the model, time axis,
 // origin, horizon and quantile levels, and no series id may appear twice; InputError names
 // the file (names[i]) and what differs otherwise.
 ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::vector<std::string>& names);

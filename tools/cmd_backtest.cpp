@@ -14,6 +14,7 @@
 #include "io/atomic_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
+#include "kernels/device.hpp"
 #include "tools/commands.h"
 #include "tools/stat_cli.h"
 
@@ -94,15 +95,12 @@ void run_backtest_cli(const BacktestCli& o) {
   // cuda, and each part that cannot use the GPU says why.
   const bool neural = std::find(bo.models.begin(), bo.models.end(), "lstm") != bo.models.end() ||
                       std::find(bo.models.begin(), bo.models.end(), "gru") != bo.models.end();
-  if (o.device == "cuda" && neural) {
-    DeepArOptions nn;
-    nn.dropout = bo.nn_dropout;
-    const std::string why_train = deepar_cuda_unavailable(nn), why_fc = deepar_forecast_cuda_unavailable();
-    bo.nn_train_gpu = why_train.empty();
-    bo.nn_forecast_gpu = why_fc.empty();
-    if (!bo.nn_train_gpu) std::fprintf(stderr, "skucast: note: %s; the lstm/gru folds train on the CPU\n", why_train.c_str());
-    if (!bo.nn_forecast_gpu)
-      std::fprintf(stderr, "skucast: note: %s; the lstm/gru folds forecast on the CPU\n", why_fc.c_str());
+  if (neural) {
+    // The same machine answers for both parts: every trained model has a GPU forecast path.
+    const DeviceChoice where = resolve_device(o.device);
+    bo.nn_train_gpu = bo.nn_forecast_gpu = where.device == Device::Cuda;
+    if (!where.note.empty())
+      std::fprintf(stderr, "skucast: note: %s; the lstm/gru folds train and forecast on the CPU\n", where.note.c_str());
   }
 
   const BacktestResult r = run_backtest(reader, bo);  // builds the models first: unknown → InputError

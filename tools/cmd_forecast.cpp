@@ -12,12 +12,13 @@
 #include "engine/stat/boxcox.h"
 #include "engine/deepar/model.h"
 #include "engine/stat/gpu_models.h"
-#include "engine/eval/shard.h"
+#include "io/shard.h"
 #include "engine/stat/model.h"
 #include "io/atomic_file.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
+#include "kernels/device.hpp"
 #include "tools/commands.h"
 #include "tools/stat_cli.h"
 
@@ -34,7 +35,7 @@ struct ForecastCli {
   std::string regressors;
   bool regressors_given = false;
   std::string transform = "none";
-  std::string shard;  // "K/N" (Note [Sharding the catalog] in engine/eval/shard.h); empty: every series
+  std::string shard;  // "K/N" (Note [Sharding the catalog] in io/shard.h); empty: every series
   int64_t horizon = 0;
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
@@ -56,17 +57,14 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   // one line and forecasts on the CPU; the model file is the same either way.
   ForecastDeviceOptions dev;
   dev.max_block_bytes = parse_memory_size(o.gpu_memory);
-  if (o.device == "cuda") {
-    // Every trained model has a GPU forecast path (dropout is a training mask): only the
-    // machine can say no.
-    const std::string why = deepar_forecast_cuda_unavailable();
-    if (why.empty()) {
-      dev.device = ForecastDevice::Cuda;
-      std::fprintf(stderr, "skucast: forecasting on the GPU: %s\n", cuda_device_description().c_str());
-    } else {
-      std::fprintf(stderr, "skucast: note: %s; the %s forecast runs on the CPU\n", why.c_str(), o.model.c_str());
-    }
-  }
+  // Every trained model has a GPU forecast path (dropout is a training mask): only the
+  // machine can say no (Note [Device choice] in kernels/device.hpp).
+  const DeviceChoice where = resolve_device(o.device);
+  dev.device = where.device;
+  if (where.device == Device::Cuda)
+    std::fprintf(stderr, "skucast: forecasting on the GPU: %s\n", cuda_device_description().c_str());
+  else if (!where.note.empty())
+    std::fprintf(stderr, "skucast: note: %s; the %s forecast runs on the CPU\n", where.note.c_str(), o.model.c_str());
   const auto t0 = std::chrono::steady_clock::now();
   const PanelReader reader(o.panel);
   ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard);
@@ -76,7 +74,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "skucast: forecast %s%s: %zu series × %lld steps, %d paths, %zu quantile(s); %.3f s → %s%s%s\n",
-               fc.model.c_str(), dev.device == ForecastDevice::Cuda ? " on the GPU" : "", fc.ids.size(),
+               fc.model.c_str(), dev.device == Device::Cuda ? " on the GPU" : "", fc.ids.size(),
                static_cast<long long>(fc.horizon), o.paths, fc.levels.size(), total_s,
                o.out.c_str(), o.csv.empty() ? "" : ", ", o.csv.c_str());
 }

@@ -1,5 +1,5 @@
 // tools/cmd_merge.cpp — `skucast merge`: joins the forecast files of a sharded run
-// (`forecast --shard K/N`, Note [Sharding the catalog] in engine/eval/shard.h) into one forecast
+// (`forecast --shard K/N`, Note [Sharding the catalog] in io/shard.h) into one forecast
 // file, in the order given, after checking that they belong together (io/forecast_file.h).
 #include <cstdio>
 #include <memory>

@@ -58,7 +58,7 @@ void run_train(TrainCli o) {
   if (o.out.empty()) throw InputError("train: --out is required");
   if (o.model != "lstm" && o.model != "gru")
     throw InputError("train: --model must be lstm or gru, got '" + o.model + "'");
-  const TrainDeviceOptions dev = resolve_train_device(o.device, "train");  // checked before the panel is read
+  const TrainDeviceOptions dev = resolve_train_device(o.device);  // checked before the panel is read
   check_output_path(o.out, "--out", {{"--panel", o.panel}});  // before hours of training
   if (o.threads > 0) omp_set_num_threads(o.threads);
   o.opt.cell = o.model;

@@ -39,7 +39,7 @@ void run_update(UpdateCli o) {
   if (o.epochs < 1) throw InputError("update: --epochs must be at least 1, got " + std::to_string(o.epochs));
   if (o.threads > 0) omp_set_num_threads(o.threads);
   const TrainDeviceOptions dev =
-      o.checkpoint.empty() ? TrainDeviceOptions{} : resolve_train_device(o.device, "update");  // before any write
+      o.checkpoint.empty() ? TrainDeviceOptions{} : resolve_train_device(o.device);  // before any write
   const std::string panel_out = o.panel_out.empty() ? o.panel : o.panel_out;
   // Before anything is read: --panel-out may be --panel (rewritten in place), never the CSV;
   // --out may overwrite --checkpoint, never a panel.

@@ -88,20 +88,16 @@ inline int64_t series_block(int64_t requested, bool gpu, int64_t n_series, int64
 // device: the --device value (auto|cpu|cuda); what: the model's name for the note.
 inline bool stat_model_on_gpu(const std::string& device, const std::string& model, bool with_regressors,
                               bool with_transform) {
-  if (device != "auto" && device != "cpu" && device != "cuda")
-    throw InputError("--device must be auto, cpu or cuda, got '" + device + "'");
-  if (device != "cuda") return false;
   const std::vector<std::string> gpu_models = stat_gpu_model_names();
-  std::string why;
-  if (cuda_device_count() == 0)
-    why = "no CUDA device (" + cuda_device_description() + ")";
-  else if (std::find(gpu_models.begin(), gpu_models.end(), model) == gpu_models.end())
-    why = "model '" + model + "' has no GPU path";
+  std::string unable;
+  if (std::find(gpu_models.begin(), gpu_models.end(), model) == gpu_models.end())
+    unable = "model '" + model + "' has no GPU path";
   else if (with_regressors || with_transform)
-    why = "regressors and transforms have no GPU path";
-  if (!why.empty())
-    std::fprintf(stderr, "skucast: note: %s; model '%s' runs on the CPU\n", why.c_str(), model.c_str());
-  return why.empty();
+    unable = "regressors and transforms have no GPU path";
+  const DeviceChoice where = resolve_device(device, unable);  // Note [Device choice] in kernels/device.hpp
+  if (!where.note.empty())
+    std::fprintf(stderr, "skucast: note: %s; model '%s' runs on the CPU\n", where.note.c_str(), model.c_str());
+  return where.device == Device::Cuda;
 }
 
 }  // namespace skucast::cli

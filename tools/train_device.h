@@ -26,24 +26,18 @@ struct TrainDeviceCli {
 
 // Checks the options (InputError naming the bad value, before any file is read) and picks the
 // device, printing one line on stderr: where the training runs, or why not the GPU.
-// `cmd` names the command in messages ("train", "update").
-inline TrainDeviceOptions resolve_train_device(const TrainDeviceCli& o, const char* cmd) {
-  if (o.device != "auto" && o.device != "cpu" && o.device != "cuda")
-    throw InputError(std::string(cmd) + ": --device must be auto, cpu or cuda, got '" + o.device + "'");
+inline TrainDeviceOptions resolve_train_device(const TrainDeviceCli& o) {
   TrainDeviceOptions dev;
+  const DeviceChoice where = resolve_device(o.device);  // Note [Device choice] in kernels/device.hpp
   dev.precision = parse_train_precision(o.precision);
   dev.max_panel_bytes = parse_memory_size(o.gpu_memory);
-  if (o.device == "cuda") {
-    const std::string why = deepar_cuda_unavailable(DeepArOptions{});
-    if (why.empty()) {
-      dev.device = TrainDevice::Cuda;
-      std::fprintf(stderr, "skucast: training on the GPU (%s): %s\n", o.precision.c_str(),
-                   cuda_device_description().c_str());
-    } else {
-      std::fprintf(stderr, "skucast: note: %s; training runs on the CPU\n", why.c_str());
-    }
-  }
-  if (dev.device == TrainDevice::Cpu && o.precision != "fp32")
+  dev.device = where.device;
+  if (where.device == Device::Cuda)
+    std::fprintf(stderr, "skucast: training on the GPU (%s): %s\n", o.precision.c_str(),
+                 cuda_device_description().c_str());
+  else if (!where.note.empty())
+    std::fprintf(stderr, "skucast: note: %s; training runs on the CPU\n", where.note.c_str());
+  if (dev.device == Device::Cpu && o.precision != "fp32")
     std::fprintf(stderr, "skucast: note: --precision %s applies to GPU training; the CPU trains in fp32\n",
                  o.precision.c_str());
   return dev;

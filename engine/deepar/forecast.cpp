@@ -14,16 +14,18 @@
 //   mean + nu * resid_sd * sqrt(h + 1) * z_q, resid_sd the RMS scaled one-step residual on
 //   validation. Draws are counter-based in (seed, series, path, step), so forecasts do not
 //   depend on the block size or the thread count.
-//   The sampling itself runs on a panel in memory: forecast_paths_cpu (engine/deepar/paths.cpp), or
-//   on the GPU forecast_paths_cuda (Note [DeepAR forecasting on the GPU] in
-//   engine/deepar/cuda/sampler.h), which draws the same values from the same generator
-//   (engine/deepar/sample.h); this file loads the panel and checkpoint and picks the device.
+//   The sampling itself runs on a panel in memory behind the Sampler interface
+//   (engine/deepar/sampler.h): forecast_paths_cpu (engine/deepar/paths.cpp), or on the GPU
+//   forecast_paths_cuda (Note [DeepAR forecasting on the GPU] in engine/deepar/cuda/sampler.h),
+//   which draws the same values from the same generator (engine/deepar/sample.h); this file
+//   loads the panel and checkpoint and asks make_sampler for the device's sampler.
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "engine/deepar/checkpoint.h"
-#include "engine/deepar/cuda/sampler.h"
 #include "engine/deepar/internal.h"
+#include "engine/deepar/sampler.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
@@ -32,14 +34,6 @@
 namespace skucast {
 
 using namespace deepar;
-
-std::string deepar_forecast_cuda_unavailable() {
-  // Dropout is a training-time mask: inference (Phase::Inference on both devices) ignores it,
-  // so every trained model has a GPU forecast path.
-  if (!built_with_cuda()) return "this skucast was built without CUDA (rebuild with -DSKUCAST_CUDA=ON)";
-  if (cuda_device_count() == 0) return "no CUDA device (" + cuda_device_description() + ")";
-  return "";
-}
 
 ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, int64_t horizon,
                              const std::vector<double>& levels, int n_paths, uint64_t seed,
@@ -74,14 +68,8 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   const auto [s0, s1] = shard.range(d.n_series);
   req.series_begin = s0;
   req.series_end = s1;
-  PathForecast pf;
-  if (device.device == ForecastDevice::Cuda) {
-    CudaForecastOptions co;
-    co.max_block_bytes = device.max_block_bytes;
-    pf = forecast_paths_cuda(l, d, req, co);
-  } else {
-    pf = forecast_paths_cpu(l, d, req);
-  }
+  const std::unique_ptr<Sampler> sampler = make_sampler(SamplerSetup{device.device, device.max_block_bytes});
+  PathForecast pf = sampler->forecast(l, d, req);
 
   ForecastFile fc;
   fc.model = o.cell;

@@ -132,7 +132,7 @@ struct PathRequest {
   int64_t n_paths = 1;             // N per series (point losses always decode 1 path)
   uint64_t seed = 0;
   // The series forecast: [series_begin, series_end) of the panel (series_end < 0: to the last;
-  // Note [Sharding the catalog] in engine/eval/shard.h). Draws keep the panel's series index.
+  // Note [Sharding the catalog] in io/shard.h). Draws keep the panel's series index.
   int64_t series_begin = 0, series_end = -1;
 };
 struct PathForecast {

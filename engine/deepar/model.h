@@ -27,7 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/eval/shard.h"
+#include "io/shard.h"
+#include "kernels/device.hpp"
 
 namespace skucast {
 
@@ -123,10 +124,6 @@ struct TrainReport {
   bool early_stopped = false;
 };
 
-// Where the training steps run. A run-time choice, not part of the model: never stored in
-// checkpoints, so a model trained on either device forecasts on either.
-enum class TrainDevice { Cpu, Cuda };
-
 // The recurrent layers' arithmetic on the GPU (Note [cuDNN precision] in engine/nn/cuda/cudnn_rnn.h):
 // FP32, or FP16 / BF16 activations and weights on tensor cores with FP32 accumulation. The
 // weights, their gradients, the head and AdamW stay FP32 (the master copy), so a checkpoint is
@@ -135,12 +132,15 @@ enum class TrainPrecision { Fp32, Fp16, Bf16 };
 // "fp32" | "fp16" | "bf16" (InputError otherwise, naming the value).
 TrainPrecision parse_train_precision(const std::string& name);
 
+// Where the training steps run (kernels/device.hpp, chosen by resolve_device): a run-time
+// choice, not part of the model, never stored in checkpoints, so a model trained on either
+// device forecasts on either.
 struct TrainDeviceOptions {
   TrainDeviceOptions() = default;
-  TrainDeviceOptions(TrainDevice d) : device(d) {}  // NOLINT: a plain device reads as its options
-  TrainDevice device = TrainDevice::Cpu;
-  TrainPrecision precision = TrainPrecision::Fp32;  // TrainDevice::Cuda only
-  // TrainDevice::Cuda: device memory the resident panel may take (bytes; 0 = what fits in 80 %
+  TrainDeviceOptions(Device d) : device(d) {}  // NOLINT: a plain device reads as its options
+  Device device = Device::Cpu;
+  TrainPrecision precision = TrainPrecision::Fp32;  // Device::Cuda only
+  // Device::Cuda: device memory the resident panel may take (bytes; 0 = what fits in 80 %
   // of the free device memory). A panel that fits is cut into windows on the device and
   // validated there; a larger one is composed on the host per batch (Note [DeepAR training on
   // the GPU] in engine/deepar/cuda/train_step.h). The training step's own buffers are sized by --batch.
@@ -151,18 +151,14 @@ struct TrainDeviceOptions {
 // AdamW moments, schedule and step counters). Keeps the weights of the best validation
 // epoch. The panel's target (and dynamic covariates) are held in memory as float [S, T]
 // (and [S, T+F]); windows are cut per batch, never materialized.
-// TrainDevice::Cuda runs each training step (and, when the panel is resident on the device,
+// Device::Cuda runs each training step (and, when the panel is resident on the device,
 // the window cutting and the validation) on the GPU (Note [DeepAR training on the GPU] in
-// engine/deepar/cuda/train_step.h); it throws DeviceError without a usable device (or in a build without CUDA)
-// (deepar_cuda_unavailable says why beforehand). `report_note`, when given, receives one line
+// engine/deepar/cuda/train_step.h); it throws DeviceError without a usable device (or in a build
+// without CUDA; resolve_device says why beforehand). `report_note`, when given, receives one line
 // saying where the parts ran (e.g. "panel composed on the host: 9.1 GiB > --gpu-memory 8 GiB").
 TrainReport deepar_train(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
                          const ProgressFn& progress = {}, const TrainDeviceOptions& device = {},
                          std::string* report_note = nullptr);
-
-// Why deepar_train cannot use TrainDevice::Cuda on this machine (no device, a build without
-// CUDA), or "" when it can.
-std::string deepar_cuda_unavailable(const DeepArOptions& options);
 
 // Validation loss of the current weights on the held-out final steps (teacher forced).
 double deepar_validation_loss(const DeepArState& state, const PanelReader& panel);
@@ -184,27 +180,23 @@ int64_t deepar_extend_levels(DeepArState& state, const PanelHeader& header);
 TrainReport deepar_fine_tune(DeepArState& state, const PanelReader& panel, int64_t n_epochs,
                              const ProgressFn& progress = {}, const TrainDeviceOptions& device = {});
 
-// Where a forecast samples its paths. A run-time choice, like TrainDevice: a model trained on
-// either device forecasts on either.
-enum class ForecastDevice { Cpu, Cuda };
+// Where a forecast samples its paths. A run-time choice, like the training device: a model
+// trained on either device forecasts on either. Every trained model has a GPU forecast path
+// (dropout is a training-time mask; inference has none).
 struct ForecastDeviceOptions {
-  ForecastDevice device = ForecastDevice::Cpu;
-  // ForecastDevice::Cuda: device memory one block of series may use (bytes; 0 = the default,
+  Device device = Device::Cpu;
+  // Device::Cuda: device memory one block of series may use (bytes; 0 = the default,
   // 2 GiB). The catalog streams through the GPU in blocks of that size (Note [DeepAR
   // forecasting on the GPU] in engine/deepar/cuda/sampler.h).
   size_t max_block_bytes = 0;
 };
 
-// Why deepar_forecast cannot use ForecastDevice::Cuda on this machine (a build without CUDA,
-// no device), or "" when it can. Dropout does not matter: inference has none.
-std::string deepar_forecast_cuda_unavailable();
-
 // Forecasts every series H steps past the history (origin = T) with n_paths ancestral
 // sample paths (point losses: one deterministic path, Gaussian quantiles from resid_sd).
-// levels: quantile levels in (0, 1). Deterministic in seed. ForecastDevice::Cuda samples on
+// levels: quantile levels in (0, 1). Deterministic in seed. Device::Cuda samples on
 // the GPU with the same draws (throws DeviceError without a usable device or CUDA build).
 // `shard` forecasts only its slice of the series (Note [Sharding the catalog] in
-// engine/eval/shard.h): the same values as that slice of the whole forecast.
+// io/shard.h): the same values as that slice of the whole forecast.
 ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel, int64_t horizon,
                              const std::vector<double>& levels, int n_paths, uint64_t seed,
                              const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});

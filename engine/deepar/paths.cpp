@@ -7,7 +7,7 @@
 #include <limits>
 #include <numeric>
 
-#include "engine/deepar/cuda/sampler.h"
+#include "engine/deepar/sampler.h"
 #include "engine/deepar/internal.h"
 #include "engine/deepar/sample.h"
 #include "engine/stat/normal.h"

@@ -1,9 +1,10 @@
 // engine/deepar/train.cpp — training of the global DeepAR-style model
 // (engine/deepar/model.h): window sampling, the training step (features -> RNN -> head ->
 // likelihood -> backward into weights and embeddings -> AdamW), validation on the held-out
-// final steps, early stopping and the learning-rate schedule. The step runs on the CPU
-// (CpuStep, engine/deepar/step.cpp) or, with TrainDevice::Cuda, on the GPU (CudaTrainStep,
-// Note [DeepAR training on the GPU] in engine/deepar/cuda/train_step.h); everything else is shared.
+// final steps, early stopping and the learning-rate schedule. Each batch goes to a TrainStep
+// (engine/deepar/train_step.h: the CPU, or the GPU with Note [DeepAR training on the GPU] in
+// engine/deepar/cuda/train_step.h), chosen once by make_train_step; nothing here branches on
+// the device.
 //
 // Note [DeepAR windows]
 //   A training window is context + horizon steps of one series; the loss covers every step
@@ -31,8 +32,8 @@
 #include <memory>
 #include <string>
 
-#include "engine/deepar/cuda/train_step.h"
 #include "engine/deepar/internal.h"
+#include "engine/deepar/train_step.h"
 #include "engine/nn/adam.h"
 #include "engine/nn/loss.h"
 #include "engine/nn/rng.h"
@@ -64,23 +65,20 @@ DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header)
 
 namespace {
 
-// Forward/backward machinery over one panel held in memory.
+// The panel in memory and the windows of the run (Note [DeepAR windows]); the batches
+// themselves go to a TrainStep (engine/deepar/train_step.h), wherever it runs.
 struct Trainer {
   const DeepArState& st;
   Layout l;
   PanelData d;
-  CpuStep cpu;                        // the network and its contexts (engine/deepar/step.cpp)
   int64_t n_val = 0, t_train = 0;     // V, T - V
   std::vector<int64_t> eligible;      // series observed before T - V
   SeriesSampler sampler;              // draws from eligible (Note [Weighted window sampling])
   std::vector<int64_t> last_train;    // [S] last observed step before T - V
-  ComposeScratch cs;
   std::vector<int64_t> series, t0;    // [B]
-  std::vector<float> x, target, scale;  // [T,B,F], [T,B], [B]
-  std::vector<float> val_head0;         // [T*B] the head's first output (validation on the GPU)
+  EvalRows rows;                      // validation rows of one batch
 
-  Trainer(const DeepArState& s, const PanelReader& panel)
-      : st(s), l(make_layout(s.options, s.panel)), cpu(l) {
+  Trainer(const DeepArState& s, const PanelReader& panel) : st(s), l(make_layout(s.options, s.panel)) {
     s.panel.check_matches(panel.header(), panel.path());
     const DeepArOptions& o = s.options;
     d = load_panel(panel, l, o.horizon, o.context + lookback(l) + o.horizon);
@@ -120,36 +118,10 @@ struct Trainer {
     }
   }
 
-  // Cuts inputs, targets (masked at >= mask_from and before t_mask_before), scales. The
-  // inputs go to x_out [n_steps, B, F] when given (the GPU step's pinned staging), else to x.
-  void cut(int64_t B, int64_t n_steps, int64_t mask_from, int64_t mask_first_steps, const float* w,
-           float* x_out = nullptr) {
-    const WindowBatch wb{series.data(), t0.data(), B, n_steps};
-    scale.resize(B);
-    target.resize(checked_mul(n_steps, B));
-    if (!x_out) {
-      x.resize(checked_mul(n_steps * B, l.n_features));
-      x_out = x.data();
-    }
-    window_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, st.options.context, scale.data());
-    window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data());
-    for (int64_t t = 0; t < n_steps; ++t)
-      for (int64_t b = 0; b < B; ++b)
-        if (t < mask_first_steps || t0[b] + t >= mask_from) target[t * B + b] = NAN;
-    compose_inputs(d, l, w, d.y.data(), d.n_series, d.n_time, 0, series.data(), series.data(), t0.data(), B, n_steps,
-                   scale.data(), cs, x_out);
-  }
-
-  // Forward + loss (+ backward into grad when grad != nullptr). Returns (loss, weight sum).
-  nn::LossValue run(const float* w, int64_t B, int64_t n_steps, nn::Phase phase, uint64_t dropout_seed, float* grad) {
-    return cpu.run(d, l, w, x.data(), target.data(), scale.data(), series.data(), B, n_steps, phase, dropout_seed,
-                   grad);
-  }
-
-  // Teacher-forced loss on the last V steps; also the residual statistics. With a GPU step
-  // whose panel is resident, the batches run there (CudaTrainStep::evaluate, the same windows,
-  // masks and loss); otherwise on the CPU network.
-  double validate(const float* w, double* resid_sd, double* tweedie_phi, CudaTrainStep* gpu = nullptr) {
+  // Teacher-forced loss on the last V steps of weights w, through the run's step (on the GPU
+  // when its panel is resident there: the same windows, masks and loss); also the residual
+  // statistics.
+  double validate(TrainStep& step, const float* w, double* resid_sd, double* tweedie_phi) {
     const int64_t ctx = st.options.context, n_steps = ctx + n_val, T = d.n_time;
     std::vector<int64_t> cand;
     for (int64_t s = 0; s < d.n_series; ++s)
@@ -166,24 +138,13 @@ struct Trainer {
         series[b] = cand[(i0 + b) * static_cast<int64_t>(cand.size()) / n_use];
         t0[b] = T - n_val - ctx;
       }
-      nn::LossValue v;
-      const float* head0 = nullptr;  // the head's first output of row r at head0[r * stride]
-      int64_t stride = 1;
-      if (gpu && gpu->panel_resident()) {
-        v = gpu->evaluate(w, series.data(), t0.data(), B, n_steps, T, ctx, &target, &scale, &val_head0);
-        head0 = val_head0.data();
-      } else {
-        cut(B, n_steps, T, ctx, w);
-        v = run(w, B, n_steps, nn::Phase::Inference, 0, nullptr);
-        head0 = cpu.dctx->y();
-        stride = cpu.net.head.n_out();
-      }
+      const nn::LossValue v = step.evaluate(w, WindowSet{series.data(), t0.data(), B, n_steps, T, ctx}, rows);
       num += v.loss * v.weight_sum;
       den += v.weight_sum;
       for (int64_t r = 0; r < n_steps * B; ++r) {
-        const float y = target[r];
+        const float y = rows.target[r];
         if (std::isnan(y)) continue;
-        const double z = y / scale[r % B], raw0 = head0[r * stride];
+        const double z = y / rows.scale[r % B], raw0 = rows.head0[r];
         if (l.lik.kind == Likelihood::Tweedie) {
           const double m = std::exp(raw0);
           ph += (z - m) * (z - m) / std::pow(std::max(m, 1e-6), l.lik.tweedie_power);
@@ -202,13 +163,14 @@ struct Trainer {
 
 double deepar_validation_loss(const DeepArState& state, const PanelReader& panel) {
   Trainer tr(state, panel);
-  return tr.validate(state.weights.data(), nullptr, nullptr);
-}
-
-std::string deepar_cuda_unavailable(const DeepArOptions&) {
-  if (!built_with_cuda()) return "this skucast was built without CUDA (rebuild with -DSKUCAST_CUDA=ON)";
-  if (cuda_device_count() == 0) return "no CUDA device (" + cuda_device_description() + ")";
-  return "";
+  const DeepArOptions& o = state.options;
+  TrainStepSetup setup;
+  setup.max_batch = o.batch;
+  setup.max_steps = o.context + tr.n_val;
+  setup.context = o.context;
+  const std::unique_ptr<TrainStep> step =
+      make_train_step(tr.l, tr.d, nn::AdamWConfig{}, state.weights, state.adam_m, state.adam_v, state.adam_step, setup);
+  return tr.validate(*step, state.weights.data(), nullptr, nullptr);
 }
 
 TrainPrecision parse_train_precision(const std::string& name) {
@@ -227,42 +189,30 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   if (static_cast<int64_t>(st.weights.size()) != l.n_params)
     throw InputError("deepar: the state holds " + std::to_string(st.weights.size()) + " weights, the model needs " +
                      std::to_string(l.n_params));
-  nn::AdamW opt(nn::AdamWConfig{st.lr_now > 0 ? st.lr_now : o.lr, 0.9, 0.999, 1e-8, o.weight_decay, o.clip},
-                l.n_params);
-  opt.m() = st.adam_m;
-  opt.v() = st.adam_v;
-  opt.set_step(st.adam_step);
+  const nn::AdamWConfig adam{st.lr_now > 0 ? st.lr_now : o.lr, 0.9, 0.999, 1e-8, o.weight_decay, o.clip};
   if (st.lr_now <= 0) st.lr_now = o.lr;
 
   const int64_t B = o.batch, S = tr.d.n_series, W = o.context + o.horizon;
   const int64_t n_batches = o.windows_per_epoch > 0 ? std::max<int64_t>(1, (o.windows_per_epoch + B - 1) / B)
                                                     : std::clamp<int64_t>((S + B - 1) / B, 8, 200);
-  // Note [DeepAR training on the GPU] (engine/deepar/cuda/train_step.h): the device keeps the weights and AdamW
-  // moments during an epoch; they come back to st.weights / opt after it, for validation,
-  // the best-epoch bookkeeping and the checkpoint, so everything below reads the same state.
-  std::unique_ptr<CudaTrainStep> gpu;
-  bool resident = false;  // windows cut and validated on the device
-  if (dev.device == TrainDevice::Cuda) {
-    CudaTrainSetup setup;
-    setup.precision = dev.precision;
-    // cuDNN's dropout states: seeded from the run's seed and its AdamW step, so a resumed run
-    // does not replay the masks of its first epochs.
-    setup.dropout_seed = nn::splitmix64(o.seed ^ nn::splitmix64(0xD5A61266F0C9392Cull + st.adam_step));
-    setup.context = o.context;
-    gpu = std::make_unique<CudaTrainStep>(l, tr.d, B, std::max(W, o.context + tr.n_val), opt.config(), setup);
-    gpu->upload(st.weights, opt.m(), opt.v(), opt.n_steps());
-    std::string why;
-    resident = gpu->upload_panel(static_cast<int64_t>(dev.max_panel_bytes), &why);
-    if (report_note) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(gpu->panel_bytes()) / (1u << 30));
-      *report_note = resident ? std::string("the panel is resident on the GPU (") + buf +
-                                    "): windows are cut and validated there"
-                              : "windows are composed on the host and validated on the CPU: " + why;
-    }
-  }
-  std::vector<float> grad(gpu ? 0 : l.n_params);
-  // Best state so far (Note [DeepAR schedule]); starts at the state we were given.
+  // The step keeps the weights and AdamW moments during an epoch (on the device for a GPU
+  // step); they come back to st.weights / m / v after it, for validation, the best-epoch
+  // bookkeeping and the checkpoint, so everything below reads the same state.
+  TrainStepSetup setup;
+  setup.device = dev.device;
+  setup.precision = dev.precision;
+  setup.max_panel_bytes = static_cast<int64_t>(dev.max_panel_bytes);
+  setup.max_batch = B;
+  setup.max_steps = std::max(W, o.context + tr.n_val);
+  setup.context = o.context;
+  setup.seed = o.seed;
+  const std::unique_ptr<TrainStep> step =
+      make_train_step(l, tr.d, adam, st.weights, st.adam_m, st.adam_v, st.adam_step, setup);
+  if (report_note && !step->note().empty()) *report_note = step->note();
+  // The AdamW state after each epoch (the step's download), and the best state so far (Note
+  // [DeepAR schedule]); both start at the state we were given.
+  std::vector<float> m = st.adam_m, v = st.adam_v;
+  int64_t adam_step = st.adam_step;
   std::vector<float> best_w = st.weights, best_m = st.adam_m, best_v = st.adam_v;
   int64_t best_step = st.adam_step;
 
@@ -270,8 +220,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   const auto t_start = std::chrono::steady_clock::now();
   double total_windows = 0, total_s = 0;
   for (int64_t e = 0; e < n_epochs; ++e) {
-    opt.set_lr(st.lr_now);
-    if (gpu) gpu->set_lr(st.lr_now);
+    step->set_lr(st.lr_now);
     const auto te = std::chrono::steady_clock::now();
     double loss_sum = 0, loss_w = 0;
     EpochInfo info;
@@ -280,33 +229,11 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
     info.n_batches = n_batches;
     info.lr = st.lr_now;
     for (int64_t k = 0; k < n_batches; ++k) {
-      const uint64_t step = static_cast<uint64_t>(gpu ? gpu->n_submitted() : opt.n_steps());
-      tr.sample(step, B);
-      if (resident) {
-        gpu->submit_windows(tr.series.data(), tr.t0.data(), B, W, tr.t_train, 0);
-        for (const nn::LossValue& v : gpu->take_losses(false)) {  // those already done; never waits
-          loss_sum += v.loss * v.weight_sum;
-          loss_w += v.weight_sum;
-        }
-      } else if (gpu) {
-        // Composed straight into pinned staging; the device refills the embedding columns
-        // from its current weights (st.weights is the epoch's starting copy).
-        const CudaStepInputs in = gpu->next_inputs(B, W);
-        tr.cut(B, W, tr.t_train, 0, st.weights.data(), in.x);
-        std::copy(tr.target.begin(), tr.target.end(), in.target);
-        std::copy(tr.scale.begin(), tr.scale.end(), in.scale);
-        gpu->submit(tr.series.data(), B, W);
-        for (const nn::LossValue& v : gpu->take_losses(false)) {  // those already done; never waits
-          loss_sum += v.loss * v.weight_sum;
-          loss_w += v.weight_sum;
-        }
-      } else {
-        tr.cut(B, W, tr.t_train, 0, st.weights.data());
-        const uint64_t dseed = nn::splitmix64(o.seed ^ (0xD5A61266F0C9392Cull + step));
-        const nn::LossValue v = tr.run(st.weights.data(), B, W, nn::Phase::Training, dseed, grad.data());
-        opt.step(st.weights.data(), grad.data());
-        loss_sum += v.loss * v.weight_sum;
-        loss_w += v.weight_sum;
+      tr.sample(static_cast<uint64_t>(step->n_steps()), B);
+      step->train(WindowSet{tr.series.data(), tr.t0.data(), B, W, tr.t_train, 0});
+      for (const nn::LossValue& lv : step->take_losses(false)) {  // those already done; never waits
+        loss_sum += lv.loss * lv.weight_sum;
+        loss_w += lv.weight_sum;
       }
       if (progress) {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
@@ -316,18 +243,15 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
         progress(info);
       }
     }
-    if (gpu) {
-      for (const nn::LossValue& v : gpu->take_losses(true)) {
-        loss_sum += v.loss * v.weight_sum;
-        loss_w += v.weight_sum;
-      }
-      gpu->download(st.weights, opt.m(), opt.v());
-      opt.set_step(gpu->n_submitted());
+    for (const nn::LossValue& lv : step->take_losses(true)) {
+      loss_sum += lv.loss * lv.weight_sum;
+      loss_w += lv.weight_sum;
     }
+    step->download(st.weights, m, v, adam_step);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
     total_windows += static_cast<double>(n_batches * B);
     total_s += secs;
-    const double val = tr.validate(st.weights.data(), nullptr, nullptr, gpu.get());
+    const double val = tr.validate(*step, st.weights.data(), nullptr, nullptr);
     ++st.epochs_done;
     ++rep.epochs_run;
     rep.last_train_loss = loss_w > 0 ? loss_sum / loss_w : 0.0;
@@ -337,9 +261,9 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
       if (std::isfinite(val)) st.best_val_loss = val;
       st.bad_epochs = 0;
       best_w = st.weights;
-      best_m = opt.m();
-      best_v = opt.v();
-      best_step = opt.n_steps();
+      best_m = m;
+      best_v = v;
+      best_step = adam_step;
     } else {
       ++st.bad_epochs;
       st.lr_now = std::max(st.lr_now * 0.5, o.lr * 1e-3);
@@ -361,7 +285,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   st.adam_m = best_m;
   st.adam_v = best_v;
   st.adam_step = best_step;
-  tr.validate(st.weights.data(), &st.resid_sd, &st.tweedie_phi, gpu.get());
+  tr.validate(*step, st.weights.data(), &st.resid_sd, &st.tweedie_phi);
   rep.best_val_loss = st.best_val_loss;
   rep.windows_per_s = total_s > 0 ? total_windows / total_s : 0.0;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();

@@ -184,9 +184,9 @@ void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel
       nn.dropout = p.opt.nn_dropout;
       nn.validate();
       DeepArState st = deepar_init(nn, cut_panel.header());
-      deepar_train(st, cut_panel, nn.epochs, {}, p.opt.nn_train_gpu ? TrainDevice::Cuda : TrainDevice::Cpu);
+      deepar_train(st, cut_panel, nn.epochs, {}, p.opt.nn_train_gpu ? Device::Cuda : Device::Cpu);
       ForecastDeviceOptions fdev;
-      fdev.device = p.opt.nn_forecast_gpu ? ForecastDevice::Cuda : ForecastDevice::Cpu;
+      fdev.device = p.opt.nn_forecast_gpu ? Device::Cuda : Device::Cpu;
       fdev.max_block_bytes = p.opt.gpu_block_bytes;
       const ForecastFile fc = deepar_forecast(st, cut_panel, H, r.levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev);
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,10 +1,10 @@
-// tests/deepar/test_deepar_device.cpp — where the DeepAR training runs (engine/deepar/model.h TrainDevice,
+// tests/deepar/test_deepar_device.cpp — where the DeepAR training runs (engine/deepar/model.h TrainDeviceOptions,
 // Note [DeepAR training on the GPU] in engine/deepar/cuda/train_step.h, Note [Recurrent training
 // on the GPU] in tools/cmd_train.cpp), on any machine:
 //   - `skucast train --device cuda` without a usable device (or built without CUDA) says why
 //     in one line and trains on the CPU; with a device it trains there; either way the model
 //     file forecasts (checkpoints do not record the device);
-//   - deepar_train(TrainDevice::Cuda) without a device throws DeviceError with the reason (the
+//   - deepar_train(Device::Cuda) without a device throws DeviceError with the reason (the
 //     CPU build's stub: "rebuild with -DSKUCAST_CUDA=ON");
 // The assertions that need a device (one epoch on each device ends at nearby weights) are in
 // tests/gpu/test_deepar_epoch_parity.cpp.
@@ -109,17 +109,26 @@ TEST_F(DeepArDevice, CliPrecisionDropoutAndPanelBudget) {
   EXPECT_EQ(run_skucast({"train", "--panel", p, "--horizon", "7", "--device", "tpu", "--out", model}).rc, 2);
 }
 
-TEST_F(DeepArDevice, UnavailableReasons) {
-  DeepArOptions o = tiny();
-  const std::string why = deepar_cuda_unavailable(o);
+// Note [Device choice] (kernels/device.hpp): the one decision every command makes.
+TEST_F(DeepArDevice, ResolveDeviceReasons) {
+  EXPECT_EQ(resolve_device("cpu").device, Device::Cpu);
+  EXPECT_EQ(resolve_device("cpu").note, "");
+  EXPECT_EQ(resolve_device("auto").device, Device::Cpu);  // auto keeps the CPU
+  EXPECT_EQ(resolve_device("auto", "model 'x' has no GPU path").note, "");
+  EXPECT_THROW(resolve_device("tpu"), InputError);
+  const DeviceChoice cuda = resolve_device("cuda");
+  const DeviceChoice unable = resolve_device("cuda", "model 'x' has no GPU path");
+  EXPECT_EQ(unable.device, Device::Cpu);
   if (!built_with_cuda()) {
-    EXPECT_NE(why.find("-DSKUCAST_CUDA=ON"), std::string::npos) << why;
+    EXPECT_EQ(cuda.device, Device::Cpu);
+    EXPECT_NE(cuda.note.find("-DSKUCAST_CUDA=ON"), std::string::npos) << cuda.note;
   } else if (cuda_device_count() == 0) {
-    EXPECT_NE(why.find("no CUDA device"), std::string::npos) << why;
+    EXPECT_EQ(cuda.device, Device::Cpu);
+    EXPECT_NE(cuda.note.find("no CUDA device"), std::string::npos) << cuda.note;
   } else {
-    EXPECT_EQ(why, "");
-    o.dropout = 0.1;  // cuDNN's dropout: no reason to stay on the CPU
-    EXPECT_EQ(deepar_cuda_unavailable(o), "");
+    EXPECT_EQ(cuda.device, Device::Cuda);
+    EXPECT_EQ(cuda.note, "");
+    EXPECT_EQ(unable.note, "model 'x' has no GPU path");
   }
 }
 
@@ -129,7 +138,7 @@ TEST_F(DeepArDevice, TrainOnCudaWithoutDeviceThrowsDeviceError) {
   DeepArState st = deepar_init(tiny(), reader.header());
   const std::vector<float> before = st.weights;
   try {
-    deepar_train(st, reader, 1, {}, TrainDevice::Cuda);
+    deepar_train(st, reader, 1, {}, Device::Cuda);
     FAIL() << "trained on a device that is not there";
   } catch (const DeviceError& e) {
     const std::string msg = e.what();

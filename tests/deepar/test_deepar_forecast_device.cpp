@@ -1,12 +1,12 @@
 // tests/deepar/test_deepar_forecast_device.cpp — where the DeepAR forecast samples its paths
-// (engine/deepar/model.h ForecastDevice, Note [Recurrent forecasting on the GPU] in
+// (engine/deepar/model.h ForecastDeviceOptions, Note [Recurrent forecasting on the GPU] in
 // tools/cmd_forecast.cpp), on any machine:
 //   - `skucast forecast --model lstm --device cuda` without a usable device (or built without
 //     CUDA) says why in one line, forecasts on the CPU, and writes exactly what --device cpu
 //     writes; with a device it says it runs there (GPU-vs-CPU agreement is measured by
 //     tests/gpu/test_deepar_forecast_parity.cpp);
 //   - `--device auto` stays on the CPU, silently;
-//   - deepar_forecast(ForecastDevice::Cuda) without a device throws DeviceError;
+//   - deepar_forecast(Device::Cuda) without a device throws DeviceError;
 //   - the GPU block size follows the byte budget (forecast_block_series).
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "engine/deepar/checkpoint.h"
-#include "engine/deepar/cuda/sampler.h"
+#include "engine/deepar/sampler.h"
 #include "engine/deepar/internal.h"
 #include "engine/deepar/model.h"
 #include "io/forecast_file.h"
@@ -94,11 +94,11 @@ TEST_F(DeepArForecastDevice, CliBadGpuMemoryIsAnInputError) {
 
 TEST_F(DeepArForecastDevice, ApiCudaWithoutDeviceThrows) {
   if (have_gpu()) GTEST_SKIP() << "a device is present: " << cuda_device_description();
-  EXPECT_NE(deepar_forecast_cuda_unavailable(), "");
+  EXPECT_NE(resolve_device("cuda").note, "");
   const PanelReader reader(m_panel);
   DeepArState st = load_checkpoint(m_model);
   ForecastDeviceOptions dev;
-  dev.device = ForecastDevice::Cuda;
+  dev.device = Device::Cuda;
   EXPECT_THROW(deepar_forecast(st, reader, 7, {0.5}, 10, 1, dev), DeviceError);
 }
 

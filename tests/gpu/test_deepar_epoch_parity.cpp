@@ -1,5 +1,5 @@
 // tests/gpu/test_deepar_epoch_parity.cpp — the trainer's whole epoch on the GPU against the CPU
-// (engine/deepar/model.h TrainDevice, Note [DeepAR training on the GPU] in
+// (engine/deepar/model.h TrainDeviceOptions, Note [DeepAR training on the GPU] in
 // engine/deepar/cuda/train_step.h): the same windows, the best-epoch bookkeeping and the
 // validation, with the panel resident on the device and composed on the host. The strict
 // per-step parity is test_deepar_train_parity.cpp. Skips without a device (STYLE T8).
@@ -66,8 +66,8 @@ class DeepArEpochParity : public GpuTest {
 TEST_F(DeepArEpochParity, EpochOnCudaMatchesCpu) {
   const PanelReader reader(panel());
   DeepArState cpu = deepar_init(tiny(), reader.header()), gpu = cpu;
-  const TrainReport rc = deepar_train(cpu, reader, 1, {}, TrainDevice::Cpu);
-  const TrainReport rg = deepar_train(gpu, reader, 1, {}, TrainDevice::Cuda);
+  const TrainReport rc = deepar_train(cpu, reader, 1, {}, Device::Cpu);
+  const TrainReport rg = deepar_train(gpu, reader, 1, {}, Device::Cuda);
   EXPECT_EQ(gpu.adam_step, cpu.adam_step);
   EXPECT_NEAR(rg.best_val_loss, rc.best_val_loss, 1e-3 * std::fabs(rc.best_val_loss));
   EXPECT_NEAR(rg.last_train_loss, rc.last_train_loss, 1e-3 * std::fabs(rc.last_train_loss));
@@ -90,7 +90,7 @@ TEST_F(DeepArEpochParity, EpochOnCudaMatchesCpu) {
 TEST_F(DeepArEpochParity, HostComposedEpochMatchesResident) {
   const PanelReader reader(panel());
   DeepArState a = deepar_init(tiny(), reader.header()), b = a;
-  TrainDeviceOptions resident(TrainDevice::Cuda), host(TrainDevice::Cuda);
+  TrainDeviceOptions resident(Device::Cuda), host(Device::Cuda);
   host.max_panel_bytes = 1;
   std::string note_a, note_b;
   const TrainReport ra = deepar_train(a, reader, 1, {}, resident, &note_a);

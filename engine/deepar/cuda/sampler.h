@@ -1,9 +1,9 @@
 // engine/deepar/cuda/sampler.h — DeepAR's ancestral sampling on the GPU: the device
-// twin of forecast_paths_cpu (engine/deepar/internal.h, engine/deepar/paths.cpp), used by deepar_forecast
-// with ForecastDevice::Cuda (engine/deepar/model.h). Internal to engine/deepar; no CUDA types
+// twin of forecast_paths_cpu (engine/deepar/internal.h, engine/deepar/paths.cpp), behind the Sampler interface
+// (engine/deepar/sampler.h, make_sampler with Device::Cuda). Internal to engine/deepar; no CUDA types
 // (STYLE B4). engine/deepar/cuda/sampler.cpp (host orchestration) and engine/deepar/cuda/sampler.cu
-// (kernels) in CUDA builds; engine/deepar/sampler_cpu_only.cpp in CPU builds, which throws
-// DeviceError (STYLE L3).
+// (kernels), compiled in CUDA builds only; in a CPU-only build make_sampler refuses Device::Cuda
+// (STYLE L3).
 //
 // Note [DeepAR forecasting on the GPU]
 //   The catalog streams through the device in blocks of nb series (nb from the byte budget,
@@ -47,6 +47,7 @@
 #include <cstdint>
 
 #include "engine/deepar/internal.h"
+#include "engine/deepar/sampler.h"  // forecast_block_bytes, forecast_block_series
 
 namespace skucast::deepar {
 
@@ -54,14 +55,9 @@ struct CudaForecastOptions {
   size_t max_block_bytes = 0;  // device memory one block of series may use; 0 = 2 GiB
 };
 
-// Device bytes one series of a block needs with n_paths paths (the estimate above).
-size_t forecast_block_bytes(const Layout& l, const PathRequest& r);
-// Series per block for a budget (>= 1, <= n_series, R = nb * N within int for cuDNN).
-int64_t forecast_block_series(const Layout& l, const PathRequest& r, int64_t n_series, size_t max_block_bytes);
-
 // The GPU twin of forecast_paths_cpu: the same request, the same outputs (host vectors).
-// Throws InputError on a bad request, DeviceError without a usable device (and always in a
-// build without CUDA).
+// Throws InputError on a bad request, DeviceError without a usable device. CUDA builds only:
+// make_sampler (engine/deepar/sampler.h) is how the forecaster reaches it.
 PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const PathRequest& r,
                                  const CudaForecastOptions& opt = {});
 

@@ -1,8 +1,9 @@
 // engine/deepar/cuda/train_step.h — the DeepAR training step on the GPU: the device twin of
 // CpuStep::run + nn::AdamW::step (engine/deepar/internal.h, engine/nn/adam.h), used by deepar_train
-// with TrainDevice::Cuda (engine/deepar/model.h). Internal to engine/deepar; no CUDA types (STYLE B4).
-// engine/deepar/cuda/train_step.cpp (host orchestration) and engine/deepar/cuda/train_step.cu (kernels) in CUDA builds;
-// engine/deepar/train_step_cpu_only.cpp in CPU builds, whose constructor throws DeviceError (STYLE L3).
+// with Device::Cuda (engine/deepar/model.h). Internal to engine/deepar; no CUDA types (STYLE B4).
+// engine/deepar/cuda/train_step.cpp (host orchestration), engine/deepar/cuda/train_step.cu (kernels)
+// and engine/deepar/cuda/train_steps.cpp (the TrainStep adapters), in CUDA builds only; in a
+// CPU-only build make_train_step refuses Device::Cuda (STYLE L3).
 //
 // Note [DeepAR training on the GPU]
 //   The device holds the flat weights, their gradient and the AdamW moments for the whole
@@ -55,6 +56,7 @@
 
 #include "engine/deepar/internal.h"
 #include "engine/deepar/model.h"
+#include "engine/deepar/train_step.h"
 #include "engine/nn/adam.h"
 #include "engine/nn/loss.h"
 
@@ -142,5 +144,13 @@ class CudaTrainStep {
   struct Impl;
   std::unique_ptr<Impl> m;
 };
+
+// The TrainStep of a GPU run (engine/deepar/cuda/train_steps.cpp): a CudaTrainStep with the
+// panel resident when it fits setup.max_panel_bytes, else inputs composed on the host and
+// validation on the CPU; note() says which. Throws as the CudaTrainStep constructor.
+std::unique_ptr<TrainStep> make_cuda_train_step(const Layout& l, const PanelData& d, const nn::AdamWConfig& adam,
+                                                const std::vector<float>& w, const std::vector<float>& m,
+                                                const std::vector<float>& v, int64_t adam_step,
+                                                const TrainStepSetup& setup);
 
 }  // namespace skucast::deepar

@@ -1,4 +1,4 @@
-// engine/eval/shard.h — one contiguous slice of a panel's series, for running a catalog as several
+// io/shard.h — one contiguous slice of a panel's series, for running a catalog as several
 // independent jobs (one per GPU, node or MPI rank) whose forecast files `skucast merge` joins.
 //
 // Note [Sharding the catalog]

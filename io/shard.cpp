@@ -1,5 +1,5 @@
-// engine/eval/shard.cpp — parse_shard (engine/eval/shard.h).
-#include "engine/eval/shard.h"
+// io/shard.cpp — parse_shard (io/shard.h).
+#include "io/shard.h"
 
 #include <cctype>
 #include <string>

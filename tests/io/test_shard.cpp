@@ -1,4 +1,4 @@
-// tests/eval/test_shard.cpp — sharding a catalog (Note [Sharding the catalog] in engine/eval/shard.h):
+// tests/eval/test_shard.cpp — sharding a catalog (Note [Sharding the catalog] in io/shard.h):
 // the shard ranges tile the panel, `forecast --shard K/N` followed by `skucast merge` gives
 // the file of one whole run (bit for bit for the statistical models; to float rounding for the
 // LSTM, whose draws are keyed by the panel's series index), and bad shard specs or mismatched
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/eval/shard.h"
+#include "io/shard.h"
 #include "io/forecast_file.h"
 #include "kernels/common.hpp"
 #include "tests/cli_helpers.h"
