@@ -24,7 +24,7 @@ namespace {
 
 struct BacktestCli {
   std::string panel, models, csv, summary, out;
-  int64_t epochs = 10, hidden = 64, layers = 2, context = 112;
+  int64_t epochs = 10, hidden = 64, layers = 2, context = 0;
   std::string likelihood = "gaussian";
   int paths = 100;
   uint64_t seed = 0;
@@ -147,7 +147,7 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--epochs", opt->epochs, "lstm/gru: training epochs per fold (early stopping)")->capture_default_str();
   sub->add_option("--hidden", opt->hidden, "lstm/gru: hidden units")->capture_default_str();
   sub->add_option("--layers", opt->layers, "lstm/gru: recurrent layers")->capture_default_str();
-  sub->add_option("--context", opt->context, "lstm/gru: context steps")->capture_default_str();
+  sub->add_option("--context", opt->context, "lstm/gru: context steps (default: from the panel, as train)");
   sub->add_option("--likelihood", opt->likelihood, "lstm/gru: gaussian|negbin|tweedie|mse|mae")->capture_default_str();
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series")->capture_default_str();
   sub->add_option("--dropout", opt->dropout, "lstm/gru: dropout between layers")

@@ -73,6 +73,8 @@ void run_train(TrainCli o) {
     std::fprintf(stderr, "skucast: resuming %s after %lld epoch(s), AdamW step %lld\n", o.resume.c_str(),
                  static_cast<long long>(st.epochs_done), static_cast<long long>(st.adam_step));
   } else {
+    const std::string chosen = deepar_resolve_defaults(o.opt, reader.header());
+    if (!chosen.empty()) std::fprintf(stderr, "skucast: train: from the panel: %s\n", chosen.c_str());
     st = deepar_init(o.opt, reader.header());
   }
   const bool tty = isatty(fileno(stderr)) != 0;
@@ -99,7 +101,10 @@ void add_train(CLI::App& app) {
       ->check(at_least(1));
   sub->add_option("--hidden", o->opt.hidden, "hidden units")->capture_default_str()->check(at_least(1));
   sub->add_option("--layers", o->opt.layers, "recurrent layers")->capture_default_str()->check(at_least(1));
-  sub->add_option("--context", o->opt.context, "context steps")->capture_default_str()->check(at_least(1));
+  sub->add_option("--context", o->opt.context,
+                  "context steps (default: from the panel, 4 x horizon, at least two seasons, at most half the "
+                  "history)")
+      ->check(at_least(1));
   sub->add_option("--epochs", o->opt.epochs, "epochs (at most; early stopping)")
       ->capture_default_str()
       ->check(at_least(1));
@@ -109,6 +114,11 @@ void add_train(CLI::App& app) {
   sub->add_option("--weight-decay", o->opt.weight_decay, "decoupled weight decay")->capture_default_str();
   sub->add_option("--clip", o->opt.clip, "gradient norm clip (0 = off)")->capture_default_str();
   sub->add_option("--likelihood", o->opt.likelihood, "gaussian|negbin|tweedie|mse|mae")->capture_default_str();
+  sub->add_option("--target-transform", o->opt.target_transform,
+                  "scale of the target the model sees: log1p (series without negative values, with gaussian, mse "
+                  "or mae) or none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"log1p", "none"}));
   sub->add_option("--dropout", o->opt.dropout, "dropout between layers")->capture_default_str();
   sub->add_option("--patience", o->opt.patience, "early-stopping patience (epochs)")->capture_default_str();
   sub->add_option("--val-steps", o->opt.val_steps, "held-out final steps (0 = horizon)")->capture_default_str();

@@ -47,10 +47,13 @@ void DeepArOptions::validate() const {
   if (cell != "lstm" && cell != "gru") bad("cell", "lstm or gru", "'" + cell + "'");
   in("hidden", hidden, int64_t{1} << 16);
   in("layers", layers, 64);
-  in("context", context, kMaxPanelSteps);
+  if (context < 0 || context > kMaxPanelSteps)  // 0: from the panel (deepar_resolve_defaults)
+    bad("context", "in 0.." + std::to_string(kMaxPanelSteps), std::to_string(context));
   in("horizon", horizon, kMaxPanelSteps);
   if (!(dropout >= 0.0 && dropout < 1.0)) bad("dropout", "in [0, 1)", std::to_string(dropout));
   nn::likelihood_from_name(likelihood);  // throws on an unknown name
+  if (target_transform != "log1p" && target_transform != "none")
+    bad("target_transform", "log1p or none", "'" + target_transform + "'");
   if (!(tweedie_power > 1.0 && tweedie_power < 2.0)) bad("tweedie_power", "in (1, 2)", std::to_string(tweedie_power));
   if (!(lr > 0.0 && std::isfinite(lr))) bad("lr", "finite and > 0", std::to_string(lr));
   if (!(weight_decay >= 0.0 && std::isfinite(weight_decay)))
@@ -79,6 +82,7 @@ std::string deepar_options_to_json(const DeepArOptions& o) {
                    {"horizon", o.horizon},
                    {"dropout", o.dropout},
                    {"likelihood", o.likelihood},
+                   {"target_transform", o.target_transform},
                    {"tweedie_power", o.tweedie_power},
                    {"lr", o.lr},
                    {"weight_decay", o.weight_decay},
@@ -112,6 +116,7 @@ DeepArOptions deepar_options_from_json(const std::string& text) {
     get("horizon", o.horizon);
     get("dropout", o.dropout);
     get("likelihood", o.likelihood);
+    o.target_transform = j.contains("target_transform") ? j.at("target_transform").get<std::string>() : "none";
     get("tweedie_power", o.tweedie_power);
     get("lr", o.lr);
     get("weight_decay", o.weight_decay);
@@ -189,6 +194,9 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
                         static_cast<float>(o.dropout)};
   l.lik.kind = nn::likelihood_from_name(o.likelihood);
   l.lik.tweedie_power = o.tweedie_power;
+  // Note [Target transform]: continuous likelihoods only (a count likelihood models counts).
+  l.log1p = o.target_transform == "log1p" && (l.lik.kind == Likelihood::Gaussian || l.lik.kind == Likelihood::Mse ||
+                                               l.lik.kind == Likelihood::Mae);
   std::vector<int64_t> ks;
   for (const auto& lv : p.static_levels) ks.push_back(std::max<int64_t>(1, static_cast<int64_t>(lv.size())));
   if (!o.embedding_dims.empty() && o.embedding_dims.size() != ks.size())

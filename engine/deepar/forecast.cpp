@@ -68,7 +68,14 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   const auto [s0, s1] = shard.range(d.n_series);
   req.series_begin = s0;
   req.series_end = s1;
-  const std::unique_ptr<Sampler> sampler = make_sampler(SamplerSetup{device.device, device.max_block_bytes});
+  SamplerSetup where{device.device, device.max_block_bytes};
+  if (where.device == Device::Cuda && l.log1p && cuda_device_count() > 0) {
+    // Note [Target transform]: the GPU sampler has no back-transform of the paths yet.
+    std::fprintf(stderr, "skucast: note: the log1p target transform has no GPU sampling path yet; "
+                         "the %s forecast samples on the CPU\n", o.cell.c_str());
+    where.device = Device::Cpu;
+  }
+  const std::unique_ptr<Sampler> sampler = make_sampler(where);
   PathForecast pf = sampler->forecast(l, d, req);
 
   ForecastFile fc;

@@ -41,17 +41,23 @@ struct DeepArOptions {
   std::string cell = "lstm";           // lstm | gru
   int64_t hidden = 64;                 // Hd
   int64_t layers = 2;                  // L
-  int64_t context = 112;               // steps the encoder sees before a forecast
+  int64_t context = 0;                 // steps the encoder sees before a forecast; 0 = from the
+                                       // panel (Note [Defaults from the panel])
   int64_t horizon = 28;                // H: training windows' horizon part, validation steps
   double dropout = 0.1;                // between recurrent layers
   std::string likelihood = "gaussian"; // gaussian | negbin | tweedie | mse | mae
+  // The scale the model sees its target on (Note [Target transform] in engine/deepar/internal.h):
+  // "log1p" (every series without negative values is modelled as log(1 + y), with the
+  // gaussian, mse and mae likelihoods) or "none".
+  // Model files written before the option existed read as "none".
+  std::string target_transform = "log1p";
   double tweedie_power = 1.5;
   double lr = 1e-3;
   double weight_decay = 0.0;
   double clip = 10.0;                  // global gradient norm; 0 = off
   int64_t batch = 256;
   int64_t epochs = 20;
-  int64_t windows_per_epoch = 0;       // 0 = auto: S windows, at least 8 and at most 200 batches
+  int64_t windows_per_epoch = 0;       // 0 = auto: S windows, at least 32 and at most 200 batches
   uint64_t seed = 0;
   int64_t val_steps = 0;               // held-out final steps of each series; 0 = horizon
   int64_t patience = 5;                // epochs without validation improvement before stopping
@@ -70,6 +76,16 @@ struct DeepArOptions {
   // Throws InputError naming the bad field, what was expected and what was received.
   void validate() const;
 };
+
+// Note [Defaults from the panel]
+//   Options left at 0 are chosen from the panel the model first trains on, before
+//   deepar_init pins them into the model (and its file):
+//   - context: 4 x horizon, and at least two seasons when the season length is 2..60; at most
+//     half the steps before the validation window (a context longer than the history is
+//     mostly padding: Dominick's 109 weeks against the former fixed 112), at least 1.
+//     A daily catalog with a 28-day horizon keeps 112.
+//   Returns one line naming each choice and why, empty when every option was given.
+std::string deepar_resolve_defaults(DeepArOptions& options, const PanelHeader& header);
 
 std::string deepar_options_to_json(const DeepArOptions& o);
 DeepArOptions deepar_options_from_json(const std::string& json);  // InputError on bad JSON

@@ -136,8 +136,8 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
         PathDraws dr(path_draw_key(req.seed, s, p, h));
         const double v = draw_value(l.lik.kind, l.lik.tweedie_power, raw + r * P, scale_r[r], req.tweedie_phi, dr);
         const float vf = path_value(v, nonneg[s] != 0);
-        yp[r * L + lb + ctx + h] = vf;
-        paths[r * H + h] = vf;
+        yp[r * L + lb + ctx + h] = vf;                // fed back on the model's scale
+        paths[r * H + h] = point ? vf : from_model_scale(d, s, vf);  // sales (Note [Target transform])
       }
     }
     // Mean and quantiles.
@@ -149,13 +149,13 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
         double sum = 0;
         for (int64_t p = 0; p < N; ++p) v[p] = paths[(i * N + p) * H + h], sum += v[p];
         const double mean = sum / static_cast<double>(N);
-        out.mean[o * H + h] = static_cast<float>(mean);
+        out.mean[o * H + h] = point ? from_model_scale(d, s, static_cast<float>(mean)) : static_cast<float>(mean);
         float* q = out.quantiles.data() + (o * H + h) * Q;
-        if (point) {
+        if (point) {  // Gaussian quantiles on the model's scale, mapped back (monotone)
           const double sd = scale[i] * req.resid_sd * std::sqrt(static_cast<double>(h + 1));
           for (int64_t k = 0; k < Q; ++k) {
             const double qk = mean + sd * inverse_normal_cdf(req.levels[k]);
-            q[k] = static_cast<float>(nonneg[s] ? std::max(qk, 0.0) : qk);
+            q[k] = from_model_scale(d, s, static_cast<float>(nonneg[s] ? std::max(qk, 0.0) : qk));
           }
         } else {
           std::sort(v.begin(), v.end());

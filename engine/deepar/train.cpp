@@ -14,17 +14,24 @@
 //   same, and the per-window mean scale nu already equalizes magnitudes), or, with
 //   options.sampling = "weight", in proportion to /series/weight (Note [Weighted window
 //   sampling] in engine/deepar/internal.h); the origin is drawn uniformly among those whose horizon part
-//   overlaps the observed span.
-//   Windows may start before step 0 (padding reads as missing with an 'observed' flag of 0),
-//   so recently launched series train too. Windows are cut per batch from the [S, T]
+//   overlaps the observed span and whose context holds the series' first observation or a
+//   later one (the window's scale nu is the mean of the observed context: a context with no
+//   observation would scale the targets by 1, a loss in the units of the sales, thousands of
+//   times the others). Windows may start before step 0 (padding reads as missing with an
+//   'observed' flag of 0), so recently launched series train too. Windows are cut per batch from the [S, T]
 //   target: nothing per window is stored.
 //
 // Note [DeepAR schedule]
+//   The learning rate follows one curve over the run's planned steps N = epochs x batches:
+//   a linear warm-up over the first min(100, N / 10) steps of a model's first run (a resumed
+//   or fine-tuned model starts at the peak), then a half cosine from the peak options.lr down
+//   to options.lr / 100 at the last planned step (cosine annealing without restarts). Halving
+//   the rate on every epoch that did not improve (the schedule before) stopped training on
+//   short histories after a few noisy epochs, with the rate already at lr / 32.
 //   After each epoch the validation loss (teacher forced, on the last V steps of up to
-//   val_max_series evenly spaced series) is compared with the best so far; an epoch that
-//   does not improve halves the learning rate (reduce on plateau, floor lr / 1000), and
-//   `patience` such epochs in a row stop training. The best epoch's weights (and optimizer
-//   state) are kept.
+//   val_max_series evenly spaced series whose validation context holds an observation) is
+//   compared with the best so far; `patience` epochs in a row without improvement stop
+//   training. The best epoch's weights (and optimizer state) are kept.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -49,12 +56,28 @@ int64_t deepar_n_features(const DeepArOptions& options, const PanelFingerprint& 
   return make_layout(options, panel).n_features;
 }
 
+std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h) {
+  std::string note;
+  if (o.context == 0) {
+    const int64_t m = h.axis.season_length, V = o.val_steps > 0 ? o.val_steps : o.horizon;
+    int64_t ctx = 4 * o.horizon;
+    std::string why = "4 x horizon";
+    if (m >= 2 && m <= 60 && 2 * m > ctx) ctx = 2 * m, why = "two seasons";
+    const int64_t cap = std::max<int64_t>(1, (h.n_steps - V) / 2);
+    if (ctx > cap) ctx = cap, why = "half the " + std::to_string(h.n_steps - V) + " steps before validation";
+    o.context = ctx;
+    note += "context " + std::to_string(ctx) + " (" + why + ")";
+  }
+  return note;
+}
+
 DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header) {
   options.validate();
   DeepArState st;
   st.options = options;
+  deepar_resolve_defaults(st.options, header);
   st.panel = PanelFingerprint::of(header);
-  const Layout l = make_layout(options, st.panel);
+  const Layout l = make_layout(st.options, st.panel);
   st.options.embedding_dims = l.emb_dim;  // pinned (Note [New static levels])
   init_weights(l, options.seed, st.weights);
   st.adam_m.assign(l.n_params, 0.0f);
@@ -111,7 +134,7 @@ struct Trainer {
     const uint64_t key = nn::splitmix64(st.options.seed ^ nn::splitmix64(step + 0x5A3Dull));
     for (int64_t b = 0; b < B; ++b) {
       const int64_t s = sampler.draw(nn::uniform01(key, 1, b));
-      const int64_t lo = std::max<int64_t>(d.first[s] - W + 1, -ctx);
+      const int64_t lo = std::max<int64_t>(d.first[s] - ctx + 1, -ctx);  // the context sees the launch
       const int64_t hi = std::max(lo, std::min<int64_t>(last_train[s] - ctx, t_train - W));
       series[b] = s;
       t0[b] = lo + std::min<int64_t>(static_cast<int64_t>(nn::uniform01(key, 2, b) * (hi - lo + 1)), hi - lo);
@@ -124,8 +147,8 @@ struct Trainer {
   double validate(TrainStep& step, const float* w, double* resid_sd, double* tweedie_phi) {
     const int64_t ctx = st.options.context, n_steps = ctx + n_val, T = d.n_time;
     std::vector<int64_t> cand;
-    for (int64_t s = 0; s < d.n_series; ++s)
-      if (d.last[s] >= T - n_val) cand.push_back(s);
+    for (int64_t s = 0; s < d.n_series; ++s)  // observed in the validation steps and in its context
+      if (d.last[s] >= T - n_val && d.first[s] < T - n_val && last_train[s] >= T - n_val - ctx) cand.push_back(s);
     if (cand.empty()) return NAN;
     const int64_t n_use = std::min<int64_t>(static_cast<int64_t>(cand.size()), st.options.val_max_series);
     double num = 0, den = 0, r2 = 0, nr = 0, ph = 0;
@@ -189,12 +212,11 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   if (static_cast<int64_t>(st.weights.size()) != l.n_params)
     throw InputError("deepar: the state holds " + std::to_string(st.weights.size()) + " weights, the model needs " +
                      std::to_string(l.n_params));
-  const nn::AdamWConfig adam{st.lr_now > 0 ? st.lr_now : o.lr, 0.9, 0.999, 1e-8, o.weight_decay, o.clip};
-  if (st.lr_now <= 0) st.lr_now = o.lr;
+  const nn::AdamWConfig adam{o.lr, 0.9, 0.999, 1e-8, o.weight_decay, o.clip};  // lr: set per step
 
   const int64_t B = o.batch, S = tr.d.n_series, W = o.context + o.horizon;
   const int64_t n_batches = o.windows_per_epoch > 0 ? std::max<int64_t>(1, (o.windows_per_epoch + B - 1) / B)
-                                                    : std::clamp<int64_t>((S + B - 1) / B, 8, 200);
+                                                    : std::clamp<int64_t>((S + B - 1) / B, 32, 200);
   // The step keeps the weights and AdamW moments during an epoch (on the device for a GPU
   // step); they come back to st.weights / m / v after it, for validation, the best-epoch
   // bookkeeping and the checkpoint, so everything below reads the same state.
@@ -216,19 +238,30 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   std::vector<float> best_w = st.weights, best_m = st.adam_m, best_v = st.adam_v;
   int64_t best_step = st.adam_step;
 
+  // Note [DeepAR schedule]: warm-up (a model's first run only), then a half cosine.
+  const int64_t n_planned = n_epochs * n_batches;
+  const int64_t n_warm = st.epochs_done == 0 ? std::max<int64_t>(1, std::min<int64_t>(100, n_planned / 10)) : 0;
+  auto lr_at = [&](int64_t j) {
+    if (j < n_warm) return o.lr * static_cast<double>(j + 1) / static_cast<double>(n_warm);
+    const double p = static_cast<double>(j - n_warm) / static_cast<double>(std::max<int64_t>(1, n_planned - n_warm - 1));
+    const double lo = o.lr * 0.01;
+    return lo + 0.5 * (o.lr - lo) * (1.0 + std::cos(M_PI * std::min(1.0, p)));
+  };
+
   TrainReport rep;
   const auto t_start = std::chrono::steady_clock::now();
   double total_windows = 0, total_s = 0;
   for (int64_t e = 0; e < n_epochs; ++e) {
-    step->set_lr(st.lr_now);
     const auto te = std::chrono::steady_clock::now();
     double loss_sum = 0, loss_w = 0;
     EpochInfo info;
     info.epoch = e + 1;
     info.n_epochs = n_epochs;
     info.n_batches = n_batches;
-    info.lr = st.lr_now;
+    info.lr = lr_at(e * n_batches);
     for (int64_t k = 0; k < n_batches; ++k) {
+      st.lr_now = lr_at(e * n_batches + k);
+      step->set_lr(st.lr_now);
       tr.sample(static_cast<uint64_t>(step->n_steps()), B);
       step->train(WindowSet{tr.series.data(), tr.t0.data(), B, W, tr.t_train, 0});
       for (const nn::LossValue& lv : step->take_losses(false)) {  // those already done; never waits
@@ -266,7 +299,6 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
       best_step = adam_step;
     } else {
       ++st.bad_epochs;
-      st.lr_now = std::max(st.lr_now * 0.5, o.lr * 1e-3);
     }
     if (progress) {
       info.batch = n_batches;

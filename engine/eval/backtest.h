@@ -42,7 +42,7 @@ struct BacktestOptions {
   size_t gpu_block_bytes = 0;
   // Global models ("lstm", "gru"): trained afresh on the history before each origin
   // (Note [Neural folds] in backtest.cpp), then forecast by sample paths.
-  int64_t nn_epochs = 10, nn_hidden = 64, nn_layers = 2, nn_context = 112;
+  int64_t nn_epochs = 10, nn_hidden = 64, nn_layers = 2, nn_context = 0;  // 0: from the panel (Note [Defaults from the panel])
   std::string nn_likelihood = "gaussian";
   int nn_paths = 100;
   uint64_t nn_seed = 0;
