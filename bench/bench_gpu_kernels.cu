@@ -114,7 +114,6 @@ int run_kernels() {
     }
     DeviceBuffer<float> dy(y), dscale(B), dx(T * B * F), dcal(N * C), dtarget(T * B);
     DeviceBuffer<int64_t> dseries(series), dt0(t0);
-    calendar_daily(18000, N, dcal.data(), nullptr);
     WindowBatch wb{dseries.data(), dt0.data(), B, T};
     window_scale(dy.data(), S, N, wb, 112, dscale.data(), nullptr);
     const double ms = time_ms(

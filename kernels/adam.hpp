@@ -27,6 +27,7 @@ struct AdamParams {
   double grad_scale = 1.0;   // clipping factor (and any loss scaling)
 };
 
+// The per-element math of these kernels is kernels/adam_math.hpp's (STYLE B10).
 // CPU reference, OpenMP over elements. w, m, v updated in place; all host pointers.
 void adam_step_cpu(const AdamParams& params, float* w /*[n]*/, const float* grad /*[n]*/, float* m /*[n]*/,
                    float* v /*[n]*/, int64_t n);
@@ -35,8 +36,9 @@ void adam_step_cpu(const AdamParams& params, float* w /*[n]*/, const float* grad
 double grad_sq_norm_cpu(const float* grad /*[n]*/, int64_t n);
 
 // Clipping factor of torch.nn.utils.clip_grad_norm_ for a squared global norm: 1 when
-// max_norm <= 0 (clipping off) or when the norm is already within max_norm.
-inline double clip_scale_cpu(double sq_norm, double max_norm);
+// max_norm <= 0 (clipping off) or when the norm is already within max_norm
+// (kernels/adam_math.hpp's adam_clip_scale).
+double clip_scale_cpu(double sq_norm, double max_norm);
 
 // ------------------------------------------------------------------- CUDA ----
 // The same step on the device with the clipping factor read from device memory, so that
@@ -57,12 +59,5 @@ void adam_step(const AdamParams& params, const AdamClip& clip, float* w /*[n]*/,
 enum class NormWrite { Overwrite, Accumulate };
 void grad_sq_norm(const float* grad /*[n]*/, int64_t n, double* sq_norm /*device [1]*/, NormWrite write,
                   cudaStream_t stream);
-
-// -------------------------------------------------------------- inline defs ----
-inline double clip_scale_cpu(double sq_norm, double max_norm) {
-  if (!(max_norm > 0.0)) return 1.0;
-  const double c = max_norm / (std::sqrt(sq_norm) + 1e-6);
-  return c < 1.0 ? c : 1.0;
-}
 
 }  // namespace skucast

@@ -1,7 +1,9 @@
-// kernels/adam_cpu.cpp — CPU reference for the AdamW step (see adam.hpp).
+// kernels/adam_cpu.cpp — CPU reference for the AdamW step (see adam.hpp): OpenMP loops over
+// the elements, whose per-element math is kernels/adam_math.hpp's, shared with
+// kernels/cuda/adam.cu.
 #include "kernels/adam.hpp"
 
-#include <cmath>
+#include "kernels/adam_math.hpp"
 
 namespace skucast {
 
@@ -10,27 +12,18 @@ constexpr int64_t kOmpMin = 16384;  // below this, threads cost more than they s
 }  // namespace
 
 void adam_step_cpu(const AdamParams& p, float* w, const float* grad, float* m, float* v, int64_t n) {
-  const double decay = 1.0 - p.lr * p.weight_decay;
-  const double bc1 = 1.0 - std::pow(p.beta1, static_cast<double>(p.step));  // bias corrections
-  const double bc2_sqrt = std::sqrt(1.0 - std::pow(p.beta2, static_cast<double>(p.step)));
-  const double step_size = p.lr / bc1;
+  const AdamScalars s = adam_scalars(p);
 #pragma omp parallel for schedule(static) if (n >= kOmpMin)
-  for (int64_t i = 0; i < n; ++i) {
-    const double g = p.grad_scale * static_cast<double>(grad[i]);
-    const double mi = p.beta1 * m[i] + (1.0 - p.beta1) * g;
-    const double vi = p.beta2 * v[i] + (1.0 - p.beta2) * g * g;
-    m[i] = static_cast<float>(mi);
-    v[i] = static_cast<float>(vi);
-    const double wi = static_cast<double>(w[i]) * decay;
-    w[i] = static_cast<float>(wi - step_size * mi / (std::sqrt(vi) / bc2_sqrt + p.eps));
-  }
+  for (int64_t i = 0; i < n; ++i) adam_element(s, p.grad_scale * static_cast<double>(grad[i]), w, m, v, i);
 }
 
 double grad_sq_norm_cpu(const float* grad, int64_t n) {
   double s = 0.0;
 #pragma omp parallel for schedule(static) reduction(+ : s) if (n >= kOmpMin)
-  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(grad[i]) * grad[i];
+  for (int64_t i = 0; i < n; ++i) s += grad_sq_term(grad, i);
   return s;
 }
+
+double clip_scale_cpu(double sq_norm, double max_norm) { return adam_clip_scale(sq_norm, max_norm); }
 
 }  // namespace skucast

@@ -45,7 +45,6 @@ void window_scale(const float*, int64_t, int64_t, const WindowBatch&, int64_t, f
   no_cuda("window_scale");
 }
 void window_target(const float*, int64_t, int64_t, const WindowBatch&, float*, cudaStream_t) { no_cuda("window_target"); }
-void calendar_daily(int64_t, int64_t, float*, cudaStream_t) { no_cuda("calendar_daily"); }
 
 void metric_sums_fwd(const MetricSpec&, const float*, const float*, const float*, const float*, int64_t, double*,
                      cudaStream_t) {

@@ -43,6 +43,7 @@ struct WindowBatch {
   int64_t n_steps = 0;              // T
 };
 
+// The per-element math of these kernels is kernels/features_math.hpp's (STYLE B10).
 // CPU reference, OpenMP over windows. y [S, N]; scale [B]; calendar [n_cal, C] or nullptr
 // when C = 0; x [T, B, F]. Host pointers.
 void features_fwd_cpu(const FeatureSpec& spec, const float* y, int64_t n_series, int64_t n_time,
@@ -57,10 +58,6 @@ void window_scale_cpu(const float* y, int64_t n_series, int64_t n_time, const Wi
 // Targets of the batch: target [T, B] = y[series[b], t0[b] + t], NaN outside 0 .. N-1.
 void window_target_cpu(const float* y, int64_t n_series, int64_t n_time, const WindowBatch& batch, float* target);
 
-// Calendar columns for a daily axis starting first_day days after 1970-01-01:
-// out [n_time, 4] = sin/cos of 2 pi day-of-week / 7, sin/cos of 2 pi day-of-year / 365.25.
-void calendar_daily_cpu(int64_t first_day, int64_t n_time, float* out);
-
 // ------------------------------------------------------------------- CUDA ----
 // CUDA twins: the same arguments, layout and semantics as the _cpu functions above, with
 // every pointer — batch.series and batch.t0 included — a device pointer. Async on stream.
@@ -71,6 +68,5 @@ void window_scale(const float* y /*[S, N]*/, int64_t n_series, int64_t n_time, c
                   int64_t n_context, float* scale /*[B]*/, cudaStream_t stream);
 void window_target(const float* y /*[S, N]*/, int64_t n_series, int64_t n_time, const WindowBatch& batch,
                    float* target /*[T, B]*/, cudaStream_t stream);
-void calendar_daily(int64_t first_day, int64_t n_time, float* out /*[n_time, 4]*/, cudaStream_t stream);
 
 }  // namespace skucast

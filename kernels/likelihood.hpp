@@ -40,6 +40,7 @@ struct LikelihoodParams {
   double tweedie_power = 1.5;  // p in (1, 2), Tweedie only
 };
 
+// The per-element math of these kernels is kernels/likelihood_math.hpp's (STYLE B10).
 // CPU reference, OpenMP over rows. All host pointers. float is production, double is for
 // the finite-difference gradient checks; both have the same semantics.
 void likelihood_fwd_bwd_cpu(const LikelihoodParams& params, const float* raw /*[T, B, P]*/,

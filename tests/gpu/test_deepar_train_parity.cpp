@@ -196,8 +196,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, DeepArTrainParity,
 // Windows cut on the device from the resident panel (upload_panel + submit_windows: the
 // features, covariate, mask and embedding kernels) against the same windows composed on the
 // host (compose_inputs + next_inputs/submit), both on the GPU: the inputs differ only by the
-// features kernel's float rounding (it follows features_cpu.cpp term by term in double, see
-// tests/gpu/test_features_parity.cpp), so losses agree to 1e-6 relative and weights after
+// features kernel's float rounding (it runs features_cpu.cpp's kernels/features_math.hpp in
+// double, see tests/gpu/test_kernel_parity.cpp), so losses agree to 1e-6 relative and weights after
 // kSteps steps to the 1e-5 (a = 1e-5 max|w|) that such input rounding can move AdamW's steps.
 // Then evaluate() (validation on the device) against the CPU network's inference loss on the
 // same validation windows: 1e-4 relative, the forward-only part of the FP32 budget above.

@@ -1,5 +1,5 @@
 // tests/kernels/test_rnn_features.cpp — the window kernels of the global models (kernels/features.hpp):
-// hand-computed features, scales and targets, causality, and the daily calendar.
+// hand-computed features, scales and targets, and causality.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -83,22 +83,6 @@ TEST(Features, ScaleAndTargets) {
   EXPECT_FLOAT_EQ(target[1], -4.0f);   // (t=0, b=1)
   EXPECT_FLOAT_EQ(target[4], 2.0f);    // (t=2, b=0)
   EXPECT_FLOAT_EQ(target[5], 8.0f);    // (t=2, b=1): y[3 + 2]
-}
-
-TEST(Features, DailyCalendar) {
-  // 2024-01-01 (Monday) is day 19723; 2024-03-01 is day 19783 (2024 is a leap year).
-  std::vector<float> out(2 * 4);
-  calendar_daily_cpu(19723, 1, out.data());
-  EXPECT_NEAR(out[0], 0.0f, 1e-6);  // Monday: dow 0
-  EXPECT_NEAR(out[1], 1.0f, 1e-6);
-  EXPECT_NEAR(out[2], 0.0f, 1e-6);  // Jan 1st: day-of-year 0
-  calendar_daily_cpu(19783, 1, out.data());
-  const double doy = 31 + 29;  // March 1st of a leap year, 0-based
-  EXPECT_NEAR(out[2], std::sin(2 * M_PI * doy / 365.25), 1e-6);
-  EXPECT_NEAR(out[3], std::cos(2 * M_PI * doy / 365.25), 1e-6);
-  // 1969-12-31 (day -1) was a Wednesday: dow 2.
-  calendar_daily_cpu(-1, 1, out.data());
-  EXPECT_NEAR(out[0], std::sin(2 * M_PI * 2 / 7.0), 1e-6);
 }
 
 }  // namespace
