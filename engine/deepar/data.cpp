@@ -1,5 +1,7 @@
 // engine/deepar/data.cpp — the DeepAR model's options (validation, JSON), panel
-// fingerprint, input layout and the composition of a batch's inputs (Note [DeepAR inputs]).
+// fingerprint, input layout, the composition of a batch's inputs (Note [DeepAR inputs]; the
+// covariate and embedding columns through the CPU twins of the device kernels,
+// engine/deepar/kernels.h), the CPU embedding gradient and the embedding kernels' arguments.
 // The panel held in memory (load_panel) is in engine/deepar/panel.cpp: this file links without HDF5.
 //
 // Note [DeepAR inputs]
@@ -21,10 +23,13 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/deepar/internal.h"
+#include "engine/deepar/kernels.h"
 #include "engine/nn/loss.h"
 #include "engine/nn/rng.h"
 #include "io/panel.h"
@@ -277,29 +282,38 @@ void compose_inputs(const PanelData& d, const Layout& l, const float* weights, c
                     int64_t n_batch, int64_t n_steps, const float* scale, ComposeScratch& sc, float* x) {
   const int64_t B = n_batch, F = l.n_features, F0 = l.n_base, C = d.n_shared_cols;
   if (d.pad + y_origin < 0) throw Error("deepar: compose_inputs: origin before the padded calendar");
+  // 1-2. The base columns (lagged target, rolling statistics, shared columns) into scratch.
   sc.t0_local.resize(B);
   for (int64_t b = 0; b < B; ++b) sc.t0_local[b] = t0[b] - y_origin;
   sc.base.resize(checked_mul(n_steps * B, F0));
   const WindowBatch wb{rows, sc.t0_local.data(), B, n_steps};
   features_fwd_cpu(l.spec, y_rows, n_rows, y_stride, scale, wb, d.shared.data() + (d.pad + y_origin) * C,
                    d.n_shared - y_origin, sc.base.data());
-  const int64_t n_emb = static_cast<int64_t>(l.emb_k.size()), TF = d.n_cov;
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < n_steps * B; ++r) {
-    const int64_t t = r / B, b = r % B, s = series[b], tau = t0[b] + t;
-    float* out = x + r * F;
-    std::copy(sc.base.data() + r * F0, sc.base.data() + (r + 1) * F0, out);
-    for (int64_t j = 0; j < l.n_dyn; ++j)
-      out[F0 + j] = tau < 0 ? 0.0f : d.dyn[j][s * TF + std::min(tau, TF - 1)];
-    for (int64_t a = 0; a < n_emb; ++a) {
-      const int32_t code = d.codes[a][s];
-      const int64_t dim = l.emb_dim[a];
-      for (int64_t k = 0; k < dim; ++k)
-        out[l.emb_col[a] + k] = code >= 0 && code < l.emb_k[a] ? weights[l.emb_off[a] + code * dim + k] : 0.0f;
-    }
-  }
+  // The base columns copied into x, then 3. the per-series covariates at the windows' absolute steps.
+  compose_tail_cpu(sc.base.data(), F0, d.dyn.data(), l.n_dyn, d.n_series, d.n_cov, series, t0, B, n_steps, x, F);
+  // 4. The embedding columns: the windows' codes [A, B], then the rows of the tables.
+  const int64_t n_emb = static_cast<int64_t>(l.emb_k.size());
+  if (n_emb == 0) return;
+  sc.codes.resize(checked_mul(n_emb, B));
+  for (int64_t a = 0; a < n_emb; ++a)  // attribute a's codes [S] as a [1, S] table
+    gather_codes_cpu(d.codes[a], 1, d.n_series, series, B, sc.codes.data() + a * B);
+  sc.emb_cols = embedding_columns(l);
+  const int64_t col0 = l.n_base + l.n_dyn;
+  embedding_fwd_cpu(sc.emb_cols.data(), checked_int(static_cast<int64_t>(sc.emb_cols.size()), "embedding columns"),
+                    col0, sc.codes.data(), weights, x, n_steps * B, B, F);
 }
 
+// Note [Embedding gradient order]
+//   The embedding tables' gradient is a sum over every (window, step) whose input row holds
+//   the table row. The CPU trainer adds the terms in float, serially: attribute by
+//   attribute, window by window, step by step (embedding_backward below). The device sums
+//   each window's steps in double (embedding_dx_sum), then each touched row's windows in
+//   double (embedding_bwd), both rounded once: deterministic too, but a different order and
+//   precision, so the two agree to float rounding, not bit for bit. The CPU twins of those
+//   kernels (embedding_dx_sum_cpu, embedding_bwd_cpu in engine/deepar/kernels.h) repeat the
+//   device's order, so no twin produces the CPU trainer's bytes: embedding_backward stays
+//   the CPU's own function (changing its order would change every CPU-trained model), and
+//   tests/deepar/test_deepar_kernels.cpp checks the twins against it at a tolerance.
 void embedding_backward(const PanelData& d, const Layout& l, const int64_t* series, int64_t n_batch, int64_t n_steps,
                         const float* dx, float* grad) {
   const int64_t F = l.n_features;
@@ -316,6 +330,50 @@ void embedding_backward(const PanelData& d, const Layout& l, const int64_t* seri
       }
     }
   }
+}
+
+// ------------------------------------------------ embedding kernel arguments ----
+std::vector<EmbeddingColumn> embedding_columns(const Layout& l) {
+  std::vector<EmbeddingColumn> cols;  // column j of x is n_base + n_dyn + j
+  for (size_t a = 0; a < l.emb_k.size(); ++a)
+    for (int64_t k = 0; k < l.emb_dim[a]; ++k)
+      cols.push_back(EmbeddingColumn{l.emb_off[a] + k, checked_int(l.emb_dim[a], "embedding width"),
+                                     checked_int(l.emb_k[a], "embedding levels"),
+                                     checked_int(static_cast<int64_t>(a), "static attribute")});
+  return cols;
+}
+
+std::vector<EmbeddingAttr> embedding_attrs(const Layout& l) {
+  std::vector<EmbeddingAttr> attrs;
+  for (size_t a = 0; a < l.emb_k.size(); ++a)
+    attrs.push_back(EmbeddingAttr{l.emb_off[a], checked_int(l.emb_dim[a], "embedding width"),
+                                  checked_int(l.emb_col[a], "embedding column")});
+  return attrs;
+}
+
+int embedding_segments(const Layout& l, const std::vector<const int32_t*>& codes, const int64_t* series,
+                       int64_t n_batch, std::vector<std::pair<int32_t, int32_t>>& scratch, EmbeddingSegment* out,
+                       int32_t* win) {
+  int n_segs = 0;
+  int32_t n_win = 0;
+  const int64_t n_attr = static_cast<int64_t>(l.emb_k.size());
+  for (int64_t a = 0; a < n_attr; ++a) {
+    scratch.clear();
+    for (int64_t b = 0; b < n_batch; ++b) {
+      const int32_t code = codes[a][series[b]];
+      if (code >= 0 && code < l.emb_k[a]) scratch.emplace_back(code, static_cast<int32_t>(b));
+    }
+    std::sort(scratch.begin(), scratch.end());  // by code, then window
+    for (size_t i = 0; i < scratch.size(); ++i) {
+      if (i == 0 || scratch[i].first != scratch[i - 1].first) {
+        if (n_segs > 0 && out[n_segs - 1].attr == a) out[n_segs - 1].end = n_win;
+        out[n_segs++] = EmbeddingSegment{static_cast<int32_t>(a), scratch[i].first, n_win, n_win};
+      }
+      win[n_win++] = scratch[i].second;
+    }
+    if (n_segs > 0 && out[n_segs - 1].attr == a) out[n_segs - 1].end = n_win;
+  }
+  return n_segs;
 }
 
 }  // namespace deepar

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/deepar/kernels.h"
 #include "engine/deepar/model.h"
 #include "engine/nn/dense.h"
 #include "engine/nn/loss.h"
@@ -24,7 +25,7 @@ struct PanelData {
   int64_t n_cov = 0;                 // T+F: steps of known covariates
   std::vector<float> y;              // [S, T] target, NaN = not observed
   std::vector<int64_t> first, last;  // [S] first / last observed step, -1 when none
-  std::vector<std::vector<float>> dyn;  // per-series covariates, normalised, [S, T+F] each (NaN -> 0)
+  std::vector<float> dyn;            // [n_dyn, S, T+F] per-series covariates, normalised (NaN -> 0)
   // Shared per-step columns (calendar, events, shared covariates), padded with zero rows in
   // front: row (pad + tau) describes absolute step tau, for tau in [-pad, n_shared).
   int64_t pad = 0, n_shared = 0, n_shared_cols = 0;
@@ -100,18 +101,38 @@ PanelData load_panel(const PanelReader& panel, const Layout& layout, int64_t hor
 // Inputs of a batch. y_rows [n_rows, y_stride] holds target values whose column 0 is absolute
 // step y_origin; window b reads row rows[b] and describes panel series series[b] over absolute
 // steps t0[b] .. t0[b] + n_steps - 1. scale [B]. weights: the flat weights (embeddings).
-// x [n_steps, B, F]. scratch: reused buffers.
+// x [n_steps, B, F]. scratch: reused buffers. The covariate and embedding columns are the
+// twins' (compose_tail_cpu, gather_codes_cpu, embedding_fwd_cpu: engine/deepar/kernels.h).
 struct ComposeScratch {
   std::vector<int64_t> t0_local;
-  std::vector<float> base;
+  std::vector<float> base;                  // [n_steps * B, n_base]
+  std::vector<int32_t> codes;               // [A, B] the windows' static codes
+  std::vector<EmbeddingColumn> emb_cols;    // embedding_columns(l)
 };
 void compose_inputs(const PanelData& d, const Layout& l, const float* weights, const float* y_rows, int64_t n_rows,
                     int64_t y_stride, int64_t y_origin, const int64_t* rows, const int64_t* series, const int64_t* t0,
                     int64_t n_batch, int64_t n_steps, const float* scale, ComposeScratch& scratch, float* x);
 
-// Adds the embedding part of dx [n_steps, B, F] into grad (flat, like the weights).
+// Adds the embedding part of dx [n_steps, B, F] into grad (flat, like the weights), in the
+// CPU trainer's order (Note [Embedding gradient order] in engine/deepar/data.cpp).
 void embedding_backward(const PanelData& d, const Layout& l, const int64_t* series, int64_t n_batch, int64_t n_steps,
                         const float* dx, float* grad);
+
+// The arguments of the embedding kernels (engine/deepar/kernels.h) for a layout:
+// embedding_columns: one per input column of the embeddings, in column order (attribute a,
+//   k < emb_dim[a]), what embedding_fwd reads; embedding_attrs: one per static attribute,
+//   what embedding_bwd reads. Throw Error when a width, level count or column exceeds int.
+std::vector<EmbeddingColumn> embedding_columns(const Layout& l);
+std::vector<EmbeddingAttr> embedding_attrs(const Layout& l);
+// The embedding rows the windows of a batch touch, per attribute in code order, each with
+// its windows in window order (what embedding_bwd sums): writes segs [<= A*B] and win
+// [<= A*B] and returns the number of segments; the windows of segment u are
+// win[segs[u].begin .. segs[u].end), consecutive across segments. Windows whose code is
+// outside [0, K) touch no row, as in embedding_backward. codes: per attribute [S];
+// series [B]; scratch: reused.
+int embedding_segments(const Layout& l, const std::vector<const int32_t*>& codes, const int64_t* series,
+                       int64_t n_batch, std::vector<std::pair<int32_t, int32_t>>& scratch, EmbeddingSegment* segs,
+                       int32_t* win);
 
 // Recurrent stack + head on the flat weights.
 struct Net {

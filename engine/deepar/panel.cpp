@@ -73,18 +73,35 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
     for (int64_t tau = 0; tau < d.n_shared; ++tau) cell(tau, c) = e.flags[std::min(tau, TF - 1)] ? 1.0f : 0.0f;
     ++c;
   }
+  // Per-series covariates, [n_dyn, S, T+F]: each is read straight into its slab and
+  // normalised there; a shared one is read into a vector of its own.
+  int64_t n_per_series = 0;
+  for (const DynamicSpec& ds : h.dynamic) n_per_series += ds.per_series ? 1 : 0;
+  d.dyn.assign(static_cast<size_t>(checked_mul(checked_mul(n_per_series, S), TF)), 0.0f);
+  int64_t j_dyn = 0;  // per-series covariates read so far
   for (const DynamicSpec& ds : h.dynamic) {
-    std::vector<float> v = panel.read_dynamic(ds.name, 0, ds.per_series ? S : std::min<int64_t>(S, 1));
+    std::vector<float> v_shared;
+    float* v = nullptr;
+    int64_t n_v = 0;  // values at v: [S, T+F] per series, [T+F] shared
+    if (ds.per_series) {
+      v = d.dyn.data() + j_dyn++ * S * TF;
+      n_v = S * TF;
+      panel.read_dynamic(ds.name, 0, S, v);
+    } else {
+      v_shared = panel.read_dynamic(ds.name, 0, std::min<int64_t>(S, 1));
+      v = v_shared.data();
+      n_v = static_cast<int64_t>(v_shared.size());
+    }
     bool binary = true;
-    for (int64_t i = 0; i < static_cast<int64_t>(v.size()) && binary; ++i)
+    for (int64_t i = 0; i < n_v && binary; ++i)
       if (i % TF < T && std::isfinite(v[i]) && v[i] != 0.0f && v[i] != 1.0f) binary = false;
     if (!ds.per_series) {
       // Shared: standardized over the history (binary: raw).
       double sum = 0, sum2 = 0, n = 0;
-      for (int64_t t = 0; t < std::min<int64_t>(T, static_cast<int64_t>(v.size())); ++t)
+      for (int64_t t = 0; t < std::min<int64_t>(T, n_v); ++t)
         if (std::isfinite(v[t])) sum += v[t], sum2 += double(v[t]) * v[t], n += 1;
       const double mu = n > 0 ? sum / n : 0.0, sd = n > 0 ? std::sqrt(std::max(sum2 / n - mu * mu, 0.0)) : 1.0;
-      for (int64_t tau = 0; tau < d.n_shared && !v.empty(); ++tau) {
+      for (int64_t tau = 0; tau < d.n_shared && n_v > 0; ++tau) {
         const float x = v[std::min(tau, TF - 1)];
         cell(tau, c) = !std::isfinite(x) ? 0.0f : binary ? x : static_cast<float>((x - mu) / (sd > 0 ? sd : 1.0));
       }
@@ -94,7 +111,7 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
     // Per series: value / median of positive history values - 1 (binary: raw).
 #pragma omp parallel for schedule(static)
     for (int64_t s = 0; s < S; ++s) {
-      float* row = v.data() + s * TF;
+      float* row = v + s * TF;
       float med = 1.0f;
       if (!binary) {
         std::vector<float> pos;
@@ -108,7 +125,6 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
       for (int64_t t = 0; t < TF; ++t)
         row[t] = !std::isfinite(row[t]) ? 0.0f : binary ? row[t] : row[t] / med - 1.0f;
     }
-    d.dyn.push_back(std::move(v));
   }
   for (const StaticAttr& a : h.statics) d.codes.push_back(a.codes.data());
   d.weight = h.weights;  // Note [Weighted window sampling]

@@ -68,8 +68,8 @@ inline void make_test_panel(const DeepArOptions& o, bool statics, const TestPane
       d.last[i] = t;
     }
   }
-  d.dyn.emplace_back(S * d.n_cov);
-  for (float& v : d.dyn[0]) v = U(rng) - 0.5f;
+  d.dyn.resize(S * d.n_cov);  // one per-series covariate: [1, S, T+F]
+  for (float& v : d.dyn) v = U(rng) - 0.5f;
   d.pad = o.context + lookback(l) + sh.pad_extra;
   d.n_shared = T + o.horizon;
   d.n_shared_cols = l.spec.n_calendar;

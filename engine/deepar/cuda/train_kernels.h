@@ -1,25 +1,22 @@
 // engine/deepar/cuda/train_kernels.h — the small device kernels of the DeepAR GPU training
-// step (engine/deepar/cuda/train_step.cu): the embedding columns of the inputs, and the sum of the per-row
-// losses. Internal to engine/deepar/cuda/train_step.cpp. CUDA-free declarations; device pointers; async on stream.
-// CPU twins: embedding_fwd is the embedding part of compose_inputs (engine/deepar/data.cpp) and
-// loss_row_sum is the total of nn::loss_forward_backward (loss.cpp); the GPU training parity
-// test (tests/gpu/test_deepar_train_parity.cpp) checks both through the whole step.
+// step (engine/deepar/cuda/train_step.cu): the inputs cut on the device (compose_tail,
+// gather_codes, embedding_fwd, mask_target), the embedding gradient (embedding_dx_sum,
+// embedding_bwd), the sum of the per-row losses and the head's first output. Used by
+// engine/deepar/cuda/train_step.cpp and resident_panel.cpp, and by the parity test.
+// CUDA-free declarations (the stream is kernels/stream.hpp's opaque handle); device pointers;
+// async on stream.
+// CPU twins: the same arguments without the stream, named <op>_cpu, in engine/deepar/kernels.h
+// (with the argument structs EmbeddingColumn, EmbeddingSegment, EmbeddingAttr); the
+// per-element math is engine/deepar/kernels_math.h's, shared by both. Parity:
+// tests/gpu/test_deepar_kernel_parity.cpp (one row per op).
 #pragma once
 
 #include <cstdint>
 
+#include "engine/deepar/kernels.h"
 #include "kernels/stream.hpp"
 
 namespace skucast::deepar {
-
-// One input column filled from an embedding table (Layout's emb_* fields, per column k of
-// attribute a: w_offset = emb_off[a] + k, dim = emb_dim[a], n_levels = emb_k[a]).
-struct EmbeddingColumn {
-  int64_t w_offset = 0;  // weights index of row 0 of this column
-  int32_t dim = 0;       // row length d of the table [K, d]
-  int32_t n_levels = 0;  // K: codes outside [0, K) read 0, as compose_inputs
-  int32_t attr = 0;      // static attribute a: codes row
-};
 
 // x[r, col0 + j] = w[cols[j].w_offset + code * cols[j].dim] with code = codes[cols[j].attr, r % B]
 // (0 when code is outside [0, n_levels)), for every row r < n_rows = T*B, j < n_cols.
@@ -30,7 +27,7 @@ void embedding_fwd(const EmbeddingColumn* cols, int n_cols, int64_t col0, const 
 // *out (device double) = sum_{i < n} loss[i], in double, deterministic (kernels/cuda/reduce.cuh).
 void loss_row_sum(const float* loss /*device [n]*/, int64_t n, double* out, cudaStream_t stream);
 
-// The covariate part of compose_inputs on a resident panel: for every row r = t*B + b,
+// The covariate part of the inputs on a resident panel (as compose_inputs): for every row r = t*B + b,
 //   x[r, c] = base[r, c]                                   for c < n_base,
 //   x[r, n_base + j] = tau < 0 ? 0 : dyn[j][series[b], min(tau, n_cov - 1)],  tau = t0[b] + t,
 // for j < n_dyn. The embedding columns (embedding_fwd) are not touched.
@@ -55,23 +52,13 @@ void gather_codes(const int32_t* codes, int64_t n_attr, int64_t n_series, const 
 void embedding_dx_sum(const float* dx, int64_t n_steps, int64_t n_batch, int64_t n_features, int64_t col0,
                       int64_t n_cols, float* out, cudaStream_t stream);
 
-// One embedding row a batch touches: attribute `attr`'s row `code`, whose windows are
-// win[begin .. end) of the batch's window list (in window order).
-struct EmbeddingSegment {
-  int32_t attr = 0, code = 0, begin = 0, end = 0;
-};
-
-// The embedding gradient rows of a batch, deterministically (the twin of embedding_backward,
-// engine/deepar/data.cpp): for every segment u and k < dim of its attribute,
+// The embedding gradient rows of a batch, deterministically, in the device's order (not the
+// CPU trainer's embedding_backward: Note [Embedding gradient order], engine/deepar/data.cpp):
+// for every segment u and k < dim of its attribute,
 //   grad[off[attr] + code * dim + k] = sum over its windows b (in order) of dx_sum[b, col[attr] + k],
 // accumulated in double. Rows no segment names are not written (the caller zeroes the
 // tables first). [in] segs [n_segs], win [sum of lengths] int32, attrs [A] (each attribute's
 // weight offset, width, first input column), dx_sum [B, F]; [in,out] grad [n_params].
-struct EmbeddingAttr {
-  int64_t w_offset = 0;  // weights index of row 0 of the table
-  int32_t dim = 0;       // row length
-  int32_t col = 0;       // first input column of the attribute
-};
 void embedding_bwd(const EmbeddingSegment* segs, int n_segs, int max_dim, const int32_t* win,
                    const EmbeddingAttr* attrs, const float* dx_sum, int64_t n_features, float* grad,
                    cudaStream_t stream);

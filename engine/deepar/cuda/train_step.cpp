@@ -1,6 +1,8 @@
 // engine/deepar/cuda/train_step.cpp — host orchestration of the DeepAR training step on the GPU
 // (engine/deepar/cuda/train_step.h, Note [DeepAR training on the GPU]): the stream, cuBLAS handle, pinned
 // staging and device buffers (all RAII), the dense head on cuBLAS, and the order of one step.
+// The resident panel (the device copy of the panel and the cutting of windows there) is
+// engine/deepar/cuda/resident_panel.{h,cpp}'s ResidentPanel.
 // CUDA builds only; engine/deepar/train_step_cpu_only.cpp stands in for it in CPU builds.
 #include "engine/deepar/cuda/train_step.h"
 
@@ -9,14 +11,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cmath>
-#include <cstdio>
 #include <deque>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "engine/deepar/cuda/resident_panel.h"
 #include "engine/deepar/cuda/train_kernels.h"
 #include "engine/deepar/cuda/util.h"
 #include "engine/nn/cuda/cudnn_rnn.h"
@@ -25,7 +26,6 @@
 #include "kernels/cuda/check.cuh"
 #include "kernels/device.hpp"
 #include "kernels/device_buffer.hpp"
-#include "kernels/features.hpp"
 #include "kernels/likelihood.hpp"
 
 namespace skucast::deepar {
@@ -78,18 +78,9 @@ struct CudaTrainStep::Impl {
   DeviceBuffer<EmbeddingColumn> emb_cols;            // [n_emb_cols]
   DeviceBuffer<double> stats;                        // [kLossRing, 2]: loss sum, observed count
   DeviceBuffer<double> sq_norm;                      // [1] squared global gradient norm
-  DeviceBuffer<int64_t> win_series, win_t0;          // [B] windows of a step cut on the device
 
-  // The resident panel (upload_panel; empty otherwise) and what cutting on the device needs.
-  struct Resident {
-    DeviceBuffer<float> y;        // [S, T]
-    DeviceBuffer<float> dyn;      // [n_dyn, S, T+F]
-    DeviceBuffer<float> shared;   // [pad + n_shared, C]
-    DeviceBuffer<int32_t> codes;  // [A, S]
-    DeviceBuffer<float> base;     // [T*B, n_base] features_fwd's output
-    DeviceBuffer<float> w_eval, head0;  // [n_params] evaluate's weights, [T*B] its head outputs
-    bool on = false;
-  } res;
+  // The resident panel (on the device after upload_panel) and what cutting there needs.
+  std::unique_ptr<ResidentPanel> res;
 
   // Host staging (pinned).
   struct Slot {
@@ -171,49 +162,22 @@ struct CudaTrainStep::Impl {
 
   // Checks of windows cut on the device (what would otherwise read outside the panel).
   void check_windows(const int64_t* series_h, const int64_t* t0_h, int64_t B, int64_t T, const char* who) const {
-    if (!res.on) throw Error(std::string("deepar: CudaTrainStep::") + who + " without upload_panel()");
+    if (!res->on()) throw Error(std::string("deepar: CudaTrainStep::") + who + " without upload_panel()");
     if (staged) throw Error(std::string("deepar: CudaTrainStep::") + who + " between next_inputs() and submit()");
-    if (B < 1 || B > max_batch || T < 1 || T > max_steps)
-      throw InputError("deepar: the GPU step was sized for batches of 1.." + std::to_string(max_batch) +
-                       " windows of 1.." + std::to_string(max_steps) + " steps, got " + std::to_string(B) + " x " +
-                       std::to_string(T));
-    for (int64_t b = 0; b < B; ++b) {
-      if (series_h[b] < 0 || series_h[b] >= d.n_series)
-        throw InputError("deepar: window " + std::to_string(b) + " names series " + std::to_string(series_h[b]) +
-                         ", the panel has " + std::to_string(d.n_series));
-      if (t0_h[b] < -d.pad || t0_h[b] + T > d.n_shared)
-        throw InputError("deepar: window " + std::to_string(b) + " spans steps " + std::to_string(t0_h[b]) + ".." +
-                         std::to_string(t0_h[b] + T - 1) + ", outside the panel's calendar " +
-                         std::to_string(-d.pad) + ".." + std::to_string(d.n_shared - 1));
-    }
+    res->check_windows(series_h, t0_h, B, T);
   }
 
-  // The embedding rows the batch touches, per attribute in code order, each with its windows
-  // in window order (what embedding_bwd sums), into the slot's staging, and queued to the
-  // device. Windows whose code is outside [0, K) touch no row, as in embedding_backward.
+  // The embedding rows the batch touches (embedding_segments, engine/deepar/internal.h: per
+  // attribute in code order, each with its windows in window order, what embedding_bwd
+  // sums) into the slot's staging, and queued to the device.
   void stage_segments(Slot& sl, const int64_t* series_h, int64_t B) {
     n_segs = 0;
     if (n_emb_cols == 0) return;
-    int32_t n_win = 0;
     EmbeddingSegment* out = sl.segs.data();
     int32_t* win = sl.seg_win.data();
-    for (int64_t a = 0; a < n_attr; ++a) {
-      seg_scratch.clear();
-      for (int64_t b = 0; b < B; ++b) {
-        const int32_t code = d.codes[a][series_h[b]];
-        if (code >= 0 && code < l.emb_k[a]) seg_scratch.emplace_back(code, static_cast<int32_t>(b));
-      }
-      std::sort(seg_scratch.begin(), seg_scratch.end());  // by code, then window
-      for (size_t i = 0; i < seg_scratch.size(); ++i) {
-        if (i == 0 || seg_scratch[i].first != seg_scratch[i - 1].first) {
-          if (n_segs > 0 && out[n_segs - 1].attr == a) out[n_segs - 1].end = n_win;
-          out[n_segs++] = EmbeddingSegment{static_cast<int32_t>(a), seg_scratch[i].first, n_win, n_win};
-        }
-        win[n_win++] = seg_scratch[i].second;
-      }
-      if (n_segs > 0 && out[n_segs - 1].attr == a) out[n_segs - 1].end = n_win;
-    }
+    n_segs = embedding_segments(l, d.codes, series_h, B, seg_scratch, out, win);
     if (n_segs == 0) return;
+    const int32_t n_win = out[n_segs - 1].end;  // the segments' windows are consecutive in win
     SKU_CUDA_CHECK(cudaMemcpyAsync(segs.data(), out, static_cast<size_t>(n_segs) * sizeof(EmbeddingSegment),
                                    cudaMemcpyHostToDevice, s()));
     SKU_CUDA_CHECK(cudaMemcpyAsync(seg_win.data(), win, static_cast<size_t>(n_win) * sizeof(int32_t),
@@ -227,25 +191,12 @@ struct CudaTrainStep::Impl {
     Slot& sl = acquire_slot();
     std::copy(series_h, series_h + B, sl.series.data());
     std::copy(t0_h, t0_h + B, sl.t0.data());
-    const cudaStream_t st = s();
-    SKU_CUDA_CHECK(cudaMemcpyAsync(win_series.data(), sl.series.data(), static_cast<size_t>(B) * sizeof(int64_t),
-                                   cudaMemcpyHostToDevice, st));
-    SKU_CUDA_CHECK(cudaMemcpyAsync(win_t0.data(), sl.t0.data(), static_cast<size_t>(B) * sizeof(int64_t),
-                                   cudaMemcpyHostToDevice, st));
+    res->queue_windows(sl.series.data(), sl.t0.data(), B, s());
     stage_segments(sl, series_h, B);
-    release_slot(sl);
-    const WindowBatch wb{win_series.data(), win_t0.data(), B, T};
-    window_scale(res.y.data(), d.n_series, d.n_time, wb, setup.context, scale.data(), st);
-    window_target(res.y.data(), d.n_series, d.n_time, wb, target.data(), st);
-    mask_target(win_t0.data(), B, T, mask_from, mask_first, target.data(), st);
-    const int64_t C = d.n_shared_cols;
-    features_fwd(l.spec, res.y.data(), d.n_series, d.n_time, scale.data(), wb, res.shared.data() + d.pad * C,
-                 d.n_shared, res.base.data(), st);
-    compose_tail(res.base.data(), l.n_base, res.dyn.data(), l.n_dyn, d.n_series, d.n_cov, win_series.data(),
-                 win_t0.data(), B, T, x.data(), l.n_features, st);
-    gather_codes(res.codes.data(), n_attr, d.n_series, win_series.data(), B, codes.data(), st);
-    embedding_fwd(emb_cols.data(), static_cast<int>(n_emb_cols), emb_col0, codes.data(), wd, x.data(), T * B, B,
-                  l.n_features, st);
+    release_slot(sl);  // after every copy from the slot was queued
+    const WindowOutputs out{x.data(), target.data(), scale.data(), codes.data(), emb_cols.data(), n_emb_cols,
+                            emb_col0};
+    res->cut(B, T, mask_from, mask_first, wd, out, s());
   }
 
   // Forward, loss, backward and the optimizer step on the inputs already on the device
@@ -338,14 +289,9 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
   I.ones = DeviceBuffer<float>(std::vector<float>(static_cast<size_t>(rows), 1.0f));
   I.stats = DeviceBuffer<double>(2 * kLossRing);
   I.sq_norm = DeviceBuffer<double>(1);
-  I.win_series = DeviceBuffer<int64_t>(max_batch);
-  I.win_t0 = DeviceBuffer<int64_t>(max_batch);
+  I.res = std::make_unique<ResidentPanel>(l, d, max_batch, max_steps, setup.context);
 
-  std::vector<EmbeddingColumn> cols;  // [n_emb_cols]: column j of x is emb_col0 + j
-  for (int64_t a = 0; a < I.n_attr; ++a)
-    for (int64_t k = 0; k < l.emb_dim[a]; ++k)
-      cols.push_back(EmbeddingColumn{l.emb_off[a] + k, to_int(l.emb_dim[a], "embedding width"),
-                                     to_int(l.emb_k[a], "embedding levels"), to_int(a, "static attribute")});
+  const std::vector<EmbeddingColumn> cols = embedding_columns(l);  // [n_emb_cols]: column j of x is emb_col0 + j
   if (static_cast<int64_t>(cols.size()) != I.n_emb_cols || (I.n_attr > 0 && l.emb_col[0] != I.emb_col0))
     throw Error("deepar: the embedding columns are not the last " + std::to_string(I.n_emb_cols) +
                 " input columns (Note [DeepAR inputs])");
@@ -371,12 +317,8 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
   I.host_stats = PinnedBuffer<double>(2 * kLossRing);
   for (auto& e : I.loss_ready) e = make_event();
   if (I.n_emb_cols > 0) {
-    std::vector<EmbeddingAttr> attrs;
-    for (int64_t a = 0; a < I.n_attr; ++a) {
-      attrs.push_back(EmbeddingAttr{l.emb_off[a], to_int(l.emb_dim[a], "embedding width"),
-                                    to_int(l.emb_col[a], "embedding column")});
-      I.max_dim = std::max(I.max_dim, attrs.back().dim);
-    }
+    const std::vector<EmbeddingAttr> attrs = embedding_attrs(l);
+    for (const EmbeddingAttr& at : attrs) I.max_dim = std::max(I.max_dim, at.dim);
     I.emb_attrs = DeviceBuffer<EmbeddingAttr>(attrs);
     const int64_t n_seg_max = checked_mul(I.n_attr, max_batch);
     I.segs = DeviceBuffer<EmbeddingSegment>(n_seg_max);
@@ -557,98 +499,17 @@ std::vector<nn::LossValue> CudaTrainStep::take_losses(bool wait) {
 }
 
 // --------------------------------------------------------- resident panel ----
-int64_t CudaTrainStep::panel_bytes() const {
-  const Impl& I = *m;
-  const PanelData& d = I.d;
-  const Layout& l = I.l;
-  const int64_t rows = checked_mul(I.max_batch, I.max_steps);
-  int64_t floats = checked_mul(d.n_series, d.n_time);
-  floats += checked_mul(checked_mul(l.n_dyn, d.n_series), d.n_cov);
-  floats += checked_mul(d.pad + d.n_shared, d.n_shared_cols);
-  floats += checked_mul(rows, l.n_base) + rows + l.n_params;  // base, head0, w_eval
-  return checked_mul(floats, 4) + checked_mul(checked_mul(I.n_attr, d.n_series), 4);
-}
+// ResidentPanel (engine/deepar/cuda/resident_panel.cpp) holds the panel and cuts the windows.
+int64_t CudaTrainStep::panel_bytes() const { return m->res->bytes(); }
 
-bool CudaTrainStep::panel_resident() const { return m->res.on; }
+bool CudaTrainStep::panel_resident() const { return m->res->on(); }
 
 bool CudaTrainStep::upload_panel(int64_t max_bytes, std::string* why) {
   Impl& I = *m;
-  if (I.res.on) return true;
-  const PanelData& d = I.d;
-  const Layout& l = I.l;
-  auto gib = [](double b) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024.0 * 1024.0));
-    return std::string(buf);
-  };
-  if (I.setup.context < 1)
-    throw InputError("deepar: the resident panel needs the context length (CudaTrainSetup::context), got " +
-                     std::to_string(I.setup.context));
-  const int64_t need = panel_bytes();
-  // The budget: --gpu-memory when given, never more than 80 % of what the device has free.
-  size_t free_b = 0, total_b = 0;
-  SKU_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
-  const int64_t free80 = static_cast<int64_t>(0.8 * static_cast<double>(free_b));
-  int64_t limit = free80;
-  std::string limit_name = "80 % of the free device memory, " + gib(static_cast<double>(free80));
-  if (max_bytes > 0 && max_bytes < free80) {
-    limit = max_bytes;
-    limit_name = "--gpu-memory " + gib(static_cast<double>(max_bytes));
-  }
-  if (need > limit) {
-    if (why) *why = "the panel needs " + gib(static_cast<double>(need)) + " on the device, over " + limit_name;
-    return false;
-  }
-  // What the per-step host checks (loss_check_inputs) would refuse must stay on that path,
-  // where the step that draws it names it.
-  const bool counts = l.lik.kind == Likelihood::NegBin || l.lik.kind == Likelihood::Tweedie;
-  for (int64_t i = 0; i < static_cast<int64_t>(d.y.size()); ++i) {
-    const float v = d.y[i];
-    if (std::isnan(v)) continue;
-    if (!std::isfinite(v) || (counts && v < 0)) {
-      if (why) {
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "series %lld step %lld holds %g, which the %s loss refuses",
-                      static_cast<long long>(i / d.n_time), static_cast<long long>(i % d.n_time),
-                      static_cast<double>(v), nn::likelihood_name(l.lik.kind).c_str());
-        *why = buf;
-      }
-      return false;
-    }
-  }
+  if (I.res->on()) return true;
+  if (!I.res->fits(max_bytes, why)) return false;
   finish();
-  Impl::Resident r;
-  try {
-    r.y = DeviceBuffer<float>(d.y);
-    r.dyn = DeviceBuffer<float>(static_cast<size_t>(checked_mul(checked_mul(l.n_dyn, d.n_series), d.n_cov)));
-    for (int64_t j = 0; j < l.n_dyn; ++j) {
-      const std::vector<float>& src = d.dyn[j];
-      if (static_cast<int64_t>(src.size()) != d.n_series * d.n_cov)
-        throw Error("deepar: covariate " + std::to_string(j) + " holds " + std::to_string(src.size()) +
-                    " values, expected series x steps " + std::to_string(d.n_series * d.n_cov));
-      SKU_CUDA_CHECK(cudaMemcpy(r.dyn.data() + j * d.n_series * d.n_cov, src.data(), src.size() * sizeof(float),
-                                cudaMemcpyHostToDevice));
-    }
-    r.shared = DeviceBuffer<float>(d.shared);
-    std::vector<int32_t> codes(static_cast<size_t>(checked_mul(I.n_attr, d.n_series)));
-    for (int64_t a = 0; a < I.n_attr; ++a) std::copy(d.codes[a], d.codes[a] + d.n_series, codes.begin() + a * d.n_series);
-    r.codes = DeviceBuffer<int32_t>(codes);
-    const int64_t rows = checked_mul(I.max_batch, I.max_steps);
-    r.base = DeviceBuffer<float>(static_cast<size_t>(checked_mul(rows, l.n_base)));
-    r.head0 = DeviceBuffer<float>(static_cast<size_t>(rows));
-    r.w_eval = DeviceBuffer<float>(static_cast<size_t>(l.n_params));
-    // From pageable memory a copy may return before it lands; the step runs on a non-blocking
-    // stream, which does not wait for the legacy one.
-    SKU_CUDA_CHECK(cudaStreamSynchronize(cudaStreamLegacy));
-  } catch (const DeviceError& e) {
-    // Out of device memory after all (another process took some): the host path still works.
-    cudaGetLastError();  // the failed allocation's error must not surface at the next launch check
-    if (why) *why = std::string("the panel did not fit on the device after all (") + e.what() + ")";
-    return false;
-  }
-  r.on = true;
-  I.res = std::move(r);
-  return true;
+  return I.res->upload(why);
 }
 
 nn::LossValue CudaTrainStep::evaluate(const float* w_host, const int64_t* series, const int64_t* t0, int64_t B,
@@ -661,7 +522,7 @@ nn::LossValue CudaTrainStep::evaluate(const float* w_host, const int64_t* series
   finish();
   const cudaStream_t st = I.s();
   const int64_t rows = B * T, P = likelihood_n_params(l.lik.kind);
-  float* w = I.res.w_eval.data();
+  float* w = I.res->w_eval();
   SKU_CUDA_CHECK(cudaMemcpyAsync(w, w_host, static_cast<size_t>(l.n_params) * sizeof(float), cudaMemcpyHostToDevice,
                                  st));
   I.cut_on_device(series, t0, B, T, mask_from, mask_first, w);
@@ -682,7 +543,7 @@ nn::LossValue CudaTrainStep::evaluate(const float* w_host, const int64_t* series
         net->forward(w, I.x.data(), T, B, nullptr, nullptr, nullptr, nn::Phase::Inference, st);
     I.head_forward(head_a, head_b, ctx->y(), rows);
     I.queue_loss(stats.data(), T, B);
-    if (head0_out) head_first(I.head_out.data(), P, rows, I.res.head0.data(), st);
+    if (head0_out) head_first(I.head_out.data(), P, rows, I.res->head0(), st);
     SKU_CUDA_CHECK(cudaStreamSynchronize(st));  // the context's buffers outlive their last use
   }
   double host[2] = {0, 0};
@@ -694,7 +555,7 @@ nn::LossValue CudaTrainStep::evaluate(const float* w_host, const int64_t* series
   };
   fetch(target_out, I.target.data(), rows);
   fetch(scale_out, I.scale.data(), B);
-  fetch(head0_out, I.res.head0.data(), rows);
+  fetch(head0_out, I.res->head0(), rows);
   return nn::LossValue{host[1] > 0 ? host[0] / host[1] : 0.0, host[1]};
 }
 

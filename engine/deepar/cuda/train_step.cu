@@ -4,12 +4,14 @@
 //          mask_target, gather_codes), embedding_dx_sum_kernel, embedding_bwd_kernel,
 //          head_first_kernel; their
 //          launchers.
-// uses: kernels/cuda/reduce.cuh (reduce_sum), kernels/cuda/check.cuh.
+// uses: engine/deepar/kernels_math.h (the per-element math, shared with the CPU twins of
+//       engine/deepar/kernels_cpu.cpp), kernels/cuda/reduce.cuh (reduce_sum), kernels/cuda/check.cuh.
 #include <cuda_runtime.h>
 
 #include <algorithm>
 
 #include "engine/deepar/cuda/train_kernels.h"
+#include "engine/deepar/kernels_math.h"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/reduce.cuh"
 
@@ -28,8 +30,7 @@ __global__ void embedding_fwd_kernel(const EmbeddingColumn* __restrict__ cols, i
     const int j = static_cast<int>(i % n_cols);  // embedding column
     const EmbeddingColumn c = cols[j];
     const int32_t code = codes[static_cast<int64_t>(c.attr) * n_batch + r % n_batch];
-    x[r * n_features + col0 + j] = code >= 0 && code < c.n_levels ? w[c.w_offset + static_cast<int64_t>(code) * c.dim]
-                                                                  : 0.0f;
+    x[r * n_features + col0 + j] = embedding_value(c, code, w);
   }
 }
 
@@ -47,8 +48,7 @@ __global__ void compose_tail_kernel(const float* __restrict__ base, int64_t n_ba
       v = base[r * n_base + c];
     } else {
       const int64_t b = r % n_batch, tau = t0[b] + r / n_batch;
-      const int64_t step = tau < n_cov - 1 ? tau : n_cov - 1;
-      v = tau < 0 ? 0.0f : dyn[((c - n_base) * n_series + series[b]) * n_cov + step];
+      v = covariate_at(dyn + ((c - n_base) * n_series + series[b]) * n_cov, tau, n_cov);
     }
     x[r * n_features + c] = v;
   }
@@ -59,7 +59,7 @@ __global__ void mask_target_kernel(const int64_t* __restrict__ t0, int64_t n_bat
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < n_rows; r += stride) {
     const int64_t t = r / n_batch, b = r % n_batch;
-    if (t < mask_first || t0[b] + t >= mask_from) target[r] = __int_as_float(0x7fc00000);  // quiet NaN
+    if (target_masked(t, t0[b], mask_from, mask_first)) target[r] = __int_as_float(0x7fc00000);  // quiet NaN
   }
 }
 
@@ -77,9 +77,7 @@ __global__ void embedding_dx_sum_kernel(const float* __restrict__ dx, int64_t n_
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     const int64_t b = i / n_cols, c = col0 + i % n_cols;
-    double sum = 0.0;
-    for (int64_t t = 0; t < n_steps; ++t) sum += static_cast<double>(dx[(t * n_batch + b) * n_features + c]);
-    out[b * n_features + c] = static_cast<float>(sum);
+    out[b * n_features + c] = window_column_sum(dx, n_steps, n_batch, n_features, b, c);
   }
 }
 
@@ -93,10 +91,8 @@ __global__ void embedding_bwd_kernel(const EmbeddingSegment* __restrict__ segs, 
     const int k = static_cast<int>(i % max_dim);
     const EmbeddingAttr at = attrs[sg.attr];
     if (k >= at.dim) continue;
-    double sum = 0.0;
-    for (int32_t j = sg.begin; j < sg.end; ++j)
-      sum += static_cast<double>(dx_sum[static_cast<int64_t>(win[j]) * n_features + at.col + k]);
-    grad[at.w_offset + static_cast<int64_t>(sg.code) * at.dim + k] = static_cast<float>(sum);
+    grad[at.w_offset + static_cast<int64_t>(sg.code) * at.dim + k] =
+        segment_column_sum(win, sg.begin, sg.end, dx_sum, n_features, at.col + k);
   }
 }
 
