@@ -6,6 +6,7 @@
 #include <cmath>
 #include <utility>
 
+#include "engine/deepar/kernels.h"
 #include "engine/nn/rng.h"
 #include "kernels/common.hpp"
 
@@ -27,9 +28,7 @@ void HostWindows::cut(const PanelData& d, const Layout& l, int64_t context, cons
   }
   window_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, context, scale.data());
   window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data());
-  for (int64_t t = 0; t < n_steps; ++t)
-    for (int64_t b = 0; b < B; ++b)
-      if (t < win.mask_first || win.t0[b] + t >= win.mask_from) target[t * B + b] = NAN;
+  mask_target_cpu(win.t0, B, n_steps, win.mask_from, win.mask_first, target.data());  // the device's twin
   compose_inputs(d, l, w, d.y.data(), d.n_series, d.n_time, 0, win.series, win.series, win.t0, B, n_steps,
                  scale.data(), cs, x_out);
 }
