@@ -1,9 +1,9 @@
 // bench/bench_gpu_kernels.cu — GPU benchmarks for bench/gpu_check.sh (needs a CUDA device).
 //
-//   bench_gpu_kernels kernels   feature, metric, likelihood and AdamW kernels as a fraction of
+//   bench_gpu_kernels kernels   feature, likelihood and AdamW kernels as a fraction of
 //                               the device-to-device cudaMemcpy bandwidth measured in the same
 //                               run (bytes = each input read once + each output written once;
-//                               goal >= 0.70 for features and metrics).
+//                               goal >= 0.70 for features).
 //   bench_gpu_kernels lstm H    one DeepAR training step on the GPU (cuDNN LSTM, 2 layers,
 //                               hidden H, context 112 + horizon 28, batch 1,024, F = 11):
 //                               forward, dense head (cuBLAS), Gaussian NLL, backward, global
@@ -45,7 +45,6 @@
 #include "kernels/device_buffer.hpp"
 #include "kernels/features.hpp"
 #include "kernels/likelihood.hpp"
-#include "kernels/metrics.hpp"
 
 using namespace skucast;
 
@@ -123,30 +122,6 @@ int run_kernels() {
     const double ms_t =
         time_ms([&] { window_target(dy.data(), S, N, wb, dtarget.data(), nullptr); }, 3, 20);
     report("window_target", double(T * B) * 8 + double(B) * 16, ms_t, copy_gbps);
-  }
-  // --- metrics: 200,000 series, H = 28, Q = 9, history 1,941.
-  {
-    const int64_t S = 200000, H = 28, Q = 9, NH = 1941;
-    std::vector<double> levels = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
-    std::vector<int32_t> lo = {0, 1, 2, 3}, hi = {8, 7, 6, 5};
-    DeviceBuffer<float> da(randn(S * H, 20.f, 8.f, 3, 0.05)), dm(randn(S * H, 20.f, 8.f, 4));
-    DeviceBuffer<float> dq(randn(S * H * Q, 20.f, 8.f, 5)), dh(randn(S * NH, 20.f, 8.f, 6, 0.05));
-    DeviceBuffer<double> dlev(levels);
-    DeviceBuffer<int32_t> dlo(lo), dhi(hi);
-    MetricSpec spec;
-    spec.horizon = H;
-    spec.n_hist = NH;
-    spec.season_length = 7;
-    spec.n_levels = static_cast<int32_t>(Q);
-    spec.levels = dlev.data();
-    spec.n_cov = 4;
-    spec.cov_lo = dlo.data();
-    spec.cov_hi = dhi.data();
-    DeviceBuffer<double> dsums(S * metric_sums_width(spec));
-    const double ms = time_ms(
-        [&] { metric_sums_fwd(spec, da.data(), dm.data(), dq.data(), dh.data(), S, dsums.data(), nullptr); }, 3, 20);
-    report("metric_sums_fwd", double(S) * (H * (2 + Q) + NH) * 4 + double(S) * metric_sums_width(spec) * 8, ms,
-           copy_gbps);
   }
   // --- likelihood (Gaussian) and AdamW, for reference.
   {

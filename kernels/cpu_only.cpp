@@ -4,11 +4,9 @@
 
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
-#include "kernels/scale_stats.hpp"
 #include "kernels/adam.hpp"
 #include "kernels/features.hpp"
 #include "kernels/likelihood.hpp"
-#include "kernels/metrics.hpp"
 
 namespace skucast {
 
@@ -21,8 +19,6 @@ namespace {
 int cuda_device_count() { return 0; }
 std::string cuda_device_description() { return "built without CUDA"; }
 bool built_with_cuda() { return false; }
-
-void scale_stats_cuda(const float*, int64_t, int64_t, int32_t*, float*, float*, void*) { no_cuda("scale_stats_cuda"); }
 
 void adam_step(const AdamParams&, const AdamClip&, float*, const float*, float*, float*, int64_t, cudaStream_t) {
   no_cuda("adam_step");
@@ -45,11 +41,6 @@ void window_scale(const float*, int64_t, int64_t, const WindowBatch&, int64_t, f
   no_cuda("window_scale");
 }
 void window_target(const float*, int64_t, int64_t, const WindowBatch&, float*, cudaStream_t) { no_cuda("window_target"); }
-
-void metric_sums_fwd(const MetricSpec&, const float*, const float*, const float*, const float*, int64_t, double*,
-                     cudaStream_t) {
-  no_cuda("metric_sums_fwd");
-}
 
 }  // namespace skucast
 

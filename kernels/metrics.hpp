@@ -1,4 +1,4 @@
-// kernels/metrics.hpp — per-series accuracy sums over a forecast window, the batched kernel
+// kernels/metrics.hpp — per-series accuracy sums over a forecast window, the batched CPU kernel
 // behind engine/eval/metrics.h (which holds Note [Metric definitions]; this file computes exactly
 // those definitions, in the same order of operations).
 //
@@ -22,8 +22,6 @@
 
 #include <cstdint>
 
-#include "kernels/stream.hpp"
-
 namespace skucast {
 
 enum MetricSum : int32_t {
@@ -37,8 +35,7 @@ enum MetricSum : int32_t {
   kMetricFixed = 7,  // first pinball column
 };
 
-// Shape and options of one batch. Pointers are host pointers for the _cpu functions and
-// device pointers for the CUDA launcher.
+// Shape and options of one batch (host pointers).
 struct MetricSpec {
   int64_t horizon = 0;              // H
   int64_t n_hist = 0;               // length of each history row
@@ -61,7 +58,7 @@ constexpr int64_t metric_finish_width(const MetricSpec& s) { return 6 + (s.n_lev
 double mase_scale_cpu(const float* x, int64_t n, int m);
 double rmsse_scale_cpu(const float* x, int64_t n);
 
-// CPU reference, OpenMP over series. sums [S, metric_sums_width(spec)].
+// OpenMP over series. sums [S, metric_sums_width(spec)].
 void metric_sums_fwd_cpu(const MetricSpec& spec, const float* actual /*[S, H]*/, const float* mean /*[S, H]*/,
                          const float* quantiles /*[S, H, Q]*/, const float* history /*[S, n_hist]*/,
                          int64_t n_series, double* sums /*[S, K]*/);
@@ -70,10 +67,5 @@ void metric_sums_fwd_cpu(const MetricSpec& spec, const float* actual /*[S, H]*/,
 // out [S, metric_finish_width(spec)].
 void metric_finish_cpu(const MetricSpec& spec, const double* sums /*[S, K]*/, int64_t n_series,
                        double* out /*[S, M]*/);
-
-// CUDA twin of metric_sums_fwd_cpu: one warp per series; all pointers (spec's too) on the
-// device. Async on stream. The sums agree with the CPU's up to the order of the additions.
-void metric_sums_fwd(const MetricSpec& spec, const float* actual, const float* mean, const float* quantiles,
-                     const float* history, int64_t n_series, double* sums, cudaStream_t stream);
 
 }  // namespace skucast

@@ -1,4 +1,4 @@
-// kernels/metrics_cpu.cpp — CPU reference for the per-series metric sums (metrics.hpp).
+// kernels/metrics_cpu.cpp — the per-series metric sums (metrics.hpp), on the CPU.
 // Every sum runs over t in increasing order, as engine/eval/metrics.cpp's per-series functions do,
 // so series_metrics_cpu gives the same bits whether it calls these or those.
 #include <cmath>

@@ -156,8 +156,8 @@ MetricLayout metric_layout(const std::vector<double>& levels) {
 void series_metrics_cpu(const float* actual, const float* mean, const float* quantiles, const float* history,
                         int64_t n_series, int64_t horizon, int64_t n_hist, int season_length,
                         const std::vector<double>& levels, const MetricLayout& layout, double* out) {
-  // The batched sums are the kernel pair kernels/metrics.hpp (the CPU twin sums in the same
-  // order as the per-series functions above, so the results are the same bits).
+  // The batched sums are the kernel pair kernels/metrics.hpp (it sums in the same order as the
+  // per-series functions above, so the results are the same bits).
   const std::vector<int32_t> cov_lo(layout.cov_lo.begin(), layout.cov_lo.end());
   const std::vector<int32_t> cov_hi(layout.cov_hi.begin(), layout.cov_hi.end());
   MetricSpec spec;

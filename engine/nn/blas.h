@@ -59,9 +59,8 @@ inline void col_sums(int64_t rows, int64_t cols, const double* a, const double* 
 //   when per-step OpenMP regions sat between threaded GEMMs). So the recurrent layers own
 //   the threading: one OpenMP region per layer pass, each thread calling single-threaded
 //   BLAS on its own block of rows, and BlasSingleThread keeps OpenBLAS to one thread for
-//   the duration (DeepArNet::train_step holds one around the whole step, so that no
-//   OpenBLAS worker is left spinning from the dense head either). It is a process-wide
-//   setting: only touched from outside any parallel region.
+//   the duration of each forward or backward pass. It is a process-wide setting: only
+//   touched from outside any parallel region.
 class BlasSingleThread {
  public:
   BlasSingleThread() {

@@ -1,8 +1,7 @@
-// engine/stat/gpu_models.cpp — model names, parameter checks and the CPU twin
-// (stat_forecast_cpu) of the GPU statistical models (see engine/stat/gpu_models.h). Built in every
-// configuration; the CUDA side is engine/stat/cuda/gpu_models.cu (or engine/stat/gpu_models_cpu_only.cpp).
-#include <omp.h>
-
+// engine/stat/gpu_models.cpp — the GPU statistical models' families, scratch sizes and parameter
+// checks (see engine/stat/gpu_models.h). Built in every configuration; the CUDA side is
+// engine/stat/cuda/gpu_models.cu (or engine/stat/gpu_models_cpu_only.cpp); the model names are
+// the registry's (engine/stat/model.cpp).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -12,38 +11,6 @@
 #include "kernels/common.hpp"
 
 namespace skucast {
-
-namespace {
-
-struct NamedModel {
-  const char* name;
-  StatGpuModel model;
-};
-
-// Names as in make_stat_model's registry (engine/stat/model.cpp).
-const NamedModel kNames[] = {
-    {"naive", StatGpuModel::Naive},   {"snaive", StatGpuModel::Snaive},   {"ma", StatGpuModel::Ma},
-    {"ses", StatGpuModel::Ses},       {"holt", StatGpuModel::Holt},       {"damped", StatGpuModel::Damped},
-    {"hw_add", StatGpuModel::HwAdd},  {"hw_mul", StatGpuModel::HwMul},    {"ets", StatGpuModel::Ets},
-    {"theta", StatGpuModel::Theta},   {"croston", StatGpuModel::Croston}, {"sba", StatGpuModel::Sba},
-    {"tsb", StatGpuModel::Tsb},       {"croston_opt", StatGpuModel::CrostonOpt}, {"arima", StatGpuModel::Arima},
-};
-
-}  // namespace
-
-std::vector<std::string> stat_gpu_model_names() {
-  std::vector<std::string> v;
-  for (const auto& e : kNames) v.emplace_back(e.name);
-  return v;
-}
-
-StatGpuModel stat_gpu_model(const std::string& name) {
-  for (const auto& e : kNames)
-    if (name == e.name) return e.model;
-  std::string known;
-  for (const auto& e : kNames) known += std::string(known.empty() ? "" : ", ") + e.name;
-  throw InputError("the GPU statistical models have no model '" + name + "'; expected one of " + known);
-}
 
 StatGpuFamily stat_gpu_family(StatGpuModel model) {
   switch (model) {
@@ -83,38 +50,6 @@ StatGpuParams stat_gpu_params(StatGpuModel model, int64_t n_steps, int season_le
   p.n_levels = checked_int(static_cast<int64_t>(levels.size()), "number of quantile levels");
   p.scratch_per_series = stat_gpu_scratch_doubles(model, n_steps, season_length, horizon, p.n_levels);
   return p;
-}
-
-namespace {
-
-template <StatGpuFamily kFamily>
-void stat_forecast_cpu_family(const StatGpuParams& p, const float* y, int64_t n_series, float* mean, float* quantiles,
-                              uint8_t* fallback) {
-  const int64_t H = p.horizon, n_cells = H * p.n_levels;
-  const int n_threads = static_cast<int>(std::clamp<int64_t>(n_series / 64, 1, omp_get_max_threads()));
-#pragma omp parallel num_threads(n_threads)
-  {
-    std::vector<double> w(static_cast<size_t>(p.scratch_per_series));  // [scratch] this thread's series
-#pragma omp for schedule(dynamic, 64)
-    for (int64_t s = 0; s < n_series; ++s)
-      fallback[s] = stat_gpu_forecast_row<kFamily>(p, y + s * p.n_steps, w.data(), mean + s * H, quantiles + s * n_cells,
-                                                   p.orders != nullptr ? p.orders + s * kStatGpuOrderFields : nullptr)
-                        ? 1
-                        : 0;
-  }
-}
-
-}  // namespace
-
-void stat_forecast_cpu(const StatGpuParams& p, const float* y, int64_t n_series, float* mean, float* quantiles,
-                       uint8_t* fallback) {
-  switch (stat_gpu_family(p.model)) {
-    case StatGpuFamily::Simple: return stat_forecast_cpu_family<StatGpuFamily::Simple>(p, y, n_series, mean, quantiles, fallback);
-    case StatGpuFamily::Ets: return stat_forecast_cpu_family<StatGpuFamily::Ets>(p, y, n_series, mean, quantiles, fallback);
-    case StatGpuFamily::Theta: return stat_forecast_cpu_family<StatGpuFamily::Theta>(p, y, n_series, mean, quantiles, fallback);
-    case StatGpuFamily::Croston: return stat_forecast_cpu_family<StatGpuFamily::Croston>(p, y, n_series, mean, quantiles, fallback);
-    case StatGpuFamily::Arima: return stat_forecast_cpu_family<StatGpuFamily::Arima>(p, y, n_series, mean, quantiles, fallback);
-  }
 }
 
 }  // namespace skucast

@@ -1,21 +1,21 @@
 // engine/stat/gpu_models.h — the batched statistical models on the GPU (one CUDA thread per
-// series) and their CPU twin.
+// series). Their CPU twin (STYLE B3) is the batch runner, forecast_batch (engine/stat/model.h).
 //
 // The per-series code is the CPU models' own (Note [One source for CPU and GPU models] in
 // kernels/hd.hpp): engine/stat/gpu_series.h runs the batch runner's preparation
 // (trim, interpolate, all-NaN -> 0 + fallback), the model with forecast_batch's fallbacks,
 // then sorted quantiles and non-negative clipping, exactly as forecast_batch does for
-// make_stat_model(name). Models: naive, snaive, ma, ses, holt, damped, hw_add, hw_mul, ets,
-// theta, croston, sba, tsb, croston_opt, arima (not arimax, ensembles, regressors or
-// transforms: use forecast_batch for those).
+// make_stat_model(name). Which models have this path is said by their entries in the one
+// registry of model names (engine/stat/model.cpp): naive, snaive, ma, ses, holt, damped,
+// hw_add, hw_mul, ets, theta, croston, sba, tsb, croston_opt, arima (not arimax, ensembles,
+// regressors or transforms: forecast_batch runs those).
 //
-// Three entry points:
-//   stat_forecast_cpu    the CPU twin (STYLE B3): the same per-series function over OpenMP.
+// Two entry points:
 //   stat_forecast_cuda   the launcher on device pointers (one block of series, one stream).
 //   forecast_batch_cuda  host convenience: streams the host panel through the device in
 //                        blocks of series, so memory is bounded by the block, not by S x T.
-// In a CPU-only build (SKUCAST_CUDA=OFF) the two CUDA entry points throw DeviceError
-// "rebuild with -DSKUCAST_CUDA=ON" (engine/stat/gpu_models_cpu_only.cpp, STYLE L3).
+// In a CPU-only build (SKUCAST_CUDA=OFF) both throw DeviceError "rebuild with
+// -DSKUCAST_CUDA=ON" (engine/stat/gpu_models_cpu_only.cpp, STYLE L3).
 #pragma once
 
 #include <cstddef>
@@ -40,8 +40,10 @@ enum class StatGpuModel : int {
 // mapping] in engine/stat/cuda/gpu_models.cu).
 enum class StatGpuFamily : int { Simple, Ets, Theta, Croston, Arima };
 
-// The model named as in make_stat_model ("ets", "theta", ...). Throws InputError naming the
-// unknown model and listing stat_gpu_model_names().
+// From the registry of make_stat_model (engine/stat/model.cpp), whose entries name their GPU
+// kernel: the kernel of the model named `name` ("ets", "theta", ...; InputError naming it and
+// listing stat_gpu_model_names() when it has none), and the names of the models that have one,
+// in registry order.
 StatGpuModel stat_gpu_model(const std::string& name);
 std::vector<std::string> stat_gpu_model_names();
 StatGpuFamily stat_gpu_family(StatGpuModel model);
@@ -52,12 +54,12 @@ struct StatGpuParams {
   int64_t n_steps = 0;            // T
   int season_length = 1;          // m
   int64_t horizon = 0;            // H
-  const double* levels = nullptr;  // [Q] ascending in (0, 1); device memory for the kernel, host for the CPU twin
+  const double* levels = nullptr;  // [Q] ascending in (0, 1); device memory for the kernel
   int n_levels = 0;               // Q
   int64_t scratch_per_series = 0;  // doubles of scratch per series: stat_gpu_scratch_doubles()
   // Optional, arima only (a diagnostic for the parity tests and benchmarks): [S, 8] the chosen
   // order (p, d, q, P, D, Q, m, constant) per series, all -1 where no ARIMA was fitted (a
-  // fallback, a constant series). Device memory for the kernel, host for the CPU twin.
+  // fallback, a constant series). Device memory for the kernel.
   int32_t* orders = nullptr;
 };
 
@@ -75,14 +77,9 @@ int64_t stat_gpu_scratch_doubles(StatGpuModel model, int64_t n_steps, int season
 StatGpuParams stat_gpu_params(StatGpuModel model, int64_t n_steps, int season_length, int64_t horizon,
                               const std::vector<double>& levels);
 
-// CPU twin, all host memory (per-thread scratch). [in] y [S, T] (NaN = missing); [out]
-// mean [S, H], quantiles [S, H, Q], fallback [S] (1 when the series used a fallback).
-void stat_forecast_cpu(const StatGpuParams& p, const float* y, int64_t n_series, float* mean, float* quantiles,
-                       uint8_t* fallback);
-
-// Launcher, all device memory, asynchronous on `stream` (no host sync). [in] y [S, T],
-// p.levels [Q]; scratch [S, p.scratch_per_series] doubles; [out] mean [S, H],
-// quantiles [S, H, Q], fallback [S].
+// Launcher, all device memory, asynchronous on `stream` (no host sync). [in] y [S, T]
+// (NaN = missing), p.levels [Q]; scratch [S, p.scratch_per_series] doubles; [out] mean [S, H],
+// quantiles [S, H, Q], fallback [S] (1 when the series used a fallback).
 void stat_forecast_cuda(const StatGpuParams& p, const float* y, int64_t n_series, double* scratch, float* mean,
                         float* quantiles, uint8_t* fallback, cudaStream_t stream);
 

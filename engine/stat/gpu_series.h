@@ -1,6 +1,7 @@
 // engine/stat/gpu_series.h — one series through the batch runner's steps and one
 // statistical model: the per-series function of the GPU kernel (engine/stat/cuda/gpu_models.cu,
-// one thread per series) and of its CPU twin (stat_forecast_cpu, engine/stat/gpu_models.cpp).
+// one thread per series). tests/stat/test_stat_gpu_twin.cpp runs it on the host against
+// forecast_batch, the kernel's CPU twin.
 //
 // It mirrors forecast_batch (engine/stat/model.cpp) for one row with no regressors and no
 // transform: prepare (series_prep.h), the model (its StatModel's per-series core), the

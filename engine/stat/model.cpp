@@ -1,5 +1,6 @@
-// engine/stat/model.cpp — the model registry, ensembles ("ets+theta") and the batch runner
-// forecast_batch (OpenMP over series) for the statistical models of engine/stat/model.h.
+// engine/stat/model.cpp — the model registry (names, factories and GPU kernels), ensembles
+// ("ets+theta") and the batch runner forecast_batch (OpenMP over series) for the statistical
+// models of engine/stat/model.h.
 #include "engine/stat/model.h"
 
 #include <omp.h>
@@ -7,10 +8,12 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/stat/boxcox.h"
+#include "engine/stat/gpu_models.h"
 #include "engine/stat/series_prep.h"
 #include "kernels/common.hpp"
 
@@ -32,29 +35,33 @@ using ModelFactory = std::unique_ptr<StatModel> (*)();
 struct RegistryEntry {
   const char* name;
   ModelFactory make;
+  std::optional<StatGpuModel> gpu;  // its kernel on the GPU (engine/stat/gpu_models.h), if any
 };
 
-// ---- registry: name → factory ----
-// To add a model: include its header in "registry includes" above and add one line here,
-// {"name", factory}, where factory is a function (or captureless lambda) returning
-// std::unique_ptr<StatModel>. Names are lower case; '+' is reserved for ensembles.
+// ---- registry: name → factory, GPU kernel ----
+// The one list of the statistical models: make_stat_model, stat_model_names and the GPU
+// path's stat_gpu_model / stat_gpu_model_names all read it. To add a model: include its header
+// in "registry includes" above and add one line here, {"name", factory, gpu}, where factory is
+// a function (or captureless lambda) returning std::unique_ptr<StatModel>, and gpu the
+// StatGpuModel that runs the same per-series code on the GPU (engine/stat/gpu_series.h), or
+// std::nullopt. Names are lower case; '+' is reserved for ensembles.
 const RegistryEntry kRegistry[] = {
-    {"naive", [] { return make_naive(); }},
-    {"snaive", [] { return make_snaive(); }},
-    {"ma", [] { return make_ma(); }},
-    {"croston", [] { return make_croston(); }},
-    {"sba", [] { return make_sba(); }},
-    {"tsb", [] { return make_tsb(); }},
-    {"croston_opt", [] { return make_croston_optimized(); }},
-    {"ses", [] { return make_ets_model("ses"); }},
-    {"holt", [] { return make_ets_model("holt"); }},
-    {"damped", [] { return make_ets_model("damped"); }},
-    {"hw_add", [] { return make_ets_model("hw_add"); }},
-    {"hw_mul", [] { return make_ets_model("hw_mul"); }},
-    {"ets", [] { return make_ets_model("ets"); }},
-    {"theta", [] { return make_theta_model("theta"); }},
-    {"arima", [] { return make_arima_model(); }},
-    {"arimax", [] { return make_arimax_model(); }},
+    {"naive", [] { return make_naive(); }, StatGpuModel::Naive},
+    {"snaive", [] { return make_snaive(); }, StatGpuModel::Snaive},
+    {"ma", [] { return make_ma(); }, StatGpuModel::Ma},
+    {"croston", [] { return make_croston(); }, StatGpuModel::Croston},
+    {"sba", [] { return make_sba(); }, StatGpuModel::Sba},
+    {"tsb", [] { return make_tsb(); }, StatGpuModel::Tsb},
+    {"croston_opt", [] { return make_croston_optimized(); }, StatGpuModel::CrostonOpt},
+    {"ses", [] { return make_ets_model("ses"); }, StatGpuModel::Ses},
+    {"holt", [] { return make_ets_model("holt"); }, StatGpuModel::Holt},
+    {"damped", [] { return make_ets_model("damped"); }, StatGpuModel::Damped},
+    {"hw_add", [] { return make_ets_model("hw_add"); }, StatGpuModel::HwAdd},
+    {"hw_mul", [] { return make_ets_model("hw_mul"); }, StatGpuModel::HwMul},
+    {"ets", [] { return make_ets_model("ets"); }, StatGpuModel::Ets},
+    {"theta", [] { return make_theta_model("theta"); }, StatGpuModel::Theta},
+    {"arima", [] { return make_arima_model(); }, StatGpuModel::Arima},
+    {"arimax", [] { return make_arimax_model(); }, std::nullopt},  // regressors: the CPU only
 };
 // ---- end registry ----
 
@@ -149,6 +156,20 @@ std::vector<std::string> stat_model_names() {
   std::vector<std::string> names;
   for (const auto& e : kRegistry) names.emplace_back(e.name);
   return names;
+}
+
+std::vector<std::string> stat_gpu_model_names() {
+  std::vector<std::string> names;
+  for (const auto& e : kRegistry)
+    if (e.gpu) names.emplace_back(e.name);
+  return names;
+}
+
+StatGpuModel stat_gpu_model(const std::string& name) {
+  for (const auto& e : kRegistry)
+    if (e.gpu && name == e.name) return *e.gpu;
+  throw InputError("the GPU statistical models have no model '" + name + "'; expected one of " +
+                   join(stat_gpu_model_names(), ", "));
 }
 
 std::unique_ptr<StatModel> make_stat_model(const std::string& name, const std::string& combine) {

@@ -70,6 +70,8 @@ class StatModel {
 // ("ets+theta") combined by `combine` ("mean" or "median"). Throws InputError naming
 // the unknown model and listing the known ones.
 std::unique_ptr<StatModel> make_stat_model(const std::string& name, const std::string& combine = "mean");
+// Every registered name, in registry order. The same registry says which models also run on
+// the GPU (stat_gpu_model_names, engine/stat/gpu_models.h).
 std::vector<std::string> stat_model_names();
 
 // Output of a batch forecast, float for storage.

@@ -8,7 +8,7 @@
 //   finish_series_hd    quantiles sorted per step, Note [Non-negative support] clipping,
 //                       narrowing to float.
 // forecast_batch uses prepare_series_hd and storable_hd directly;
-// engine/stat/gpu_series.h uses all three for the GPU batch (and its CPU twin). finish_series_hd is
+// engine/stat/gpu_series.h uses all three for the GPU batch. finish_series_hd is
 // forecast_batch's finishing step written without std::sort (same results).
 #pragma once
 

@@ -1,4 +1,4 @@
-// tests/kernels/test_metric_sums.cpp — the kernels/metrics.hpp CPU twin, through series_metrics_cpu,
+// tests/kernels/test_metric_sums.cpp — the kernels/metrics.hpp batched sums, through series_metrics_cpu,
 // gives the same bits as engine/eval/metrics.h's per-series definitions (random data with NaN:
 // all-NaN windows, leading NaN and zeros in the history, NaN forecasts, odd sizes).
 #include <gtest/gtest.h>

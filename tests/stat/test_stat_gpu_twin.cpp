@@ -1,19 +1,22 @@
-// tests/stat/test_stat_gpu_twin.cpp — the CPU twin of the GPU statistical models
-// (stat_forecast_cpu, engine/stat/gpu_models.h) against forecast_batch with the registry's
-// models: the same per-series code (engine/stat/gpu_series.h) compiled for the host
-// must give the same floats, bit for bit, and the same fallbacks. This pins the shared
-// per-series path on machines without a GPU; tests/gpu/test_stat_models_parity.cpp then
-// compares the device against it. "arima" is among stat_gpu_model_names(), so the loops over
-// the names cover it too; ArimaShapes adds its own shapes.
+// tests/stat/test_stat_gpu_twin.cpp — the GPU statistical models' kernel code against its CPU
+// twin, forecast_batch, for every model whose registry entry has a GPU kernel: the kernel's
+// per-series function (engine/stat/gpu_series.h) compiled for the host and run over the rows
+// (tests/stat_kernel_rows.h) must give the same floats, bit for bit, and the same fallbacks.
+// This pins the device's code on machines without a GPU; tests/gpu/test_stat_models_parity.cpp
+// then compares the device against forecast_batch. "arima" is among stat_gpu_model_names(), so
+// the loops over the names cover it too; ArimaShapes adds its own shapes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "engine/stat/gpu_models.h"
 #include "engine/stat/model.h"
 #include "kernels/common.hpp"
+#include "tests/stat_kernel_rows.h"
 #include "tests/stat_panel.h"
 
 using namespace skucast;
@@ -34,18 +37,18 @@ void expect_twin(const std::string& name, const TwinCase& c, const std::vector<d
   std::vector<float> mean(static_cast<size_t>(c.n_series * c.horizon));
   std::vector<float> quant(static_cast<size_t>(c.n_series * c.horizon * p.n_levels));
   std::vector<uint8_t> fallback(static_cast<size_t>(c.n_series));
-  stat_forecast_cpu(p, y.data(), c.n_series, mean.data(), quant.data(), fallback.data());
+  test::stat_kernel_rows_on_host(p, y.data(), c.n_series, mean.data(), quant.data(), fallback.data());
   int64_t n_fallback = 0;
   for (uint8_t f : fallback) n_fallback += f;
   EXPECT_EQ(n_fallback, ref.n_fallback) << name;
   int64_t bad = 0;
   for (size_t i = 0; i < mean.size(); ++i)
     if (!(mean[i] == ref.mean[i]) && bad++ < 3)
-      ADD_FAILURE() << name << " mean[" << i << "] (series " << i / c.horizon << "): twin " << mean[i]
+      ADD_FAILURE() << name << " mean[" << i << "] (series " << i / c.horizon << "): kernel " << mean[i]
                     << " forecast_batch " << ref.mean[i];
   for (size_t i = 0; i < quant.size(); ++i)
     if (!(quant[i] == ref.quantiles[i]) && bad++ < 6)
-      ADD_FAILURE() << name << " quantiles[" << i << "]: twin " << quant[i] << " forecast_batch " << ref.quantiles[i];
+      ADD_FAILURE() << name << " quantiles[" << i << "]: kernel " << quant[i] << " forecast_batch " << ref.quantiles[i];
   EXPECT_EQ(bad, 0) << name << ": " << bad << " values differ";
 }
 
@@ -77,8 +80,8 @@ TEST(StatGpuTwin, ArimaShapes) {
   expect_twin("arima", {9, 30, 12, 5}, {});
 }
 
-// The optional order output (StatGpuParams::orders): a valid order where ARIMA was fitted, -1
-// where the series fell back (short, constant, all-NaN).
+// The kernel's optional order output (StatGpuParams::orders): a valid order where ARIMA was
+// fitted, -1 where the series fell back (short, constant, all-NaN).
 TEST(StatGpuTwin, ArimaOrdersDiagnostic) {
   const int64_t S = 24, T = 60, H = 6;
   const std::vector<double> levels{0.5};
@@ -88,7 +91,7 @@ TEST(StatGpuTwin, ArimaOrdersDiagnostic) {
   p.orders = orders.data();
   std::vector<float> mean(static_cast<size_t>(S * H)), quant(static_cast<size_t>(S * H));
   std::vector<uint8_t> fallback(static_cast<size_t>(S));
-  stat_forecast_cpu(p, y.data(), S, mean.data(), quant.data(), fallback.data());
+  test::stat_kernel_rows_on_host(p, y.data(), S, mean.data(), quant.data(), fallback.data());
   int64_t n_fitted = 0;
   for (int64_t s = 0; s < S; ++s) {
     const int32_t* o = orders.data() + s * kStatGpuOrderFields;
@@ -107,6 +110,20 @@ TEST(StatGpuTwin, ArimaOrdersDiagnostic) {
 
 TEST(StatGpuTwin, NoQuantilesAndSingleStep) {
   for (const char* name : {"ets", "theta", "croston_opt", "ma", "arima"}) expect_twin(name, {17, 40, 4, 1}, {});
+}
+
+// The registry (engine/stat/model.cpp) is the one list of names: every GPU model is a
+// registered model with a kernel of its own; arimax (regressors) has none.
+TEST(StatGpuTwin, GpuModelsAreRegistryEntries) {
+  const std::vector<std::string> all = stat_model_names(), gpu = stat_gpu_model_names();
+  std::set<int> kernels;
+  for (const std::string& name : gpu) {
+    EXPECT_NE(std::find(all.begin(), all.end(), name), all.end()) << name;
+    kernels.insert(static_cast<int>(stat_gpu_model(name)));
+  }
+  EXPECT_EQ(kernels.size(), gpu.size());
+  EXPECT_EQ(gpu.size() + 1, all.size());
+  EXPECT_EQ(std::find(gpu.begin(), gpu.end(), "arimax"), gpu.end());
 }
 
 TEST(StatGpuTwin, RejectsWhatForecastBatchRejects) {

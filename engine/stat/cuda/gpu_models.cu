@@ -2,7 +2,7 @@
 // defines: stat_forecast_kernel<Family> (one thread per series), stat_forecast_cuda
 // (launcher), forecast_batch_cuda (host wrapper streaming blocks of series through two
 // pipelined lanes, Note [Stat block pipeline]).
-// uses: engine/stat/gpu_series.h (the per-series function shared with the CPU twin).
+// uses: engine/stat/gpu_series.h (the per-series function: the CPU models' own code).
 //
 // Note [Stat kernel mapping]: one thread per series for every model (STYLE B7, as cuML's
 // Holt-Winters). The work of a series is a chain of dependent recursions — the ETS filter
