@@ -141,8 +141,8 @@ for b in "$PACK"/bin/gpu_*; do
 done
 grep '^PARITY ' "$TESTS" >> "$SUMMARY" 2>/dev/null || true
 if [ "${SANITIZE:-0}" = 1 ] && command -v compute-sanitizer >/dev/null; then
-  for n in gpu_test_adam_parity gpu_test_likelihood_parity gpu_test_features_parity; do
-    lim=$(limit 60); [ "$lim" -lt 15 ] && break
+  for n in gpu_test_kernel_parity gpu_test_deepar_kernel_parity; do
+    lim=$(limit 120); [ "$lim" -lt 15 ] && break
     echo "===== memcheck $n" >> "$TESTS"
     if timeout -k 5 "$lim" compute-sanitizer --tool memcheck --error-exitcode 9 "$PACK/bin/$n" >> "$TESTS" 2>&1; then
       say "PASS    memcheck $n"; else say "FAIL    memcheck $n (exit $?)"; failed=1; fi
