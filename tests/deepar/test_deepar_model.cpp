@@ -543,3 +543,86 @@ TEST(DeepArModel, TrainCommand) {
   EXPECT_EQ(skucast::testing::read_text(model2), before);
   EXPECT_EQ(PanelReader(panel).header().n_steps, 120);
 }
+
+// Note [Defaults from the panel]: the context from the horizon, the season and the history.
+TEST(DeepArDefaults, ContextFromThePanel) {
+  auto chosen = [](int64_t n_steps, int season, int64_t horizon, int64_t val_steps = 0) {
+    PanelHeader h;
+    h.n_steps = n_steps;
+    h.axis.season_length = season;
+    DeepArOptions o;
+    o.horizon = horizon;
+    o.val_steps = val_steps;
+    const std::string note = deepar_resolve_defaults(o, h);
+    EXPECT_NE(note.find("context " + std::to_string(o.context)), std::string::npos) << note;
+    return o.context;
+  };
+  EXPECT_EQ(chosen(1941, 7, 28), 112);     // daily, 28 days: 4 x 28 (as before the rule)
+  EXPECT_EQ(chosen(1100, 7, 7), 28);       // daily, a week: 4 x 7 = 28 > 2 x 7
+  EXPECT_EQ(chosen(400, 52, 4), 104);      // weekly with a yearly season: two seasons > 16
+  EXPECT_EQ(chosen(109, 1, 12), 48);       // orange juice: 4 x 12 = 48 <= (109 - 12) / 2
+  EXPECT_EQ(chosen(109, 52, 12), 48);      // two seasons (104) capped at half of 97
+  EXPECT_EQ(chosen(60, 12, 12, 20), 20);   // 4 x 12 = 48 capped at (60 - 20) / 2
+  EXPECT_EQ(chosen(3, 1, 5), 1);           // never below 1
+  EXPECT_EQ(chosen(1000, 365, 28), 112);   // seasons above 60 steps do not count
+  // A given context is kept, and nothing is reported.
+  PanelHeader h;
+  h.n_steps = 109;
+  DeepArOptions o;
+  o.horizon = 12;
+  o.context = 30;
+  EXPECT_EQ(deepar_resolve_defaults(o, h), "");
+  EXPECT_EQ(o.context, 30);
+  // deepar_init pins the choice into the model.
+  const std::string dir = temp_dir();
+  const PanelReader r(write(make_panel(24, 120, 0, 7, 1), dir + "/p.h5"));
+  DeepArOptions auto_ctx = tiny_options();
+  auto_ctx.context = 0;
+  EXPECT_GE(deepar_init(auto_ctx, r.header()).options.context, 1);
+}
+
+// Note [Target transform]: log1p on series without negative values under the continuous
+// likelihoods; forecasts are in sales units (finite, non-negative on non-negative series), a
+// model file without the option reads as "none", and count likelihoods ignore it.
+TEST(DeepArTargetTransform, ForecastsInSalesUnitsAndOldFilesReadAsNone) {
+  const std::string dir = temp_dir();
+  const SynthPanel p = make_panel(24, 120, 0, 7, 1);
+  const PanelReader r(write(p, dir + "/p.h5"));
+  std::vector<ForecastFile> fcs;
+  for (const char* tr : {"log1p", "none"}) {
+    DeepArOptions o = tiny_options();
+    o.target_transform = tr;
+    DeepArState st = deepar_init(o, r.header());
+    deepar_train(st, r, 2);
+    fcs.push_back(deepar_forecast(st, r, 7, {0.1, 0.5, 0.9}, 20, 1));
+    const ForecastFile& fc = fcs.back();
+    for (size_t i = 0; i < fc.mean.size(); ++i) {
+      ASSERT_TRUE(std::isfinite(fc.mean[i])) << tr << " " << i;
+      EXPECT_GE(fc.mean[i], 0.0f) << tr << " " << i;  // the panel's series are non-negative
+    }
+    for (size_t i = 0; i + 2 < fc.quantiles.size(); i += 3) {
+      EXPECT_LE(fc.quantiles[i], fc.quantiles[i + 1]);
+      EXPECT_LE(fc.quantiles[i + 1], fc.quantiles[i + 2]);
+    }
+  }
+  EXPECT_NE(fcs[0].mean, fcs[1].mean);  // the transform changes the model
+  // The mean of the paths in sales units is at least the median for a right-skewed
+  // distribution on average (exp of a symmetric draw): checked over the catalog.
+  double mean_sum = 0, median_sum = 0;
+  for (size_t i = 0; i < fcs[0].mean.size(); ++i) {
+    mean_sum += fcs[0].mean[i];
+    median_sum += fcs[0].quantiles[i * 3 + 1];
+  }
+  EXPECT_GT(mean_sum, median_sum);
+  // Older model files have no "target_transform": they read as "none".
+  DeepArOptions o = tiny_options();
+  std::string json = deepar_options_to_json(o);
+  EXPECT_EQ(deepar_options_from_json(json).target_transform, o.target_transform);
+  const size_t at = json.find("\"target_transform\"");
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = json.find(',', at);
+  json.erase(at, end - at + 1);
+  EXPECT_EQ(deepar_options_from_json(json).target_transform, "none");
+  o.target_transform = "sqrt";
+  EXPECT_THROW(o.validate(), InputError);
+}
