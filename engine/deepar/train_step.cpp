@@ -3,7 +3,6 @@
 // (engine/deepar/train_step.h).
 #include "engine/deepar/train_step.h"
 
-#include <cmath>
 #include <utility>
 
 #include "engine/deepar/kernels.h"

@@ -50,7 +50,6 @@ struct HostWindows {
            float* x_out = nullptr);
 };
 
-struct CpuStep;
 // The teacher-forced loss of w on the windows through the CPU network, the rows filled from
 // its head: the CPU step's evaluate, and the validation of a GPU run whose panel is not
 // resident on the device.
