@@ -3,7 +3,8 @@
 #
 # Usage: bench/run.sh deepar_oj   (env: BUILD / SKUCAST_BIN, KEEP=dir keeps the files, H=12 held-out
 # weeks, CORES=$(nproc) threads for every tool, PEERS="gluonts_deepar nf_lstm nf_deepar nf_nhits",
-# PEER_VENV=/tmp/skucast-peers-venv, PEER_MAX_S=900 training budget per peer).
+# PEER_VENV=/tmp/skucast-peers-venv, PEER_MAX_S=900 training budget per peer; side check only:
+# NF_SCALER_TYPE=standard gives the neuralforecast models that scaler instead of their default).
 # Needs R with bayesm (bench/oj_data.R; apt-get install -y r-cran-bayesm), /usr/bin/python3 with
 # pandas (bench/oj_score.py) and, for the peers, network access to PyPI the first time.
 #

@@ -58,14 +58,14 @@ def main():
     panel = pd.read_csv(f"{out}/panel.csv")
     actual = pd.read_csv(f"{out}/actual.csv")[["series_id", "step", "actual"]]
     scale = naive_scale(panel)
-    print(f"{'model':<28}{'MASE':>8}{'MASE(q50)':>11}{'sMAPE':>9}{'pinball':>11}{'series':>8}")
+    print(f"{'model':<28}{'MASE':>8}{'MASE(q50)':>11}{'sMAPE':>9} {'pinball':>11}{'series':>8}")
     for arg in sys.argv[2:]:
         name, path = arg.split("=", 1)
         fc = pd.read_csv(path)
         fc = fc[[c for c in fc.columns if c in ("series_id", "step", "mean") or c.startswith("q")]]
         r, n = score(actual, scale, fc)
-        f = lambda k: f"{r[k]:.4f}" if k in r else "-"
-        print(f"{name:<28}{f('mase'):>8}{f('mase_q50'):>11}{f('smape'):>9}{f('pinball'):>11}{n:>8}")
+        f = lambda k: (f"{r[k]:.4f}" if abs(r[k]) < 1e6 else f"{r[k]:.3g}") if k in r else "-"
+        print(f"{name:<28}{f('mase'):>8}{f('mase_q50'):>11}{f('smape'):>9} {f('pinball'):>11}{n:>8}")
 
 
 if __name__ == "__main__":
