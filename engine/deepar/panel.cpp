@@ -35,16 +35,12 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
         if (d.first[s] < 0) d.first[s] = t;
         d.last[s] = t;
       }
-  if (l.log1p) {  // Note [Target transform]
-    d.log1p.assign(S, 1);
+  if (l.log1p) {  // Note [Target transform]: the series without negative values
+    d.log1p = nonneg_series(d);
 #pragma omp parallel for schedule(static)
-    for (int64_t s = 0; s < S; ++s) {
-      float* y = d.y.data() + s * T;
-      for (int64_t t = 0; t < T; ++t)
-        if (y[t] < 0) d.log1p[s] = 0;  // NaN compares false
+    for (int64_t s = 0; s < S; ++s)
       if (d.log1p[s])
-        for (int64_t t = 0; t < T; ++t) y[t] = std::log1p(y[t]);  // NaN stays NaN
-    }
+        for (float* y = d.y.data() + s * T; y != d.y.data() + (s + 1) * T; ++y) *y = std::log1p(*y);  // NaN stays NaN
   }
 
   // Shared table: calendar, events, shared covariates.

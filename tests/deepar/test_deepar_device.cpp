@@ -20,6 +20,7 @@
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
+#include "tests/deepar_device_options.hpp"
 #include "tests/cli_helpers.h"
 
 using namespace skucast;
@@ -39,18 +40,7 @@ class DeepArDevice : public skucast::testing::ScratchTest {
     EXPECT_EQ(r.rc, 0) << r.output;
     return p;
   }
-  static DeepArOptions tiny() {
-    DeepArOptions o;
-    o.hidden = 8;
-    o.layers = 2;
-    o.context = 21;
-    o.horizon = 7;
-    o.dropout = 0.0;
-    o.batch = 16;
-    o.windows_per_epoch = 64;
-    o.seed = 3;
-    return o;
-  }
+  static DeepArOptions tiny() { return skucast::testing::tiny_device_options(); }
 };
 
 TEST_F(DeepArDevice, CliDeviceCudaTrainsAndSaysWhere) {

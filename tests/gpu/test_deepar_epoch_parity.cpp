@@ -18,6 +18,7 @@
 #include "engine/synth/synth.h"
 #include "io/panel.h"
 #include "kernels/device.hpp"
+#include "tests/deepar_device_options.hpp"
 #include "tests/gpu_fixture.hpp"
 
 using namespace skucast;
@@ -40,18 +41,7 @@ class DeepArEpochParity : public GpuTest {
   void TearDown() override {
     if (!m_path.empty()) std::remove(m_path.c_str());
   }
-  static DeepArOptions tiny() {
-    DeepArOptions o;
-    o.hidden = 8;
-    o.layers = 2;
-    o.context = 21;
-    o.horizon = 7;
-    o.dropout = 0.0;
-    o.batch = 16;
-    o.windows_per_epoch = 64;
-    o.seed = 3;
-    return o;
-  }
+  static DeepArOptions tiny() { return skucast::testing::tiny_device_options(); }
   std::string panel() const { return m_path; }
   std::string m_path;
 };
