@@ -19,6 +19,10 @@
 //       loss = -log NB(y; mu, alpha), Var = mu + alpha mu^2, y >= 0 counts in real units.
 //   Tweedie (P=1, log link, power p in (1, 2)): m = exp(raw0) in scaled units;
 //       loss = unit deviance 2 [z^(2-p)/((1-p)(2-p)) - z m^(1-p)/(1-p) + m^(2-p)/(2-p)], z >= 0.
+//   Student-t (P=3): mu = nu * raw0, sigma = nu * (softplus(raw1) + eps), df = 2 + softplus(raw2)
+//       (df > 2: the variance exists; GluonTS's StudentTOutput has the same floor);
+//       loss = -log t_df(y; mu, sigma) in real units. Heavy tails: a promotion week's spike
+//       pulls the location less than under the Gaussian, whose loss grows with its square.
 //   MSE (P=1): (raw0 - z)^2.      MAE (P=1): |raw0 - z| (gradient sign(raw0 - z), 0 at a tie).
 // Accumulation is in double whatever the storage type (STYLE K6).
 #pragma once
@@ -29,9 +33,10 @@
 
 namespace skucast {
 
-enum class Likelihood : int32_t { Gaussian = 0, NegBin = 1, Tweedie = 2, Mse = 3, Mae = 4 };
+enum class Likelihood : int32_t { Gaussian = 0, NegBin = 1, Tweedie = 2, Mse = 3, Mae = 4, StudentT = 5 };
 
 inline int64_t likelihood_n_params(Likelihood kind) {
+  if (kind == Likelihood::StudentT) return 3;
   return kind == Likelihood::Gaussian || kind == Likelihood::NegBin ? 2 : 1;
 }
 

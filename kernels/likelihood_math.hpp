@@ -62,14 +62,17 @@ SKU_HD inline double likelihood_log_gamma(double x) {
 // One observation's loss and d loss / d raw[0..P-1] (d1 = 0 when P = 1).
 struct LikelihoodElement {
   double loss = 0.0;
-  double d0 = 0.0, d1 = 0.0;
+  double d0 = 0.0, d1 = 0.0, d2 = 0.0;  // d2: Student-t's degrees of freedom only
 };
 
-// One observation: head outputs raw0 (and raw1 when P = 2), y finite, nu = scale > 0; pw is
+inline constexpr double kStudentTMinDf = 2.0;  // df = 2 + softplus(raw2)
+inline constexpr double kHalfLogPi = 0.57236494292470008707;  // log(pi) / 2
+
+// One observation: head outputs raw0 (raw1 when P >= 2, raw2 when P = 3), y finite, nu = scale > 0; pw is
 // the Tweedie power (read only for Tweedie). On the device kind and pw are kernel arguments,
 // uniform across the grid, so the switch does not diverge.
 SKU_HD inline LikelihoodElement likelihood_element(Likelihood kind, double pw, double raw0, double raw1, double y,
-                                                   double nu) {
+                                                   double nu, double raw2 = 0.0) {
   LikelihoodElement out;
   switch (kind) {
     case Likelihood::Gaussian: {
@@ -79,6 +82,23 @@ SKU_HD inline LikelihoodElement likelihood_element(Likelihood kind, double pw, d
       out.loss = std::log(nu * s) + kHalfLog2Pi + 0.5 * e * e;
       out.d0 = -e / s;
       out.d1 = (1.0 - e * e) / s * likelihood_sigmoid(raw1);
+      break;
+    }
+    case Likelihood::StudentT: {
+      const double z = y / nu;
+      const double s = likelihood_softplus(raw1) + kLikelihoodEps;  // sigma in scaled units
+      const double df = kStudentTMinDf + likelihood_softplus(raw2);
+      const double e = (z - raw0) / s;
+      const double q = 1.0 + e * e / df;
+      const double half = 0.5 * (df + 1.0);
+      out.loss = std::log(nu * s) + likelihood_log_gamma(0.5 * df) - likelihood_log_gamma(half) + kHalfLogPi +
+                 0.5 * std::log(df) + half * std::log(q);
+      const double w = (df + 1.0) * e / (df * q);  // d [half log q] / d e
+      out.d0 = -w / s;
+      out.d1 = (1.0 - w * e) / s * likelihood_sigmoid(raw1);
+      const double ddf = 0.5 * likelihood_digamma(0.5 * df) - 0.5 * likelihood_digamma(half) + 0.5 / df +
+                         0.5 * std::log(q) - half * e * e / (df * df * q);
+      out.d2 = ddf * likelihood_sigmoid(raw2);
       break;
     }
     case Likelihood::NegBin: {
@@ -140,10 +160,12 @@ SKU_HD inline void likelihood_row(Likelihood kind, double pw, int64_t P, const T
     return;
   }
   const double raw1 = P > 1 ? static_cast<double>(raw[i * P + 1]) : 0.0;
-  const LikelihoodElement e = likelihood_element(kind, pw, raw[i * P], raw1, yi, scale[b]);
+  const double raw2 = P > 2 ? static_cast<double>(raw[i * P + 2]) : 0.0;
+  const LikelihoodElement e = likelihood_element(kind, pw, raw[i * P], raw1, yi, scale[b], raw2);
   loss[i] = static_cast<T>(e.loss);
   d[0] = static_cast<T>(grad_scale * w * e.d0);
   if (P > 1) d[1] = static_cast<T>(grad_scale * w * e.d1);
+  if (P > 2) d[2] = static_cast<T>(grad_scale * w * e.d2);
 }
 
 // Row i's term of likelihood_weight_sum: weight[i % n_batch] (1 when weight is null) when y[i]

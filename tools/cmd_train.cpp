@@ -113,9 +113,9 @@ void add_train(CLI::App& app) {
   sub->add_option("--lr", o->opt.lr, "learning rate (AdamW)")->capture_default_str();
   sub->add_option("--weight-decay", o->opt.weight_decay, "decoupled weight decay")->capture_default_str();
   sub->add_option("--clip", o->opt.clip, "gradient norm clip (0 = off)")->capture_default_str();
-  sub->add_option("--likelihood", o->opt.likelihood, "gaussian|negbin|tweedie|mse|mae")->capture_default_str();
+  sub->add_option("--likelihood", o->opt.likelihood, "gaussian|student_t|negbin|tweedie|mse|mae")->capture_default_str();
   sub->add_option("--target-transform", o->opt.target_transform,
-                  "scale of the target the model sees: log1p (series without negative values, with gaussian, mse "
+                  "scale of the target the model sees: log1p (series without negative values, with gaussian, student_t, mse "
                   "or mae) or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"log1p", "none"}));

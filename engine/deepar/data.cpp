@@ -200,8 +200,8 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
   l.lik.kind = nn::likelihood_from_name(o.likelihood);
   l.lik.tweedie_power = o.tweedie_power;
   // Note [Target transform]: continuous likelihoods only (a count likelihood models counts).
-  l.log1p = o.target_transform == "log1p" && (l.lik.kind == Likelihood::Gaussian || l.lik.kind == Likelihood::Mse ||
-                                               l.lik.kind == Likelihood::Mae);
+  l.log1p = o.target_transform == "log1p" && (l.lik.kind == Likelihood::Gaussian || l.lik.kind == Likelihood::StudentT ||
+                                               l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae);
   std::vector<int64_t> ks;
   for (const auto& lv : p.static_levels) ks.push_back(std::max<int64_t>(1, static_cast<int64_t>(lv.size())));
   if (!o.embedding_dims.empty() && o.embedding_dims.size() != ks.size())

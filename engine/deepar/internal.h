@@ -48,7 +48,7 @@ struct PanelData {
 //   means and quantiles (quantiles commute with the monotone map; means are of the mapped
 //   paths, so they are means of sales, not exp of a mean). Series with a negative value keep
 //   their scale. A sales forecast of 0 stays 0 (log1p(0) = 0, and paths are clipped at 0).
-//   The transform applies to the continuous likelihoods (gaussian, mse, mae); negbin and
+//   The transform applies to the continuous likelihoods (gaussian, student_t, mse, mae); negbin and
 //   tweedie model the counts themselves and ignore it.
 inline float from_model_scale(const PanelData& d, int64_t s, float z) {
   return !d.log1p.empty() && d.log1p[s] ? std::expm1(z) : z;

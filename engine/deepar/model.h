@@ -45,10 +45,10 @@ struct DeepArOptions {
                                        // panel (Note [Defaults from the panel])
   int64_t horizon = 28;                // H: training windows' horizon part, validation steps
   double dropout = 0.1;                // between recurrent layers
-  std::string likelihood = "gaussian"; // gaussian | negbin | tweedie | mse | mae
+  std::string likelihood = "gaussian"; // gaussian | student_t | negbin | tweedie | mse | mae
   // The scale the model sees its target on (Note [Target transform] in engine/deepar/internal.h):
   // "log1p" (every series without negative values is modelled as log(1 + y), with the
-  // gaussian, mse and mae likelihoods) or "none".
+  // gaussian, student_t, mse and mae likelihoods) or "none".
   // Model files written before the option existed read as "none".
   std::string target_transform = "log1p";
   double tweedie_power = 1.5;

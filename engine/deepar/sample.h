@@ -92,6 +92,13 @@ SKU_HD inline double draw_value(Likelihood kind, double tweedie_power, const flo
   switch (kind) {
     case Likelihood::Gaussian:
       return nu * raw[0] + nu * (sample_softplus(raw[1]) + eps) * r.normal();
+    case Likelihood::StudentT: {
+      // mu + sigma * N / sqrt(G), G ~ Gamma(df/2, 2/df) (chi-square / df): t with df degrees.
+      const double sigma = nu * (sample_softplus(raw[1]) + eps), df = 2.0 + sample_softplus(raw[2]);
+      const double n = r.normal();
+      const double g = sku_max(r.gamma(0.5 * df, 2.0 / df), 1e-300);
+      return nu * raw[0] + sigma * n / std::sqrt(g);
+    }
     case Likelihood::NegBin: {
       const double mu = nu * (sample_softplus(raw[0]) + eps), alpha = (sample_softplus(raw[1]) + eps) / std::sqrt(nu);
       return r.poisson(r.gamma(1.0 / alpha, alpha * mu));

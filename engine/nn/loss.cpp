@@ -14,7 +14,8 @@ Likelihood likelihood_from_name(const std::string& name) {
   if (name == "tweedie") return Likelihood::Tweedie;
   if (name == "mse") return Likelihood::Mse;
   if (name == "mae") return Likelihood::Mae;
-  throw InputError("unknown likelihood '" + name + "': expected gaussian, negbin, tweedie, mse or mae");
+  if (name == "student_t") return Likelihood::StudentT;
+  throw InputError("unknown likelihood '" + name + "': expected gaussian, student_t, negbin, tweedie, mse or mae");
 }
 
 std::string likelihood_name(Likelihood kind) {
@@ -24,6 +25,7 @@ std::string likelihood_name(Likelihood kind) {
     case Likelihood::Tweedie: return "tweedie";
     case Likelihood::Mse: return "mse";
     case Likelihood::Mae: return "mae";
+    case Likelihood::StudentT: return "student_t";
   }
   return "unknown";
 }

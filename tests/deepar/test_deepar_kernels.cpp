@@ -6,6 +6,7 @@
 // against these twins in tests/gpu/test_deepar_kernel_parity.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -14,6 +15,7 @@
 
 #include "engine/deepar/internal.h"
 #include "engine/deepar/kernels.h"
+#include "engine/deepar/sample.h"
 
 using namespace skucast;
 using namespace skucast::deepar;
@@ -257,4 +259,24 @@ TEST(DeepArKernels, DeviceOrderGradientMatchesEmbeddingBackward) {
     EXPECT_NEAR(got[i], ref[i], 1e-4 + 1e-5 * std::fabs(ref[i])) << "weight " << i;
   }
   EXPECT_GT(nonzero, 15);  // most rows are touched
+}
+
+// ------------------------------------------------------------- sampling draws ----
+// The Student-t draw of engine/deepar/sample.h (normal / sqrt(chi-square / df)) against the
+// t distribution's quantiles: df = 3 (raw2 = log(e - 1)), mu = nu * raw0, sigma = nu * sp(raw1).
+TEST(DeepArDraws, StudentTDrawsFollowTheTDistribution) {
+  const double nu = 2.0, sp1 = 0.5;
+  const float raw[3] = {1.0f, static_cast<float>(std::log(std::expm1(sp1))), static_cast<float>(std::log(std::expm1(1.0)))};
+  const double mu = nu * raw[0], sigma = nu * (sp1 + 1e-6);
+  constexpr int kN = 200000;
+  std::vector<double> v(kN);
+  for (int i = 0; i < kN; ++i) {
+    PathDraws r(path_draw_key(7, 0, i, 0));
+    v[i] = draw_value(Likelihood::StudentT, 1.5, raw, nu, 1.0, r);
+  }
+  std::sort(v.begin(), v.end());
+  // t_3 quantiles: 0.5 -> 0, 0.9 -> 1.637744, 0.99 -> 4.540703 (standard tables).
+  EXPECT_NEAR((v[kN / 2] - mu) / sigma, 0.0, 0.01);
+  EXPECT_NEAR((v[kN * 9 / 10] - mu) / sigma, 1.637744, 0.03);
+  EXPECT_NEAR((v[kN * 99 / 100] - mu) / sigma, 4.540703, 0.15);
 }

@@ -306,6 +306,7 @@ const OpRow kOps[] = {
     {"likelihood_fwd_bwd_tweedie", row_likelihood_fwd_bwd<Likelihood::Tweedie>, 0},
     {"likelihood_fwd_bwd_mse", row_likelihood_fwd_bwd<Likelihood::Mse>, 0},
     {"likelihood_fwd_bwd_mae", row_likelihood_fwd_bwd<Likelihood::Mae>, 0},
+    {"likelihood_fwd_bwd_student_t", row_likelihood_fwd_bwd<Likelihood::StudentT>, 0},
     {"likelihood_weight_sum", row_likelihood_weight_sum, 50000},  // x 7 steps: 350,000 rows
     {"features_fwd", row_features_fwd, 0},
     {"window_scale", row_window_scale, 0},

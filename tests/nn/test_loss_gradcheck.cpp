@@ -126,16 +126,16 @@ TEST_P(LossGradCheck, FloatAgreesWithDouble) {
 
 INSTANTIATE_TEST_SUITE_P(Kinds, LossGradCheck,
                          ::testing::Values(Likelihood::Gaussian, Likelihood::NegBin, Likelihood::Tweedie,
-                                           Likelihood::Mse, Likelihood::Mae),
+                                           Likelihood::Mse, Likelihood::Mae, Likelihood::StudentT),
                          [](const ::testing::TestParamInfo<Likelihood>& i) { return likelihood_name(i.param); });
 
 // ------------------------------------------------------------ closed forms ----
-double one(Likelihood kind, double raw0, double raw1, double y, double scale, double power = 1.5) {
+double one(Likelihood kind, double raw0, double raw1, double y, double scale, double power = 1.5, double raw2 = 0.0) {
   LikelihoodParams p;
   p.kind = kind;
   p.tweedie_power = power;
-  const double raw[2] = {raw0, raw1};
-  double g[2];
+  const double raw[3] = {raw0, raw1, raw2};
+  double g[3];
   return loss_forward_backward<double>(p, raw, &y, &scale, nullptr, 1, 1, g).loss;
 }
 
@@ -158,6 +158,13 @@ TEST(LossValues, ClosedForms) {
   EXPECT_GT(one(Likelihood::Tweedie, std::log(1.4), 0, 3.0, 2.0), 0.0);
   EXPECT_NEAR(one(Likelihood::Mse, 1.0, 0, 4.0, 2.0), 1.0, 1e-15);
   EXPECT_NEAR(one(Likelihood::Mae, 1.0, 0, 5.0, 2.0), 1.5, 1e-15);
+  // Student-t with raw2 = log(e^1 - 1): df = 3, whose density has the closed form
+  // 2 / (pi sqrt(3) sigma (1 + e^2/3)^2); mu = 3, sigma = 2 sp as for the Gaussian above.
+  const double df3 = std::log(std::exp(1.0) - 1.0);
+  const double t3 = 2.0 / (M_PI * std::sqrt(3.0) * sigma * std::pow(1 + e * e / 3.0, 2));
+  EXPECT_NEAR(one(Likelihood::StudentT, 1.5, 0.3, 4.0, 2.0, 1.5, df3), -std::log(t3), 1e-12);
+  // Far in the tail the Student-t loss grows like log |e|, the Gaussian's like e^2.
+  EXPECT_LT(one(Likelihood::StudentT, 0.0, 0.0, 40.0, 1.0, 1.5, df3), one(Likelihood::Gaussian, 0.0, 0.0, 40.0, 1.0));
 }
 
 TEST(LossValues, WeightedMeanOverObservedRows) {
@@ -185,6 +192,8 @@ TEST(LossValues, ExtremeRawValuesStayFinite) {
     EXPECT_TRUE(std::isfinite(one(Likelihood::Gaussian, 0.1, r, 1.0, 1.0))) << r;
     EXPECT_TRUE(std::isfinite(one(Likelihood::NegBin, r, 0.2, 3.0, 1.0))) << r;
     EXPECT_TRUE(std::isfinite(one(Likelihood::NegBin, 0.2, r, 3.0, 1.0))) << r;
+    EXPECT_TRUE(std::isfinite(one(Likelihood::StudentT, 0.1, r, 1.0, 1.0, 1.5, 0.3))) << r;
+    EXPECT_TRUE(std::isfinite(one(Likelihood::StudentT, 0.1, 0.3, 1.0, 1.0, 1.5, r))) << r;
   }
 }
 

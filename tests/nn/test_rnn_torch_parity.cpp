@@ -176,7 +176,8 @@ void check_likelihood(const std::string& name, double atol, double rtol) {
 class TorchLikelihood : public TorchParity, public ::testing::WithParamInterface<std::string> {};
 TEST_P(TorchLikelihood, Float) { check_likelihood<float>(GetParam(), 1e-5, 1e-5); }
 TEST_P(TorchLikelihood, Double) { check_likelihood<double>(GetParam(), 1e-12, 1e-12); }
-INSTANTIATE_TEST_SUITE_P(Kinds, TorchLikelihood, ::testing::Values("gaussian", "negbin", "tweedie", "mse", "mae"));
+INSTANTIATE_TEST_SUITE_P(Kinds, TorchLikelihood, ::testing::Values("gaussian", "negbin", "tweedie", "mse", "mae",
+                                                                          "student_t"));
 
 // LSTM + dense head + Gaussian NLL + AdamW with clipping: N steps replayed (STYLE T4).
 TEST_F(TorchParity, TrainingStepsMatchAdamW) {

@@ -112,6 +112,11 @@ def element_loss(name, raw, y, nu):
         mu = nu * raw[..., 0]
         sigma = nu * (Fn.softplus(raw[..., 1]) + EPS)
         return -torch.distributions.Normal(mu, sigma).log_prob(y)
+    if name == "student_t":
+        mu = nu * raw[..., 0]
+        sigma = nu * (Fn.softplus(raw[..., 1]) + EPS)
+        df = 2.0 + Fn.softplus(raw[..., 2])
+        return -torch.distributions.StudentT(df, mu, sigma).log_prob(y)
     if name == "negbin":
         mu = nu * (Fn.softplus(raw[..., 0]) + EPS)
         alpha = (Fn.softplus(raw[..., 1]) + EPS) / torch.sqrt(nu)
@@ -139,7 +144,7 @@ def masked_mean(per, y, weight):
 
 def likelihood_case(out, name, gen):
     T, B = 5, 4
-    P = 2 if name in ("gaussian", "negbin") else 1
+    P = 3 if name == "student_t" else 2 if name in ("gaussian", "negbin") else 1
     raw = f32(torch.randn(T, B, P, generator=gen, dtype=torch.float64)).requires_grad_()
     scale = f32(0.5 + 3.5 * torch.rand(B, generator=gen, dtype=torch.float64))
     weight = f32(torch.rand(B, generator=gen, dtype=torch.float64))
@@ -233,6 +238,7 @@ def build():
     for name in ("gaussian", "negbin", "tweedie", "mse", "mae"):
         likelihood_case(out, name, gen)
     train_case(out, gen)
+    likelihood_case(out, "student_t", gen)  # added later: after the others, so their draws stay put
     return out
 
 
