@@ -5,10 +5,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include "io/atomic_file.h"
+#include "io/h5.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
+  skucast::install_temp_cleanup_handlers();  // Note [Temporary names] in io/atomic_file.h
+  skucast::h5::skip_shutdown_at_exit();  // Note [HDF5 at exit] in io/h5.h
   CLI::App app{"skucast — batch forecasting for whole retail catalogs"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "skucast 0.1");
