@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "io/file_lock.h"
 #include "kernels/common.hpp"
 
 namespace skucast {
@@ -139,7 +140,8 @@ void install_temp_cleanup_handlers() {
   }
 }
 
-AtomicPath::AtomicPath(std::string path) : m_path(std::move(path)), m_tmp(temp_path_for(m_path)) {
+AtomicPath::AtomicPath(std::string path)
+    : m_lock(std::make_unique<FileLock>(path)), m_path(std::move(path)), m_tmp(temp_path_for(m_path)) {
   remove_stale_temps(std::filesystem::path(m_path).parent_path().string());
   m_slot = register_temp(m_tmp);
 }

@@ -17,11 +17,14 @@
 //   temporary files before the process dies (install_temp_cleanup_handlers, called by main).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace skucast {
+
+class FileLock;  // io/file_lock.h
 
 // A temporary path in the same folder as `path` (same filesystem, so rename is atomic).
 std::string temp_path_for(const std::string& path);
@@ -48,8 +51,9 @@ void check_output_path(const std::string& path, const std::string& flag,
                        const std::vector<std::pair<std::string, std::string>>& others = {});
 
 // RAII: holds a temp path; removes it on destruction unless commit() was called. While it
-// lives, its temp path is registered for the signal handlers; constructing one first removes
-// stale temporary files of dead processes in the same folder.
+// lives, it holds the output's lock (Note [Output locks] in io/file_lock.h) and its temp path is
+// registered for the signal handlers; constructing one removes stale temporary files of dead
+// processes in the same folder.
 class AtomicPath {
  public:
   explicit AtomicPath(std::string path);
@@ -61,6 +65,7 @@ class AtomicPath {
   void commit();  // Note [Durable commits]
 
  private:
+  std::unique_ptr<FileLock> m_lock;  // taken first, released last
   std::string m_path, m_tmp;
   int m_slot = -1;  // signal-handler registry slot, -1 when none was free
   bool m_committed = false;

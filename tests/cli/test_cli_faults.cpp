@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "io/atomic_file.h"
 #include "io/csv_fields.h"
 #include "io/csv_ingest.h"
+#include "io/file_lock.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
 #include "tests/cli_helpers.h"
@@ -277,6 +279,39 @@ TEST_F(Faults, SmallInputChecks) {
   r = run_skucast({"ingest", "--csv", cr, "--out", path("c.h5")});
   EXPECT_EQ(r.rc, 2) << r.output;
   EXPECT_NE(r.output.find("CR only"), std::string::npos) << r.output;
+}
+
+// Item 4: a run finds the output (or the panel an update rewrites) locked by another run: it
+// fails at once naming the file and --wait, or with --wait queues and then succeeds; no lock
+// file is left behind.
+TEST_F(Faults, LockedOutputsFailOrWait) {
+  std::string rows = "series_id,time,value\n";
+  for (const char* s : {"a", "b"})
+    for (int d = 1; d <= 30; ++d) rows += std::string(s) + ",2021-01-" + (d < 10 ? "0" : "") + std::to_string(d) + ",1\n";
+  ASSERT_EQ(run_skucast({"ingest", "--csv", write("s.csv", rows), "--out", path("u.h5")}).rc, 0);
+  const std::string add = write("add.csv", "series_id,time,value\na,2021-01-31,4\n");
+  {
+    const FileLock held(path("u.h5"));  // as another run would
+    CliResult r = run_skucast({"update", "--panel", path("u.h5"), "--append", add});
+    EXPECT_EQ(r.rc, 3) << r.output;
+    EXPECT_NE(r.output.find("u.h5"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("--wait"), std::string::npos) << r.output;
+    r = run_skucast({"forecast", "--panel", path("p.h5"), "--model", "naive", "--horizon", "3", "--out", path("u.h5")});
+    EXPECT_EQ(r.rc, 3) << r.output;
+  }
+  EXPECT_EQ(PanelReader(path("u.h5")).header().n_steps, 30);
+  CliResult waited;
+  {
+    auto held = std::make_unique<FileLock>(path("u.h5"));
+    std::thread t([&] { waited = run_skucast({"update", "--panel", path("u.h5"), "--append", add, "--wait"}); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    held.reset();
+    t.join();
+  }
+  EXPECT_EQ(waited.rc, 0) << waited.output;
+  EXPECT_NE(waited.output.find("waiting"), std::string::npos) << waited.output;
+  EXPECT_EQ(PanelReader(path("u.h5")).header().n_steps, 31);
+  for (const auto& n : testing::list_dir(m_dir)) EXPECT_EQ(n.find(".lock"), std::string::npos) << n;
 }
 
 }  // namespace
