@@ -1,19 +1,45 @@
 // io/atomic_file.h — write-then-rename, so a crash never leaves a half-written file under
 // the real name and never destroys the file that was there before.
+//
+// Note [Durable commits]
+//   An output is written under a temporary name in its own folder, closed (its writer checks
+//   the close: a full disk shows up there), fsynced, renamed over the real name, and then the
+//   folder is fsynced so the rename itself survives a power cut. Any failure before the rename
+//   leaves the previous file untouched; the temporary file is removed by the RAII owner.
+//
+// Note [Temporary names]
+//   ".<name>.tmp.<host>.<pid>" beside the output (host: gethostname with anything but
+//   [A-Za-z0-9_-] replaced by '_'). A run killed with SIGKILL leaves its temporary file behind;
+//   the next run that writes an output into that folder removes every temporary file whose host
+//   is this host and whose pid is no longer running (remove_stale_temps). Files of other hosts
+//   are never touched: on a shared (NFS) folder another machine's pid says nothing here, so
+//   those are left for a run on their own host. SIGINT and SIGTERM remove the run's own
+//   temporary files before the process dies (install_temp_cleanup_handlers, called by main).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace skucast {
 
+class FileLock;  // io/file_lock.h
+
 // A temporary path in the same folder as `path` (same filesystem, so rename is atomic).
 std::string temp_path_for(const std::string& path);
-// Renames tmp → path; throws IoError naming both paths on failure.
+// fsyncs tmp, renames tmp → path, fsyncs the folder; throws IoError naming both paths on failure.
 void commit_temp(const std::string& tmp, const std::string& path);
 // Removes tmp if it exists; never throws.
 void discard_temp(const std::string& tmp) noexcept;
+
+// Removes the temporary files (Note [Temporary names]) in `dir` ("" = the current folder) left
+// by dead processes of this host; returns how many. Never throws.
+int remove_stale_temps(const std::string& dir) noexcept;
+
+// SIGINT / SIGTERM: remove every temporary file this process is writing, then die of the signal
+// as before. Idempotent; the command-line tool calls it once at start.
+void install_temp_cleanup_handlers();
 
 // Checks an output path before a command does any work, so a run that would fail on its
 // last write fails first, and a run with several outputs never replaces one and then fails
@@ -24,19 +50,24 @@ void discard_temp(const std::string& tmp) noexcept;
 void check_output_path(const std::string& path, const std::string& flag,
                        const std::vector<std::pair<std::string, std::string>>& others = {});
 
-// RAII: holds a temp path; removes it on destruction unless commit() was called.
+// RAII: holds a temp path; removes it on destruction unless commit() was called. While it
+// lives, it holds the output's lock (Note [Output locks] in io/file_lock.h) and its temp path is
+// registered for the signal handlers; constructing one removes stale temporary files of dead
+// processes in the same folder.
 class AtomicPath {
  public:
-  explicit AtomicPath(std::string path) : m_path(std::move(path)), m_tmp(temp_path_for(m_path)) {}
-  ~AtomicPath() { if (!m_committed) discard_temp(m_tmp); }
+  explicit AtomicPath(std::string path);
+  ~AtomicPath();
   AtomicPath(const AtomicPath&) = delete;
   AtomicPath& operator=(const AtomicPath&) = delete;
   const std::string& tmp() const { return m_tmp; }
   const std::string& path() const { return m_path; }
-  void commit() { commit_temp(m_tmp, m_path); m_committed = true; }
+  void commit();  // Note [Durable commits]
 
  private:
+  std::unique_ptr<FileLock> m_lock;  // taken first, released last
   std::string m_path, m_tmp;
+  int m_slot = -1;  // signal-handler registry slot, -1 when none was free
   bool m_committed = false;
 };
 

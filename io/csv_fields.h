@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -73,6 +75,17 @@ inline NumKind parse_float(std::string_view field, float& out) {
     if (rd.ptr == e && rd.ec == std::errc() && std::fabs(d) < 1.0) {
       out = static_cast<float>(d);  // rounds to ±0 or a subnormal
       return NumKind::Finite;
+    }
+    if (rd.ptr == e && rd.ec == std::errc::result_out_of_range) {
+      // Out of double's range too: 1e-400 underflows (a zero, as float32 stores it), 1e400
+      // overflows. strtod tells them apart (0 vs HUGE_VAL); this path is rare, so the copy
+      // it needs for a terminating NUL costs nothing.
+      const std::string text(b, e);
+      const double u = std::strtod(text.c_str(), nullptr);
+      if (std::fabs(u) < 1.0) {
+        out = std::signbit(u) ? -0.0f : 0.0f;
+        return NumKind::Finite;
+      }
     }
     return NumKind::Overflow;
   }

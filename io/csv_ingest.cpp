@@ -58,6 +58,7 @@ struct Layout {
   size_t n_fields = 0;
   Col id, time, value, weight;
   std::vector<Col> dynamic, statics, events;
+  std::vector<Col> read;  // every column read (copies, set by resolve_header)
 };
 
 // "event_christmas" → "christmas"
@@ -111,6 +112,9 @@ Layout resolve_header(const CsvRecord& hdr, const IngestOptions& opt) {
   } else {
     for (const auto& e : opt.events) lay.events.push_back(find(e, "event"));
   }
+  for (const Col* c : {&lay.id, &lay.time, &lay.value, &lay.weight})
+    if (c->index >= 0) lay.read.push_back(*c);
+  for (const auto* g : {&lay.dynamic, &lay.statics, &lay.events}) lay.read.insert(lay.read.end(), g->begin(), g->end());
   return lay;
 }
 
@@ -208,6 +212,11 @@ struct Pass1 {
   int64_t gcd_days = 0, gcd_months = 0;
   bool all_first = true, all_last = true;
   int64_t n_rows = 0, nonfinite_value = 0, nonfinite_dynamic = 0;
+  // Per series [S]: the earliest and latest time on any of its rows (both ordinals), and the
+  // rows holding the earliest and latest time of the file (Note [Long axis]).
+  std::vector<int64_t> s_min_days, s_max_days, s_min_months, s_max_months;
+  int64_t min_line = 0, max_line = 0;
+  std::string min_text, max_text;
 };
 
 const char* freq_word(Freq f) {
@@ -261,6 +270,12 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
     fail(path, rec.line, nullptr, "expected " + std::to_string(lay.n_fields) + " fields (as in the header), got " +
                                        std::to_string(f.size()));
   ++p1.n_rows;
+  // A NUL byte would cut the field where HDF5 stores it (two ids could then collide).
+  // (Columns not read are not stored, so only the read ones are checked.)
+  for (const Col& c : lay.read)
+    if (std::memchr(f[c.index].data(), '\0', f[c.index].size()))
+      fail(path, rec.line, &c, quoted(f[c.index]) + " holds a NUL byte: not text (remove the NUL bytes, e.g. with " +
+                                  "tr -d '\\000', or fix the program that wrote the file)");
   // ---- id
   const std::string_view id = f[lay.id.index];
   if (id.empty()) fail(path, rec.line, &lay.id, "empty series id");
@@ -268,6 +283,10 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
   if (static_cast<size_t>(s) == p1.weights.size()) {  // a new series
     p1.weights.push_back(NAN);
     for (auto& st : p1.statics) st.codes.push_back(-1);
+    p1.s_min_days.push_back(INT64_MAX);
+    p1.s_max_days.push_back(INT64_MIN);
+    p1.s_min_months.push_back(INT64_MAX);
+    p1.s_max_months.push_back(INT64_MIN);
   }
   // ---- time
   const std::string_view ttext = f[lay.time.index];
@@ -295,6 +314,12 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
   p1.gcd_months = std::gcd(p1.gcd_months, tv.months - p1.first_time.months);
   p1.all_first &= tv.first;
   p1.all_last &= tv.last;
+  if (tv.days < p1.min_days || tv.months < p1.min_months) p1.min_line = rec.line, p1.min_text = ttext;
+  if (tv.days > p1.max_days || tv.months > p1.max_months) p1.max_line = rec.line, p1.max_text = ttext;
+  p1.s_min_days[s] = std::min(p1.s_min_days[s], tv.days);
+  p1.s_max_days[s] = std::max(p1.s_max_days[s], tv.days);
+  p1.s_min_months[s] = std::min(p1.s_min_months[s], tv.months);
+  p1.s_max_months[s] = std::max(p1.s_max_months[s], tv.months);
   p1.min_days = std::min(p1.min_days, tv.days);
   p1.max_days = std::max(p1.max_days, tv.days);
   p1.min_months = std::min(p1.min_months, tv.months);
@@ -392,6 +417,39 @@ Freq infer_freq(const Pass1& p1) {
 // Ordinal of a time on the chosen frequency (days for D/W/1, months for M/Q/Y).
 int64_t ordinal_of(Freq freq, const TimeValue& tv) {
   return freq == Freq::Month || freq == Freq::Quarter || freq == Freq::Year ? tv.months : tv.days;
+}
+
+// Note [Long axis]
+//   One mistyped year (9011 for 2011) stretches the axis of every series to millennia: 50
+//   series then take a gigabyte of NaN. Ingest refuses an axis more than kLongAxisFactor times
+//   the median series' span (first to last row of a series), when it is also longer than
+//   kLongAxisMinSteps (short panels cost nothing, whatever their shape), and names the row
+//   whose time lies farthest from the other series' ranges. --allow-long-axis accepts it.
+constexpr int64_t kLongAxisFactor = 100, kLongAxisMinSteps = 1000;
+
+void check_axis_length(const Pass1& p1, bool monthly, int64_t step, int64_t n_total, const TimeAxis& axis,
+                       const std::string& path, const Col& time_col) {
+  if (n_total <= kLongAxisMinSteps) return;
+  const auto& lo = monthly ? p1.s_min_months : p1.s_min_days;
+  const auto& hi = monthly ? p1.s_max_months : p1.s_max_days;
+  const size_t S = lo.size();
+  if (S == 0) return;
+  std::vector<int64_t> spans(S), los(lo), his(hi);
+  for (size_t i = 0; i < S; ++i) spans[i] = (hi[i] - lo[i]) / step + 1;
+  auto median = [](std::vector<int64_t>& v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  const int64_t med_span = median(spans);
+  if (n_total <= kLongAxisFactor * std::max<int64_t>(med_span, 1)) return;
+  const int64_t med_lo = median(los), med_hi = median(his);
+  const int64_t first = monthly ? p1.min_months : p1.min_days, last = monthly ? p1.max_months : p1.max_days;
+  const bool late = last - med_hi >= med_lo - first;  // the farther end is the suspect
+  fail(path, late ? p1.max_line : p1.min_line, &time_col,
+       "time " + quoted(late ? p1.max_text : p1.min_text) + " makes the time axis " + std::to_string(n_total) +
+           " steps long (" + axis.label(0) + " to " + axis.label(n_total - 1) + "), more than " +
+           std::to_string(kLongAxisFactor) + " times the median series' span of " + std::to_string(med_span) +
+           " steps: a mistyped date? (pass --allow-long-axis if the axis is meant to be this long)");
 }
 
 // ------------------------------------------------------------------- pass 2 ----
@@ -511,6 +569,7 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
                      " (from " + h.axis.label(0) + "); check the time column and --freq");
   h.n_steps = (last_value - h.axis.start) / step + 1;
   const int64_t n_total = static_cast<int64_t>(span) + 1;
+  if (!opt.allow_long_axis) check_axis_length(p1, monthly, step, n_total, h.axis, path, lay.time);
   h.n_future = n_total - h.n_steps;
 
   // ---- series, statics, weights

@@ -52,6 +52,7 @@ struct IngestOptions {
   std::string freq;                  // "D","W","M","Q","Y","1"; empty: infer
   int season_length = 0;             // 0: default for the frequency
   bool allow_negative = false;       // negative sales are an error unless set
+  bool allow_long_axis = false;      // accept an axis > 100x the median series' span (Note [Long axis])
   size_t chunk_bytes = size_t{16} << 20;  // read buffer of pass 1
   size_t split_bytes = size_t{8} << 20;   // pass 2 parses parts of about this size in parallel
 };

@@ -24,6 +24,14 @@ CsvReader::CsvReader(const std::string& path, size_t chunk_bytes, char delimiter
     : CsvReader(path, chunk_bytes, delimiter, 0, -1, 1) {
   // UTF-8 byte-order mark (Excel writes one).
   if (m_end - m_pos >= 3 && std::memcmp(m_buf.data() + m_pos, "\xEF\xBB\xBF", 3) == 0) m_pos += 3;
+  // Lines ended by CR alone (classic Mac OS, some exports): the whole file would read as one
+  // line. Said plainly instead: a CR followed by more text, and no LF in the first chunk.
+  const char* b = m_buf.data() + m_pos;
+  const size_t n = m_end - m_pos;
+  const char* cr = static_cast<const char*>(std::memchr(b, '\r', n));
+  if (cr && cr + 1 < b + n && cr[1] != '\n' && !std::memchr(b, '\n', n))
+    throw InputError(path + ": lines end with CR only (old Mac OS line ends); convert them to LF or CRLF, e.g. "
+                            "tr '\\r' '\\n' < in.csv > out.csv");
 }
 
 CsvReader::CsvReader(const std::string& path, size_t chunk_bytes, char delimiter, int64_t begin, int64_t end,

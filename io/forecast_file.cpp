@@ -77,6 +77,8 @@ void validate(const ForecastFile& fc) {
                 std::to_string(S) + "*" + std::to_string(fc.horizon) + "*" + std::to_string(Q));
   for (double q : fc.levels)
     if (!(q > 0.0 && q < 1.0)) throw Error("forecast: quantile level " + std::to_string(q) + " is not in (0, 1)");
+  if (fc.shard_count < 1 || fc.shard_index < 0 || fc.shard_index >= fc.shard_count)
+    throw Error("forecast: shard " + std::to_string(fc.shard_index) + "/" + std::to_string(fc.shard_count));
 }
 
 }  // namespace
@@ -102,6 +104,8 @@ void write_forecast(const std::string& path, const ForecastFile& fc) {
     h5::write_attr(f, "season_length", int64_t{fc.axis.season_length});
     h5::write_attr(f, "origin", fc.origin);
     h5::write_attr(f, "horizon", fc.horizon);
+    h5::write_attr(f, "shard_index", fc.shard_index);
+    h5::write_attr(f, "shard_count", fc.shard_count);
     {
       h5::Handle g = h5::create_group(f, "series", tmp);
       h5::write_strings(g, "id", fc.ids, tmp);
@@ -110,8 +114,9 @@ void write_forecast(const std::string& path, const ForecastFile& fc) {
     write_tensor(g, "mean", {S, H}, fc.mean.data(), tmp);
     if (Q > 0) write_tensor(g, "quantiles", {S, H, Q}, fc.quantiles.data(), tmp);
     h5::write_vector(g, "quantile_levels", fc.levels, tmp);
-    if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) throw IoError("cannot flush '" + tmp + "'");
-  }  // closed before the rename
+    g.reset();
+    h5::close_file(f, tmp);  // checked: a full disk fails here, before the rename
+  }
   atomic.commit();
 }
 
@@ -136,6 +141,13 @@ ForecastFile read_forecast(const std::string& path) {
     throw InputError(path + ": " + e.what());
   }
   fc.origin = h5::read_attr_int(f, "origin", path);
+  if (h5::has_attr(f, "shard_count")) {  // files from before shards were recorded: a whole run
+    fc.shard_count = h5::read_attr_int(f, "shard_count", path);
+    fc.shard_index = h5::read_attr_int(f, "shard_index", path);
+    if (fc.shard_count < 1 || fc.shard_index < 0 || fc.shard_index >= fc.shard_count)
+      throw InputError(path + ": shard attributes " + std::to_string(fc.shard_index) + "/" +
+                       std::to_string(fc.shard_count) + " are not a shard K/N with 0 <= K < N (a damaged file?)");
+  }
   fc.ids = h5::read_strings(f, "/series/id", path);
   h5::Handle g = h5::open_group(f, "forecast", path);
   h5::Handle mean = h5::open_dataset(g, "mean", path);
@@ -169,12 +181,41 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
   out.origin = a.origin;
   out.horizon = a.horizon;
   out.levels = a.levels;
+  // The complete set of shards 0..N-1, each once, joined in shard order.
+  const int64_t N = a.shard_count;
+  auto shard_name = [](const ForecastFile& p) {
+    return std::to_string(p.shard_index) + "/" + std::to_string(p.shard_count);
+  };
+  std::vector<int64_t> file_of(static_cast<size_t>(std::min<int64_t>(N, static_cast<int64_t>(parts.size()) + 1)), -1);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const ForecastFile& p = parts[i];
+    if (p.shard_count != N)
+      throw differs(i, "shard", shard_name(a) + " (of " + std::to_string(N) + " shards)",
+                    shard_name(p) + " (of " + std::to_string(p.shard_count) + " shards)");
+    if (N > static_cast<int64_t>(parts.size())) continue;  // reported below, naming the first missing shard
+    int64_t& f = file_of[static_cast<size_t>(p.shard_index)];
+    if (f >= 0)
+      throw InputError("merge: " + names[static_cast<size_t>(f)] + " and " + names[i] + " are both shard " +
+                       shard_name(p) + (N == 1 ? " (a whole run, not a shard)" : "") + ": give each shard once");
+    f = static_cast<int64_t>(i);
+  }
+  if (N != static_cast<int64_t>(parts.size())) {
+    std::vector<char> have(static_cast<size_t>(std::min<int64_t>(N, int64_t{1} << 20)), 0);
+    for (const ForecastFile& p : parts)
+      if (p.shard_index < static_cast<int64_t>(have.size())) have[static_cast<size_t>(p.shard_index)] = 1;
+    int64_t missing = 0;
+    while (missing < static_cast<int64_t>(have.size()) && have[static_cast<size_t>(missing)]) ++missing;
+    throw InputError("merge: shard " + std::to_string(missing) + "/" + std::to_string(N) +
+                     " is missing: the run has " + std::to_string(N) + " shards, " + std::to_string(parts.size()) +
+                     " file(s) given (" + names[0] + " is shard " + shard_name(a) + ")");
+  }
   size_t n_total = 0;
   for (const ForecastFile& p : parts) n_total += p.ids.size();
   std::unordered_map<std::string, size_t> seen;  // id -> part
   seen.reserve(n_total);
   const size_t Q = a.levels.size();
-  for (size_t i = 0; i < parts.size(); ++i) {
+  for (const int64_t fi : file_of) {  // shard order
+    const size_t i = static_cast<size_t>(fi);
     const ForecastFile& p = parts[i];
     if (p.model != a.model) throw differs(i, "model", "'" + a.model + "'", "'" + p.model + "'");
     if (p.axis.freq != a.axis.freq || p.axis.start != a.axis.start || p.axis.month_end != a.axis.month_end ||

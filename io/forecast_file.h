@@ -2,7 +2,9 @@
 //
 //   /                          attrs format="skucast-forecast", version=1, model, freq,
 //                              start (label of axis position 0), season_length,
-//                              origin (axis position of step 1)
+//                              origin (axis position of step 1), shard_index, shard_count
+//                              (`forecast --shard K/N`: K and N; 0 and 1 for a whole run;
+//                              files written before these attributes read as 0/1)
 //   /series/id                 string  [S]
 //   /forecast/mean             float32 [S, H]
 //   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
@@ -28,12 +30,14 @@ struct ForecastFile {
   std::vector<float> mean;          // [S, H]
   std::vector<double> levels;       // [Q]
   std::vector<float> quantiles;     // [S, H, Q]
+  int64_t shard_index = 0, shard_count = 1;  // shard K of N (Note [Sharding the catalog] in io/shard.h)
 };
 
-// Joins forecasts of disjoint sets of series (the shards of one run, Note [Sharding the
-// catalog] in io/shard.h), in the given order. They must agree on the model, time axis,
-// origin, horizon and quantile levels, and no series id may appear twice; InputError names
-// the file (names[i]) and what differs otherwise.
+// Joins the shards of one run (Note [Sharding the catalog] in io/shard.h) in shard order,
+// whatever order they are given in. They must agree on the model, time axis, origin, horizon,
+// quantile levels and shard count N, form the complete set 0..N-1 of shards, each once, and no
+// series id may appear twice; InputError names the file (names[i]) and what differs, or the
+// missing shard, otherwise. The result is a whole run (shard 0/1).
 ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::vector<std::string>& names);
 
 void write_forecast(const std::string& path, const ForecastFile& fc);

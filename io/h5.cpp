@@ -15,6 +15,8 @@ template <> hid_t native_type<int32_t>() { return H5T_NATIVE_INT32; }
 template <> hid_t native_type<int64_t>() { return H5T_NATIVE_INT64; }
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
 
+void skip_shutdown_at_exit() { H5dont_atexit(); }
+
 void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 static void check(herr_t rc, const std::string& what, const std::string& file) {
@@ -26,6 +28,16 @@ Handle create_file(const std::string& path) {
   hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (id < 0) throw IoError("cannot create HDF5 file '" + path + "' for writing (check the folder exists and is writable)");
   return Handle(id, H5Fclose);
+}
+
+void close_file(Handle& file, const std::string& path) {
+  const hid_t id = file.release();
+  if (id < 0) return;
+  const herr_t flushed = H5Fflush(id, H5F_SCOPE_GLOBAL);
+  const herr_t closed = H5Fclose(id);
+  if (flushed < 0 || closed < 0)
+    throw IoError("cannot write '" + path + "': HDF5 could not " + (flushed < 0 ? "flush" : "close") +
+                  " it (is the disk full, or a file-size limit reached?)");
 }
 
 Handle open_file_ro(const std::string& path) {

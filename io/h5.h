@@ -28,17 +28,31 @@ class Handle {
   hid_t id() const { return m_id; }
   operator hid_t() const { return m_id; }  // NOLINT: handles pass straight to H5 calls
   void reset() { if (m_id >= 0 && m_close) m_close(m_id); m_id = -1; }
+  hid_t release() { const hid_t id = m_id; m_id = -1; return id; }  // the caller closes it
 
  private:
   hid_t m_id = -1;
   herr_t (*m_close)(hid_t) = nullptr;
 };
 
+// Note [HDF5 at exit]
+//   HDF5 1.10 keeps a file whose close failed (a full disk, a file-size limit) in its ID table
+//   with half-freed state, and its atexit shutdown then crashes closing it again (a command
+//   died of SIGSEGV, exit 139, after printing its I/O error). Every file skucast writes is
+//   closed, checked, before its rename (close_file), and read-only files close with their
+//   handles, so the shutdown has nothing left to do: the command skips it. Call before any
+//   other HDF5 call.
+void skip_shutdown_at_exit();
+
 void silence_errors();  // turns off HDF5's automatic error stack printing (idempotent)
 
 // Files: create truncates; `what` is used in error messages.
 Handle create_file(const std::string& path);
 Handle open_file_ro(const std::string& path);
+// Flushes and closes a file opened for writing, checking both (Note [Durable commits] in
+// io/atomic_file.h): a full disk or a file-size limit shows up here, as an IoError naming the
+// file, and the file is closed either way. Close every object in the file first.
+void close_file(Handle& file, const std::string& path);
 bool exists(hid_t loc, const std::string& path);  // link exists (intermediate groups checked)
 Handle create_group(hid_t loc, const std::string& name, const std::string& file);
 Handle open_group(hid_t loc, const std::string& name, const std::string& file);

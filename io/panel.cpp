@@ -396,8 +396,7 @@ void PanelWriter::commit() {
   I.target.ds.reset();
   I.dynamic.clear();
   I.dyn_group.reset();
-  if (H5Fflush(I.file, H5F_SCOPE_GLOBAL) < 0) throw IoError(I.path + ": cannot flush (disk full?)");
-  I.file.reset();
+  h5::close_file(I.file, I.atomic.tmp());  // checked: a full disk fails here, before the rename
   I.atomic.commit();
 }
 

@@ -149,7 +149,9 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--layers", opt->layers, "lstm/gru: recurrent layers")->capture_default_str();
   sub->add_option("--context", opt->context, "lstm/gru: context steps (default: from the panel, as train)");
   sub->add_option("--likelihood", opt->likelihood, "lstm/gru: gaussian|student_t|negbin|tweedie|mse|mae")->capture_default_str();
-  sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series")->capture_default_str();
+  sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series")
+      ->capture_default_str()
+      ->check(in_range(1, kMaxPaths));
   sub->add_option("--dropout", opt->dropout, "lstm/gru: dropout between layers")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of training and sampling")->capture_default_str();

@@ -70,6 +70,8 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard);
   if (fc.model != o.model)
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model is '" + o.model + "'");
+  fc.shard_index = shard.index;  // recorded for `skucast merge`
+  fc.shard_count = shard.count;
   write_forecast(o.out, fc);
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -134,6 +136,8 @@ void run_forecast(const ForecastCli& o) {
   fc.horizon = horizon;
   fc.ids.assign(hdr.ids.begin() + s_begin, hdr.ids.begin() + s_end);
   fc.levels = levels;
+  fc.shard_index = shard.index;  // recorded for `skucast merge`
+  fc.shard_count = shard.count;
   fc.mean.resize(static_cast<size_t>(checked_mul(n_series, horizon)));                         // [S, H]
   fc.quantiles.resize(static_cast<size_t>(checked_mul(checked_mul(n_series, horizon), n_levels)));  // [S, H, Q]
 
@@ -209,7 +213,8 @@ void add_forecast(CLI::App& app) {
       ->check(CLI::IsMember({"none", "log", "boxcox"}));
   sub->add_option("--checkpoint", opt->checkpoint, "trained model file from skucast train (lstm/gru only)");
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(in_range(1, kMaxPaths));
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of the sample paths")->capture_default_str();
   sub->add_option("--device", opt->device, "where to run: auto or cpu (the CPU), or cuda: lstm/gru sample paths on the GPU "
                   "(engine/deepar/cuda/sampler.h) and the single statistical models without regressors or "

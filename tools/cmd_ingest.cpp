@@ -48,6 +48,9 @@ void add_ingest(CLI::App& app) {
   sub->add_option("--season-length", opt->io.season_length, "season length (default: 7 for D, 52 W, 12 M, 4 Q, 1 Y/1)")
       ->check(at_least(1));
   sub->add_flag("--allow-negative", opt->io.allow_negative, "keep negative sales instead of failing");
+  sub->add_flag("--allow-long-axis", opt->io.allow_long_axis,
+                "accept a time axis more than 100 times longer than the median series' span (by default such an "
+                "axis, usually one mistyped date, is an error naming the row)");
   sub->add_option("--out", opt->out, "output panel file (.h5)")->required();
   sub->callback([opt] { run_ingest(*opt); });
 }

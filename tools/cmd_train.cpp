@@ -109,7 +109,9 @@ void add_train(CLI::App& app) {
       ->capture_default_str()
       ->check(at_least(1));
   sub->add_option("--batch", o->opt.batch, "windows per batch")->capture_default_str()->check(at_least(1));
-  sub->add_option("--windows-per-epoch", o->opt.windows_per_epoch, "0 = automatic")->capture_default_str();
+  sub->add_option("--windows-per-epoch", o->opt.windows_per_epoch, "training windows per epoch; 0 = automatic")
+      ->capture_default_str()
+      ->check(in_range(0, kMaxWindowsPerEpoch));
   sub->add_option("--lr", o->opt.lr, "learning rate (AdamW)")->capture_default_str();
   sub->add_option("--weight-decay", o->opt.weight_decay, "decoupled weight decay")->capture_default_str();
   sub->add_option("--clip", o->opt.clip, "gradient norm clip (0 = off)")->capture_default_str();

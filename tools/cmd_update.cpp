@@ -13,6 +13,7 @@
 #include "engine/deepar/checkpoint.h"
 #include "engine/deepar/model.h"
 #include "io/atomic_file.h"
+#include "io/file_lock.h"
 #include "io/panel.h"
 #include "io/panel_update.h"
 #include "kernels/common.hpp"
@@ -47,6 +48,9 @@ void run_update(UpdateCli o) {
     check_output_path(panel_out, "--panel-out", {{"--append", o.csv.csv_path}, {"--checkpoint", o.checkpoint}});
   if (!o.out.empty())
     check_output_path(o.out, "--out", {{"--panel", o.panel}, {"--panel-out", panel_out}, {"--append", o.csv.csv_path}});
+  // Note [Output locks]: held from before the panel is read until the run ends, so a second
+  // update of this panel waits (--wait) or fails instead of overwriting this one's rows.
+  const FileLock panel_lock(panel_out);
   const auto t0 = std::chrono::steady_clock::now();
 
   // Load the model first, so a panel it cannot read is refused before anything is written.

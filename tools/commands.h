@@ -24,6 +24,28 @@ inline CLI::Validator at_least(long long min) {
       "INT>=" + std::to_string(min));
 }
 
+// An integer option's range, said plainly: "--paths: must be in 1..100000, got 100000000". The
+// upper bounds keep a typo from asking for memory or time no run has (Note [Size limits]).
+inline CLI::Validator in_range(long long lo, long long hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        char* end = nullptr;
+        const long double v = std::strtold(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0') return {};
+        if (v >= static_cast<long double>(lo) && v <= static_cast<long double>(hi)) return {};
+        return "must be in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + text;
+      },
+      "INT in " + std::to_string(lo) + ".." + std::to_string(hi));
+}
+
+// Note [Size limits]
+//   --paths at most kMaxPaths: quantiles from 100,000 paths are already exact to the third
+//   decimal, and each path holds its own recurrent state (a typo of 10^8 paths asked for
+//   terabytes and died of "out of memory"). --windows-per-epoch at most kMaxWindowsPerEpoch
+//   (2^24, hours of training per epoch on a GPU); 0 keeps the automatic choice.
+inline constexpr long long kMaxPaths = 100000;
+inline constexpr long long kMaxWindowsPerEpoch = 1LL << 24;
+
 // --threads (train, update): 0 is OpenMP's default. The bound keeps a typo (100000) from
 // asking OpenMP for threads it cannot start (libgomp then crashes).
 inline constexpr int kMaxThreads = 1024;

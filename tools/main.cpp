@@ -5,13 +5,23 @@
 
 #include <CLI/CLI.hpp>
 
+#include "io/atomic_file.h"
+#include "io/file_lock.h"
+#include "io/h5.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
+  skucast::install_temp_cleanup_handlers();  // Note [Temporary names] in io/atomic_file.h
+  skucast::h5::skip_shutdown_at_exit();  // Note [HDF5 at exit] in io/h5.h
   CLI::App app{"skucast — batch forecasting for whole retail catalogs"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "skucast 0.1");
+  // Anywhere on the line (fallthrough): `skucast update ... --wait` (Note [Output locks]).
+  app.add_flag_callback("--wait", [] { skucast::set_lock_wait(true); },
+                        "when another run is writing one of this run's outputs (or updating its panel), wait for it "
+                        "instead of failing");
+  app.fallthrough();
   skucast::cli::add_synth(app);
   skucast::cli::add_ingest(app);
   skucast::cli::add_info(app);

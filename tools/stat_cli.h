@@ -18,10 +18,15 @@ namespace skucast::cli {
 // Parses "0.1,0.5,0.9" (shared with cmd_backtest.cpp); empty text → no quantiles.
 inline std::vector<double> parse_levels(const std::string& text) {
   std::vector<double> levels;
+  // Only an empty list means "no quantiles": an empty item inside one is a typo.
+  if (text.find_first_not_of(" \t") == std::string::npos) return levels;
+  if (text.back() == ',' || text.find_first_not_of(" \t") == text.find(','))
+    throw InputError("--quantiles: '" + text + "' has an empty level (expected e.g. 0.1,0.5,0.9)");
   std::stringstream ss(text);
   std::string item, previous;
   while (std::getline(ss, item, ',')) {
-    if (item.find_first_not_of(" \t") == std::string::npos) continue;
+    if (item.find_first_not_of(" \t") == std::string::npos)
+      throw InputError("--quantiles: '" + text + "' has an empty level between two commas (expected e.g. 0.1,0.5,0.9)");
     size_t used = 0;
     double v = 0.0;
     try {

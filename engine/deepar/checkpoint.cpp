@@ -1,6 +1,7 @@
 // engine/deepar/checkpoint.cpp — save/load of DeepAR model files (engine/deepar/checkpoint.h).
 #include "engine/deepar/checkpoint.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -26,6 +27,14 @@ void save_checkpoint(const std::string& path, const DeepArState& st) {
   if (static_cast<int64_t>(st.weights.size()) != l.n_params)
     throw Error("save_checkpoint: " + std::to_string(st.weights.size()) + " weights for a model of " +
                 std::to_string(l.n_params));
+  // Note [Finite forecasts] (engine/deepar/guard.h): a model file never holds NaN or Inf.
+  auto finite = [](const std::vector<float>& v) {
+    return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+  };
+  if (!finite(st.weights) || !finite(st.adam_m) || !finite(st.adam_v) || !std::isfinite(st.resid_sd) ||
+      !std::isfinite(st.tweedie_phi) || !std::isfinite(st.lr_now))
+    throw InputError("refusing to write '" + path + "': the model's weights or state are not finite (training "
+                     "diverged; retrain with a lower --lr)");
   h5::silence_errors();
   AtomicPath out(path);
   {
@@ -65,6 +74,10 @@ void save_checkpoint(const std::string& path, const DeepArState& st) {
     h5::write_attr(og, "step", st.adam_step);
     h5::write_vector(og, "m", st.adam_m, f);
     h5::write_vector(og, "v", st.adam_v, f);
+    og.reset();
+    wg.reset();
+    pg.reset();
+    h5::close_file(file, f);  // a full disk fails here, before the rename
   }
   out.commit();
 }

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "engine/deepar/checkpoint.h"
+#include "engine/deepar/guard.h"
 #include "engine/deepar/internal.h"
 #include "engine/deepar/sampler.h"
 #include "io/forecast_file.h"
@@ -51,6 +52,7 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
                      std::to_string(l.n_params));
   const int64_t lb = lookback(l), ctx = o.context, H = horizon;
   const PanelData d = load_panel(panel, l, H, ctx + lb + 1);
+  check_model_inputs(d, hdr.ids, panel.path());  // Note [Finite forecasts] in engine/deepar/guard.h
   if (d.covariates_extended)
     std::fprintf(stderr,
                  "skucast: note: the panel has %lld future step(s) of covariates for a horizon of %lld; "
@@ -77,6 +79,12 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   }
   const std::unique_ptr<Sampler> sampler = make_sampler(where);
   PathForecast pf = sampler->forecast(l, d, req);
+  const BoundCount bounded = bound_forecast(d, s0, H, static_cast<int64_t>(levels.size()), pf.mean, pf.quantiles);
+  if (bounded.n_values > 0)
+    std::fprintf(stderr,
+                 "skucast: note: %lld forecast value(s) of %lld series bounded to %g times the largest value of "
+                 "their history (their sample paths diverged; Note [Finite forecasts])\n",
+                 static_cast<long long>(bounded.n_values), static_cast<long long>(bounded.n_series), kPathBound);
 
   ForecastFile fc;
   fc.model = o.cell;

@@ -36,8 +36,10 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <sstream>
 #include <string>
 
+#include "engine/deepar/guard.h"
 #include "engine/deepar/internal.h"
 #include "engine/deepar/train_step.h"
 #include "engine/nn/adam.h"
@@ -195,6 +197,16 @@ double deepar_validation_loss(const DeepArState& state, const PanelReader& panel
   return tr.validate(*step, state.weights.data(), nullptr, nullptr);
 }
 
+// Note [Finite forecasts] (engine/deepar/guard.h): a diverged run stops; nothing is saved.
+static void check_finite_loss(double loss, int64_t epoch, double lr) {
+  if (std::isfinite(loss)) return;
+  std::ostringstream lower;
+  lower << lr / 10.0;
+  throw InputError("train: the training loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
+                   " in epoch " + std::to_string(epoch) + " (the model diverged); no model was written. Try a lower "
+                   "learning rate, e.g. --lr " + lower.str() + ", or a smaller --clip");
+}
+
 TrainPrecision parse_train_precision(const std::string& name) {
   if (name == "fp32") return TrainPrecision::Fp32;
   if (name == "fp16") return TrainPrecision::Fp16;
@@ -247,6 +259,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
     return lo + 0.5 * (o.lr - lo) * (1.0 + std::cos(M_PI * std::min(1.0, p)));
   };
 
+  check_model_inputs(tr.d, panel.header().ids, panel.path());  // Note [Finite forecasts] in guard.h
   TrainReport rep;
   const auto t_start = std::chrono::steady_clock::now();
   double total_windows = 0, total_s = 0;
@@ -264,6 +277,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
       tr.sample(static_cast<uint64_t>(step->n_steps()), B);
       step->train(WindowSet{tr.series.data(), tr.t0.data(), B, W, tr.t_train, 0});
       for (const nn::LossValue& lv : step->take_losses(false)) {  // those already done; never waits
+        check_finite_loss(lv.loss, e + 1, o.lr);
         loss_sum += lv.loss * lv.weight_sum;
         loss_w += lv.weight_sum;
       }
@@ -276,10 +290,13 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
       }
     }
     for (const nn::LossValue& lv : step->take_losses(true)) {
+      check_finite_loss(lv.loss, e + 1, o.lr);
       loss_sum += lv.loss * lv.weight_sum;
       loss_w += lv.weight_sum;
     }
     step->download(st.weights, m, v, adam_step);
+    if (!std::all_of(st.weights.begin(), st.weights.end(), [](float x) { return std::isfinite(x); }))
+      check_finite_loss(NAN, e + 1, o.lr);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
     total_windows += static_cast<double>(n_batches * B);
     total_s += secs;

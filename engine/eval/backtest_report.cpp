@@ -66,7 +66,7 @@ void write_text_atomic(const std::string& path, Fn&& produce) {
     std::ofstream os(ap.tmp(), std::ios::binary | std::ios::trunc);
     if (!os) throw IoError("cannot open '" + ap.tmp() + "' for writing (the folder of '" + path + "' must exist)");
     produce(os);
-    os.flush();
+    os.close();  // checked: a full disk shows up here
     if (!os) throw IoError("write to '" + ap.tmp() + "' failed (disk full?)");
   }
   ap.commit();
@@ -215,7 +215,10 @@ void write_backtest_h5(const std::string& path, const BacktestResult& r, const s
                               r.summary.begin() + static_cast<std::ptrdiff_t>((m + 1) * n_cols));
       h5::write_vector(summary, r.models[m], row, path);
     }
-  }  // every handle closed before the rename
+    summary.reset();
+    metrics.reset();
+    h5::close_file(file, ap.tmp());  // checked: a full disk fails here, before the rename
+  }
   ap.commit();
 }
 

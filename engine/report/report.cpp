@@ -549,7 +549,7 @@ void write_report(const ReportOptions& opt, const std::string& out) {
     std::ofstream os(ap.tmp(), std::ios::binary | std::ios::trunc);
     if (!os) throw IoError("cannot open '" + ap.tmp() + "' for writing (the folder of '" + out + "' must exist)");
     os.write(html.data(), static_cast<std::streamsize>(html.size()));
-    os.flush();
+    os.close();
     if (!os) throw IoError("write to '" + ap.tmp() + "' failed (disk full?)");
   }
   ap.commit();

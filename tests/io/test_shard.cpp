@@ -156,7 +156,7 @@ TEST_F(Shard, BadShardsAndMismatchedFilesAreRefused) {
   EXPECT_NE(r.output.find("b.h5"), std::string::npos) << r.output;
   r = run_skucast({"merge", "--out", path("m.h5"), path("a.h5"), path("c.h5"), path("a.h5")});
   EXPECT_EQ(r.rc, 2) << r.output;
-  EXPECT_NE(r.output.find("is in both"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("are both shard 0/2"), std::string::npos) << r.output;
   r = run_skucast({"merge", "--out", path("a.h5"), path("a.h5"), path("c.h5")});  // would destroy an input
   EXPECT_EQ(r.rc, 2) << r.output;
   r = run_skucast({"merge", "--out", path("m.h5"), path("p.h5")});  // a panel, not a forecast
@@ -166,6 +166,39 @@ TEST_F(Shard, BadShardsAndMismatchedFilesAreRefused) {
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_EQ(read_forecast(path("m.h5")).ids.size(), 11u);
   EXPECT_TRUE(std::filesystem::exists(path("m.csv")));
+}
+
+// Issue #19 item 8: forecast files record their shard K/N; merge needs the complete set and
+// joins it in shard order whatever order the files are given in.
+TEST_F(Shard, MergeNeedsEveryShardAndOrdersThem) {
+  const std::vector<std::string> fc = {"forecast", "--panel", path("p.h5"), "--model", "naive", "--horizon", "7"};
+  for (int k = 0; k < 3; ++k) {
+    std::vector<std::string> a = fc;
+    a.insert(a.end(), {"--shard", std::to_string(k) + "/3", "--out", path("s" + std::to_string(k) + ".h5")});
+    ASSERT_EQ(run_skucast(a).rc, 0);
+  }
+  std::vector<std::string> whole = fc;
+  whole.insert(whole.end(), {"--out", path("whole.h5")});
+  ASSERT_EQ(run_skucast(whole).rc, 0);
+  const ForecastFile s1 = read_forecast(path("s1.h5"));
+  EXPECT_EQ(s1.shard_index, 1);
+  EXPECT_EQ(s1.shard_count, 3);
+  EXPECT_EQ(read_forecast(path("whole.h5")).shard_count, 1);
+
+  CliResult r = run_skucast({"merge", "--out", path("m.h5"), path("s0.h5"), path("s2.h5")});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("shard 1/3 is missing"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(path("m.h5")));
+  r = run_skucast({"merge", "--out", path("m.h5"), path("s0.h5"), path("whole.h5")});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("shard"), std::string::npos) << r.output;
+
+  r = run_skucast({"merge", "--out", path("m.h5"), path("s2.h5"), path("s0.h5"), path("s1.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const ForecastFile m = read_forecast(path("m.h5"));
+  expect_same(read_forecast(path("whole.h5")), m);
+  EXPECT_EQ(m.shard_index, 0);
+  EXPECT_EQ(m.shard_count, 1);
 }
 
 }  // namespace

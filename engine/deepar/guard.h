@@ -1,0 +1,40 @@
+// engine/deepar/guard.h — what keeps non-finite values out of DeepAR's model and forecast files
+// (issue #19): inputs the model cannot represent are refused, and forecasts whose paths
+// diverged are bounded.
+//
+// Note [Finite forecasts]
+//   - Inputs: a target value that is Inf, or larger in magnitude than kMaxModelInput (1e30),
+//     cannot go through the mean scaling, the lags and the likelihood in float32 without
+//     overflowing; check_model_inputs refuses the panel, naming the series, step and value.
+//   - Paths: a path can still run away (a large learned scale fed back as its own lag). After
+//     sampling, each series' mean and quantiles are bounded to +-kPathBound times the largest
+//     |value| of its history (at least kPathBound; NaN counts as beyond the bound, and goes to
+//     the upper bound); quantiles stay ascending. The bound applies after either sampler (CPU
+//     or GPU), and the caller prints how many values and series were bounded.
+//   - Training: a loss or weights that become NaN/Inf stop training (deepar_train, exit 2,
+//     naming the epoch and suggesting a lower --lr); save_checkpoint refuses non-finite state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/deepar/internal.h"
+
+namespace skucast::deepar {
+
+inline constexpr double kMaxModelInput = 1e30;
+inline constexpr double kPathBound = 10.0;
+
+// Throws InputError (file, series id, step, value) at the first target value of `d` the model
+// cannot represent (Note [Finite forecasts]).
+void check_model_inputs(const PanelData& d, const std::vector<std::string>& ids, const std::string& file);
+
+struct BoundCount {
+  int64_t n_values = 0, n_series = 0;
+};
+// Bounds mean [S1-S0, H] and quantiles [S1-S0, H, Q] of panel series S0.. (Note [Finite forecasts]).
+BoundCount bound_forecast(const PanelData& d, int64_t s0, int64_t horizon, int64_t n_levels, std::vector<float>& mean,
+                          std::vector<float>& quantiles);
+
+}  // namespace skucast::deepar
