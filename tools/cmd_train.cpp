@@ -121,6 +121,11 @@ void add_train(CLI::App& app) {
                   "or mae) or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"log1p", "none"}));
+  sub->add_option("--inputs", o->opt.inputs,
+                  "per-series inputs: derived (each covariate with its lead, lag and change, and the series' static "
+                  "reals: level, zero share, covariate levels) or base (the covariates alone)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"derived", "base"}));
   sub->add_option("--dropout", o->opt.dropout, "dropout between layers")->capture_default_str();
   sub->add_option("--patience", o->opt.patience, "early-stopping patience (epochs)")->capture_default_str();
   sub->add_option("--val-steps", o->opt.val_steps, "held-out final steps (0 = horizon)")->capture_default_str();

@@ -16,10 +16,33 @@
 //   3. one column per per-series /dynamic covariate at tau: binary covariates (every
 //      finite history value 0 or 1, e.g. promotion flags) raw; others value / median of
 //      the series' positive history values - 1 (price relative to its regular price).
-//      NaN reads 0.
+//      NaN reads 0. With inputs "derived" (the default), Note [Derived inputs] adds columns.
 //   4. one embedding per static attribute: row codes[s] of its table [K, d],
 //      d = min(16, (K+1)/2).
 //   Covariates are known into the future ([T+F]); past T+F the last known value repeats.
+//
+// Note [Derived inputs]
+//   What retail demand reacts to is not only this week's price and promotion: shoppers stock
+//   up the week before a promotion they know of and buy less the week after it, and a price
+//   cut sells through its change as much as its level. A recurrent network can remember the
+//   past from its state, but it cannot see a covariate's next step, and the state learns a
+//   difference slowly. So, with DeepArOptions::inputs "derived", each per-series covariate j
+//   gives four columns in this order (DynColumn, engine/deepar/kernels.h):
+//     its value at tau, at tau + 1 (lead; known: covariates are given for the future),
+//     at tau - 1 (lag; 0 before the axis), and its change value(tau) - value(tau - 1),
+//   all on the normalised scale of part 3 (a price reads relative to its regular price).
+//   Then come the series' static reals (PanelData::sreal, the same at every step), which tell
+//   the network what the window's mean scaling hides: the level and intermittency of the
+//   series and where its covariates sit against the other series':
+//     0. sales level: log(1 + mean |y|) over the observed history, standardised across series;
+//     1. zero share: the share of observed history steps whose value is 0 (in [0, 1]);
+//     2 + j. covariate j's level: log of its regular value (the median of part 3),
+//        standardised across series (a brand's price tier), or for a binary covariate the
+//        share of history steps it is 1 (how often the series is on promotion).
+//   Series with no observation read 0 for every static real. Statistics use the history
+//   (steps < T) only. The column count depends on the panel's fingerprint alone (4 per
+//   per-series covariate + 2 + their number), so a model's input layout never depends on values.
+//   The device composes the same columns with the same function (dyn_column_value).
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -59,6 +82,7 @@ void DeepArOptions::validate() const {
   nn::likelihood_from_name(likelihood);  // throws on an unknown name
   if (target_transform != "log1p" && target_transform != "none")
     bad("target_transform", "log1p or none", "'" + target_transform + "'");
+  if (inputs != "derived" && inputs != "base") bad("inputs", "derived or base", "'" + inputs + "'");
   if (!(tweedie_power > 1.0 && tweedie_power < 2.0)) bad("tweedie_power", "in (1, 2)", std::to_string(tweedie_power));
   if (!(lr > 0.0 && std::isfinite(lr))) bad("lr", "finite and > 0", std::to_string(lr));
   if (!(weight_decay >= 0.0 && std::isfinite(weight_decay)))
@@ -88,6 +112,7 @@ std::string deepar_options_to_json(const DeepArOptions& o) {
                    {"dropout", o.dropout},
                    {"likelihood", o.likelihood},
                    {"target_transform", o.target_transform},
+                   {"inputs", o.inputs},
                    {"tweedie_power", o.tweedie_power},
                    {"lr", o.lr},
                    {"weight_decay", o.weight_decay},
@@ -122,6 +147,7 @@ DeepArOptions deepar_options_from_json(const std::string& text) {
     get("dropout", o.dropout);
     get("likelihood", o.likelihood);
     o.target_transform = j.contains("target_transform") ? j.at("target_transform").get<std::string>() : "none";
+    o.inputs = j.contains("inputs") ? j.at("inputs").get<std::string>() : "base";
     get("tweedie_power", o.tweedie_power);
     get("lr", o.lr);
     get("weight_decay", o.weight_decay);
@@ -191,7 +217,20 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
   l.spec.roll_short = o.roll_short;
   l.spec.roll_long = o.roll_long;
   int64_t n_shared_dyn = 0;
-  for (uint8_t ps : p.dynamic_per_series) (ps ? l.n_dyn : n_shared_dyn) += 1;
+  for (uint8_t ps : p.dynamic_per_series) (ps ? l.n_slabs : n_shared_dyn) += 1;
+  // Note [Derived inputs]
+  const bool derived = o.inputs == "derived";
+  for (int64_t j = 0; j < l.n_slabs; ++j) {
+    const int32_t slab = static_cast<int32_t>(j);
+    l.dyn_cols.push_back(DynColumn{DynKind::Value, slab, 0});
+    if (!derived) continue;
+    l.dyn_cols.push_back(DynColumn{DynKind::Value, slab, 1});
+    l.dyn_cols.push_back(DynColumn{DynKind::Value, slab, -1});
+    l.dyn_cols.push_back(DynColumn{DynKind::Change, slab, 0});
+  }
+  l.n_sreal = derived ? 2 + l.n_slabs : 0;
+  for (int64_t k = 0; k < l.n_sreal; ++k) l.dyn_cols.push_back(DynColumn{DynKind::Static, static_cast<int32_t>(k), 0});
+  l.n_dyn = static_cast<int64_t>(l.dyn_cols.size());
   l.spec.n_calendar = static_cast<int32_t>(4 + static_cast<int64_t>(p.event_names.size()) + n_shared_dyn);
   l.n_base = feature_count(l.spec);
   int64_t col = l.n_base + l.n_dyn;
@@ -290,7 +329,8 @@ void compose_inputs(const PanelData& d, const Layout& l, const float* weights, c
   features_fwd_cpu(l.spec, y_rows, n_rows, y_stride, scale, wb, d.shared.data() + (d.pad + y_origin) * C,
                    d.n_shared - y_origin, sc.base.data());
   // The base columns copied into x, then 3. the per-series covariates at the windows' absolute steps.
-  compose_tail_cpu(sc.base.data(), F0, d.dyn.data(), l.n_dyn, d.n_series, d.n_cov, series, t0, B, n_steps, x, F);
+  compose_tail_cpu(sc.base.data(), F0, d.dyn.data(), d.sreal.empty() ? nullptr : d.sreal.data(), l.dyn_cols.data(),
+                   l.n_dyn, d.n_series, d.n_cov, series, t0, B, n_steps, x, F);
   // 4. The embedding columns: the windows' codes [A, B], then the rows of the tables.
   const int64_t n_emb = static_cast<int64_t>(l.emb_k.size());
   if (n_emb == 0) return;

@@ -25,7 +25,8 @@ struct PanelData {
   int64_t n_cov = 0;                 // T+F: steps of known covariates
   std::vector<float> y;              // [S, T] target, NaN = not observed
   std::vector<int64_t> first, last;  // [S] first / last observed step, -1 when none
-  std::vector<float> dyn;            // [n_dyn, S, T+F] per-series covariates, normalised (NaN -> 0)
+  std::vector<float> dyn;            // [n_slabs, S, T+F] per-series covariates, normalised (NaN -> 0)
+  std::vector<float> sreal;          // [n_sreal, S] static reals (Note [Derived inputs]); empty: none
   // Shared per-step columns (calendar, events, shared covariates), padded with zero rows in
   // front: row (pad + tau) describes absolute step tau, for tau in [-pad, n_shared).
   int64_t pad = 0, n_shared = 0, n_shared_cols = 0;
@@ -82,7 +83,10 @@ class SeriesSampler {
 struct Layout {
   FeatureSpec spec;            // base columns; spec.n_calendar = shared columns
   int64_t n_base = 0;          // columns from features_fwd_cpu (including shared)
-  int64_t n_dyn = 0;           // per-series dynamic columns
+  int64_t n_slabs = 0;         // per-series covariates of the panel (PanelData::dyn slabs)
+  int64_t n_sreal = 0;         // static reals (PanelData::sreal rows; Note [Derived inputs])
+  std::vector<DynColumn> dyn_cols;  // the per-series columns after the base ones, in order
+  int64_t n_dyn = 0;           // per-series input columns: dyn_cols.size()
   int64_t n_features = 0;      // F
   std::vector<int64_t> emb_k, emb_dim, emb_col, emb_off;  // per static: K, d, first column, weight offset
   int64_t n_rnn = 0, n_head = 0, n_params = 0;
@@ -95,8 +99,11 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p);
 int64_t lookback(const Layout& l);  // steps before a window that its first features read
 
 // Loads the panel: target, per-series covariates (normalised), shared table covering
-// steps up to max(T+F, T + horizon) (repeating the last known value past T+F).
-PanelData load_panel(const PanelReader& panel, const Layout& layout, int64_t horizon, int64_t pad);
+// steps up to max(T+F, T + horizon) (repeating the last known value past T+F), static reals
+// (Note [Derived inputs]) from the target's steps before stats_end (< 0: all T; training
+// passes T - validation steps, so that no validation target reaches an input).
+PanelData load_panel(const PanelReader& panel, const Layout& layout, int64_t horizon, int64_t pad,
+                     int64_t stats_end = -1);
 
 // Inputs of a batch. y_rows [n_rows, y_stride] holds target values whose column 0 is absolute
 // step y_origin; window b reads row rows[b] and describes panel series series[b] over absolute

@@ -29,6 +29,19 @@ struct EmbeddingColumn {
   int32_t attr = 0;      // static attribute a: codes row
 };
 
+// One per-series input column (after the base columns; Note [Derived inputs] in
+// engine/deepar/data.cpp): what dyn_column_value (engine/deepar/kernels_math.h) reads.
+enum class DynKind : int32_t {
+  Value = 0,   // covariate slab `slab` at tau + shift (shift -1: a lag, +1: a lead)
+  Change = 1,  // the same minus its value one step earlier
+  Static = 2,  // static real `slab` of the series (sreal [n_sreal, S]), whatever the step
+};
+struct DynColumn {
+  DynKind kind = DynKind::Value;
+  int32_t slab = 0;   // covariate slab (Value, Change) or static real (Static)
+  int32_t shift = 0;  // steps added to tau (Value, Change)
+};
+
 // One embedding row a batch touches: attribute `attr`'s row `code`, whose windows are
 // win[begin .. end) of the batch's window list (in window order; embedding_segments in
 // engine/deepar/internal.h lists them).
@@ -54,14 +67,17 @@ void embedding_fwd_cpu(const EmbeddingColumn* cols, int n_cols, int64_t col0, co
 // a tree: kernels/cuda/reduce.cuh).
 void loss_row_sum_cpu(const float* loss /*[n]*/, int64_t n, double* out);
 
-// The covariate part of the inputs: for every row r = t*B + b,
-//   x[r, c] = base[r, c]                                   for c < n_base,
-//   x[r, n_base + j] = tau < 0 ? 0 : dyn[j][series[b], min(tau, n_cov - 1)],  tau = t0[b] + t,
-// for j < n_dyn. The embedding columns are not touched.
-// [in] base [T*B, n_base], dyn [n_dyn, S, n_cov], series / t0 [B] int64; [out] x [T*B, F].
-void compose_tail_cpu(const float* base, int64_t n_base, const float* dyn, int64_t n_dyn, int64_t n_series,
-                      int64_t n_cov, const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps,
-                      float* x, int64_t n_features);
+// The covariate part of the inputs: for every row r = t*B + b (window b, tau = t0[b] + t),
+//   x[r, c] = base[r, c]                                       for c < n_base,
+//   x[r, n_base + j] = dyn_column_value(cols[j], ...)          for j < n_cols
+// (engine/deepar/kernels_math.h: a per-series covariate at tau, one step ahead or behind, its
+// change, or a per-series constant; Note [Derived inputs] in engine/deepar/data.cpp). The
+// embedding columns are not touched.
+// [in] base [T*B, n_base], dyn [n_slabs, S, n_cov], sreal [n_sreal, S] (or null when no
+// column is Static), cols [n_cols], series / t0 [B] int64; [out] x [T*B, F].
+void compose_tail_cpu(const float* base, int64_t n_base, const float* dyn, const float* sreal, const DynColumn* cols,
+                      int64_t n_cols, int64_t n_series, int64_t n_cov, const int64_t* series, const int64_t* t0,
+                      int64_t n_batch, int64_t n_steps, float* x, int64_t n_features);
 
 // The training / validation mask of the trainer's cut: target[t, b] = NaN where t < mask_first
 // or t0[b] + t >= mask_from; other values untouched. [in] t0 [B] int64; [in,out] target [T, B].

@@ -28,9 +28,9 @@ void loss_row_sum_cpu(const float* loss, int64_t n, double* out) {
   *out = sum;
 }
 
-void compose_tail_cpu(const float* base, int64_t n_base, const float* dyn, int64_t n_dyn, int64_t n_series,
-                      int64_t n_cov, const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps,
-                      float* x, int64_t n_features) {
+void compose_tail_cpu(const float* base, int64_t n_base, const float* dyn, const float* sreal, const DynColumn* cols,
+                      int64_t n_cols, int64_t n_series, int64_t n_cov, const int64_t* series, const int64_t* t0,
+                      int64_t n_batch, int64_t n_steps, float* x, int64_t n_features) {
   const int64_t n_rows = n_steps * n_batch;
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < n_rows; ++r) {                  // row r = t*B + b
@@ -38,8 +38,8 @@ void compose_tail_cpu(const float* base, int64_t n_base, const float* dyn, int64
     const int64_t tau = t0[b] + r / n_batch;               // absolute step of row r: t0[b] + t
     float* out = x + r * n_features;                       // x [T*B, F]
     for (int64_t c = 0; c < n_base; ++c) out[c] = base[r * n_base + c];  // base [T*B, n_base]
-    for (int64_t j = 0; j < n_dyn; ++j)                    // covariate j: input column n_base + j
-      out[n_base + j] = covariate_at(dyn + (j * n_series + series[b]) * n_cov, tau, n_cov);  // dyn [n_dyn, S, n_cov]
+    for (int64_t j = 0; j < n_cols; ++j)                   // per-series column j: input column n_base + j
+      out[n_base + j] = dyn_column_value(cols[j], dyn, sreal, n_series, n_cov, series[b], tau);
   }
 }
 

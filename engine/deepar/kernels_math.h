@@ -26,6 +26,16 @@ SKU_HD inline float covariate_at(const float* row, int64_t tau, int64_t n_cov) {
   return tau < 0 ? 0.0f : row[step];
 }
 
+// Per-series input column c at absolute step tau of series s (compose_tail; Note [Derived
+// inputs] in engine/deepar/data.cpp). dyn [n_slabs, S, n_cov]; sreal [n_sreal, S].
+SKU_HD inline float dyn_column_value(const DynColumn& c, const float* dyn, const float* sreal, int64_t n_series,
+                                     int64_t n_cov, int64_t s, int64_t tau) {
+  if (c.kind == DynKind::Static) return sreal[static_cast<int64_t>(c.slab) * n_series + s];
+  const float* row = dyn + (static_cast<int64_t>(c.slab) * n_series + s) * n_cov;
+  const float v = covariate_at(row, tau + c.shift, n_cov);
+  return c.kind == DynKind::Change ? v - covariate_at(row, tau + c.shift - 1, n_cov) : v;
+}
+
 // Whether the target of window step t (window from absolute step t0) is masked: before the
 // first `mask_first` steps of the window, or at / after absolute step mask_from.
 SKU_HD inline bool target_masked(int64_t t, int64_t t0, int64_t mask_from, int64_t mask_first) {

@@ -8,7 +8,8 @@
 //   mean/std), then shared per-step columns (calendar sin/cos, one flag per
 //   /calendar/events entry, each shared /dynamic covariate), then one column per per-series
 //   /dynamic covariate (binary covariates raw, others as value / the series' median
-//   observed value - 1, so a price at its regular level reads 0), then one learned
+//   observed value - 1, so a price at its regular level reads 0) with, by default, its lead,
+//   lag and change, then the series' static reals (Note [Derived inputs]), then one learned
 //   embedding per static attribute (dim min(16, (K+1)/2)).
 //
 // Weights: one flat float buffer [n_params] = RNN (Note [RNN weight layout]) | dense head
@@ -51,6 +52,11 @@ struct DeepArOptions {
   // gaussian, student_t, mse and mae likelihoods) or "none".
   // Model files written before the option existed read as "none".
   std::string target_transform = "log1p";
+  // The per-series input columns (Note [Derived inputs] in engine/deepar/data.cpp): "derived"
+  // (each per-series covariate with its lead, lag and change, and the series' static reals:
+  // sales level, zero share, each covariate's level) or "base" (the covariates alone). Model
+  // files written before the option existed read as "base".
+  std::string inputs = "derived";
   double tweedie_power = 1.5;
   double lr = 1e-3;
   double weight_decay = 0.0;

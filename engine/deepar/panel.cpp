@@ -18,7 +18,20 @@
 namespace skucast::deepar {
 
 // ---------------------------------------------------------- load panel ----
-PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon, int64_t pad) {
+namespace {
+// v [S] minus its mean over the series with an observation, divided by their standard
+// deviation (1 when it is 0); the others are set by the caller.
+void standardize_across(float* v, const std::vector<uint8_t>& has_obs) {
+  double sum = 0, sum2 = 0, n = 0;
+  for (size_t s = 0; s < has_obs.size(); ++s)
+    if (has_obs[s]) sum += v[s], sum2 += static_cast<double>(v[s]) * v[s], n += 1;
+  if (n == 0) return;
+  const double mu = sum / n, var = std::max(sum2 / n - mu * mu, 0.0), sd = var > 0 ? std::sqrt(var) : 1.0;
+  for (size_t s = 0; s < has_obs.size(); ++s) v[s] = static_cast<float>((v[s] - mu) / sd);
+}
+}  // namespace
+
+PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon, int64_t pad, int64_t stats_end) {
   const PanelHeader& h = panel.header();
   PanelData d;
   d.n_series = h.n_series();
@@ -35,6 +48,29 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
         if (d.first[s] < 0) d.first[s] = t;
         d.last[s] = t;
       }
+  // Note [Derived inputs]: static reals 0 (sales level) and 1 (zero share), from the sales
+  // before any transform; the covariates' levels are filled below. Standardised at the end.
+  d.sreal.assign(static_cast<size_t>(checked_mul(l.n_sreal, S)), 0.0f);
+  std::vector<uint8_t> has_obs(static_cast<size_t>(S), 0);
+  const int64_t T_stats = stats_end < 0 ? T : std::min(stats_end, T);
+  if (l.n_sreal > 0) {
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < S; ++s) {
+      double sum = 0;
+      int64_t n = 0, zeros = 0;
+      for (int64_t t = 0; t < T_stats; ++t) {
+        const float v = d.y[s * T + t];
+        if (std::isnan(v)) continue;
+        sum += std::fabs(v);
+        zeros += v == 0.0f ? 1 : 0;
+        ++n;
+      }
+      if (n == 0) continue;
+      has_obs[s] = 1;
+      d.sreal[s] = static_cast<float>(std::log1p(sum / static_cast<double>(n)));
+      d.sreal[S + s] = static_cast<float>(static_cast<double>(zeros) / static_cast<double>(n));
+    }
+  }
   if (l.log1p) {  // Note [Target transform]: the series without negative values
     d.log1p = nonneg_series(d);
 #pragma omp parallel for schedule(static)
@@ -73,6 +109,9 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
   // normalised there; a shared one is read into a vector of its own.
   int64_t n_per_series = 0;
   for (const DynamicSpec& ds : h.dynamic) n_per_series += ds.per_series ? 1 : 0;
+  if (n_per_series != l.n_slabs)
+    throw Error("deepar: the panel has " + std::to_string(n_per_series) + " per-series covariates, the model's layout " +
+                std::to_string(l.n_slabs));
   d.dyn.assign(static_cast<size_t>(checked_mul(checked_mul(n_per_series, S), TF)), 0.0f);
   int64_t j_dyn = 0;  // per-series covariates read so far
   for (const DynamicSpec& ds : h.dynamic) {
@@ -104,7 +143,9 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
       ++c;
       continue;
     }
-    // Per series: value / median of positive history values - 1 (binary: raw).
+    // Per series: value / median of positive history values - 1 (binary: raw). Its level
+    // (Note [Derived inputs]): log of that median, or the share of history steps at 1.
+    float* level = l.n_sreal > 0 ? d.sreal.data() + (2 + j_dyn - 1) * S : nullptr;
 #pragma omp parallel for schedule(static)
     for (int64_t s = 0; s < S; ++s) {
       float* row = v + s * TF;
@@ -117,11 +158,22 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
           std::nth_element(pos.begin(), pos.begin() + pos.size() / 2, pos.end());
           med = pos[pos.size() / 2];
         }
+        if (level) level[s] = std::log(med);
+      } else if (level) {
+        int64_t ones = 0, n = 0;
+        for (int64_t t = 0; t < T; ++t)
+          if (std::isfinite(row[t])) ones += row[t] == 1.0f ? 1 : 0, ++n;
+        level[s] = n > 0 ? static_cast<float>(static_cast<double>(ones) / static_cast<double>(n)) : 0.0f;
       }
       for (int64_t t = 0; t < TF; ++t)
         row[t] = !std::isfinite(row[t]) ? 0.0f : binary ? row[t] : row[t] / med - 1.0f;
     }
+    if (level && !binary) standardize_across(level, has_obs);
   }
+  if (l.n_sreal > 0) standardize_across(d.sreal.data(), has_obs);  // the sales level
+  for (int64_t s = 0; s < S && l.n_sreal > 0; ++s)
+    if (!has_obs[s])
+      for (int64_t k = 0; k < l.n_sreal; ++k) d.sreal[k * S + s] = 0.0f;
   for (const StaticAttr& a : h.statics) d.codes.push_back(a.codes.data());
   d.weight = h.weights;  // Note [Weighted window sampling]
   return d;

@@ -105,8 +105,9 @@ struct Trainer {
   Trainer(const DeepArState& s, const PanelReader& panel) : st(s), l(make_layout(s.options, s.panel)) {
     s.panel.check_matches(panel.header(), panel.path());
     const DeepArOptions& o = s.options;
-    d = load_panel(panel, l, o.horizon, o.context + lookback(l) + o.horizon);
     n_val = o.val_steps > 0 ? o.val_steps : o.horizon;
+    // The static reals from the training part only: validation targets reach no input.
+    d = load_panel(panel, l, o.horizon, o.context + lookback(l) + o.horizon, panel.header().n_steps - n_val);
     t_train = d.n_time - n_val;
     if (t_train < 2)
       throw InputError(panel.path() + ": the panel has " + std::to_string(d.n_time) +

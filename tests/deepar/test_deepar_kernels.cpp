@@ -105,7 +105,8 @@ TEST(DeepArKernels, ComposeTailCopiesBaseAndCovariates) {
                          3.1f, 3.2f, 3.3f};  // covariate 1, series 1
   const int64_t series[2] = {1, 0}, t0[2] = {-1, 2};
   std::vector<float> x(4 * 4, kUntouched);
-  compose_tail_cpu(base, 1, dyn, 2, 2, 3, series, t0, 2, 2, x.data(), 4);
+  const DynColumn cols[2] = {{DynKind::Value, 0, 0}, {DynKind::Value, 1, 0}};
+  compose_tail_cpu(base, 1, dyn, nullptr, cols, 2, 2, 3, series, t0, 2, 2, x.data(), 4);
   // r = 0 (t 0, window 0): series 1, tau = -1 + 0 = -1 < 0 -> both covariates 0.
   // r = 1 (t 0, window 1): series 0, tau = 2 + 0 = 2 -> 0.3, 2.3.
   // r = 2 (t 1, window 0): series 1, tau = -1 + 1 = 0 -> 1.1, 3.1.
@@ -114,6 +115,29 @@ TEST(DeepArKernels, ComposeTailCopiesBaseAndCovariates) {
                                    11, 0.3f, 2.3f, kUntouched,  //
                                    12, 1.1f, 3.1f, kUntouched,  //
                                    13, 0.3f, 2.3f, kUntouched};
+  EXPECT_EQ(x, want);
+}
+
+TEST(DeepArKernels, ComposeTailDerivedColumns) {
+  // Note [Derived inputs]: covariate 0 of the test above with its lead, lag and change, and
+  // one static real. S = 2, n_cov = 3, one window of series 0 from tau = 0, T = 3, no base.
+  const float dyn[6] = {0.1f, 0.2f, 0.5f,   // covariate 0, series 0, steps 0..2
+                        1.1f, 1.2f, 1.3f};  // series 1
+  const float sreal[2] = {-0.75f, 2.5f};    // [1, S]
+  const DynColumn cols[5] = {{DynKind::Value, 0, 0},
+                             {DynKind::Value, 0, 1},
+                             {DynKind::Value, 0, -1},
+                             {DynKind::Change, 0, 0},
+                             {DynKind::Static, 0, 0}};
+  const int64_t series[1] = {0}, t0[1] = {0};
+  std::vector<float> x(3 * 5, kUntouched);
+  compose_tail_cpu(nullptr, 0, dyn, sreal, cols, 5, 2, 3, series, t0, 1, 3, x.data(), 5);
+  // tau 0: value 0.1, lead 0.2, lag (before the axis) 0, change 0.1 - 0, static -0.75.
+  // tau 1: 0.2, 0.5, 0.1, 0.2 - 0.1, -0.75.
+  // tau 2: 0.5, lead past the axis repeats the last 0.5, 0.2, 0.5 - 0.2, -0.75.
+  const std::vector<float> want = {0.1f, 0.2f, 0.0f, 0.1f,         -0.75f,  //
+                                   0.2f, 0.5f, 0.1f, 0.2f - 0.1f,  -0.75f,  //
+                                   0.5f, 0.5f, 0.2f, 0.5f - 0.2f,  -0.75f};
   EXPECT_EQ(x, want);
 }
 

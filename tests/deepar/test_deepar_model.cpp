@@ -626,3 +626,58 @@ TEST(DeepArTargetTransform, ForecastsInSalesUnitsAndOldFilesReadAsNone) {
   o.target_transform = "sqrt";
   EXPECT_THROW(o.validate(), InputError);
 }
+
+// Note [Derived inputs]: the static reals of load_panel, computed by hand on a 3-series panel
+// of 4 history steps: series 0 = {2, 0, NaN, 6} (mean |y| 8/3, zero share 1/3), series 1 =
+// {1, 1, 1, 1}, series 2 never observed (reads 0 everywhere). Price: series 0 at 2 (regular 2),
+// series 1 at 8; promo: series 0 on it 1 step of 4, series 1 never.
+TEST(DeepArDerivedInputs, StaticRealsByHand) {
+  using namespace skucast::deepar;
+  const std::string dir = temp_dir();
+  SynthPanel p;
+  PanelHeader& h = p.header;
+  h.axis = make_axis(Freq::Day, "2020-01-06", 7);
+  h.n_steps = 4;
+  h.n_future = 2;
+  h.ids = {"a", "b", "c"};
+  h.dynamic.push_back(DynamicSpec{"price", true});
+  h.dynamic.push_back(DynamicSpec{"promo", true});
+  p.target = {2, 0, NAN, 6, 1, 1, 1, 1, NAN, NAN, NAN, NAN};
+  p.dynamic = {{2, 2, 2, 2, 2, 2, 8, 8, 8, 8, 8, 8, 5, 5, 5, 5, 5, 5},
+               {0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}};
+  const PanelReader r(write(p, dir + "/p.h5"));
+  DeepArOptions o = tiny_options();
+  o.context = 2;
+  o.horizon = 1;
+  const DeepArState st = deepar_init(o, r.header());
+  const Layout l = make_layout(o, st.panel);
+  ASSERT_EQ(l.n_sreal, 4);        // level, zero share, price level, promo share
+  ASSERT_EQ(l.n_dyn, 4 * 2 + 4);  // value, lead, lag, change per covariate, then the reals
+  const PanelData d = load_panel(r, l, o.horizon, 8);
+  ASSERT_EQ(d.sreal.size(), 12u);
+  auto at = [&](int64_t k, int64_t s) { return static_cast<double>(d.sreal[k * 3 + s]); };
+  // Level: log1p(8/3) and log1p(1) standardised over the two observed series: -+1 by symmetry.
+  const double la = std::log1p(8.0 / 3.0), lb = std::log1p(1.0);
+  EXPECT_NEAR(at(0, 0), la > lb ? 1.0 : -1.0, 1e-6);
+  EXPECT_NEAR(at(0, 1), la > lb ? -1.0 : 1.0, 1e-6);
+  EXPECT_NEAR(at(1, 0), 1.0 / 3.0, 1e-7);
+  EXPECT_NEAR(at(1, 1), 0.0, 1e-7);
+  // Price level: log 2 and log 8 standardised over the observed series: -1 and +1.
+  EXPECT_NEAR(at(2, 0), -1.0, 1e-6);
+  EXPECT_NEAR(at(2, 1), 1.0, 1e-6);
+  // Promo share over the 4 history steps (the future part is not counted).
+  EXPECT_NEAR(at(3, 0), 0.25, 1e-7);
+  EXPECT_NEAR(at(3, 1), 0.0, 1e-7);
+  for (int64_t k = 0; k < 4; ++k) EXPECT_EQ(at(k, 2), 0.0) << k;  // never observed
+  // stats_end = 2 (what training passes with 2 validation steps): series 0 is {2, 0}.
+  const PanelData dt = load_panel(r, l, o.horizon, 8, 2);
+  EXPECT_NEAR(dt.sreal[1 * 3 + 0], 0.5, 1e-7);
+  // The base layout has the covariates alone and no static reals.
+  o.inputs = "base";
+  const Layout lb2 = make_layout(o, st.panel);
+  EXPECT_EQ(lb2.n_sreal, 0);
+  EXPECT_EQ(lb2.n_dyn, 2);
+  // Model files from before the option read as "base"; new models default to "derived".
+  EXPECT_EQ(deepar_options_from_json("{}").inputs, "base");
+  EXPECT_EQ(DeepArOptions{}.inputs, "derived");
+}

@@ -70,6 +70,8 @@ inline void make_test_panel(const DeepArOptions& o, bool statics, const TestPane
   }
   d.dyn.resize(S * d.n_cov);  // one per-series covariate: [1, S, T+F]
   for (float& v : d.dyn) v = U(rng) - 0.5f;
+  d.sreal.resize(l.n_sreal * S);  // static reals (Note [Derived inputs]): [n_sreal, S]
+  for (float& v : d.sreal) v = 2.0f * U(rng) - 1.0f;
   d.pad = o.context + lookback(l) + sh.pad_extra;
   d.n_shared = T + o.horizon;
   d.n_shared_cols = l.spec.n_calendar;

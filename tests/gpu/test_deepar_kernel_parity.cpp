@@ -57,7 +57,8 @@ struct Problem {
   std::vector<int32_t> codes_b;        // [A, B] the windows' codes (gather_codes_cpu)
   std::vector<float> w;                // [n_params]
   std::vector<float> base;             // [T*B, n_base]
-  std::vector<float> dyn;              // [n_dyn, S, n_cov]
+  std::vector<float> dyn;              // [n_slabs, S, n_cov]
+  std::vector<float> sreal;            // [n_sreal, S]
   std::vector<float> target;           // [T, B] with NaN holes
   std::vector<float> dx;               // [T, B, F]
   std::vector<float> dx_sum;           // [B, F] embedding columns summed (embedding_dx_sum_cpu)
@@ -80,6 +81,11 @@ Problem make_problem(int64_t B) {
   p.n_cov = 40;
   Layout& l = p.l;
   l.n_base = 6;
+  // Two per-series columns of other kinds than a plain value (Note [Derived inputs]): covariate
+  // 1's change from a step ahead, and static real 0.
+  l.n_slabs = 2;
+  l.n_sreal = 1;
+  l.dyn_cols = {{DynKind::Change, 1, 1}, {DynKind::Static, 0, 0}};
   l.n_dyn = 2;
   l.emb_k = {4, 1, 9};
   l.emb_dim = {3, 1, 5};
@@ -110,7 +116,8 @@ Problem make_problem(int64_t B) {
   gather_codes_cpu(p.codes_s.data(), p.n_attr(), p.S, p.series.data(), B, p.codes_b.data());
   fill(p.w, l.n_params);
   fill(p.base, p.rows() * l.n_base);
-  fill(p.dyn, l.n_dyn * p.S * p.n_cov);
+  fill(p.dyn, l.n_slabs * p.S * p.n_cov);
+  fill(p.sreal, l.n_sreal * p.S);
   fill(p.target, p.rows());
   for (int64_t i = 0; i < p.rows(); i += 7) p.target[i] = kNaNf;
   fill(p.dx, p.rows() * p.F());
@@ -176,12 +183,13 @@ Outputs run_compose_tail(const Problem& p) {
   for (int64_t r = 0; r < p.rows(); ++r)
     for (int64_t c = 0; c < p.col0(); ++c) x[r * p.F() + c] = kNaNf;  // every other one written
   DeviceBuffer<float> d_x(x);
-  compose_tail_cpu(p.base.data(), p.l.n_base, p.dyn.data(), p.l.n_dyn, p.S, p.n_cov, p.series.data(), p.t0.data(),
-                   p.B, p.T, x.data(), p.F());
-  DeviceBuffer<float> d_base(p.base), d_dyn(p.dyn);
+  compose_tail_cpu(p.base.data(), p.l.n_base, p.dyn.data(), p.sreal.data(), p.l.dyn_cols.data(), p.l.n_dyn, p.S,
+                   p.n_cov, p.series.data(), p.t0.data(), p.B, p.T, x.data(), p.F());
+  DeviceBuffer<float> d_base(p.base), d_dyn(p.dyn), d_sreal(p.sreal);
+  DeviceBuffer<DynColumn> d_cols(p.l.dyn_cols);
   DeviceBuffer<int64_t> d_series(p.series), d_t0(p.t0);
-  compose_tail(d_base.data(), p.l.n_base, d_dyn.data(), p.l.n_dyn, p.S, p.n_cov, d_series.data(), d_t0.data(), p.B,
-               p.T, d_x.data(), p.F(), nullptr);
+  compose_tail(d_base.data(), p.l.n_base, d_dyn.data(), d_sreal.data(), d_cols.data(), p.l.n_dyn, p.S, p.n_cov,
+               d_series.data(), d_t0.data(), p.B, p.T, d_x.data(), p.F(), nullptr);
   return {as_double(x), finish(d_x)};
 }
 
@@ -285,7 +293,7 @@ class DeepArKernelsGpu : public GpuTest {};
 // An empty batch queues nothing (the launchers return before a zero-block grid).
 TEST_F(DeepArKernelsGpu, EmptyBatchIsANoOp) {
   embedding_fwd(nullptr, 0, 0, nullptr, nullptr, nullptr, 0, 1, 1, nullptr);
-  compose_tail(nullptr, 0, nullptr, 0, 0, 0, nullptr, nullptr, 0, 0, nullptr, 1, nullptr);
+  compose_tail(nullptr, 0, nullptr, nullptr, nullptr, 0, 0, 0, nullptr, nullptr, 0, 0, nullptr, 1, nullptr);
   mask_target(nullptr, 0, 0, 0, 0, nullptr, nullptr);
   gather_codes(nullptr, 0, 0, nullptr, 0, nullptr, nullptr);
   embedding_dx_sum(nullptr, 0, 0, 1, 0, 0, nullptr, nullptr);

@@ -36,10 +36,11 @@ int64_t ResidentPanel::bytes() const {
   const Layout& l = m_l;
   const int64_t rows = checked_mul(m_max_batch, m_max_steps);
   int64_t floats = checked_mul(d.n_series, d.n_time);
-  floats += checked_mul(checked_mul(l.n_dyn, d.n_series), d.n_cov);
+  floats += checked_mul(checked_mul(l.n_slabs, d.n_series), d.n_cov) + checked_mul(l.n_sreal, d.n_series);
   floats += checked_mul(d.pad + d.n_shared, d.n_shared_cols);
   floats += checked_mul(rows, l.n_base) + rows + l.n_params;  // base, head0, w_eval
-  return checked_mul(floats, 4) + checked_mul(checked_mul(m_n_attr, d.n_series), 4);
+  return checked_mul(floats, 4) + checked_mul(checked_mul(m_n_attr, d.n_series), 4) +
+         checked_mul(l.n_dyn, static_cast<int64_t>(sizeof(DynColumn)));
 }
 
 bool ResidentPanel::fits(int64_t max_bytes, std::string* why) const {
@@ -91,15 +92,21 @@ bool ResidentPanel::fits(int64_t max_bytes, std::string* why) const {
 bool ResidentPanel::upload(std::string* why) {
   const PanelData& d = m_d;
   const Layout& l = m_l;
-  DeviceBuffer<float> y, dyn, shared, base, w_eval, head0;
+  DeviceBuffer<float> y, dyn, sreal, shared, base, w_eval, head0;
+  DeviceBuffer<DynColumn> dyn_cols;
   DeviceBuffer<int32_t> codes;
   try {
     y = DeviceBuffer<float>(d.y);
-    const int64_t n_dyn_values = checked_mul(checked_mul(l.n_dyn, d.n_series), d.n_cov);
+    const int64_t n_dyn_values = checked_mul(checked_mul(l.n_slabs, d.n_series), d.n_cov);
     if (static_cast<int64_t>(d.dyn.size()) != n_dyn_values)
       throw Error("deepar: the per-series covariates hold " + std::to_string(d.dyn.size()) +
                   " values, expected covariates x series x steps " + std::to_string(n_dyn_values));
-    dyn = DeviceBuffer<float>(d.dyn);  // [n_dyn, S, T+F], PanelData's layout
+    dyn = DeviceBuffer<float>(d.dyn);  // [n_slabs, S, T+F], PanelData's layout
+    if (static_cast<int64_t>(d.sreal.size()) != checked_mul(l.n_sreal, d.n_series))
+      throw Error("deepar: the static reals hold " + std::to_string(d.sreal.size()) + " values, expected " +
+                  std::to_string(l.n_sreal) + " x " + std::to_string(d.n_series) + " series");
+    if (!d.sreal.empty()) sreal = DeviceBuffer<float>(d.sreal);  // [n_sreal, S]
+    if (!l.dyn_cols.empty()) dyn_cols = DeviceBuffer<DynColumn>(l.dyn_cols);
     shared = DeviceBuffer<float>(d.shared);
     std::vector<int32_t> host_codes(static_cast<size_t>(checked_mul(m_n_attr, d.n_series)));
     for (int64_t a = 0; a < m_n_attr; ++a)
@@ -120,6 +127,8 @@ bool ResidentPanel::upload(std::string* why) {
   }
   m_y = std::move(y);
   m_dyn = std::move(dyn);
+  m_sreal = std::move(sreal);
+  m_dyn_cols = std::move(dyn_cols);
   m_shared = std::move(shared);
   m_codes = std::move(codes);
   m_base = std::move(base);
@@ -165,8 +174,8 @@ void ResidentPanel::cut(int64_t B, int64_t T, int64_t mask_from, int64_t mask_fi
   const int64_t C = d.n_shared_cols;
   features_fwd(l.spec, m_y.data(), d.n_series, d.n_time, out.scale, wb, m_shared.data() + d.pad * C, d.n_shared,
                m_base.data(), st);
-  compose_tail(m_base.data(), l.n_base, m_dyn.data(), l.n_dyn, d.n_series, d.n_cov, m_win_series.data(),
-               m_win_t0.data(), B, T, out.x, l.n_features, st);
+  compose_tail(m_base.data(), l.n_base, m_dyn.data(), m_sreal.data(), m_dyn_cols.data(), l.n_dyn, d.n_series,
+               d.n_cov, m_win_series.data(), m_win_t0.data(), B, T, out.x, l.n_features, st);
   gather_codes(m_codes.data(), m_n_attr, d.n_series, m_win_series.data(), B, out.codes, st);
   embedding_fwd(out.emb_cols, static_cast<int>(out.n_emb_cols), out.emb_col0, out.codes, wd, out.x, T * B, B,
                 l.n_features, st);

@@ -67,7 +67,9 @@ class ResidentPanel {
   const PanelData& m_d;
   int64_t m_max_batch = 0, m_max_steps = 0, m_context = 0, m_n_attr = 0;
   DeviceBuffer<float> m_y;                      // [S, T]
-  DeviceBuffer<float> m_dyn;                    // [n_dyn, S, T+F]
+  DeviceBuffer<float> m_dyn;                    // [n_slabs, S, T+F]
+  DeviceBuffer<float> m_sreal;                  // [n_sreal, S] (Note [Derived inputs])
+  DeviceBuffer<DynColumn> m_dyn_cols;           // [n_dyn] Layout::dyn_cols
   DeviceBuffer<float> m_shared;                 // [pad + n_shared, C]
   DeviceBuffer<int32_t> m_codes;                // [A, S]
   DeviceBuffer<float> m_base;                   // [T*B, n_base] features_fwd's output

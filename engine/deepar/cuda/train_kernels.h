@@ -27,14 +27,13 @@ void embedding_fwd(const EmbeddingColumn* cols, int n_cols, int64_t col0, const 
 // *out (device double) = sum_{i < n} loss[i], in double, deterministic (kernels/cuda/reduce.cuh).
 void loss_row_sum(const float* loss /*device [n]*/, int64_t n, double* out, cudaStream_t stream);
 
-// The covariate part of the inputs on a resident panel (as compose_inputs): for every row r = t*B + b,
-//   x[r, c] = base[r, c]                                   for c < n_base,
-//   x[r, n_base + j] = tau < 0 ? 0 : dyn[j][series[b], min(tau, n_cov - 1)],  tau = t0[b] + t,
-// for j < n_dyn. The embedding columns (embedding_fwd) are not touched.
-// [in] base [T*B, n_base], dyn [n_dyn, S, n_cov], series / t0 [B] int64; [out] x [T*B, F].
-void compose_tail(const float* base, int64_t n_base, const float* dyn, int64_t n_dyn, int64_t n_series, int64_t n_cov,
-                  const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps, float* x,
-                  int64_t n_features, cudaStream_t stream);
+// The covariate part of the inputs on a resident panel (as compose_inputs): compose_tail_cpu's
+// twin (engine/deepar/kernels.h), device pointers: base [T*B, n_base], dyn [n_slabs, S, n_cov],
+// sreal [n_sreal, S] (or null), cols [n_cols], series / t0 [B]; x [T*B, F] (the embedding
+// columns, embedding_fwd's, untouched).
+void compose_tail(const float* base, int64_t n_base, const float* dyn, const float* sreal, const DynColumn* cols,
+                  int64_t n_cols, int64_t n_series, int64_t n_cov, const int64_t* series, const int64_t* t0,
+                  int64_t n_batch, int64_t n_steps, float* x, int64_t n_features, cudaStream_t stream);
 
 // The training / validation mask of deepar_train's cut: target[t, b] = NaN where t < mask_first
 // or t0[b] + t >= mask_from. [in] t0 [B] int64; [in,out] target [T, B].

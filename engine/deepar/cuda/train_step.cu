@@ -35,10 +35,11 @@ __global__ void embedding_fwd_kernel(const EmbeddingColumn* __restrict__ cols, i
 }
 
 __global__ void compose_tail_kernel(const float* __restrict__ base, int64_t n_base, const float* __restrict__ dyn,
-                                    int64_t n_dyn, int64_t n_series, int64_t n_cov, const int64_t* __restrict__ series,
+                                    const float* __restrict__ sreal, const DynColumn* __restrict__ cols,
+                                    int64_t n_cols, int64_t n_series, int64_t n_cov, const int64_t* __restrict__ series,
                                     const int64_t* __restrict__ t0, int64_t n_batch, int64_t n_rows,
                                     float* __restrict__ x, int64_t n_features) {
-  const int64_t w = n_base + n_dyn;  // columns written per row
+  const int64_t w = n_base + n_cols;  // columns written per row
   const int64_t n = n_rows * w;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
@@ -48,7 +49,7 @@ __global__ void compose_tail_kernel(const float* __restrict__ base, int64_t n_ba
       v = base[r * n_base + c];
     } else {
       const int64_t b = r % n_batch, tau = t0[b] + r / n_batch;
-      v = covariate_at(dyn + ((c - n_base) * n_series + series[b]) * n_cov, tau, n_cov);
+      v = dyn_column_value(cols[c - n_base], dyn, sreal, n_series, n_cov, series[b], tau);
     }
     x[r * n_features + c] = v;
   }
@@ -128,13 +129,13 @@ void loss_row_sum(const float* loss, int64_t n, double* out, cudaStream_t stream
   reduce_sum(n, LossFn{loss}, out, ReduceWrite::Overwrite, stream);
 }
 
-void compose_tail(const float* base, int64_t n_base, const float* dyn, int64_t n_dyn, int64_t n_series, int64_t n_cov,
-                  const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps, float* x,
-                  int64_t n_features, cudaStream_t stream) {
+void compose_tail(const float* base, int64_t n_base, const float* dyn, const float* sreal, const DynColumn* cols,
+                  int64_t n_cols, int64_t n_series, int64_t n_cov, const int64_t* series, const int64_t* t0,
+                  int64_t n_batch, int64_t n_steps, float* x, int64_t n_features, cudaStream_t stream) {
   const int64_t rows = n_steps * n_batch;
-  if (rows <= 0 || n_base + n_dyn <= 0) return;
-  compose_tail_kernel<<<grid_stride_blocks(rows * (n_base + n_dyn), kBlock), kBlock, 0, stream>>>(
-      base, n_base, dyn, n_dyn, n_series, n_cov, series, t0, n_batch, rows, x, n_features);
+  if (rows <= 0 || n_base + n_cols <= 0) return;
+  compose_tail_kernel<<<grid_stride_blocks(rows * (n_base + n_cols), kBlock), kBlock, 0, stream>>>(
+      base, n_base, dyn, sreal, cols, n_cols, n_series, n_cov, series, t0, n_batch, rows, x, n_features);
   SKU_CHECK_LAUNCH("compose_tail_kernel");
 }
 
