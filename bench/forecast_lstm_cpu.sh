@@ -10,23 +10,24 @@
 # forecast's own "model … s (… series/s)" and the peak RSS are printed beside it.
 # Peer: the same network's ancestral sampling in PyTorch (no_grad, torch.nn.LSTM with F inputs,
 # hidden 64, 2 layers, dense head, Gaussian draws): the encoder over the context of all N
-# series, its states copied to the 100 paths, then all N × 100 paths in one batch, step by
-# step: the 7 base inputs from each path's own last 28 values (lag 1, observed flag, seasonal
+# series, its states copied to the 100 paths, then all N × 100 paths in one batch (up to
+# PEER_MAX_ROWS, below), step by step: the 7 base inputs from each path's own last 28 values (lag 1, observed flag, seasonal
 # lag 7, rolling mean and std over 7 and 28), the other F - 7 inputs pre-cut (random, per
 # series and step), one recurrent step, the head, one draw, clipped at 0; then the mean and
 # the 0.1/0.5/0.9 quantiles over the paths. Its time excludes making the random inputs.
-# PEER_MAX_ROWS > 0 splits the peer's batch into blocks of series of at most that many paths
-# (memory: one batch of 30,000 × 100 paths takes several GB).
+# PEER_MAX_ROWS (400,000; 0 = no limit) splits the peer's batch into blocks of series of at most
+# that many paths: 2,000 × 100 paths run as one batch (≈ 1.3 GB), 30,000 × 100 in one batch
+# would take ≈ 20 GB, so it runs as blocks of 4,000 series.
 # Both with THREADS threads (OpenMP / OpenBLAS / torch), alternating ROUNDS times, best kept;
 # the 1-minute load average is printed beside every figure.
 # PyTorch: bench/torch_python.bash (a venv under /tmp, created from PyPI when missing).
 # Env: SIZES ("2000 30000"), DAYS (730), PATHS (100), THREADS (nproc), ROUNDS (2),
-# PEER_MAX_ROWS (0), PEER_VENV, SKUCAST_TORCH_PYTHON, BENCH_TMP, KEEP=dir.
+# PEER_MAX_ROWS (400000), PEER_VENV, SKUCAST_TORCH_PYTHON, BENCH_TMP, KEEP=dir.
 set -euo pipefail
 : "${SKUCAST_BIN:?run through bench/run.sh or set SKUCAST_BIN}"
 . "$(dirname "$0")/torch_python.bash"
 SIZES=${SIZES:-2000 30000}; DAYS=${DAYS:-730}; PATHS=${PATHS:-100}
-THREADS=${THREADS:-$(nproc)}; ROUNDS=${ROUNDS:-2}; PEER_MAX_ROWS=${PEER_MAX_ROWS:-0}
+THREADS=${THREADS:-$(nproc)}; ROUNDS=${ROUNDS:-2}; PEER_MAX_ROWS=${PEER_MAX_ROWS:-400000}
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
 if [ -n "${KEEP:-}" ]; then TMP=$KEEP; mkdir -p "$TMP"
 else TMP=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/skucast_bench_forecast_lstm_cpu.XXXXXX"); trap 'rm -rf "$TMP"' EXIT; fi
@@ -49,7 +50,7 @@ skucast_once() {  # $1 = N
 
 torch_once() {  # $1 = N, $2 = F
   "$PY" - "$THREADS" "$1" "$2" "$PATHS" "$PEER_MAX_ROWS" 2>/dev/null <<'PYEOF'
-import sys, time, warnings
+import resource, sys, time, warnings
 warnings.filterwarnings("ignore")
 import torch
 import torch.nn.functional as Fn
@@ -93,7 +94,8 @@ with torch.no_grad():
     t0 = time.perf_counter()
     for b in blocks:
         block(*b)
-    print("%.2f" % (S / (time.perf_counter() - t0)))
+    sps = S / (time.perf_counter() - t0)
+print("%.2f %.1f" % (sps, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 PYEOF
 }
 
@@ -105,24 +107,24 @@ for n in $SIZES; do
     --dropout 0 --epochs 1 --windows-per-epoch 256 --seed 1 --out "$TMP/model_$n.h5" 2> "$TMP/train_$n.log" ||
     { cat "$TMP/train_$n.log" >&2; exit 1; }
   F=$(sed -n 's/.*: \([0-9]*\) inputs per step.*/\1/p' "$TMP/train_$n.log")
-  bs=0 bt=0 ls=nan lt=nan msps=nan rss=nan
+  bs=0 bt=0 ls=nan lt=nan msps=nan rss=nan trss=nan
   for r in $(seq "$ROUNDS"); do
     l1=$(load1)
     out=$(skucast_once "$n") || { echo "forecast_lstm_cpu: skucast forecast failed" >&2; exit 1; }
     read -r s m k <<< "$out"
-    l2=$(load1); p=nan
-    if [ -n "$PY" ]; then p=$(torch_once "$n" "$F") || p=nan; fi
-    echo "$n series, round $r: skucast $s series/s (load $l1; model part $m series/s, peak RSS $k MB), torch $p series/s (load $l2)" >&2
+    l2=$(load1); p=nan pk=nan
+    if [ -n "$PY" ]; then read -r p pk <<< "$(torch_once "$n" "$F" || echo nan nan)"; fi
+    echo "$n series, round $r: skucast $s series/s (load $l1; model part $m series/s, peak RSS $k MB), torch $p series/s (load $l2, peak RSS $pk MB)" >&2
     if /usr/bin/python3 -c "import sys; sys.exit(0 if $s > $bs else 1)"; then bs=$s ls=$l1 msps=$m rss=$k; fi
-    if [ "$p" != nan ] && /usr/bin/python3 -c "import sys; sys.exit(0 if $p > $bt else 1)"; then bt=$p lt=$l2; fi
+    if [ "$p" != nan ] && /usr/bin/python3 -c "import sys; sys.exit(0 if $p > $bt else 1)"; then bt=$p lt=$l2 trss=$pk; fi
   done
   [ "$bt" = 0 ] && bt=nan
   ratio=$(/usr/bin/python3 -c "print('nan' if '$bt' == 'nan' else '%.3f' % ($bs / $bt))")
-  echo "  $n series × $DAYS days, F = $F, $PATHS paths, $THREADS thread(s): skucast $bs series/s (load $ls, peak RSS $rss MB), torch $bt series/s (load $lt): $ratio" >&2
-  res+=" skucast_series_per_s_$n=$bs torch_series_per_s_$n=$bt load_$n=$ls rss_mb_$n=$rss ratio_$n=$ratio"
+  echo "  $n series × $DAYS days, F = $F, $PATHS paths, $THREADS thread(s): skucast $bs series/s (load $ls, peak RSS $rss MB), torch $bt series/s (load $lt, peak RSS $trss MB): $ratio" >&2
+  res+=" skucast_series_per_s_$n=$bs torch_series_per_s_$n=$bt load_$n=$ls rss_mb_$n=$rss torch_rss_mb_$n=$trss ratio_$n=$ratio"
   worst=$(/usr/bin/python3 -c "w='$worst'; r='$ratio'; print(r if w == '' or (r != 'nan' and (w == 'nan' or float(r) < float(w))) else w)")
   rm -f "$TMP/panel_$n.h5" "$TMP/fc_$n.h5"
 done
 tv=nan; [ -n "$PY" ] && tv=$("$PY" -c "import torch; print(torch.__version__)" 2>/dev/null)
-echo "peer: torch $tv (${PY:-none}), no_grad, all series × paths in one batch$([ "$PEER_MAX_ROWS" -gt 0 ] && echo " (blocks of at most $PEER_MAX_ROWS paths)")" >&2
+echo "peer: torch $tv (${PY:-none}), no_grad, series × paths in batches of at most $PEER_MAX_ROWS paths (0: one batch)" >&2
 echo "$res inputs=$F paths=$PATHS threads=$THREADS ratio=$worst"
