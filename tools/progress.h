@@ -20,7 +20,9 @@ class TrainProgress {
  public:
   explicit TrainProgress(bool tty) : m_tty(tty) {}
   void operator()(const EpochInfo& e);
-  // Seconds spent validating (after each epoch), summed over the epochs so far.
+  // Seconds spent validating after each epoch, summed over the epochs so far (deepar_train's
+  // last pass on the best weights, for the residual statistics, comes after the last call
+  // and is not in it).
   double validation_seconds() const { return m_val_total_s; }
 
  private:
