@@ -68,6 +68,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   const auto t0 = std::chrono::steady_clock::now();
   const PanelReader reader(o.panel);
   ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard);
+  const double model_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (fc.model != o.model)
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model is '" + o.model + "'");
   fc.shard_index = shard.index;  // recorded for `skucast merge`
@@ -75,10 +76,14 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   write_forecast(o.out, fc);
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "skucast: forecast %s%s: %zu series × %lld steps, %d paths, %zu quantile(s); %.3f s → %s%s%s\n",
+  // model: the panel and checkpoint loaded, the paths sampled, their means and quantiles.
+  std::fprintf(stderr,
+               "skucast: forecast %s%s: %zu series × %lld steps, %d paths, %zu quantile(s); model %.3f s (%.0f "
+               "series/s), total %.3f s → %s%s%s\n",
                fc.model.c_str(), dev.device == Device::Cuda ? " on the GPU" : "", fc.ids.size(),
-               static_cast<long long>(fc.horizon), o.paths, fc.levels.size(), total_s,
-               o.out.c_str(), o.csv.empty() ? "" : ", ", o.csv.c_str());
+               static_cast<long long>(fc.horizon), o.paths, fc.levels.size(), model_s,
+               model_s > 0.0 ? static_cast<double>(fc.ids.size()) / model_s : 0.0, total_s, o.out.c_str(),
+               o.csv.empty() ? "" : ", ", o.csv.c_str());
 }
 
 void run_forecast(const ForecastCli& o) {

@@ -5,6 +5,8 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -33,8 +35,33 @@ struct TrainCli {
 
 }  // namespace
 
-void print_train_progress(const EpochInfo& e, bool tty) {
-  if (tty) {
+double TrainProgress::seconds_left(const EpochInfo& e) const {
+  if (m_batch_s <= 0.0) return -1.0;  // not known yet
+  const double epoch_s = static_cast<double>(e.n_batches) * m_batch_s + m_val_s;
+  const double rest_of_this = e.epoch_done ? 0.0 : static_cast<double>(e.n_batches - e.batch) * m_batch_s + m_val_s;
+  return rest_of_this + static_cast<double>(e.n_epochs - e.epoch) * epoch_s;
+}
+
+// Note [Time left] in tools/progress.h.
+void TrainProgress::operator()(const EpochInfo& e) {
+  const Clock::time_point now = Clock::now();
+  if (!e.epoch_done) {
+    if (e.batch == 1) {
+      // The previous epoch's closing call (if any) marks this epoch's start.
+      if (m_have_epoch_start) m_batch_s = std::chrono::duration<double>(now - m_epoch_start).count();
+      m_first_batch = now;
+    } else {
+      m_batch_s = std::chrono::duration<double>(now - m_first_batch).count() / static_cast<double>(e.batch - 1);
+    }
+    m_last_batch = now;
+  } else {
+    m_val_s = std::chrono::duration<double>(now - m_last_batch).count();
+    m_val_total_s += m_val_s;
+    m_epoch_start = now;
+    m_have_epoch_start = true;
+  }
+  const double left = seconds_left(e);
+  if (m_tty) {
     constexpr int kWidth = 24;
     const int filled = e.n_batches > 0 ? static_cast<int>(kWidth * e.batch / e.n_batches) : 0;
     std::string bar(static_cast<size_t>(filled), '#');
@@ -42,13 +69,17 @@ void print_train_progress(const EpochInfo& e, bool tty) {
     std::fprintf(stderr, "\repoch %lld/%lld [%s] loss %.4f", static_cast<long long>(e.epoch),
                  static_cast<long long>(e.n_epochs), bar.c_str(), e.train_loss);
     if (e.epoch_done && std::isfinite(e.val_loss)) std::fprintf(stderr, " val %.4f", e.val_loss);
-    std::fprintf(stderr, " %.0f windows/s lr %.2g   ", e.windows_per_s, e.lr);
+    std::fprintf(stderr, " %.0f windows/s lr %.2g", e.windows_per_s, e.lr);
+    if (left >= 0.0) std::fprintf(stderr, ", %.0f s left", left);
+    std::fprintf(stderr, "   ");
     if (e.epoch_done) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   } else if (e.epoch_done) {
-    std::fprintf(stderr, "skucast: train epoch %lld/%lld loss %.4f val %.4f %.0f windows/s lr %.2g\n",
+    std::fprintf(stderr,
+                 "skucast: train epoch %lld/%lld loss %.4f val %.4f %.0f windows/s lr %.2g; validation %.2f s, "
+                 "%.0f s left\n",
                  static_cast<long long>(e.epoch), static_cast<long long>(e.n_epochs), e.train_loss, e.val_loss,
-                 e.windows_per_s, e.lr);
+                 e.windows_per_s, e.lr, m_val_s, std::max(left, 0.0));
   }
 }
 
@@ -77,16 +108,19 @@ void run_train(TrainCli o) {
     if (!chosen.empty()) std::fprintf(stderr, "skucast: train: from the panel: %s\n", chosen.c_str());
     st = deepar_init(o.opt, reader.header());
   }
-  const bool tty = isatty(fileno(stderr)) != 0;
+  std::fprintf(stderr, "skucast: train %s: %lld inputs per step, %zu weights\n", o.model.c_str(),
+               static_cast<long long>(deepar_n_features(st.options, st.panel)), st.weights.size());
+  TrainProgress progress(isatty(fileno(stderr)) != 0);
   std::string where;
   const TrainReport rep = deepar_train(
-      st, reader, o.opt.epochs, [tty](const EpochInfo& e) { print_train_progress(e, tty); }, dev, &where);
+      st, reader, o.opt.epochs, [&progress](const EpochInfo& e) { progress(e); }, dev, &where);
   if (!where.empty()) std::fprintf(stderr, "skucast: note: %s\n", where.c_str());
   save_checkpoint(o.out, st);
   std::fprintf(stderr,
-               "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s, %.1f s → %s\n",
+               "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s (training batches), "
+               "validation %.2f s, %.1f s → %s\n",
                o.model.c_str(), static_cast<long long>(rep.epochs_run), rep.early_stopped ? " (early stop)" : "",
-               rep.best_val_loss, rep.windows_per_s, rep.seconds, o.out.c_str());
+               rep.best_val_loss, rep.windows_per_s, progress.validation_seconds(), rep.seconds, o.out.c_str());
 }
 
 }  // namespace

@@ -81,9 +81,9 @@ void run_update(UpdateCli o) {
   if (!st) return;
 
   const PanelReader reader(panel_out);
-  const bool tty = isatty(fileno(stderr)) != 0;
+  TrainProgress progress(isatty(fileno(stderr)) != 0);
   const TrainReport rep =
-      deepar_fine_tune(*st, reader, o.epochs, [tty](const EpochInfo& e) { print_train_progress(e, tty); }, dev);
+      deepar_fine_tune(*st, reader, o.epochs, [&progress](const EpochInfo& e) { progress(e); }, dev);
   save_checkpoint(o.out, *st);
   std::fprintf(stderr, "skucast: update: fine-tuned %s for %lld epoch(s), val loss %.4f, %.1f s → %s\n",
                o.checkpoint.c_str(), static_cast<long long>(rep.epochs_run), rep.best_val_loss, rep.seconds,

@@ -102,10 +102,13 @@ void gru_bwd_pointwise(int64_t n, int64_t Hd, const double* a, const double* h_p
 
 // ---------------------------------------------------------------- forward ----
 template <typename T>
-void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act) {
+void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act,
+                       std::vector<T>& scratch) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
   const int64_t rows = s.n_steps * B;
-  std::vector<T> gh(static_cast<size_t>(B * G));  // [B, 3Hd] = h' R^T
+  // [B, 3Hd] = h' R^T, written by the GEMM (beta 0) before it is read (Note [Forward scratch] in rnn.h).
+  if (scratch.size() < static_cast<size_t>(checked_mul(B, G))) scratch.resize(static_cast<size_t>(checked_mul(B, G)));
+  T* const gh = scratch.data();
   const int nt = rnn_threads(B);
   BlasSingleThread blas_guard;  // Note [Per-layer threading] in lstm.cpp
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -118,7 +121,7 @@ void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x,
 #pragma omp barrier
     const RowRange br = split_rows(B, p, np);  // this thread's windows
     const int64_t nb = br.hi - br.lo;
-    T* ghp = gh.data() + br.lo * G;
+    T* ghp = gh + br.lo * G;
     for (int64_t t = 0; t < s.n_steps; ++t) {
       const T* h_prev = h + t * B * Hd + br.lo * Hd;
       gemm(Trans::No, Trans::Yes, nb, G, Hd, T(1), h_prev, Hd, w.r, Hd, T(0), ghp, G);
@@ -177,9 +180,10 @@ void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x
   std::copy(dh_rec, dh_rec + B * Hd, dh0);
 }
 
-template void gru_layer_forward<float>(const LayerShape&, RnnLayerView<const float>, const float*, float*, float*);
+template void gru_layer_forward<float>(const LayerShape&, RnnLayerView<const float>, const float*, float*, float*,
+                                       std::vector<float>&);
 template void gru_layer_forward<double>(const LayerShape&, RnnLayerView<const double>, const double*, double*,
-                                        double*);
+                                        double*, std::vector<double>&);
 template void gru_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, const float*,
                                         const float*, const float*, const float*, float*, float*,
                                         RnnLayerView<float>, GradMode, std::vector<float>&);

@@ -131,34 +131,38 @@ void lstm_bwd_pointwise(int64_t n, int64_t Hd, const double* a, const double* c_
 
 // ---------------------------------------------------------------- forward ----
 template <typename T>
-void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act) {
+void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act,
+                        std::vector<T>& scratch) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 4 * Hd, F = s.n_in;
   const int64_t K = F + Hd;  // width of [x_t | h_{t-1}]
-  std::vector<T> bsum(G);    // [4Hd] bW + bR
+  // Scratch, every element written before it is read (Note [Forward scratch] in rnn.h):
+  const size_t need = static_cast<size_t>(checked_mul(G, 1 + K) + checked_mul(B, K));
+  if (scratch.size() < need) scratch.resize(need);
+  T* bsum = scratch.data();  // [4Hd] bW + bR
+  T* wcat = bsum + G;        // [4Hd, F+Hd]: row j = [W row j | R row j]
+  T* xh = wcat + G * K;      // [B, F+Hd] step t's [x_t | h_{t-1}]
   for (int64_t j = 0; j < G; ++j) bsum[j] = w.bw[j] + w.br[j];
-  std::vector<T> wcat(static_cast<size_t>(G * K));  // [4Hd, F+Hd]: row j = [W row j | R row j]
   for (int64_t j = 0; j < G; ++j) {
-    std::copy(w.w + j * F, w.w + (j + 1) * F, wcat.begin() + j * K);
-    std::copy(w.r + j * Hd, w.r + (j + 1) * Hd, wcat.begin() + j * K + F);
+    std::copy(w.w + j * F, w.w + (j + 1) * F, wcat + j * K);
+    std::copy(w.r + j * Hd, w.r + (j + 1) * Hd, wcat + j * K + F);
   }
-  std::vector<T> xh(static_cast<size_t>(B * K));  // [B, F+Hd] step t's [x_t | h_{t-1}]
   const int nt = rnn_threads(B);
   BlasSingleThread blas_guard;  // Note [Per-layer threading]
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     const RowRange br = split_rows(B, omp_get_thread_num(), omp_get_num_threads());  // this thread's windows
     const int64_t nb = br.hi - br.lo;
-    T* xhp = xh.data() + br.lo * K;
+    T* xhp = xh + br.lo * K;
     for (int64_t t = 0; t < s.n_steps; ++t) {
       const int64_t o_prev = t * B * Hd + br.lo * Hd, o_cur = (t + 1) * B * Hd + br.lo * Hd;
       T* a = act + (t * B + br.lo) * G;  // [nb, 4Hd] pre-activations of step t
       for (int64_t b = 0; b < nb; ++b) {
         std::memcpy(xhp + b * K, x + (t * B + br.lo + b) * F, sizeof(T) * F);
         std::memcpy(xhp + b * K + F, h + o_prev + b * Hd, sizeof(T) * Hd);
-        std::memcpy(a + b * G, bsum.data(), sizeof(T) * G);
+        std::memcpy(a + b * G, bsum, sizeof(T) * G);
       }
       // a = bW + bR + [x_t | h_{t-1}] [W | R]^T: one GEMM with K = F + Hd, on rows that stay in cache.
-      gemm(Trans::No, Trans::Yes, nb, G, K, T(1), xhp, K, wcat.data(), K, T(1), a, G);
+      gemm(Trans::No, Trans::Yes, nb, G, K, T(1), xhp, K, wcat, K, T(1), a, G);
       lstm_fwd_pointwise(nb, Hd, a, c + o_prev, c + o_cur, h + o_cur);
     }
   }
@@ -224,9 +228,9 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
 }
 
 template void lstm_layer_forward<float>(const LayerShape&, RnnLayerView<const float>, const float*, float*, float*,
-                                        float*);
+                                        float*, std::vector<float>&);
 template void lstm_layer_forward<double>(const LayerShape&, RnnLayerView<const double>, const double*, double*,
-                                         double*, double*);
+                                         double*, double*, std::vector<double>&);
 template void lstm_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, const float*,
                                          const float*, const float*, const float*, const float*, const float*,
                                          float*, float*, float*, RnnLayerView<float>, GradMode, std::vector<float>&);

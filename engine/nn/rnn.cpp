@@ -94,8 +94,11 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
   ctx->m_h.resize(L);
   ctx->m_c.resize(lstm ? L : 0);
   ctx->m_act.resize(L);
-  ctx->m_h_n.assign(L * BH, T(0));
-  if (lstm) ctx->m_c_n.assign(L * BH, T(0));
+  // Every layer writes its [B, Hd] slice of h_n (and c_n) below: no zero fill (it was ~3 % of a
+  // one-step call in deepar's sampling loop).
+  ctx->m_h_n.resize(L * BH);
+  if (lstm) ctx->m_c_n.resize(L * BH);
+  else ctx->m_c_n.clear();
 
   const int64_t seq = checked_mul(n_steps, BH);  // T*B*Hd
   for (int64_t l = 0; l < L; ++l) {
@@ -133,10 +136,11 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
       c.resize(seq + BH);
       if (c0) std::copy(c0 + l * BH, c0 + (l + 1) * BH, c.begin());
       else std::fill(c.begin(), c.begin() + BH, T(0));
-      lstm_layer_forward<T>(shape, layer(weights, l), in.data(), h.data(), c.data(), ctx->m_act[l].data());
+      lstm_layer_forward<T>(shape, layer(weights, l), in.data(), h.data(), c.data(), ctx->m_act[l].data(),
+                            ctx->m_fwd_scratch);
       std::copy(c.end() - BH, c.end(), ctx->m_c_n.begin() + l * BH);
     } else {
-      gru_layer_forward<T>(shape, layer(weights, l), in.data(), h.data(), ctx->m_act[l].data());
+      gru_layer_forward<T>(shape, layer(weights, l), in.data(), h.data(), ctx->m_act[l].data(), ctx->m_fwd_scratch);
     }
     std::copy(h.end() - BH, h.end(), ctx->m_h_n.begin() + l * BH);
   }
