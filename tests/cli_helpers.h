@@ -35,14 +35,9 @@ inline std::string sh_quote(const std::string& s) {
   return out + "'";
 }
 
-// Runs `skucast <args...>`; returns the exit code and everything it printed.
-inline CliResult run_skucast(const std::vector<std::string>& args) {
-  std::string cmd = sh_quote(SKUCAST_BINARY);
-  for (const auto& a : args) {
-    cmd += ' ';
-    cmd += sh_quote(a);
-  }
-  cmd += " 2>&1";
+// Runs a shell command line; returns its exit code (minus the signal's number when a signal
+// ended it) and everything it printed on stdout (add 2>&1 for stderr).
+inline CliResult run_shell(const std::string& cmd) {
   CliResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -50,8 +45,18 @@ inline CliResult run_skucast(const std::vector<std::string>& args) {
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
   const int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   return r;
+}
+
+// Runs `skucast <args...>`; returns the exit code and everything it printed.
+inline CliResult run_skucast(const std::vector<std::string>& args) {
+  std::string cmd = sh_quote(SKUCAST_BINARY);
+  for (const auto& a : args) {
+    cmd += ' ';
+    cmd += sh_quote(a);
+  }
+  return run_shell(cmd + " 2>&1");
 }
 
 inline void write_text(const fs::path& p, const std::string& text) {

@@ -41,16 +41,7 @@ using testing::sh_quote;
 CliResult run_skucast_full_disk(const std::vector<std::string>& args) {
   std::string cmd = "ulimit -f 1 && trap '' XFSZ && exec " + sh_quote(SKUCAST_BINARY);
   for (const auto& a : args) cmd += " " + sh_quote(a);
-  cmd += " 2>&1";
-  CliResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);  // a signal: negative
-  return r;
+  return testing::run_shell(cmd + " 2>&1");  // a signal: negative rc
 }
 
 // Temporary files (Note [Temporary names]) in a folder.
