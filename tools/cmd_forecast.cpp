@@ -94,9 +94,12 @@ void run_forecast(const ForecastCli& o) {
   if (o.block < 0) throw InputError("--block must be 0 (automatic) or a number of series, got " + std::to_string(o.block));
   if (o.out.empty()) throw InputError("--out is required");
   // Both outputs checked before any work: a run that fails on --csv has not replaced --out.
-  check_output_path(o.out, "--out", {{"--panel", o.panel}, {"--checkpoint", o.checkpoint}});
-  if (!o.csv.empty())
-    check_output_path(o.csv, "--csv", {{"--panel", o.panel}, {"--checkpoint", o.checkpoint}, {"--out", o.out}});
+  std::vector<std::pair<std::string, std::string>> inputs{{"--panel", o.panel}};
+  if (!o.checkpoint.empty())
+    for (const std::string& c : split_checkpoints(o.checkpoint)) inputs.emplace_back("--checkpoint", c);
+  check_output_path(o.out, "--out", inputs);
+  inputs.emplace_back("--out", o.out);
+  if (!o.csv.empty()) check_output_path(o.csv, "--csv", inputs);
   const std::vector<double> levels = parse_levels(o.quantiles);
   const SeriesShard shard = o.shard.empty() ? SeriesShard{} : parse_shard(o.shard);
   if (o.model == "lstm" || o.model == "gru") {
@@ -216,7 +219,9 @@ void add_forecast(CLI::App& app) {
                   "needs values >= 0")
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "log", "boxcox"}));
-  sub->add_option("--checkpoint", opt->checkpoint, "trained model file from skucast train (lstm/gru only)");
+  sub->add_option("--checkpoint", opt->checkpoint,
+                  "trained model file from skucast train (lstm/gru only); several, comma-separated (the same options, "
+                  "different --seed), pool their sample paths");
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles")
       ->capture_default_str()
       ->check(in_range(1, kMaxPaths));

@@ -36,9 +36,15 @@ namespace skucast {
 
 using namespace deepar;
 
-ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, int64_t horizon,
-                             const std::vector<double>& levels, int n_paths, uint64_t seed,
-                             const ForecastDeviceOptions& device, const SeriesShard& shard) {
+namespace {
+
+// deepar_forecast for one model or several pooled (Note [Pooled models] in
+// engine/deepar/internal.h); models[0] gives the layout, which every other must share.
+ForecastFile forecast_models(const std::vector<const DeepArState*>& models, const std::vector<std::string>& names,
+                             const PanelReader& panel, int64_t horizon, const std::vector<double>& levels,
+                             int n_paths, uint64_t seed, const ForecastDeviceOptions& device,
+                             const SeriesShard& shard) {
+  const DeepArState& st = *models.at(0);
   const PanelHeader& hdr = panel.header();
   st.panel.check_matches(hdr, panel.path());
   if (horizon < 1) throw InputError("deepar: horizon must be at least 1, got " + std::to_string(horizon));
@@ -50,6 +56,19 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   if (static_cast<int64_t>(st.weights.size()) != l.n_params)
     throw InputError("deepar: the model holds " + std::to_string(st.weights.size()) + " weights, its config needs " +
                      std::to_string(l.n_params));
+  for (size_t k = 1; k < models.size(); ++k) {  // pooled: one layout, one way of reading the panel
+    const DeepArState& m = *models[k];
+    m.panel.check_matches(hdr, panel.path());
+    const Layout lk = make_layout(m.options, m.panel);
+    const bool same = lk.n_params == l.n_params && lk.n_features == l.n_features && lk.lik.kind == l.lik.kind &&
+                      lk.lik.tweedie_power == l.lik.tweedie_power && m.options.cell == o.cell &&
+                      m.options.context == o.context && m.options.target_transform == o.target_transform &&
+                      m.options.inputs == o.inputs && static_cast<int64_t>(m.weights.size()) == l.n_params;
+    if (!same)
+      throw InputError(names[k] + ": cannot be pooled with " + names[0] +
+                       ": the models differ in cell, size, inputs, context, likelihood or target transform "
+                       "(pool models trained with the same options and different --seed)");
+  }
   const int64_t lb = lookback(l), ctx = o.context, H = horizon;
   const PanelData d = load_panel(panel, l, H, ctx + lb + 1);
   check_model_inputs(d, hdr.ids, panel.path());  // Note [Finite forecasts] in engine/deepar/guard.h
@@ -67,6 +86,8 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   req.levels = levels;
   req.n_paths = n_paths;
   req.seed = seed;
+  if (models.size() > 1)
+    for (const DeepArState* m : models) req.members.push_back(PathMember{m->weights.data(), m->tweedie_phi});
   const auto [s0, s1] = shard.range(d.n_series);
   req.series_begin = s0;
   req.series_end = s1;
@@ -74,6 +95,11 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   if (where.device == Device::Cuda && l.log1p && cuda_device_count() > 0) {
     // Note [Target transform]: the GPU sampler has no back-transform of the paths yet.
     std::fprintf(stderr, "skucast: note: the log1p target transform has no GPU sampling path yet; "
+                         "the %s forecast samples on the CPU\n", o.cell.c_str());
+    where.device = Device::Cpu;
+  }
+  if (where.device == Device::Cuda && models.size() > 1 && cuda_device_count() > 0) {
+    std::fprintf(stderr, "skucast: note: pooling several models has no GPU sampling path yet; "
                          "the %s forecast samples on the CPU\n", o.cell.c_str());
     where.device = Device::Cpu;
   }
@@ -98,12 +124,40 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
   return fc;
 }
 
+}  // namespace
+
+ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, int64_t horizon,
+                             const std::vector<double>& levels, int n_paths, uint64_t seed,
+                             const ForecastDeviceOptions& device, const SeriesShard& shard) {
+  return forecast_models({&st}, {"the model"}, panel, horizon, levels, n_paths, seed, device, shard);
+}
+
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
                                       const ForecastDeviceOptions& device, const SeriesShard& shard) {
-  DeepArState st = load_checkpoint(checkpoint);
-  deepar_extend_levels(st, panel.header());  // cold start for levels added since training
-  return deepar_forecast(st, panel, horizon, levels, n_paths, seed, device, shard);
+  const std::vector<std::string> names = split_checkpoints(checkpoint);
+  std::vector<DeepArState> states;
+  for (const std::string& name : names) {
+    states.push_back(load_checkpoint(name));
+    deepar_extend_levels(states.back(), panel.header());  // cold start for levels added since training
+  }
+  std::vector<const DeepArState*> models;
+  for (const DeepArState& s : states) models.push_back(&s);
+  return forecast_models(models, names, panel, horizon, levels, n_paths, seed, device, shard);
+}
+
+std::vector<std::string> split_checkpoints(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = list.find(',', start);
+    const std::string name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (name.empty()) throw InputError("--checkpoint: an empty model file name in '" + list + "'");
+    out.push_back(name);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 }  // namespace skucast

@@ -170,10 +170,25 @@ struct CpuStep {
 // ------------------------------------------------------------ forecasting ----
 // One forecast of an in-memory panel by ancestral sampling (Note [DeepAR forecasting] in
 // engine/deepar/forecast.cpp), the part of deepar_forecast after the panel is loaded. Host data.
+// Note [Pooled models]: `forecast --checkpoint a.h5,b.h5,...` forecasts with K models of one
+// layout (e.g. trained with different --seed) and pools their sample paths: the N paths of a
+// series are split into K contiguous groups (the first N mod K models decode one more), model
+// k decodes its group, and the means and quantiles are those of all N paths. Path p keeps its
+// draws (the key holds the series, p and the step), so one model pooled alone forecasts as it
+// does unpooled. Averaging models of different seeds cancels part of what one training run
+// owes to its seed; the spread between seeds on the orange-juice panel is larger than most
+// changes to the model (README "Accuracy so far").
+struct PathMember {
+  const float* weights = nullptr;  // [n_params] the model's flat weights
+  double tweedie_phi = 1.0;        // DeepArState::tweedie_phi
+};
 struct PathRequest {
   const float* weights = nullptr;  // [n_params] the model's flat weights
   double resid_sd = 1.0;           // DeepArState::resid_sd (point losses' quantiles)
   double tweedie_phi = 1.0;        // DeepArState::tweedie_phi
+  // Note [Pooled models]: when not empty, the models whose paths are pooled (weights and
+  // tweedie_phi above are then not read); sample-path likelihoods only, n_paths >= size().
+  std::vector<PathMember> members;
   int64_t context = 0;             // encoder steps
   int64_t horizon = 0;             // H >= 1
   std::vector<double> levels;      // [Q] quantile levels in (0, 1)

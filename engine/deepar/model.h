@@ -224,9 +224,14 @@ ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel,
                              const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});
 
 // The same from a checkpoint file (engine/deepar/checkpoint.h) — for `skucast forecast --model
-// lstm|gru --checkpoint model.h5`.
+// lstm|gru --checkpoint model.h5`. A comma-separated list of model files of one layout (e.g.
+// trained with different --seed) pools their sample paths (Note [Pooled models] in
+// engine/deepar/internal.h): n_paths split among them, means and quantiles of all paths.
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
                                       const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});
+
+// The model files of a --checkpoint value: comma-separated names (InputError on an empty one).
+std::vector<std::string> split_checkpoints(const std::string& list);
 
 }  // namespace skucast

@@ -72,9 +72,15 @@ std::pair<int64_t, int64_t> forecast_series_range(const PathRequest& r, int64_t 
 
 PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathRequest& req) {
   const Net net(l);
-  const float* w = req.weights;
   const bool point = l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae;
   const int64_t N = forecast_n_paths(l, req), T = d.n_time, H = req.horizon, ctx = req.context;
+  // Note [Pooled models]: the models whose paths are pooled (one: the request's own weights).
+  const std::vector<PathMember> members =
+      req.members.empty() ? std::vector<PathMember>{PathMember{req.weights, req.tweedie_phi}} : req.members;
+  const int64_t K = static_cast<int64_t>(members.size());
+  if (K > 1 && (point || N < K))
+    throw InputError("deepar: pooling " + std::to_string(K) + " models needs a sample-path likelihood and at least " +
+                     std::to_string(K) + " paths, got " + (point ? "a point loss" : std::to_string(N) + " paths"));
   const auto [S0, S1] = forecast_series_range(req, d.n_series);
   const int64_t Q = static_cast<int64_t>(req.levels.size());
   const int64_t lb = lookback(l), L = lb + ctx + H, A = T - ctx - lb;  // local buffer: columns are steps A .. A+L-1
@@ -94,50 +100,58 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
   std::vector<int64_t> rows_r, ser_r, t0_r;
   for (int64_t i0 = S0; i0 < S1; i0 += block) {
     const int64_t nb = std::min(block, S1 - i0), R = nb * N;
-    // Encoder over the context.
-    forecast_block_inputs(l, d, w, ctx, H, i0, nb, cs, ys, scale, x, nullptr);
-    net.rnn.forward_into(*rctx, w, x.data(), ctx, nb, nullptr, nullptr, nn::Phase::Inference, 0);
-    // Paths: row r = i * N + p.
-    yp.resize(checked_mul(R, L));
-    hs.resize(checked_mul(Ly * R, Hd));
-    cstate.resize(lstm ? checked_mul(Ly * R, Hd) : 0);
-    scale_r.resize(R);
-    rows_r.resize(R);
-    ser_r.resize(R);
-    t0_r.resize(R);
-    for (int64_t r = 0; r < R; ++r) {
-      const int64_t i = r / N;
-      std::copy(ys.begin() + i * L, ys.begin() + (i + 1) * L, yp.begin() + r * L);
-      scale_r[r] = scale[i];
-      rows_r[r] = r;
-      ser_r[r] = i0 + i;
-      for (int64_t k = 0; k < Ly; ++k) {
-        std::copy(rctx->h_n() + (k * nb + i) * Hd, rctx->h_n() + (k * nb + i + 1) * Hd, hs.begin() + (k * R + r) * Hd);
-        if (lstm)
-          std::copy(rctx->c_n() + (k * nb + i) * Hd, rctx->c_n() + (k * nb + i + 1) * Hd,
-                    cstate.begin() + (k * R + r) * Hd);
+    paths.resize(checked_mul(R, H));  // [nb, N, H] every model's paths (Note [Pooled models])
+    for (size_t k = 0; k < members.size(); ++k) {
+      const float* w = members[k].weights;
+      const int64_t Nk = N / K + (static_cast<int64_t>(k) < N % K ? 1 : 0);  // this model's paths
+      const int64_t p0 = static_cast<int64_t>(k) * (N / K) + std::min<int64_t>(static_cast<int64_t>(k), N % K);
+      const int64_t Rk = nb * Nk;
+      // Encoder over the context.
+      forecast_block_inputs(l, d, w, ctx, H, i0, nb, cs, ys, scale, x, nullptr);
+      net.rnn.forward_into(*rctx, w, x.data(), ctx, nb, nullptr, nullptr, nn::Phase::Inference, 0);
+      // Paths: row r = i * Nk + (p - p0).
+      yp.resize(checked_mul(Rk, L));
+      hs.resize(checked_mul(Ly * Rk, Hd));
+      cstate.resize(lstm ? checked_mul(Ly * Rk, Hd) : 0);
+      scale_r.resize(Rk);
+      rows_r.resize(Rk);
+      ser_r.resize(Rk);
+      t0_r.resize(Rk);
+      for (int64_t r = 0; r < Rk; ++r) {
+        const int64_t i = r / Nk;
+        std::copy(ys.begin() + i * L, ys.begin() + (i + 1) * L, yp.begin() + r * L);
+        scale_r[r] = scale[i];
+        rows_r[r] = r;
+        ser_r[r] = i0 + i;
+        for (int64_t j = 0; j < Ly; ++j) {
+          std::copy(rctx->h_n() + (j * nb + i) * Hd, rctx->h_n() + (j * nb + i + 1) * Hd,
+                    hs.begin() + (j * Rk + r) * Hd);
+          if (lstm)
+            std::copy(rctx->c_n() + (j * nb + i) * Hd, rctx->c_n() + (j * nb + i + 1) * Hd,
+                      cstate.begin() + (j * Rk + r) * Hd);
+        }
       }
-    }
-    paths.resize(checked_mul(R, H));
-    x.resize(checked_mul(R, l.n_features));
-    for (int64_t h = 0; h < H; ++h) {
-      std::fill(t0_r.begin(), t0_r.end(), T + h);
-      compose_inputs(d, l, w, yp.data(), R, L, A, rows_r.data(), ser_r.data(), t0_r.data(), R, 1, scale_r.data(), cs,
-                     x.data());
-      net.rnn.forward_into(*rctx, w, x.data(), 1, R, hs.data(), lstm ? cstate.data() : nullptr, nn::Phase::Inference,
-                           0);
-      std::copy(rctx->h_n(), rctx->h_n() + hs.size(), hs.begin());
-      if (lstm) std::copy(rctx->c_n(), rctx->c_n() + cstate.size(), cstate.begin());
-      net.head.forward_into(*dctx, w + l.n_rnn, rctx->y(), R);
-      const float* raw = dctx->y();
+      x.resize(checked_mul(Rk, l.n_features));
+      for (int64_t h = 0; h < H; ++h) {
+        std::fill(t0_r.begin(), t0_r.end(), T + h);
+        compose_inputs(d, l, w, yp.data(), Rk, L, A, rows_r.data(), ser_r.data(), t0_r.data(), Rk, 1, scale_r.data(),
+                       cs, x.data());
+        net.rnn.forward_into(*rctx, w, x.data(), 1, Rk, hs.data(), lstm ? cstate.data() : nullptr,
+                             nn::Phase::Inference, 0);
+        std::copy(rctx->h_n(), rctx->h_n() + hs.size(), hs.begin());
+        if (lstm) std::copy(rctx->c_n(), rctx->c_n() + cstate.size(), cstate.begin());
+        net.head.forward_into(*dctx, w + l.n_rnn, rctx->y(), Rk);
+        const float* raw = dctx->y();
+        const double phi = members[k].tweedie_phi;
 #pragma omp parallel for schedule(static)
-      for (int64_t r = 0; r < R; ++r) {
-        const int64_t s = ser_r[r], p = r % N;
-        PathDraws dr(path_draw_key(req.seed, s, p, h));
-        const double v = draw_value(l.lik.kind, l.lik.tweedie_power, raw + r * P, scale_r[r], req.tweedie_phi, dr);
-        const float vf = path_value(v, nonneg[s] != 0);
-        yp[r * L + lb + ctx + h] = vf;                // fed back on the model's scale
-        paths[r * H + h] = point ? vf : from_model_scale(d, s, vf);  // sales (Note [Target transform])
+        for (int64_t r = 0; r < Rk; ++r) {
+          const int64_t s = ser_r[r], i = r / Nk, p = p0 + r % Nk;  // p: the path's index among all N
+          PathDraws dr(path_draw_key(req.seed, s, p, h));
+          const double v = draw_value(l.lik.kind, l.lik.tweedie_power, raw + r * P, scale_r[r], phi, dr);
+          const float vf = path_value(v, nonneg[s] != 0);
+          yp[r * L + lb + ctx + h] = vf;  // fed back on the model's scale
+          paths[(i * N + p) * H + h] = point ? vf : from_model_scale(d, s, vf);  // sales (Note [Target transform])
+        }
       }
     }
     // Mean and quantiles.

@@ -681,3 +681,59 @@ TEST(DeepArDerivedInputs, StaticRealsByHand) {
   EXPECT_EQ(deepar_options_from_json("{}").inputs, "base");
   EXPECT_EQ(DeepArOptions{}.inputs, "derived");
 }
+
+// Note [Pooled models]: `--checkpoint a.h5,b.h5` splits the paths between the models, each
+// path keeping its draws, so (1) a model pooled with itself forecasts exactly as alone, and
+// (2) the pooled mean of two models is model a's mean over paths 0..N/2-1 and model b's over
+// N/2..N-1, both of which the models' own forecasts give.
+TEST(DeepArPooled, PathsAreSplitAndKeepTheirDraws) {
+  const std::string dir = temp_dir();
+  const PanelReader r(write(make_panel(16, 100, 0, 7, 3), dir + "/p.h5"));
+  DeepArOptions o = tiny_options("gru");
+  DeepArState a = deepar_init(o, r.header());
+  deepar_train(a, r, 1);
+  o.seed = 8;
+  DeepArState b = deepar_init(o, r.header());
+  deepar_train(b, r, 1);
+  const std::string pa = dir + "/a.h5", pb = dir + "/b.h5";
+  save_checkpoint(pa, a);
+  save_checkpoint(pb, b);
+  const std::vector<double> lv{0.1, 0.5, 0.9};
+  const int N = 20;
+  const ForecastFile fa = forecast_with_checkpoint(r, pa, 7, lv, N, 5);
+  const ForecastFile faa = forecast_with_checkpoint(r, pa + "," + pa, 7, lv, N, 5);
+  EXPECT_EQ(faa.mean, fa.mean);
+  EXPECT_EQ(faa.quantiles, fa.quantiles);
+  // (2) on the sampler itself (deepar_forecast bounds diverging paths of this one-epoch model
+  // afterwards, Note [Finite forecasts], which would hide the split).
+  using namespace skucast::deepar;
+  const Layout l = make_layout(a.options, a.panel);
+  const PanelData d = load_panel(r, l, 7, a.options.context + lookback(l) + 1);
+  auto paths_of = [&](std::vector<PathMember> members, int n) {
+    PathRequest q;
+    q.weights = members[0].weights;
+    q.context = a.options.context;
+    q.horizon = 7;
+    q.levels = lv;
+    q.n_paths = n;
+    q.seed = 5;
+    if (members.size() > 1) q.members = members;
+    return forecast_paths_cpu(l, d, q).mean;
+  };
+  const PathMember ma{a.weights.data(), a.tweedie_phi}, mb{b.weights.data(), b.tweedie_phi};
+  const std::vector<float> ab = paths_of({ma, mb}, N), a_half = paths_of({ma}, N / 2), b_all = paths_of({mb}, N),
+                           b_half = paths_of({mb}, N / 2);
+  ASSERT_EQ(ab.size(), a_half.size());
+  for (size_t i = 0; i < ab.size(); ++i) {
+    const double b_second_half = 2.0 * b_all[i] - b_half[i];  // b's paths N/2..N-1
+    const double want = 0.5 * (a_half[i] + b_second_half);
+    EXPECT_NEAR(ab[i], want, 1e-4 * (1.0 + std::fabs(want))) << i;
+  }
+  EXPECT_NE(ab, paths_of({ma}, N));
+  // Models of another layout, an empty name, fewer paths than models: clear errors.
+  DeepArState c = deepar_init(tiny_options("lstm"), r.header());
+  save_checkpoint(dir + "/c.h5", c);
+  EXPECT_THROW(forecast_with_checkpoint(r, pa + "," + dir + "/c.h5", 7, lv, N, 5), InputError);
+  EXPECT_THROW(forecast_with_checkpoint(r, pa + ",", 7, lv, N, 5), InputError);
+  EXPECT_THROW(forecast_with_checkpoint(r, pa + "," + pb + "," + pa, 7, lv, 2, 5), InputError);
+}
