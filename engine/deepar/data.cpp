@@ -40,7 +40,8 @@
 //        standardised across series (a brand's price tier), or for a binary covariate the
 //        share of history steps it is 1 (how often the series is on promotion).
 //   Series with no observation read 0 for every static real. Statistics use the history
-//   (steps < T) only. The column count depends on the panel's fingerprint alone (4 per
+//   (steps < T) only; those of the target stop where training's validation window starts
+//   (load_panel's stats_end), so that no validation target reaches an input. The column count depends on the panel's fingerprint alone (4 per
 //   per-series covariate + 2 + their number), so a model's input layout never depends on values.
 //   The device composes the same columns with the same function (dyn_column_value).
 #include <algorithm>
