@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/deepar/checkpoint.h"
 #include "engine/deepar/model.h"
@@ -31,6 +32,7 @@ struct TrainCli {
   TrainDeviceCli device;
   DeepArOptions opt;
   int threads = 0;
+  int64_t ensemble = 1;  // models trained (seeds seed .. seed + K - 1; Note [Pooled models])
 };
 
 }  // namespace
@@ -94,33 +96,55 @@ void run_train(TrainCli o) {
   if (o.threads > 0) omp_set_num_threads(o.threads);
   o.opt.cell = o.model;
   const PanelReader reader(o.panel);
-  DeepArState st;
+  std::vector<DeepArState> members;  // one, or the ensemble's K (Note [Pooled models])
   if (!o.resume.empty()) {
-    st = load_checkpoint(o.resume);
-    if (st.options.cell != o.model)
-      throw InputError("train: --resume " + o.resume + " holds a " + st.options.cell + " model, --model says " +
+    members = load_checkpoint_members(o.resume);
+    if (members[0].options.cell != o.model)
+      throw InputError("train: --resume " + o.resume + " holds a " + members[0].options.cell + " model, --model says " +
                        o.model);
-    st.options.epochs = o.opt.epochs;
-    std::fprintf(stderr, "skucast: resuming %s after %lld epoch(s), AdamW step %lld\n", o.resume.c_str(),
-                 static_cast<long long>(st.epochs_done), static_cast<long long>(st.adam_step));
+    for (DeepArState& st : members) st.options.epochs = o.opt.epochs;
+    std::fprintf(stderr, "skucast: resuming %s (%zu model(s)) after %lld epoch(s), AdamW step %lld\n", o.resume.c_str(),
+                 members.size(), static_cast<long long>(members[0].epochs_done),
+                 static_cast<long long>(members[0].adam_step));
   } else {
     const std::string chosen = deepar_resolve_defaults(o.opt, reader.header());
     if (!chosen.empty()) std::fprintf(stderr, "skucast: train: from the panel: %s\n", chosen.c_str());
-    st = deepar_init(o.opt, reader.header());
+    for (int64_t k = 0; k < o.ensemble; ++k) {
+      DeepArOptions mk = o.opt;
+      mk.seed = o.opt.seed + static_cast<uint64_t>(k);
+      members.push_back(deepar_init(mk, reader.header()));
+    }
   }
-  std::fprintf(stderr, "skucast: train %s: %lld inputs per step, %zu weights\n", o.model.c_str(),
-               static_cast<long long>(deepar_n_features(st.options, st.panel)), st.weights.size());
-  TrainProgress progress(isatty(fileno(stderr)) != 0);
-  std::string where;
-  const TrainReport rep = deepar_train(
-      st, reader, o.opt.epochs, [&progress](const EpochInfo& e) { progress(e); }, dev, &where);
-  if (!where.empty()) std::fprintf(stderr, "skucast: note: %s\n", where.c_str());
-  save_checkpoint(o.out, st);
-  std::fprintf(stderr,
-               "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s (training batches), "
-               "validation %.2f s, %.1f s → %s\n",
-               o.model.c_str(), static_cast<long long>(rep.epochs_run), rep.early_stopped ? " (early stop)" : "",
-               rep.best_val_loss, rep.windows_per_s, progress.validation_seconds(), rep.seconds, o.out.c_str());
+  std::fprintf(stderr, "skucast: train %s: %lld inputs per step, %zu weights%s\n", o.model.c_str(),
+               static_cast<long long>(deepar_n_features(members[0].options, members[0].panel)),
+               members[0].weights.size(),
+               members.size() > 1 ? (", " + std::to_string(members.size()) + " models (seeds " +
+                                     std::to_string(members[0].options.seed) + ".." +
+                                     std::to_string(members.back().options.seed) + ")").c_str()
+                                  : "");
+  for (size_t k = 0; k < members.size(); ++k) {
+    DeepArState& st = members[k];
+    if (members.size() > 1)
+      std::fprintf(stderr, "skucast: train: model %zu of %zu (seed %llu)\n", k + 1, members.size(),
+                   static_cast<unsigned long long>(st.options.seed));
+    TrainProgress progress(isatty(fileno(stderr)) != 0);
+    std::string where;
+    const TrainReport rep = deepar_train(
+        st, reader, o.opt.epochs, [&progress](const EpochInfo& e) { progress(e); }, dev, &where);
+    if (!where.empty()) std::fprintf(stderr, "skucast: note: %s\n", where.c_str());
+    if (k + 1 < members.size())
+      std::fprintf(stderr, "skucast: train %s model %zu: %lld epoch(s)%s, best val loss %.4f, %.1f s\n",
+                   o.model.c_str(), k + 1, static_cast<long long>(rep.epochs_run),
+                   rep.early_stopped ? " (early stop)" : "", rep.best_val_loss, rep.seconds);
+    else {
+      save_checkpoint(o.out, members);
+      std::fprintf(stderr,
+                   "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s (training batches), "
+                   "validation %.2f s, %.1f s → %s\n",
+                   o.model.c_str(), static_cast<long long>(rep.epochs_run), rep.early_stopped ? " (early stop)" : "",
+                   rep.best_val_loss, rep.windows_per_s, progress.validation_seconds(), rep.seconds, o.out.c_str());
+    }
+  }
 }
 
 }  // namespace
@@ -170,6 +194,10 @@ void add_train(CLI::App& app) {
   sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")
       ->capture_default_str()
       ->check(CLI::Range(0, kMaxThreads));
+  sub->add_option("--ensemble", o->ensemble,
+                  "train K models (seeds seed .. seed+K-1) into one file; forecast pools their sample paths")
+      ->capture_default_str()
+      ->check(in_range(1, kMaxEnsemble));
   sub->add_option("--resume", o->resume,
                   "continue training from this model file (its config is kept; --epochs more epochs)");
   add_train_device_options(sub, o->device);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "engine/deepar/checkpoint.h"
@@ -54,13 +55,16 @@ void run_update(UpdateCli o) {
   const auto t0 = std::chrono::steady_clock::now();
 
   // Load the model first, so a panel it cannot read is refused before anything is written.
-  std::unique_ptr<DeepArState> st;
+  std::vector<DeepArState> members;  // one model, or an ensemble's K (Note [Pooled models])
   std::function<void(const PanelHeader&)> check;
   if (!o.checkpoint.empty()) {
-    st = std::make_unique<DeepArState>(load_checkpoint(o.checkpoint));
+    members = load_checkpoint_members(o.checkpoint);
     check = [&](const PanelHeader& h) {
-      const int64_t added = deepar_extend_levels(*st, h);  // Note [New static levels]
-      st->panel.check_matches(h, panel_out + " after the update (" + o.checkpoint + ")");
+      int64_t added = 0;
+      for (DeepArState& st : members) {
+        added = deepar_extend_levels(st, h);  // Note [New static levels]: the same levels for every model
+        st.panel.check_matches(h, panel_out + " after the update (" + o.checkpoint + ")");
+      }
       if (added > 0)
         std::fprintf(stderr, "skucast: update: %lld new static level(s) get the mean embedding of their attribute\n",
                      static_cast<long long>(added));
@@ -78,16 +82,20 @@ void run_update(UpdateCli o) {
                static_cast<long long>(u.new_steps), static_cast<long long>(u.old_future),
                static_cast<long long>(u.new_future), static_cast<long long>(u.cells_written),
                static_cast<long long>(u.cells_restated), secs, panel_out.c_str());
-  if (!st) return;
+  if (members.empty()) return;
 
   const PanelReader reader(panel_out);
-  TrainProgress progress(isatty(fileno(stderr)) != 0);
-  const TrainReport rep =
-      deepar_fine_tune(*st, reader, o.epochs, [&progress](const EpochInfo& e) { progress(e); }, dev);
-  save_checkpoint(o.out, *st);
-  std::fprintf(stderr, "skucast: update: fine-tuned %s for %lld epoch(s), val loss %.4f, %.1f s → %s\n",
-               o.checkpoint.c_str(), static_cast<long long>(rep.epochs_run), rep.best_val_loss, rep.seconds,
-               o.out.c_str());
+  TrainReport rep;
+  double seconds = 0.0;
+  for (DeepArState& st : members) {  // each model of an ensemble fine-tunes alike
+    TrainProgress progress(isatty(fileno(stderr)) != 0);
+    rep = deepar_fine_tune(st, reader, o.epochs, [&progress](const EpochInfo& e) { progress(e); }, dev);
+    seconds += rep.seconds;
+  }
+  save_checkpoint(o.out, members);
+  std::fprintf(stderr, "skucast: update: fine-tuned %s (%zu model(s)) for %lld epoch(s), val loss %.4f, %.1f s → %s\n",
+               o.checkpoint.c_str(), members.size(), static_cast<long long>(rep.epochs_run), rep.best_val_loss,
+               seconds, o.out.c_str());
 }
 
 }  // namespace

@@ -22,19 +22,101 @@ std::vector<float> slice(const std::vector<float>& v, int64_t a, int64_t b) {
 }
 }  // namespace
 
-void save_checkpoint(const std::string& path, const DeepArState& st) {
+namespace {
+
+// One model's part of the file at loc (the root for model 0, /member_<k> for the others):
+// attributes config and state, groups weights and optimizer.
+void write_member(hid_t loc, const DeepArState& st, const deepar::Layout& l, const std::string& f) {
+  h5::write_attr(loc, "config", deepar_options_to_json(st.options));
+  nlohmann::json s{{"epochs_done", st.epochs_done}, {"bad_epochs", st.bad_epochs}, {"lr_now", st.lr_now},
+                   {"resid_sd", st.resid_sd},       {"tweedie_phi", st.tweedie_phi}};
+  s["best_val_loss"] = std::isfinite(st.best_val_loss) ? nlohmann::json(st.best_val_loss) : nlohmann::json(nullptr);
+  h5::write_attr(loc, "state", s.dump());
+  h5::Handle wg = h5::create_group(loc, "weights", f);
+  h5::write_vector(wg, "rnn", slice(st.weights, 0, l.n_rnn), f);
+  h5::write_vector(wg, "head", slice(st.weights, l.n_rnn, l.n_rnn + l.n_head), f);
+  for (size_t a = 0; a < l.emb_k.size(); ++a) {
+    const std::string name = "embedding_" + std::to_string(a);
+    h5::write_vector(wg, name, slice(st.weights, l.emb_off[a], l.emb_off[a] + l.emb_k[a] * l.emb_dim[a]), f);
+    h5::Handle ds = h5::open_dataset(wg, name, f);
+    h5::write_attr(ds, "name", st.panel.static_names[a]);
+    h5::write_attr(ds, "k", l.emb_k[a]);
+    h5::write_attr(ds, "dim", l.emb_dim[a]);
+  }
+  h5::Handle og = h5::create_group(loc, "optimizer", f);
+  h5::write_attr(og, "step", st.adam_step);
+  h5::write_vector(og, "m", st.adam_m, f);
+  h5::write_vector(og, "v", st.adam_v, f);
+}
+
+// write_member's inverse; `panel` is the file's fingerprint (/panel), `where` names the part in errors.
+DeepArState read_member(hid_t loc, const PanelFingerprint& panel, const std::string& path, const std::string& where,
+                        const std::string& hint) {
+  DeepArState st;
+  st.options = deepar_options_from_json(h5::read_attr_string(loc, "config", path));
+  try {
+    const nlohmann::json s = nlohmann::json::parse(h5::read_attr_string(loc, "state", path));
+    st.epochs_done = s.at("epochs_done").get<int64_t>();
+    st.bad_epochs = s.at("bad_epochs").get<int64_t>();
+    st.lr_now = s.at("lr_now").get<double>();
+    st.resid_sd = s.at("resid_sd").get<double>();
+    st.tweedie_phi = s.at("tweedie_phi").get<double>();
+    st.best_val_loss = s.at("best_val_loss").is_null() ? std::numeric_limits<double>::infinity()
+                                                       : s.at("best_val_loss").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path + ": bad training state attribute" + where + ": " + e.what() + hint);
+  }
+  st.panel = panel;
   const deepar::Layout l = deepar::make_layout(st.options, st.panel);
-  if (static_cast<int64_t>(st.weights.size()) != l.n_params)
-    throw Error("save_checkpoint: " + std::to_string(st.weights.size()) + " weights for a model of " +
-                std::to_string(l.n_params));
-  // Note [Finite forecasts] (engine/deepar/guard.h): a model file never holds NaN or Inf.
-  auto finite = [](const std::vector<float>& v) {
-    return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+  h5::Handle wg = h5::open_group(loc, "weights", path);
+  st.weights.reserve(l.n_params);
+  auto append = [&](const std::string& name, int64_t n) {
+    const std::vector<float> v = h5::read_vector<float>(wg, name, path);
+    if (static_cast<int64_t>(v.size()) != n)
+      throw InputError(path + ": weights/" + name + where + " has " + std::to_string(v.size()) +
+                       " values, the config needs " + std::to_string(n) + hint);
+    st.weights.insert(st.weights.end(), v.begin(), v.end());
   };
-  if (!finite(st.weights) || !finite(st.adam_m) || !finite(st.adam_v) || !std::isfinite(st.resid_sd) ||
-      !std::isfinite(st.tweedie_phi) || !std::isfinite(st.lr_now))
-    throw InputError("refusing to write '" + path + "': the model's weights or state are not finite (training "
-                     "diverged; retrain with a lower --lr)");
+  append("rnn", l.n_rnn);
+  append("head", l.n_head);
+  for (size_t a = 0; a < l.emb_k.size(); ++a) append("embedding_" + std::to_string(a), l.emb_k[a] * l.emb_dim[a]);
+  h5::Handle og = h5::open_group(loc, "optimizer", path);
+  st.adam_step = h5::read_attr_int(og, "step", path);
+  st.adam_m = h5::read_vector<float>(og, "m", path);
+  st.adam_v = h5::read_vector<float>(og, "v", path);
+  if (static_cast<int64_t>(st.adam_m.size()) != l.n_params || static_cast<int64_t>(st.adam_v.size()) != l.n_params)
+    throw InputError(path + ": optimizer moments" + where + " do not match the model's " +
+                     std::to_string(l.n_params) + " parameters" + hint);
+  return st;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const DeepArState& st) {
+  save_checkpoint(path, std::vector<DeepArState>{st});
+}
+
+void save_checkpoint(const std::string& path, const std::vector<DeepArState>& members) {
+  if (members.empty()) throw Error("save_checkpoint: no model to write");
+  const DeepArState& st = members[0];
+  std::vector<deepar::Layout> layouts;
+  for (const DeepArState& m : members) {
+    layouts.push_back(deepar::make_layout(m.options, m.panel));
+    const deepar::Layout& l = layouts.back();
+    if (static_cast<int64_t>(m.weights.size()) != l.n_params)
+      throw Error("save_checkpoint: " + std::to_string(m.weights.size()) + " weights for a model of " +
+                  std::to_string(l.n_params));
+    if (m.options.cell != st.options.cell)
+      throw Error("save_checkpoint: the models of one file must share their cell");
+    // Note [Finite forecasts] (engine/deepar/guard.h): a model file never holds NaN or Inf.
+    auto finite = [](const std::vector<float>& v) {
+      return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+    };
+    if (!finite(m.weights) || !finite(m.adam_m) || !finite(m.adam_v) || !std::isfinite(m.resid_sd) ||
+        !std::isfinite(m.tweedie_phi) || !std::isfinite(m.lr_now))
+      throw InputError("refusing to write '" + path + "': the model's weights or state are not finite (training "
+                       "diverged; retrain with a lower --lr)");
+  }
   h5::silence_errors();
   AtomicPath out(path);
   {
@@ -43,11 +125,7 @@ void save_checkpoint(const std::string& path, const DeepArState& st) {
     h5::write_attr(file, "format", std::string(kFormat));
     h5::write_attr(file, "version", static_cast<int64_t>(kModelVersion));
     h5::write_attr(file, "model", st.options.cell);
-    h5::write_attr(file, "config", deepar_options_to_json(st.options));
-    nlohmann::json s{{"epochs_done", st.epochs_done}, {"bad_epochs", st.bad_epochs}, {"lr_now", st.lr_now},
-                     {"resid_sd", st.resid_sd},       {"tweedie_phi", st.tweedie_phi}};
-    s["best_val_loss"] = std::isfinite(st.best_val_loss) ? nlohmann::json(st.best_val_loss) : nlohmann::json(nullptr);
-    h5::write_attr(file, "state", s.dump());
+    h5::write_attr(file, "members", static_cast<int64_t>(members.size()));
 
     h5::Handle pg = h5::create_group(file, "panel", f);
     h5::write_attr(pg, "n_series", st.panel.n_series);
@@ -58,31 +136,19 @@ void save_checkpoint(const std::string& path, const DeepArState& st) {
     h5::write_vector(pg, "dynamic_per_series", st.panel.dynamic_per_series, f);
     for (size_t i = 0; i < st.panel.static_levels.size(); ++i)
       h5::write_strings(pg, "static_levels_" + std::to_string(i), st.panel.static_levels[i], f);
-
-    h5::Handle wg = h5::create_group(file, "weights", f);
-    h5::write_vector(wg, "rnn", slice(st.weights, 0, l.n_rnn), f);
-    h5::write_vector(wg, "head", slice(st.weights, l.n_rnn, l.n_rnn + l.n_head), f);
-    for (size_t a = 0; a < l.emb_k.size(); ++a) {
-      const std::string name = "embedding_" + std::to_string(a);
-      h5::write_vector(wg, name, slice(st.weights, l.emb_off[a], l.emb_off[a] + l.emb_k[a] * l.emb_dim[a]), f);
-      h5::Handle ds = h5::open_dataset(wg, name, f);
-      h5::write_attr(ds, "name", st.panel.static_names[a]);
-      h5::write_attr(ds, "k", l.emb_k[a]);
-      h5::write_attr(ds, "dim", l.emb_dim[a]);
-    }
-    h5::Handle og = h5::create_group(file, "optimizer", f);
-    h5::write_attr(og, "step", st.adam_step);
-    h5::write_vector(og, "m", st.adam_m, f);
-    h5::write_vector(og, "v", st.adam_v, f);
-    og.reset();
-    wg.reset();
     pg.reset();
+
+    write_member(file, st, layouts[0], f);
+    for (size_t k = 1; k < members.size(); ++k) {
+      h5::Handle mg = h5::create_group(file, "member_" + std::to_string(k), f);
+      write_member(mg, members[k], layouts[k], f);
+    }
     h5::close_file(file, f);  // a full disk fails here, before the rename
   }
   out.commit();
 }
 
-DeepArState load_checkpoint(const std::string& path) {
+std::vector<DeepArState> load_checkpoint_members(const std::string& path) {
   h5::silence_errors();
   h5::Handle file = h5::open_file_ro(path);
   const std::string hint = " (retrain with `skucast train ... --out " + path + "`)";
@@ -92,51 +158,37 @@ DeepArState load_checkpoint(const std::string& path) {
   if (version != kModelVersion)
     throw InputError(path + ": model file version " + std::to_string(version) + ", this skucast reads version " +
                      std::to_string(kModelVersion) + hint);
-  DeepArState st;
-  st.options = deepar_options_from_json(h5::read_attr_string(file, "config", path));
-  try {
-    const nlohmann::json s = nlohmann::json::parse(h5::read_attr_string(file, "state", path));
-    st.epochs_done = s.at("epochs_done").get<int64_t>();
-    st.bad_epochs = s.at("bad_epochs").get<int64_t>();
-    st.lr_now = s.at("lr_now").get<double>();
-    st.resid_sd = s.at("resid_sd").get<double>();
-    st.tweedie_phi = s.at("tweedie_phi").get<double>();
-    st.best_val_loss = s.at("best_val_loss").is_null() ? std::numeric_limits<double>::infinity()
-                                                       : s.at("best_val_loss").get<double>();
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path + ": bad training state attribute: " + e.what() + hint);
-  }
+  // Files written before ensembles have no "members": one model.
+  const int64_t n_members = h5::has_attr(file, "members") ? h5::read_attr_int(file, "members", path) : 1;
+  if (n_members < 1 || n_members > kMaxEnsemble)
+    throw InputError(path + ": attribute members is " + std::to_string(n_members) + ", expected 1.." +
+                     std::to_string(kMaxEnsemble) + hint);
+  PanelFingerprint fp;
   h5::Handle pg = h5::open_group(file, "panel", path);
-  st.panel.n_series = h5::read_attr_int(pg, "n_series", path);
-  st.panel.season_length = static_cast<int32_t>(h5::read_attr_int(pg, "season_length", path));
-  st.panel.static_names = h5::read_strings(pg, "static_names", path);
-  st.panel.dynamic_names = h5::read_strings(pg, "dynamic_names", path);
-  st.panel.event_names = h5::read_strings(pg, "event_names", path);
-  st.panel.dynamic_per_series = h5::read_vector<uint8_t>(pg, "dynamic_per_series", path);
-  for (size_t i = 0; i < st.panel.static_names.size(); ++i)
-    st.panel.static_levels.push_back(h5::read_strings(pg, "static_levels_" + std::to_string(i), path));
+  fp.n_series = h5::read_attr_int(pg, "n_series", path);
+  fp.season_length = static_cast<int32_t>(h5::read_attr_int(pg, "season_length", path));
+  fp.static_names = h5::read_strings(pg, "static_names", path);
+  fp.dynamic_names = h5::read_strings(pg, "dynamic_names", path);
+  fp.event_names = h5::read_strings(pg, "event_names", path);
+  fp.dynamic_per_series = h5::read_vector<uint8_t>(pg, "dynamic_per_series", path);
+  for (size_t i = 0; i < fp.static_names.size(); ++i)
+    fp.static_levels.push_back(h5::read_strings(pg, "static_levels_" + std::to_string(i), path));
+  std::vector<DeepArState> members;
+  members.push_back(read_member(file, fp, path, "", hint));
+  for (int64_t k = 1; k < n_members; ++k) {
+    const std::string name = "member_" + std::to_string(k);
+    h5::Handle mg = h5::open_group(file, name, path);
+    members.push_back(read_member(mg, fp, path, " (" + name + ")", hint));
+  }
+  return members;
+}
 
-  const deepar::Layout l = deepar::make_layout(st.options, st.panel);
-  h5::Handle wg = h5::open_group(file, "weights", path);
-  st.weights.reserve(l.n_params);
-  auto append = [&](const std::string& name, int64_t n) {
-    const std::vector<float> v = h5::read_vector<float>(wg, name, path);
-    if (static_cast<int64_t>(v.size()) != n)
-      throw InputError(path + ": /weights/" + name + " has " + std::to_string(v.size()) + " values, the config needs " +
-                       std::to_string(n) + hint);
-    st.weights.insert(st.weights.end(), v.begin(), v.end());
-  };
-  append("rnn", l.n_rnn);
-  append("head", l.n_head);
-  for (size_t a = 0; a < l.emb_k.size(); ++a) append("embedding_" + std::to_string(a), l.emb_k[a] * l.emb_dim[a]);
-  h5::Handle og = h5::open_group(file, "optimizer", path);
-  st.adam_step = h5::read_attr_int(og, "step", path);
-  st.adam_m = h5::read_vector<float>(og, "m", path);
-  st.adam_v = h5::read_vector<float>(og, "v", path);
-  if (static_cast<int64_t>(st.adam_m.size()) != l.n_params || static_cast<int64_t>(st.adam_v.size()) != l.n_params)
-    throw InputError(path + ": optimizer moments do not match the model's " + std::to_string(l.n_params) +
-                     " parameters" + hint);
-  return st;
+DeepArState load_checkpoint(const std::string& path) {
+  std::vector<DeepArState> members = load_checkpoint_members(path);
+  if (members.size() != 1)
+    throw InputError(path + ": the file holds " + std::to_string(members.size()) +
+                     " models (an ensemble); this command reads one");
+  return std::move(members[0]);
 }
 
 }  // namespace skucast

@@ -11,20 +11,31 @@
 //   /weights/head             float32 [P*Hd + P]
 //   /weights/embedding_<i>    float32 [K*d] for static attribute i (attr name, k, dim)
 //   /optimizer/m, /optimizer/v float32 [n_params]; attr step (AdamW)
+//   attr members = K          models in the file (Note [Pooled models]: `train --ensemble K`);
+//                             absent in older files: 1
+//   /member_<k>/...           k = 1..K-1: attrs config, state and groups weights, optimizer
+//                             as at the root (which holds model 0); /panel is shared
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/deepar/model.h"
 
 namespace skucast {
 
 inline constexpr int kModelVersion = 1;
+inline constexpr int64_t kMaxEnsemble = 64;  // models one file may hold
 
 // Throws IoError when the file cannot be written.
 void save_checkpoint(const std::string& path, const DeepArState& state);
+// K models of one panel and cell in one file (an ensemble; the root holds members[0]).
+void save_checkpoint(const std::string& path, const std::vector<DeepArState>& members);
 // Throws IoError when the file cannot be read, InputError when it is not a skucast model
-// file or has another version (with a hint to retrain).
+// file or has another version (with a hint to retrain), or holds more than one model.
 DeepArState load_checkpoint(const std::string& path);
+// Every model of the file (one for a file without the members attribute).
+std::vector<DeepArState> load_checkpoint_members(const std::string& path);
 
 }  // namespace skucast

@@ -135,11 +135,15 @@ ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, in
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
                                       const ForecastDeviceOptions& device, const SeriesShard& shard) {
-  const std::vector<std::string> names = split_checkpoints(checkpoint);
+  std::vector<std::string> names;  // one per model: a file of K models (an ensemble) gives K
   std::vector<DeepArState> states;
-  for (const std::string& name : names) {
-    states.push_back(load_checkpoint(name));
-    deepar_extend_levels(states.back(), panel.header());  // cold start for levels added since training
+  for (const std::string& file : split_checkpoints(checkpoint)) {
+    std::vector<DeepArState> members = load_checkpoint_members(file);
+    for (size_t k = 0; k < members.size(); ++k) {
+      names.push_back(members.size() > 1 ? file + " (model " + std::to_string(k) + ")" : file);
+      states.push_back(std::move(members[k]));
+      deepar_extend_levels(states.back(), panel.header());  // cold start for levels added since training
+    }
   }
   std::vector<const DeepArState*> models;
   for (const DeepArState& s : states) models.push_back(&s);

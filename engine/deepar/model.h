@@ -226,7 +226,8 @@ ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel,
 // The same from a checkpoint file (engine/deepar/checkpoint.h) — for `skucast forecast --model
 // lstm|gru --checkpoint model.h5`. A comma-separated list of model files of one layout (e.g.
 // trained with different --seed) pools their sample paths (Note [Pooled models] in
-// engine/deepar/internal.h): n_paths split among them, means and quantiles of all paths.
+// engine/deepar/internal.h): n_paths split among them, means and quantiles of all paths. A
+// file of K models (`train --ensemble K`) counts as its K models.
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
                                       const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});

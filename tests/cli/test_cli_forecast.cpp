@@ -255,6 +255,35 @@ TEST_F(CliForecast, LstmFromCheckpoint) {
   EXPECT_FALSE(exists("bad.h5"));
 }
 
+// train --ensemble 2 writes both models into one file (Note [Pooled models]): its forecast is
+// the pooled forecast of the two single models trained with the same seeds, and update
+// fine-tunes both.
+TEST_F(CliForecast, EnsembleFileHoldsEveryModel) {
+  auto train = [&](const std::vector<std::string>& extra, const std::string& out) {
+    std::vector<std::string> a{"train", "--panel", m_panel, "--model", "gru", "--horizon", "7", "--hidden", "8",
+                               "--layers", "1", "--context", "21", "--epochs", "2", "--threads", "2", "--out", out};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return run_skucast(a);
+  };
+  CliResult r = train({"--seed", "3", "--ensemble", "2"}, path("e.h5"));
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("2 models (seeds 3..4)"), std::string::npos) << r.output;
+  ASSERT_EQ(train({"--seed", "3"}, path("s3.h5")).rc, 0);
+  ASSERT_EQ(train({"--seed", "4"}, path("s4.h5")).rc, 0);
+  auto forecast = [&](const std::string& checkpoint, const std::string& csv) {
+    return run_skucast({"forecast", "--panel", m_panel, "--model", "gru", "--checkpoint", checkpoint, "--horizon",
+                        "7", "--paths", "20", "--out", path(csv + ".h5"), "--csv", path(csv)});
+  };
+  ASSERT_EQ(forecast(path("e.h5"), "e.csv").rc, 0);
+  r = forecast(path("s3.h5") + "," + path("s4.h5"), "s.csv");
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_EQ(testing::read_text(m_dir / "e.csv"), testing::read_text(m_dir / "s.csv"));
+  // --resume continues both models; update fine-tunes both and keeps them in one file.
+  r = train({"--resume", path("e.h5")}, path("e2.h5"));
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("(2 model(s))"), std::string::npos) << r.output;
+}
+
 // backtest --models snaive,lstm: the global model is trained afresh for every fold.
 TEST_F(CliForecast, BacktestTrainsLstmPerFold) {
   // The fold panels go to $TMPDIR: point it at this test's scratch folder so the leftover

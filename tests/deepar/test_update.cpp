@@ -321,6 +321,31 @@ TEST_F(Update, NewStaticLevelGetsTheMeanEmbedding) {
   EXPECT_EQ(r.rc, 0) << r.output;
 }
 
+// An ensemble file (train --ensemble 2, Note [Pooled models]): update grows and fine-tunes
+// every model and writes them all back.
+TEST_F(Update, EnsembleFineTunesEveryModel) {
+  const std::string p = base_panel();
+  CliResult r = run_skucast({"train", "--panel", p, "--horizon", "1", "--hidden", "4", "--layers", "1", "--context",
+                             "2", "--epochs", "1", "--batch", "2", "--ensemble", "2", "--out", path("m.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const std::vector<DeepArState> before = load_checkpoint_members(path("m.h5"));
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_NE(before[0].weights, before[1].weights);  // seeds 0 and 1
+  EXPECT_THROW(load_checkpoint(path("m.h5")), InputError);  // one-model readers refuse an ensemble
+  write("i.csv", "series_id,time,value,price,store\nC,2024-01-06,1,2.0,s9\nA,2024-01-06,6,2.0,s1\n");
+  r = run_skucast({"update", "--panel", p, "--append", path("i.csv"), "--static", "store", "--checkpoint",
+                   path("m.h5"), "--out", path("m2.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("(2 model(s))"), std::string::npos) << r.output;
+  const std::vector<DeepArState> tuned = load_checkpoint_members(path("m2.h5"));
+  ASSERT_EQ(tuned.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(tuned[k].weights.size(), before[k].weights.size() + 1) << k;  // the new store's row
+    EXPECT_EQ(tuned[k].panel.static_levels[0], (std::vector<std::string>{"s1", "s2", "s9"})) << k;
+    EXPECT_GT(tuned[k].adam_step, before[k].adam_step) << k;
+  }
+}
+
 TEST_F(Update, CheckpointThatCannotReadTheUpdatedPanelIsRefusedFirst) {
   const std::string p = base_panel();
   // A model trained on a panel without the price covariate.
