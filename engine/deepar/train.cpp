@@ -249,6 +249,8 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   int64_t adam_step = st.adam_step;
   std::vector<float> best_w = st.weights, best_m = st.adam_m, best_v = st.adam_v;
   int64_t best_step = st.adam_step;
+  double best_resid_sd = st.resid_sd, best_tweedie_phi = st.tweedie_phi;
+  bool have_best_stats = false;  // set by an epoch that improved (its validation pass's statistics)
 
   // Note [DeepAR schedule]: warm-up (a model's first run only), then a half cosine.
   const int64_t n_planned = n_epochs * n_batches;
@@ -301,7 +303,10 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
     total_windows += static_cast<double>(n_batches * B);
     total_s += secs;
-    const double val = tr.validate(*step, st.weights.data(), nullptr, nullptr);
+    // The residual statistics come with the validation pass: those of the best epoch are the
+    // model's, so no pass on the best weights is needed at the end.
+    double resid_sd = st.resid_sd, tweedie_phi = st.tweedie_phi;  // kept when nothing is observed
+    const double val = tr.validate(*step, st.weights.data(), &resid_sd, &tweedie_phi);
     ++st.epochs_done;
     ++rep.epochs_run;
     rep.last_train_loss = loss_w > 0 ? loss_sum / loss_w : 0.0;
@@ -314,6 +319,9 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
       best_m = m;
       best_v = v;
       best_step = adam_step;
+      best_resid_sd = resid_sd;
+      best_tweedie_phi = tweedie_phi;
+      have_best_stats = true;
     } else {
       ++st.bad_epochs;
     }
@@ -334,7 +342,12 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   st.adam_m = best_m;
   st.adam_v = best_v;
   st.adam_step = best_step;
-  tr.validate(*step, st.weights.data(), &st.resid_sd, &st.tweedie_phi);
+  if (have_best_stats) {
+    st.resid_sd = best_resid_sd;
+    st.tweedie_phi = best_tweedie_phi;
+  } else {  // no epoch of this call improved: the statistics of the weights it started from
+    tr.validate(*step, st.weights.data(), &st.resid_sd, &st.tweedie_phi);
+  }
   rep.best_val_loss = st.best_val_loss;
   rep.windows_per_s = total_s > 0 ? total_windows / total_s : 0.0;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
