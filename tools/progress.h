@@ -20,9 +20,9 @@ class TrainProgress {
  public:
   explicit TrainProgress(bool tty) : m_tty(tty) {}
   void operator()(const EpochInfo& e);
-  // Seconds spent validating after each epoch, summed over the epochs so far (deepar_train's
-  // last pass on the best weights, for the residual statistics, comes after the last call
-  // and is not in it).
+  // Seconds spent validating after each epoch, summed over the epochs so far (every pass:
+  // deepar_train keeps the best epoch's residual statistics and needs no pass after the last
+  // call, unless no epoch of the call improved).
   double validation_seconds() const { return m_val_total_s; }
 
  private:
