@@ -28,7 +28,7 @@ struct BacktestCli {
   std::string likelihood = "gaussian";
   int paths = 100;
   uint64_t seed = 0;
-  double dropout = 0.1;
+  double dropout = 0.2;  // as train's default (DeepArOptions)
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
   std::string device = "auto", gpu_memory;

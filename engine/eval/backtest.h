@@ -46,7 +46,7 @@ struct BacktestOptions {
   std::string nn_likelihood = "gaussian";
   int nn_paths = 100;
   uint64_t nn_seed = 0;
-  double nn_dropout = 0.1;     // as `train`'s default
+  double nn_dropout = 0.2;     // as `train`'s default
   // Where the global models train and forecast (tools decide and say why: cmd_backtest.cpp);
   // gpu_block_bytes also bounds the GPU forecast's blocks.
   bool nn_train_gpu = false, nn_forecast_gpu = false;
