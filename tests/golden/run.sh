@@ -56,16 +56,23 @@ normalise() {
     -e '/^[A-Za-z0-9_+]+( +-?[0-9.]+\*?)+ +[0-9]+\.[0-9]{3}$/s/ +[0-9]+\.[0-9]{3}$/ <T>/'
 }
 
-# x NAME CMD...: run one skucast command (CMD without the binary); it must succeed.
-x() {
+# capture NAME CMD...: runs one skucast command (CMD without the binary), writes its normalised
+# stdout and stderr to NAME.stdout / NAME.stderr and sets RC to its exit status.
+capture() {
   local name=$1; shift
-  local rc=0
-  "$BIN" "$@" >"$name.stdout.raw" 2>"$name.stderr.raw" || rc=$?
+  RC=0
+  "$BIN" "$@" >"$name.stdout.raw" 2>"$name.stderr.raw" || RC=$?
   normalise <"$name.stdout.raw" >"$name.stdout"
   normalise <"$name.stderr.raw" >"$name.stderr"
   rm -f -- "$name.stdout.raw" "$name.stderr.raw"
-  if [[ $rc -ne 0 ]]; then
-    echo "golden: $PWD: '$name' (skucast $*) failed with exit status $rc:" >&2
+}
+
+# x NAME CMD...: run one skucast command (CMD without the binary); it must succeed.
+x() {
+  local name=$1; shift
+  capture "$name" "$@"
+  if [[ $RC -ne 0 ]]; then
+    echo "golden: $PWD: '$name' (skucast $*) failed with exit status $RC:" >&2
     cat -- "$name.stderr" >&2
     exit 1
   fi
@@ -74,13 +81,9 @@ x() {
 # xfail NAME CMD...: a command that must fail; its exit status goes to NAME.rc.
 xfail() {
   local name=$1; shift
-  local rc=0
-  "$BIN" "$@" >"$name.stdout.raw" 2>"$name.stderr.raw" || rc=$?
-  normalise <"$name.stdout.raw" >"$name.stdout"
-  normalise <"$name.stderr.raw" >"$name.stderr"
-  rm -f -- "$name.stdout.raw" "$name.stderr.raw"
-  echo "$rc" >"$name.rc"
-  if [[ $rc -eq 0 ]]; then
+  capture "$name" "$@"
+  echo "$RC" >"$name.rc"
+  if [[ $RC -eq 0 ]]; then
     echo "golden: $PWD: '$name' (skucast $*) was expected to fail but succeeded" >&2
     exit 1
   fi
