@@ -122,6 +122,8 @@ void run_train(TrainCli o) {
                                      std::to_string(members[0].options.seed) + ".." +
                                      std::to_string(members.back().options.seed) + ")").c_str()
                                   : "");
+  TrainReport rep;
+  double validation_s = 0.0;
   for (size_t k = 0; k < members.size(); ++k) {
     DeepArState& st = members[k];
     if (members.size() > 1)
@@ -129,22 +131,20 @@ void run_train(TrainCli o) {
                    static_cast<unsigned long long>(st.options.seed));
     TrainProgress progress(isatty(fileno(stderr)) != 0);
     std::string where;
-    const TrainReport rep = deepar_train(
-        st, reader, o.opt.epochs, [&progress](const EpochInfo& e) { progress(e); }, dev, &where);
+    rep = deepar_train(st, reader, o.opt.epochs, [&progress](const EpochInfo& e) { progress(e); }, dev, &where);
+    validation_s = progress.validation_seconds();
     if (!where.empty()) std::fprintf(stderr, "skucast: note: %s\n", where.c_str());
     if (k + 1 < members.size())
       std::fprintf(stderr, "skucast: train %s model %zu: %lld epoch(s)%s, best val loss %.4f, %.1f s\n",
                    o.model.c_str(), k + 1, static_cast<long long>(rep.epochs_run),
                    rep.early_stopped ? " (early stop)" : "", rep.best_val_loss, rep.seconds);
-    else {
-      save_checkpoint(o.out, members);
-      std::fprintf(stderr,
-                   "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s (training batches), "
-                   "validation %.2f s, %.1f s → %s\n",
-                   o.model.c_str(), static_cast<long long>(rep.epochs_run), rep.early_stopped ? " (early stop)" : "",
-                   rep.best_val_loss, rep.windows_per_s, progress.validation_seconds(), rep.seconds, o.out.c_str());
-    }
   }
+  save_checkpoint(o.out, members);
+  std::fprintf(stderr,
+               "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s (training batches), "
+               "validation %.2f s, %.1f s → %s\n",
+               o.model.c_str(), static_cast<long long>(rep.epochs_run), rep.early_stopped ? " (early stop)" : "",
+               rep.best_val_loss, rep.windows_per_s, validation_s, rep.seconds, o.out.c_str());
 }
 
 }  // namespace
