@@ -22,28 +22,9 @@ namespace {
 
 constexpr const char* kFormat = "skucast-forecast";
 
-// Creates and writes a float32 dataset of shape `dims`, rows = dims[0].
 void write_tensor(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const float* data,
                   const std::string& file) {
-  const int rank = static_cast<int>(dims.size());
-  h5::Handle space(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose);
-  h5::Handle dcpl = h5::dcpl_no_times();
-  hsize_t row_cells = 1;
-  for (int d = 1; d < rank; ++d) row_cells *= dims[d];
-  const bool empty = std::any_of(dims.begin(), dims.end(), [](hsize_t d) { return d == 0; });
-  if (!empty) {
-    std::vector<hsize_t> chunk = dims;
-    chunk[0] = std::clamp<hsize_t>((hsize_t{1} << 18) / row_cells, 1, dims[0]);  // ≈1 MiB of float32
-    H5Pset_chunk(dcpl, rank, chunk.data());
-    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
-      H5Pset_shuffle(dcpl);
-      H5Pset_deflate(dcpl, 1);
-    }
-  }
-  h5::Handle ds(H5Dcreate2(loc, name.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose);
-  if (ds.id() < 0) throw IoError(file + ": cannot create dataset " + name);
-  if (!empty && H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-    throw IoError(file + ": cannot write dataset " + name);
+  h5::write_tensor(loc, name, dims, data, file);
 }
 
 void read_tensor(hid_t loc, const std::string& name, const std::vector<int64_t>& expect, std::vector<float>& out,
@@ -86,6 +67,10 @@ void validate(const ForecastFile& fc) {
 std::string hdf5_format(const std::string& path) {
   h5::Handle f = h5::open_file_ro(path);
   if (!h5::has_attr(f, "format")) return "";
+  // Note [File format 2]: the version first, so a version 1 file's variable-length format
+  // string is never read (outside `skucast upgrade`).
+  if (h5::has_attr(f, "version") && h5::read_attr_int(f, "version", path) != h5::kFileVersion)
+    h5::check_format(f, "", "", path, "regenerate it");  // throws the version's message
   return h5::read_attr_string(f, "format", path);
 }
 
@@ -122,14 +107,7 @@ void write_forecast(const std::string& path, const ForecastFile& fc) {
 
 ForecastFile read_forecast(const std::string& path) {
   h5::Handle f = h5::open_file_ro(path);
-  const std::string format = h5::has_attr(f, "format") ? h5::read_attr_string(f, "format", path) : "";
-  if (format != kFormat)
-    throw InputError("'" + path + "' is not a skucast forecast file (format attribute " +
-                     (format.empty() ? std::string("missing") : "'" + format + "'") + ", expected '" + kFormat + "')");
-  const int64_t version = h5::read_attr_int(f, "version", path);
-  if (version != kForecastVersion)
-    throw InputError("'" + path + "' is a version " + std::to_string(version) + " forecast file; this skucast reads version " +
-                     std::to_string(kForecastVersion) + " (regenerate it with `skucast forecast`)");
+  h5::check_format(f, kFormat, "forecast", path, "regenerate it with `skucast forecast`");
   ForecastFile fc;
   fc.model = h5::read_attr_string(f, "model", path);
   const std::string freq_text = h5::read_attr_string(f, "freq", path);

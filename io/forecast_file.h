@@ -1,6 +1,6 @@
 // io/forecast_file.h — forecast files (HDF5), written atomically like panels.
 //
-//   /                          attrs format="skucast-forecast", version=1, model, freq,
+//   /                          attrs format="skucast-forecast", version=2, model, freq,
 //                              start (label of axis position 0), season_length,
 //                              origin (axis position of step 1), shard_index, shard_count
 //                              (`forecast --shard K/N`: K and N; 0 and 1 for a whole run;
@@ -19,7 +19,7 @@
 
 namespace skucast {
 
-inline constexpr int kForecastVersion = 1;
+inline constexpr int kForecastVersion = 2;  // Note [File format 2] in io/h5.h
 
 struct ForecastFile {
   std::string model;

@@ -46,6 +46,41 @@ void skip_shutdown_at_exit();
 
 void silence_errors();  // turns off HDF5's automatic error stack printing (idempotent)
 
+// Note [File format 2]
+//   Every HDF5 file skucast writes (panel, forecast, model, backtest) is format version 2:
+//   - the file is created with the latest format bounds (HDF5 1.10: superblock 3, object
+//     header 2), whose superblock, object headers and index structures carry checksums, so a
+//     damaged header fails to open instead of being read as garbage;
+//   - every non-empty dataset is chunked with HDF5's Fletcher32 filter last in its pipeline
+//     (after shuffle + deflate where those are used), so a damaged chunk fails its read;
+//   - strings (ids, level names, attributes, the model's settings) are fixed-length, read
+//     into a buffer of the stored width and cut at the first NUL: the variable-length
+//     global-heap path, where damaged files crashed or hung libhdf5 1.10, is not used;
+//   - the root carries `format` and `version` = 2, checked before any other attribute
+//     (check_format); attributes are checked for class and size before use.
+//   Room kept for what later features add, all optional and ignored by readers that do not
+//   know them: a root attribute `run_id` (one id shared by every output of a run) and, for a
+//   CSV written beside the file, `csv_name`, `csv_bytes` and `csv_crc32`; in a forecast file
+//   /forecast/residuals (in-sample one-step residuals), /forecast/model_per_series,
+//   /forecast/paths (sample paths) and attributes `intervals`, `calibration_folds`; in a panel
+//   the /hierarchy group (summing structure, levels). Version 1 files (variable-length
+//   strings, no checksums) are refused with a hint to convert them with `skucast upgrade`.
+inline constexpr int64_t kFileVersion = 2;
+
+// Allows reading variable-length strings (version 1 files). Only `skucast upgrade` turns this
+// on; everywhere else such a string is refused, naming the file.
+void set_legacy_reads(bool allow);
+
+// Checks the root's `version` (an integer, read first) and then `format` (a fixed-length
+// string). `kind` names the file kind in messages ("panel", "forecast", "model"), `remedy` is
+// how to make a new one. Version 1 files get a hint to run `skucast upgrade`.
+void check_format(hid_t root, const std::string& format, const std::string& kind, const std::string& path,
+                  const std::string& remedy);
+
+// HDF5's Fletcher32 checksum (H5Zfletcher32.c) over n bytes, as its filter computes it; the
+// filter stores it little-endian after the chunk's bytes. For chunks we encode ourselves.
+uint32_t fletcher32(const unsigned char* data, size_t n);
+
 // Files: create truncates; `what` is used in error messages.
 Handle create_file(const std::string& path);
 Handle open_file_ro(const std::string& path);
@@ -76,6 +111,14 @@ std::vector<T> read_vector(hid_t loc, const std::string& name, const std::string
 
 // Dataset creation property list without object timestamps (byte-identical output).
 Handle dcpl_no_times();
+// The same, chunked with `chunk` (rank values, each >= 1), shuffle + deflate at `deflate`
+// (0: none) and Fletcher32 last (Note [File format 2]).
+Handle dcpl_checked(int rank, const hsize_t* chunk, int deflate);
+// Writes a float32/float64 tensor of shape `dims` (row-major), chunked by about 1 MiB of
+// leading rows, shuffle + deflate level 1, Fletcher32.
+template <class T>
+void write_tensor(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const T* data,
+                  const std::string& file);
 Handle gcpl_no_times();
 // Dimensions of a dataset.
 std::vector<int64_t> dims(hid_t dset);

@@ -8,7 +8,9 @@
 // streams are what HDF5's deflate filter reads) and hand them over with H5Dwrite_chunk; reads of whole chunks use
 // H5Dread_chunk and inflate in parallel. Any other case (partial chunks, files written by
 // other tools with other filters) goes through plain H5Dwrite/H5Dread. Both paths give
-// the same bytes on disk, so files stay byte-identical for the same inputs.
+// the same bytes on disk, so files stay byte-identical for the same inputs. Version 2 files
+// (Note [File format 2] in io/h5.h) end the pipeline with Fletcher32: the writer appends the
+// checksum to each compressed chunk and the reader checks it before inflating.
 #include "io/panel.h"
 
 #include <libdeflate.h>
@@ -120,21 +122,18 @@ struct RowDataset {
   int64_t n_rows = 0, width = 0, chunk_rows = 1;
   int deflate = 0;        // writer: level; reader: >0 when the pipeline is exactly shuffle+deflate
   bool direct = false;    // parallel chunk codec usable
+  bool checksum = false;  // reader: the pipeline ends with Fletcher32
 };
 
 Handle create_row_dataset(hid_t loc, const std::string& name, int64_t n_rows, int64_t width, int64_t chunk_rows,
                           int level, const std::string& file) {
   const hsize_t d[2] = {static_cast<hsize_t>(n_rows), static_cast<hsize_t>(width)};
   Handle space(H5Screate_simple(2, d, nullptr), H5Sclose);
-  Handle dcpl = h5::dcpl_no_times();
   const hsize_t c[2] = {static_cast<hsize_t>(chunk_rows), static_cast<hsize_t>(width)};
-  H5Pset_chunk(dcpl, 2, c);
+  // shuffle + deflate (level > 0), Fletcher32; an empty dataset has no chunks to check
+  Handle dcpl = n_rows > 0 && width > 0 ? h5::dcpl_checked(2, c, level) : h5::dcpl_no_times();
   const float nan = std::numeric_limits<float>::quiet_NaN();
   H5Pset_fill_value(dcpl, H5T_NATIVE_FLOAT, &nan);
-  if (level > 0) {
-    H5Pset_shuffle(dcpl);
-    H5Pset_deflate(dcpl, static_cast<unsigned>(level));
-  }
   hid_t id = H5Dcreate2(loc, name.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   if (id < 0) throw IoError(file + ": cannot create dataset " + name);
   return Handle(id, H5Dclose);
@@ -181,7 +180,10 @@ void write_rows(RowDataset& rd, int64_t i0, int64_t n, const float* block, const
 #pragma omp atomic write
           failed = true;
         }
-        out[c].resize(len);
+        // Fletcher32, the last filter, appends its checksum of the compressed bytes (little-endian).
+        const uint32_t sum = h5::fletcher32(out[c].data(), len);
+        out[c].resize(len + 4);
+        for (int b = 0; b < 4; ++b) out[c][len + b] = static_cast<unsigned char>(sum >> (8 * b));
       }
       libdeflate_free_compressor(comp);
     }
@@ -234,8 +236,19 @@ void read_rows(const RowDataset& rd, int64_t i0, int64_t i1, float* out, const s
 #pragma omp for schedule(dynamic, 1)
         for (int64_t c = c0; c < c1; ++c) {
           const auto& src = raw[c - c0];
+          size_t n_src = src.size();
+          if (rd.checksum) {  // Fletcher32: the last 4 bytes, little-endian, over the bytes before them
+            uint32_t stored = 0;
+            for (int b = 0; b < 4; ++b) stored |= static_cast<uint32_t>(n_src >= 4 ? src[n_src - 4 + b] : 0) << (8 * b);
+            if (n_src < 4 || h5::fletcher32(src.data(), n_src - 4) != stored) {
+#pragma omp atomic write
+              failed = true;
+              continue;
+            }
+            n_src -= 4;
+          }
           size_t len = 0;
-          if (!dec || libdeflate_zlib_decompress(dec, src.data(), src.size(), shuf.data(), shuf.size(), &len) !=
+          if (!dec || libdeflate_zlib_decompress(dec, src.data(), n_src, shuf.data(), shuf.size(), &len) !=
                           LIBDEFLATE_SUCCESS ||
               len != shuf.size()) {
 #pragma omp atomic write
@@ -248,7 +261,7 @@ void read_rows(const RowDataset& rd, int64_t i0, int64_t i1, float* out, const s
         }
         libdeflate_free_decompressor(dec);
       }
-      if (failed) throw InputError(file + ": corrupt compressed chunk in " + name);
+      if (failed) throw InputError(file + ": damaged chunk in " + name + " (checksum or compressed data do not match)");
       return;
     }
   }
@@ -257,7 +270,7 @@ void read_rows(const RowDataset& rd, int64_t i0, int64_t i1, float* out, const s
   const hsize_t md[2] = {static_cast<hsize_t>(n), static_cast<hsize_t>(W)};
   Handle mspace(H5Screate_simple(2, md, nullptr), H5Sclose);
   if (H5Dread(rd.ds, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, out) < 0)
-    throw IoError(file + ": cannot read rows of " + name);
+    throw IoError(file + ": cannot read rows of " + name + " (damaged file? `skucast info --verify " + file + "`)");
 }
 
 // Opens a [rows, width] dataset for reading and decides whether the parallel codec applies.
@@ -281,14 +294,19 @@ RowDataset open_row_dataset(hid_t loc, const std::string& name, const std::strin
     rd.chunk_rows = static_cast<int64_t>(c[0]);
     Handle ftype(H5Dget_type(rd.ds), H5Tclose);
     const bool f32 = H5Tequal(ftype, H5T_IEEE_F32LE) > 0;
-    if (f32 && static_cast<int64_t>(c[1]) == rd.width && H5Pget_nfilters(dcpl) == 2) {
-      unsigned flags = 0, cd[8];
-      size_t ncd = 8;
-      char nm[64];
-      const H5Z_filter_t f0 = H5Pget_filter2(dcpl, 0, &flags, &ncd, cd, sizeof nm, nm, nullptr);
-      ncd = 8;
-      const H5Z_filter_t f1 = H5Pget_filter2(dcpl, 1, &flags, &ncd, cd, sizeof nm, nm, nullptr);
-      rd.direct = f0 == H5Z_FILTER_SHUFFLE && f1 == H5Z_FILTER_DEFLATE;
+    const int nf = H5Pget_nfilters(dcpl);
+    if (f32 && static_cast<int64_t>(c[1]) == rd.width && (nf == 2 || nf == 3)) {
+      H5Z_filter_t f[3] = {H5Z_FILTER_NONE, H5Z_FILTER_NONE, H5Z_FILTER_NONE};
+      for (int k = 0; k < nf; ++k) {
+        unsigned flags = 0, cd[8];
+        size_t ncd = 8;
+        char nm[64];
+        f[k] = H5Pget_filter2(dcpl, static_cast<unsigned>(k), &flags, &ncd, cd, sizeof nm, nm, nullptr);
+      }
+      // shuffle → deflate (version 1), or shuffle → deflate → Fletcher32 (version 2)
+      rd.direct = f[0] == H5Z_FILTER_SHUFFLE && f[1] == H5Z_FILTER_DEFLATE &&
+                  (nf == 2 || f[2] == H5Z_FILTER_FLETCHER32);
+      rd.checksum = nf == 3;
     }
   }
   return rd;
@@ -323,7 +341,7 @@ PanelWriter::PanelWriter(const std::string& path, const PanelHeader& header, int
 
   Handle root = h5::open_group(I.file, "/", path);
   h5::write_attr(root, "format", std::string("skucast-panel"));
-  h5::write_attr(root, "version", static_cast<int64_t>(kPanelVersion));
+  h5::write_attr(root, "version", h5::kFileVersion);
   h5::write_attr(root, "freq", freq_name(header.axis.freq));
   h5::write_attr(root, "start", header.axis.start_label());
   h5::write_attr(root, "season_length", static_cast<int64_t>(header.axis.season_length));
@@ -415,12 +433,7 @@ PanelReader::PanelReader(const std::string& path) : m_impl(std::make_unique<Impl
   I.path = path;
   I.file = h5::open_file_ro(path);
   Handle root = h5::open_group(I.file, "/", path);
-  if (!h5::has_attr(root, "format") || h5::read_attr_string(root, "format", path) != "skucast-panel")
-    throw InputError(path + ": not a skucast panel file (attribute format != \"skucast-panel\")");
-  const int64_t version = h5::read_attr_int(root, "version", path);
-  if (version != kPanelVersion)
-    throw InputError(path + ": panel format version " + std::to_string(version) + ", this skucast reads version " +
-                     std::to_string(kPanelVersion) + "; regenerate it with `skucast ingest` or `skucast synth`");
+  h5::check_format(root, "skucast-panel", "panel", path, "regenerate it with `skucast ingest` or `skucast synth`");
   auto& H = I.header;
   // Checks below that do not know the file (parse_freq, make_axis, validate) get its name.
   auto in_file = [&](auto&& check) {

@@ -1,7 +1,7 @@
 // io/panel.h — the panel file (HDF5): one catalog of S series on one time axis.
 //
 // Layout (DESIGN.md "The panel file"):
-//   /                      attrs format="skucast-panel", version=1, freq, start, season_length,
+//   /                      attrs format="skucast-panel", version=2, freq, start, season_length,
 //                          n_future (F)
 //   /target                float32 [S, T]     NaN = not observed; chunked by series blocks,
 //                                             shuffle + deflate
@@ -26,7 +26,7 @@
 
 namespace skucast {
 
-inline constexpr int kPanelVersion = 1;
+inline constexpr int kPanelVersion = 2;  // Note [File format 2] in io/h5.h
 // The longest time axis (T+F steps) a panel may have: 2^27 steps, 367,000 years of days.
 // Longer spans come from a wrong time column (ingest says so) or a damaged file; forecast
 // horizons are held to it too.

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/deepar/checkpoint.h"
+#include "io/file_check.h"
 #include "io/file_kind.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
@@ -132,11 +134,30 @@ void info_forecast(const std::string& path) {
 
 }  // namespace
 
+void check_file(const std::string& path) {
+  const FileCheck c = verify_hdf5(path);
+  // The readers' own checks on top of the checksums: a panel's header, a forecast's shapes, a model's layout.
+  if (c.format == "skucast-panel") PanelReader reader(path);
+  else if (c.format == "skucast-forecast") (void)read_forecast(path);
+  else if (c.format == "skucast-model") (void)load_checkpoint_members(path);
+  std::printf("%s: %s, version %lld: %lld datasets read whole, %lld of them with checksums, %.1f MB: OK\n",
+              path.c_str(), c.format.c_str(), static_cast<long long>(c.version), static_cast<long long>(c.datasets),
+              static_cast<long long>(c.checked), static_cast<double>(c.bytes) / 1e6);
+}
+
 void add_info(CLI::App& app) {
   auto path = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("info", "Summary of a panel or forecast file");
-  sub->add_option("file", *path, "panel or forecast file (.h5)")->required();
-  sub->callback([path] {
+  auto verify = std::make_shared<bool>(false);
+  auto* sub = app.add_subcommand("info", "Summary of a panel or forecast file; --verify checks any skucast file");
+  sub->add_option("file", *path, "panel or forecast file (.h5); with --verify also a model or backtest file")->required();
+  sub->add_flag("--verify", *verify,
+                "read every dataset whole and check every checksum and the file's structure, without running a job; "
+                "exit 0 when the file is sound, 2 or 3 naming the damage otherwise");
+  sub->callback([path, verify] {
+    if (*verify) {
+      check_file(*path);
+      return;
+    }
     const std::string format = hdf5_format(*path);
     if (format == "skucast-panel") info_panel(*path);
     else if (format == "skucast-forecast") info_forecast(*path);

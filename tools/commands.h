@@ -60,5 +60,10 @@ void add_backtest(CLI::App& app);  // tools/cmd_backtest.cpp
 void add_report(CLI::App& app);    // tools/cmd_report.cpp
 void add_train(CLI::App& app);     // tools/cmd_train.cpp
 void add_update(CLI::App& app);    // tools/cmd_update.cpp
+void add_upgrade(CLI::App& app);   // tools/cmd_upgrade.cpp
+
+// `info --verify`: every checksum and the readers' own checks; prints one line, throws on damage
+// (tools/cmd_info.cpp).
+void check_file(const std::string& path);
 
 }  // namespace skucast::cli

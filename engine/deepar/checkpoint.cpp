@@ -152,12 +152,7 @@ std::vector<DeepArState> load_checkpoint_members(const std::string& path) {
   h5::silence_errors();
   h5::Handle file = h5::open_file_ro(path);
   const std::string hint = " (retrain with `skucast train ... --out " + path + "`)";
-  if (!h5::has_attr(file, "format") || h5::read_attr_string(file, "format", path) != kFormat)
-    throw InputError(path + ": not a skucast model file (expected attribute format=\"" + kFormat + "\")" + hint);
-  const int64_t version = h5::read_attr_int(file, "version", path);
-  if (version != kModelVersion)
-    throw InputError(path + ": model file version " + std::to_string(version) + ", this skucast reads version " +
-                     std::to_string(kModelVersion) + hint);
+  h5::check_format(file, kFormat, "model", path, "retrain with `skucast train ... --out " + path + "`");
   // Files written before ensembles have no "members": one model.
   const int64_t n_members = h5::has_attr(file, "members") ? h5::read_attr_int(file, "members", path) : 1;
   if (n_members < 1 || n_members > kMaxEnsemble)

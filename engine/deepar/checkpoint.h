@@ -1,7 +1,7 @@
 // engine/deepar/checkpoint.h — model files of the global DeepAR-style model (HDF5, written
 // atomically: temporary name in the same folder, renamed into place).
 //
-//   /                         attrs format="skucast-model", version=1, model ("lstm"/"gru"),
+//   /                         attrs format="skucast-model", version=2, model ("lstm"/"gru"),
 //                             config (DeepArOptions as JSON), state (JSON: epochs_done,
 //                             bad_epochs, lr_now, best_val_loss, resid_sd, tweedie_phi)
 //   /panel                    fingerprint: attrs n_series, season_length; string datasets
@@ -25,7 +25,7 @@
 
 namespace skucast {
 
-inline constexpr int kModelVersion = 1;
+inline constexpr int kModelVersion = 2;  // Note [File format 2] in io/h5.h
 inline constexpr int64_t kMaxEnsemble = 64;  // models one file may hold
 
 // Throws IoError when the file cannot be written.

@@ -91,7 +91,7 @@ std::string format_backtest_table(const BacktestResult& r);
 void write_backtest_series_csv(const std::string& path, const BacktestResult& r, const std::vector<std::string>& ids);
 // model,<summary metrics>,n_fallback,seconds: one row per model. Written atomically.
 void write_backtest_summary_csv(const std::string& path, const BacktestResult& r);
-// HDF5 (atomically): attrs format="skucast-backtest", version=1, horizon, step, folds;
+// HDF5 (atomically): attrs format="skucast-backtest", version=2, horizon, step, folds;
 // /origins int64 [K], /quantile_levels float64 [Q], /series/id string [S],
 // /metrics/<model>/<metric> float64 [K, S], /summary/metrics string [M'],
 // /summary/<model> float64 [M'].

@@ -180,7 +180,7 @@ void write_backtest_h5(const std::string& path, const BacktestResult& r, const s
   {
     h5::Handle file = h5::create_file(ap.tmp());
     h5::write_attr(file, "format", std::string("skucast-backtest"));
-    h5::write_attr(file, "version", static_cast<int64_t>(1));
+    h5::write_attr(file, "version", h5::kFileVersion);
     h5::write_attr(file, "horizon", r.horizon);
     h5::write_attr(file, "step", r.step);
     h5::write_attr(file, "folds", r.n_folds());
@@ -198,13 +198,8 @@ void write_backtest_h5(const std::string& path, const BacktestResult& r, const s
         for (int64_t k = 0; k < r.n_folds(); ++k)
           for (int64_t s = 0; s < r.n_series; ++s)
             buf[static_cast<size_t>(k * r.n_series + s)] = r.value(static_cast<int64_t>(m), k, s, c);
-        const hsize_t dims[2] = {static_cast<hsize_t>(r.n_folds()), static_cast<hsize_t>(r.n_series)};
-        h5::Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
-        h5::Handle dcpl = h5::dcpl_no_times();
-        h5::Handle ds(H5Dcreate2(g, r.layout.names[c].c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                      H5Dclose);
-        if (ds.id() < 0 || H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
-          throw IoError("cannot write /metrics/" + r.models[m] + "/" + r.layout.names[c] + " to '" + path + "'");
+        h5::write_tensor(g, r.layout.names[c], {static_cast<hsize_t>(r.n_folds()), static_cast<hsize_t>(r.n_series)},
+                         buf.data(), path);
       }
     }
     h5::Handle summary = h5::create_group(file, "summary", path);

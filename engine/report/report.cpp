@@ -224,11 +224,7 @@ double finite_mean(const double* v, size_t n) {
 BacktestView read_backtest(const std::string& path) {
   require_file(path, "--backtest");
   h5::Handle f = h5::open_file_ro(path);
-  const std::string format = h5::has_attr(f, "format") ? h5::read_attr_string(f, "format", path) : "";
-  if (format != "skucast-backtest")
-    throw InputError("'" + path + "' is not a skucast backtest file (format attribute " +
-                     (format.empty() ? std::string("missing") : "'" + format + "'") + ", expected 'skucast-backtest'; write it with "
-                     "`skucast backtest --out`)");
+  h5::check_format(f, "skucast-backtest", "backtest", path, "write it again with `skucast backtest --out`");
   BacktestView bv;
   for (const char* a : {"horizon", "folds", "step"})
     if (h5::has_attr(f, a)) bv.attrs += (bv.attrs.empty() ? "" : " · ") + std::string(a) + " " + std::to_string(h5::read_attr_int(f, a, path));
