@@ -97,7 +97,9 @@ int64_t export_panel_csv(const std::string& panel_path, const std::string& csv_p
   return n_rows;
 }
 
-void write_forecast_csv(const std::string& path, const ForecastFile& fc) {
+void write_forecast_csv(const std::string& path, const ForecastFile& fc) { write_forecast_csv_closed(path, fc)->commit(); }
+
+std::unique_ptr<CsvWriter> write_forecast_csv_closed(const std::string& path, const ForecastFile& fc) {
   const int64_t n_series = static_cast<int64_t>(fc.ids.size()), H = fc.horizon;
   const size_t Q = fc.levels.size();
   if (static_cast<int64_t>(fc.mean.size()) != checked_mul(n_series, H) ||
@@ -108,7 +110,8 @@ void write_forecast_csv(const std::string& path, const ForecastFile& fc) {
   std::vector<std::string> labels(static_cast<size_t>(H));  // [H]
   for (int64_t k = 0; k < H; ++k) labels[k] = fc.axis.label(fc.origin + k);
 
-  CsvWriter out(path);
+  auto writer = std::make_unique<CsvWriter>(path);
+  CsvWriter& out = *writer;
   out.raw("series_id");
   out.raw("time");
   out.raw("step");
@@ -130,7 +133,8 @@ void write_forecast_csv(const std::string& path, const ForecastFile& fc) {
       out.end_row();
     }
   }
-  out.commit();
+  out.close();
+  return writer;
 }
 
 }  // namespace skucast

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <zlib.h>
+
 #include "kernels/common.hpp"
 
 namespace skucast {
@@ -30,6 +32,8 @@ void CsvWriter::flush() {
   if (m_buf.empty()) return;
   if (std::fwrite(m_buf.data(), 1, m_buf.size(), m_file) != m_buf.size())
     throw IoError("cannot write '" + m_atomic.tmp() + "': " + std::strerror(errno));
+  m_crc = static_cast<uint32_t>(::crc32(m_crc, reinterpret_cast<const Bytef*>(m_buf.data()), static_cast<uInt>(m_buf.size())));
+  m_bytes += m_buf.size();
   m_buf.clear();
 }
 
@@ -90,11 +94,16 @@ void CsvWriter::end_row() {
   if (m_buf.size() >= kFlushBytes) flush();
 }
 
-void CsvWriter::commit() {
+void CsvWriter::close() {
+  if (!m_file) return;
   flush();
   const int rc = std::fclose(m_file);
   m_file = nullptr;
   if (rc != 0) throw IoError("cannot write '" + m_atomic.tmp() + "': " + std::strerror(errno));
+}
+
+void CsvWriter::commit() {
+  close();
   m_atomic.commit();
 }
 

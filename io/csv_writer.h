@@ -29,8 +29,14 @@ class CsvWriter {
   void integer(int64_t v);
   void empty() { sep(); }
   void end_row();
-  // Flushes, closes and renames into place.
+  // Flushes and closes the temporary file (checked), without renaming it: the caller commits
+  // it later, with the other outputs of its run (Note [Output sets] in io/forecast_file.h).
+  void close();
+  // Closes (if not yet) and renames into place.
   void commit();
+  // Bytes written and their CRC-32 (zlib's), complete after close().
+  uint64_t bytes() const { return m_bytes; }
+  uint32_t crc32() const { return m_crc; }
 
  private:
   void sep() {
@@ -43,6 +49,8 @@ class CsvWriter {
   std::FILE* m_file = nullptr;
   std::string m_buf;
   bool m_row_start = true;
+  uint64_t m_bytes = 0;
+  uint32_t m_crc = 0;
 };
 
 // Shortest round-trip text of a float / double ("0.1", "1e-07", "nan").

@@ -11,7 +11,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+
 #include "io/atomic_file.h"
+#include "io/csv_writer.h"
 #include "io/file_kind.h"
 #include "io/h5.h"
 #include "kernels/common.hpp"
@@ -74,11 +80,21 @@ std::string hdf5_format(const std::string& path) {
   return h5::read_attr_string(f, "format", path);
 }
 
-void write_forecast(const std::string& path, const ForecastFile& fc) {
+namespace {
+
+struct CsvStamp {
+  std::string name;  // file name, without its folder
+  uint64_t bytes = 0;
+  uint32_t crc32 = 0;
+};
+
+// Writes the forecast file under its temporary name; the caller commits it.
+std::unique_ptr<AtomicPath> write_forecast_uncommitted(const std::string& path, const ForecastFile& fc,
+                                                       const CsvStamp* csv) {
   validate(fc);
   const hsize_t S = fc.ids.size(), H = static_cast<hsize_t>(fc.horizon), Q = fc.levels.size();
-  AtomicPath atomic(path);
-  const std::string& tmp = atomic.tmp();
+  auto atomic = std::make_unique<AtomicPath>(path);
+  const std::string& tmp = atomic->tmp();
   {
     h5::Handle f = h5::create_file(tmp);
     h5::write_attr(f, "format", std::string(kFormat));
@@ -91,6 +107,11 @@ void write_forecast(const std::string& path, const ForecastFile& fc) {
     h5::write_attr(f, "horizon", fc.horizon);
     h5::write_attr(f, "shard_index", fc.shard_index);
     h5::write_attr(f, "shard_count", fc.shard_count);
+    if (csv) {
+      h5::write_attr(f, "csv_name", csv->name);
+      h5::write_attr(f, "csv_bytes", static_cast<int64_t>(csv->bytes));
+      h5::write_attr(f, "csv_crc32", static_cast<int64_t>(csv->crc32));
+    }
     {
       h5::Handle g = h5::create_group(f, "series", tmp);
       h5::write_strings(g, "id", fc.ids, tmp);
@@ -102,13 +123,63 @@ void write_forecast(const std::string& path, const ForecastFile& fc) {
     g.reset();
     h5::close_file(f, tmp);  // checked: a full disk fails here, before the rename
   }
-  atomic.commit();
+  return atomic;
 }
+
+}  // namespace
+
+void write_forecast(const std::string& path, const ForecastFile& fc) {
+  write_forecast_uncommitted(path, fc, nullptr)->commit();
+}
+
+void write_forecast_outputs(const std::string& out, const std::string& csv, const ForecastFile& fc) {
+  if (csv.empty()) {
+    write_forecast(out, fc);
+    return;
+  }
+  // Note [Output sets]: both written and closed first; the CSV renamed, then the file that records it.
+  std::unique_ptr<CsvWriter> c = write_forecast_csv_closed(csv, fc);
+  const CsvStamp stamp{std::filesystem::path(csv).filename().string(), c->bytes(), c->crc32()};
+  std::unique_ptr<AtomicPath> h = write_forecast_uncommitted(out, fc, &stamp);
+  c->commit();
+  h->commit();
+}
+
+std::string check_csv_companion(const std::string& h5_path, const ForecastFile& fc, bool* mismatch) {
+  *mismatch = false;
+  if (fc.csv_name.empty()) return "";
+  const std::filesystem::path csv = std::filesystem::path(h5_path).parent_path() / fc.csv_name;
+  std::FILE* f = std::fopen(csv.c_str(), "rb");
+  if (!f) return csv.string() + " (written with this file) is not beside it";
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  uint64_t bytes = 0;
+  std::vector<unsigned char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    crc = ::crc32(crc, buf.data(), static_cast<uInt>(n));
+    bytes += n;
+  }
+  std::fclose(f);
+  if (bytes == static_cast<uint64_t>(fc.csv_bytes) && static_cast<uint32_t>(crc) == fc.csv_crc32)
+    return csv.string() + " matches (" + std::to_string(bytes) + " bytes, CRC-32 checked)";
+  *mismatch = true;
+  return csv.string() + " does not match the CSV written with this file (" + std::to_string(bytes) + " bytes, " +
+         std::to_string(fc.csv_bytes) + " recorded): the two come from different runs (a mixed set; rerun the forecast)";
+}
+
 
 ForecastFile read_forecast(const std::string& path) {
   h5::Handle f = h5::open_file_ro(path);
   h5::check_format(f, kFormat, "forecast", path, "regenerate it with `skucast forecast`");
   ForecastFile fc;
+  if (h5::has_attr(f, "run_id")) fc.run_id = h5::read_attr_string(f, "run_id", path);
+  if (h5::has_attr(f, "csv_name")) {
+    fc.csv_name = h5::read_attr_string(f, "csv_name", path);
+    fc.csv_bytes = h5::read_attr_int(f, "csv_bytes", path);
+    fc.csv_crc32 = static_cast<uint32_t>(h5::read_attr_int(f, "csv_crc32", path));
+    if (fc.csv_name.find('/') != std::string::npos || fc.csv_name == "..")
+      throw InputError(path + ": attribute csv_name '" + fc.csv_name + "' is not a file name");
+  }
   fc.model = h5::read_attr_string(f, "model", path);
   const std::string freq_text = h5::read_attr_string(f, "freq", path);
   const std::string start_text = h5::read_attr_string(f, "start", path);

@@ -5,13 +5,26 @@
 //                              origin (axis position of step 1), shard_index, shard_count
 //                              (`forecast --shard K/N`: K and N; 0 and 1 for a whole run;
 //                              files written before these attributes read as 0/1)
+//                              run_id (every file a run writes: Note [File format 2] in io/h5.h);
+//                              with --csv: csv_name, csv_bytes, csv_crc32 of the CSV written
+//                              beside it (Note [Output sets])
 //   /series/id                 string  [S]
 //   /forecast/mean             float32 [S, H]
 //   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
 //   /forecast/quantile_levels  float64 [Q]
+//
+// Note [Output sets]
+//   `forecast` and `merge` with --out X.h5 --csv X.csv write both under temporary names
+//   first (each closed and checked), record the CSV's name, byte size and CRC-32 in the HDF5
+//   file, then rename the CSV and last the HDF5 file. A kill or a full disk between the two
+//   renames leaves a CSV that does not match the HDF5 file beside it, and `skucast info`
+//   (and `info --verify`, which then fails) says so: a mixed set is visible, never silent.
+//   The CSV itself stays the plain format `ingest` reads. Every HDF5 file of one run carries
+//   the same run_id, so a panel and a model from one `update` can be paired the same way.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,7 +44,15 @@ struct ForecastFile {
   std::vector<double> levels;       // [Q]
   std::vector<float> quantiles;     // [S, H, Q]
   int64_t shard_index = 0, shard_count = 1;  // shard K of N (Note [Sharding the catalog] in io/shard.h)
+  // Read from a file (written files get the run's own id and their CSV's stamp):
+  std::string run_id;                          // "" for files without one
+  std::string csv_name;                        // Note [Output sets]; "" when none was written
+  int64_t csv_bytes = 0;
+  uint32_t csv_crc32 = 0;
 };
+
+class AtomicPath;  // io/atomic_file.h
+class CsvWriter;   // io/csv_writer.h
 
 // Joins the shards of one run (Note [Sharding the catalog] in io/shard.h) in shard order,
 // whatever order they are given in. They must agree on the model, time axis, origin, horizon,
@@ -43,7 +64,18 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
 void write_forecast(const std::string& path, const ForecastFile& fc);
 ForecastFile read_forecast(const std::string& path);
 
+// The forecast file at `out` and, when `csv` is not empty, its CSV, committed as a set
+// (Note [Output sets]).
+void write_forecast_outputs(const std::string& out, const std::string& csv, const ForecastFile& fc);
+
+// Whether the CSV recorded in a forecast file (read from `h5_path`) is the one beside it:
+// "" when the file records none; otherwise a sentence ("fc.csv matches", "fc.csv is missing",
+// "fc.csv does not match ... a mixed set"); *mismatch is set for a CSV that exists and differs.
+std::string check_csv_companion(const std::string& h5_path, const ForecastFile& fc, bool* mismatch);
+
 // CSV columns: series_id,time,step,mean,q<level>... (DESIGN.md). Written atomically.
 void write_forecast_csv(const std::string& path, const ForecastFile& fc);
+// The same CSV written and closed under its temporary name, not yet renamed (defined in io/csv_export.cpp).
+std::unique_ptr<CsvWriter> write_forecast_csv_closed(const std::string& path, const ForecastFile& fc);
 
 }  // namespace skucast

@@ -1,7 +1,12 @@
 // io/h5.cpp — HDF5 helpers (see h5.h).
 #include "io/h5.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <ctime>
 #include <cstring>
 #include <filesystem>
 
@@ -16,6 +21,23 @@ template <> hid_t native_type<int64_t>() { return H5T_NATIVE_INT64; }
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
 
 void skip_shutdown_at_exit() { H5dont_atexit(); }
+
+const std::string& run_id() {
+  static const std::string id = [] {
+    if (const char* env = std::getenv("SKUCAST_RUN_ID"); env && *env) return std::string(env);
+    char host[256] = {0};
+    if (gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "host");
+    for (char* c = host; *c; ++c)
+      if (!std::isalnum(static_cast<unsigned char>(*c)) && *c != '-' && *c != '_') *c = '_';
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+    return std::string(stamp) + "-" + host + "-" + std::to_string(getpid());
+  }();
+  return id;
+}
 
 static bool g_legacy_reads = false;
 void set_legacy_reads(bool allow) { g_legacy_reads = allow; }
@@ -65,7 +87,9 @@ Handle create_file(const std::string& path) {
   keep_compact(fcpl, true);  // the root group (Note [Compact storage])
   hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl);
   if (id < 0) throw IoError("cannot create HDF5 file '" + path + "' for writing (check the folder exists and is writable)");
-  return Handle(id, H5Fclose);
+  Handle file(id, H5Fclose);
+  write_attr(file, "run_id", run_id());
+  return file;
 }
 
 void close_file(Handle& file, const std::string& path) {
@@ -93,13 +117,25 @@ Handle open_file_ro(const std::string& path) {
   return Handle(id, H5Fclose);
 }
 
+// The name of the file an object lives in, for messages.
+static std::string file_of(hid_t loc) {
+  char buf[1024] = {0};
+  const ssize_t n = H5Fget_name(loc, buf, sizeof buf);
+  return n > 0 ? std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1)) : std::string("HDF5 file");
+}
+
 bool exists(hid_t loc, const std::string& path) {
-  // Check each component so a missing intermediate group is "no", not an error.
+  // Check each component so a missing intermediate group is "no", not an error. A lookup that
+  // fails (damaged link storage) is an error, never "absent": a reader would silently skip data.
   size_t pos = 0;
   while (true) {
     pos = path.find('/', pos + 1);
     const std::string part = path.substr(0, pos);
-    if (!part.empty() && part != "/" && H5Lexists(loc, part.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (!part.empty() && part != "/") {
+      const htri_t rc = H5Lexists(loc, part.c_str(), H5P_DEFAULT);
+      if (rc < 0) throw IoError(file_of(loc) + ": cannot look up " + part + " (damaged file?)");
+      if (rc == 0) return false;
+    }
     if (pos == std::string::npos) return true;
   }
 }
@@ -177,7 +213,8 @@ static herr_t collect_link(hid_t, const char* name, const H5L_info_t*, void* dat
 std::vector<std::string> list_links(hid_t group) {
   std::vector<std::string> out;
   hsize_t idx = 0;
-  H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_link, &out);
+  if (H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_link, &out) < 0)
+    throw IoError(file_of(group) + ": cannot list a group's members (damaged file?)");
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -222,7 +259,11 @@ void write_attr(hid_t obj, const std::string& name, int64_t value) {
   check(attr.id() < 0 ? -1 : H5Awrite(attr, H5T_NATIVE_INT64, &value), "write attribute " + name, "");
 }
 
-bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
+bool has_attr(hid_t obj, const std::string& name) {
+  const htri_t rc = H5Aexists(obj, name.c_str());
+  if (rc < 0) throw IoError(file_of(obj) + ": cannot look up attribute '" + name + "' (damaged file?)");
+  return rc > 0;
+}
 
 std::string read_attr_string(hid_t obj, const std::string& name, const std::string& file) {
   if (!has_attr(obj, name)) throw InputError(file + ": missing attribute '" + name + "'");

@@ -81,7 +81,12 @@ void check_format(hid_t root, const std::string& format, const std::string& kind
 // filter stores it little-endian after the chunk's bytes. For chunks we encode ourselves.
 uint32_t fletcher32(const unsigned char* data, size_t n);
 
-// Files: create truncates; `what` is used in error messages.
+// This run's id, written as the root attribute `run_id` of every file create_file makes:
+// "<UTC time>-<host>-<pid>", or the environment's SKUCAST_RUN_ID when set (byte-identical
+// outputs across runs, as tests/golden/run.sh needs).
+const std::string& run_id();
+
+// Files: create truncates (and writes the root's run_id); `what` is used in error messages.
 Handle create_file(const std::string& path);
 Handle open_file_ro(const std::string& path);
 // Flushes and closes a file opened for writing, checking both (Note [Durable commits] in

@@ -317,14 +317,14 @@ RowDataset open_row_dataset(hid_t loc, const std::string& name, const std::strin
 // ------------------------------------------------------------ writer ----
 struct PanelWriter::Impl {
   std::string path;
-  AtomicPath atomic;
+  std::unique_ptr<AtomicPath> atomic;
   PanelHeader header;
   Handle file;
   RowDataset target;
   std::vector<RowDataset> dynamic;  // per header.dynamic; ds invalid for shared ones
   Handle dyn_group;
   int64_t chunk_rows = 1;
-  explicit Impl(const std::string& p) : path(p), atomic(p) {}
+  explicit Impl(const std::string& p) : path(p), atomic(std::make_unique<AtomicPath>(p)) {}
 };
 
 PanelWriter::PanelWriter(const std::string& path, const PanelHeader& header, int deflate_level)
@@ -334,7 +334,7 @@ PanelWriter::PanelWriter(const std::string& path, const PanelHeader& header, int
     throw InputError("deflate level must be in 0..9, got " + std::to_string(deflate_level));
   auto& I = *m_impl;
   I.header = header;
-  const std::string& tmp = I.atomic.tmp();
+  const std::string& tmp = I.atomic->tmp();
   I.file = h5::create_file(tmp);
   const int64_t S = header.n_series(), T = header.n_steps, TF = header.n_total();
   I.chunk_rows = rows_per_chunk(S, TF);
@@ -409,14 +409,17 @@ void PanelWriter::write_dynamic_shared(const std::string& name, const float* row
   h5::write_vector(I.dyn_group, name, v, I.path);
 }
 
-void PanelWriter::commit() {
+std::unique_ptr<AtomicPath> PanelWriter::close() {
   auto& I = *m_impl;
+  if (!I.atomic) throw Error(I.path + ": panel writer already closed");
   I.target.ds.reset();
   I.dynamic.clear();
   I.dyn_group.reset();
-  h5::close_file(I.file, I.atomic.tmp());  // checked: a full disk fails here, before the rename
-  I.atomic.commit();
+  h5::close_file(I.file, I.atomic->tmp());  // checked: a full disk fails here, before the rename
+  return std::move(I.atomic);
 }
+
+void PanelWriter::commit() { close()->commit(); }
 
 // ------------------------------------------------------------ reader ----
 struct PanelReader::Impl {

@@ -26,6 +26,8 @@
 
 namespace skucast {
 
+class AtomicPath;  // io/atomic_file.h
+
 inline constexpr int kPanelVersion = 2;  // Note [File format 2] in io/h5.h
 // The longest time axis (T+F steps) a panel may have: 2^27 steps, 367,000 years of days.
 // Longer spans come from a wrong time column (ingest says so) or a damaged file; forecast
@@ -86,6 +88,10 @@ class PanelWriter {
   void write_dynamic_shared(const std::string& name, const float* row);
   // Closes the file and renames it into place. Only after commit() does `path` change.
   void commit();
+  // Closes the file (checked) without renaming it: the caller commits the returned temporary
+  // with the run's other outputs (`update --checkpoint` fine-tunes on it first). Reading it
+  // before the commit: PanelReader(returned->tmp()).
+  std::unique_ptr<AtomicPath> close();
 
   // Series per chunk of /target (and of per-series /dynamic datasets).
   int64_t chunk_rows() const;

@@ -2,6 +2,8 @@
 // in panel_update.h).
 #include "io/panel_update.h"
 
+#include "io/atomic_file.h"
+
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -76,7 +78,8 @@ void merge_statics(const PanelHeader& panel, const PanelHeader& inc, const std::
 }  // namespace
 
 UpdateStats update_panel(const std::string& panel_path, IngestOptions csv, const std::string& out_path,
-                         const std::function<void(const PanelHeader&)>& check) {
+                         const std::function<void(const PanelHeader&)>& check,
+                         std::unique_ptr<AtomicPath>* uncommitted) {
   UpdateStats st;
   const PanelReader old(panel_path);
   const PanelHeader& P = old.header();
@@ -229,7 +232,8 @@ UpdateStats update_panel(const std::string& panel_path, IngestOptions csv, const
       w.write_dynamic(spec.name, i0, nb, dst.data());
     }
   }
-  w.commit();
+  if (uncommitted) *uncommitted = w.close();
+  else w.commit();
   return st;
 }
 

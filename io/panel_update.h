@@ -32,12 +32,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "io/csv_ingest.h"
 
 namespace skucast {
+
+class AtomicPath;  // io/atomic_file.h
 
 struct UpdateStats {
   IngestStats csv;                 // what reading the CSV found
@@ -55,7 +58,10 @@ struct UpdateStats {
 // InputError naming the file, series, step or column on bad input; nothing is written then.
 // `check` (optional) sees the merged header before anything is written and may throw to
 // refuse it (`update --checkpoint` checks that the model can still read the panel).
+// `uncommitted` (optional): the written panel is closed but not renamed, and its temporary
+// is handed out for the caller to commit (Note [Output sets] in io/forecast_file.h).
 UpdateStats update_panel(const std::string& panel_path, IngestOptions csv, const std::string& out_path,
-                         const std::function<void(const PanelHeader&)>& check = {});
+                         const std::function<void(const PanelHeader&)>& check = {},
+                         std::unique_ptr<AtomicPath>* uncommitted = nullptr);
 
 }  // namespace skucast

@@ -73,8 +73,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model is '" + o.model + "'");
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;
-  write_forecast(o.out, fc);
-  if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
+  write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // model: the panel and checkpoint loaded, the paths sampled, their means and quantiles.
   std::fprintf(stderr,
@@ -176,8 +175,7 @@ void run_forecast(const ForecastCli& o) {
     std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + j0 * horizon);
     std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + j0 * horizon * n_levels);
   }
-  write_forecast(o.out, fc);
-  if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
+  write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string extras = (xplan.size() > 0 ? ", regressors " + xplan.describe() : std::string()) +
                              (transform != Transform::None ? std::string(", transform ") + transform_name(transform) : "") +

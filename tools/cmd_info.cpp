@@ -130,6 +130,10 @@ void info_forecast(const std::string& path) {
   const int64_t n_nan = std::count_if(fc.mean.begin(), fc.mean.end(), [](float v) { return std::isnan(v); });
   std::printf("missing mean:  %s\n", pct(n_nan, static_cast<int64_t>(fc.mean.size())).c_str());
   std::printf("ids:           %s\n", join(fc.ids, 5).c_str());
+  if (!fc.run_id.empty()) std::printf("run:           %s\n", fc.run_id.c_str());
+  bool mismatch = false;
+  const std::string csv = check_csv_companion(path, fc, &mismatch);
+  if (!csv.empty()) std::printf("csv:           %s\n", csv.c_str());
 }
 
 }  // namespace
@@ -138,7 +142,12 @@ void check_file(const std::string& path) {
   const FileCheck c = verify_hdf5(path);
   // The readers' own checks on top of the checksums: a panel's header, a forecast's shapes, a model's layout.
   if (c.format == "skucast-panel") PanelReader reader(path);
-  else if (c.format == "skucast-forecast") (void)read_forecast(path);
+  else if (c.format == "skucast-forecast") {
+    bool mismatch = false;
+    const std::string csv = check_csv_companion(path, read_forecast(path), &mismatch);
+    if (mismatch) throw InputError(path + ": " + csv);
+    if (!csv.empty()) std::printf("%s: %s\n", path.c_str(), csv.c_str());
+  }
   else if (c.format == "skucast-model") (void)load_checkpoint_members(path);
   std::printf("%s: %s, version %lld: %lld datasets read whole, %lld of them with checksums, %.1f MB: OK\n",
               path.c_str(), c.format.c_str(), static_cast<long long>(c.version), static_cast<long long>(c.datasets),

@@ -33,8 +33,7 @@ void run_merge(const MergeCli& o) {
   parts.reserve(o.inputs.size());
   for (const std::string& f : o.inputs) parts.push_back(read_forecast(f));
   const ForecastFile all = merge_forecasts(parts, o.inputs);
-  write_forecast(o.out, all);
-  if (!o.csv.empty()) write_forecast_csv(o.csv, all);
+  write_forecast_outputs(o.out, o.csv, all);  // Note [Output sets]
   std::fprintf(stderr, "skucast: merge: %zu file(s), %zu series x %lld steps (%s) -> %s%s%s\n", parts.size(),
                all.ids.size(), static_cast<long long>(all.horizon), all.model.c_str(), o.out.c_str(),
                o.csv.empty() ? "" : ", ", o.csv.c_str());

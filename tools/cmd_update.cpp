@@ -70,21 +70,25 @@ void run_update(UpdateCli o) {
                      static_cast<long long>(added));
     };
   }
-  const UpdateStats u = update_panel(o.panel, o.csv, panel_out, check);
+  // With --checkpoint nothing is renamed until the model is fine-tuned and written: the new
+  // panel waits under its temporary name (Note [Output sets] in io/forecast_file.h).
+  std::unique_ptr<AtomicPath> panel_tmp;
+  const UpdateStats u = update_panel(o.panel, o.csv, panel_out, check, members.empty() ? nullptr : &panel_tmp);
   for (const auto& w : u.csv.warnings) std::fprintf(stderr, "skucast: warning: %s\n", w.c_str());
   for (const auto& w : u.warnings) std::fprintf(stderr, "skucast: warning: %s\n", w.c_str());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr,
                "skucast: update: %lld rows from %s: series %lld → %lld, history %lld → %lld steps, known future "
-               "%lld → %lld steps, %lld values written (%lld restated) in %.2f s → %s\n",
+               "%lld → %lld steps, %lld values written (%lld restated) in %.2f s → %s%s\n",
                static_cast<long long>(u.csv.n_rows), o.csv.csv_path.c_str(), static_cast<long long>(u.old_series),
                static_cast<long long>(u.new_series), static_cast<long long>(u.old_steps),
                static_cast<long long>(u.new_steps), static_cast<long long>(u.old_future),
                static_cast<long long>(u.new_future), static_cast<long long>(u.cells_written),
-               static_cast<long long>(u.cells_restated), secs, panel_out.c_str());
+               static_cast<long long>(u.cells_restated), secs, panel_out.c_str(),
+               members.empty() ? "" : " (renamed into place once the model is fine-tuned)");
   if (members.empty()) return;
 
-  const PanelReader reader(panel_out);
+  const PanelReader reader(panel_tmp->tmp());
   TrainReport rep;
   double seconds = 0.0;
   for (DeepArState& st : members) {  // each model of an ensemble fine-tunes alike
@@ -92,7 +96,9 @@ void run_update(UpdateCli o) {
     rep = deepar_fine_tune(st, reader, o.epochs, [&progress](const EpochInfo& e) { progress(e); }, dev);
     seconds += rep.seconds;
   }
-  save_checkpoint(o.out, members);
+  std::unique_ptr<AtomicPath> model_tmp = save_checkpoint_uncommitted(o.out, members);
+  model_tmp->commit();  // the model, then the panel it was tuned on: one run id in both
+  panel_tmp->commit();
   std::fprintf(stderr, "skucast: update: fine-tuned %s (%zu model(s)) for %lld epoch(s), val loss %.4f, %.1f s → %s\n",
                o.checkpoint.c_str(), members.size(), static_cast<long long>(rep.epochs_run), rep.best_val_loss,
                seconds, o.out.c_str());

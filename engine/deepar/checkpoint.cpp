@@ -97,6 +97,10 @@ void save_checkpoint(const std::string& path, const DeepArState& st) {
 }
 
 void save_checkpoint(const std::string& path, const std::vector<DeepArState>& members) {
+  save_checkpoint_uncommitted(path, members)->commit();
+}
+
+std::unique_ptr<AtomicPath> save_checkpoint_uncommitted(const std::string& path, const std::vector<DeepArState>& members) {
   if (members.empty()) throw Error("save_checkpoint: no model to write");
   const DeepArState& st = members[0];
   std::vector<deepar::Layout> layouts;
@@ -118,9 +122,9 @@ void save_checkpoint(const std::string& path, const std::vector<DeepArState>& me
                        "diverged; retrain with a lower --lr)");
   }
   h5::silence_errors();
-  AtomicPath out(path);
+  auto out = std::make_unique<AtomicPath>(path);
   {
-    const std::string& f = out.tmp();
+    const std::string& f = out->tmp();
     h5::Handle file = h5::create_file(f);
     h5::write_attr(file, "format", std::string(kFormat));
     h5::write_attr(file, "version", static_cast<int64_t>(kModelVersion));
@@ -145,7 +149,7 @@ void save_checkpoint(const std::string& path, const std::vector<DeepArState>& me
     }
     h5::close_file(file, f);  // a full disk fails here, before the rename
   }
-  out.commit();
+  return out;
 }
 
 std::vector<DeepArState> load_checkpoint_members(const std::string& path) {

@@ -18,12 +18,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/deepar/model.h"
 
 namespace skucast {
+
+class AtomicPath;  // io/atomic_file.h
 
 inline constexpr int kModelVersion = 2;  // Note [File format 2] in io/h5.h
 inline constexpr int64_t kMaxEnsemble = 64;  // models one file may hold
@@ -32,6 +35,9 @@ inline constexpr int64_t kMaxEnsemble = 64;  // models one file may hold
 void save_checkpoint(const std::string& path, const DeepArState& state);
 // K models of one panel and cell in one file (an ensemble; the root holds members[0]).
 void save_checkpoint(const std::string& path, const std::vector<DeepArState>& members);
+// The same, closed under its temporary name and not renamed: the caller commits it with the
+// run's other outputs (`update --checkpoint`: the model, then the panel).
+std::unique_ptr<AtomicPath> save_checkpoint_uncommitted(const std::string& path, const std::vector<DeepArState>& members);
 // Throws IoError when the file cannot be read, InputError when it is not a skucast model
 // file or has another version (with a hint to retrain), or holds more than one model.
 DeepArState load_checkpoint(const std::string& path);

@@ -305,5 +305,80 @@ TEST_F(Faults, LockedOutputsFailOrWait) {
   for (const auto& n : testing::list_dir(m_dir)) EXPECT_EQ(n.find(".lock"), std::string::npos) << n;
 }
 
+// Item 3 (Note [Output sets] in io/forecast_file.h): a forecast file records the CSV written with
+// it (name, size, CRC-32) and the run's id; `info` says whether the CSV beside it is that one,
+// and `info --verify` fails on a mixed set (a CSV from another run).
+TEST_F(Faults, OutputSetsAreRecordedAndMixedSetsShow) {
+  const std::vector<std::string> a = {"forecast", "--panel", path("p.h5"), "--model", "naive", "--horizon", "7",
+                                      "--out", path("fc.h5"), "--csv", path("fc.csv")};
+  ASSERT_EQ(run_skucast(a).rc, 0);
+  CliResult r = run_skucast({"info", path("fc.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("run:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("fc.csv matches"), std::string::npos) << r.output;
+  r = run_skucast({"info", "--verify", path("fc.h5")});
+  EXPECT_EQ(r.rc, 0) << r.output;
+  // A set of which only the CSV was replaced (as a kill between the two renames would leave it).
+  const std::string first_csv = testing::read_text(m_dir / "fc.csv");
+  ASSERT_EQ(run_skucast({"forecast", "--panel", path("p.h5"), "--model", "snaive", "--horizon", "7", "--out",
+                         path("fc2.h5"), "--csv", path("fc.csv")})
+                .rc,
+            0);
+  ASSERT_NE(testing::read_text(m_dir / "fc.csv"), first_csv);
+  r = run_skucast({"info", path("fc.h5")});
+  EXPECT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("does not match"), std::string::npos) << r.output;
+  r = run_skucast({"info", "--verify", path("fc.h5")});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("mixed set"), std::string::npos) << r.output;
+  // Without a CSV nothing is recorded, and info says nothing about one.
+  ASSERT_EQ(run_skucast({"forecast", "--panel", path("p.h5"), "--model", "naive", "--horizon", "7", "--out",
+                         path("solo.h5")}).rc, 0);
+  r = run_skucast({"info", path("solo.h5")});
+  EXPECT_EQ(r.output.find("csv:"), std::string::npos) << r.output;
+}
+
+// Item 3: `update --checkpoint` renames nothing until the model is fine-tuned: killed during the
+// fine-tuning, it leaves the panel exactly as it was (before, the new panel was already in place
+// beside the old model).
+TEST_F(Faults, UpdateCommitsThePanelOnlyAfterFineTuning) {
+  ASSERT_EQ(run_skucast(train_args(path("m.h5"))).rc, 0);
+  ASSERT_EQ(run_skucast({"export", path("p.h5"), "--csv", path("all.csv")}).rc, 0);
+  // One more day: the last day's rows again, one day later.
+  const std::string all = testing::read_text(m_dir / "all.csv");
+  std::vector<std::string> lines;
+  for (size_t i = 0, j; i < all.size(); i = j + 1) {
+    j = all.find('\n', i);
+    if (j == std::string::npos) j = all.size();
+    if (j > i) lines.push_back(all.substr(i, j - i));
+  }
+  auto field = [](const std::string& line, int k) {
+    size_t a = 0;
+    for (int i = 0; i < k; ++i) a = line.find(',', a) + 1;
+    return line.substr(a, line.find(',', a) - a);
+  };
+  std::string last;
+  for (size_t i = 1; i < lines.size(); ++i)
+    if (!field(lines[i], 2).empty()) last = std::max(last, field(lines[i], 1));
+  std::string add = lines[0] + "\n";
+  for (size_t i = 1; i < lines.size(); ++i)
+    if (field(lines[i], 1) == last && !field(lines[i], 2).empty()) add += lines[i] + "\n";  // restated days
+  write("add.csv", add);
+  const std::string before = testing::read_text(m_dir / "p.h5");
+  const CliResult killed = testing::run_shell(
+      "timeout -s KILL 3 " + sh_quote(SKUCAST_BINARY) + " update --panel " + sh_quote(path("p.h5")) + " --append " +
+      sh_quote(path("add.csv")) + " --checkpoint " + sh_quote(path("m.h5")) + " --epochs 1000000 --out " +
+      sh_quote(path("m2.h5")) + " 2>&1");
+  EXPECT_EQ(killed.rc, 137) << killed.output;  // still fine-tuning after 3 s
+  EXPECT_TRUE(testing::read_text(m_dir / "p.h5") == before) << "the panel changed before the model was written";
+  EXPECT_FALSE(fs::exists(m_dir / "m2.h5"));
+  // Run to the end, both are written, with one run id.
+  const CliResult r = run_skucast({"update", "--panel", path("p.h5"), "--append", path("add.csv"), "--checkpoint",
+                                   path("m.h5"), "--epochs", "1", "--out", path("m2.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_FALSE(testing::read_text(m_dir / "p.h5") == before);
+  EXPECT_EQ(run_skucast({"info", "--verify", path("m2.h5")}).rc, 0);
+}
+
 }  // namespace
 }  // namespace skucast

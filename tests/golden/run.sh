@@ -32,6 +32,7 @@ export OPENBLAS_NUM_THREADS=1
 export OMP_DYNAMIC=FALSE
 export LC_ALL=C
 export TZ=UTC
+export SKUCAST_RUN_ID=golden  # every HDF5 output records a run id (io/h5.h); fixed, so runs compare byte for byte
 export CUDA_VISIBLE_DEVICES=
 unset OMP_PROC_BIND OMP_PLACES GOMP_CPU_AFFINITY OMP_SCHEDULE || true
 
