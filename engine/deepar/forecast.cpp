@@ -92,12 +92,6 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   req.series_begin = s0;
   req.series_end = s1;
   SamplerSetup where{device.device, device.max_block_bytes};
-  if (where.device == Device::Cuda && l.log1p && cuda_device_count() > 0) {
-    // Note [Target transform]: the GPU sampler has no back-transform of the paths yet.
-    std::fprintf(stderr, "skucast: note: the log1p target transform has no GPU sampling path yet; "
-                         "the %s forecast samples on the CPU\n", o.cell.c_str());
-    where.device = Device::Cpu;
-  }
   if (where.device == Device::Cuda && models.size() > 1 && cuda_device_count() > 0) {
     std::fprintf(stderr, "skucast: note: pooling several models has no GPU sampling path yet; "
                          "the %s forecast samples on the CPU\n", o.cell.c_str());

@@ -11,6 +11,7 @@
 
 #include "engine/deepar/kernels.h"
 #include "engine/deepar/model.h"
+#include "engine/deepar/sample.h"
 #include "engine/nn/dense.h"
 #include "engine/nn/loss.h"
 #include "engine/nn/rnn.h"
@@ -52,8 +53,11 @@ struct PanelData {
 //   The transform applies to the continuous likelihoods (gaussian, student_t, mse, mae); negbin and
 //   tweedie model the counts themselves and ignore it.
 inline float from_model_scale(const PanelData& d, int64_t s, float z) {
-  return !d.log1p.empty() && d.log1p[s] ? std::expm1(z) : z;
+  return to_sales_scale(z, !d.log1p.empty() && d.log1p[s]);
 }
+// The transform itself: marks the series without negative values in d.log1p and replaces their
+// target by log(1 + y) (load_panel calls it when l.log1p).
+void apply_log1p(PanelData& d);
 
 // Note [Weighted window sampling]
 //   Training windows draw their series from `eligible`. By default (DeepArOptions::sampling

@@ -71,13 +71,7 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
       d.sreal[S + s] = static_cast<float>(static_cast<double>(zeros) / static_cast<double>(n));
     }
   }
-  if (l.log1p) {  // Note [Target transform]: the series without negative values
-    d.log1p = nonneg_series(d);
-#pragma omp parallel for schedule(static)
-    for (int64_t s = 0; s < S; ++s)
-      if (d.log1p[s])
-        for (float* y = d.y.data() + s * T; y != d.y.data() + (s + 1) * T; ++y) *y = std::log1p(*y);  // NaN stays NaN
-  }
+  if (l.log1p) apply_log1p(d);  // Note [Target transform]: the series without negative values
 
   // Shared table: calendar, events, shared covariates.
   d.pad = pad;
@@ -177,6 +171,15 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
   for (const StaticAttr& a : h.statics) d.codes.push_back(a.codes.data());
   d.weight = h.weights;  // Note [Weighted window sampling]
   return d;
+}
+
+void apply_log1p(PanelData& d) {
+  const int64_t S = d.n_series, T = d.n_time;
+  d.log1p = nonneg_series(d);
+#pragma omp parallel for schedule(static)
+  for (int64_t s = 0; s < S; ++s)
+    if (d.log1p[s])
+      for (float* y = d.y.data() + s * T; y != d.y.data() + (s + 1) * T; ++y) *y = std::log1p(*y);  // NaN stays NaN
 }
 
 }  // namespace skucast::deepar

@@ -124,6 +124,11 @@ SKU_HD inline float path_value(double v, bool nonneg) {
   return vf;
 }
 
+// A path value on the model's scale back on the sales scale (Note [Target transform] in
+// engine/deepar/internal.h): exp(z) - 1 for a series modelled as log(1 + sales), z otherwise.
+// One definition for the CPU sampler and the CUDA kernels (expm1f on both).
+SKU_HD inline float to_sales_scale(float z, bool log1p) { return log1p ? expm1f(z) : z; }
+
 // Type-7 empirical quantile of v [n] sorted ascending, n >= 1.
 SKU_HD inline double quantile_sorted(const float* v, int64_t n, double q) {
   const double pos = q * static_cast<double>(n - 1);

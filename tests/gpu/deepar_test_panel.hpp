@@ -21,7 +21,10 @@ namespace skucast::deepar::fixture {
 struct DeepArTestCase {
   std::string cell, likelihood;
   bool statics;
-  std::string name() const { return cell + "_" + likelihood + (statics ? "_embeddings" : "_plain"); }
+  bool log1p = false;  // the panel's non-negative series modelled as log(1 + y) (apply_log1p)
+  std::string name() const {
+    return cell + "_" + likelihood + (statics ? "_embeddings" : "_plain") + (log1p ? "_log1p" : "");
+  }
 };
 
 struct TestPanelShape {

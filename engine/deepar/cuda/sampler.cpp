@@ -34,8 +34,8 @@ namespace {
 // block k's from the other.
 struct BlockStaging {
   PinnedBuffer<float> ys, scale, xenc, exog;
-  PinnedBuffer<uint8_t> nonneg;
-  size_t n_ys = 0, n_scale = 0, n_xenc = 0, n_exog = 0, n_nonneg = 0;  // elements staged
+  PinnedBuffer<uint8_t> nonneg, log1p;
+  size_t n_ys = 0, n_scale = 0, n_xenc = 0, n_exog = 0, n_nonneg = 0, n_log1p = 0;  // elements staged
 };
 
 // Host vector -> pinned staging; returns the element count.
@@ -131,6 +131,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
   DeviceBuffer<float> xenc(checked_mul(checked_mul(ctx, block), F));     // [ctx, nb, F]
   DeviceBuffer<float> exog(std::max<int64_t>(1, checked_mul(checked_mul(H, block), E)));  // [H, nb, E]
   DeviceBuffer<uint8_t> nonneg_d(block);                                 // [nb]
+  DeviceBuffer<uint8_t> log1p_d(block);                                  // [nb] Note [Target transform]
   DeviceBuffer<float> yp(checked_mul(Rmax, L));                          // [R, L]
   DeviceBuffer<float> scale_r(Rmax);                                     // [R]
   DeviceBuffer<int64_t> rows(Rmax), t0(Rmax);                            // [R]
@@ -154,6 +155,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     st.xenc = PinnedBuffer<float>(checked_mul(checked_mul(ctx, block), F));
     st.exog = PinnedBuffer<float>(std::max<int64_t>(1, checked_mul(checked_mul(H, block), E)));
     st.nonneg = PinnedBuffer<uint8_t>(block);
+    st.log1p = PinnedBuffer<uint8_t>(block);
   }
   PinnedBuffer<float> mean_h(checked_mul(block, H)), q_h(std::max<int64_t>(1, checked_mul(checked_mul(block, H), Q)));
 
@@ -165,6 +167,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
   } const sync_on_exit{s};
 
   const std::vector<uint8_t> nonneg = nonneg_series(d);
+  const std::vector<uint8_t> log1p = d.log1p.empty() ? std::vector<uint8_t>(static_cast<size_t>(d.n_series), 0) : d.log1p;
   const float* head_a = w.data() + l.n_rnn;  // [P, Hd]
   const float* head_b = head_a + Hd * P;     // [P]
   const int Pi = checked_int(P, "head outputs"), Hdi = checked_int(Hd, "hidden");
@@ -182,6 +185,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     st.n_xenc = stage(xe, st.xenc);
     st.n_exog = E > 0 ? stage(ex, st.exog) : 0;
     st.n_nonneg = stage(std::vector<uint8_t>(nonneg.begin() + i0, nonneg.begin() + i0 + nb), st.nonneg);
+    st.n_log1p = stage(std::vector<uint8_t>(log1p.begin() + i0, log1p.begin() + i0 + nb), st.log1p);
   };
   compose(S0, staging[0]);
   int64_t k = 0;
@@ -195,6 +199,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     send(st.xenc, st.n_xenc, xenc.data(), s);
     send(st.exog, st.n_exog, exog.data(), s);
     send(st.nonneg, st.n_nonneg, nonneg_d.data(), s);
+    send(st.log1p, st.n_log1p, log1p_d.data(), s);
 
     // 2. Encoder, from zero states over the whole context (the CPU's convention).
     {
@@ -235,6 +240,8 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
       sp.raw = head_out.data();
       sp.scale = scale_r.data();
       sp.nonneg = nonneg_d.data();
+      sp.log1p = log1p_d.data();
+      sp.point = point;
       sp.y = yp.data();
       sp.paths = paths.data();
       sample_paths_fwd(sp, s);
@@ -261,6 +268,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     ps.resid_sd = req.resid_sd;
     ps.scale = scale_d.data();
     ps.nonneg = nonneg_d.data();
+    ps.log1p = log1p_d.data();
     ps.mean = mean_d.data();
     ps.quantiles = q_d.data();
     path_stats_fwd(ps, s);

@@ -62,8 +62,8 @@ __global__ void sample_paths_fwd_kernel(const SampleParams p) {
     PathDraws dr(path_draw_key(p.seed, s, path, p.step));
     const double v = draw_value(p.kind, p.tweedie_power, p.raw + r * p.n_out, p.scale[r], p.tweedie_phi, dr);
     const float vf = path_value(v, p.nonneg[i] != 0);
-    p.y[r * p.y_stride + p.y_col] = vf;
-    p.paths[(i * p.n_horizon + p.step) * p.n_paths + path] = vf;
+    p.y[r * p.y_stride + p.y_col] = vf;  // fed back on the model's scale
+    p.paths[(i * p.n_horizon + p.step) * p.n_paths + path] = p.point ? vf : to_sales_scale(vf, p.log1p[i] != 0);
   }
 }
 
@@ -76,13 +76,14 @@ __global__ void path_stats_fwd_kernel(const PathStatsParams p) {
     double sum = 0;
     for (int64_t k = 0; k < N; ++k) sum += v[k];  // path order, as the CPU
     const double mean = sum / static_cast<double>(N);
-    p.mean[ih] = static_cast<float>(mean);
+    const bool log1p = p.log1p[i] != 0;
+    p.mean[ih] = p.point ? to_sales_scale(static_cast<float>(mean), log1p) : static_cast<float>(mean);
     float* q = p.quantiles + ih * p.n_levels;
-    if (p.point) {
+    if (p.point) {  // Gaussian quantiles on the model's scale, mapped back (monotone)
       const double sd = p.scale[i] * p.resid_sd * sqrt(static_cast<double>(h + 1));
       for (int64_t k = 0; k < p.n_levels; ++k) {
         const double qk = mean + sd * p.z[k];
-        q[k] = static_cast<float>(p.nonneg[i] ? sku_max(qk, 0.0) : qk);
+        q[k] = to_sales_scale(static_cast<float>(p.nonneg[i] ? sku_max(qk, 0.0) : qk), log1p);
       }
     } else {
       const float* sv = p.sorted + ih * N;

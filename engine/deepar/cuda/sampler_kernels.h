@@ -45,8 +45,11 @@ struct SampleParams {
   const float* raw = nullptr;                  // [R, P] head outputs
   const float* scale = nullptr;                // [R] nu of each row
   const uint8_t* nonneg = nullptr;             // [nb] 1: clip the series' paths at 0
-  float* y = nullptr;                          // [R, L] [out] y[r, y_col] = the draw
-  float* paths = nullptr;                      // [nb, H, N] [out] paths[i, h, p] = the draw
+  const uint8_t* log1p = nullptr;              // [nb] 1: the series is modelled as log(1 + sales)
+  bool point = false;                          // mse/mae: paths stay on the model's scale
+  float* y = nullptr;                          // [R, L] [out] y[r, y_col] = the draw (model's scale)
+  float* paths = nullptr;                      // [nb, H, N] [out] paths[i, h, p] = the draw on the sales
+                                               // scale (to_sales_scale), or the model's when point
 };
 void sample_paths_fwd(const SampleParams& p, cudaStream_t stream);
 
@@ -61,6 +64,7 @@ struct PathStatsParams {
   double resid_sd = 1.0;
   const float* scale = nullptr;   // [nb] nu per series
   const uint8_t* nonneg = nullptr;// [nb]
+  const uint8_t* log1p = nullptr; // [nb] point: the mean and quantiles go back to the sales scale
   float* mean = nullptr;          // [nb, H] out
   float* quantiles = nullptr;     // [nb, H, Q] out
 };
