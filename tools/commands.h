@@ -61,6 +61,7 @@ void add_report(CLI::App& app);    // tools/cmd_report.cpp
 void add_train(CLI::App& app);     // tools/cmd_train.cpp
 void add_update(CLI::App& app);    // tools/cmd_update.cpp
 void add_upgrade(CLI::App& app);   // tools/cmd_upgrade.cpp
+void add_score(CLI::App& app);     // tools/cmd_score.cpp
 
 // `info --verify`: every checksum and the readers' own checks; prints one line, throws on damage
 // (tools/cmd_info.cpp).
