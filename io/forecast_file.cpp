@@ -106,6 +106,10 @@ void write_forecast(const std::string& path, const ForecastFile& fc) {
     h5::write_attr(f, "horizon", fc.horizon);
     h5::write_attr(f, "shard_index", fc.shard_index);
     h5::write_attr(f, "shard_count", fc.shard_count);
+    if (fc.intervals != "model") {  // files with the model's own quantiles stay as they were
+      h5::write_attr(f, "intervals", fc.intervals);
+      h5::write_attr(f, "calibration_folds", fc.calibration_folds);
+    }
     {
       h5::Handle g = h5::create_group(f, "series", tmp);
       h5::write_strings(g, "id", fc.ids, tmp);
@@ -147,6 +151,10 @@ ForecastFile read_forecast(const std::string& path) {
     if (fc.shard_count < 1 || fc.shard_index < 0 || fc.shard_index >= fc.shard_count)
       throw InputError(path + ": shard attributes " + std::to_string(fc.shard_index) + "/" +
                        std::to_string(fc.shard_count) + " are not a shard K/N with 0 <= K < N (a damaged file?)");
+  }
+  if (h5::has_attr(f, "intervals")) {
+    fc.intervals = h5::read_attr_string(f, "intervals", path);
+    fc.calibration_folds = h5::read_attr_int(f, "calibration_folds", path);
   }
   fc.ids = h5::read_strings(f, "/series/id", path);
   h5::Handle g = h5::open_group(f, "forecast", path);

@@ -4,7 +4,10 @@
 //                              start (label of axis position 0), season_length,
 //                              origin (axis position of step 1), shard_index, shard_count
 //                              (`forecast --shard K/N`: K and N; 0 and 1 for a whole run;
-//                              files written before these attributes read as 0/1)
+//                              files written before these attributes read as 0/1),
+//                              intervals="conformal" and calibration_folds K when the
+//                              quantiles are conformal (`forecast --intervals conformal`;
+//                              absent: the model's own, read as "model" and 0)
 //   /series/id                 string  [S]
 //   /forecast/mean             float32 [S, H]
 //   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
@@ -31,6 +34,8 @@ struct ForecastFile {
   std::vector<double> levels;       // [Q]
   std::vector<float> quantiles;     // [S, H, Q]
   int64_t shard_index = 0, shard_count = 1;  // shard K of N (Note [Sharding the catalog] in io/shard.h)
+  std::string intervals = "model";  // "model" or "conformal" (engine/eval/conformal.h)
+  int64_t calibration_folds = 0;    // K folds behind conformal quantiles; 0 for "model"
 };
 
 // Joins the shards of one run (Note [Sharding the catalog] in io/shard.h) in shard order,

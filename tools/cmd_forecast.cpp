@@ -1,6 +1,7 @@
 // tools/cmd_forecast.cpp — `skucast forecast`: reads the panel in blocks of series, runs a
 // statistical model (or a '+' ensemble) with forecast_batch and writes the forecast file
-// (io/forecast_file.h; origin = T) and optionally its CSV.
+// (io/forecast_file.h; origin = T) and optionally its CSV. With --intervals conformal the
+// quantiles are recalibrated from rolling-origin folds before the origin (engine/eval/conformal.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -11,6 +12,8 @@
 #include "engine/stat/arima/regressors.h"
 #include "engine/stat/boxcox.h"
 #include "engine/deepar/model.h"
+#include "engine/eval/backtest.h"
+#include "engine/eval/conformal.h"
 #include "engine/stat/gpu_models.h"
 #include "io/shard.h"
 #include "engine/stat/model.h"
@@ -36,11 +39,51 @@ struct ForecastCli {
   bool regressors_given = false;
   std::string transform = "none";
   std::string shard;  // "K/N" (Note [Sharding the catalog] in io/shard.h); empty: every series
+  std::string intervals = "model";  // model | conformal (Note [Calibration folds])
+  int64_t calibration_folds = 0;    // 0: kDefaultCalibrationFolds, fewer when the history is short
+  int64_t calibration_step = 0;     // 0: the horizon
   int64_t horizon = 0;
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
   uint64_t seed = 1;
 };
+
+// Note [Calibration folds]: `--intervals conformal` runs K rolling-origin folds of the same
+// model (run_backtest, engine/eval/backtest.h) whose last origin is T − H and each earlier one
+// --calibration-step (default H) before it, so every error is out of sample and no fold reaches
+// past the forecast origin. K defaults to 5: with one error per fold and step, a series reaches
+// the 20 errors per step of its own quantiles only with K >= 20, so by default the quantiles come
+// from pools of similar series (Note [Conformal pooling], engine/eval/conformal.h), and 5 folds
+// give every pool 5 errors per series while costing 5 model fits. When the history is too short
+// for the default, K is lowered to what fits (with a note); an explicit K that does not fit is
+// an error. The global models (lstm/gru) are not calibrated in this phase: their errors would
+// have to come from a refit per fold or from windows the model never trained on.
+constexpr int64_t kDefaultCalibrationFolds = 5;
+
+// The calibration's folds for a panel of T steps; throws InputError naming the flags.
+int64_t calibration_folds(const ForecastCli& o, int64_t n_steps, int64_t step) {
+  if (o.calibration_folds > 0) {
+    try {
+      fold_origins(n_steps, o.horizon, o.calibration_folds, step);
+    } catch (const InputError& e) {
+      throw InputError(std::string("--calibration-folds: ") + e.what() + "; lower --calibration-folds or --calibration-step");
+    }
+    return o.calibration_folds;
+  }
+  // The most folds (<= the default) with one step of history before the first origin.
+  const int64_t room = n_steps - 1 - o.horizon;
+  if (room < 0)
+    throw InputError("--intervals conformal: the panel has " + std::to_string(n_steps) + " steps, too few for one " +
+                     "calibration fold of horizon " + std::to_string(o.horizon) + " (needs at least " +
+                     std::to_string(o.horizon + 1) + ")");
+  const int64_t fit = std::min(kDefaultCalibrationFolds, room / step + 1);
+  if (fit < kDefaultCalibrationFolds)
+    std::fprintf(stderr, "skucast: note: the history (%lld steps) holds %lld calibration fold(s) of horizon %lld, "
+                 "step %lld, not %lld\n", static_cast<long long>(n_steps), static_cast<long long>(fit),
+                 static_cast<long long>(o.horizon), static_cast<long long>(step),
+                 static_cast<long long>(kDefaultCalibrationFolds));
+  return fit;
+}
 
 // lstm/gru: a global model from `skucast train`, forecast by sample paths.
 void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels, const SeriesShard& shard) {
@@ -102,6 +145,19 @@ void run_forecast(const ForecastCli& o) {
   if (!o.csv.empty()) check_output_path(o.csv, "--csv", inputs);
   const std::vector<double> levels = parse_levels(o.quantiles);
   const SeriesShard shard = o.shard.empty() ? SeriesShard{} : parse_shard(o.shard);
+  const bool conformal = o.intervals == "conformal";
+  if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0))
+    throw InputError("--calibration-folds and --calibration-step go with --intervals conformal");
+  if (conformal && (o.model == "lstm" || o.model == "gru"))
+    throw InputError("--intervals conformal is built for the statistical models and their ensembles; for '" + o.model +
+                     "' (the global model) it is not built yet: its errors must be out of sample, which needs a "
+                     "refit per fold or windows it never trained on. Use --intervals model (the sample paths' "
+                     "quantiles)");
+  if (conformal && !o.shard.empty())
+    throw InputError("--intervals conformal pools errors over the whole catalog, so it does not run per --shard yet; "
+                     "forecast without --shard");
+  if (o.calibration_folds < 0 || o.calibration_step < 0)
+    throw InputError("--calibration-folds and --calibration-step must be at least 1");
   if (o.model == "lstm" || o.model == "gru") {
     if (o.transform != "none")
       throw InputError("--transform is for the statistical models; '" + o.model +
@@ -136,6 +192,27 @@ void run_forecast(const ForecastCli& o) {
   StatGpuOptions gpu_opt;
   gpu_opt.max_block_bytes = parse_memory_size(o.gpu_memory);
   const int64_t series_per_block = series_block(o.block, on_gpu, n_series, n_steps);
+
+  // Note [Calibration folds]: the folds run first, over the whole panel.
+  CalibrationSet cal;
+  double calibration_s = 0.0;
+  if (conformal) {
+    BacktestOptions bo;
+    bo.models = {o.model};
+    bo.horizon = horizon;
+    bo.step = o.calibration_step > 0 ? o.calibration_step : horizon;
+    bo.folds = calibration_folds(o, n_steps, bo.step);
+    bo.levels = levels;
+    bo.combine = o.combine;
+    bo.block = series_per_block;
+    bo.regressors = o.regressors;
+    bo.transform = transform;
+    if (on_gpu) bo.gpu_models = {o.model};
+    bo.gpu_block_bytes = gpu_opt.max_block_bytes;
+    const auto c0 = std::chrono::steady_clock::now();
+    cal = calibrate(reader, bo);
+    calibration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+  }
 
   ForecastFile fc;
   fc.model = o.model;
@@ -176,12 +253,27 @@ void run_forecast(const ForecastCli& o) {
     std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + j0 * horizon);
     std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + j0 * horizon * n_levels);
   }
+  if (conformal) {
+    const auto c0 = std::chrono::steady_clock::now();
+    const ConformalStats cs = conformal_quantiles(cal, fc.mean.data(), levels, fc.quantiles.data());
+    calibration_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+    fc.intervals = "conformal";
+    fc.calibration_folds = cal.n_folds;
+    const int64_t n_cells = n_series * horizon;
+    std::fprintf(stderr,
+                 "skucast: conformal intervals: %lld calibration fold(s), %.3f s; (series, step) cells from their own "
+                 "errors %lld, pooled %lld, model's %lld of %lld; %lld quantile(s) clamped to the extreme error "
+                 "(too few errors for the level)\n",
+                 static_cast<long long>(cal.n_folds), calibration_s, static_cast<long long>(cs.n_own),
+                 static_cast<long long>(cs.n_pooled), static_cast<long long>(cs.n_model),
+                 static_cast<long long>(n_cells), static_cast<long long>(cs.n_clamped));
+  }
   write_forecast(o.out, fc);
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string extras = (xplan.size() > 0 ? ", regressors " + xplan.describe() : std::string()) +
                              (transform != Transform::None ? std::string(", transform ") + transform_name(transform) : "") +
-                             (on_gpu ? ", on the GPU" : "");
+                             (on_gpu ? ", on the GPU" : "") + (conformal ? ", conformal intervals" : "");
   std::fprintf(stderr,
                "skucast: forecast %s%s: %lld series × %lld steps, %lld quantile(s), %lld fallback(s); "
                "model %.3f s (%.0f series/s), total %.3f s → %s%s%s\n",
@@ -241,6 +333,18 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--shard", opt->shard,
                   "K/N: forecast only shard K of N of the series (0 <= K < N), e.g. one per GPU; `skucast merge` "
                   "joins the shards' files into the whole forecast");
+  sub->add_option("--intervals", opt->intervals,
+                  "quantiles: model (the model's own) or conformal (recalibrated from the signed errors of "
+                  "rolling-origin folds before the origin; statistical models and ensembles; README)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"model", "conformal"}));
+  sub->add_option("--calibration-folds", opt->calibration_folds,
+                  "--intervals conformal: folds K (default 5, fewer when the history is short); a series uses its "
+                  "own errors at a step from 20 folds on, pooled errors of similar series below")
+      ->check(in_range(1, 10000));
+  sub->add_option("--calibration-step", opt->calibration_step,
+                  "--intervals conformal: steps between fold origins (default: the horizon)")
+      ->check(at_least(1));
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
   sub->callback([opt] { run_forecast(*opt); });

@@ -125,6 +125,9 @@ void info_forecast(const std::string& path) {
     std::printf("forecasts:     %s .. %s (origin: axis position %lld)\n", fc.axis.label(fc.origin).c_str(),
                 fc.axis.label(fc.origin + fc.horizon - 1).c_str(), static_cast<long long>(fc.origin));
   std::printf("quantiles:     %s\n", fmt_levels(fc.levels).c_str());
+  if (fc.intervals != "model")
+    std::printf("intervals:     %s (%lld calibration folds)\n", fc.intervals.c_str(),
+                static_cast<long long>(fc.calibration_folds));
   const int64_t n_nan = std::count_if(fc.mean.begin(), fc.mean.end(), [](float v) { return std::isnan(v); });
   std::printf("missing mean:  %s\n", pct(n_nan, static_cast<int64_t>(fc.mean.size())).c_str());
   std::printf("ids:           %s\n", join(fc.ids, 5).c_str());
