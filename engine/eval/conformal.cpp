@@ -61,6 +61,16 @@ void describe_calibration_series(CalibrationSet& cal, const float* y, int64_t i0
     const float* row = y + s * n_steps;  // [T]
     const int64_t i = i0 + s;
     for (int64_t k = 0; k < K; ++k) cal.fold_scale[static_cast<size_t>(i * K + k)] = naive_mae(row, origins[k]);
+    // Note [Conformal pooling]: a fold counts only where the series had max(H, 2) observed values
+    // before its origin.
+    const int64_t min_history = std::max<int64_t>(cal.horizon, 2);
+    int64_t n_seen = 0, t_seen = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      for (; t_seen < origins[k]; ++t_seen) n_seen += std::isfinite(row[t_seen]);
+      if (n_seen >= min_history || cal.errors.empty()) continue;
+      cal.fold_scale[static_cast<size_t>(i * K + k)] = std::nan("");
+      std::fill_n(cal.errors.data() + (i * K + k) * cal.horizon, cal.horizon, std::nanf(""));
+    }
     cal.scale[static_cast<size_t>(i)] = naive_mae(row, n_steps);
     int64_t n_obs = 0, n_zero = 0;
     bool nonneg = true;

@@ -41,7 +41,11 @@ double conformal_order_statistic(const double* sorted, int64_t n, double q, bool
 //   The series' quantile is mean + scale_T × (pooled order statistic), scale_T its naive MAE
 //   over the whole history. A series whose scale_T is 0 or undefined (constant or one-point
 //   history) and has too few errors of its own keeps the model's quantiles (n_model cells), as
-//   does every series at a step where no scaled error exists at all.
+//   does every series at a step where no scaled error exists at all. A fold counts for a series
+//   only when the series had at least max(H, 2) observed values before the fold's origin: with
+//   less the model falls back (a launch), and that error says little about a forecast from the
+//   whole history.
+
 struct ConformalOptions {
   int64_t min_per_series = 20;  // errors per step for per-series quantiles
   int n_zero_buckets = 5;       // equal-width zero-share buckets over [0, 1]
@@ -61,7 +65,8 @@ struct CalibrationSet {
 // Sizes the per-series arrays of cal for S series and K folds (errors left empty).
 void resize_calibration(CalibrationSet& cal, int64_t n_series, int64_t n_folds, int64_t horizon);
 // Fills fold_scale, scale, zero_share and nonneg of series [i0, i0 + nb) from y [nb, T]
-// (NaN = missing); origins [K] are the folds' origins on the same axis.
+// (NaN = missing); origins [K] are the folds' origins on the same axis, ascending. Drops (sets
+// to NaN) the errors of folds with too little history (Note [Conformal pooling]).
 void describe_calibration_series(CalibrationSet& cal, const float* y, int64_t i0, int64_t nb, int64_t n_steps,
                                  const std::vector<int64_t>& origins);
 

@@ -217,5 +217,23 @@ TEST(ConformalCalibrate, ErrorsAreActualMinusMeanOutOfSample) {
   EXPECT_FLOAT_EQ(gap.errors[1], 13.0f - 11.0f);
 }
 
+// A launch: folds before the series had max(H, 2) observed values are left out.
+TEST(ConformalCalibrate, FoldsBeforeALaunchAreDropped) {
+  std::vector<float> y(20, std::nanf(""));  // listed from step 10 on
+  for (int t = 10; t < 20; ++t) y[t] = static_cast<float>(t);
+  BacktestOptions bo;
+  bo.models = {"naive"};
+  bo.horizon = 3;
+  bo.folds = 3;  // origins 11, 14, 17: 1, 4 and 7 observed values before them
+  const CalibrationSet cal = calibrate(y.data(), 1, 20, 1, bo);
+  for (int h = 0; h < 3; ++h) {
+    EXPECT_TRUE(std::isnan(cal.errors[0 * 3 + h]));
+    EXPECT_FLOAT_EQ(cal.errors[1 * 3 + h], h + 1.0f);
+    EXPECT_FLOAT_EQ(cal.errors[2 * 3 + h], h + 1.0f);
+  }
+  EXPECT_TRUE(std::isnan(cal.fold_scale[0]));
+  EXPECT_DOUBLE_EQ(cal.fold_scale[1], 1.0);
+}
+
 }  // namespace
 }  // namespace skucast
