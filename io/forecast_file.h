@@ -12,6 +12,8 @@
 //   /forecast/mean             float32 [S, H]
 //   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
 //   /forecast/quantile_levels  float64 [Q]
+//   /forecast/model_per_series string  [S]      (`forecast --model auto`: each series' model;
+//                                               absent otherwise)
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,7 @@ struct ForecastFile {
   int64_t shard_index = 0, shard_count = 1;  // shard K of N (Note [Sharding the catalog] in io/shard.h)
   std::string intervals = "model";  // "model" or "conformal" (engine/eval/conformal.h)
   int64_t calibration_folds = 0;    // K folds behind conformal quantiles; 0 for "model"
+  std::vector<std::string> model_per_series;  // [S] `--model auto`: each series' model; else empty
 };
 
 // Joins the shards of one run (Note [Sharding the catalog] in io/shard.h) in shard order,
@@ -48,7 +51,8 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
 void write_forecast(const std::string& path, const ForecastFile& fc);
 ForecastFile read_forecast(const std::string& path);
 
-// CSV columns: series_id,time,step,mean,q<level>... (DESIGN.md). Written atomically.
+// CSV columns: series_id,time,step,mean,q<level>... (DESIGN.md), then `model` when the file has
+// a model per series (`--model auto`). Written atomically.
 void write_forecast_csv(const std::string& path, const ForecastFile& fc);
 
 }  // namespace skucast

@@ -14,6 +14,7 @@
 #include "engine/deepar/model.h"
 #include "engine/eval/backtest.h"
 #include "engine/eval/conformal.h"
+#include "engine/eval/model_choice.h"
 #include "engine/stat/gpu_models.h"
 #include "io/shard.h"
 #include "engine/stat/model.h"
@@ -42,6 +43,8 @@ struct ForecastCli {
   std::string intervals = "model";  // model | conformal (Note [Calibration folds])
   int64_t calibration_folds = 0;    // 0: kDefaultCalibrationFolds, fewer when the history is short
   int64_t calibration_step = 0;     // 0: the horizon
+  int64_t selection_folds = 0;      // --model auto: 0: kDefaultSelectionFolds, fewer when the history is short
+  std::string select_metric = "mase";
   int64_t horizon = 0;
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
@@ -60,29 +63,58 @@ struct ForecastCli {
 // have to come from a refit per fold or from windows the model never trained on.
 constexpr int64_t kDefaultCalibrationFolds = 5;
 
-// The calibration's folds for a panel of T steps; throws InputError naming the flags.
-int64_t calibration_folds(const ForecastCli& o, int64_t n_steps, int64_t step) {
-  if (o.calibration_folds > 0) {
+// Note [Model choice per series] (engine/eval/model_choice.h): `--model auto` backtests its
+// candidates on the last --selection-folds folds (default 3, step H) before the origin.
+constexpr int64_t kDefaultSelectionFolds = 3;
+constexpr const char* kDefaultAutoCandidates = "ets,theta,tsb,snaive";
+
+// The folds for a panel of T steps: `requested` when given (> 0; InputError naming `flag` when
+// they do not fit), else the most folds up to `preferred` that fit, with a note when fewer.
+// what: "calibration" or "selection", for the messages.
+int64_t fitting_folds(int64_t requested, int64_t preferred, const char* flag, const char* what, int64_t n_steps,
+                      int64_t horizon, int64_t step) {
+  if (requested > 0) {
     try {
-      fold_origins(n_steps, o.horizon, o.calibration_folds, step);
+      fold_origins(n_steps, horizon, requested, step);
     } catch (const InputError& e) {
-      throw InputError(std::string("--calibration-folds: ") + e.what() + "; lower --calibration-folds or --calibration-step");
+      throw InputError(std::string(flag) + ": " + e.what() + "; lower " + flag);
     }
-    return o.calibration_folds;
+    return requested;
   }
   // The most folds (<= the default) with one step of history before the first origin.
-  const int64_t room = n_steps - 1 - o.horizon;
+  const int64_t room = n_steps - 1 - horizon;
   if (room < 0)
-    throw InputError("--intervals conformal: the panel has " + std::to_string(n_steps) + " steps, too few for one " +
-                     "calibration fold of horizon " + std::to_string(o.horizon) + " (needs at least " +
-                     std::to_string(o.horizon + 1) + ")");
-  const int64_t fit = std::min(kDefaultCalibrationFolds, room / step + 1);
-  if (fit < kDefaultCalibrationFolds)
-    std::fprintf(stderr, "skucast: note: the history (%lld steps) holds %lld calibration fold(s) of horizon %lld, "
-                 "step %lld, not %lld\n", static_cast<long long>(n_steps), static_cast<long long>(fit),
-                 static_cast<long long>(o.horizon), static_cast<long long>(step),
-                 static_cast<long long>(kDefaultCalibrationFolds));
+    throw InputError(std::string(what) + ": the panel has " + std::to_string(n_steps) + " steps, too few for one " +
+                     "fold of horizon " + std::to_string(horizon) + " (needs at least " + std::to_string(horizon + 1) +
+                     ")");
+  const int64_t fit = std::min(preferred, room / step + 1);
+  if (fit < preferred)
+    std::fprintf(stderr, "skucast: note: the history (%lld steps) holds %lld %s fold(s) of horizon %lld, "
+                 "step %lld, not %lld\n", static_cast<long long>(n_steps), static_cast<long long>(fit), what,
+                 static_cast<long long>(horizon), static_cast<long long>(step), static_cast<long long>(preferred));
   return fit;
+}
+
+// `auto` or `auto:a,b,c` → the candidates; empty for any other model name.
+std::vector<std::string> auto_candidates(const std::string& model) {
+  if (model != "auto" && model.rfind("auto:", 0) != 0) return {};
+  const std::string list = model == "auto" ? kDefaultAutoCandidates : model.substr(5);
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = list.find(',', start);
+    const std::string c = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (c.empty()) throw InputError("--model " + model + ": an empty candidate (expected e.g. auto:ets,theta,tsb)");
+    if (c == "lstm" || c == "gru")
+      throw InputError("--model " + model + ": the global model '" + c + "' cannot be a candidate of auto yet (its "
+                       "backtest needs a refit per fold); list statistical models or their ensembles");
+    for (const auto& prev : out)
+      if (prev == c) throw InputError("--model " + model + ": candidate '" + c + "' is listed twice");
+    out.push_back(c);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 // lstm/gru: a global model from `skucast train`, forecast by sample paths.
@@ -129,6 +161,45 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
                o.csv.empty() ? "" : ", ", o.csv.c_str());
 }
 
+// --model auto: forecasts each candidate on the rows of y [nb, T] that chose it (chosen [nb]) and
+// writes them into mean [nb, H] and quantiles [nb, H, Q]; regressors and ids as in bo, per row.
+// Returns the fallback count.
+int64_t forecast_chosen(const std::vector<std::unique_ptr<StatModel>>& models, const int* chosen, const float* y,
+                        int64_t nb, int64_t n_steps, int season_length, int64_t horizon,
+                        const std::vector<double>& levels, const BatchOptions& bo, float* mean, float* quantiles) {
+  const int64_t Q = static_cast<int64_t>(levels.size());
+  const int64_t x_row = bo.xreg ? bo.xreg_steps * bo.n_xreg : 0;  // regressor values per series
+  int64_t n_fallback = 0;
+  std::vector<int64_t> rows;                 // [n] rows of the block that chose model c
+  std::vector<float> sub, xsub;               // [n, T], [n, X, K]
+  std::vector<std::string> ids;               // [n]
+  for (size_t c = 0; c < models.size(); ++c) {
+    rows.clear();
+    for (int64_t s = 0; s < nb; ++s)
+      if (chosen[s] == static_cast<int>(c)) rows.push_back(s);
+    if (rows.empty()) continue;
+    const int64_t n = static_cast<int64_t>(rows.size());
+    sub.resize(static_cast<size_t>(checked_mul(n, n_steps)));
+    xsub.resize(static_cast<size_t>(checked_mul(n, x_row)));
+    ids.resize(static_cast<size_t>(n));
+    for (int64_t r = 0; r < n; ++r) {
+      std::copy_n(y + rows[r] * n_steps, n_steps, sub.data() + r * n_steps);
+      if (x_row > 0) std::copy_n(bo.xreg + rows[r] * x_row, x_row, xsub.data() + r * x_row);
+      if (bo.ids) ids[static_cast<size_t>(r)] = bo.ids[rows[r]];
+    }
+    BatchOptions sbo = bo;
+    sbo.xreg = x_row > 0 ? xsub.data() : nullptr;
+    sbo.ids = bo.ids ? ids.data() : nullptr;
+    const BatchForecast b = forecast_batch(*models[c], sub.data(), n, n_steps, season_length, horizon, levels, sbo);
+    n_fallback += b.n_fallback;
+    for (int64_t r = 0; r < n; ++r) {
+      std::copy_n(b.mean.data() + r * horizon, horizon, mean + rows[r] * horizon);
+      std::copy_n(b.quantiles.data() + r * horizon * Q, horizon * Q, quantiles + rows[r] * horizon * Q);
+    }
+  }
+  return n_fallback;
+}
+
 void run_forecast(const ForecastCli& o) {
   if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
   if (o.horizon > kMaxPanelSteps)
@@ -166,7 +237,21 @@ void run_forecast(const ForecastCli& o) {
   }
   if (!o.checkpoint.empty())
     throw InputError("--checkpoint is for the lstm/gru models; '" + o.model + "' is fitted on the panel directly");
-  const std::unique_ptr<StatModel> model = make_stat_model(o.model, o.combine);  // unknown → InputError
+  // One model, or the candidates of `auto` (Note [Model choice per series]).
+  const std::vector<std::string> candidates = auto_candidates(o.model);
+  const bool is_auto = !candidates.empty();
+  if (!is_auto && (o.selection_folds != 0 || o.select_metric != "mase"))
+    throw InputError("--selection-folds and --select-metric go with --model auto");
+  if (is_auto && conformal)
+    throw InputError("--intervals conformal with --model auto is not built yet: the errors of the folds that chose "
+                     "each series' model are biased low (the choice favours the model that happened to fit them); "
+                     "use one model, or --intervals model");
+  if (is_auto) check_select_metric(levels, o.select_metric);
+  std::vector<std::unique_ptr<StatModel>> models;  // [C] candidates, or the one model
+  for (const std::string& name : is_auto ? candidates : std::vector<std::string>{o.model})
+    models.push_back(make_stat_model(name, o.combine));  // unknown → InputError
+  bool uses_regressors = false;
+  for (const auto& m : models) uses_regressors = uses_regressors || m->uses_regressors();
   const Transform transform = parse_transform(o.transform);
 
   const PanelReader reader(o.panel);
@@ -179,7 +264,7 @@ void run_forecast(const ForecastCli& o) {
   // Regressors (Note [Regressor names]): read only for models that use them; a list given to
   // other models is still checked against the panel, then ignored.
   RegressorPlan xplan;
-  if (model->uses_regressors()) {
+  if (uses_regressors) {
     xplan = plan_regressors(hdr, o.panel, o.regressors);
     check_regressor_horizon(xplan, hdr, o.panel, horizon);
   } else if (o.regressors_given) {
@@ -193,6 +278,29 @@ void run_forecast(const ForecastCli& o) {
   gpu_opt.max_block_bytes = parse_memory_size(o.gpu_memory);
   const int64_t series_per_block = series_block(o.block, on_gpu, n_series, n_steps);
 
+  // Note [Model choice per series]: the candidates' folds run first, over the whole panel.
+  std::vector<int> chosen(static_cast<size_t>(n_series), 0);  // [S] index into models
+  double selection_s = 0.0;
+  int64_t n_selection_folds = 0;
+  if (is_auto) {
+    BacktestOptions bo;
+    bo.models = candidates;
+    bo.horizon = horizon;
+    bo.step = horizon;
+    bo.folds = n_selection_folds =
+        fitting_folds(o.selection_folds, kDefaultSelectionFolds, "--selection-folds", "selection", n_steps, horizon, horizon);
+    bo.levels = levels;
+    bo.combine = o.combine;
+    bo.block = series_per_block;
+    bo.regressors = o.regressors;
+    bo.transform = transform;
+    const auto c0 = std::chrono::steady_clock::now();
+    const BacktestResult r = run_backtest(reader, bo);
+    const std::vector<int> all = choose_models(r, o.select_metric);
+    std::copy(all.begin() + s_begin, all.begin() + s_end, chosen.begin());
+    selection_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+  }
+
   // Note [Calibration folds]: the folds run first, over the whole panel.
   CalibrationSet cal;
   double calibration_s = 0.0;
@@ -201,7 +309,8 @@ void run_forecast(const ForecastCli& o) {
     bo.models = {o.model};
     bo.horizon = horizon;
     bo.step = o.calibration_step > 0 ? o.calibration_step : horizon;
-    bo.folds = calibration_folds(o, n_steps, bo.step);
+    bo.folds = fitting_folds(o.calibration_folds, kDefaultCalibrationFolds, "--calibration-folds", "calibration",
+                             n_steps, horizon, bo.step);
     bo.levels = levels;
     bo.combine = o.combine;
     bo.block = series_per_block;
@@ -229,6 +338,7 @@ void run_forecast(const ForecastCli& o) {
   const auto t0 = std::chrono::steady_clock::now();
   double model_s = 0.0;
   int64_t n_fallback = 0;
+  if (is_auto) fc.model_per_series.resize(static_cast<size_t>(n_series));
   std::vector<float> block;   // [nb, T]
   std::vector<float> xblock;  // [nb, T+F, K]
   for (int64_t j0 = 0; j0 < n_series; j0 += series_per_block) {  // j0: output row, i0: panel series
@@ -245,13 +355,30 @@ void run_forecast(const ForecastCli& o) {
       bo.n_xreg = xplan.size();
     }
     const auto m0 = std::chrono::steady_clock::now();
-    const BatchForecast b =
-        on_gpu ? forecast_batch_cuda(o.model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, gpu_opt)
-               : forecast_batch(*model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
+    if (is_auto) {
+      n_fallback += forecast_chosen(models, chosen.data() + j0, block.data(), nb, n_steps, hdr.axis.season_length,
+                                    horizon, levels, bo, fc.mean.data() + j0 * horizon,
+                                    fc.quantiles.data() + j0 * horizon * n_levels);
+      for (int64_t s = 0; s < nb; ++s)
+        fc.model_per_series[static_cast<size_t>(j0 + s)] = candidates[static_cast<size_t>(chosen[static_cast<size_t>(j0 + s)])];
+    } else {
+      const BatchForecast b =
+          on_gpu ? forecast_batch_cuda(o.model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, gpu_opt)
+                 : forecast_batch(*models[0], block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
+      n_fallback += b.n_fallback;
+      std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + j0 * horizon);
+      std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + j0 * horizon * n_levels);
+    }
     model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count();
-    n_fallback += b.n_fallback;
-    std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + j0 * horizon);
-    std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + j0 * horizon * n_levels);
+  }
+  if (is_auto) {
+    std::vector<int64_t> count(candidates.size(), 0);
+    for (int c : chosen) ++count[static_cast<size_t>(c)];
+    std::string picks;
+    for (size_t c = 0; c < candidates.size(); ++c)
+      picks += (c ? ", " : "") + candidates[c] + " " + std::to_string(count[c]);
+    std::fprintf(stderr, "skucast: auto: lowest mean %s over %lld fold(s) per series: %s; selection %.3f s\n",
+                 o.select_metric.c_str(), static_cast<long long>(n_selection_folds), picks.c_str(), selection_s);
   }
   if (conformal) {
     const auto c0 = std::chrono::steady_clock::now();
@@ -277,7 +404,7 @@ void run_forecast(const ForecastCli& o) {
   std::fprintf(stderr,
                "skucast: forecast %s%s: %lld series × %lld steps, %lld quantile(s), %lld fallback(s); "
                "model %.3f s (%.0f series/s), total %.3f s → %s%s%s\n",
-               model->name().c_str(), extras.c_str(), static_cast<long long>(n_series), static_cast<long long>(horizon),
+               (is_auto ? o.model : models[0]->name()).c_str(), extras.c_str(), static_cast<long long>(n_series), static_cast<long long>(horizon),
                static_cast<long long>(n_levels), static_cast<long long>(n_fallback), model_s,
                model_s > 0.0 ? static_cast<double>(n_series) / model_s : 0.0, total_s, o.out.c_str(),
                o.csv.empty() ? "" : ", ", o.csv.c_str());
@@ -290,8 +417,9 @@ void add_forecast(CLI::App& app) {
   auto* sub = app.add_subcommand("forecast", "Forecast every series of a panel with a statistical model or ensemble");
   sub->add_option("--panel", opt->panel, "panel file (skucast ingest / synth)")->required();
   sub->add_option("--model", opt->model,
-                  "model: naive, snaive, ma, croston, sba, tsb, ... (see the error for the full list), or members "
-                  "joined by '+' for an ensemble (ets+theta)")
+                  "model: naive, snaive, ma, croston, sba, tsb, ... (see the error for the full list), members "
+                  "joined by '+' for an ensemble (ets+theta), or auto[:a,b,...]: per series the candidate with the "
+                  "lowest backtest error (default candidates ets,theta,tsb,snaive)")
       ->required();
   sub->add_option("--horizon", opt->horizon, "steps to forecast H (>= 1)")->required();
   sub->add_option("--quantiles", opt->quantiles, "quantile levels, comma-separated, ascending in (0, 1)")
@@ -345,6 +473,14 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--calibration-step", opt->calibration_step,
                   "--intervals conformal: steps between fold origins (default: the horizon)")
       ->check(at_least(1));
+  sub->add_option("--selection-folds", opt->selection_folds,
+                  "--model auto: backtest folds before the origin that choose each series' model (default 3, fewer "
+                  "when the history is short; step: the horizon)")
+      ->check(in_range(1, 10000));
+  sub->add_option("--select-metric", opt->select_metric,
+                  "--model auto: the error each series' model minimizes over the folds: mase, rmsse, mae, rmse, smape "
+                  "or pinball")
+      ->capture_default_str();
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
   sub->callback([opt] { run_forecast(*opt); });

@@ -1,0 +1,31 @@
+// engine/eval/model_choice.h — the per-series model choice of `forecast --model auto[:a,b,...]`:
+// for each series, the candidate with the lowest backtest error over the folds before the
+// forecast origin (Note [Model choice per series]).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace skucast {
+
+struct BacktestResult;
+
+// Note [Model choice per series]
+//   The candidates are backtested on K rolling-origin folds ending at the forecast origin
+//   (run_backtest, engine/eval/backtest.h). For each series the score of a candidate is the mean
+//   of `metric` (a per-series column of the backtest: mase by default, or rmsse, mae, rmse,
+//   smape, pinball) over the folds where it is defined; the lowest score wins, ties going to
+//   the candidate listed first. A series where no candidate has the metric defined (a zero
+//   scale: a constant history) is chosen by mean MAE instead; with no defined MAE either (no
+//   observed actual in any fold) it gets the first candidate. Bias and coverage are not
+//   errors to minimize and are refused.
+
+// Throws InputError unless `metric` is an error column of a backtest with these quantile levels.
+void check_select_metric(const std::vector<double>& levels, const std::string& metric);
+
+// Per series [S] the index of the chosen model in r.models. Throws InputError for a metric
+// that is not a backtest column or not an error.
+std::vector<int> choose_models(const BacktestResult& r, const std::string& metric);
+
+}  // namespace skucast
