@@ -9,10 +9,13 @@
   calibration_data.py split EXPORT_CSV H OUTDIR NAME
       splits a panel exported by `skucast export` into OUTDIR/NAME_train.csv (all but the last H
       times) and OUTDIR/NAME_test.csv (the last H, series_id,step,value).
-  calibration_data.py score TRAIN_CSV TEST_CSV FORECAST_CSV
+  calibration_data.py score TRAIN_CSV TEST_CSV FORECAST_CSV [M]
       prints "cov80=… cov95=… pinball=… n=…": the share of held-out actuals inside the 0.1–0.9
       and 0.025–0.975 intervals (bounds included) and the mean pinball loss over the forecast's
-      levels scaled by each series' in-sample one-step naive MAE (series with scale 0 left out).
+      levels scaled by each series' in-sample one-step naive MAE (series with scale 0 left out);
+      with M (the season length) also "mase=…", the mean over series of the mean's MAE divided by
+      the in-sample mean |y_t − y_{t−M}| (lag 1 when the history is not longer than M; series with
+      scale 0 left out), as M3 and `skucast backtest` define it.
 """
 import csv
 import gzip
@@ -64,7 +67,7 @@ def split(export, h, out, name):
                 tr.write(f"{sid},{t},{v}\n")
 
 
-def score(train, test, fc):
+def score(train, test, fc, m=None):
     hist = defaultdict(list)
     with open(train) as f:
         for r in csv.DictReader(f):
@@ -79,6 +82,7 @@ def score(train, test, fc):
             actual[(r["series_id"], int(r["step"]))] = float(r["value"])
     n = c80 = c95 = 0
     pin, n_pin = 0.0, 0
+    abs_err = defaultdict(list)
     with open(fc) as f:
         rd = csv.DictReader(f)
         levels = [c for c in rd.fieldnames if c.startswith("q")]
@@ -87,6 +91,7 @@ def score(train, test, fc):
             if key not in actual:
                 continue
             y = actual[key]
+            abs_err[r["series_id"]].append(abs(y - float(r["mean"])))
             q = {float(c[1:]): float(r[c]) for c in levels}
             n += 1
             c80 += q[0.1] <= y <= q[0.9]
@@ -96,7 +101,20 @@ def score(train, test, fc):
                 for tau, v in q.items():
                     pin += (tau * (y - v) if y >= v else (1 - tau) * (v - y)) / s
                     n_pin += 1
-    print(f"cov80={c80 / n:.4f} cov95={c95 / n:.4f} pinball={pin / n_pin:.4f} n={n}")
+    out = f"cov80={c80 / n:.4f} cov95={c95 / n:.4f} pinball={pin / n_pin:.4f} n={n}"
+    if m is not None:
+        m = int(m)
+        total, used = 0.0, 0
+        for sid, errs in abs_err.items():
+            y = [v for v in hist[sid] if not math.isnan(v)]
+            lag = m if len(y) > m else 1
+            d = [abs(y[t] - y[t - lag]) for t in range(lag, len(y))]
+            sc = sum(d) / len(d) if d else 0.0
+            if sc > 0:
+                total += sum(errs) / len(errs) / sc
+                used += 1
+        out += f" mase={total / used:.4f}"
+    print(out)
 
 
 if __name__ == "__main__":
@@ -106,6 +124,6 @@ if __name__ == "__main__":
     elif cmd == "split":
         split(*sys.argv[2:6])
     elif cmd == "score":
-        score(*sys.argv[2:5])
+        score(*sys.argv[2:6])
     else:
         sys.exit(f"calibration_data.py: unknown command {cmd}")

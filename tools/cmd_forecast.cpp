@@ -1,7 +1,8 @@
 // tools/cmd_forecast.cpp — `skucast forecast`: reads the panel in blocks of series, runs a
 // statistical model (or a '+' ensemble) with forecast_batch and writes the forecast file
 // (io/forecast_file.h; origin = T) and optionally its CSV. With --intervals conformal the
-// quantiles are recalibrated from rolling-origin folds before the origin (engine/eval/conformal.h).
+// quantiles are recalibrated from rolling-origin folds before the origin (engine/eval/conformal.h);
+// --model auto picks each series' model by its backtest error (engine/eval/model_choice.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
