@@ -201,6 +201,49 @@ int64_t forecast_chosen(const std::vector<std::unique_ptr<StatModel>>& models, c
   return n_fallback;
 }
 
+// --combine weighted: every member forecasts every row of y [nb, T]; mean [nb, H] and quantiles
+// [nb, H, Q] are the members' weighted by w [nb, C] (Note [Inverse-error weights]). A convex
+// combination of ordered, non-negative quantiles stays ordered and non-negative. Returns the
+// most fallbacks of any one member (a lower bound on the rows where some member fell back).
+int64_t forecast_weighted(const std::vector<std::unique_ptr<StatModel>>& models, const double* w, const float* y,
+                          int64_t nb, int64_t n_steps, int season_length, int64_t horizon,
+                          const std::vector<double>& levels, const BatchOptions& bo, float* mean, float* quantiles) {
+  const int64_t Q = static_cast<int64_t>(levels.size()), C = static_cast<int64_t>(models.size());
+  std::vector<double> acc_mean(static_cast<size_t>(nb * horizon), 0.0), acc_q(static_cast<size_t>(nb * horizon * Q), 0.0);
+  int64_t n_fallback = 0;
+  for (int64_t c = 0; c < C; ++c) {
+    const BatchForecast b = forecast_batch(*models[static_cast<size_t>(c)], y, nb, n_steps, season_length, horizon, levels, bo);
+    n_fallback = std::max(n_fallback, b.n_fallback);  // per member; the rows are not reported
+    for (int64_t s = 0; s < nb; ++s) {
+      const double ws = w[s * C + c];
+      for (int64_t i = 0; i < horizon; ++i) acc_mean[static_cast<size_t>(s * horizon + i)] += ws * b.mean[static_cast<size_t>(s * horizon + i)];
+      for (int64_t i = 0; i < horizon * Q; ++i)
+        acc_q[static_cast<size_t>(s * horizon * Q + i)] += ws * b.quantiles[static_cast<size_t>(s * horizon * Q + i)];
+    }
+  }
+  std::copy(acc_mean.begin(), acc_mean.end(), mean);
+  std::copy(acc_q.begin(), acc_q.end(), quantiles);
+  return n_fallback;
+}
+
+// "a+b+c" → {a, b, c}, for --combine weighted; InputError unless it is an ensemble of statistical models.
+std::vector<std::string> ensemble_members(const std::string& model) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t plus = model.find('+', start);
+    out.push_back(model.substr(start, plus == std::string::npos ? std::string::npos : plus - start));
+    if (out.back().empty()) throw InputError("ensemble '" + model + "' has an empty member; write members as a+b");
+    if (out.back() == "lstm" || out.back() == "gru")
+      throw InputError("--combine weighted: the global model '" + out.back() + "' cannot be a member yet");
+    if (plus == std::string::npos) break;
+    start = plus + 1;
+  }
+  if (out.size() < 2)
+    throw InputError("--combine weighted needs an ensemble of at least two members (a+b), got '" + model + "'");
+  return out;
+}
+
 void run_forecast(const ForecastCli& o) {
   if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
   if (o.horizon > kMaxPanelSteps)
@@ -238,19 +281,28 @@ void run_forecast(const ForecastCli& o) {
   }
   if (!o.checkpoint.empty())
     throw InputError("--checkpoint is for the lstm/gru models; '" + o.model + "' is fitted on the panel directly");
-  // One model, or the candidates of `auto` (Note [Model choice per series]).
+  // One model, the candidates of `auto` (Note [Model choice per series]) or the members of a
+  // weighted ensemble (Note [Inverse-error weights]): the last two are backtested first.
+  const bool weighted = o.combine == "weighted";
   const std::vector<std::string> candidates = auto_candidates(o.model);
   const bool is_auto = !candidates.empty();
-  if (!is_auto && (o.selection_folds != 0 || o.select_metric != "mase"))
-    throw InputError("--selection-folds and --select-metric go with --model auto");
+  if (weighted && is_auto)
+    throw InputError("--combine weighted weighs the members of an ensemble a+b+...; --model auto chooses one model per "
+                     "series instead");
+  const std::vector<std::string> scored = is_auto ? candidates : weighted ? ensemble_members(o.model) : std::vector<std::string>{};
+  const bool by_backtest = !scored.empty();
+  if (!by_backtest && (o.selection_folds != 0 || o.select_metric != "mase"))
+    throw InputError("--selection-folds and --select-metric go with --model auto or --combine weighted");
+  if (weighted && conformal)
+    throw InputError("--intervals conformal with --combine weighted is not built yet; use --combine mean or median");
   if (is_auto && conformal)
     throw InputError("--intervals conformal with --model auto is not built yet: the errors of the folds that chose "
                      "each series' model are biased low (the choice favours the model that happened to fit them); "
                      "use one model, or --intervals model");
-  if (is_auto) check_select_metric(levels, o.select_metric);
-  std::vector<std::unique_ptr<StatModel>> models;  // [C] candidates, or the one model
-  for (const std::string& name : is_auto ? candidates : std::vector<std::string>{o.model})
-    models.push_back(make_stat_model(name, o.combine));  // unknown → InputError
+  if (by_backtest) check_select_metric(levels, o.select_metric);
+  std::vector<std::unique_ptr<StatModel>> models;  // [C] candidates or members, or the one model
+  for (const std::string& name : by_backtest ? scored : std::vector<std::string>{o.model})
+    models.push_back(make_stat_model(name, weighted ? "mean" : o.combine));  // unknown → InputError
   bool uses_regressors = false;
   for (const auto& m : models) uses_regressors = uses_regressors || m->uses_regressors();
   const Transform transform = parse_transform(o.transform);
@@ -281,11 +333,12 @@ void run_forecast(const ForecastCli& o) {
 
   // Note [Model choice per series]: the candidates' folds run first, over the whole panel.
   std::vector<int> chosen(static_cast<size_t>(n_series), 0);  // [S] index into models
+  std::vector<double> weights;                                 // [S, C] --combine weighted
   double selection_s = 0.0;
   int64_t n_selection_folds = 0;
-  if (is_auto) {
+  if (by_backtest) {
     BacktestOptions bo;
-    bo.models = candidates;
+    bo.models = scored;
     bo.horizon = horizon;
     bo.step = horizon;
     bo.folds = n_selection_folds =
@@ -297,8 +350,14 @@ void run_forecast(const ForecastCli& o) {
     bo.transform = transform;
     const auto c0 = std::chrono::steady_clock::now();
     const BacktestResult r = run_backtest(reader, bo);
-    const std::vector<int> all = choose_models(r, o.select_metric);
-    std::copy(all.begin() + s_begin, all.begin() + s_end, chosen.begin());
+    if (is_auto) {
+      const std::vector<int> all = choose_models(r, o.select_metric);
+      std::copy(all.begin() + s_begin, all.begin() + s_end, chosen.begin());
+    } else {
+      const std::vector<double> all = inverse_error_weights(r, o.select_metric);  // [S_panel, C]
+      const int64_t C = static_cast<int64_t>(scored.size());
+      weights.assign(all.begin() + s_begin * C, all.begin() + s_end * C);
+    }
     selection_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
   }
 
@@ -356,7 +415,11 @@ void run_forecast(const ForecastCli& o) {
       bo.n_xreg = xplan.size();
     }
     const auto m0 = std::chrono::steady_clock::now();
-    if (is_auto) {
+    if (weighted) {
+      n_fallback += forecast_weighted(models, weights.data() + j0 * static_cast<int64_t>(models.size()), block.data(),
+                                      nb, n_steps, hdr.axis.season_length, horizon, levels, bo,
+                                      fc.mean.data() + j0 * horizon, fc.quantiles.data() + j0 * horizon * n_levels);
+    } else if (is_auto) {
       n_fallback += forecast_chosen(models, chosen.data() + j0, block.data(), nb, n_steps, hdr.axis.season_length,
                                     horizon, levels, bo, fc.mean.data() + j0 * horizon,
                                     fc.quantiles.data() + j0 * horizon * n_levels);
@@ -380,6 +443,21 @@ void run_forecast(const ForecastCli& o) {
       picks += (c ? ", " : "") + candidates[c] + " " + std::to_string(count[c]);
     std::fprintf(stderr, "skucast: auto: lowest mean %s over %lld fold(s) per series: %s; selection %.3f s\n",
                  o.select_metric.c_str(), static_cast<long long>(n_selection_folds), picks.c_str(), selection_s);
+  }
+  if (weighted) {
+    const size_t C = scored.size();
+    std::string mean_w;
+    for (size_t c = 0; c < C; ++c) {
+      double sum = 0.0;
+      for (int64_t s = 0; s < n_series; ++s) sum += weights[static_cast<size_t>(s) * C + c];
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s%s %.3f", c ? ", " : "", scored[c].c_str(),
+                    n_series > 0 ? sum / static_cast<double>(n_series) : 0.0);
+      mean_w += buf;
+    }
+    std::fprintf(stderr, "skucast: weighted: members weighed per series by 1 / mean %s over %lld fold(s); mean "
+                 "weights %s; backtest %.3f s\n", o.select_metric.c_str(), static_cast<long long>(n_selection_folds),
+                 mean_w.c_str(), selection_s);
   }
   if (conformal) {
     const auto c0 = std::chrono::steady_clock::now();
@@ -425,9 +503,11 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--horizon", opt->horizon, "steps to forecast H (>= 1)")->required();
   sub->add_option("--quantiles", opt->quantiles, "quantile levels, comma-separated, ascending in (0, 1)")
       ->capture_default_str();
-  sub->add_option("--combine", opt->combine, "ensemble combination of members' means and quantiles")
+  sub->add_option("--combine", opt->combine,
+                  "ensemble combination of members' means and quantiles: mean, median, or weighted (per series by "
+                  "the inverse of each member's backtest error over --selection-folds folds, --select-metric)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"mean", "median"}));
+      ->check(CLI::IsMember({"mean", "median", "weighted"}));
   sub->add_option("--regressors", opt->regressors,
                   "arimax: regressors from the panel, comma-separated: NAME (/dynamic/NAME as is), NAME:log (its log, "
                   "e.g. price:log), event:NAME (/calendar/events/NAME), events (all events); at most 8. Without it "
@@ -475,12 +555,12 @@ void add_forecast(CLI::App& app) {
                   "--intervals conformal: steps between fold origins (default: the horizon)")
       ->check(at_least(1));
   sub->add_option("--selection-folds", opt->selection_folds,
-                  "--model auto: backtest folds before the origin that choose each series' model (default 3, fewer "
-                  "when the history is short; step: the horizon)")
+                  "--model auto, --combine weighted: backtest folds before the origin that choose each series' model "
+                  "or weights (default 3, fewer when the history is short; step: the horizon)")
       ->check(in_range(1, 10000));
   sub->add_option("--select-metric", opt->select_metric,
-                  "--model auto: the error each series' model minimizes over the folds: mase, rmsse, mae, rmse, smape "
-                  "or pinball")
+                  "--model auto, --combine weighted: the backtest error that chooses (lowest) or weighs (inverse) each "
+                  "series' models: mase, rmsse, mae, rmse, smape or pinball")
       ->capture_default_str();
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");

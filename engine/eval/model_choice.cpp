@@ -68,4 +68,39 @@ std::vector<int> choose_models(const BacktestResult& r, const std::string& metri
   return chosen;
 }
 
+
+std::vector<double> inverse_error_weights(const BacktestResult& r, const std::string& metric) {
+  check_select_metric(r.levels, metric);
+  const int c_metric = r.layout.index(metric), c_mae = r.layout.index("mae");
+  const int64_t C = static_cast<int64_t>(r.models.size());
+  std::vector<double> w(static_cast<size_t>(r.n_series * C), 0.0);
+  std::vector<double> e(static_cast<size_t>(C));
+  for (int64_t s = 0; s < r.n_series; ++s) {
+    double* ws = w.data() + s * C;
+    int64_t n_defined = 0;
+    for (const int col : {c_metric, c_mae}) {  // Note [Inverse-error weights]: the metric, else MAE
+      n_defined = 0;
+      for (int64_t c = 0; c < C; ++c) {
+        e[static_cast<size_t>(c)] = fold_mean(r, c, s, col);
+        n_defined += std::isfinite(e[static_cast<size_t>(c)]);
+      }
+      if (n_defined > 0) break;
+    }
+    if (n_defined == 0) {
+      for (int64_t c = 0; c < C; ++c) ws[c] = 1.0 / static_cast<double>(C);
+      continue;
+    }
+    int64_t n_zero = 0;
+    for (int64_t c = 0; c < C; ++c) n_zero += e[static_cast<size_t>(c)] == 0.0;
+    double sum = 0.0;
+    for (int64_t c = 0; c < C; ++c) {
+      const double v = e[static_cast<size_t>(c)];
+      ws[c] = !std::isfinite(v) ? 0.0 : n_zero > 0 ? (v == 0.0 ? 1.0 : 0.0) : 1.0 / v;
+      sum += ws[c];
+    }
+    for (int64_t c = 0; c < C; ++c) ws[c] /= sum;
+  }
+  return w;
+}
+
 }  // namespace skucast

@@ -21,6 +21,16 @@ struct BacktestResult;
 //   observed actual in any fold) it gets the first candidate. Bias and coverage are not
 //   errors to minimize and are refused.
 
+// Note [Inverse-error weights]
+//   `--combine weighted` (an ensemble a+b+...) weighs member c of series s by w_sc ∝ 1 / e_sc,
+//   e_sc the member's mean `metric` over the folds where it is defined (as in Note [Model choice
+//   per series]; MAE where no member has the metric defined), normalized to sum 1 over the
+//   members with a defined error. Members with an error of 0 share all the weight equally; a
+//   series where no member has a defined error weighs them equally.
+
+// Per series and member the weights [S, C] (rows sum to 1); InputError as choose_models.
+std::vector<double> inverse_error_weights(const BacktestResult& r, const std::string& metric);
+
 // Throws InputError unless `metric` is an error column of a backtest with these quantile levels.
 void check_select_metric(const std::vector<double>& levels, const std::string& metric);
 

@@ -61,6 +61,28 @@ TEST_F(CliAuto, ChoosesPerSeriesAndRecordsIt) {
   EXPECT_EQ(read_forecast(path("merged.h5")).model_per_series, fc.model_per_series);
 }
 
+// --combine weighted on the same panel: the weekly series' snaive is exact (MASE undefined: a
+// zero seasonal scale, so MAE decides and snaive's MAE is 0: all the weight); the trend series
+// weighs naive (MASE 4/7) and snaive (1) by 7/4 : 1.
+TEST_F(CliAuto, WeightedEnsemble) {
+  const CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "naive+snaive", "--combine", "weighted",
+                                   "--horizon", "7", "--out", path("fc.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("weighted: members weighed per series by 1 / mean mase over 3 fold(s)"), std::string::npos)
+      << r.output;
+  const ForecastFile fc = read_forecast(path("fc.h5"));
+  EXPECT_EQ(fc.model, "naive+snaive");
+  EXPECT_TRUE(fc.model_per_series.empty());
+  for (int h = 0; h < 7; ++h) EXPECT_NEAR(fc.mean[h], 10.0f + 3.0f * h, 1e-4) << h;  // snaive alone
+  // trend, step h: naive 69, snaive 69 - 7 + h (days 63..69 repeated) → (7/4 · 69 + 1 · (62 + h + 1)) / (11/4).
+  for (int h = 0; h < 7; ++h)
+    EXPECT_NEAR(fc.mean[7 + h], (7.0 / 4 * 69 + (63.0 + h)) / (11.0 / 4), 1e-3) << h;
+  const CliResult bad = run_skucast({"forecast", "--panel", m_panel, "--model", "naive", "--combine", "weighted",
+                                     "--horizon", "7", "--out", path("fc2.h5")});
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.output.find("at least two members"), std::string::npos) << bad.output;
+}
+
 TEST_F(CliAuto, BadRequests) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--model", "auto:naive,lstm"}, "cannot be a candidate"},

@@ -54,5 +54,23 @@ TEST(ModelChoice, MetricMustBeAnError) {
   EXPECT_THROW(check_select_metric({}, "pinball"), InputError);  // no quantiles, no pinball
 }
 
+// Note [Inverse-error weights] by hand.
+TEST(ModelChoice, InverseErrorWeights) {
+  BacktestResult r = hand_result();
+  set(r, "mase", 0, 0, 1.0, 1.0);  // a: 1, b: 0.5 → weights 1 : 2 → 1/3, 2/3
+  set(r, "mase", 1, 0, 0.5, 0.5);
+  set(r, "mase", 0, 1, 0.0, 0.0);  // a perfect: all the weight
+  set(r, "mase", 1, 1, 2.0, 2.0);
+  set(r, "mase", 0, 2, 2.0, 2.0);  // b undefined: a gets it all
+  set(r, "mae", 0, 3, 1.0, 3.0);   // no mase: by mae, a 2, b 6 → 3/4, 1/4
+  set(r, "mae", 1, 3, 6.0, 6.0);
+  const std::vector<double> w = inverse_error_weights(r, "mase");
+  const std::vector<double> expect{1.0 / 3, 2.0 / 3, 1, 0, 1, 0, 0.75, 0.25};
+  ASSERT_EQ(w.size(), expect.size());
+  for (size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(w[i], expect[i], 1e-12) << i;
+  BacktestResult none = hand_result();  // nothing defined: equal weights
+  for (double v : inverse_error_weights(none, "mase")) EXPECT_EQ(v, 0.5);
+}
+
 }  // namespace
 }  // namespace skucast
