@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# forecast --model auto: held-out MASE of the per-series choice against each single candidate (M3 test periods, a synthetic catalog's last 28 days).
+# forecast --model auto and --combine weighted: held-out MASE of the per-series choice and of the inverse-error-weighted ensemble against each single candidate and the plain mean ensemble (M3 test periods, a synthetic catalog's last 28 days).
 #
 # Usage: bench/run.sh auto   (env: BUILD; CANDIDATES="ets,theta,tsb,snaive"; SYNTH_SERIES=1000
 # SYNTH_DAYS=700; KEEP=dir keeps the files). The held-out periods come after the forecast origin:
@@ -19,21 +19,27 @@ summary=()
 # run_set NAME H M PANEL TRAIN TEST: each candidate alone, then auto; prints MASE and time.
 run_set() {
   local name=$1 h=$2 m=$3 panel=$4 train=$5 test=$6 best=inf best_model="" line
-  for model in ${CANDIDATES//,/ } "auto:$CANDIDATES"; do
+  for spec in ${CANDIDATES//,/ } "auto:$CANDIDATES" "${CANDIDATES//,/+}:mean" "${CANDIDATES//,/+}:weighted"; do
+    local model=${spec%:mean}; model=${model%:weighted}; local extra=()
+    case $spec in *:mean) extra=(--combine mean) ;; *:weighted) extra=(--combine weighted) ;; esac
     local t0; t0=$(date +%s.%N)
-    "$BIN" forecast --panel "$panel" --model "$model" --horizon "$h" --quantiles 0.025,0.1,0.5,0.9,0.975 \
+    "$BIN" forecast --panel "$panel" --model "$model" "${extra[@]}" --horizon "$h" --quantiles 0.025,0.1,0.5,0.9,0.975 \
       --out "$WORK/fc.h5" --csv "$WORK/fc.csv" 2> "$WORK/log.txt" || { cat "$WORK/log.txt" >&2; exit 1; }
     local secs; secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     line=$("$PY" "$DATA" score "$train" "$test" "$WORK/fc.csv" "$m")
     local mase; mase=$(echo "$line" | sed 's/.*mase=//')
-    echo "auto: $name $model: $line seconds=$secs"
-    if [ "${model#auto}" = "$model" ]; then
-      if awk -v a="$mase" -v b="$best" 'BEGIN { exit !(b == "inf" || a < b) }'; then best=$mase; best_model=$model; fi
-    else
-      grep -h "auto: lowest" "$WORK/log.txt" | sed 's/^skucast: /  /'
-      summary+=("${name}_auto_mase=$mase ${name}_best_single=$best_model:$best")
-      ratios+=("$(awk -v a="$mase" -v b="$best" 'BEGIN { printf "%.4f", b / a }')")
-    fi
+    echo "auto: $name $spec: $line seconds=$secs"
+    case $spec in
+      auto:*)
+        grep -h "auto: lowest" "$WORK/log.txt" | sed 's/^skucast: /  /'
+        summary+=("${name}_auto_mase=$mase ${name}_best_single=$best_model:$best")
+        ratios+=("$(awk -v a="$mase" -v b="$best" 'BEGIN { printf "%.4f", b / a }')") ;;
+      *:mean) summary+=("${name}_mean_ensemble_mase=$mase") ;;
+      *:weighted)
+        grep -h "weighted: " "$WORK/log.txt" | sed 's/^skucast: /  /'
+        summary+=("${name}_weighted_mase=$mase") ;;
+      *) if awk -v a="$mase" -v b="$best" 'BEGIN { exit !(b == "inf" || a < b) }'; then best=$mase; best_model=$model; fi ;;
+    esac
   done
 }
 ratios=()
