@@ -48,6 +48,11 @@ double poisson_log_pmf(int64_t d, double mu) {
 
 // Far enough into the right tail that the rest of the mass is below 1e-15.
 int64_t poisson_support_end(double mu) { return static_cast<int64_t>(mu + 40.0 * std::sqrt(mu) + 60.0); }
+// Below this the mass is below 1e-300 (40 standard deviations under the mean), so sums may
+// start here: O(sqrt(mu)) terms instead of O(mu) for a large mean.
+int64_t poisson_support_begin(double mu) {
+  return std::max<int64_t>(0, static_cast<int64_t>(mu - 40.0 * std::sqrt(mu) - 10.0));
+}
 
 }  // namespace
 
@@ -55,15 +60,17 @@ double poisson_cdf(int64_t s, double mu) {
   if (s < 0) return 0.0;
   if (!(mu > 0.0)) return 1.0;
   double sum = 0.0;
-  for (int64_t d = 0; d <= s; ++d) sum += std::exp(poisson_log_pmf(d, mu));
+  for (int64_t d = poisson_support_begin(mu); d <= s; ++d) sum += std::exp(poisson_log_pmf(d, mu));
   return std::min(sum, 1.0);
 }
 
-// E[(D − s)+] = mu − sum_{j<s} P(D > j): each unit of s removes the chance that demand reaches it.
+// E[(D − s)+] = mu − sum_{j<s} P(D > j): each unit of s removes the chance that demand reaches it
+// (P(D > j) = 1 below the support's start).
 double poisson_loss(int64_t s, double mu) {
   if (!(mu > 0.0)) return 0.0;
-  double loss = mu, cdf = 0.0;
-  for (int64_t j = 0; j < s; ++j) {
+  const int64_t begin = std::min(s, poisson_support_begin(mu));
+  double loss = mu - static_cast<double>(begin), cdf = 0.0;
+  for (int64_t j = begin; j < s; ++j) {
     cdf += std::exp(poisson_log_pmf(j, mu));
     loss -= std::max(0.0, 1.0 - cdf);
   }
@@ -81,18 +88,20 @@ double order_up_to(double mu, double sigma, double level, ServiceKind service, D
     return std::max(mu + k * sigma, 0.0);
   }
   if (!(mu > 0.0)) return 0.0;  // Poisson(0): no demand
-  const int64_t end = poisson_support_end(mu);
+  const int64_t begin = poisson_support_begin(mu), end = poisson_support_end(mu);
   if (service == ServiceKind::Cycle) {
     double cdf = 0.0;
-    for (int64_t s = 0; s <= end; ++s) {
+    for (int64_t s = begin; s <= end; ++s) {
       cdf += std::exp(poisson_log_pmf(s, mu));
       if (cdf >= level) return static_cast<double>(s);
     }
     return static_cast<double>(end);
   }
   const double target = (1.0 - level) * review_demand;
-  double loss = mu, cdf = 0.0;  // loss = E[(D − s)+] at s
-  for (int64_t s = 0; s <= end; ++s) {
+  double loss = mu - static_cast<double>(begin), cdf = 0.0;  // loss = E[(D − s)+] at s
+  // Below the support's start the loss is mu − s exactly: the answer may lie there.
+  if (loss <= target) return std::max(0.0, std::ceil(mu - target - 1e-9));
+  for (int64_t s = begin; s <= end; ++s) {
     if (loss <= target) return static_cast<double>(s);
     cdf += std::exp(poisson_log_pmf(s, mu));
     loss -= std::max(0.0, 1.0 - cdf);

@@ -65,6 +65,15 @@ TEST(PlanFormulas, PoissonCycleServiceAndFillRate) {
   EXPECT_EQ(order_up_to(0, 0, 0.99, ServiceKind::Cycle, DemandDistribution::Poisson, 0.5), 0.0);
   // A large mean: the Poisson quantile is near the normal one (mean 10,000, sd 100).
   EXPECT_NEAR(order_up_to(1e4, 0, 0.95, ServiceKind::Cycle, DemandDistribution::Poisson, 0.5), 1e4 + 164.5, 2.0);
+  // Large means stay exact and quick (the sums start 40 sd below the mean): the loss at the mean
+  // is sd × phi(0) ≈ 0.3989 sqrt(mu) (normal limit); a mean of 10^8 (sd 10^4) at fill rate 0.999
+  // with E[D_R] = 5e7: G(k) = 0.001 × 5e7 / 1e4 = 5 → k ≈ −5 (G(−k) = G(k) + k), S ≈ 1e8 − 5e4.
+  EXPECT_NEAR(poisson_loss(1000000, 1e6) / 1000.0, 0.3989, 1e-3);
+  EXPECT_NEAR(poisson_cdf(1000000, 1e6), 0.5, 1e-3);
+  EXPECT_NEAR(order_up_to(1e8, 0, 0.999, ServiceKind::Fill, DemandDistribution::Poisson, 0.5), 1e8 - 5e4, 10.0);
+  // Fill 0.95 asks for a shortage of 2.5e6 per cycle, 250 sd: far below the support's start,
+  // where E[(D − s)+] = mu − s, so S = mu − 2.5e6.
+  EXPECT_EQ(order_up_to(1e8, 0, 0.95, ServiceKind::Fill, DemandDistribution::Poisson, 0.5), 1e8 - 2.5e6);
 }
 
 TEST(PlanFormulas, OrderQuantityWithPacks) {
