@@ -16,6 +16,13 @@
       with M (the season length) also "mase=…", the mean over series of the mean's MAE divided by
       the in-sample mean |y_t − y_{t−M}| (lag 1 when the history is not longer than M; series with
       scale 0 left out), as M3 and `skucast backtest` define it.
+  calibration_data.py plan TEST_CSV PLAN_CSV
+      scores a `skucast plan` (one order-up-to level S per series, protection period L + R from
+      its columns) against the held-out demand D of steps 1..L+R, one cycle per series:
+      "cycle=… fill=… mean_S=… mean_end_stock=… n=…": the share of series with D <= S (achieved
+      cycle service), 1 − sum (D − S)+ / sum D_R with D_R the demand of steps L+1..L+R (achieved
+      fill rate), the mean S and the mean stock left, (S − D)+. Series with a missing actual in
+      the window are left out.
 """
 import csv
 import gzip
@@ -117,12 +124,40 @@ def score(train, test, fc, m=None):
     print(out)
 
 
+def plan(test, plan_csv):
+    actual = defaultdict(dict)
+    with open(test) as f:
+        for r in csv.DictReader(f):
+            actual[r["series_id"]][int(r["step"])] = float(r["value"])
+    n = met = 0
+    short = review = s_sum = end_sum = 0.0
+    with open(plan_csv) as f:
+        for r in csv.DictReader(f):
+            a = actual.get(r["series_id"], {})
+            lead, rev = int(r["lead_time"]), int(r["review_period"])
+            if any(h not in a for h in range(1, lead + rev + 1)):
+                continue
+            d = sum(a[h] for h in range(1, lead + rev + 1))
+            d_r = sum(a[h] for h in range(lead + 1, lead + rev + 1))
+            s = float(r["order_up_to"])
+            n += 1
+            met += d <= s
+            short += max(0.0, d - s)
+            review += d_r
+            s_sum += s
+            end_sum += max(0.0, s - d)
+    fill = 1 - short / review if review > 0 else math.nan
+    print(f"cycle={met / n:.4f} fill={fill:.4f} mean_S={s_sum / n:.3f} mean_end_stock={end_sum / n:.3f} n={n}")
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "m3":
         m3(sys.argv[2], sys.argv[3])
     elif cmd == "split":
         split(*sys.argv[2:6])
+    elif cmd == "plan":
+        plan(*sys.argv[2:4])
     elif cmd == "score":
         score(*sys.argv[2:6])
     else:
