@@ -1,15 +1,20 @@
-// engine/eval/model_choice.h — the per-series model choice of `forecast --model auto[:a,b,...]`:
-// for each series, the candidate with the lowest backtest error over the folds before the
-// forecast origin (Note [Model choice per series]).
+// engine/eval/model_choice.h — models per series from their backtest errors over the folds before
+// the forecast origin: `forecast --model auto[:a,b,...]` chooses for each series the candidate
+// with the lowest error (Note [Model choice per series]); `--combine weighted` weighs an
+// ensemble's members per series by their inverse error (Note [Inverse-error weights]). Also the
+// batch forecasts that apply a choice or weights to a block of series.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace skucast {
 
 struct BacktestResult;
+struct BatchOptions;
+class StatModel;
 
 // Note [Model choice per series]
 //   The candidates are backtested on K rolling-origin folds ending at the forecast origin
@@ -37,5 +42,19 @@ void check_select_metric(const std::vector<double>& levels, const std::string& m
 // Per series [S] the index of the chosen model in r.models. Throws InputError for a metric
 // that is not a backtest column or not an error.
 std::vector<int> choose_models(const BacktestResult& r, const std::string& metric);
+
+// --model auto: forecasts each candidate models[c] on the rows of y [nb, T] that chose it
+// (chosen [nb]) and writes them into mean [nb, H] and quantiles [nb, H, Q] (host buffers);
+// regressors and ids of bo are per row of y. Returns the fallback count.
+int64_t forecast_chosen(const std::vector<std::unique_ptr<StatModel>>& models, const int* chosen, const float* y,
+                        int64_t nb, int64_t n_steps, int season_length, int64_t horizon,
+                        const std::vector<double>& levels, const BatchOptions& bo, float* mean, float* quantiles);
+// --combine weighted: every member forecasts every row of y [nb, T]; mean [nb, H] and quantiles
+// [nb, H, Q] are the members' weighted by w [nb, C] (Note [Inverse-error weights]). A convex
+// combination of ordered, non-negative quantiles stays ordered and non-negative. Returns the
+// most fallbacks of any one member (a lower bound on the rows where some member fell back).
+int64_t forecast_weighted(const std::vector<std::unique_ptr<StatModel>>& models, const double* w, const float* y,
+                          int64_t nb, int64_t n_steps, int season_length, int64_t horizon,
+                          const std::vector<double>& levels, const BatchOptions& bo, float* mean, float* quantiles);
 
 }  // namespace skucast
