@@ -121,6 +121,8 @@ std::unique_ptr<CsvWriter> write_forecast_csv_closed(const std::string& path, co
     name.insert(name.begin(), 'q');  // not "q" + s: GCC 12 -Wrestrict false positive at -O3
     out.text(name);
   }
+  const bool per_series_model = !fc.model_per_series.empty();  // `--model auto`
+  if (per_series_model) out.raw("model");
   out.end_row();
   for (int64_t i = 0; i < n_series; ++i) {
     for (int64_t k = 0; k < H; ++k) {
@@ -130,6 +132,7 @@ std::unique_ptr<CsvWriter> write_forecast_csv_closed(const std::string& path, co
       out.number(fc.mean[static_cast<size_t>(i * H + k)]);
       const float* q = fc.quantiles.data() + (i * H + k) * static_cast<int64_t>(Q);  // [Q]
       for (size_t j = 0; j < Q; ++j) out.number(q[j]);
+      if (per_series_model) out.text(fc.model_per_series[static_cast<size_t>(i)]);
       out.end_row();
     }
   }

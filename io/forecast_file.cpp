@@ -64,6 +64,9 @@ void validate(const ForecastFile& fc) {
                 std::to_string(S) + "*" + std::to_string(fc.horizon) + "*" + std::to_string(Q));
   for (double q : fc.levels)
     if (!(q > 0.0 && q < 1.0)) throw Error("forecast: quantile level " + std::to_string(q) + " is not in (0, 1)");
+  if (!fc.model_per_series.empty() && static_cast<int64_t>(fc.model_per_series.size()) != S)
+    throw Error("forecast: model_per_series has " + std::to_string(fc.model_per_series.size()) + " entries, expected S = " +
+                std::to_string(S));
   if (fc.shard_count < 1 || fc.shard_index < 0 || fc.shard_index >= fc.shard_count)
     throw Error("forecast: shard " + std::to_string(fc.shard_index) + "/" + std::to_string(fc.shard_count));
 }
@@ -112,6 +115,10 @@ std::unique_ptr<AtomicPath> write_forecast_uncommitted(const std::string& path, 
       h5::write_attr(f, "csv_bytes", static_cast<int64_t>(csv->bytes));
       h5::write_attr(f, "csv_crc32", static_cast<int64_t>(csv->crc32));
     }
+    if (fc.intervals != "model") {  // files with the model's own quantiles stay as they were
+      h5::write_attr(f, "intervals", fc.intervals);
+      h5::write_attr(f, "calibration_folds", fc.calibration_folds);
+    }
     {
       h5::Handle g = h5::create_group(f, "series", tmp);
       h5::write_strings(g, "id", fc.ids, tmp);
@@ -120,6 +127,7 @@ std::unique_ptr<AtomicPath> write_forecast_uncommitted(const std::string& path, 
     write_tensor(g, "mean", {S, H}, fc.mean.data(), tmp);
     if (Q > 0) write_tensor(g, "quantiles", {S, H, Q}, fc.quantiles.data(), tmp);
     h5::write_vector(g, "quantile_levels", fc.levels, tmp);
+    if (!fc.model_per_series.empty()) h5::write_strings(g, "model_per_series", fc.model_per_series, tmp);
     g.reset();
     h5::close_file(f, tmp);  // checked: a full disk fails here, before the rename
   }
@@ -197,6 +205,10 @@ ForecastFile read_forecast(const std::string& path) {
       throw InputError(path + ": shard attributes " + std::to_string(fc.shard_index) + "/" +
                        std::to_string(fc.shard_count) + " are not a shard K/N with 0 <= K < N (a damaged file?)");
   }
+  if (h5::has_attr(f, "intervals")) {
+    fc.intervals = h5::read_attr_string(f, "intervals", path);
+    fc.calibration_folds = h5::read_attr_int(f, "calibration_folds", path);
+  }
   fc.ids = h5::read_strings(f, "/series/id", path);
   h5::Handle g = h5::open_group(f, "forecast", path);
   h5::Handle mean = h5::open_dataset(g, "mean", path);
@@ -213,6 +225,12 @@ ForecastFile read_forecast(const std::string& path) {
                        std::to_string(k) + " is " + std::to_string(fc.levels[k]));
   const int64_t Q = static_cast<int64_t>(fc.levels.size());
   if (Q > 0) read_tensor(g, "quantiles", {S, fc.horizon, Q}, fc.quantiles, path);
+  if (h5::exists(g, "model_per_series")) {
+    fc.model_per_series = h5::read_strings(g, "model_per_series", path);
+    if (static_cast<int64_t>(fc.model_per_series.size()) != S)
+      throw InputError(path + ": /forecast/model_per_series has " + std::to_string(fc.model_per_series.size()) +
+                       " entries, expected one per series (" + std::to_string(S) + ")");
+  }
   return fc;
 }
 
@@ -291,7 +309,12 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
     out.ids.insert(out.ids.end(), p.ids.begin(), p.ids.end());
     out.mean.insert(out.mean.end(), p.mean.begin(), p.mean.end());
     out.quantiles.insert(out.quantiles.end(), p.quantiles.begin(), p.quantiles.end());
+    // `--model auto` shards carry each series' model (all of them do: the same run's model).
+    out.model_per_series.insert(out.model_per_series.end(), p.model_per_series.begin(), p.model_per_series.end());
   }
+  if (!out.model_per_series.empty() && out.model_per_series.size() != out.ids.size())
+    throw InputError("merge: some files have a model per series and others not: only the shards of one forecast run "
+                     "can be merged");
   if (out.mean.size() != n_total * static_cast<size_t>(out.horizon) ||
       out.quantiles.size() != n_total * static_cast<size_t>(out.horizon) * Q)
     throw Error("merge_forecasts: inconsistent forecast arrays");

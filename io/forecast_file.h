@@ -4,7 +4,10 @@
 //                              start (label of axis position 0), season_length,
 //                              origin (axis position of step 1), shard_index, shard_count
 //                              (`forecast --shard K/N`: K and N; 0 and 1 for a whole run;
-//                              files written before these attributes read as 0/1)
+//                              files written before these attributes read as 0/1),
+//                              intervals="conformal" and calibration_folds K when the
+//                              quantiles are conformal (`forecast --intervals conformal`;
+//                              absent: the model's own, read as "model" and 0),
 //                              run_id (every file a run writes: Note [File format 2] in io/h5.h);
 //                              with --csv: csv_name, csv_bytes, csv_crc32 of the CSV written
 //                              beside it (Note [Output sets])
@@ -12,6 +15,8 @@
 //   /forecast/mean             float32 [S, H]
 //   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
 //   /forecast/quantile_levels  float64 [Q]
+//   /forecast/model_per_series string  [S]      (`forecast --model auto`: each series' model;
+//                                               absent otherwise)
 //
 // Note [Output sets]
 //   `forecast` and `merge` with --out X.h5 --csv X.csv write both under temporary names
@@ -44,6 +49,9 @@ struct ForecastFile {
   std::vector<double> levels;       // [Q]
   std::vector<float> quantiles;     // [S, H, Q]
   int64_t shard_index = 0, shard_count = 1;  // shard K of N (Note [Sharding the catalog] in io/shard.h)
+  std::string intervals = "model";  // "model" or "conformal" (engine/eval/conformal.h)
+  int64_t calibration_folds = 0;    // K folds behind conformal quantiles; 0 for "model"
+  std::vector<std::string> model_per_series;  // [S] `--model auto`: each series' model; else empty
   // Read from a file (written files get the run's own id and their CSV's stamp):
   std::string run_id;                          // "" for files without one
   std::string csv_name;                        // Note [Output sets]; "" when none was written
@@ -73,7 +81,8 @@ void write_forecast_outputs(const std::string& out, const std::string& csv, cons
 // "fc.csv does not match ... a mixed set"); *mismatch is set for a CSV that exists and differs.
 std::string check_csv_companion(const std::string& h5_path, const ForecastFile& fc, bool* mismatch);
 
-// CSV columns: series_id,time,step,mean,q<level>... (DESIGN.md). Written atomically.
+// CSV columns: series_id,time,step,mean,q<level>... (DESIGN.md), then `model` when the file has
+// a model per series (`--model auto`). Written atomically.
 void write_forecast_csv(const std::string& path, const ForecastFile& fc);
 // The same CSV written and closed under its temporary name, not yet renamed (defined in io/csv_export.cpp).
 std::unique_ptr<CsvWriter> write_forecast_csv_closed(const std::string& path, const ForecastFile& fc);

@@ -6,14 +6,18 @@
 #   test that only passes with this machine's kernel choice or thread count fails here and not
 #   on the next machine (issue 13; Note [Reference tolerances across machines] in
 #   tests/py/fixture_compare.py).
-# Set SKUCAST_TEST_CONFIGS="cuda cpu" (default) or just one of them. The last lines say which
+#   Sanitized CPU build (SKUCAST_SANITIZE=ON): the CPU tests again under AddressSanitizer and
+#   UndefinedBehaviorSanitizer (any report fails the test). Leak detection is off: libhdf5 keeps
+#   its library state to the end (we skip its atexit shutdown, Note [HDF5 at exit] in io/h5.h),
+#   and libgomp's thread pool lives until exit; neither is a leak that grows with the work.
+# Set SKUCAST_TEST_CONFIGS="cuda cpu asan" (default) or any of them. The last lines say which
 # configurations were built and tested, so a machine without nvcc cannot pass silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 export PATH="$PATH:/usr/local/cuda/bin"
 JOBS=$(nproc)
-configs=${SKUCAST_TEST_CONFIGS:-"cuda cpu"}
+configs=${SKUCAST_TEST_CONFIGS:-"cuda cpu asan"}
 summary=()
 # The OpenBLAS kernel family of the second CPU pass: Prescott (SSE3), which every x86-64 CPU
 # can run and which OpenBLAS picks on no machine with AVX, so the two passes differ.
@@ -43,6 +47,11 @@ for cfg in $configs; do
       run_ctest build-cpu "cpu build, OpenBLAS ${OPENBLAS_CORETYPE:-own kernel choice}, ${OMP_NUM_THREADS:-$JOBS} threads" -LE gpu
       OPENBLAS_CORETYPE=$other_kernel OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
         run_ctest build-cpu "cpu build, OpenBLAS $other_kernel, 1 thread" -LE gpu ;;
+    asan)
+      SKUCAST_CUDA=OFF ./scripts/build.sh build-asan -DSKUCAST_SANITIZE=ON -DSKUCAST_WERROR=ON
+      ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        run_ctest build-asan "cpu build under AddressSanitizer + UBSan" -LE gpu ;;
     *) echo "test: unknown config $cfg" >&2; exit 2 ;;
   esac
 done

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/deepar/checkpoint.h"
@@ -127,6 +128,20 @@ void info_forecast(const std::string& path) {
     std::printf("forecasts:     %s .. %s (origin: axis position %lld)\n", fc.axis.label(fc.origin).c_str(),
                 fc.axis.label(fc.origin + fc.horizon - 1).c_str(), static_cast<long long>(fc.origin));
   std::printf("quantiles:     %s\n", fmt_levels(fc.levels).c_str());
+  if (!fc.model_per_series.empty()) {  // `--model auto`: how many series each model got
+    std::vector<std::pair<std::string, int64_t>> counts;
+    for (const std::string& m : fc.model_per_series) {
+      auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == m; });
+      if (it == counts.end()) counts.emplace_back(m, 1);
+      else ++it->second;
+    }
+    std::string text;
+    for (const auto& [m, n] : counts) text += (text.empty() ? "" : ", ") + m + " " + std::to_string(n);
+    std::printf("model per series: %s\n", text.c_str());
+  }
+  if (fc.intervals != "model")
+    std::printf("intervals:     %s (%lld calibration folds)\n", fc.intervals.c_str(),
+                static_cast<long long>(fc.calibration_folds));
   const int64_t n_nan = std::count_if(fc.mean.begin(), fc.mean.end(), [](float v) { return std::isnan(v); });
   std::printf("missing mean:  %s\n", pct(n_nan, static_cast<int64_t>(fc.mean.size())).c_str());
   std::printf("ids:           %s\n", join(fc.ids, 5).c_str());

@@ -66,5 +66,6 @@ void add_score(CLI::App& app);     // tools/cmd_score.cpp
 // `info --verify`: every checksum and the readers' own checks; prints one line, throws on damage
 // (tools/cmd_info.cpp).
 void check_file(const std::string& path);
+void add_plan(CLI::App& app);      // tools/cmd_plan.cpp
 
 }  // namespace skucast::cli

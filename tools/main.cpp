@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   skucast::cli::add_update(app);
   skucast::cli::add_upgrade(app);
   skucast::cli::add_score(app);
+  skucast::cli::add_plan(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -77,7 +77,19 @@ BacktestResult make_result(const Plan& p, int64_t n_series, int64_t n_steps) {
                       std::nan(""));
   r.n_fallback.assign(static_cast<size_t>(n_models), 0);
   r.seconds.assign(static_cast<size_t>(n_models), 0.0);
+  if (p.opt.keep_errors)
+    r.errors.assign(static_cast<size_t>(checked_mul(checked_mul(n_models * r.n_folds(), n_series), r.horizon)),
+                    std::nanf(""));
   return r;
+}
+
+// errors[mi, k, i0 + s, h] = actual[s, h] - mean[s, h] for s < nb (NaN where the actual is).
+void keep_errors(BacktestResult& r, int64_t mi, int64_t k, int64_t i0, int64_t nb, const float* actual,
+                 const float* mean) {
+  if (r.errors.empty()) return;
+  float* dst = r.errors.data() + ((mi * r.n_folds() + k) * r.n_series + i0) * r.horizon;
+  for (int64_t c = 0; c < nb * r.horizon; ++c)
+    dst[c] = std::isfinite(actual[c]) ? actual[c] - mean[c] : std::nanf("");
 }
 
 // The regressors of a block: xb [nb, X, K] on the panel's axis (X = T + F rows), or none.
@@ -127,6 +139,7 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
                          season_length, r.levels, r.layout, scores.data());
       double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series + i0) * n_metrics;
       std::copy(scores.begin(), scores.end(), dst);
+      keep_errors(r, static_cast<int64_t>(mi), k, i0, nb, actual.data(), fc.mean.data());
     }
   }
 }
@@ -194,6 +207,7 @@ void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel
                          r.layout, scores.data());
       double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series) * n_metrics;
       std::copy(scores.begin(), scores.end(), dst);
+      keep_errors(r, static_cast<int64_t>(mi), k, 0, S, actual.data(), fc.mean.data());
     }
   }
 }

@@ -50,6 +50,9 @@ struct BacktestOptions {
   // Where the global models train and forecast (tools decide and say why: cmd_backtest.cpp);
   // gpu_block_bytes also bounds the GPU forecast's blocks.
   bool nn_train_gpu = false, nn_forecast_gpu = false;
+  // Keep each fold's signed errors (BacktestResult::errors), e.g. for conformal intervals
+  // (engine/eval/conformal.h). Costs 4 bytes per (model, fold, series, step).
+  bool keep_errors = false;
 };
 
 // The K fold origins, ascending. Throws InputError when the first origin would leave no
@@ -68,10 +71,17 @@ struct BacktestResult {
   std::vector<int64_t> n_excluded;         // [Mo, M'] (series, fold) pairs with the metric undefined
   std::vector<int64_t> n_fallback;         // [Mo] (series, fold) pairs where the model fell back
   std::vector<double> seconds;             // [Mo] wall time spent forecasting
+  // Only with BacktestOptions::keep_errors: actual − point forecast (the mean) at each fold
+  // and step, NaN where the actual is missing; empty otherwise.
+  std::vector<float> errors;               // [Mo, K, S, H]
 
   int64_t n_folds() const { return static_cast<int64_t>(origins.size()); }
   double value(int64_t model, int64_t fold, int64_t series, int metric) const {
     return per_series[((model * n_folds() + fold) * n_series + series) * layout.size() + metric];
+  }
+  // errors[model, fold, series, :] (keep_errors only).
+  const float* error_row(int64_t model, int64_t fold, int64_t series) const {
+    return errors.data() + ((model * n_folds() + fold) * n_series + series) * horizon;
   }
 };
 

@@ -338,11 +338,15 @@ TEST_F(Faults, OutputSetsAreRecordedAndMixedSetsShow) {
   EXPECT_EQ(r.output.find("csv:"), std::string::npos) << r.output;
 }
 
-// Item 3: `update --checkpoint` renames nothing until the model is fine-tuned: killed during the
-// fine-tuning, it leaves the panel exactly as it was (before, the new panel was already in place
-// beside the old model).
+// Item 3: `update --checkpoint` renames nothing until the model is fine-tuned and written: when
+// the model cannot be written (a file-size limit that the new panel fits under and the model
+// does not), the update fails with exit 3 and leaves the panel exactly as it was (before, the new
+// panel was already in place beside the old model).
 TEST_F(Faults, UpdateCommitsThePanelOnlyAfterFineTuning) {
-  ASSERT_EQ(run_skucast(train_args(path("m.h5"))).rc, 0);
+  std::vector<std::string> train = train_args(path("m.h5"));
+  for (size_t i = 0; i + 1 < train.size(); ++i)
+    if (train[i] == "--hidden") train[i + 1] = "64";  // a model file well above the panel's size
+  ASSERT_EQ(run_skucast(train).rc, 0);
   ASSERT_EQ(run_skucast({"export", path("p.h5"), "--csv", path("all.csv")}).rc, 0);
   // One more day: the last day's rows again, one day later.
   const std::string all = testing::read_text(m_dir / "all.csv");
@@ -365,13 +369,18 @@ TEST_F(Faults, UpdateCommitsThePanelOnlyAfterFineTuning) {
     if (field(lines[i], 1) == last && !field(lines[i], 2).empty()) add += lines[i] + "\n";  // restated days
   write("add.csv", add);
   const std::string before = testing::read_text(m_dir / "p.h5");
-  const CliResult killed = testing::run_shell(
-      "timeout -s KILL 3 " + sh_quote(SKUCAST_BINARY) + " update --panel " + sh_quote(path("p.h5")) + " --append " +
-      sh_quote(path("add.csv")) + " --checkpoint " + sh_quote(path("m.h5")) + " --epochs 1000000 --out " +
-      sh_quote(path("m2.h5")) + " 2>&1");
-  EXPECT_EQ(killed.rc, 137) << killed.output;  // still fine-tuning after 3 s
-  EXPECT_TRUE(testing::read_text(m_dir / "p.h5") == before) << "the panel changed before the model was written";
+  const size_t panel_bytes = before.size(), model_bytes = testing::read_text(m_dir / "m.h5").size();
+  ASSERT_GT(model_bytes, 3 * panel_bytes);
+  const std::string limit = std::to_string((2 * panel_bytes) / 512);  // ulimit -f counts 512-byte blocks
+  const CliResult failed = testing::run_shell(
+      "ulimit -f " + limit + " && trap '' XFSZ && exec " + sh_quote(SKUCAST_BINARY) + " update --panel " +
+      sh_quote(path("p.h5")) + " --append " + sh_quote(path("add.csv")) + " --checkpoint " + sh_quote(path("m.h5")) +
+      " --epochs 1 --out " + sh_quote(path("m2.h5")) + " 2>&1");
+  EXPECT_EQ(failed.rc, 3) << failed.output;
+  EXPECT_NE(failed.output.find("once the model is fine-tuned"), std::string::npos) << failed.output;  // it got that far
+  EXPECT_TRUE(testing::read_text(m_dir / "p.h5") == before) << "the panel changed although the model was not written";
   EXPECT_FALSE(fs::exists(m_dir / "m2.h5"));
+  EXPECT_TRUE(temps_in(m_dir).empty());
   // Run to the end, both are written, with one run id.
   const CliResult r = run_skucast({"update", "--panel", path("p.h5"), "--append", path("add.csv"), "--checkpoint",
                                    path("m.h5"), "--epochs", "1", "--out", path("m2.h5")});

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# forecast --model auto and --combine weighted: held-out MASE of the per-series choice and of the inverse-error-weighted ensemble against each single candidate and the plain mean ensemble (M3 test periods, a synthetic catalog's last 28 days).
+#
+# Usage: bench/run.sh auto   (env: BUILD; CANDIDATES="ets,theta,tsb,snaive"; SYNTH_SERIES=1000
+# SYNTH_DAYS=700; KEEP=dir keeps the files). The held-out periods come after the forecast origin:
+# the selection folds (all before it) never see them. The best single model is read off the
+# held-out scores (an oracle no run has), so "auto <= best" is a strict test. Peer: none yet
+# (statsforecast has no per-series choice of its own).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+BIN="${SKUCAST_BIN:-${BUILD:-$HERE/../build}/skucast}"
+WORK="${KEEP:-$(mktemp -d)}"; mkdir -p "$WORK"
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
+PY=/usr/bin/python3
+DATA="$HERE/calibration_data.py"
+CANDIDATES=${CANDIDATES:-"ets,theta,tsb,snaive"}
+summary=()
+
+# run_set NAME H M PANEL TRAIN TEST: each candidate alone, then auto; prints MASE and time.
+run_set() {
+  local name=$1 h=$2 m=$3 panel=$4 train=$5 test=$6 best=inf best_model="" line
+  for spec in ${CANDIDATES//,/ } "auto:$CANDIDATES" "${CANDIDATES//,/+}:mean" "${CANDIDATES//,/+}:weighted"; do
+    local model=${spec%:mean}; model=${model%:weighted}; local extra=()
+    case $spec in *:mean) extra=(--combine mean) ;; *:weighted) extra=(--combine weighted) ;; esac
+    local t0; t0=$(date +%s.%N)
+    "$BIN" forecast --panel "$panel" --model "$model" "${extra[@]}" --horizon "$h" --quantiles 0.025,0.1,0.5,0.9,0.975 \
+      --out "$WORK/fc.h5" --csv "$WORK/fc.csv" 2> "$WORK/log.txt" || { cat "$WORK/log.txt" >&2; exit 1; }
+    local secs; secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    line=$("$PY" "$DATA" score "$train" "$test" "$WORK/fc.csv" "$m")
+    local mase; mase=$(echo "$line" | sed 's/.*mase=//')
+    echo "auto: $name $spec: $line seconds=$secs"
+    case $spec in
+      auto:*)
+        grep -h "auto: lowest" "$WORK/log.txt" | sed 's/^skucast: /  /'
+        summary+=("${name}_auto_mase=$mase ${name}_best_single=$best_model:$best")
+        ratios+=("$(awk -v a="$mase" -v b="$best" 'BEGIN { printf "%.4f", b / a }')") ;;
+      *:mean) summary+=("${name}_mean_ensemble_mase=$mase") ;;
+      *:weighted)
+        grep -h "weighted: " "$WORK/log.txt" | sed 's/^skucast: /  /'
+        summary+=("${name}_weighted_mase=$mase") ;;
+      *) if awk -v a="$mase" -v b="$best" 'BEGIN { exit !(b == "inf" || a < b) }'; then best=$mase; best_model=$model; fi ;;
+    esac
+  done
+}
+ratios=()
+
+"$PY" "$DATA" m3 "$HERE/data/m3_ymq.csv.gz" "$WORK"
+for period in yearly quarterly monthly; do
+  # shellcheck disable=SC1090
+  . "$WORK/m3_$period.env"
+  "$BIN" ingest --csv "$WORK/m3_${period}_train.csv" --freq 1 --season-length "$M" --allow-long-axis \
+    --out "$WORK/m3_$period.h5" > /dev/null 2>&1
+  run_set "m3_$period" "$H" "$M" "$WORK/m3_$period.h5" "$WORK/m3_${period}_train.csv" "$WORK/m3_${period}_test.csv"
+done
+NS=${SYNTH_SERIES:-1000}; ND=${SYNTH_DAYS:-700}
+"$BIN" synth --series "$NS" --days "$ND" --seed 11 --out "$WORK/synth_full.h5" > /dev/null 2>&1
+"$BIN" export "$WORK/synth_full.h5" --csv "$WORK/synth_full.csv" > /dev/null 2>&1
+"$PY" "$DATA" split "$WORK/synth_full.csv" 28 "$WORK" synth
+"$BIN" ingest --csv "$WORK/synth_train.csv" --freq D --season-length 7 --out "$WORK/synth.h5" > /dev/null 2>&1
+run_set synth 28 7 "$WORK/synth.h5" "$WORK/synth_train.csv" "$WORK/synth_test.csv"
+worst=$(printf '%s\n' "${ratios[@]}" | sort -g | head -1)
+echo "RESULT auto ${summary[*]} ratio=$worst"

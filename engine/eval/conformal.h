@@ -1,0 +1,94 @@
+// engine/eval/conformal.h — conformal (calibrated) quantiles from the out-of-sample errors of
+// rolling-origin folds (`forecast --intervals conformal`).
+//
+// The errors come from the backtest machinery (engine/eval/backtest.h, keep_errors): K folds
+// whose last origin is T − H, each model fitted on the history before its origin, so every error
+// is out of sample and every fold ends at or before the forecast origin T. A quantile at level q
+// is then the point forecast (the mean) plus an order statistic of the signed errors
+// (actual − mean) of the same horizon step, chosen by the split-conformal rule
+// (Note [Conformal order statistic]), per series where it has enough errors and pooled over
+// similar series otherwise (Note [Conformal pooling]).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace skucast {
+
+class PanelReader;
+struct BacktestOptions;
+
+// Note [Conformal order statistic]
+//   From n errors sorted ascending e_(1) <= ... <= e_(n), the level-q quantile is
+//     q >= 0.5:  e_(k) with k = ceil((n + 1) q)                      (upper)
+//     q <  0.5:  e_(k) with k = n + 1 − ceil((n + 1)(1 − q))         (lower, the mirror image)
+//   For exchangeable errors P(e_new <= e_(k)) >= q for the upper rule and P(e_new >= e_(k)) >=
+//   1 − q for the lower one (split conformal, Vovk et al. 2005; Lei et al. 2018), so the
+//   interval [lower, upper] with bounds included covers at least its nominal share. When k falls
+//   outside 1..n (too few errors for that level: n < 1/(1 − q) − 1, e.g. n < 19 for 0.95) the
+//   exact answer would be an infinite bound; we clamp to e_(n) (or e_(1)) and count the cell
+//   (ConformalStats::n_clamped). Monotone in q for a fixed n.
+double conformal_order_statistic(const double* sorted, int64_t n, double q, bool* clamped = nullptr);
+
+// Note [Conformal pooling]
+//   A series uses its own errors at step h when it has at least min_per_series (20) observed
+//   errors there; otherwise the pooled errors of similar series, as follows. Each error is
+//   divided by its series' scale at that fold (the in-sample one-step naive MAE, mean |y_t −
+//   y_{t−1}| over the observed history before the fold's origin), so series of any size pool.
+//   "Similar" = the same model (one model per run) and the same zero-share bucket of the history
+//   before the forecast origin: [0, 0.2), [0.2, 0.4), [0.4, 0.6), [0.6, 0.8), [0.8, 1]. A bucket
+//   with fewer than min_per_series scaled errors at step h borrows the pool of all buckets at h.
+//   The series' quantile is mean + scale_T × (pooled order statistic), scale_T its naive MAE
+//   over the whole history. A series whose scale_T is 0 or undefined (constant or one-point
+//   history) and has too few errors of its own keeps the model's quantiles (n_model cells), as
+//   does every series at a step where no scaled error exists at all. A fold counts for a series
+//   only when the series had at least max(H, 2) observed values before the fold's origin: with
+//   less the model falls back (a launch), and that error says little about a forecast from the
+//   whole history.
+
+struct ConformalOptions {
+  int64_t min_per_series = 20;  // errors per step for per-series quantiles
+  int n_zero_buckets = 5;       // equal-width zero-share buckets over [0, 1]
+};
+
+// What the calibration knows about each series: its fold errors and the statistics pooling
+// needs. Host arrays, filled by the caller (describe_calibration_series).
+struct CalibrationSet {
+  int64_t n_series = 0, n_folds = 0, horizon = 0;  // S, K, H
+  std::vector<float> errors;       // [S, K, H] actual − mean, NaN = none
+  std::vector<double> fold_scale;  // [S, K] naive MAE of the history before fold k's origin
+  std::vector<double> scale;       // [S] naive MAE of the whole history (before the forecast origin)
+  std::vector<double> zero_share;  // [S] share of zeros among the observed history
+  std::vector<uint8_t> nonneg;     // [S] 1 when no observed value is negative (quantiles clipped at 0)
+};
+
+// Sizes the per-series arrays of cal for S series and K folds (errors left empty).
+void resize_calibration(CalibrationSet& cal, int64_t n_series, int64_t n_folds, int64_t horizon);
+// Fills fold_scale, scale, zero_share and nonneg of series [i0, i0 + nb) from y [nb, T]
+// (NaN = missing); origins [K] are the folds' origins on the same axis, ascending. Drops (sets
+// to NaN) the errors of folds with too little history (Note [Conformal pooling]).
+void describe_calibration_series(CalibrationSet& cal, const float* y, int64_t i0, int64_t nb, int64_t n_steps,
+                                 const std::vector<int64_t>& origins);
+
+// Runs the calibration folds of one model (opt.models holds exactly one name, a single model or
+// a '+' ensemble; opt.folds, opt.step as in a backtest) with the backtest machinery
+// (run_backtest, keep_errors) and describes every series. The panel is read in blocks of
+// opt.block series. The in-memory overload takes y [S, T] (no regressors).
+CalibrationSet calibrate(const PanelReader& panel, const BacktestOptions& opt);
+CalibrationSet calibrate(const float* y, int64_t n_series, int64_t n_steps, int season_length,
+                         const BacktestOptions& opt);
+
+struct ConformalStats {
+  int64_t n_own = 0;      // (series, step) cells from the series' own errors
+  int64_t n_pooled = 0;   // cells from a pool (bucket or all)
+  int64_t n_model = 0;    // cells that kept the model's quantiles
+  int64_t n_clamped = 0;  // (cell, level) pairs clamped to the extreme error
+};
+
+// Overwrites quantiles [S, H, Q] with conformal ones: mean [S, H] + the order statistic of each
+// level (levels [Q] ascending), then sorted per step (monotone in level) and, for series with
+// nonneg, clipped at 0. Quantiles of cells that keep the model's are left as given.
+ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean, const std::vector<double>& levels,
+                                   float* quantiles, const ConformalOptions& opt = {});
+
+}  // namespace skucast

@@ -1,0 +1,104 @@
+// tests/cli/test_cli_conformal.cpp — `skucast forecast --intervals conformal` through the binary:
+// the file's attributes, the CSV's shape, the time printed, and the errors (exit 2, no output).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "io/forecast_file.h"
+#include "io/panel.h"
+#include "tests/cli_helpers.h"
+
+namespace skucast {
+namespace {
+
+using testing::CliResult;
+using testing::run_skucast;
+
+class CliConformal : public testing::ScratchTest {
+ protected:
+  void SetUp() override {
+    ScratchTest::SetUp();
+    // 40 daily series of 120 days: weekly pattern plus noise, non-negative counts.
+    PanelHeader h;
+    h.axis = make_axis(Freq::Day, "2022-01-03", 7);
+    h.n_steps = 120;
+    std::mt19937 rng(3);
+    std::poisson_distribution<int> noise(4);
+    std::vector<float> y;
+    for (int s = 0; s < 40; ++s) {
+      h.ids.push_back("sku" + std::to_string(s));
+      for (int t = 0; t < 120; ++t) y.push_back(static_cast<float>((t % 7) * (s % 3) + noise(rng)));
+    }
+    m_panel = path("p.h5");
+    write_panel(m_panel, h, y, {});
+  }
+  bool exists(const std::string& name) const { return std::filesystem::exists(m_dir / name); }
+  std::string m_panel;
+};
+
+TEST_F(CliConformal, WritesConformalQuantilesAndAttributes) {
+  const CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "ses+snaive", "--horizon", "7",
+                                   "--quantiles", "0.05,0.1,0.5,0.9,0.95", "--intervals", "conformal",
+                                   "--calibration-folds", "4", "--out", path("fc.h5"), "--csv", path("fc.csv")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("conformal intervals: 4 calibration fold(s)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" s; "), std::string::npos) << r.output;  // the time it cost
+  const ForecastFile fc = read_forecast(path("fc.h5"));
+  EXPECT_EQ(fc.intervals, "conformal");
+  EXPECT_EQ(fc.calibration_folds, 4);
+  const int64_t Q = 5;
+  for (size_t c = 0; c < fc.mean.size(); ++c) {
+    const float* q = fc.quantiles.data() + c * Q;
+    EXPECT_GE(q[0], 0.0f);  // non-negative data: clipped at 0
+    for (int j = 1; j < Q; ++j) EXPECT_LE(q[j - 1], q[j]) << "cell " << c;
+  }
+  // The CSV has the same shape as with the model's intervals.
+  const CliResult m = run_skucast({"forecast", "--panel", m_panel, "--model", "ses+snaive", "--horizon", "7",
+                                   "--quantiles", "0.05,0.1,0.5,0.9,0.95", "--out", path("m.h5"), "--csv",
+                                   path("m.csv")});
+  ASSERT_EQ(m.rc, 0) << m.output;
+  EXPECT_EQ(read_forecast(path("m.h5")).intervals, "model");
+  const std::string a = testing::read_text(m_dir / "fc.csv"), b = testing::read_text(m_dir / "m.csv");
+  EXPECT_EQ(a.substr(0, a.find('\n')), b.substr(0, b.find('\n')));
+  EXPECT_EQ(std::count(a.begin(), a.end(), '\n'), std::count(b.begin(), b.end(), '\n'));
+  const CliResult info = run_skucast({"info", path("fc.h5")});
+  EXPECT_NE(info.output.find("conformal (4 calibration folds)"), std::string::npos) << info.output;
+}
+
+TEST_F(CliConformal, DefaultFoldsShrinkToShortHistory) {
+  // 120 steps, horizon 30: 5 folds of step 30 need 151 steps; 3 fit.
+  const CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "naive", "--horizon", "30",
+                                   "--intervals", "conformal", "--out", path("fc.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("holds 3 calibration fold(s)"), std::string::npos) << r.output;
+  EXPECT_EQ(read_forecast(path("fc.h5")).calibration_folds, 3);
+}
+
+TEST_F(CliConformal, BadRequestsFailWithoutOutput) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--model", "naive", "--calibration-folds", "50", "--intervals", "conformal"}, "--calibration-folds: the panel has 120 steps"},
+      {{"--model", "naive", "--calibration-folds", "3"}, "go with --intervals conformal"},
+      {{"--model", "naive", "--intervals", "conformal", "--shard", "0/2"}, "does not run per --shard"},
+      {{"--model", "lstm", "--intervals", "conformal", "--checkpoint", "m.h5"}, "not built yet"},
+      {{"--model", "naive", "--intervals", "quantile"}, "--intervals"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args{"forecast", "--panel", m_panel, "--horizon", "7", "--out", path("fc.h5")};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const CliResult r = run_skucast(args);
+    EXPECT_EQ(r.rc, 2) << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << r.output;
+    EXPECT_FALSE(exists("fc.h5"));
+  }
+}
+
+}  // namespace
+}  // namespace skucast

@@ -1,0 +1,239 @@
+// tests/eval/test_conformal.cpp — conformal quantiles (engine/eval/conformal.h): the order-statistic
+// rule by hand, per-series and pooled quantiles on hand-made calibration sets, and the empirical
+// coverage on simulated series with known distributions (fixed seeds, no timing).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "engine/eval/backtest.h"
+#include "engine/eval/conformal.h"
+#include "engine/stat/model.h"
+
+namespace skucast {
+namespace {
+
+// Note [Conformal order statistic] by hand.
+TEST(ConformalOrderStatistic, FiniteSampleRule) {
+  std::vector<double> e(19);
+  for (int i = 0; i < 19; ++i) e[i] = i + 1;  // e_(k) = k
+  bool c = true;
+  EXPECT_EQ(conformal_order_statistic(e.data(), 19, 0.9, &c), 18.0);  // ceil(20 * 0.9) = 18
+  EXPECT_FALSE(c);
+  EXPECT_EQ(conformal_order_statistic(e.data(), 19, 0.1, &c), 2.0);   // 20 - ceil(20 * 0.9) = 2
+  EXPECT_FALSE(c);
+  EXPECT_EQ(conformal_order_statistic(e.data(), 19, 0.95, &c), 19.0);  // ceil(20 * 0.95) = 19 exactly
+  EXPECT_FALSE(c);
+  EXPECT_EQ(conformal_order_statistic(e.data(), 19, 0.05, &c), 1.0);   // 20 - 19 = 1
+  EXPECT_FALSE(c);
+  EXPECT_EQ(conformal_order_statistic(e.data(), 19, 0.5, &c), 10.0);   // ceil(10) = 10, the median
+  EXPECT_EQ(conformal_order_statistic(e.data(), 19, 0.975, &c), 19.0);  // ceil(19.5) = 20 > 19: clamped
+  EXPECT_TRUE(c);
+  EXPECT_EQ(conformal_order_statistic(e.data(), 19, 0.025, &c), 1.0);  // 20 - 20 = 0 < 1: clamped
+  EXPECT_TRUE(c);
+  // n = 4: 0.8 → ceil(4) = 4; 0.2 → 5 - 4 = 1; 0.7 → ceil(3.5) = 4; 0.3 → 5 - ceil(3.5) = 1.
+  const double f[4] = {-2, 0, 1, 5};
+  EXPECT_EQ(conformal_order_statistic(f, 4, 0.8), 5.0);
+  EXPECT_EQ(conformal_order_statistic(f, 4, 0.2), -2.0);
+  EXPECT_EQ(conformal_order_statistic(f, 4, 0.6), 1.0);   // ceil(3) = 3
+  EXPECT_EQ(conformal_order_statistic(f, 4, 0.4), 0.0);   // 5 - ceil(3) = 2
+  // Monotone in the level for every n.
+  for (int n = 1; n <= 40; ++n) {
+    std::vector<double> g(n);
+    for (int i = 0; i < n; ++i) g[i] = i;
+    double prev = -1;
+    for (int l = 1; l < 100; ++l) {
+      const double v = conformal_order_statistic(g.data(), n, l / 100.0);
+      EXPECT_GE(v, prev) << "n " << n << " level " << l;
+      prev = v;
+    }
+  }
+}
+
+CalibrationSet empty_set(int64_t S, int64_t K, int64_t H) {
+  CalibrationSet cal;
+  resize_calibration(cal, S, K, H);
+  cal.errors.assign(static_cast<size_t>(S * K * H), std::nanf(""));
+  return cal;
+}
+
+// One series with 20 errors at its step: its own errors, mean + order statistic.
+TEST(ConformalQuantiles, OwnErrorsWithTwentyFolds) {
+  CalibrationSet cal = empty_set(1, 20, 1);
+  for (int k = 0; k < 20; ++k) cal.errors[k] = static_cast<float>(k + 1);  // 1..20
+  cal.scale[0] = 1.0;
+  const std::vector<float> mean{100.0f};
+  std::vector<float> q{0, 0, 0};
+  const ConformalStats st = conformal_quantiles(cal, mean.data(), {0.1, 0.5, 0.9}, q.data());
+  EXPECT_EQ(st.n_own, 1);
+  EXPECT_EQ(st.n_pooled, 0);
+  // n = 20: 0.9 → ceil(18.9) = 19; 0.5 → ceil(10.5) = 11; 0.1 → 21 - 19 = 2.
+  EXPECT_FLOAT_EQ(q[0], 102.0f);
+  EXPECT_FLOAT_EQ(q[1], 111.0f);
+  EXPECT_FLOAT_EQ(q[2], 119.0f);
+  // Non-negative data: clipped at 0, still ordered.
+  for (int k = 0; k < 20; ++k) cal.errors[k] = static_cast<float>(-(k + 1));  // -1..-20
+  const std::vector<float> zero{5.0f};
+  conformal_quantiles(cal, zero.data(), {0.1, 0.5, 0.9}, q.data());
+  EXPECT_FLOAT_EQ(q[0], 0.0f);   // 5 - 19 → 0
+  EXPECT_FLOAT_EQ(q[1], 0.0f);   // 5 - 10 → 0
+  EXPECT_FLOAT_EQ(q[2], 3.0f);   // 5 - 2
+  cal.nonneg[0] = 0;  // data that can be negative: not clipped
+  conformal_quantiles(cal, zero.data(), {0.1, 0.5, 0.9}, q.data());
+  EXPECT_FLOAT_EQ(q[0], -14.0f);
+}
+
+// Note [Conformal pooling] by hand: two series with 2 folds each pool their scaled errors; a
+// third series of another zero-share bucket borrows the all-bucket pool (its bucket has < 20);
+// a fourth with scale 0 keeps the model's quantiles.
+TEST(ConformalQuantiles, PooledOverSimilarSeries) {
+  CalibrationSet cal = empty_set(4, 2, 1);
+  // Series 0, 1: zero share 0 (bucket 0), fold scales 2 and 4; errors 2,4 → scaled 1,1 and 4,-8 → 1,-2.
+  cal.errors = {2, 4, 4, -8, 9, 9, 1, 1};
+  cal.fold_scale = {2, 4, 4, 4, 1, 1, 0, 0};
+  cal.scale = {10, 1, 1, 0};
+  cal.zero_share = {0.0, 0.1, 0.9, 0.0};  // series 2: bucket 4
+  cal.nonneg = {0, 0, 0, 0};
+  // Pools: all buckets (series 0-2; series 3's fold scales are 0): scaled errors
+  // {1, 1, 1, -2, 9, 9} sorted {-2, 1, 1, 1, 9, 9}; each bucket has < 20, so everyone uses all.
+  ConformalOptions opt;
+  const std::vector<float> mean{0, 0, 0, 50};
+  std::vector<float> q(8, -1.0f);
+  q[6] = 40.0f;  // series 3: the model's quantiles, kept
+  q[7] = 60.0f;
+  const ConformalStats st = conformal_quantiles(cal, mean.data(), {0.2, 0.8}, q.data(), opt);
+  EXPECT_EQ(st.n_pooled, 3);
+  EXPECT_EQ(st.n_model, 1);
+  // n = 6: 0.8 → ceil(5.6) = 6 → 9; 0.2 → 7 - 6 = 1 → -2. Times scale_T.
+  EXPECT_FLOAT_EQ(q[0], -20.0f);
+  EXPECT_FLOAT_EQ(q[1], 90.0f);
+  EXPECT_FLOAT_EQ(q[2], -2.0f);
+  EXPECT_FLOAT_EQ(q[3], 9.0f);
+  EXPECT_FLOAT_EQ(q[6], 40.0f);
+  EXPECT_FLOAT_EQ(q[7], 60.0f);
+  // With the bucket threshold lowered to 2, bucket 0 (series 0, 1: {1, 1, 1, -2}) is its own pool:
+  // n = 4: 0.8 → ceil(4) = 4 → 1; 0.2 → 5 - 4 = 1 → -2; bucket 4 (series 2: {9, 9}): 9 and 9.
+  opt.min_per_series = 2;  // also lets series with 2 errors use their own: series 0's own errors are {2, 4}
+  conformal_quantiles(cal, mean.data(), {0.2, 0.8}, q.data(), opt);
+  EXPECT_FLOAT_EQ(q[0], 2.0f);  // own, n = 2: 0.2 → 3 - ceil(2.4) = 0 → clamped to e_(1) = 2
+  EXPECT_FLOAT_EQ(q[1], 4.0f);  // 0.8 → ceil(2.4) = 3 → clamped to e_(2) = 4
+}
+
+// Simulated series with known distributions: iid normal, forecast by `naive`. The model's own
+// naive interval grows with sqrt(h), although for iid data the error y_{T+h} − y_T has the same
+// spread at every h, so it over-covers from h = 2 on; the conformal interval from pooled
+// out-of-sample errors should cover the nominal 80 %. Each series has its own level and
+// spread (the pooling must scale them).
+//
+// Tolerance: the held-out coverage is a mean over S = 2000 independent series of the share of
+// their H steps covered. Even if a series' H steps were fully dependent, its standard error is
+// sqrt(0.8 × 0.2 / 2000) = 0.0089; ±0.035 is four of them. The pools hold S × K = 10,000
+// errors per step, so the calibration's own quantile error (about 0.004 in level) is small
+// beside it.
+struct Coverage {
+  double model = 0, conformal = 0;
+};
+
+Coverage simulate_coverage(bool random_walk, uint64_t seed) {
+  const int64_t S = 2000, T = 120, H = 4;
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> z(0.0, 1.0);
+  std::lognormal_distribution<double> spread(0.0, 0.7);
+  std::vector<float> full(static_cast<size_t>(S * (T + H)));  // [S, T + H]
+  for (int64_t s = 0; s < S; ++s) {
+    const double sd = spread(rng), level = 100.0 + 20.0 * z(rng);
+    double x = level;
+    for (int64_t t = 0; t < T + H; ++t) {
+      x = random_walk ? x + sd * z(rng) : level + sd * z(rng);
+      full[static_cast<size_t>(s * (T + H) + t)] = static_cast<float>(x);
+    }
+  }
+  std::vector<float> hist(static_cast<size_t>(S * T));  // [S, T]
+  for (int64_t s = 0; s < S; ++s)
+    std::copy_n(full.data() + s * (T + H), T, hist.data() + s * T);
+  const std::vector<double> levels{0.1, 0.9};
+  const auto model = make_stat_model("naive");
+  const BatchForecast fc = forecast_batch(*model, hist.data(), S, T, 1, H, levels);
+  BacktestOptions bo;
+  bo.models = {"naive"};
+  bo.horizon = H;
+  bo.folds = 5;
+  bo.levels = levels;
+  const CalibrationSet cal = calibrate(hist.data(), S, T, 1, bo);
+  std::vector<float> conf = fc.quantiles;
+  const ConformalStats st = conformal_quantiles(cal, fc.mean.data(), levels, conf.data());
+  EXPECT_EQ(st.n_pooled, S * H);
+  Coverage c;
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t h = 0; h < H; ++h) {
+      const float y = full[static_cast<size_t>(s * (T + H) + T + h)];
+      const size_t i = static_cast<size_t>((s * H + h) * 2);
+      c.model += fc.quantiles[i] <= y && y <= fc.quantiles[i + 1];
+      c.conformal += conf[i] <= y && y <= conf[i + 1];
+    }
+  c.model /= static_cast<double>(S * H);
+  c.conformal /= static_cast<double>(S * H);
+  return c;
+}
+
+TEST(ConformalCoverage, IidNormalSeriesNaiveModel) {
+  const Coverage c = simulate_coverage(false, 42);
+  std::printf("iid normal, naive, nominal 80 %%: model's own %.4f, conformal %.4f\n", c.model, c.conformal);
+  EXPECT_NEAR(c.conformal, 0.80, 0.035) << "model's own: " << c.model;
+  EXPECT_GT(c.model, 0.88);  // the model's sqrt(h) intervals over-cover iid data
+}
+
+TEST(ConformalCoverage, RandomWalkSeriesNaiveModel) {
+  const Coverage c = simulate_coverage(true, 7);
+  std::printf("random walk, naive, nominal 80 %%: model's own %.4f, conformal %.4f\n", c.model, c.conformal);
+  EXPECT_NEAR(c.conformal, 0.80, 0.035) << "model's own: " << c.model;
+}
+
+// A backtest with keep_errors stores actual − mean per fold and step; NaN where the actual is.
+TEST(ConformalCalibrate, ErrorsAreActualMinusMeanOutOfSample) {
+  // One series 0, 1, 2, ..., 19 with step 12 missing; naive forecasts the last value.
+  std::vector<float> y(20);
+  for (int t = 0; t < 20; ++t) y[t] = static_cast<float>(t);
+  y[12] = std::nanf("");
+  BacktestOptions bo;
+  bo.models = {"naive"};
+  bo.horizon = 3;
+  bo.folds = 2;
+  const CalibrationSet cal = calibrate(y.data(), 1, 20, 1, bo);
+  // Origins 14 and 17 (step 3): naive from 13 and 16: errors 1, 2, 3 each.
+  ASSERT_EQ(cal.errors.size(), 6u);
+  for (int k = 0; k < 2; ++k)
+    for (int h = 0; h < 3; ++h) EXPECT_FLOAT_EQ(cal.errors[k * 3 + h], h + 1.0f);
+  EXPECT_DOUBLE_EQ(cal.scale[0], 1.0);  // |diffs| = 1 over the observed pairs
+  EXPECT_DOUBLE_EQ(cal.fold_scale[0], 1.0);
+  EXPECT_EQ(cal.nonneg[0], 1);
+  EXPECT_DOUBLE_EQ(cal.zero_share[0], 1.0 / 19.0);
+  bo.folds = 1;
+  bo.horizon = 8;  // origin 12: the fold's actuals include the missing step 12
+  const CalibrationSet gap = calibrate(y.data(), 1, 20, 1, bo);
+  EXPECT_TRUE(std::isnan(gap.errors[0]));
+  EXPECT_FLOAT_EQ(gap.errors[1], 13.0f - 11.0f);
+}
+
+// A launch: folds before the series had max(H, 2) observed values are left out.
+TEST(ConformalCalibrate, FoldsBeforeALaunchAreDropped) {
+  std::vector<float> y(20, std::nanf(""));  // listed from step 10 on
+  for (int t = 10; t < 20; ++t) y[t] = static_cast<float>(t);
+  BacktestOptions bo;
+  bo.models = {"naive"};
+  bo.horizon = 3;
+  bo.folds = 3;  // origins 11, 14, 17: 1, 4 and 7 observed values before them
+  const CalibrationSet cal = calibrate(y.data(), 1, 20, 1, bo);
+  for (int h = 0; h < 3; ++h) {
+    EXPECT_TRUE(std::isnan(cal.errors[0 * 3 + h]));
+    EXPECT_FLOAT_EQ(cal.errors[1 * 3 + h], h + 1.0f);
+    EXPECT_FLOAT_EQ(cal.errors[2 * 3 + h], h + 1.0f);
+  }
+  EXPECT_TRUE(std::isnan(cal.fold_scale[0]));
+  EXPECT_DOUBLE_EQ(cal.fold_scale[1], 1.0);
+}
+
+}  // namespace
+}  // namespace skucast

@@ -1,0 +1,76 @@
+// tests/eval/test_model_choice.cpp — the per-series model choice of `--model auto`
+// (engine/eval/model_choice.h) on a hand-made backtest result.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "engine/eval/backtest.h"
+#include "engine/eval/model_choice.h"
+#include "kernels/common.hpp"
+
+namespace skucast {
+namespace {
+
+// Two candidates, two folds, four series; only mase and mae set (the rest NaN).
+BacktestResult hand_result() {
+  BacktestResult r;
+  r.models = {"a", "b"};
+  r.origins = {10, 20};
+  r.layout = metric_layout({});
+  r.n_series = 4;
+  r.horizon = 1;
+  r.per_series.assign(static_cast<size_t>(2 * 2 * 4 * r.layout.size()), std::nan(""));
+  return r;
+}
+
+void set(BacktestResult& r, const char* metric, int model, int series, double fold0, double fold1) {
+  const int c = r.layout.index(metric);
+  r.per_series[((model * 2 + 0) * 4 + series) * r.layout.size() + c] = fold0;
+  r.per_series[((model * 2 + 1) * 4 + series) * r.layout.size() + c] = fold1;
+}
+
+TEST(ModelChoice, LowestMeanOverFoldsTiesToTheFirstCandidate) {
+  BacktestResult r = hand_result();
+  set(r, "mase", 0, 0, 1.0, 2.0);  // a: mean 1.5
+  set(r, "mase", 1, 0, 1.2, 1.2);  // b: mean 1.2 → b
+  set(r, "mase", 0, 1, 1.0, 1.0);  // a tie → a (listed first)
+  set(r, "mase", 1, 1, 1.0, 1.0);
+  set(r, "mase", 0, 2, 0.5, std::nan(""));  // a: 0.5 over its one defined fold
+  set(r, "mase", 1, 2, 0.6, 0.1);           // b: 0.35 → b
+  set(r, "mae", 0, 3, 5.0, 5.0);   // series 3: no mase (zero scale): by mae → b
+  set(r, "mae", 1, 3, 3.0, 3.0);
+  EXPECT_EQ(choose_models(r, "mase"), (std::vector<int>{1, 0, 1, 1}));
+  // mae: series 0-2 have none (NaN) → the first candidate; series 3 → b.
+  EXPECT_EQ(choose_models(r, "mae"), (std::vector<int>{0, 0, 0, 1}));
+}
+
+TEST(ModelChoice, MetricMustBeAnError) {
+  const BacktestResult r = hand_result();
+  EXPECT_THROW(choose_models(r, "bias"), InputError);
+  EXPECT_THROW(choose_models(r, "nope"), InputError);
+  EXPECT_THROW(check_select_metric({0.1, 0.9}, "cov80"), InputError);
+  EXPECT_NO_THROW(check_select_metric({0.1, 0.9}, "pinball"));
+  EXPECT_THROW(check_select_metric({}, "pinball"), InputError);  // no quantiles, no pinball
+}
+
+// Note [Inverse-error weights] by hand.
+TEST(ModelChoice, InverseErrorWeights) {
+  BacktestResult r = hand_result();
+  set(r, "mase", 0, 0, 1.0, 1.0);  // a: 1, b: 0.5 → weights 1 : 2 → 1/3, 2/3
+  set(r, "mase", 1, 0, 0.5, 0.5);
+  set(r, "mase", 0, 1, 0.0, 0.0);  // a perfect: all the weight
+  set(r, "mase", 1, 1, 2.0, 2.0);
+  set(r, "mase", 0, 2, 2.0, 2.0);  // b undefined: a gets it all
+  set(r, "mae", 0, 3, 1.0, 3.0);   // no mase: by mae, a 2, b 6 → 3/4, 1/4
+  set(r, "mae", 1, 3, 6.0, 6.0);
+  const std::vector<double> w = inverse_error_weights(r, "mase");
+  const std::vector<double> expect{1.0 / 3, 2.0 / 3, 1, 0, 1, 0, 0.75, 0.25};
+  ASSERT_EQ(w.size(), expect.size());
+  for (size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(w[i], expect[i], 1e-12) << i;
+  BacktestResult none = hand_result();  // nothing defined: equal weights
+  for (double v : inverse_error_weights(none, "mase")) EXPECT_EQ(v, 0.5);
+}
+
+}  // namespace
+}  // namespace skucast
