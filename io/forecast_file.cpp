@@ -79,6 +79,9 @@ void validate(const ForecastFile& fc) {
     if (!(q > 0.0 && q < 1.0)) throw Error("forecast: quantile level " + std::to_string(q) + " is not in (0, 1)");
   if (fc.shard_count < 1 || fc.shard_index < 0 || fc.shard_index >= fc.shard_count)
     throw Error("forecast: shard " + std::to_string(fc.shard_index) + "/" + std::to_string(fc.shard_count));
+  if (fc.residual_steps < 0 || static_cast<int64_t>(fc.residuals.size()) != checked_mul(S, fc.residual_steps))
+    throw Error("forecast: residuals has " + std::to_string(fc.residuals.size()) + " values, expected S*R = " +
+                std::to_string(S) + "*" + std::to_string(fc.residual_steps));
 }
 
 }  // namespace
@@ -114,6 +117,7 @@ void write_forecast(const std::string& path, const ForecastFile& fc) {
     write_tensor(g, "mean", {S, H}, fc.mean.data(), tmp);
     if (Q > 0) write_tensor(g, "quantiles", {S, H, Q}, fc.quantiles.data(), tmp);
     h5::write_vector(g, "quantile_levels", fc.levels, tmp);
+    if (fc.residual_steps > 0) write_tensor(g, "residuals", {S, static_cast<hsize_t>(fc.residual_steps)}, fc.residuals.data(), tmp);
     g.reset();
     h5::close_file(f, tmp);  // checked: a full disk fails here, before the rename
   }
@@ -164,6 +168,14 @@ ForecastFile read_forecast(const std::string& path) {
                        std::to_string(k) + " is " + std::to_string(fc.levels[k]));
   const int64_t Q = static_cast<int64_t>(fc.levels.size());
   if (Q > 0) read_tensor(g, "quantiles", {S, fc.horizon, Q}, fc.quantiles, path);
+  if (h5::exists(g, "residuals")) {
+    h5::Handle rd = h5::open_dataset(g, "residuals", path);
+    const std::vector<int64_t> d = h5::dims(rd);
+    if (d.size() != 2 || d[0] != S)
+      throw InputError(path + ": /forecast/residuals must be [S, R] with S = " + std::to_string(S) + " series");
+    fc.residual_steps = d[1];
+    read_tensor(g, "residuals", {S, fc.residual_steps}, fc.residuals, path);
+  }
   return fc;
 }
 
@@ -242,7 +254,11 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
     out.ids.insert(out.ids.end(), p.ids.begin(), p.ids.end());
     out.mean.insert(out.mean.end(), p.mean.begin(), p.mean.end());
     out.quantiles.insert(out.quantiles.end(), p.quantiles.begin(), p.quantiles.end());
+    if (p.residual_steps != a.residual_steps)
+      throw differs(i, "residual steps", std::to_string(a.residual_steps), std::to_string(p.residual_steps));
+    out.residuals.insert(out.residuals.end(), p.residuals.begin(), p.residuals.end());
   }
+  out.residual_steps = a.residual_steps;
   if (out.mean.size() != n_total * static_cast<size_t>(out.horizon) ||
       out.quantiles.size() != n_total * static_cast<size_t>(out.horizon) * Q)
     throw Error("merge_forecasts: inconsistent forecast arrays");

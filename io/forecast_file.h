@@ -9,6 +9,10 @@
 //   /forecast/mean             float32 [S, H]
 //   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
 //   /forecast/quantile_levels  float64 [Q]
+//   /forecast/residuals        float32 [S, R]   optional (`forecast --residuals`): in-sample
+//                              one-step residuals y_t − ŷ_t|t−1 on the panel's last R = T
+//                              steps, NaN where the series was not observed; used by
+//                              `reconcile --method wls_var|mint_shrink`
 #pragma once
 
 #include <cstdint>
@@ -31,6 +35,8 @@ struct ForecastFile {
   std::vector<double> levels;       // [Q]
   std::vector<float> quantiles;     // [S, H, Q]
   int64_t shard_index = 0, shard_count = 1;  // shard K of N (Note [Sharding the catalog] in io/shard.h)
+  int64_t residual_steps = 0;       // R; 0 when the file has no residuals
+  std::vector<float> residuals;     // [S, R]
 };
 
 // Joins the shards of one run (Note [Sharding the catalog] in io/shard.h) in shard order,

@@ -40,6 +40,7 @@ struct ForecastCli {
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
   uint64_t seed = 1;
+  bool residuals = false;  // store in-sample one-step residuals (reconcile wls_var, mint_shrink)
 };
 
 // lstm/gru: a global model from `skucast train`, forecast by sample paths.
@@ -103,6 +104,9 @@ void run_forecast(const ForecastCli& o) {
   const std::vector<double> levels = parse_levels(o.quantiles);
   const SeriesShard shard = o.shard.empty() ? SeriesShard{} : parse_shard(o.shard);
   if (o.model == "lstm" || o.model == "gru") {
+    if (o.residuals)
+      throw InputError("--residuals: '" + o.model + "' has no in-sample one-step predictions; residuals come from the "
+                       "statistical models naive, snaive, ses, holt, damped, hw_add, hw_mul and ets");
     if (o.transform != "none")
       throw InputError("--transform is for the statistical models; '" + o.model +
                        "' scales each series itself (its likelihood), so leave --transform none");
@@ -132,7 +136,10 @@ void run_forecast(const ForecastCli& o) {
                  o.model.c_str());
   }
   // Note [Statistical models on the GPU] (tools/stat_cli.h).
-  const bool on_gpu = stat_model_on_gpu(o.device, o.model, xplan.size() > 0, transform != Transform::None);
+  const bool on_gpu =
+      !o.residuals && stat_model_on_gpu(o.device, o.model, xplan.size() > 0, transform != Transform::None);
+  if (o.residuals && transform != Transform::None)
+    throw InputError("--residuals: residuals are on the data's scale; use --transform none");
   StatGpuOptions gpu_opt;
   gpu_opt.max_block_bytes = parse_memory_size(o.gpu_memory);
   const int64_t series_per_block = series_block(o.block, on_gpu, n_series, n_steps);
@@ -148,6 +155,11 @@ void run_forecast(const ForecastCli& o) {
   fc.shard_count = shard.count;
   fc.mean.resize(static_cast<size_t>(checked_mul(n_series, horizon)));                         // [S, H]
   fc.quantiles.resize(static_cast<size_t>(checked_mul(checked_mul(n_series, horizon), n_levels)));  // [S, H, Q]
+  if (o.residuals) {
+    fc.residual_steps = n_steps;
+    fc.residuals.resize(static_cast<size_t>(checked_mul(n_series, n_steps)));  // [S, T]
+  }
+  int64_t n_no_fitted = 0;
 
   const auto t0 = std::chrono::steady_clock::now();
   double model_s = 0.0;
@@ -161,6 +173,7 @@ void run_forecast(const ForecastCli& o) {
     BatchOptions bo;
     bo.transform = transform;
     bo.ids = hdr.ids.data() + i0;
+    if (o.residuals) bo.residuals = fc.residuals.data() + j0 * n_steps;
     if (xplan.size() > 0) {
       read_regressors(reader, xplan, i0, i0 + nb, xblock);
       bo.xreg = xblock.data();
@@ -173,9 +186,14 @@ void run_forecast(const ForecastCli& o) {
                : forecast_batch(*model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
     model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count();
     n_fallback += b.n_fallback;
+    n_no_fitted += b.n_no_fitted;
     std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + j0 * horizon);
     std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + j0 * horizon * n_levels);
   }
+  if (n_no_fitted > 0)
+    throw InputError("--residuals: model '" + o.model + "' gave no in-sample one-step predictions for " +
+                     std::to_string(n_no_fitted) + " series; residuals come from naive, snaive, ses, holt, damped, "
+                     "hw_add, hw_mul and ets (not ensembles, theta, arima, ma or the intermittent models)");
   write_forecast(o.out, fc);
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -241,6 +259,9 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--shard", opt->shard,
                   "K/N: forecast only shard K of N of the series (0 <= K < N), e.g. one per GPU; `skucast merge` "
                   "joins the shards' files into the whole forecast");
+  sub->add_flag("--residuals", opt->residuals,
+                "also store the in-sample one-step residuals [S, T] (/forecast/residuals), which `skucast reconcile "
+                "--method wls_var|mint_shrink` needs; models naive, snaive, ses, holt, damped, hw_add, hw_mul, ets");
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
   sub->callback([opt] { run_forecast(*opt); });

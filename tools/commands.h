@@ -60,5 +60,7 @@ void add_backtest(CLI::App& app);  // tools/cmd_backtest.cpp
 void add_report(CLI::App& app);    // tools/cmd_report.cpp
 void add_train(CLI::App& app);     // tools/cmd_train.cpp
 void add_update(CLI::App& app);    // tools/cmd_update.cpp
+void add_aggregate(CLI::App& app); // tools/cmd_aggregate.cpp
+void add_reconcile(CLI::App& app); // tools/cmd_reconcile.cpp
 
 }  // namespace skucast::cli

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   skucast::cli::add_report(app);
   skucast::cli::add_train(app);
   skucast::cli::add_update(app);
+  skucast::cli::add_aggregate(app);
+  skucast::cli::add_reconcile(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
