@@ -118,6 +118,10 @@ void write_forecast_csv(const std::string& path, const ForecastFile& fc) {
     name.insert(name.begin(), 'q');  // not "q" + s: GCC 12 -Wrestrict false positive at -O3
     out.text(name);
   }
+  const bool with_level = !fc.series_level.empty();  // an aggregated panel's forecast
+  if (with_level && static_cast<int64_t>(fc.series_level.size()) != n_series)
+    throw Error("write_forecast_csv: series_level has " + std::to_string(fc.series_level.size()) + " entries");
+  if (with_level) out.raw("level");
   out.end_row();
   for (int64_t i = 0; i < n_series; ++i) {
     for (int64_t k = 0; k < H; ++k) {
@@ -127,6 +131,7 @@ void write_forecast_csv(const std::string& path, const ForecastFile& fc) {
       out.number(fc.mean[static_cast<size_t>(i * H + k)]);
       const float* q = fc.quantiles.data() + (i * H + k) * static_cast<int64_t>(Q);  // [Q]
       for (size_t j = 0; j < Q; ++j) out.number(q[j]);
+      if (with_level) out.text(fc.series_level[static_cast<size_t>(i)]);
       out.end_row();
     }
   }

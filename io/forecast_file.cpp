@@ -79,6 +79,9 @@ void validate(const ForecastFile& fc) {
     if (!(q > 0.0 && q < 1.0)) throw Error("forecast: quantile level " + std::to_string(q) + " is not in (0, 1)");
   if (fc.shard_count < 1 || fc.shard_index < 0 || fc.shard_index >= fc.shard_count)
     throw Error("forecast: shard " + std::to_string(fc.shard_index) + "/" + std::to_string(fc.shard_count));
+  if (!fc.series_level.empty() && static_cast<int64_t>(fc.series_level.size()) != S)
+    throw Error("forecast: series_level has " + std::to_string(fc.series_level.size()) + " entries, expected " +
+                std::to_string(S));
   if (fc.residual_steps < 0 || static_cast<int64_t>(fc.residuals.size()) != checked_mul(S, fc.residual_steps))
     throw Error("forecast: residuals has " + std::to_string(fc.residuals.size()) + " values, expected S*R = " +
                 std::to_string(S) + "*" + std::to_string(fc.residual_steps));
@@ -112,6 +115,7 @@ void write_forecast(const std::string& path, const ForecastFile& fc) {
     {
       h5::Handle g = h5::create_group(f, "series", tmp);
       h5::write_strings(g, "id", fc.ids, tmp);
+      if (!fc.series_level.empty()) h5::write_strings(g, "level", fc.series_level, tmp);
     }
     h5::Handle g = h5::create_group(f, "forecast", tmp);
     write_tensor(g, "mean", {S, H}, fc.mean.data(), tmp);
@@ -153,6 +157,12 @@ ForecastFile read_forecast(const std::string& path) {
                        std::to_string(fc.shard_count) + " are not a shard K/N with 0 <= K < N (a damaged file?)");
   }
   fc.ids = h5::read_strings(f, "/series/id", path);
+  if (h5::exists(f, "series/level")) {
+    fc.series_level = h5::read_strings(f, "/series/level", path);
+    if (fc.series_level.size() != fc.ids.size())
+      throw InputError(path + ": /series/level has " + std::to_string(fc.series_level.size()) + " entries, /series/id " +
+                       std::to_string(fc.ids.size()));
+  }
   h5::Handle g = h5::open_group(f, "forecast", path);
   h5::Handle mean = h5::open_dataset(g, "mean", path);
   const std::vector<int64_t> md = h5::dims(mean);
@@ -252,6 +262,10 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
                          ": shards must hold disjoint series");
     }
     out.ids.insert(out.ids.end(), p.ids.begin(), p.ids.end());
+    if (p.series_level.empty() != a.series_level.empty())
+      throw differs(i, "hierarchy levels", a.series_level.empty() ? "none" : "some",
+                    p.series_level.empty() ? "none" : "some");
+    out.series_level.insert(out.series_level.end(), p.series_level.begin(), p.series_level.end());
     out.mean.insert(out.mean.end(), p.mean.begin(), p.mean.end());
     out.quantiles.insert(out.quantiles.end(), p.quantiles.begin(), p.quantiles.end());
     if (p.residual_steps != a.residual_steps)

@@ -6,6 +6,8 @@
 //                              (`forecast --shard K/N`: K and N; 0 and 1 for a whole run;
 //                              files written before these attributes read as 0/1)
 //   /series/id                 string  [S]
+//   /series/level              string  [S]      optional: each series' hierarchy level, for
+//                              forecasts of an aggregated panel (`skucast aggregate`)
 //   /forecast/mean             float32 [S, H]
 //   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
 //   /forecast/quantile_levels  float64 [Q]
@@ -31,6 +33,7 @@ struct ForecastFile {
   int64_t origin = 0;               // position on axis of forecast step 1
   int64_t horizon = 0;              // H
   std::vector<std::string> ids;     // [S]
+  std::vector<std::string> series_level;  // [S] or empty: hierarchy level of each series
   std::vector<float> mean;          // [S, H]
   std::vector<double> levels;       // [Q]
   std::vector<float> quantiles;     // [S, H, Q]
@@ -49,7 +52,8 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
 void write_forecast(const std::string& path, const ForecastFile& fc);
 ForecastFile read_forecast(const std::string& path);
 
-// CSV columns: series_id,time,step,mean,q<level>... (DESIGN.md). Written atomically.
+// CSV columns: series_id,time,step,mean,q<level>... (DESIGN.md), then `level` when the
+// forecast has series_level (an aggregated panel's). Written atomically.
 void write_forecast_csv(const std::string& path, const ForecastFile& fc);
 
 }  // namespace skucast

@@ -16,6 +16,7 @@
 #include "engine/stat/model.h"
 #include "io/atomic_file.h"
 #include "io/forecast_file.h"
+#include "io/hierarchy_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
@@ -42,6 +43,15 @@ struct ForecastCli {
   uint64_t seed = 1;
   bool residuals = false;  // store in-sample one-step residuals (reconcile wls_var, mint_shrink)
 };
+
+// An aggregated panel's forecast names each series' level (the `level` CSV column).
+void set_series_levels(const std::string& panel, const PanelHeader& hdr, ForecastFile& fc, int64_t s_begin) {
+  const StaticAttr* level = hdr.find_static("level");
+  if (level == nullptr || !has_hierarchy(panel)) return;
+  fc.series_level.resize(fc.ids.size());
+  for (size_t i = 0; i < fc.ids.size(); ++i)
+    fc.series_level[i] = level->levels[static_cast<size_t>(level->codes[static_cast<size_t>(s_begin) + i])];
+}
 
 // lstm/gru: a global model from `skucast train`, forecast by sample paths.
 void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels, const SeriesShard& shard) {
@@ -74,6 +84,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model is '" + o.model + "'");
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;
+  set_series_levels(o.panel, reader.header(), fc, shard.range(reader.header().n_series()).first);
   write_forecast(o.out, fc);
   if (!o.csv.empty()) write_forecast_csv(o.csv, fc);
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -153,6 +164,7 @@ void run_forecast(const ForecastCli& o) {
   fc.levels = levels;
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;
+  set_series_levels(o.panel, hdr, fc, s_begin);
   fc.mean.resize(static_cast<size_t>(checked_mul(n_series, horizon)));                         // [S, H]
   fc.quantiles.resize(static_cast<size_t>(checked_mul(checked_mul(n_series, horizon), n_levels)));  // [S, H, Q]
   if (o.residuals) {

@@ -311,6 +311,11 @@ ForecastFile reconcile_forecast(const HierarchyStructure& h, const ReconcileOpti
   out.model = base.model + "/" + method_name(o);
   out.residuals.clear();
   out.residual_steps = 0;
+  if (out.series_level.empty()) {  // the `level` CSV column
+    out.series_level.resize(static_cast<size_t>(N));
+    for (int64_t i = 0; i < N; ++i)
+      out.series_level[static_cast<size_t>(i)] = h.level_names[static_cast<size_t>(h.level[static_cast<size_t>(i)])];
+  }
   for (int64_t i = 0; i < N; ++i)
     for (int64_t k = 0; k < H; ++k) {
       const size_t c = static_cast<size_t>(i * H + k);

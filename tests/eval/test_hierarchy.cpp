@@ -175,8 +175,18 @@ TEST_F(Hierarchy, CommandWritesAPanelEveryCommandReads) {
   auto r = run_skucast({"aggregate", "--panel", m_panel, "--levels", "total;store;brand;store*brand", "--out",
                         path("agg.h5")});
   ASSERT_EQ(r.rc, 0) << r.output;
-  r = run_skucast({"forecast", "--panel", path("agg.h5"), "--model", "naive", "--horizon", "2", "--out", path("fc.h5")});
+  r = run_skucast({"forecast", "--panel", path("agg.h5"), "--model", "naive", "--horizon", "2", "--out", path("fc.h5"),
+                   "--csv", path("fc.csv")});
   ASSERT_EQ(r.rc, 0) << r.output;
+  const std::string fcsv = testing::read_text(path("fc.csv"));
+  EXPECT_EQ(fcsv.substr(0, fcsv.find('\n')), "series_id,time,step,mean,q0.1,q0.5,q0.9,level");
+  EXPECT_NE(fcsv.find("store=S0/brand=B1,2024-01-06,1,"), std::string::npos) << fcsv.substr(0, 400);
+  EXPECT_NE(fcsv.find(",store*brand\n"), std::string::npos);
+  EXPECT_NE(fcsv.find("sku5,2024-01-06,1,"), std::string::npos);
+  EXPECT_NE(fcsv.find(",bottom\n"), std::string::npos);
+  r = run_skucast({"export", path("fc.h5"), "--csv", path("fc2.csv")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_EQ(testing::read_text(path("fc2.csv")), fcsv);
   r = run_skucast({"export", path("agg.h5"), "--csv", path("agg.csv")});
   ASSERT_EQ(r.rc, 0) << r.output;
   const std::string csv = testing::read_text(path("agg.csv"));
