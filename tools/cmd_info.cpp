@@ -9,6 +9,7 @@
 
 #include "io/file_kind.h"
 #include "io/forecast_file.h"
+#include "io/hierarchy_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
@@ -111,6 +112,12 @@ void info_panel(const std::string& path) {
     std::printf("weights:       min %g, max %g, sum %g\n", *mn, *mx, sum);
   }
   std::printf("ids:           %s\n", join(h.ids, 5).c_str());
+  if (has_hierarchy(path)) {  // an aggregated panel (skucast aggregate)
+    const HierarchyStructure hs = read_hierarchy(path);
+    std::printf("hierarchy:     %zu levels (%s), %lld aggregate + %lld bottom series, %zu sums in S_agg\n",
+                hs.level_names.size(), join(hs.level_names, 12).c_str(), static_cast<long long>(hs.n_aggregates),
+                static_cast<long long>(hs.n_bottom), hs.indices.size());
+  }
 }
 
 void info_forecast(const std::string& path) {
@@ -128,6 +135,8 @@ void info_forecast(const std::string& path) {
   const int64_t n_nan = std::count_if(fc.mean.begin(), fc.mean.end(), [](float v) { return std::isnan(v); });
   std::printf("missing mean:  %s\n", pct(n_nan, static_cast<int64_t>(fc.mean.size())).c_str());
   std::printf("ids:           %s\n", join(fc.ids, 5).c_str());
+  if (fc.residual_steps > 0)
+    std::printf("residuals:     %lld in-sample steps (forecast --residuals)\n", static_cast<long long>(fc.residual_steps));
 }
 
 }  // namespace

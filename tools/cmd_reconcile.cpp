@@ -46,17 +46,12 @@ void run_reconcile(const ReconcileCli& o) {
         throw InputError(o.base + ": series " + std::to_string(i) + " is '" + base.ids[i] + "', but in " +
                          o.structure + " it is '" + ids[i] + "': the base forecast must come from that panel");
   }
-  std::vector<double> resid;
-  if (needs_residuals(opt.method)) {
-    if (base.residual_steps < 1)
-      throw InputError("--method " + method_name(opt) + " needs in-sample one-step residuals, and " + o.base +
-                       " has none: forecast with `skucast forecast --panel " + o.structure +
-                       " --model ets --residuals ...`");
-    resid.assign(base.residuals.begin(), base.residuals.end());
-  }
+  if (needs_residuals(opt.method) && base.residual_steps < 1)
+    throw InputError("--method " + method_name(opt) + " needs in-sample one-step residuals, and " + o.base +
+                     " has none: forecast with `skucast forecast --panel " + o.structure +
+                     " --model ets --residuals ...`");
   ReconcileInfo info;
-  const ForecastFile rec =
-      reconcile_forecast(h, opt, base, resid.empty() ? nullptr : resid.data(), base.residual_steps, &info);
+  const ForecastFile rec = reconcile_forecast(h, opt, base, &info);
   write_forecast(o.out, rec);
   if (!o.csv.empty()) write_forecast_csv(o.csv, rec);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

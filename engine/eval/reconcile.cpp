@@ -74,29 +74,37 @@ Projection project(const HierarchyStructure& h, const Vec& d, const Mat& U, cons
 }
 
 // Schäfer–Strimmer shrinkage as hierarchicalforecast computes it (no-NaN form), in low-rank
-// form: W = diag(dg) + U Uᵀ. X: centred residuals N × R. Returns λ.
-double shrunk_covariance(const Mat& X, double ridge, Vec& dg, Mat& U) {
+// form: W = diag(dg) + U Uᵀ. [in] X: centred residuals N × R; [out] X becomes U (scaled in
+// place, so the residuals are held once). Returns λ. The standardised residuals z_i = x_i / s_i
+// are formed a block of rows at a time (ZᵀZ accumulated by blocks), never whole.
+double shrunk_covariance(Mat& X, double ridge, Vec& dg) {
   const int64_t N = X.rows(), R = X.cols();
   if (R < 2) throw InputError("reconcile: mint_shrink needs at least 2 in-sample residual steps, got " + std::to_string(R));
   constexpr double eps = 2e-8;
+  constexpr int64_t kBlock = 2048;  // rows of Z formed at a time
   const Vec sumsq = X.rowwise().squaredNorm();
   Vec inv(N);
   for (int64_t i = 0; i < N; ++i) inv(i) = 1.0 / (std::sqrt(sumsq(i) / R) + eps);
-  const Mat Z = inv.asDiagonal() * X;  // standardised, N × R
+  Mat gram = Mat::Zero(R, R);  // ZᵀZ (lower triangle)
+  Vec col2 = Vec::Zero(R);     // Σ_i z_it²
+  double fourth = 0.0, gii2 = 0.0;
+  for (int64_t r0 = 0; r0 < N; r0 += kBlock) {
+    const int64_t nb = std::min(kBlock, N - r0);
+    const Mat Zb = inv.segment(r0, nb).asDiagonal() * X.middleRows(r0, nb);
+    gram.selfadjointView<Eigen::Lower>().rankUpdate(Zb.transpose());
+    const auto Z2 = Zb.array().square();
+    col2 += Z2.colwise().sum().matrix().transpose();
+    fourth += Z2.square().sum();
+    gii2 += Z2.rowwise().sum().square().sum();
+  }
   // Σ_{i<j} Σ_t z_it² z_jt² = ½ Σ_t [(Σ_i z_it²)² − Σ_i z_it⁴]
-  const Mat Z2 = Z.array().square().matrix();
-  const Vec col2 = Z2.colwise().sum().transpose();
-  const double fourth = Z2.array().square().sum();
   const double sum_c2 = 0.5 * (col2.squaredNorm() - fourth);
   // Σ_{i<j} G_ij² with G = Z Zᵀ: ½ (‖ZᵀZ‖²_F − Σ_i G_ii²)
-  Mat gram = Mat::Zero(R, R);
-  gram.selfadjointView<Eigen::Lower>().rankUpdate(Z.transpose());
   double fro = 0.0;
   for (int64_t c = 0; c < R; ++c) {
     fro += gram(c, c) * gram(c, c);
     for (int64_t r = c + 1; r < R; ++r) fro += 2.0 * gram(r, c) * gram(r, c);
   }
-  const double gii2 = Z2.rowwise().sum().squaredNorm();
   const double sum_g2 = 0.5 * (fro - gii2);
   const double Td = static_cast<double>(R);
   const double sum_var = sum_c2 - sum_g2 / Td;
@@ -111,7 +119,7 @@ double shrunk_covariance(const Mat& X, double ridge, Vec& dg, Mat& U) {
       throw InputError("reconcile: mint_shrink's covariance is singular (shrinkage intensity " + std::to_string(lambda) +
                        "); use wls_var or more residual steps");
   }
-  U = std::sqrt(keep / (Td - 1.0)) * X;
+  X *= std::sqrt(keep / (Td - 1.0));  // X is U now
   return lambda;
 }
 
@@ -227,8 +235,18 @@ std::string method_name(const ReconcileOptions& o) {
 
 bool needs_residuals(ReconcileMethod m) { return m == ReconcileMethod::WlsVar || m == ReconcileMethod::MintShrink; }
 
-std::vector<double> reconcile_means(const HierarchyStructure& h, const ReconcileOptions& o, const double* base,
-                                    int64_t horizon, const double* residuals, int64_t n_resid, ReconcileInfo* info) {
+namespace {
+
+// Residuals [N, R] stored as double (tests, fixtures) or float (forecast files, read in place).
+struct ResidualView {
+  const double* d = nullptr;
+  const float* f = nullptr;
+  bool empty() const { return d == nullptr && f == nullptr; }
+  double operator[](int64_t i) const { return d ? d[i] : static_cast<double>(f[i]); }
+};
+
+std::vector<double> reconcile_impl(const HierarchyStructure& h, const ReconcileOptions& o, const double* base,
+                                   int64_t horizon, ResidualView residuals, int64_t n_resid, ReconcileInfo* info) {
   const int64_t A = h.n_aggregates, B = h.n_bottom, N = A + B, H = horizon;
   Mat yhat(N, H);
   for (int64_t i = 0; i < N; ++i)
@@ -253,7 +271,7 @@ std::vector<double> reconcile_means(const HierarchyStructure& h, const Reconcile
       Vec d(N);
       Mat U(N, 0);
       if (needs_residuals(o.method)) {
-        if (residuals == nullptr || n_resid < 1)
+        if (residuals.empty() || n_resid < 1)
           throw InputError("--method " + method_name(o) + " needs in-sample one-step residuals in the base forecast "
                            "file: run `skucast forecast ... --residuals`");
         if (o.method == ReconcileMethod::WlsVar) {
@@ -280,7 +298,8 @@ std::vector<double> reconcile_means(const HierarchyStructure& h, const Reconcile
               X(i, t) = std::isnan(e) ? 0.0 : e - mean;
             }
           }
-          const double lambda = shrunk_covariance(X, o.mint_ridge, d, U);
+          const double lambda = shrunk_covariance(X, o.mint_ridge, d);
+          U = std::move(X);
           if (info) info->shrinkage = lambda;
         }
       } else if (o.method == ReconcileMethod::Ols) {
@@ -299,14 +318,28 @@ std::vector<double> reconcile_means(const HierarchyStructure& h, const Reconcile
   return res;
 }
 
+}  // namespace
+
+std::vector<double> reconcile_means(const HierarchyStructure& h, const ReconcileOptions& o, const double* base,
+                                    int64_t horizon, const double* residuals, int64_t n_resid, ReconcileInfo* info) {
+  return reconcile_impl(h, o, base, horizon, ResidualView{residuals, nullptr}, n_resid, info);
+}
+
+std::vector<double> reconcile_means(const HierarchyStructure& h, const ReconcileOptions& o, const double* base,
+                                    int64_t horizon, const float* residuals, int64_t n_resid, ReconcileInfo* info) {
+  return reconcile_impl(h, o, base, horizon, ResidualView{nullptr, residuals}, n_resid, info);
+}
+
 ForecastFile reconcile_forecast(const HierarchyStructure& h, const ReconcileOptions& o, const ForecastFile& base,
-                                const double* residuals, int64_t n_resid, ReconcileInfo* info) {
+                                ReconcileInfo* info) {
   const int64_t N = h.n_series(), H = base.horizon, Q = static_cast<int64_t>(base.levels.size());
   if (static_cast<int64_t>(base.ids.size()) != N)
     throw InputError("reconcile: the base forecast has " + std::to_string(base.ids.size()) +
                      " series, the structure " + std::to_string(N));
   std::vector<double> b(base.mean.begin(), base.mean.end());
-  const std::vector<double> rec = reconcile_means(h, o, b.data(), H, residuals, n_resid, info);
+  const std::vector<double> rec =
+      reconcile_means(h, o, b.data(), H, base.residual_steps > 0 ? base.residuals.data() : nullptr,
+                      base.residual_steps, info);
   ForecastFile out = base;
   out.model = base.model + "/" + method_name(o);
   out.residuals.clear();

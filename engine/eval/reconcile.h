@@ -24,6 +24,8 @@
 //                  Residual cells that are NaN (a series not yet listed) count as 0 after
 //                  centring (hierarchicalforecast's NaN variant uses pairwise-complete
 //                  observations, which has no low-rank form); the fixtures have no NaN.
+//                  Memory: the residuals once as double (they become U), a block of the
+//                  standardised ones, T × T, and V, M⁻¹V (A × T each).
 //   bu: ỹ_b = ŷ_b, ỹ_a = S_agg ŷ_b. td / mo:LEVEL: forecast proportions (hierarchicalforecast's
 //   TopDown("forecast_proportions") and MiddleOut): from the top level (or LEVEL) down, each
 //   child gets parent × ŷ_child / Σ ŷ_siblings (the parent split equally when |Σ| < 1e-8);
@@ -79,10 +81,14 @@ struct ReconcileInfo {
 std::vector<double> reconcile_means(const HierarchyStructure& h, const ReconcileOptions& o, const double* base,
                                     int64_t horizon, const double* residuals, int64_t n_resid,
                                     ReconcileInfo* info = nullptr);
+// The same with float residuals (a forecast file's, used in place).
+std::vector<double> reconcile_means(const HierarchyStructure& h, const ReconcileOptions& o, const double* base,
+                                    int64_t horizon, const float* residuals, int64_t n_resid,
+                                    ReconcileInfo* info = nullptr);
 
-// The whole forecast: means by reconcile_means, quantiles shifted (Note [Reconciled
-// quantiles]); ids must match the structure's order (checked by the caller).
+// The whole forecast: means by reconcile_means (residuals: base.residuals), quantiles shifted
+// (Note [Reconciled quantiles]); ids must match the structure's order (checked by the caller).
 ForecastFile reconcile_forecast(const HierarchyStructure& h, const ReconcileOptions& o, const ForecastFile& base,
-                                const double* residuals, int64_t n_resid, ReconcileInfo* info = nullptr);
+                                ReconcileInfo* info = nullptr);
 
 }  // namespace skucast

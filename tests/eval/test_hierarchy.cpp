@@ -187,6 +187,12 @@ TEST_F(Hierarchy, CommandWritesAPanelEveryCommandReads) {
   r = run_skucast({"export", path("fc.h5"), "--csv", path("fc2.csv")});
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_EQ(testing::read_text(path("fc2.csv")), fcsv);
+  r = run_skucast({"info", path("agg.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("hierarchy:     5 levels (total, store, brand, store*brand, bottom), 12 aggregate + 6 bottom "
+                          "series, 24 sums in S_agg"),
+            std::string::npos)
+      << r.output;
   r = run_skucast({"export", path("agg.h5"), "--csv", path("agg.csv")});
   ASSERT_EQ(r.rc, 0) << r.output;
   const std::string csv = testing::read_text(path("agg.csv"));

@@ -116,14 +116,14 @@ TEST(Reconcile, TopDownRefusesCrossedLevels) {
   const std::vector<double> base(static_cast<size_t>(h.n_series()), 1.0);
   for (const std::string m : {"td", "mo:brand"}) {
     try {
-      reconcile_means(h, parse_reconcile_method(m), base.data(), 1, nullptr, 0);
+      reconcile_means(h, parse_reconcile_method(m), base.data(), 1, static_cast<const double*>(nullptr), 0);
       FAIL() << m;
     } catch (const InputError& e) {
       EXPECT_NE(std::string(e.what()).find("not nested"), std::string::npos) << e.what();
     }
   }
-  EXPECT_THROW(reconcile_means(h, parse_reconcile_method("mo:region"), base.data(), 1, nullptr, 0), InputError);
-  EXPECT_THROW(reconcile_means(h, parse_reconcile_method("wls_var"), base.data(), 1, nullptr, 0), InputError);
+  EXPECT_THROW(reconcile_means(h, parse_reconcile_method("mo:region"), base.data(), 1, static_cast<const double*>(nullptr), 0), InputError);
+  EXPECT_THROW(reconcile_means(h, parse_reconcile_method("wls_var"), base.data(), 1, static_cast<const double*>(nullptr), 0), InputError);
   EXPECT_THROW(parse_reconcile_method("mint"), InputError);
 }
 
