@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "engine/eval/hierarchy.h"
 #include "kernels/common.hpp"
@@ -163,22 +164,126 @@ Mat top_down(const HierarchyStructure& h, const Mat& yhat, int64_t top) {
   return bottom_up(h, rec.bottomRows(h.n_bottom));  // levels above `top`: sums
 }
 
+// Note [Active sets by a bordered system]
+//   The non-negative programme fixes b_j = 0 for the bottom series j of an active set Z: the
+//   constraints C'y = 0 with C' = [C; E_Z]. Instead of factoring C'WC'ᵀ for every active set,
+//   M = C W Cᵀ is factored once (with the Woodbury correction for mint_shrink) and the rows of
+//   E_Z enter through the Schur complement of the bordered system [[M, G], [Gᵀ, E]], with
+//   G = C W E_Zᵀ (A × |Z|) and E = E_Z W E_Zᵀ: |Z| × |Z| dense, M⁻¹g_j cached per series j.
+class ActiveSetSolver {
+ public:
+  // Active sets larger than this are solved by factoring C'WC'ᵀ itself (project): forming the
+  // |Z| × |Z| Schur complement costs |Z|² A, more than a sparse factorisation once |Z| is large.
+  static constexpr int64_t kMaxBordered = 256;
+
+  ActiveSetSolver(const HierarchyStructure& h, const Vec& d, const Mat& U)
+      : m_h(h), m_A(h.n_aggregates), m_d(d), m_U(U), m_C(constraint_matrix(h, {})) {
+    const SpMat CD = m_C * d.asDiagonal();
+    const SpMat M = (CD * m_C.transpose()).pruned();
+    m_ldlt.compute(M);
+    if (m_ldlt.info() != Eigen::Success)
+      throw InputError("reconcile: the constraint system C W Cᵀ could not be factored (W is not positive definite)");
+    if (U.cols() > 0) {
+      m_V = m_C * U;
+      m_Y = m_ldlt.solve(m_V);
+      Mat K = m_V.transpose() * m_Y;
+      K.diagonal().array() += 1.0;
+      m_kllt.compute(K);
+      if (m_kllt.info() != Eigen::Success) throw InputError("reconcile: the Woodbury system is not positive definite");
+    }
+  }
+
+  // [in] yhat [N]; zero: active bottom series (ascending). [out] y [N] the projection with
+  // b_j = 0 on Z, z2 [|Z|] the multipliers of those constraints.
+  void solve(const Vec& yhat, const std::vector<int64_t>& zero, Vec& y, Vec& z2) {
+    const int64_t nz = static_cast<int64_t>(zero.size());
+    if (nz > kMaxBordered) {  // the dense Schur complement would cost more than a new factorisation
+      const Projection pr = project(m_h, m_d, m_U, zero, yhat);
+      y = pr.y.col(0);
+      z2 = pr.z.col(0).tail(nz);
+      return;
+    }
+    const Vec r1 = m_C * yhat;
+    const Vec mr1 = minv(r1);
+    Vec z1 = mr1;
+    z2.resize(nz);
+    if (nz > 0) {
+      Mat G(m_A, nz), MG(m_A, nz);
+      Vec r2(nz);
+      for (int64_t q = 0; q < nz; ++q) {
+        const Entry& e = entry(zero[static_cast<size_t>(q)]);
+        G.col(q) = e.g;
+        MG.col(q) = e.mg;
+        r2(q) = yhat(m_A + zero[static_cast<size_t>(q)]);
+      }
+      Mat S = -(G.transpose() * MG);  // E − Gᵀ M⁻¹ G
+      for (int64_t q = 0; q < nz; ++q) S(q, q) += m_d(m_A + zero[static_cast<size_t>(q)]);
+      if (m_U.cols() > 0) {
+        Mat Uz(nz, m_U.cols());
+        for (int64_t q = 0; q < nz; ++q) Uz.row(q) = m_U.row(m_A + zero[static_cast<size_t>(q)]);
+        S.noalias() += Uz * Uz.transpose();
+      }
+      const Eigen::LDLT<Mat> sl(S);
+      z2 = sl.solve(r2 - G.transpose() * mr1);
+      z1.noalias() -= MG * z2;
+    }
+    Vec x = m_C.transpose() * z1;  // C'ᵀ z
+    for (int64_t q = 0; q < nz; ++q) x(m_A + zero[static_cast<size_t>(q)]) += z2(q);
+    y = yhat - m_d.cwiseProduct(x);
+    if (m_U.cols() > 0) y.noalias() -= m_U * (m_U.transpose() * x);
+  }
+
+ private:
+  struct Entry {
+    Vec g, mg;  // C W e_{A+j} and M⁻¹ of it
+  };
+  Vec minv(const Vec& r) const {
+    Vec z = m_ldlt.solve(r);
+    if (m_U.cols() > 0) z -= m_Y * m_kllt.solve(m_V.transpose() * z);
+    return z;
+  }
+  const Entry& entry(int64_t j) {
+    auto it = m_cache.find(j);
+    if (it != m_cache.end()) return it->second;
+    if (static_cast<int64_t>(m_cache.size()) * m_A > (int64_t{1} << 26)) m_cache.clear();  // ≤ 1 GiB of cache
+    const int64_t col = m_A + j;
+    Entry e;
+    e.g = Vec::Zero(m_A);
+    for (SpMat::InnerIterator c(m_C, col); c; ++c) e.g(c.row()) += m_d(col) * c.value();
+    if (m_U.cols() > 0) e.g.noalias() += m_V * m_U.row(col).transpose();
+    e.mg = minv(e.g);
+    return m_cache.emplace(j, std::move(e)).first->second;
+  }
+
+  const HierarchyStructure& m_h;
+  int64_t m_A;
+  const Vec& m_d;
+  const Mat& m_U;
+  SpMat m_C;
+  Eigen::SimplicialLDLT<SpMat> m_ldlt;
+  Mat m_V, m_Y;
+  Eigen::LLT<Mat> m_kllt;
+  std::unordered_map<int64_t, Entry> m_cache;
+};
+
 Mat nonnegative_mintrace(const HierarchyStructure& h, const Vec& d, const Mat& U, const Mat& yhat,
                          ReconcileInfo* info) {
   const int64_t A = h.n_aggregates, B = h.n_bottom, H = yhat.cols();
   Mat out(A + B, H);
   const int64_t max_iter = 10 * B + 100;
+  ActiveSetSolver solver(h, d, U);  // Note [Active sets by a bordered system]
+  Vec y, z2;
   for (int64_t k = 0; k < H; ++k) {
-    const Mat col = yhat.col(k);
+    const Vec col = yhat.col(k);
     std::vector<int64_t> zero;  // active set, ascending
-    Projection pr = project(h, d, U, zero, col);
+    solver.solve(col, zero, y, z2);
     int64_t iter = 1;
     for (;; ++iter) {
       if (iter > max_iter) throw Error("reconcile --nonnegative: the active-set method did not converge");
       // Primal: add every bottom forecast below 0.
       std::vector<int64_t> add;
       for (int64_t j = 0; j < B; ++j)
-        if (pr.y(A + j, 0) < -1e-10 && !std::binary_search(zero.begin(), zero.end(), j)) add.push_back(j);
+        if (y(A + j) < -1e-10 && !std::binary_search(zero.begin(), zero.end(), j)) add.push_back(j);
       if (!add.empty()) {
         zero.insert(zero.end(), add.begin(), add.end());
         std::sort(zero.begin(), zero.end());
@@ -186,18 +291,16 @@ Mat nonnegative_mintrace(const HierarchyStructure& h, const Vec& d, const Mat& U
         // Dual: the gradient of ½‖ŷ − S b‖² for b_j (j active) is −z_j; release the largest z_j > 0.
         int64_t best = -1;
         double best_z = 1e-10;
-        for (size_t q = 0; q < zero.size(); ++q) {
-          const double zj = pr.z(A + static_cast<int64_t>(q), 0);
-          if (zj > best_z) best_z = zj, best = static_cast<int64_t>(q);
-        }
+        for (size_t q = 0; q < zero.size(); ++q)
+          if (z2(static_cast<int64_t>(q)) > best_z) best_z = z2(static_cast<int64_t>(q)), best = static_cast<int64_t>(q);
         if (best < 0) break;
         zero.erase(zero.begin() + best);
       }
-      pr = project(h, d, U, zero, col);
+      solver.solve(col, zero, y, z2);
     }
     if (info) info->n_active_sets += iter;
     // Exactly zero where active, clipped rounding elsewhere, then summed (hierarchicalforecast: S b).
-    Mat b = pr.y.bottomRows(B).cwiseMax(0.0);
+    Mat b = y.tail(B).cwiseMax(0.0);
     out.col(k) = bottom_up(h, b).col(0);
   }
   return out;

@@ -38,7 +38,9 @@
 //   (a quadratic programme; hierarchicalforecast hands it to Clarabel) and ỹ = S b. Here an
 //   active-set method: solve the projection with b_j = 0 for j in the active set (extra rows
 //   e_jᵀ in C), add the negative b_j, release the j whose multiplier says b_j would grow, until
-//   b ≥ 0 and every multiplier has the KKT sign; per horizon step.
+//   b ≥ 0 and every multiplier has the KKT sign; per horizon step. C W Cᵀ is factored once;
+//   the active rows enter by a Schur complement (Note [Active sets by a bordered system] in
+//   reconcile.cpp).
 //
 // Note [Reconciled quantiles]
 //   Every quantile of a series moves by the same amount as its mean: q̃ = q + (ỹ − ŷ). Exact
