@@ -328,8 +328,8 @@ LevelTree nested_levels(const HierarchyStructure& h) {
         const int64_t row = tree.level_begin[static_cast<size_t>(l)] + g;
         throw InputError("level '" + h.level_names[static_cast<size_t>(l)] + "' is not nested in '" +
                          h.level_names[static_cast<size_t>(l - 1)] + "': its series at row " + std::to_string(row) +
-                         " has children in two of '" + h.level_names[static_cast<size_t>(l - 1)] +
-                         "''s groups; top-down and middle-out need strictly nested levels (each level a refinement "
+                         " spans several series of level '" + h.level_names[static_cast<size_t>(l - 1)] +
+                         "'; top-down and middle-out need strictly nested levels (each level a refinement "
                          "of the one before it, e.g. \"total;state;store\")");
       }
       have = p;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 #include <unordered_map>
 
 #include "engine/eval/hierarchy.h"
@@ -277,6 +278,11 @@ Mat nonnegative_mintrace(const HierarchyStructure& h, const Vec& d, const Mat& U
     const Vec col = yhat.col(k);
     std::vector<int64_t> zero;  // active set, ascending
     solver.solve(col, zero, y, z2);
+    // Every release at once first (few projections); once an active set comes back (the
+    // block moves can cycle), one release at a time, the largest multiplier first, which
+    // ends at the KKT point.
+    std::set<std::vector<int64_t>> seen;
+    bool one_at_a_time = false;
     int64_t iter = 1;
     for (;; ++iter) {
       if (iter > max_iter) throw Error("reconcile --nonnegative: the active-set method did not converge");
@@ -288,14 +294,20 @@ Mat nonnegative_mintrace(const HierarchyStructure& h, const Vec& d, const Mat& U
         zero.insert(zero.end(), add.begin(), add.end());
         std::sort(zero.begin(), zero.end());
       } else {
-        // Dual: the gradient of ½‖ŷ − S b‖² for b_j (j active) is −z_j; release the largest z_j > 0.
+        // Dual: the gradient of ½‖ŷ − S b‖² for b_j (j active) is −z_j: release those with z_j > 0.
         int64_t best = -1;
         double best_z = 1e-10;
-        for (size_t q = 0; q < zero.size(); ++q)
-          if (z2(static_cast<int64_t>(q)) > best_z) best_z = z2(static_cast<int64_t>(q)), best = static_cast<int64_t>(q);
+        std::vector<int64_t> keep;
+        for (size_t q = 0; q < zero.size(); ++q) {
+          const double zq = z2(static_cast<int64_t>(q));
+          if (zq > best_z) best_z = zq, best = static_cast<int64_t>(q);
+          if (!(zq > 1e-10)) keep.push_back(zero[q]);
+        }
         if (best < 0) break;
-        zero.erase(zero.begin() + best);
+        if (one_at_a_time) zero.erase(zero.begin() + best);
+        else zero = std::move(keep);
       }
+      if (!one_at_a_time && !seen.insert(zero).second) one_at_a_time = true;
       solver.solve(col, zero, y, z2);
     }
     if (info) info->n_active_sets += iter;
