@@ -35,9 +35,9 @@ void HierarchyStructure::validate(const std::string& what) const {
                 std::to_string(level_names.size()) + ")");
 }
 
-void write_hierarchy(PanelWriter& w, const HierarchyStructure& h) {
+void write_hierarchy(PanelWriter& w, const HierarchyStructure& h, const std::string& path) {
   h.validate("write_hierarchy");
-  const std::string file = "hierarchy";
+  const std::string& file = path;
   const hid_t f = static_cast<hid_t>(w.h5_file_id());
   h5::Handle g = h5::create_group(f, "hierarchy", file);
   h5::write_attr(g, "format", std::string("skucast-hierarchy"));

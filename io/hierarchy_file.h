@@ -42,8 +42,9 @@ struct HierarchyStructure {
   void validate(const std::string& what) const;
 };
 
-// Writes /hierarchy into a panel being written (before w.commit()).
-void write_hierarchy(PanelWriter& w, const HierarchyStructure& h);
+// Writes /hierarchy into a panel being written (before w.commit()); `path` (the panel's) only
+// names the file in errors.
+void write_hierarchy(PanelWriter& w, const HierarchyStructure& h, const std::string& path);
 // True when the file has a /hierarchy group.
 bool has_hierarchy(const std::string& path);
 // Reads and validates /hierarchy; InputError naming the file when it is absent ("run skucast

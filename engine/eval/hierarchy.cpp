@@ -283,7 +283,7 @@ AggregateStats aggregate_panel(const PanelReader& reader, const std::vector<Hier
       w.write_dynamic(d.name, a0, na, rows.data());
     }
   }
-  write_hierarchy(w, h);
+  write_hierarchy(w, h, out_path);
   w.commit();
   return {A, B, static_cast<int64_t>(levels.size()) + 1};
 }
