@@ -123,6 +123,10 @@ std::unique_ptr<CsvWriter> write_forecast_csv_closed(const std::string& path, co
   }
   const bool per_series_model = !fc.model_per_series.empty();  // `--model auto`
   if (per_series_model) out.raw("model");
+  const bool with_level = !fc.series_level.empty();  // an aggregated panel's forecast
+  if (with_level && static_cast<int64_t>(fc.series_level.size()) != n_series)
+    throw Error("write_forecast_csv: series_level has " + std::to_string(fc.series_level.size()) + " entries");
+  if (with_level) out.raw("level");
   out.end_row();
   for (int64_t i = 0; i < n_series; ++i) {
     for (int64_t k = 0; k < H; ++k) {
@@ -133,6 +137,7 @@ std::unique_ptr<CsvWriter> write_forecast_csv_closed(const std::string& path, co
       const float* q = fc.quantiles.data() + (i * H + k) * static_cast<int64_t>(Q);  // [Q]
       for (size_t j = 0; j < Q; ++j) out.number(q[j]);
       if (per_series_model) out.text(fc.model_per_series[static_cast<size_t>(i)]);
+      if (with_level) out.text(fc.series_level[static_cast<size_t>(i)]);
       out.end_row();
     }
   }

@@ -69,6 +69,12 @@ void validate(const ForecastFile& fc) {
                 std::to_string(S));
   if (fc.shard_count < 1 || fc.shard_index < 0 || fc.shard_index >= fc.shard_count)
     throw Error("forecast: shard " + std::to_string(fc.shard_index) + "/" + std::to_string(fc.shard_count));
+  if (!fc.series_level.empty() && static_cast<int64_t>(fc.series_level.size()) != S)
+    throw Error("forecast: series_level has " + std::to_string(fc.series_level.size()) + " entries, expected " +
+                std::to_string(S));
+  if (fc.residual_steps < 0 || static_cast<int64_t>(fc.residuals.size()) != checked_mul(S, fc.residual_steps))
+    throw Error("forecast: residuals has " + std::to_string(fc.residuals.size()) + " values, expected S*R = " +
+                std::to_string(S) + "*" + std::to_string(fc.residual_steps));
 }
 
 }  // namespace
@@ -122,12 +128,14 @@ std::unique_ptr<AtomicPath> write_forecast_uncommitted(const std::string& path, 
     {
       h5::Handle g = h5::create_group(f, "series", tmp);
       h5::write_strings(g, "id", fc.ids, tmp);
+      if (!fc.series_level.empty()) h5::write_strings(g, "level", fc.series_level, tmp);
     }
     h5::Handle g = h5::create_group(f, "forecast", tmp);
     write_tensor(g, "mean", {S, H}, fc.mean.data(), tmp);
     if (Q > 0) write_tensor(g, "quantiles", {S, H, Q}, fc.quantiles.data(), tmp);
     h5::write_vector(g, "quantile_levels", fc.levels, tmp);
     if (!fc.model_per_series.empty()) h5::write_strings(g, "model_per_series", fc.model_per_series, tmp);
+    if (fc.residual_steps > 0) write_tensor(g, "residuals", {S, static_cast<hsize_t>(fc.residual_steps)}, fc.residuals.data(), tmp);
     g.reset();
     h5::close_file(f, tmp);  // checked: a full disk fails here, before the rename
   }
@@ -210,6 +218,12 @@ ForecastFile read_forecast(const std::string& path) {
     fc.calibration_folds = h5::read_attr_int(f, "calibration_folds", path);
   }
   fc.ids = h5::read_strings(f, "/series/id", path);
+  if (h5::exists(f, "series/level")) {
+    fc.series_level = h5::read_strings(f, "/series/level", path);
+    if (fc.series_level.size() != fc.ids.size())
+      throw InputError(path + ": /series/level has " + std::to_string(fc.series_level.size()) + " entries, /series/id " +
+                       std::to_string(fc.ids.size()));
+  }
   h5::Handle g = h5::open_group(f, "forecast", path);
   h5::Handle mean = h5::open_dataset(g, "mean", path);
   const std::vector<int64_t> md = h5::dims(mean);
@@ -230,6 +244,14 @@ ForecastFile read_forecast(const std::string& path) {
     if (static_cast<int64_t>(fc.model_per_series.size()) != S)
       throw InputError(path + ": /forecast/model_per_series has " + std::to_string(fc.model_per_series.size()) +
                        " entries, expected one per series (" + std::to_string(S) + ")");
+  }
+  if (h5::exists(g, "residuals")) {
+    h5::Handle rd = h5::open_dataset(g, "residuals", path);
+    const std::vector<int64_t> d = h5::dims(rd);
+    if (d.size() != 2 || d[0] != S)
+      throw InputError(path + ": /forecast/residuals must be [S, R] with S = " + std::to_string(S) + " series");
+    fc.residual_steps = d[1];
+    read_tensor(g, "residuals", {S, fc.residual_steps}, fc.residuals, path);
   }
   return fc;
 }
@@ -307,11 +329,19 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
                          ": shards must hold disjoint series");
     }
     out.ids.insert(out.ids.end(), p.ids.begin(), p.ids.end());
+    if (p.series_level.empty() != a.series_level.empty())
+      throw differs(i, "hierarchy levels", a.series_level.empty() ? "none" : "some",
+                    p.series_level.empty() ? "none" : "some");
+    out.series_level.insert(out.series_level.end(), p.series_level.begin(), p.series_level.end());
     out.mean.insert(out.mean.end(), p.mean.begin(), p.mean.end());
     out.quantiles.insert(out.quantiles.end(), p.quantiles.begin(), p.quantiles.end());
     // `--model auto` shards carry each series' model (all of them do: the same run's model).
     out.model_per_series.insert(out.model_per_series.end(), p.model_per_series.begin(), p.model_per_series.end());
+    if (p.residual_steps != a.residual_steps)
+      throw differs(i, "residual steps", std::to_string(a.residual_steps), std::to_string(p.residual_steps));
+    out.residuals.insert(out.residuals.end(), p.residuals.begin(), p.residuals.end());
   }
+  out.residual_steps = a.residual_steps;
   if (!out.model_per_series.empty() && out.model_per_series.size() != out.ids.size())
     throw InputError("merge: some files have a model per series and others not: only the shards of one forecast run "
                      "can be merged");

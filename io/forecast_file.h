@@ -12,11 +12,17 @@
 //                              with --csv: csv_name, csv_bytes, csv_crc32 of the CSV written
 //                              beside it (Note [Output sets])
 //   /series/id                 string  [S]
+//   /series/level              string  [S]      optional: each series' hierarchy level, for
+//                              forecasts of an aggregated panel (`skucast aggregate`)
 //   /forecast/mean             float32 [S, H]
 //   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
 //   /forecast/quantile_levels  float64 [Q]
 //   /forecast/model_per_series string  [S]      (`forecast --model auto`: each series' model;
 //                                               absent otherwise)
+//   /forecast/residuals        float32 [S, R]   optional (`forecast --residuals`): in-sample
+//                              one-step residuals y_t − ŷ_t|t−1 on the panel's last R = T
+//                              steps, NaN where the series was not observed; used by
+//                              `reconcile --method wls_var|mint_shrink`
 //
 // Note [Output sets]
 //   `forecast` and `merge` with --out X.h5 --csv X.csv write both under temporary names
@@ -45,6 +51,7 @@ struct ForecastFile {
   int64_t origin = 0;               // position on axis of forecast step 1
   int64_t horizon = 0;              // H
   std::vector<std::string> ids;     // [S]
+  std::vector<std::string> series_level;  // [S] or empty: hierarchy level of each series
   std::vector<float> mean;          // [S, H]
   std::vector<double> levels;       // [Q]
   std::vector<float> quantiles;     // [S, H, Q]
@@ -57,6 +64,8 @@ struct ForecastFile {
   std::string csv_name;                        // Note [Output sets]; "" when none was written
   int64_t csv_bytes = 0;
   uint32_t csv_crc32 = 0;
+  int64_t residual_steps = 0;       // R; 0 when the file has no residuals
+  std::vector<float> residuals;     // [S, R]
 };
 
 class AtomicPath;  // io/atomic_file.h
@@ -82,7 +91,8 @@ void write_forecast_outputs(const std::string& out, const std::string& csv, cons
 std::string check_csv_companion(const std::string& h5_path, const ForecastFile& fc, bool* mismatch);
 
 // CSV columns: series_id,time,step,mean,q<level>... (DESIGN.md), then `model` when the file has
-// a model per series (`--model auto`). Written atomically.
+// a model per series (`--model auto`), then `level` when it has series_level (an aggregated
+// panel's). Written atomically.
 void write_forecast_csv(const std::string& path, const ForecastFile& fc);
 // The same CSV written and closed under its temporary name, not yet renamed (defined in io/csv_export.cpp).
 std::unique_ptr<CsvWriter> write_forecast_csv_closed(const std::string& path, const ForecastFile& fc);

@@ -383,6 +383,7 @@ PanelWriter::PanelWriter(const std::string& path, const PanelHeader& header, int
 PanelWriter::~PanelWriter() = default;  // AtomicPath removes the temp file unless committed
 
 int64_t PanelWriter::chunk_rows() const { return m_impl->chunk_rows; }
+int64_t PanelWriter::h5_file_id() const { return static_cast<int64_t>(m_impl->file.id()); }
 
 void PanelWriter::write_target(int64_t i0, int64_t n, const float* block) {
   write_rows(m_impl->target, i0, n, block, m_impl->path, "/target");

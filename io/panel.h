@@ -95,6 +95,9 @@ class PanelWriter {
 
   // Series per chunk of /target (and of per-series /dynamic datasets).
   int64_t chunk_rows() const;
+  // The open HDF5 file (a hid_t), for io/ writers of optional groups such as /hierarchy
+  // (io/hierarchy_file.h); valid until commit().
+  int64_t h5_file_id() const;
 
  private:
   struct Impl;

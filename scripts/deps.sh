@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git
       libhdf5-dev zlib1g-dev libdeflate-dev libcli11-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
-      nlohmann-json3-dev libomp-dev
+      nlohmann-json3-dev libomp-dev libeigen3-dev
       python3 python3-numpy python3-h5py python3-statsmodels python3-scipy python3-pandas python3-torch)
 PKGS+=("$@")
 missing=()

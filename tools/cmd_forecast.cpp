@@ -21,6 +21,7 @@
 #include "engine/stat/model.h"
 #include "io/atomic_file.h"
 #include "io/forecast_file.h"
+#include "io/hierarchy_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
@@ -50,6 +51,7 @@ struct ForecastCli {
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
   uint64_t seed = 1;
+  bool residuals = false;  // store in-sample one-step residuals (reconcile wls_var, mint_shrink)
 };
 
 // Note [Calibration folds]: `--intervals conformal` runs K rolling-origin folds of the same
@@ -118,6 +120,15 @@ std::vector<std::string> auto_candidates(const std::string& model) {
   return out;
 }
 
+// An aggregated panel's forecast names each series' level (the `level` CSV column).
+void set_series_levels(const std::string& panel, const PanelHeader& hdr, ForecastFile& fc, int64_t s_begin) {
+  const StaticAttr* level = hdr.find_static("level");
+  if (level == nullptr || !has_hierarchy(panel)) return;
+  fc.series_level.resize(fc.ids.size());
+  for (size_t i = 0; i < fc.ids.size(); ++i)
+    fc.series_level[i] = level->levels[static_cast<size_t>(level->codes[static_cast<size_t>(s_begin) + i])];
+}
+
 // lstm/gru: a global model from `skucast train`, forecast by sample paths.
 void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels, const SeriesShard& shard) {
   if (o.checkpoint.empty())
@@ -149,6 +160,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model is '" + o.model + "'");
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;
+  set_series_levels(o.panel, reader.header(), fc, shard.range(reader.header().n_series()).first);
   write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // model: the panel and checkpoint loaded, the paths sampled, their means and quantiles.
@@ -209,6 +221,9 @@ void run_forecast(const ForecastCli& o) {
   if (o.calibration_folds < 0 || o.calibration_step < 0)
     throw InputError("--calibration-folds and --calibration-step must be at least 1");
   if (o.model == "lstm" || o.model == "gru") {
+    if (o.residuals)
+      throw InputError("--residuals: '" + o.model + "' has no in-sample one-step predictions; residuals come from the "
+                       "statistical models naive, snaive, ses, holt, damped, hw_add, hw_mul and ets");
     if (o.transform != "none")
       throw InputError("--transform is for the statistical models; '" + o.model +
                        "' scales each series itself (its likelihood), so leave --transform none");
@@ -228,6 +243,9 @@ void run_forecast(const ForecastCli& o) {
   const bool by_backtest = !scored.empty();
   if (!by_backtest && (o.selection_folds != 0 || o.select_metric != "mase"))
     throw InputError("--selection-folds and --select-metric go with --model auto or --combine weighted");
+  if (o.residuals && by_backtest)
+    throw InputError("--residuals: --model auto and --combine weighted mix models per series; store residuals of one "
+                     "model (naive, snaive, ses, holt, damped, hw_add, hw_mul or ets)");
   if (weighted && conformal)
     throw InputError("--intervals conformal with --combine weighted is not built yet; use --combine mean or median");
   if (is_auto && conformal)
@@ -261,7 +279,10 @@ void run_forecast(const ForecastCli& o) {
                  o.model.c_str());
   }
   // Note [Statistical models on the GPU] (tools/stat_cli.h).
-  const bool on_gpu = stat_model_on_gpu(o.device, o.model, xplan.size() > 0, transform != Transform::None);
+  const bool on_gpu =
+      !o.residuals && stat_model_on_gpu(o.device, o.model, xplan.size() > 0, transform != Transform::None);
+  if (o.residuals && transform != Transform::None)
+    throw InputError("--residuals: residuals are on the data's scale; use --transform none");
   StatGpuOptions gpu_opt;
   gpu_opt.max_block_bytes = parse_memory_size(o.gpu_memory);
   const int64_t series_per_block = series_block(o.block, on_gpu, n_series, n_steps);
@@ -327,8 +348,14 @@ void run_forecast(const ForecastCli& o) {
   fc.levels = levels;
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;
+  set_series_levels(o.panel, hdr, fc, s_begin);
   fc.mean.resize(static_cast<size_t>(checked_mul(n_series, horizon)));                         // [S, H]
   fc.quantiles.resize(static_cast<size_t>(checked_mul(checked_mul(n_series, horizon), n_levels)));  // [S, H, Q]
+  if (o.residuals) {
+    fc.residual_steps = n_steps;
+    fc.residuals.resize(static_cast<size_t>(checked_mul(n_series, n_steps)));  // [S, T]
+  }
+  int64_t n_no_fitted = 0;
 
   const auto t0 = std::chrono::steady_clock::now();
   double model_s = 0.0;
@@ -343,6 +370,7 @@ void run_forecast(const ForecastCli& o) {
     BatchOptions bo;
     bo.transform = transform;
     bo.ids = hdr.ids.data() + i0;
+    if (o.residuals) bo.residuals = fc.residuals.data() + j0 * n_steps;
     if (xplan.size() > 0) {
       read_regressors(reader, xplan, i0, i0 + nb, xblock);
       bo.xreg = xblock.data();
@@ -365,11 +393,16 @@ void run_forecast(const ForecastCli& o) {
           on_gpu ? forecast_batch_cuda(o.model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, gpu_opt)
                  : forecast_batch(*models[0], block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
       n_fallback += b.n_fallback;
+      n_no_fitted += b.n_no_fitted;
       std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + j0 * horizon);
       std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + j0 * horizon * n_levels);
     }
     model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count();
   }
+  if (n_no_fitted > 0)
+    throw InputError("--residuals: model '" + o.model + "' gave no in-sample one-step predictions for " +
+                     std::to_string(n_no_fitted) + " series; residuals come from naive, snaive, ses, holt, damped, "
+                     "hw_add, hw_mul and ets (not ensembles, theta, arima, ma or the intermittent models)");
   if (is_auto) {
     std::vector<int64_t> count(candidates.size(), 0);
     for (int c : chosen) ++count[static_cast<size_t>(c)];
@@ -496,6 +529,9 @@ void add_forecast(CLI::App& app) {
                   "--model auto, --combine weighted: the backtest error that chooses (lowest) or weighs (inverse) each "
                   "series' models: mase, rmsse, mae, rmse, smape or pinball")
       ->capture_default_str();
+  sub->add_flag("--residuals", opt->residuals,
+                "also store the in-sample one-step residuals [S, T] (/forecast/residuals), which `skucast reconcile "
+                "--method wls_var|mint_shrink` needs; models naive, snaive, ses, holt, damped, hw_add, hw_mul, ets");
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
   sub->callback([opt] { run_forecast(*opt); });

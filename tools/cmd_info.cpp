@@ -12,6 +12,7 @@
 #include "io/file_check.h"
 #include "io/file_kind.h"
 #include "io/forecast_file.h"
+#include "io/hierarchy_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
@@ -114,6 +115,12 @@ void info_panel(const std::string& path) {
     std::printf("weights:       min %g, max %g, sum %g\n", *mn, *mx, sum);
   }
   std::printf("ids:           %s\n", join(h.ids, 5).c_str());
+  if (has_hierarchy(path)) {  // an aggregated panel (skucast aggregate)
+    const HierarchyStructure hs = read_hierarchy(path);
+    std::printf("hierarchy:     %zu levels (%s), %lld aggregate + %lld bottom series, %zu sums in S_agg\n",
+                hs.level_names.size(), join(hs.level_names, 12).c_str(), static_cast<long long>(hs.n_aggregates),
+                static_cast<long long>(hs.n_bottom), hs.indices.size());
+  }
 }
 
 void info_forecast(const std::string& path) {
@@ -149,6 +156,8 @@ void info_forecast(const std::string& path) {
   bool mismatch = false;
   const std::string csv = check_csv_companion(path, fc, &mismatch);
   if (!csv.empty()) std::printf("csv:           %s\n", csv.c_str());
+  if (fc.residual_steps > 0)
+    std::printf("residuals:     %lld in-sample steps (forecast --residuals)\n", static_cast<long long>(fc.residual_steps));
 }
 
 }  // namespace

@@ -67,5 +67,7 @@ void add_score(CLI::App& app);     // tools/cmd_score.cpp
 // (tools/cmd_info.cpp).
 void check_file(const std::string& path);
 void add_plan(CLI::App& app);      // tools/cmd_plan.cpp
+void add_aggregate(CLI::App& app); // tools/cmd_aggregate.cpp
+void add_reconcile(CLI::App& app); // tools/cmd_reconcile.cpp
 
 }  // namespace skucast::cli

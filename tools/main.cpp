@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   skucast::cli::add_upgrade(app);
   skucast::cli::add_score(app);
   skucast::cli::add_plan(app);
+  skucast::cli::add_aggregate(app);
+  skucast::cli::add_reconcile(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

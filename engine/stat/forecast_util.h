@@ -53,6 +53,10 @@ SKU_HD inline void naive_fallback(const SeriesInput& in, const ForecastSpec& spe
   double sigma = n_diff > 0 ? std::sqrt(ss / static_cast<double>(n_diff)) : 0.0;
   if (!std::isfinite(sigma)) sigma = 0.0;
   if (!std::isfinite(last)) last = 0.0;
+  if (out.fitted) {  // the random walk's one-step predictions
+    for (int64_t t = 0; t < in.n; ++t) out.fitted[t] = t > 0 && std::isfinite(in.y[t - 1]) ? in.y[t - 1] : NAN;
+    out.has_fitted = true;
+  }
   for (int64_t i = 0; i < spec.horizon; ++i) {
     out.mean[i] = last;
     const double sd = sigma * std::sqrt(static_cast<double>(i + 1));
@@ -68,6 +72,10 @@ SKU_HD inline void naive_fallback(const SeriesInput& in, const ForecastSpec& spe
 // last value, with zero-width intervals. Sets out.fallback.
 SKU_HD inline void constant_forecast(const SeriesInput& in, const ForecastSpec& spec, SeriesOutput& out) {
   const double last = in.y[in.n - 1];
+  if (out.fitted) {  // a constant series predicts itself
+    for (int64_t t = 0; t < in.n; ++t) out.fitted[t] = t > 0 ? last : NAN;
+    out.has_fitted = true;
+  }
   for (int64_t i = 0; i < spec.horizon; ++i) {
     out.mean[i] = last;
     for (int q = 0; q < spec.n_levels; ++q) out.quantiles[i * spec.n_levels + q] = last;

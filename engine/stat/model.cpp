@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -323,8 +324,10 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
   // Small batches do not pay for a team they cannot use: one thread per 64 series at most.
   const int n_threads = static_cast<int>(std::clamp<int64_t>(n_series / 64, 1, omp_get_max_threads()));
 
-#pragma omp parallel num_threads(n_threads) reduction(+ : n_fallback)
+  int64_t n_no_fitted = 0;
+#pragma omp parallel num_threads(n_threads) reduction(+ : n_fallback, n_no_fitted)
   {
+    std::vector<double> fbuf(opt.residuals ? static_cast<size_t>(std::max<int64_t>(n_steps, 1)) : 0);  // [T] fitted values
     // Per-thread double scratch: the prepared series, its regressors and one series' outputs.
     std::vector<double> ybuf(static_cast<size_t>(std::max<int64_t>(n_steps, 1)));  // [T]
     std::vector<double> zbuf(transform != Transform::None ? ybuf.size() : 0);       // [T] transformed
@@ -338,6 +341,7 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
       int64_t first = 0;
       const int64_t n = prepare_series_hd(y + s * n_steps, n_steps, ybuf.data(), &first);
       SeriesOutput so{mean.data(), quant.data(), false};
+      so.fitted = opt.residuals && n > 0 ? fbuf.data() : nullptr;
       if (n == 0) {  // nothing observed: forecast 0 with zero-width intervals
         std::fill(mean.begin(), mean.end(), 0.0);
         std::fill(quant.begin(), quant.end(), 0.0);
@@ -373,6 +377,9 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
             so.fallback = zo.fallback;
           }
           if (!done) so.fallback = true;  // the untransformed series instead
+          // Residuals are on the data's scale only: a transformed fit gives none (counted in
+          // n_no_fitted).
+          if (done) so.has_fitted = false;
         }
         if (!done) {
           const bool was_fallback = so.fallback;
@@ -389,6 +396,19 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
         for (auto& v : mean) v = std::max(v, 0.0);
         for (auto& v : quant) v = std::max(v, 0.0);
       }
+      if (opt.residuals) {  // y_t − ŷ_t at observed steps of the prepared span, NaN elsewhere
+        float* res = opt.residuals + s * n_steps;
+        std::fill(res, res + n_steps, std::numeric_limits<float>::quiet_NaN());
+        if (so.has_fitted) {
+          for (int64_t t = 0; t < n; ++t) {
+            const float obs = y[s * n_steps + first + t];
+            if (std::isfinite(obs) && std::isfinite(fbuf[static_cast<size_t>(t)]))
+              res[first + t] = static_cast<float>(static_cast<double>(obs) - fbuf[static_cast<size_t>(t)]);
+          }
+        } else if (n > 0) {
+          ++n_no_fitted;
+        }
+      }
       float* om = out.mean.data() + s * horizon;
       float* oq = out.quantiles.data() + s * n_cells;
       for (int64_t h = 0; h < horizon; ++h) om[h] = static_cast<float>(mean[h]);
@@ -397,6 +417,7 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
     }
   }
   out.n_fallback = n_fallback;
+  out.n_no_fitted = n_no_fitted;
   return out;
 }
 

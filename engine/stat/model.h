@@ -51,6 +51,11 @@ struct SeriesOutput {
   double* mean = nullptr;       // [H]
   double* quantiles = nullptr;  // [H, Q] row-major (step-major)
   bool fallback = false;        // set when the model fell back to a simpler one
+  // Optional (`forecast --residuals`): [n] one-step in-sample predictions of y, NaN where the
+  // model has none (the first steps). Models that can fill it do so when it is non-null and
+  // set has_fitted; the others leave has_fitted false (naive, snaive, ets family today).
+  double* fitted = nullptr;
+  bool has_fitted = false;
 };
 
 class StatModel {
@@ -81,6 +86,7 @@ struct BatchForecast {
   std::vector<float> mean;        // [S, H]
   std::vector<float> quantiles;   // [S, H, Q]
   int64_t n_fallback = 0;         // series where a fallback was used
+  int64_t n_no_fitted = 0;        // BatchOptions::residuals: series without fitted values
 };
 
 // The scale a statistical model is fitted on (Note [Forecast transforms], engine/stat/boxcox.h):
@@ -97,6 +103,10 @@ struct BatchOptions {
   Transform transform = Transform::None;
   // Series ids [S] (optional), only for error messages.
   const std::string* ids = nullptr;
+  // Optional [S, T] output: in-sample one-step residuals y_t − ŷ_t|t−1 at the observed steps,
+  // NaN elsewhere (not listed, interior gaps, steps the model has no prediction for). Series
+  // whose model gave no fitted values are counted in BatchForecast::n_no_fitted (all NaN).
+  float* residuals = nullptr;
 };
 
 // The argument checks every batch runner shares (forecast_batch here, the GPU runner's

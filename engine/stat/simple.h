@@ -141,6 +141,11 @@ SKU_HD inline void naive_series(const SeriesInput& in, const ForecastSpec& spec,
   double ss = 0.0;  // sum of squared one-step differences
   for (int64_t t = 1; t < n; ++t) ss += (y[t] - y[t - 1]) * (y[t] - y[t - 1]);
   const double sigma = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0.0;
+  if (out.fitted) {  // ŷ_t = y_{t-1}
+    out.fitted[0] = NAN;
+    for (int64_t t = 1; t < n; ++t) out.fitted[t] = y[t - 1];
+    out.has_fitted = true;
+  }
   for (int64_t h = 0; h < spec.horizon; ++h) {
     out.mean[h] = last;
     const double s = sigma * std::sqrt(static_cast<double>(h + 1));
@@ -165,6 +170,10 @@ SKU_HD inline void snaive_series(const SeriesInput& in, const ForecastSpec& spec
   double ss = 0.0;  // sum of squared seasonal differences y_t - y_{t-m}
   for (int64_t t = m; t < n; ++t) ss += (y[t] - y[t - m]) * (y[t] - y[t - m]);
   const double sigma = n > m ? std::sqrt(ss / static_cast<double>(n - m)) : 0.0;
+  if (out.fitted) {  // ŷ_t = y_{t-m}
+    for (int64_t t = 0; t < n; ++t) out.fitted[t] = t >= m ? y[t - m] : NAN;
+    out.has_fitted = true;
+  }
   for (int64_t h = 0; h < spec.horizon; ++h) {
     out.mean[h] = y[n - m + (h % m)];  // same position in the last observed season
     const double s = sigma * std::sqrt(static_cast<double>(h / m + 1));  // floor((h-1)/m)+1, h 1-based

@@ -77,6 +77,15 @@ TEST_F(Faults, FullDiskKeepsThePreviousOutputOfEveryWriter) {
             0);
   ASSERT_EQ(run_skucast({"export", path("p.h5"), "--csv", path("p.csv")}).rc, 0);
   ASSERT_EQ(run_skucast({"merge", path("fc.h5"), "--out", path("merged.h5")}).rc, 0);
+  ASSERT_EQ(run_skucast({"aggregate", "--panel", path("p.h5"), "--levels", "total;store", "--out", path("agg.h5")}).rc, 0);
+  ASSERT_EQ(run_skucast({"forecast", "--panel", path("agg.h5"), "--model", "naive", "--horizon", "7", "--out",
+                         path("fca.h5")})
+                .rc,
+            0);
+  ASSERT_EQ(run_skucast({"reconcile", "--base", path("fca.h5"), "--structure", path("agg.h5"), "--method", "ols",
+                         "--out", path("rec.h5")})
+                .rc,
+            0);
   struct Case {
     std::vector<std::string> args;
     std::string out;
@@ -91,6 +100,10 @@ TEST_F(Faults, FullDiskKeepsThePreviousOutputOfEveryWriter) {
       {{"merge", path("fc.h5"), "--out", path("merged.h5")}, "merged.h5"},
       {train_args(path("m.h5")), "m.h5"},
       {{"export", path("fc.h5"), "--csv", path("p.csv")}, "p.csv"},
+      {{"aggregate", "--panel", path("p.h5"), "--levels", "total;store", "--out", path("agg.h5")}, "agg.h5"},
+      {{"reconcile", "--base", path("fca.h5"), "--structure", path("agg.h5"), "--method", "ols", "--out",
+        path("rec.h5")},
+       "rec.h5"},
   };
   for (const Case& c : cases) {
     const std::string before = testing::read_text(m_dir / c.out);

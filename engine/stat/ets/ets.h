@@ -126,20 +126,40 @@ SKU_HD inline void ets_forecast_series(EtsKind kind, const SeriesInput& in_full,
   in.y = in_full.y + (in_full.n - n_fit);
   in.n = n_fit;
   in.season_length = in_full.season_length;
-  if (is_constant_series(in.y, in.n)) return constant_forecast(in, spec, out);
+  // Fitted values (out.fitted, [in_full.n]): NaN before the window, then the window's.
+  double* const fitted_full = out.fitted;
+  if (fitted_full) {
+    for (int64_t t = 0; t < in_full.n - n_fit; ++t) fitted_full[t] = NAN;
+    out.fitted = fitted_full + (in_full.n - n_fit);
+  }
+  if (is_constant_series(in.y, in.n)) {
+    constant_forecast(in, spec, out);
+    out.fitted = fitted_full;
+    return;
+  }
   EtsFit fit;
   bool fell_back = false;
   if (!ets_fit_with_fallback(in.y, in.n, in.season_length, kind, fit, fell_back)) {
     naive_fallback(in, spec, out);
+    out.fitted = fitted_full;
     return;
   }
+  if (out.fitted) {
+    ets_filter(in.y, in.n, fit.spec, fit.par, fit.x0, out.fitted, nullptr);
+    out.has_fitted = true;
+  }
+  out.fitted = fitted_full;
   double* mean = out.mean;  // [H] the point forecast, written in place
   ets_point_forecast(fit.spec, fit.par, fit.x_end, h, mean);
   ets_forecast_variance(fit.spec, fit.par, fit.sigma2, h, mean, sd);
   for (int64_t i = 0; i < h; ++i) sd[i] = std::sqrt(sd[i] > 0.0 ? sd[i] : 0.0);
   write_normal_quantiles(mean, sd, spec, out);
   out.fallback = fell_back;
-  if (!output_is_finite(spec, out)) naive_fallback(in, spec, out);
+  if (!output_is_finite(spec, out)) {
+    out.fitted = nullptr;  // keep the fit's one-step predictions
+    naive_fallback(in, spec, out);
+    out.fitted = fitted_full;
+  }
 }
 
 // Factory for the names above; nullptr for any other name (the registry in
