@@ -304,6 +304,11 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
                                         std::string(p1.freq_given ? " for frequency " + freq_name(p1.freq) : " (as on the first row)") +
                                         ", got " + quoted(ttext));
   }
+  // Differences of times (spans, the gcd of steps) must not overflow: an integer time beyond
+  // ±10^15 is a typo, not a time axis (UBSan found 9e18 - -9e18 here).
+  constexpr int64_t kMaxAbsTime = 1000000000000000;
+  if (tv.days > kMaxAbsTime || tv.days < -kMaxAbsTime || tv.months > kMaxAbsTime || tv.months < -kMaxAbsTime)
+    fail(path, rec.line, &lay.time, "time " + quoted(ttext) + " is out of range (integer times must lie within ±10^15)");
   if (!p1.have_time) {
     p1.have_time = true;
     p1.first_time = tv;

@@ -9,4 +9,6 @@ if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DSKUCAST_CUDA="${SKUCAST_CUDA:-AUTO}" -DSKUCAST_CUDA_ARCHS="${SKUCAST_CUDA_ARCHS:-90}" "$@"
 fi
-cmake --build "$BUILD" -j "$(nproc)"
+# SKUCAST_BUILD_TARGETS="a b": build only those targets (the sanitizer configuration of test.sh).
+# shellcheck disable=SC2086
+cmake --build "$BUILD" -j "$(nproc)" ${SKUCAST_BUILD_TARGETS:+--target $SKUCAST_BUILD_TARGETS}
