@@ -19,6 +19,7 @@
 #include <sstream>
 #include <string>
 
+#include "engine/synth/random.h"
 #include "io/csv_ingest.h"
 #include "kernels/common.hpp"
 
@@ -27,14 +28,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Rng {  // splitmix64
+// Deterministic draws: the project's splitmix64 (engine/synth/random.h).
+struct Rng {
   uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  uint64_t next() { return synth::splitmix64(s); }
   size_t below(size_t n) { return n ? static_cast<size_t>(next() % n) : 0; }
 };
 
