@@ -28,11 +28,6 @@ namespace {
 
 constexpr const char* kFormat = "skucast-forecast";
 
-void write_tensor(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const float* data,
-                  const std::string& file) {
-  h5::write_tensor(loc, name, dims, data, file);
-}
-
 void read_tensor(hid_t loc, const std::string& name, const std::vector<int64_t>& expect, std::vector<float>& out,
                  const std::string& file) {
   h5::Handle ds = h5::open_dataset(loc, name, file);
@@ -131,11 +126,11 @@ std::unique_ptr<AtomicPath> write_forecast_uncommitted(const std::string& path, 
       if (!fc.series_level.empty()) h5::write_strings(g, "level", fc.series_level, tmp);
     }
     h5::Handle g = h5::create_group(f, "forecast", tmp);
-    write_tensor(g, "mean", {S, H}, fc.mean.data(), tmp);
-    if (Q > 0) write_tensor(g, "quantiles", {S, H, Q}, fc.quantiles.data(), tmp);
+    h5::write_tensor(g, "mean", {S, H}, fc.mean.data(), tmp);
+    if (Q > 0) h5::write_tensor(g, "quantiles", {S, H, Q}, fc.quantiles.data(), tmp);
     h5::write_vector(g, "quantile_levels", fc.levels, tmp);
     if (!fc.model_per_series.empty()) h5::write_strings(g, "model_per_series", fc.model_per_series, tmp);
-    if (fc.residual_steps > 0) write_tensor(g, "residuals", {S, static_cast<hsize_t>(fc.residual_steps)}, fc.residuals.data(), tmp);
+    if (fc.residual_steps > 0) h5::write_tensor(g, "residuals", {S, static_cast<hsize_t>(fc.residual_steps)}, fc.residuals.data(), tmp);
     g.reset();
     h5::close_file(f, tmp);  // checked: a full disk fails here, before the rename
   }
