@@ -22,8 +22,11 @@ nn::LossValue CpuStep::run(const PanelData& d, const Layout& l, const float* w, 
     dy.resize(checked_mul(n_steps * B, Hd));
     dx.resize(checked_mul(n_steps * B, l.n_features));
     net.head.backward(*dctx, w + l.n_rnn, draw.data(), dy.data(), grad + l.n_rnn, nn::GradMode::Overwrite);
-    net.rnn.backward(*rctx, w, dy.data(), nullptr, nullptr, dx.data(), nullptr, nullptr, grad,
-                     nn::GradMode::Overwrite);
+    // Only the embedding columns' input gradient is used (the last columns of x): the RNN
+    // computes dx from the first of them on, or not at all without static attributes.
+    const bool emb = !l.emb_col.empty();
+    net.rnn.backward(*rctx, w, dy.data(), nullptr, nullptr, emb ? dx.data() : nullptr, nullptr, nullptr, grad,
+                     nn::GradMode::Overwrite, emb ? l.emb_col.front() : 0);
     std::fill(grad + l.n_rnn + l.n_head, grad + l.n_params, 0.0f);
     embedding_backward(d, l, series, B, n_steps, dx.data(), grad);
   }

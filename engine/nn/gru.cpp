@@ -133,8 +133,8 @@ void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x,
 // --------------------------------------------------------------- backward ----
 template <typename T>
 void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* act,
-                        const T* dy, const T* dh_last, T* dx, T* dh0, RnnLayerView<T> dw, GradMode mode,
-                        std::vector<T>& scratch) {
+                        const T* dy, const T* dh_last, T* dx, int64_t dx_from, T* dh0, RnnLayerView<T> dw,
+                        GradMode mode, std::vector<T>& scratch) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
   const int64_t rows = s.n_steps * B;
   scratch.resize(static_cast<size_t>(2 * rows * G + B * Hd + rows));
@@ -164,9 +164,10 @@ void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x
       gemm(Trans::No, Trans::No, nb, Hd, G, T(1), dgh + o_g, G, w.r, Hd, T(1), dhp, Hd);
     }
 #pragma omp barrier
-    if (dx) {  // dx = dGx W for this thread's rows of all T*B
+    if (dx && dx_from < F) {  // dx[:, dx_from:] = dGx W[:, dx_from:] for this thread's rows of all T*B
       const RowRange rr = split_rows(rows, p, np);
-      gemm(Trans::No, Trans::No, rr.hi - rr.lo, F, G, T(1), dgx + rr.lo * G, G, w.w, F, T(0), dx + rr.lo * F, F);
+      gemm(Trans::No, Trans::No, rr.hi - rr.lo, F - dx_from, G, T(1), dgx + rr.lo * G, G, w.w + dx_from, F, T(0),
+           dx + rr.lo * F + dx_from, F);
     }
     if (grads) {  // this thread's gate rows [g0, g1) of dW = dGx^T X, dR = dGh^T H' and the biases
       const RowRange gr = split_rows(G, p, np);
@@ -185,10 +186,10 @@ template void gru_layer_forward<float>(const LayerShape&, RnnLayerView<const flo
 template void gru_layer_forward<double>(const LayerShape&, RnnLayerView<const double>, const double*, double*,
                                         double*, std::vector<double>&);
 template void gru_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, const float*,
-                                        const float*, const float*, const float*, float*, float*,
+                                        const float*, const float*, const float*, float*, int64_t, float*,
                                         RnnLayerView<float>, GradMode, std::vector<float>&);
 template void gru_layer_backward<double>(const LayerShape&, RnnLayerView<const double>, const double*,
                                          const double*, const double*, const double*, const double*, double*,
-                                         double*, RnnLayerView<double>, GradMode, std::vector<double>&);
+                                         int64_t, double*, RnnLayerView<double>, GradMode, std::vector<double>&);
 
 }  // namespace skucast::nn

@@ -101,27 +101,35 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
   else ctx->m_c_n.clear();
 
   const int64_t seq = checked_mul(n_steps, BH);  // T*B*Hd
+  if (lstm) ctx->m_xh.resize(L);
+  else ctx->m_xh.clear();
   for (int64_t l = 0; l < L; ++l) {
     const int64_t F = m_cfg.layer_input(l);
     const int64_t n_in = checked_mul(checked_mul(n_steps, n_batch), F);
     std::vector<T>& in = ctx->m_in[l];
     ctx->m_mask[l].clear();
-    if (l == 0) {
-      in.assign(x, x + n_in);
-    } else {
-      const T* below = ctx->m_h[l - 1].data() + BH;  // outputs of layer l-1, [T, B, Hd]
-      in.assign(below, below + n_in);
-      if (dropout) {  // Note [RNN dropout]
-        const double p = m_cfg.dropout;
-        const T keep = static_cast<T>(1.0 / (1.0 - p));
-        std::vector<T>& mask = ctx->m_mask[l];
-        mask.resize(n_in);
+    // The layer's input: x or the outputs of layer l-1 ([T, B, Hd]), through dropout when on.
+    // The LSTM reads it in place (its backward uses the [x_t | h_{t-1}] rows it keeps); the GRU's
+    // backward reads the input again, so the context keeps a copy.
+    const T* src = l == 0 ? x : ctx->m_h[l - 1].data() + BH;
+    const T* layer_in = src;
+    if (l > 0 && dropout) {  // Note [RNN dropout]
+      const double p = m_cfg.dropout;
+      const T keep = static_cast<T>(1.0 / (1.0 - p));
+      std::vector<T>& mask = ctx->m_mask[l];
+      mask.resize(n_in);
+      in.resize(n_in);
 #pragma omp parallel for schedule(static) if (n_in >= kOmpMin)
-        for (int64_t i = 0; i < n_in; ++i) {
-          mask[i] = uniform01(dropout_seed, static_cast<uint64_t>(l), static_cast<uint64_t>(i)) < p ? T(0) : keep;
-          in[i] *= mask[i];
-        }
+      for (int64_t i = 0; i < n_in; ++i) {
+        mask[i] = uniform01(dropout_seed, static_cast<uint64_t>(l), static_cast<uint64_t>(i)) < p ? T(0) : keep;
+        in[i] = src[i] * mask[i];
       }
+      layer_in = in.data();
+    } else if (!lstm) {
+      in.assign(src, src + n_in);
+      layer_in = in.data();
+    } else {
+      in.clear();
     }
     // The layer writes every step of h, c and act; only the initial states need setting.
     // (resize, not assign: zero-filling ~60 MB per step cost 8% of a training step.)
@@ -136,11 +144,12 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
       c.resize(seq + BH);
       if (c0) std::copy(c0 + l * BH, c0 + (l + 1) * BH, c.begin());
       else std::fill(c.begin(), c.begin() + BH, T(0));
-      lstm_layer_forward<T>(shape, layer(weights, l), in.data(), h.data(), c.data(), ctx->m_act[l].data(),
-                            ctx->m_fwd_scratch);
+      ctx->m_xh[l].resize(checked_mul(checked_mul(n_steps, n_batch), F + Hd));
+      lstm_layer_forward<T>(shape, layer(weights, l), layer_in, h.data(), c.data(), ctx->m_act[l].data(),
+                            ctx->m_xh[l].data(), ctx->m_fwd_scratch);
       std::copy(c.end() - BH, c.end(), ctx->m_c_n.begin() + l * BH);
     } else {
-      gru_layer_forward<T>(shape, layer(weights, l), in.data(), h.data(), ctx->m_act[l].data(), ctx->m_fwd_scratch);
+      gru_layer_forward<T>(shape, layer(weights, l), layer_in, h.data(), ctx->m_act[l].data(), ctx->m_fwd_scratch);
     }
     std::copy(h.end() - BH, h.end(), ctx->m_h_n.begin() + l * BH);
   }
@@ -149,7 +158,7 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
 // --------------------------------------------------------------- backward ----
 template <typename T>
 void Rnn<T>::backward(const RnnContext<T>& ctx, const T* weights, const T* dy, const T* dh_n, const T* dc_n, T* dx,
-                      T* dh0, T* dc0, T* dweights, GradMode mode) const {
+                      T* dh0, T* dc0, T* dweights, GradMode mode, int64_t dx_from) const {
   if (mode != GradMode::Ignore && dweights == nullptr)
     throw Error("rnn backward: dweights is null but the gradient mode is not Ignore");
   const int64_t L = m_cfg.n_layers, Hd = m_cfg.n_hidden, T_ = ctx.n_steps(), B = ctx.n_batch();
@@ -176,13 +185,14 @@ void Rnn<T>::backward(const RnnContext<T>& ctx, const T* weights, const T* dy, c
     const T* dh_last = dh_n ? dh_n + l * BH : nullptr;
     if (lstm) {
       const T* dc_last = dc_n ? dc_n + l * BH : nullptr;
-      lstm_layer_backward<T>(shape, layer(weights, l), ctx.m_in[l].data(), ctx.m_h[l].data(), ctx.m_c[l].data(),
-                             ctx.m_act[l].data(), dy_cur.data(), dh_last, dc_last, dx_l, dh0_l.data(),
+      lstm_layer_backward<T>(shape, layer(weights, l), ctx.m_xh[l].data(), ctx.m_c[l].data(), ctx.m_act[l].data(),
+                             dy_cur.data(), dh_last, dc_last, dx_l, l > 0 ? 0 : dx_from, dh0_l.data(),
                              dc0_l.data(), dw, mode, ctx.m_scratch);
       if (dc0) std::copy(dc0_l.begin(), dc0_l.end(), dc0 + l * BH);
     } else {
       gru_layer_backward<T>(shape, layer(weights, l), ctx.m_in[l].data(), ctx.m_h[l].data(), ctx.m_act[l].data(),
-                            dy_cur.data(), dh_last, dx_l, dh0_l.data(), dw, mode, ctx.m_scratch);
+                            dy_cur.data(), dh_last, dx_l, l > 0 ? 0 : dx_from, dh0_l.data(), dw, mode,
+                            ctx.m_scratch);
     }
     if (dh0) std::copy(dh0_l.begin(), dh0_l.end(), dh0 + l * BH);
     if (l > 0) {  // the gradient reaching layer l-1's outputs passes back through its dropout mask

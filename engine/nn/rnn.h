@@ -120,6 +120,7 @@ class RnnContext {
   std::vector<std::vector<T>> m_h;     // per layer: [T+1, B, Hd], m_h[l][0] = h0
   std::vector<std::vector<T>> m_c;     // per layer (LSTM): [T+1, B, Hd], m_c[l][0] = c0
   std::vector<std::vector<T>> m_act;   // per layer: [T, B, 4*Hd] gate activations (lstm.cpp / gru.cpp)
+  std::vector<std::vector<T>> m_xh;    // per layer (LSTM): [T, B, F_l+Hd] each step's [x_t | h_{t-1}]
   std::vector<T> m_h_n, m_c_n;         // [L, B, Hd]
   // Backward scratch, kept so that repeated steps reuse their pages instead of faulting in
   // fresh ones (tens of MB at DeepAR sizes). Mutable: backward takes the context by const&
@@ -144,7 +145,8 @@ class Rnn {
 
   // [in] weights [n_params()], x [T, B, F], h0/c0 [L, B, Hd] or nullptr for zeros (c0 is
   // ignored by a GRU). Dropout (Phase::Training, cfg.dropout > 0) uses dropout_seed.
-  // All pointers are host pointers. Returns the context holding y, h_n, c_n.
+  // All pointers are host pointers, none into the context itself (an LSTM layer reads x and
+  // the layer below's outputs in place). Returns the context holding y, h_n, c_n.
   std::unique_ptr<RnnContext<T>> forward(const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
                                          const T* h0, const T* c0, Phase phase, uint64_t dropout_seed) const;
   // The same into an existing context, reusing its buffers (a training loop keeps one).
@@ -156,8 +158,11 @@ class Rnn {
   //       dh_n, dc_n = dL/dh_n, dL/dc_n [L, B, Hd] (nullptr: zero; dc_n ignored by a GRU).
   // [out] dx [T, B, F], dh0 [L, B, Hd], dc0 [L, B, Hd] (LSTM): overwritten; any may be nullptr.
   //       dweights [n_params()] written as `mode` says (nullptr only with GradMode::Ignore).
+  //       dx_from: only dx's columns [dx_from, F) are computed and written (the others are left
+  //       as they were): a caller that needs the gradient of a few input columns (deepar: the
+  //       embeddings) saves the rest of the input GEMM.
   void backward(const RnnContext<T>& ctx, const T* weights, const T* dy, const T* dh_n, const T* dc_n, T* dx,
-                T* dh0, T* dc0, T* dweights, GradMode mode) const;
+                T* dh0, T* dc0, T* dweights, GradMode mode, int64_t dx_from = 0) const;
 
  private:
   RnnConfig m_cfg;
@@ -173,29 +178,30 @@ struct LayerShape {
 };
 
 // Note [Forward scratch]
-//   scratch: the layer's working buffers (LSTM: the summed biases, [W | R] and the per-step
-//   [x_t | h_{t-1}] rows; GRU: h' R^T), resized as needed and reused across calls. Every
+//   scratch: the layer's working buffers (LSTM: the summed biases and [W | R]; GRU: h' R^T),
+//   resized as needed and reused across calls. Every
 //   element is written before it is read, so what a previous call left there never matters;
 //   reusing it saves a zero-filled allocation of [B, F+Hd] (LSTM) per layer and call: with
 //   one-step calls on 8,100 paths (deepar's sampling loop) that zero-fill and its page faults
 //   were ~7 % of a forecast.
+// LSTM: xh [T, B, F_l+Hd] out: each step's [x_t | h_{t-1}] rows, what backward reads.
 template <typename T>
-void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act,
+void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act, T* xh,
                         std::vector<T>& scratch);
 template <typename T>
 void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act,
                        std::vector<T>& scratch);
 
 // dy [T, B, Hd] = dL/dh_t from above (this layer's outputs); dh_last, dc_last [B, Hd] or
-// nullptr; dx [T, B, F_l] or nullptr; dh0, dc0 [B, Hd] required; dw as `mode`;
-// scratch: resized as needed and reused across calls.
+// nullptr; dx [T, B, F_l] or nullptr, only columns [dx_from, F_l) written; dh0, dc0 [B, Hd]
+// required; dw as `mode`; scratch: resized as needed and reused across calls.
 template <typename T>
-void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* c,
-                         const T* act, const T* dy, const T* dh_last, const T* dc_last, T* dx, T* dh0, T* dc0,
+void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* xh, const T* c, const T* act,
+                         const T* dy, const T* dh_last, const T* dc_last, T* dx, int64_t dx_from, T* dh0, T* dc0,
                          RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch);
 template <typename T>
 void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* act,
-                        const T* dy, const T* dh_last, T* dx, T* dh0, RnnLayerView<T> dw, GradMode mode,
-                        std::vector<T>& scratch);
+                        const T* dy, const T* dh_last, T* dx, int64_t dx_from, T* dh0, RnnLayerView<T> dw,
+                        GradMode mode, std::vector<T>& scratch);
 
 }  // namespace skucast::nn
