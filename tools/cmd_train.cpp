@@ -68,7 +68,7 @@ void TrainProgress::operator()(const EpochInfo& e) {
     const int filled = e.n_batches > 0 ? static_cast<int>(kWidth * e.batch / e.n_batches) : 0;
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\repoch %lld/%lld [%s] loss %.4f", static_cast<long long>(e.epoch),
+    std::fprintf(stderr, "\r%sepoch %lld/%lld [%s] loss %.4f", e.refit ? "refit " : "", static_cast<long long>(e.epoch),
                  static_cast<long long>(e.n_epochs), bar.c_str(), e.train_loss);
     if (e.epoch_done && std::isfinite(e.val_loss)) std::fprintf(stderr, " val %.4f", e.val_loss);
     std::fprintf(stderr, " %.0f windows/s lr %.2g", e.windows_per_s, e.lr);
@@ -76,6 +76,11 @@ void TrainProgress::operator()(const EpochInfo& e) {
     std::fprintf(stderr, "   ");
     if (e.epoch_done) std::fprintf(stderr, "\n");
     std::fflush(stderr);
+  } else if (e.epoch_done && e.refit) {
+    std::fprintf(stderr,
+                 "skucast: train refit epoch %lld/%lld (every step) loss %.4f %.0f windows/s lr %.2g, %.0f s left\n",
+                 static_cast<long long>(e.epoch), static_cast<long long>(e.n_epochs), e.train_loss, e.windows_per_s,
+                 e.lr, std::max(left, 0.0));
   } else if (e.epoch_done) {
     std::fprintf(stderr,
                  "skucast: train epoch %lld/%lld loss %.4f val %.4f %.0f windows/s lr %.2g; validation %.2f s, "
@@ -141,10 +146,15 @@ void run_train(TrainCli o) {
   }
   save_checkpoint(o.out, members);
   std::fprintf(stderr,
-               "skucast: train %s: %lld epoch(s)%s, best val loss %.4f, %.0f windows/s (training batches), "
+               "skucast: train %s: %lld epoch(s)%s, best val loss %.4f%s, %.0f windows/s (training batches), "
                "validation %.2f s, %.1f s → %s\n",
                o.model.c_str(), static_cast<long long>(rep.epochs_run), rep.early_stopped ? " (early stop)" : "",
-               rep.best_val_loss, rep.windows_per_s, validation_s, rep.seconds, o.out.c_str());
+               rep.best_val_loss,
+               rep.refit_epochs > 0 ? (" (epoch " + std::to_string(rep.best_epoch) + "), refit " +
+                                       std::to_string(rep.refit_epochs) + " epoch(s) on every step")
+                                          .c_str()
+                                    : "",
+               rep.windows_per_s, validation_s, rep.seconds, o.out.c_str());
 }
 
 }  // namespace
@@ -187,6 +197,15 @@ void add_train(CLI::App& app) {
   sub->add_option("--dropout", o->opt.dropout, "dropout between layers")->capture_default_str();
   sub->add_option("--patience", o->opt.patience, "early-stopping patience (epochs)")->capture_default_str();
   sub->add_option("--val-steps", o->opt.val_steps, "held-out final steps (0 = horizon)")->capture_default_str();
+  sub->add_option("--ema", o->opt.ema,
+                  "decay per batch of the moving average of the weights that validation and the model file use "
+                  "(0 = off)")
+      ->capture_default_str();
+  sub->add_option("--refit", o->opt.refit,
+                  "on: after early stopping picks the best epoch E, train again from the start on every step "
+                  "(the validation window included) for E epochs")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   sub->add_option("--seed", o->opt.seed, "random seed")->capture_default_str();
   sub->add_option("--sampling", o->opt.sampling,
                   "series of the training windows: uniform, or weight (in proportion to /series/weight)")

@@ -95,6 +95,8 @@ void DeepArOptions::validate() const {
   if (val_steps < 0 || val_steps > kMaxPanelSteps)
     bad("val_steps", "in 0.." + std::to_string(kMaxPanelSteps), std::to_string(val_steps));
   if (patience < 1) bad("patience", ">= 1", std::to_string(patience));
+  if (refit != "on" && refit != "off") bad("refit", "on or off", refit);
+  if (!(ema >= 0.0 && ema < 1.0)) bad("ema", "in [0, 1)", std::to_string(ema));
   if (val_max_series < 1) bad("val_max_series", ">= 1", std::to_string(val_max_series));
   if (sampling != "uniform" && sampling != "weight") bad("sampling", "uniform or weight", "'" + sampling + "'");
   for (int64_t d : embedding_dims)
@@ -124,6 +126,8 @@ std::string deepar_options_to_json(const DeepArOptions& o) {
                    {"seed", o.seed},
                    {"val_steps", o.val_steps},
                    {"patience", o.patience},
+                   {"refit", o.refit},
+                   {"ema", o.ema},
                    {"val_max_series", o.val_max_series},
                    {"season_length", o.season_length},
                    {"roll_short", o.roll_short},
@@ -159,6 +163,8 @@ DeepArOptions deepar_options_from_json(const std::string& text) {
     get("seed", o.seed);
     get("val_steps", o.val_steps);
     get("patience", o.patience);
+    o.ema = j.contains("ema") ? j.at("ema").get<double>() : 0.0;
+    o.refit = j.contains("refit") ? j.at("refit").get<std::string>() : "off";  // older files: no second pass
     get("val_max_series", o.val_max_series);
     get("season_length", o.season_length);
     get("roll_short", o.roll_short);

@@ -67,6 +67,14 @@ struct DeepArOptions {
   uint64_t seed = 0;
   int64_t val_steps = 0;               // held-out final steps of each series; 0 = horizon
   int64_t patience = 5;                // epochs without validation improvement before stopping
+  // "on": after early stopping picked the best epoch E, train again from the same start on
+  // every step (the validation window included) for E epochs (Note [Refit on every step] in
+  // engine/deepar/train.cpp). Model files written before the option existed read as "off".
+  std::string refit = "off";
+  // Decay per batch of an exponential moving average of the weights, which validation,
+  // early stopping and the model file use (Note [Weight average] in engine/deepar/train.cpp);
+  // 0 = off (the last batch's weights). Model files written before the option read 0.
+  double ema = 0.0;
   int64_t val_max_series = 4096;       // validation uses at most this many series (evenly spaced)
   int32_t season_length = 0;           // seasonal lag; 0 = the panel's season_length
   int32_t roll_short = 7, roll_long = 28;
@@ -137,6 +145,7 @@ struct EpochInfo {
   double train_loss = 0.0, val_loss = std::numeric_limits<double>::quiet_NaN();
   double windows_per_s = 0.0, lr = 0.0;
   bool epoch_done = false;
+  bool refit = false;  // an epoch of the refit pass (Note [Refit on every step]): no validation
 };
 using ProgressFn = std::function<void(const EpochInfo&)>;
 
@@ -144,6 +153,8 @@ struct TrainReport {
   int64_t epochs_run = 0;
   double last_train_loss = 0.0, best_val_loss = 0.0, windows_per_s = 0.0, seconds = 0.0;
   bool early_stopped = false;
+  int64_t best_epoch = 0;    // epoch of this call whose weights the first pass kept (0: none improved)
+  int64_t refit_epochs = 0;  // epochs of the refit pass (0: none ran)
 };
 
 // The recurrent layers' arithmetic on the GPU (Note [cuDNN precision] in engine/nn/cuda/cudnn_rnn.h):

@@ -360,6 +360,89 @@ TEST(DeepArModel, MaskedStepsDoNotAffectTraining) {
   for (float w : sa.weights) ASSERT_TRUE(std::isfinite(w));
 }
 
+// Note [Refit on every step]: the second pass trains on the validation steps (changing their
+// targets changes the weights, which MaskedStepsDoNotAffectTraining shows the first pass never
+// does) for as many epochs as the first pass's best; the validation loss and the residual
+// statistics stay the first pass's; the same seed gives the same weights; a resumed model does
+// not refit.
+TEST(DeepArRefit, TrainsOnTheValidationStepsForTheBestEpochCount) {
+  const std::string dir = temp_dir();
+  SynthPanel a = make_panel(24, 120, 0, 7, 4);
+  SynthPanel b = a;
+  for (int64_t s = 0; s < 24; ++s)
+    for (int64_t t = 120 - 7; t < 120; ++t)
+      if (!std::isnan(b.target[s * 120 + t])) b.target[s * 120 + t] = 3.0f * b.target[s * 120 + t] + 5.0f;
+  const PanelReader ra(write(a, dir + "/a.h5")), rb(write(b, dir + "/b.h5"));
+  DeepArOptions on = tiny_options();
+  on.refit = "on";
+  DeepArState sa = deepar_init(on, ra.header()), sb = deepar_init(on, rb.header());
+  DeepArState plain = deepar_init(tiny_options(), ra.header());
+  const TrainReport rep_a = deepar_train(sa, ra, 1);
+  deepar_train(sb, rb, 1);
+  const TrainReport rep_plain = deepar_train(plain, ra, 1);
+  EXPECT_EQ(rep_a.best_epoch, 1);
+  EXPECT_EQ(rep_a.refit_epochs, 1);
+  EXPECT_EQ(rep_plain.refit_epochs, 0);
+  EXPECT_NE(sa.weights, sb.weights);     // the refit saw the validation steps
+  EXPECT_NE(sa.weights, plain.weights);  // and trained on more windows than the first pass
+  EXPECT_EQ(sa.best_val_loss, plain.best_val_loss);
+  EXPECT_EQ(sa.resid_sd, plain.resid_sd);
+  for (float w : sa.weights) ASSERT_TRUE(std::isfinite(w));
+
+  DeepArState again = deepar_init(on, ra.header());
+  deepar_train(again, ra, 1);
+  EXPECT_EQ(again.weights, sa.weights);
+
+  // Several epochs without early stopping: the refit runs the best epoch's count.
+  DeepArOptions three = on;
+  three.patience = 1000;
+  DeepArState s3 = deepar_init(three, ra.header());
+  const TrainReport rep3 = deepar_train(s3, ra, 3);
+  EXPECT_GE(rep3.best_epoch, 1);
+  EXPECT_LE(rep3.best_epoch, 3);
+  EXPECT_EQ(rep3.refit_epochs, rep3.best_epoch);
+
+  // Resuming (epochs_done > 0) continues the model; no second pass.
+  const TrainReport resumed = deepar_train(sa, ra, 1);
+  EXPECT_EQ(resumed.refit_epochs, 0);
+}
+
+// Note [Weight average]: after two batches the kept weights are d * w1 + (1 - d) * w2, where
+// w1, w2 are the raw weights after batch 1 and 2 (one epoch: the first epoch is always the best
+// so far). A one-batch run sees the same first batch at the same learning rate (the schedule's
+// warm-up and cosine both give the peak rate to the first step of a one- or two-step run).
+TEST(DeepArWeightAverage, IsTheMovingAverageOfTheBatches) {
+  const std::string dir = temp_dir();
+  const PanelReader r(write(make_panel(24, 120, 0, 7, 5), dir + "/p.h5"));
+  DeepArOptions one = tiny_options();
+  one.windows_per_epoch = one.batch;
+  DeepArOptions two = tiny_options();
+  two.windows_per_epoch = 2 * two.batch;
+  DeepArOptions avg = two;
+  avg.ema = 0.75;
+  DeepArState s1 = deepar_init(one, r.header()), s2 = deepar_init(two, r.header()), sa = deepar_init(avg, r.header());
+  deepar_train(s1, r, 1);
+  deepar_train(s2, r, 1);
+  deepar_train(sa, r, 1);
+  ASSERT_EQ(sa.weights.size(), s1.weights.size());
+  ASSERT_NE(s1.weights, s2.weights);
+  for (size_t i = 0; i < sa.weights.size(); ++i)
+    ASSERT_NEAR(sa.weights[i], 0.75f * s1.weights[i] + 0.25f * s2.weights[i], 1e-6f) << "weight " << i;
+  EXPECT_EQ(deepar_options_from_json(deepar_options_to_json(avg)).ema, 0.75);
+  EXPECT_EQ(deepar_options_from_json("{\"cell\": \"gru\"}").ema, 0.0);
+  avg.ema = 1.0;
+  EXPECT_THROW(avg.validate(), InputError);
+}
+
+TEST(DeepArRefit, StoredInTheModelAndOldFilesReadOff) {
+  DeepArOptions o = tiny_options();
+  o.refit = "on";
+  EXPECT_EQ(deepar_options_from_json(deepar_options_to_json(o)).refit, "on");
+  EXPECT_EQ(deepar_options_from_json("{\"cell\": \"gru\"}").refit, "off");
+  o.refit = "maybe";
+  EXPECT_THROW(o.validate(), InputError);
+}
+
 // d loss / d embedding rows by central finite differences on a tiny model. The composition
 // of inputs is float-only (the templated double path covers the RNN, not the features), so
 // this runs in float with eps = 1e-2 and a loose tolerance (float rounding of a loss ~1).
