@@ -45,6 +45,28 @@ TEST(ModelChoice, LowestMeanOverFoldsTiesToTheFirstCandidate) {
   EXPECT_EQ(choose_models(r, "mae"), (std::vector<int>{0, 0, 0, 1}));
 }
 
+// Note [Choice against the catalog's best]: a is the catalog's best on the pairs where both are
+// defined; a series leaves it only when its winner is more than the margin lower.
+TEST(ModelChoice, MarginKeepsTheCatalogsBest) {
+  BacktestResult r = hand_result();
+  set(r, "mase", 0, 0, 1.0, 1.0);  // a 1.0, b 0.95: 5 % lower
+  set(r, "mase", 1, 0, 0.9, 1.0);
+  set(r, "mase", 0, 1, 1.0, 1.0);  // a 1.0, b 0.5: 50 % lower
+  set(r, "mase", 1, 1, 0.5, 0.5);
+  set(r, "mase", 0, 2, 0.2, 0.2);  // a 0.2, b 3.0
+  set(r, "mase", 1, 2, 3.0, 3.0);
+  set(r, "mase", 1, 3, 2.0, 2.0);  // a undefined: b, whatever the margin
+  // Catalog means over pairs with both defined: a (1 + 1 + 1 + 1 + 0.2 + 0.2) / 6 = 0.733,
+  // b (0.9 + 1 + 0.5 + 0.5 + 3 + 3) / 6 = 1.483.
+  EXPECT_EQ(catalog_best(r, "mase"), 0);
+  EXPECT_EQ(choose_models(r, "mase", 0.0), (std::vector<int>{1, 1, 0, 1}));
+  EXPECT_EQ(choose_models(r, "mase", 0.1), (std::vector<int>{0, 1, 0, 1}));
+  EXPECT_EQ(choose_models(r, "mase", 0.6), (std::vector<int>{0, 0, 0, 1}));
+  EXPECT_EQ(choose_models(r, "mase", 1.0), (std::vector<int>{0, 0, 0, 1}));
+  EXPECT_THROW(choose_models(r, "mase", 1.5), InputError);
+  EXPECT_THROW(choose_models(r, "mase", -0.1), InputError);
+}
+
 TEST(ModelChoice, MetricMustBeAnError) {
   const BacktestResult r = hand_result();
   EXPECT_THROW(choose_models(r, "bias"), InputError);
