@@ -664,8 +664,8 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "log", "boxcox"}));
   sub->add_option("--checkpoint", opt->checkpoint,
-                  "trained model file from skucast train (lstm/gru only); several, comma-separated (the same options, "
-                  "different --seed), pool their sample paths");
+                  "trained model file from skucast train (lstm/gru, alone, as a candidate of auto or a member of an "
+                  "ensemble); several, comma-separated (the same options, different --seed), pool their sample paths");
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles")
       ->capture_default_str()
       ->check(in_range(1, kMaxPaths));
@@ -687,7 +687,8 @@ void add_forecast(CLI::App& app) {
                   "joins the shards' files into the whole forecast");
   sub->add_option("--intervals", opt->intervals,
                   "quantiles: model (the model's own) or conformal (recalibrated from the signed errors of "
-                  "rolling-origin folds before the origin; statistical models and ensembles; README)")
+                  "rolling-origin folds before the origin; statistical models and ensembles, and lstm/gru from "
+                  "folds after the checkpoint's training end; README)")
       ->capture_default_str()
       ->check(CLI::IsMember({"model", "conformal"}));
   sub->add_option("--calibration-folds", opt->calibration_folds,
