@@ -11,7 +11,8 @@ panel CSV, written as a forecast CSV that bench/calibration_data.py scores like 
       "seconds=… n_series=… n_fallback=…": the time of the fit, the windows and the forecast, one
       core (n_jobs=1), and how many series fell back: a series too short for the model inside
       a window falls back to Naive() with its own intervals (StatsForecast's fallback_model;
-      without it the whole call fails on M3 yearly).
+      without it the whole call fails on M3 yearly). The bounds are sorted per row (the
+      comment at the writer says why).
 """
 import csv
 import sys
@@ -53,8 +54,13 @@ def main(train, h, m, model, n_windows, out):
             step = step + 1 if sid == prev else 1
             prev = sid
             mean = cols[name]
-            w.writerow([sid, cols["ds"], step, mean, cols[f"{name}-lo-95"], cols[f"{name}-lo-80"], mean,
-                        cols[f"{name}-hi-80"], cols[f"{name}-hi-95"]])
+            # statsforecast 2.1.1 with fallback_model labels the interval columns lo-80, lo-95,
+            # hi-80, hi-95 but fills them, for the series that got ConformalIntervals, in the order
+            # lo-80, hi-80, lo-95, hi-95 (a series forecast alone comes out right). Both kinds of
+            # intervals are symmetric about the mean and nested, so the four bounds sorted are
+            # lo-95 <= lo-80 <= hi-80 <= hi-95 whatever the labels.
+            bounds = sorted(cols[f"{name}-{side}-{lv}"] for side in ("lo", "hi") for lv in (80, 95))
+            w.writerow([sid, cols["ds"], step, mean, bounds[0], bounds[1], mean, bounds[2], bounds[3]])
     print(f"seconds={secs:.2f} n_series={fc['unique_id'].nunique()} n_fallback={n_fallback}")
 
 
