@@ -1,8 +1,10 @@
 // tools/cmd_forecast.cpp — `skucast forecast`: reads the panel in blocks of series, runs a
 // statistical model (or a '+' ensemble) with forecast_batch and writes the forecast file
-// (io/forecast_file.h; origin = T) and optionally its CSV. With --intervals conformal the
-// quantiles are recalibrated from rolling-origin folds before the origin (engine/eval/conformal.h);
-// --model auto picks each series' model by its backtest error (engine/eval/model_choice.h).
+// (io/forecast_file.h; origin = T) and optionally its CSV; lstm/gru forecast from a checkpoint by
+// sample paths. With --intervals conformal the quantiles are recalibrated from rolling-origin
+// folds before the origin (engine/eval/conformal.h; Note [Global model calibration] for lstm/gru);
+// --model auto combines or picks each series' models by their backtest errors
+// (engine/eval/model_choice.h), lstm/gru among them.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -636,12 +638,13 @@ void run_forecast(const ForecastCli& o) {
 
 void add_forecast(CLI::App& app) {
   auto opt = std::make_shared<ForecastCli>();
-  auto* sub = app.add_subcommand("forecast", "Forecast every series of a panel with a statistical model or ensemble");
+  auto* sub = app.add_subcommand("forecast", "Forecast every series of a panel with a statistical model, an ensemble, a per-series choice (auto) or the global model (lstm/gru)");
   sub->add_option("--panel", opt->panel, "panel file (skucast ingest / synth)")->required();
   sub->add_option("--model", opt->model,
                   "model: naive, snaive, ma, croston, sba, tsb, ... (see the error for the full list), members "
-                  "joined by '+' for an ensemble (ets+theta), or auto[:a,b,...]: per series the candidate with the "
-                  "lowest backtest error (default candidates ets,theta,tsb,snaive)")
+                  "joined by '+' for an ensemble (ets+theta; one member may be lstm/gru with --checkpoint), or "
+                  "auto[:a,b,...]: per series the two candidates with the lowest backtest errors, weighed by inverse "
+                  "error, or the one lowest (--select-rule; default candidates ets,theta,tsb,snaive)")
       ->required();
   sub->add_option("--horizon", opt->horizon, "steps to forecast H (>= 1)")->required();
   sub->add_option("--quantiles", opt->quantiles, "quantile levels, comma-separated, ascending in (0, 1)")

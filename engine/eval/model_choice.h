@@ -1,6 +1,7 @@
 // engine/eval/model_choice.h — models per series from their backtest errors over the folds before
-// the forecast origin: `forecast --model auto[:a,b,...]` chooses for each series the candidate
-// with the lowest error (Note [Model choice per series]); `--combine weighted` weighs an
+// the forecast origin: `forecast --model auto[:a,b,...]` combines each series' two candidates of
+// lowest error (Note [Top-k inverse-error weights], the default) or chooses one (Note [Model
+// choice per series], Note [Choice against the catalog's best]); `--combine weighted` weighs an
 // ensemble's members per series by their inverse error (Note [Inverse-error weights]). Also the
 // batch forecasts that apply a choice or weights to a block of series.
 #pragma once
