@@ -134,18 +134,12 @@ std::vector<double> inverse_error_weights(const BacktestResult& r, const std::st
     }
     // Note [Top-k inverse-error weights]: only the k lowest defined errors (ties: the earlier) keep theirs.
     if (top_k > 0 && n_defined > top_k) {
-      for (int64_t kept = 0; kept < top_k; ++kept) {  // mark the k lowest by negating them (errors are >= 0)
-        int64_t arg = -1;
-        for (int64_t c = 0; c < C; ++c) {
-          const double v = e[static_cast<size_t>(c)];
-          if (std::isfinite(v) && v >= 0.0 && (arg < 0 || v < e[static_cast<size_t>(arg)])) arg = c;
-        }
-        e[static_cast<size_t>(arg)] = -e[static_cast<size_t>(arg)] - 1.0;
-      }
-      for (int64_t c = 0; c < C; ++c) {
-        double& v = e[static_cast<size_t>(c)];
-        v = v < 0.0 ? -(v + 1.0) : std::nan("");
-      }
+      std::vector<int64_t> order;  // [n_defined] members with a defined error, lowest first, ties by index
+      for (int64_t c = 0; c < C; ++c)
+        if (std::isfinite(e[static_cast<size_t>(c)])) order.push_back(c);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int64_t a, int64_t b) { return e[static_cast<size_t>(a)] < e[static_cast<size_t>(b)]; });
+      for (size_t j = static_cast<size_t>(top_k); j < order.size(); ++j) e[static_cast<size_t>(order[j])] = std::nan("");
       n_defined = top_k;
     }
     if (n_defined == 0) {
