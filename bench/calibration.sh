@@ -2,11 +2,19 @@
 # Conformal intervals: coverage of the nominal 80 %/95 % intervals and pinball loss, model's own vs --intervals conformal, on held-out data (M3 test periods, a synthetic catalog's last 28 days).
 #
 # Usage: bench/run.sh calibration   (env: BUILD; MODELS="ets theta" for M3, SYNTH_MODELS="ets tsb";
-# SYNTH_SERIES=1000 SYNTH_DAYS=700; FOLDS=5 calibration folds; KEEP=dir keeps the files).
+# SYNTH_SERIES=1000 SYNTH_DAYS=700; FOLDS=5 calibration folds; GLOBAL_MODEL=gru: also trains the
+# global model on the synthetic catalog with --val-steps 84 (3 folds of 28 after its training end,
+# Note [Global model calibration]) and scores its sample-path quantiles against its conformal
+# ones; GLOBAL_MODEL=none skips it; KEEP=dir keeps the files).
 # The held-out periods come after the forecast origin: the calibration folds (all before the
 # origin) never see them. M3: the competition's train/test split, every series ending at one
-# origin. Synthetic: `skucast synth`, the last 28 days held out. The peer (statsforecast's
-# ConformalIntervals) is not run yet: its figures print as nan.
+# origin. Synthetic: `skucast synth`, the last 28 days held out. The peer: statsforecast's own
+# conformal intervals (ConformalIntervals, n_windows = FOLDS, AutoETS / AutoTheta; bench/
+# calibration_peer.py) on the M3 periods in PEER_PERIODS (default "yearly": its ETS refits every
+# window, about 6 fits a series at its 3 quarterly series/s, so quarterly and monthly take hours
+# on 2 cores); PEER=0 skips it. It runs in a venv (PEER_VENV, default /tmp/skucast-cal-venv; made
+# with statsforecast 2.1.1 from PyPI when missing). The ratio: the peer's mean |coverage − 80 %|
+# over the runs both made ÷ skucast conformal's (> 1: skucast closer to nominal).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 BIN="${SKUCAST_BIN:-${BUILD:-$HERE/../build}/skucast}"
@@ -16,14 +24,20 @@ PY=/usr/bin/python3
 DATA="$HERE/calibration_data.py"
 MODELS=${MODELS:-"ets theta"}; SYNTH_MODELS=${SYNTH_MODELS:-"ets tsb"}
 FOLDS=${FOLDS:-5}
+PEER=${PEER:-1}; PEER_PERIODS=${PEER_PERIODS:-yearly}; VENV=${PEER_VENV:-/tmp/skucast-cal-venv}
+if [ "$PEER" != 0 ] && ! "$VENV/bin/python" -c "import statsforecast" 2> /dev/null; then
+  python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "statsforecast==2.1.1"
+fi
 Q=0.025,0.1,0.5,0.9,0.975
 results=()   # "dataset model intervals cov80 cov95 pinball seconds"
 
-# run_one NAME MODEL H PANEL TRAIN TEST: forecasts with the model's and the conformal intervals, scores both.
+# run_one NAME MODEL H PANEL TRAIN TEST [ARGS...]: forecasts with the model's and the conformal
+# intervals (ARGS: more forecast options, e.g. --checkpoint; FOLDS=0: the default folds), scores both.
 run_one() {
-  local name=$1 model=$2 h=$3 panel=$4 train=$5 test=$6
+  local name=$1 model=$2 h=$3 panel=$4 train=$5 test=$6; shift 6
   for iv in model conformal; do
-    local extra=(); [ "$iv" = conformal ] && extra=(--intervals conformal --calibration-folds "$FOLDS")
+    local extra=("$@"); [ "$iv" = conformal ] && extra+=(--intervals conformal)
+    [ "$iv" = conformal ] && [ "$FOLDS" != 0 ] && extra+=(--calibration-folds "$FOLDS")
     local t0; t0=$(date +%s.%N)
     "$BIN" forecast --panel "$panel" --model "$model" --horizon "$h" --quantiles $Q "${extra[@]}" \
       --out "$WORK/fc.h5" --csv "$WORK/$name.$model.$iv.csv" 2> "$WORK/log.txt" || { cat "$WORK/log.txt" >&2; exit 1; }
@@ -32,6 +46,17 @@ run_one() {
     echo "calibration: $name $model $iv: $s seconds=$secs"
     results+=("$name $model $iv $(echo "$s" | sed 's/[a-z0-9]*=//g') $secs")
   done
+}
+
+# run_peer NAME MODEL H M TRAIN TEST: statsforecast's ConformalIntervals on the same split.
+run_peer() {
+  local name=$1 model=$2 h=$3 m=$4 train=$5 test=$6 out="$WORK/$1.$2.statsforecast.csv"
+  local p; p=$("$VENV/bin/python" "$HERE/calibration_peer.py" "$train" "$h" "$m" "$model" "$FOLDS" "$out" 2> "$WORK/peer.log") \
+    || { cat "$WORK/peer.log" >&2; exit 1; }
+  local s; s=$("$PY" "$DATA" score "$train" "$test" "$out")
+  echo "calibration: $name $model statsforecast: $s $p"
+  local secs; secs=$(echo "$p" | sed 's/.*seconds=\([0-9.]*\).*/\1/')
+  results+=("$name $model statsforecast $(echo "$s" | sed 's/[a-z0-9]*=//g') $secs")
 }
 
 echo "calibration: M3 (yearly, quarterly, monthly; the competition's test periods held out), $FOLDS folds"
@@ -43,6 +68,9 @@ for period in yearly quarterly monthly; do
     --out "$WORK/m3_$period.h5" > /dev/null 2>&1
   for model in $MODELS; do
     run_one "m3_$period" "$model" "$H" "$WORK/m3_$period.h5" "$WORK/m3_${period}_train.csv" "$WORK/m3_${period}_test.csv"
+    if [ "$PEER" != 0 ] && [[ " $PEER_PERIODS " == *" $period "* ]]; then
+      run_peer "m3_$period" "$model" "$H" "$M" "$WORK/m3_${period}_train.csv" "$WORK/m3_${period}_test.csv"
+    fi
   done
 done
 
@@ -55,14 +83,36 @@ echo "calibration: synthetic catalog, $NS series x $ND days, the last 28 held ou
 for model in $SYNTH_MODELS; do
   run_one synth "$model" 28 "$WORK/synth.h5" "$WORK/synth_train.csv" "$WORK/synth_test.csv"
 done
+GLOBAL_MODEL=${GLOBAL_MODEL:-gru}
+if [ "$GLOBAL_MODEL" != none ]; then
+  t0=$(date +%s.%N)
+  "$BIN" train --panel "$WORK/synth.h5" --model "$GLOBAL_MODEL" --horizon 28 --val-steps 84 --seed 0 \
+    --out "$WORK/global.h5" > "$WORK/train.log" 2>&1 || { cat "$WORK/train.log" >&2; exit 1; }
+  echo "calibration: synth $GLOBAL_MODEL trained in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s (defaults, --val-steps 84)"
+  FOLDS=0 run_one synth "$GLOBAL_MODEL" 28 "$WORK/synth.h5" "$WORK/synth_train.csv" "$WORK/synth_test.csv" \
+    --checkpoint "$WORK/global.h5"
+  grep -h "conformal intervals" "$WORK/log.txt" | sed 's/^skucast: /  /'
+fi
 
 printf '%s\n' "${results[@]}" | awk '
-  { gap80[$3] += ($4 > 0.8 ? $4 - 0.8 : 0.8 - $4); gap95[$3] += ($5 > 0.95 ? $5 - 0.95 : 0.95 - $5); n[$3]++
-    pin[$3] += $6; key = $1 "_" $2; if ($3 == "model") { m80[key] = $4; m95[key] = $5 } else { c80[key] = $4; c95[key] = $5 } }
+  function gap(c, nominal) { return c > nominal ? c - nominal : nominal - c }
+  { gap80[$3] += gap($4, 0.8); gap95[$3] += gap($5, 0.95); n[$3]++
+    pin[$3] += $6; key = $1 "_" $2
+    if ($3 == "model") { m80[key] = $4; m95[key] = $5 }
+    else if ($3 == "conformal") { c80[key] = $4; c95[key] = $5; c_secs[key] = $8 }
+    else { p80[key] = $4; p95[key] = $5; p_pin[key] = $6; p_secs[key] = $8 } }
+  $3 == "conformal" { c_pin[key] = $6 }
   END {
     printf "RESULT calibration"
     for (k in c80) printf " %s_cov80=%s->%s %s_cov95=%s->%s", k, m80[k], c80[k], k, m95[k], c95[k]
     gm = gap80["model"] / n["model"]; gc = gap80["conformal"] / n["conformal"]
     printf " mean_gap80_model=%.4f mean_gap80_conformal=%.4f mean_gap95_model=%.4f mean_gap95_conformal=%.4f", gm, gc, gap95["model"] / n["model"], gap95["conformal"] / n["conformal"]
-    printf " pinball_model=%.4f pinball_conformal=%.4f statsforecast_cov80=nan ratio=%.3g\n", pin["model"] / n["model"], pin["conformal"] / n["conformal"], (gc > 0 ? gm / gc : 0)
+    printf " pinball_model=%.4f pinball_conformal=%.4f", pin["model"] / n["model"], pin["conformal"] / n["conformal"]
+    np = 0; sp = 0; sc = 0
+    for (k in p80) {
+      printf " %s_statsforecast_cov80=%s_cov95=%s_pinball=%s_s=%s skucast_conformal_pinball=%s_s=%s", k, p80[k], p95[k], p_pin[k], p_secs[k], c_pin[k], c_secs[k]
+      sp += gap(p80[k], 0.8); sc += gap(c80[k], 0.8); np++
+    }
+    if (np > 0) printf " ratio=%.3g\n", (sc > 0 ? sp / sc : 0)
+    else printf " statsforecast=not_run ratio=%.3g\n", (gc > 0 ? gm / gc : 0)
   }'

@@ -1,8 +1,10 @@
 // tools/cmd_forecast.cpp — `skucast forecast`: reads the panel in blocks of series, runs a
 // statistical model (or a '+' ensemble) with forecast_batch and writes the forecast file
-// (io/forecast_file.h; origin = T) and optionally its CSV. With --intervals conformal the
-// quantiles are recalibrated from rolling-origin folds before the origin (engine/eval/conformal.h);
-// --model auto picks each series' model by its backtest error (engine/eval/model_choice.h).
+// (io/forecast_file.h; origin = T) and optionally its CSV; lstm/gru forecast from a checkpoint by
+// sample paths. With --intervals conformal the quantiles are recalibrated from rolling-origin
+// folds before the origin (engine/eval/conformal.h; Note [Global model calibration] for lstm/gru);
+// --model auto combines or picks each series' models by their backtest errors
+// (engine/eval/model_choice.h), lstm/gru among them.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -47,6 +49,9 @@ struct ForecastCli {
   int64_t calibration_step = 0;     // 0: the horizon
   int64_t selection_folds = 0;      // --model auto: 0: kDefaultSelectionFolds, fewer when the history is short
   std::string select_metric = "mase";
+  std::string select_rule = "top2";               // Note [Top-k inverse-error weights]
+  double select_margin = kDefaultSelectMargin;  // --select-rule lowest: Note [Choice against the catalog's best]
+  bool select_margin_given = false;
   int64_t horizon = 0;
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
@@ -62,9 +67,28 @@ struct ForecastCli {
 // from pools of similar series (Note [Conformal pooling], engine/eval/conformal.h), and 5 folds
 // give every pool 5 errors per series while costing 5 model fits. When the history is too short
 // for the default, K is lowered to what fits (with a note); an explicit K that does not fit is
-// an error. The global models (lstm/gru) are not calibrated in this phase: their errors would
-// have to come from a refit per fold or from windows the model never trained on.
+// an error. The global models (lstm/gru) are calibrated from the stored model's forecasts at
+// origins after its training (Note [Global model calibration]).
 constexpr int64_t kDefaultCalibrationFolds = 5;
+
+// Note [Global model calibration]
+//   `forecast --model lstm|gru --checkpoint m.h5 --intervals conformal` does not refit the
+//   network per fold (a nightly run could not afford it). It forecasts from each calibration
+//   origin with the stored model (Note [Checkpoint folds], engine/eval/backtest.h) and uses only
+//   origins at or after the model's training end E (Note [What the model has seen],
+//   engine/deepar/model.h): the last origin is T − H, each earlier one --calibration-step before
+//   it, none before E. So the weights were never fitted to any target these errors measure. Not
+//   wholly unseen: targets in the validation window [E, T_train) chose the epoch kept (early
+//   stopping) and the residual statistics, which biases those errors slightly low; targets from
+//   T_train on (a panel that grew since training) are unseen. The run prints how many folds
+//   touch the validation window. With the default --val-steps (= H) and the training panel, one
+//   fold fits; the quantiles then come from the pools (Note [Conformal pooling]: S errors per
+//   step across the catalog), which is what the default K = 5 of the statistical models does
+//   too. More folds: train with --val-steps K·H, or forecast a panel that has grown. When fewer
+//   than the default fit, K is lowered with a note; an explicit --calibration-folds that does
+//   not fit, or no fold at all, is an error saying how many fit. The same origins serve
+//   `--model auto` and `--combine weighted` when a candidate or member is lstm/gru.
+
 
 // Note [Model choice per series] (engine/eval/model_choice.h): `--model auto` backtests its
 // candidates on the last --selection-folds folds (default 3, step H) before the origin.
@@ -98,6 +122,33 @@ int64_t fitting_folds(int64_t requested, int64_t preferred, const char* flag, co
   return fit;
 }
 
+bool is_global(const std::string& name) { return name == "lstm" || name == "gru"; }
+
+// Note [Global model calibration]: the folds when a global model from `checkpoint` takes part:
+// as fitting_folds, but every origin at or after the model's training end.
+int64_t checkpoint_folds(int64_t requested, int64_t preferred, const char* flag, const char* what,
+                         const std::string& checkpoint, int64_t n_steps, int64_t horizon, int64_t step) {
+  const SeenSteps seen = checkpoint_seen_steps(checkpoint);
+  const int64_t fit = checkpoint_fold_count(n_steps, horizon, step, seen.train_end);
+  const std::string why = checkpoint + ": the model trained on steps [0, " + std::to_string(seen.train_end) +
+                          ") of the panel (validation window [" + std::to_string(seen.train_end) + ", " +
+                          std::to_string(seen.trained_steps) + ")); out-of-sample " + what + " folds need origins from " +
+                          std::to_string(seen.train_end) + " to T − H = " + std::to_string(n_steps - horizon) + ", and " +
+                          std::to_string(fit) + " fold(s) of horizon " + std::to_string(horizon) + " with step " +
+                          std::to_string(step) + " fit there";
+  const std::string hint = "train with a longer --val-steps (K folds of step H need --val-steps K·H), or forecast a panel "
+                           "that has grown since training";
+  if (fit == 0) throw InputError(why + "; " + hint);
+  if (requested > fit) throw InputError(std::string(flag) + " " + std::to_string(requested) + ": " + why + "; lower " + flag + " or " + hint);
+  if (requested > 0) return requested;
+  if (fit < preferred)
+    std::fprintf(stderr, "skucast: note: %lld out-of-sample %s fold(s) of horizon %lld fit after the model's training "
+                 "(steps %lld..%lld), not %lld\n",
+                 static_cast<long long>(fit), what, static_cast<long long>(horizon),
+                 static_cast<long long>(seen.train_end), static_cast<long long>(n_steps - 1), static_cast<long long>(preferred));
+  return std::min(fit, preferred);
+}
+
 // `auto` or `auto:a,b,c` → the candidates; empty for any other model name.
 std::vector<std::string> auto_candidates(const std::string& model) {
   if (model != "auto" && model.rfind("auto:", 0) != 0) return {};
@@ -108,9 +159,6 @@ std::vector<std::string> auto_candidates(const std::string& model) {
     const size_t comma = list.find(',', start);
     const std::string c = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (c.empty()) throw InputError("--model " + model + ": an empty candidate (expected e.g. auto:ets,theta,tsb)");
-    if (c == "lstm" || c == "gru")
-      throw InputError("--model " + model + ": the global model '" + c + "' cannot be a candidate of auto yet (its "
-                       "backtest needs a refit per fold); list statistical models or their ensembles");
     for (const auto& prev : out)
       if (prev == c) throw InputError("--model " + model + ": candidate '" + c + "' is listed twice");
     out.push_back(c);
@@ -129,12 +177,9 @@ void set_series_levels(const std::string& panel, const PanelHeader& hdr, Forecas
     fc.series_level[i] = level->levels[static_cast<size_t>(level->codes[static_cast<size_t>(s_begin) + i])];
 }
 
-// lstm/gru: a global model from `skucast train`, forecast by sample paths.
-void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels, const SeriesShard& shard) {
-  if (o.checkpoint.empty())
-    throw InputError("model '" + o.model + "' needs a trained checkpoint: run `skucast train --model " + o.model +
-                     " ... --out model.h5`, then pass --checkpoint model.h5");
-  if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
+// Where a global model's sample paths run: the device and the note when --device cuda cannot
+// be honoured (Note [Recurrent forecasting on the GPU] below).
+ForecastDeviceOptions global_forecast_device(const ForecastCli& o, const std::string& name) {
   // Note [Recurrent forecasting on the GPU]: only an explicit --device cuda samples the paths
   // there (engine/deepar/cuda/sampler.h: encoder, recurrent steps, head, draws, means
   // and quantiles on the device, with the CPU's counter-based draws). `auto` keeps the CPU
@@ -151,13 +196,77 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   if (where.device == Device::Cuda)
     std::fprintf(stderr, "skucast: forecasting on the GPU: %s\n", cuda_device_description().c_str());
   else if (!where.note.empty())
-    std::fprintf(stderr, "skucast: note: %s; the %s forecast runs on the CPU\n", where.note.c_str(), o.model.c_str());
+    std::fprintf(stderr, "skucast: note: %s; the %s forecast runs on the CPU\n", where.note.c_str(), name.c_str());
+  return dev;
+}
+
+// The global model's forecast of the panel's series in `shard`, checked against the model name.
+ForecastFile global_forecast(const ForecastCli& o, const std::string& name, const PanelReader& reader,
+                             const std::vector<double>& levels, const ForecastDeviceOptions& dev,
+                             const SeriesShard& shard) {
+  ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard);
+  if (fc.model != name)
+    throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model names '" + name + "'");
+  return fc;
+}
+
+// --intervals conformal: applies the calibration to fc's quantiles and prints what it did.
+// n_validation: folds whose targets touch a global model's validation window (-1: not global).
+void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_validation, ForecastFile& fc) {
+  const auto c0 = std::chrono::steady_clock::now();
+  const ConformalStats cs = conformal_quantiles(cal, fc.mean.data(), fc.levels, fc.quantiles.data());
+  calibration_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+  fc.intervals = "conformal";
+  fc.calibration_folds = cal.n_folds;
+  const int64_t n_cells = cal.n_series * cal.horizon;
+  std::string global_note;
+  if (n_validation >= 0)
+    global_note = "; forecast by the stored model after its training end, " + std::to_string(n_validation) +
+                  " fold(s) with targets in its validation window (early stopping looked at them)";
+  std::fprintf(stderr,
+               "skucast: conformal intervals: %lld calibration fold(s), %.3f s; (series, step) cells from their own "
+               "errors %lld, pooled %lld, model's %lld of %lld; %lld quantile(s) clamped to the extreme error "
+               "(too few errors for the level)%s\n",
+               static_cast<long long>(cal.n_folds), calibration_s, static_cast<long long>(cs.n_own),
+               static_cast<long long>(cs.n_pooled), static_cast<long long>(cs.n_model),
+               static_cast<long long>(n_cells), static_cast<long long>(cs.n_clamped), global_note.c_str());
+}
+
+// lstm/gru: a global model from `skucast train`, forecast by sample paths; with --intervals
+// conformal, recalibrated from the stored model's forecasts after its training (Note [Global
+// model calibration]).
+void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels, const SeriesShard& shard) {
+  if (o.checkpoint.empty())
+    throw InputError("model '" + o.model + "' needs a trained checkpoint: run `skucast train --model " + o.model +
+                     " ... --out model.h5`, then pass --checkpoint model.h5");
+  if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
+  const ForecastDeviceOptions dev = global_forecast_device(o, o.model);
   const auto t0 = std::chrono::steady_clock::now();
   const PanelReader reader(o.panel);
-  ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard);
+  ForecastFile fc = global_forecast(o, o.model, reader, levels, dev, shard);
   const double model_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (fc.model != o.model)
-    throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model is '" + o.model + "'");
+  if (o.intervals == "conformal") {
+    const int64_t T = reader.header().n_steps, H = o.horizon;
+    BacktestOptions bo;
+    bo.models = {o.model};
+    bo.horizon = H;
+    bo.step = o.calibration_step > 0 ? o.calibration_step : H;
+    bo.folds = checkpoint_folds(o.calibration_folds, kDefaultCalibrationFolds, "--calibration-folds", "calibration",
+                                o.checkpoint, T, H, bo.step);
+    bo.levels = levels;
+    bo.nn_checkpoint = o.checkpoint;
+    bo.nn_paths = o.paths;
+    bo.nn_seed = o.seed;
+    bo.nn_forecast_gpu = dev.device == Device::Cuda;
+    bo.gpu_block_bytes = dev.max_block_bytes;
+    const auto c0 = std::chrono::steady_clock::now();
+    const CalibrationSet cal = calibrate(reader, bo);
+    const double calibration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+    const int64_t trained_steps = checkpoint_seen_steps(o.checkpoint).trained_steps;
+    int64_t n_validation = 0;
+    for (int64_t o_k : fold_origins(T, H, bo.folds, bo.step)) n_validation += o_k < trained_steps;
+    apply_conformal(cal, calibration_s, n_validation, fc);
+  }
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;
   set_series_levels(o.panel, reader.header(), fc, shard.range(reader.header().n_series()).first);
@@ -173,7 +282,8 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
                o.csv.empty() ? "" : ", ", o.csv.c_str());
 }
 
-// "a+b+c" → {a, b, c}, for --combine weighted; InputError unless it is an ensemble of statistical models.
+// "a+b+c" → {a, b, c}, for --combine weighted and for ensembles with a global member (lstm+ets);
+// InputError on an empty member or fewer than two.
 std::vector<std::string> ensemble_members(const std::string& model) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -181,14 +291,25 @@ std::vector<std::string> ensemble_members(const std::string& model) {
     const size_t plus = model.find('+', start);
     out.push_back(model.substr(start, plus == std::string::npos ? std::string::npos : plus - start));
     if (out.back().empty()) throw InputError("ensemble '" + model + "' has an empty member; write members as a+b");
-    if (out.back() == "lstm" || out.back() == "gru")
-      throw InputError("--combine weighted: the global model '" + out.back() + "' cannot be a member yet");
     if (plus == std::string::npos) break;
     start = plus + 1;
   }
   if (out.size() < 2)
     throw InputError("--combine weighted needs an ensemble of at least two members (a+b), got '" + model + "'");
   return out;
+}
+
+// The one global model (lstm or gru) among names, or "" when none; InputError when both are.
+std::string global_member(const std::vector<std::string>& names, const std::string& model) {
+  std::string found;
+  for (const std::string& n : names) {
+    if (!is_global(n)) continue;
+    if (!found.empty())
+      throw InputError("--model " + model + ": at most one global model (lstm or gru, the one in --checkpoint) may "
+                       "take part, got '" + found + "' and '" + n + "'");
+    found = n;
+  }
+  return found;
 }
 
 void run_forecast(const ForecastCli& o) {
@@ -210,11 +331,6 @@ void run_forecast(const ForecastCli& o) {
   const bool conformal = o.intervals == "conformal";
   if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0))
     throw InputError("--calibration-folds and --calibration-step go with --intervals conformal");
-  if (conformal && (o.model == "lstm" || o.model == "gru"))
-    throw InputError("--intervals conformal is built for the statistical models and their ensembles; for '" + o.model +
-                     "' (the global model) it is not built yet: its errors must be out of sample, which needs a "
-                     "refit per fold or windows it never trained on. Use --intervals model (the sample paths' "
-                     "quantiles)");
   if (conformal && !o.shard.empty())
     throw InputError("--intervals conformal pools errors over the whole catalog, so it does not run per --shard yet; "
                      "forecast without --shard");
@@ -229,21 +345,48 @@ void run_forecast(const ForecastCli& o) {
                        "' scales each series itself (its likelihood), so leave --transform none");
     return run_neural_forecast(o, levels, shard);
   }
-  if (!o.checkpoint.empty())
-    throw InputError("--checkpoint is for the lstm/gru models; '" + o.model + "' is fitted on the panel directly");
   // One model, the candidates of `auto` (Note [Model choice per series]) or the members of a
-  // weighted ensemble (Note [Inverse-error weights]): the last two are backtested first.
+  // weighted ensemble (Note [Inverse-error weights]): the last two are backtested first. A global
+  // model (lstm/gru from --checkpoint) may be a candidate or member (Note [Global model
+  // calibration]); an ensemble with one and --combine mean weighs its members equally.
   const bool weighted = o.combine == "weighted";
   const std::vector<std::string> candidates = auto_candidates(o.model);
   const bool is_auto = !candidates.empty();
   if (weighted && is_auto)
     throw InputError("--combine weighted weighs the members of an ensemble a+b+...; --model auto chooses one model per "
                      "series instead");
-  const std::vector<std::string> scored = is_auto ? candidates : weighted ? ensemble_members(o.model) : std::vector<std::string>{};
+  const bool is_ensemble = !is_auto && o.model.find('+') != std::string::npos;
+  const std::vector<std::string> members =
+      (weighted || is_ensemble) ? ensemble_members(o.model) : std::vector<std::string>{};
+  const std::string global_name = global_member(is_auto ? candidates : members, o.model);
+  const bool has_global = !global_name.empty();
+  if (!has_global && !o.checkpoint.empty())
+    throw InputError("--checkpoint is for the lstm/gru models; '" + o.model + "' is fitted on the panel directly");
+  if (has_global && o.checkpoint.empty())
+    throw InputError("--model " + o.model + ": the global model '" + global_name + "' needs its trained model file: "
+                     "run `skucast train --model " + global_name + " ... --out model.h5`, then pass --checkpoint model.h5");
+  if (has_global && is_ensemble && o.combine == "median")
+    throw InputError("--combine median with a global member ('" + o.model + "') is not built; use --combine mean "
+                     "(equal weights) or weighted");
+  if (has_global && !is_auto && conformal)
+    throw InputError("--intervals conformal with an ensemble that has a global member ('" + o.model + "') is not "
+                     "built yet; calibrate the global model alone (--model " + global_name + ") or a statistical ensemble");
+  if (has_global && o.transform != "none")
+    std::fprintf(stderr, "skucast: note: --transform %s applies to the statistical models only; '%s' scales each "
+                 "series itself\n", o.transform.c_str(), global_name.c_str());
+  const bool equal_weights = has_global && is_ensemble && o.combine == "mean";
+  const std::vector<std::string> scored = is_auto ? candidates : weighted ? members : std::vector<std::string>{};
   const bool by_backtest = !scored.empty();
   if (!by_backtest && (o.selection_folds != 0 || o.select_metric != "mase"))
     throw InputError("--selection-folds and --select-metric go with --model auto or --combine weighted");
-  if (o.residuals && by_backtest)
+  if (!is_auto && o.select_margin_given) throw InputError("--select-margin goes with --model auto");
+  if (!is_auto && o.select_rule != "top2") throw InputError("--select-rule goes with --model auto");
+  // Note [Top-k inverse-error weights]: auto combines each series' two best candidates, or with
+  // --select-rule lowest chooses one (Note [Choice against the catalog's best]).
+  const bool auto_top2 = is_auto && o.select_rule == "top2";
+  if (auto_top2 && o.select_margin_given)
+    throw InputError("--select-margin goes with --select-rule lowest (the default rule, top2, combines two candidates)");
+  if (o.residuals && (by_backtest || has_global))
     throw InputError("--residuals: --model auto and --combine weighted mix models per series; store residuals of one "
                      "model (naive, snaive, ses, holt, damped, hw_add, hw_mul or ets)");
   if (weighted && conformal)
@@ -253,11 +396,14 @@ void run_forecast(const ForecastCli& o) {
                      "each series' model are biased low (the choice favours the model that happened to fit them); "
                      "use one model, or --intervals model");
   if (by_backtest) check_select_metric(levels, o.select_metric);
-  std::vector<std::unique_ptr<StatModel>> models;  // [C] candidates or members, or the one model
-  for (const std::string& name : by_backtest ? scored : std::vector<std::string>{o.model})
-    models.push_back(make_stat_model(name, weighted ? "mean" : o.combine));  // unknown → InputError
+  // [C] candidates or members, or the one model; nullptr for the global model (forecast once, below).
+  const std::vector<std::string> model_names =
+      by_backtest ? scored : equal_weights ? members : std::vector<std::string>{o.model};
+  std::vector<std::unique_ptr<StatModel>> models;
+  for (const std::string& name : model_names)
+    models.push_back(is_global(name) ? nullptr : make_stat_model(name, weighted ? "mean" : o.combine));  // unknown → InputError
   bool uses_regressors = false;
-  for (const auto& m : models) uses_regressors = uses_regressors || m->uses_regressors();
+  for (const auto& m : models) uses_regressors = uses_regressors || (m && m->uses_regressors());
   const Transform transform = parse_transform(o.transform);
 
   const PanelReader reader(o.panel);
@@ -292,13 +438,31 @@ void run_forecast(const ForecastCli& o) {
   std::vector<double> weights;                                 // [S, C] --combine weighted
   double selection_s = 0.0;
   int64_t n_selection_folds = 0;
+  int catalog_choice = 0;  // --model auto: the candidate best over the catalog on the folds
+  ForecastDeviceOptions global_dev;  // has_global: where its sample paths run
+  if (has_global) {
+    if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
+    global_dev = global_forecast_device(o, global_name);
+  }
+  if (equal_weights) weights.assign(static_cast<size_t>(n_series) * models.size(), 1.0 / static_cast<double>(models.size()));
   if (by_backtest) {
     BacktestOptions bo;
     bo.models = scored;
     bo.horizon = horizon;
     bo.step = horizon;
+    // Note [Global model calibration]: with a global model, only folds after its training.
     bo.folds = n_selection_folds =
-        fitting_folds(o.selection_folds, kDefaultSelectionFolds, "--selection-folds", "selection", n_steps, horizon, horizon);
+        has_global ? checkpoint_folds(o.selection_folds, kDefaultSelectionFolds, "--selection-folds", "selection",
+                                      o.checkpoint, n_steps, horizon, horizon)
+                   : fitting_folds(o.selection_folds, kDefaultSelectionFolds, "--selection-folds", "selection", n_steps,
+                                   horizon, horizon);
+    if (has_global) {
+      bo.nn_checkpoint = o.checkpoint;
+      bo.nn_paths = o.paths;
+      bo.nn_seed = o.seed;
+      bo.nn_forecast_gpu = global_dev.device == Device::Cuda;
+      bo.gpu_block_bytes = global_dev.max_block_bytes;
+    }
     bo.levels = levels;
     bo.combine = o.combine;
     bo.block = series_per_block;
@@ -306,11 +470,12 @@ void run_forecast(const ForecastCli& o) {
     bo.transform = transform;
     const auto c0 = std::chrono::steady_clock::now();
     const BacktestResult r = run_backtest(reader, bo);
-    if (is_auto) {
-      const std::vector<int> all = choose_models(r, o.select_metric);
+    if (is_auto && !auto_top2) {
+      const std::vector<int> all = choose_models(r, o.select_metric, o.select_margin);
+      catalog_choice = catalog_best(r, o.select_metric);
       std::copy(all.begin() + s_begin, all.begin() + s_end, chosen.begin());
     } else {
-      const std::vector<double> all = inverse_error_weights(r, o.select_metric);  // [S_panel, C]
+      const std::vector<double> all = inverse_error_weights(r, o.select_metric, auto_top2 ? 2 : 0);  // [S_panel, C]
       const int64_t C = static_cast<int64_t>(scored.size());
       weights.assign(all.begin() + s_begin * C, all.begin() + s_end * C);
     }
@@ -361,6 +526,15 @@ void run_forecast(const ForecastCli& o) {
   double model_s = 0.0;
   int64_t n_fallback = 0;
   if (is_auto) fc.model_per_series.resize(static_cast<size_t>(n_series));
+  // The global candidate or member forecasts every series of the run once (sample paths over the
+  // catalog); the blocks below take their rows of it (GivenForecast).
+  ForecastFile global_fc;
+  std::vector<GivenForecast> given(models.size());
+  if (has_global) {
+    const auto g0 = std::chrono::steady_clock::now();
+    global_fc = global_forecast(o, global_name, reader, levels, global_dev, shard);
+    model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
+  }
   std::vector<float> block;   // [nb, T]
   std::vector<float> xblock;  // [nb, T+F, K]
   for (int64_t j0 = 0; j0 < n_series; j0 += series_per_block) {  // j0: output row, i0: panel series
@@ -377,15 +551,23 @@ void run_forecast(const ForecastCli& o) {
       bo.xreg_steps = hdr.n_total();
       bo.n_xreg = xplan.size();
     }
+    for (size_t c = 0; c < models.size(); ++c)
+      if (!models[c]) given[c] = {global_fc.mean.data() + j0 * horizon, global_fc.quantiles.data() + j0 * horizon * n_levels};
     const auto m0 = std::chrono::steady_clock::now();
-    if (weighted) {
-      n_fallback += forecast_weighted(models, weights.data() + j0 * static_cast<int64_t>(models.size()), block.data(),
+    if (weighted || equal_weights || auto_top2) {
+      const int64_t C = static_cast<int64_t>(models.size());
+      n_fallback += forecast_weighted(models, weights.data() + j0 * C, block.data(),
                                       nb, n_steps, hdr.axis.season_length, horizon, levels, bo,
-                                      fc.mean.data() + j0 * horizon, fc.quantiles.data() + j0 * horizon * n_levels);
+                                      fc.mean.data() + j0 * horizon, fc.quantiles.data() + j0 * horizon * n_levels, given);
+      for (int64_t s = 0; auto_top2 && s < nb; ++s) {  // the candidates with weight, in listed order
+        std::string& names = fc.model_per_series[static_cast<size_t>(j0 + s)];
+        for (int64_t c = 0; c < C; ++c)
+          if (weights[static_cast<size_t>((j0 + s) * C + c)] > 0.0) names += (names.empty() ? "" : "+") + candidates[static_cast<size_t>(c)];
+      }
     } else if (is_auto) {
       n_fallback += forecast_chosen(models, chosen.data() + j0, block.data(), nb, n_steps, hdr.axis.season_length,
                                     horizon, levels, bo, fc.mean.data() + j0 * horizon,
-                                    fc.quantiles.data() + j0 * horizon * n_levels);
+                                    fc.quantiles.data() + j0 * horizon * n_levels, given);
       for (int64_t s = 0; s < nb; ++s)
         fc.model_per_series[static_cast<size_t>(j0 + s)] = candidates[static_cast<size_t>(chosen[static_cast<size_t>(j0 + s)])];
     } else {
@@ -403,45 +585,41 @@ void run_forecast(const ForecastCli& o) {
     throw InputError("--residuals: model '" + o.model + "' gave no in-sample one-step predictions for " +
                      std::to_string(n_no_fitted) + " series; residuals come from naive, snaive, ses, holt, damped, "
                      "hw_add, hw_mul and ets (not ensembles, theta, arima, ma or the intermittent models)");
-  if (is_auto) {
-    std::vector<int64_t> count(candidates.size(), 0);
-    for (int c : chosen) ++count[static_cast<size_t>(c)];
-    std::string picks;
-    for (size_t c = 0; c < candidates.size(); ++c)
-      picks += (c ? ", " : "") + candidates[c] + " " + std::to_string(count[c]);
-    std::fprintf(stderr, "skucast: auto: lowest mean %s over %lld fold(s) per series: %s; selection %.3f s\n",
-                 o.select_metric.c_str(), static_cast<long long>(n_selection_folds), picks.c_str(), selection_s);
-  }
-  if (weighted) {
+  // The members' mean weights over the series, "a 0.25, b 0.75".
+  auto mean_weights = [&] {
     const size_t C = scored.size();
-    std::string mean_w;
+    std::string text;
     for (size_t c = 0; c < C; ++c) {
       double sum = 0.0;
       for (int64_t s = 0; s < n_series; ++s) sum += weights[static_cast<size_t>(s) * C + c];
       char buf[64];
       std::snprintf(buf, sizeof buf, "%s%s %.3f", c ? ", " : "", scored[c].c_str(),
                     n_series > 0 ? sum / static_cast<double>(n_series) : 0.0);
-      mean_w += buf;
+      text += buf;
     }
+    return text;
+  };
+  if (auto_top2)
+    std::fprintf(stderr, "skucast: auto: per series the 2 candidates with the lowest mean %s over %lld fold(s), "
+                 "weighed by 1 / error; mean weights %s; selection %.3f s\n", o.select_metric.c_str(),
+                 static_cast<long long>(n_selection_folds), mean_weights().c_str(), selection_s);
+  if (is_auto && !auto_top2) {
+    std::vector<int64_t> count(candidates.size(), 0);
+    for (int c : chosen) ++count[static_cast<size_t>(c)];
+    std::string picks;
+    for (size_t c = 0; c < candidates.size(); ++c)
+      picks += (c ? ", " : "") + candidates[c] + " " + std::to_string(count[c]);
+    // Note [Choice against the catalog's best].
+    std::fprintf(stderr, "skucast: auto: lowest mean %s over %lld fold(s) per series, leaving the catalog's best (%s) "
+                 "only when %.0f %% lower: %s; selection %.3f s\n", o.select_metric.c_str(),
+                 static_cast<long long>(n_selection_folds), candidates[static_cast<size_t>(catalog_choice)].c_str(),
+                 100.0 * o.select_margin, picks.c_str(), selection_s);
+  }
+  if (weighted)
     std::fprintf(stderr, "skucast: weighted: members weighed per series by 1 / mean %s over %lld fold(s); mean "
                  "weights %s; backtest %.3f s\n", o.select_metric.c_str(), static_cast<long long>(n_selection_folds),
-                 mean_w.c_str(), selection_s);
-  }
-  if (conformal) {
-    const auto c0 = std::chrono::steady_clock::now();
-    const ConformalStats cs = conformal_quantiles(cal, fc.mean.data(), levels, fc.quantiles.data());
-    calibration_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
-    fc.intervals = "conformal";
-    fc.calibration_folds = cal.n_folds;
-    const int64_t n_cells = n_series * horizon;
-    std::fprintf(stderr,
-                 "skucast: conformal intervals: %lld calibration fold(s), %.3f s; (series, step) cells from their own "
-                 "errors %lld, pooled %lld, model's %lld of %lld; %lld quantile(s) clamped to the extreme error "
-                 "(too few errors for the level)\n",
-                 static_cast<long long>(cal.n_folds), calibration_s, static_cast<long long>(cs.n_own),
-                 static_cast<long long>(cs.n_pooled), static_cast<long long>(cs.n_model),
-                 static_cast<long long>(n_cells), static_cast<long long>(cs.n_clamped));
-  }
+                 mean_weights().c_str(), selection_s);
+  if (conformal) apply_conformal(cal, calibration_s, -1, fc);
   write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string extras = (xplan.size() > 0 ? ", regressors " + xplan.describe() : std::string()) +
@@ -450,7 +628,7 @@ void run_forecast(const ForecastCli& o) {
   std::fprintf(stderr,
                "skucast: forecast %s%s: %lld series × %lld steps, %lld quantile(s), %lld fallback(s); "
                "model %.3f s (%.0f series/s), total %.3f s → %s%s%s\n",
-               (is_auto ? o.model : models[0]->name()).c_str(), extras.c_str(), static_cast<long long>(n_series), static_cast<long long>(horizon),
+               (is_auto || has_global ? o.model : models[0]->name()).c_str(), extras.c_str(), static_cast<long long>(n_series), static_cast<long long>(horizon),
                static_cast<long long>(n_levels), static_cast<long long>(n_fallback), model_s,
                model_s > 0.0 ? static_cast<double>(n_series) / model_s : 0.0, total_s, o.out.c_str(),
                o.csv.empty() ? "" : ", ", o.csv.c_str());
@@ -460,12 +638,13 @@ void run_forecast(const ForecastCli& o) {
 
 void add_forecast(CLI::App& app) {
   auto opt = std::make_shared<ForecastCli>();
-  auto* sub = app.add_subcommand("forecast", "Forecast every series of a panel with a statistical model or ensemble");
+  auto* sub = app.add_subcommand("forecast", "Forecast every series of a panel with a statistical model, an ensemble, a per-series choice (auto) or the global model (lstm/gru)");
   sub->add_option("--panel", opt->panel, "panel file (skucast ingest / synth)")->required();
   sub->add_option("--model", opt->model,
                   "model: naive, snaive, ma, croston, sba, tsb, ... (see the error for the full list), members "
-                  "joined by '+' for an ensemble (ets+theta), or auto[:a,b,...]: per series the candidate with the "
-                  "lowest backtest error (default candidates ets,theta,tsb,snaive)")
+                  "joined by '+' for an ensemble (ets+theta; one member may be lstm/gru with --checkpoint), or "
+                  "auto[:a,b,...]: per series the two candidates with the lowest backtest errors, weighed by inverse "
+                  "error, or the one lowest (--select-rule; default candidates ets,theta,tsb,snaive)")
       ->required();
   sub->add_option("--horizon", opt->horizon, "steps to forecast H (>= 1)")->required();
   sub->add_option("--quantiles", opt->quantiles, "quantile levels, comma-separated, ascending in (0, 1)")
@@ -488,8 +667,8 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "log", "boxcox"}));
   sub->add_option("--checkpoint", opt->checkpoint,
-                  "trained model file from skucast train (lstm/gru only); several, comma-separated (the same options, "
-                  "different --seed), pool their sample paths");
+                  "trained model file from skucast train (lstm/gru, alone, as a candidate of auto or a member of an "
+                  "ensemble); several, comma-separated (the same options, different --seed), pool their sample paths");
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles")
       ->capture_default_str()
       ->check(in_range(1, kMaxPaths));
@@ -511,7 +690,8 @@ void add_forecast(CLI::App& app) {
                   "joins the shards' files into the whole forecast");
   sub->add_option("--intervals", opt->intervals,
                   "quantiles: model (the model's own) or conformal (recalibrated from the signed errors of "
-                  "rolling-origin folds before the origin; statistical models and ensembles; README)")
+                  "rolling-origin folds before the origin; statistical models and ensembles, and lstm/gru from "
+                  "folds after the checkpoint's training end; README)")
       ->capture_default_str()
       ->check(CLI::IsMember({"model", "conformal"}));
   sub->add_option("--calibration-folds", opt->calibration_folds,
@@ -529,6 +709,17 @@ void add_forecast(CLI::App& app) {
                   "--model auto, --combine weighted: the backtest error that chooses (lowest) or weighs (inverse) each "
                   "series' models: mase, rmsse, mae, rmse, smape or pinball")
       ->capture_default_str();
+  sub->add_option("--select-rule", opt->select_rule,
+                  "--model auto: top2 (per series the two candidates with the lowest backtest error, weighed by 1 / "
+                  "error) or lowest (the one with the lowest error, see --select-margin)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"top2", "lowest"}));
+  sub->add_option("--select-margin", opt->select_margin,
+                  "--model auto --select-rule lowest: a series leaves the candidate best over the whole catalog (on the same folds) only "
+                  "for one whose mean error is this share lower (0: always the series' own lowest; 1: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->each([opt](const std::string&) { opt->select_margin_given = true; });
   sub->add_flag("--residuals", opt->residuals,
                 "also store the in-sample one-step residuals [S, T] (/forecast/residuals), which `skucast reconcile "
                 "--method wls_var|mint_shrink` needs; models naive, snaive, ses, holt, damped, hw_add, hw_mul, ets");

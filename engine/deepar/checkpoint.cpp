@@ -29,7 +29,8 @@ namespace {
 void write_member(hid_t loc, const DeepArState& st, const deepar::Layout& l, const std::string& f) {
   h5::write_attr(loc, "config", deepar_options_to_json(st.options));
   nlohmann::json s{{"epochs_done", st.epochs_done}, {"bad_epochs", st.bad_epochs}, {"lr_now", st.lr_now},
-                   {"resid_sd", st.resid_sd},       {"tweedie_phi", st.tweedie_phi}};
+                   {"resid_sd", st.resid_sd},       {"tweedie_phi", st.tweedie_phi},
+                   {"train_end", st.train_end},     {"trained_steps", st.trained_steps}};
   s["best_val_loss"] = std::isfinite(st.best_val_loss) ? nlohmann::json(st.best_val_loss) : nlohmann::json(nullptr);
   h5::write_attr(loc, "state", s.dump());
   h5::Handle wg = h5::create_group(loc, "weights", f);
@@ -61,6 +62,9 @@ DeepArState read_member(hid_t loc, const PanelFingerprint& panel, const std::str
     st.lr_now = s.at("lr_now").get<double>();
     st.resid_sd = s.at("resid_sd").get<double>();
     st.tweedie_phi = s.at("tweedie_phi").get<double>();
+    // Note [What the model has seen]: absent in files written before it was recorded.
+    st.train_end = s.contains("train_end") ? s.at("train_end").get<int64_t>() : -1;
+    st.trained_steps = s.contains("trained_steps") ? s.at("trained_steps").get<int64_t>() : -1;
     st.best_val_loss = s.at("best_val_loss").is_null() ? std::numeric_limits<double>::infinity()
                                                        : s.at("best_val_loss").get<double>();
   } catch (const nlohmann::json::exception& e) {

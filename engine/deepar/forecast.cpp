@@ -19,6 +19,7 @@
 //   forecast_paths_cuda (Note [DeepAR forecasting on the GPU] in engine/deepar/cuda/sampler.h),
 //   which draws the same values from the same generator (engine/deepar/sample.h); this file
 //   loads the panel and checkpoint and asks make_sampler for the device's sampler.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -142,6 +143,20 @@ ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::strin
   std::vector<const DeepArState*> models;
   for (const DeepArState& s : states) models.push_back(&s);
   return forecast_models(models, names, panel, horizon, levels, n_paths, seed, device, shard);
+}
+
+SeenSteps checkpoint_seen_steps(const std::string& checkpoint) {
+  SeenSteps seen;
+  for (const std::string& file : split_checkpoints(checkpoint))
+    for (const DeepArState& st : load_checkpoint_members(file)) {
+      if (st.train_end < 0 || st.trained_steps < 0)
+        throw InputError(file + ": the model file does not record which panel steps training used (written by an "
+                         "older skucast, or resumed from such a file), so no forecast error can be shown to be out of "
+                         "sample; train the model again with this version");
+      seen.train_end = std::max(seen.train_end, st.train_end);
+      seen.trained_steps = std::max(seen.trained_steps, st.trained_steps);
+    }
+  return seen;
 }
 
 std::vector<std::string> split_checkpoints(const std::string& list) {

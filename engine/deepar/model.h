@@ -132,7 +132,32 @@ struct DeepArState {
   double best_val_loss = std::numeric_limits<double>::infinity();
   double resid_sd = 1.0;              // RMS scaled one-step residual on validation (mse/mae quantiles)
   double tweedie_phi = 1.0;           // Tweedie dispersion estimated on validation
+  // Note [What the model has seen]: the panel steps its training used, on the panel's axis.
+  // Training windows' targets came from [0, train_end); the validation window [train_end,
+  // trained_steps) chose the best epoch (early stopping) and the residual statistics. Both are
+  // the latest over every training call (resume, fine-tune); -1 in files written before they
+  // were recorded (or resumed from such a file): unknown.
+  int64_t train_end = -1;
+  int64_t trained_steps = -1;
 };
+
+// Note [What the model has seen]
+//   `train` fits the weights on windows whose targets lie before T − V (V = --val-steps, default
+//   the horizon) and looks at the last V steps only through the validation loss, which picks the
+//   epoch kept (early stopping) and the residual statistics (resid_sd, tweedie_phi). Forecast
+//   errors at targets from train_end on are therefore out of sample for the weights' fit; those
+//   in [train_end, trained_steps) are not wholly unseen (the kept epoch was the one that did best
+//   there), those from trained_steps on are (a panel that grew since training). `forecast
+//   --intervals conformal`, `--model auto` and `--combine weighted` with lstm/gru forecast from
+//   origins at or after train_end only (Note [Checkpoint folds] in engine/eval/backtest.h).
+
+// The steps of the panel axis the models of a --checkpoint value have seen: the latest
+// train_end and trained_steps over every file and member. Throws InputError naming the file when
+// one does not record them (written before they were, or resumed from such a file), with a hint.
+struct SeenSteps {
+  int64_t train_end = 0, trained_steps = 0;
+};
+SeenSteps checkpoint_seen_steps(const std::string& checkpoint);
 
 // Fresh state for a panel: validates the options, initializes weights from options.seed.
 DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header);

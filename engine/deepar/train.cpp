@@ -252,6 +252,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   Trainer tr(st, panel);
   const DeepArOptions& o = st.options;
   const Layout& l = tr.l;
+  const int64_t prior_epochs = st.epochs_done;
   if (static_cast<int64_t>(st.weights.size()) != l.n_params)
     throw InputError("deepar: the state holds " + std::to_string(st.weights.size()) + " weights, the model needs " +
                      std::to_string(l.n_params));
@@ -401,6 +402,11 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   } else {  // no epoch of this call improved: the statistics of the weights it started from
     tr.validate(*step, st.weights.data(), &st.resid_sd, &st.tweedie_phi);
   }
+  // Note [What the model has seen]: the latest steps any call used; a model resumed from a file
+  // that did not record them stays unknown.
+  const bool known = prior_epochs == 0 || st.train_end >= 0;
+  st.train_end = known ? std::max(st.train_end, tr.t_train) : -1;
+  st.trained_steps = known ? std::max(st.trained_steps, tr.d.n_time) : -1;
   rep.best_val_loss = st.best_val_loss;
   rep.best_epoch = best_epoch;
 

@@ -41,6 +41,13 @@ std::vector<int64_t> fold_origins(int64_t n_steps, int64_t horizon, int64_t fold
   return origins;
 }
 
+int64_t checkpoint_fold_count(int64_t n_steps, int64_t horizon, int64_t step, int64_t train_end) {
+  if (horizon < 1 || step < 1) throw InputError("checkpoint_fold_count: horizon and step must be at least 1");
+  const int64_t last = n_steps - horizon;  // the last origin
+  const int64_t first_allowed = std::max<int64_t>(train_end, 1);
+  return last < first_allowed ? 0 : (last - first_allowed) / step + 1;
+}
+
 namespace {
 
 bool is_neural(const std::string& name) { return name == "lstm" || name == "gru"; }
@@ -144,6 +151,25 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
   }
 }
 
+// Note [Neural folds]: a fresh model trained on the panel cut at the fold's origin, then its forecast.
+ForecastFile train_fold_model(const Plan& p, const std::string& cell, const PanelReader& cut_panel, int64_t H,
+                              const std::vector<double>& levels, const ForecastDeviceOptions& fdev) {
+  DeepArOptions nn;
+  nn.cell = cell;
+  nn.horizon = H;
+  nn.hidden = p.opt.nn_hidden;
+  nn.layers = p.opt.nn_layers;
+  nn.context = p.opt.nn_context;
+  nn.likelihood = p.opt.nn_likelihood;
+  nn.epochs = p.opt.nn_epochs;
+  nn.seed = p.opt.nn_seed;
+  nn.dropout = p.opt.nn_dropout;
+  nn.validate();
+  DeepArState st = deepar_init(nn, cut_panel.header());
+  deepar_train(st, cut_panel, nn.epochs, {}, p.opt.nn_train_gpu ? Device::Cuda : Device::Cpu);
+  return deepar_forecast(st, cut_panel, H, levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev);
+}
+
 // Note [Neural folds]: a global model learns from every series, so it cannot be fitted
 // block by block. For each origin o we write the panel cut at o to a temporary file — the
 // history [0, o) as target, everything after it (actuals included) only as known future
@@ -185,23 +211,18 @@ void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel
     for (size_t mi = 0; mi < p.models.size(); ++mi) {
       if (p.models[mi]) continue;
       const auto t0 = std::chrono::steady_clock::now();
-      DeepArOptions nn;
-      nn.cell = p.opt.models[mi];
-      nn.horizon = H;
-      nn.hidden = p.opt.nn_hidden;
-      nn.layers = p.opt.nn_layers;
-      nn.context = p.opt.nn_context;
-      nn.likelihood = p.opt.nn_likelihood;
-      nn.epochs = p.opt.nn_epochs;
-      nn.seed = p.opt.nn_seed;
-      nn.dropout = p.opt.nn_dropout;
-      nn.validate();
-      DeepArState st = deepar_init(nn, cut_panel.header());
-      deepar_train(st, cut_panel, nn.epochs, {}, p.opt.nn_train_gpu ? Device::Cuda : Device::Cpu);
       ForecastDeviceOptions fdev;
       fdev.device = p.opt.nn_forecast_gpu ? Device::Cuda : Device::Cpu;
       fdev.max_block_bytes = p.opt.gpu_block_bytes;
-      const ForecastFile fc = deepar_forecast(st, cut_panel, H, r.levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev);
+      ForecastFile fc;
+      if (!p.opt.nn_checkpoint.empty()) {  // Note [Checkpoint folds]: the stored model, no refit
+        fc = forecast_with_checkpoint(cut_panel, p.opt.nn_checkpoint, H, r.levels, p.opt.nn_paths, p.opt.nn_seed, fdev);
+        if (fc.model != p.opt.models[mi])
+          throw InputError(p.opt.nn_checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but the models "
+                           "name '" + p.opt.models[mi] + "'");
+      } else {
+        fc = train_fold_model(p, p.opt.models[mi], cut_panel, H, r.levels, fdev);
+      }
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), S, H, o, m, r.levels,
                          r.layout, scores.data());
@@ -276,6 +297,19 @@ BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt
   const PanelHeader& hdr = panel.header();
   const int64_t n_series = hdr.n_series(), n_steps = hdr.n_steps;
   BacktestResult r = make_result(p, n_series, n_steps);
+  bool any_neural = false;
+  for (const auto& mp : p.models) any_neural = any_neural || !mp;
+  if (any_neural && !p.opt.nn_checkpoint.empty()) {  // Note [Checkpoint folds]: every origin out of sample
+    const SeenSteps seen = checkpoint_seen_steps(p.opt.nn_checkpoint);
+    if (r.origins.front() < seen.train_end) {
+      const int64_t fit = checkpoint_fold_count(n_steps, p.opt.horizon, p.opt.step, seen.train_end);
+      throw InputError(p.opt.nn_checkpoint + ": the model trained on steps [0, " + std::to_string(seen.train_end) +
+                       ") of the panel's " + std::to_string(n_steps) + ", so only folds whose origins are at step " +
+                       std::to_string(seen.train_end) + " or later are out of sample: " + std::to_string(fit) +
+                       " fold(s) of horizon " + std::to_string(p.opt.horizon) + " with step " +
+                       std::to_string(p.opt.step) + " fit, " + std::to_string(p.opt.folds) + " were asked for");
+    }
+  }
   // Regressors for the models that use them (the folds need no future part: o + H <= T).
   bool any_xreg = false;
   for (const auto& mp : p.models) any_xreg = any_xreg || (mp && mp->uses_regressors());

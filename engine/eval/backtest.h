@@ -47,6 +47,9 @@ struct BacktestOptions {
   int nn_paths = 100;
   uint64_t nn_seed = 0;
   double nn_dropout = 0.2;     // as `train`'s default
+  // Global models from a trained model file (--checkpoint; a comma-separated list pools): each
+  // fold forecasts with the stored weights, no refit (Note [Checkpoint folds]); empty: refit.
+  std::string nn_checkpoint;
   // Where the global models train and forecast (tools decide and say why: cmd_backtest.cpp);
   // gpu_block_bytes also bounds the GPU forecast's blocks.
   bool nn_train_gpu = false, nn_forecast_gpu = false;
@@ -54,6 +57,19 @@ struct BacktestOptions {
   // (engine/eval/conformal.h). Costs 4 bytes per (model, fold, series, step).
   bool keep_errors = false;
 };
+
+// Note [Checkpoint folds]
+//   A global model given as a trained file (BacktestOptions::nn_checkpoint) is not refitted per
+//   fold: at each origin o the panel is cut at o as in Note [Neural folds] and the stored model
+//   forecasts H steps from it. Its errors are out of sample only where the targets [o, o + H)
+//   lie at or after the model's training end (Note [What the model has seen] in
+//   engine/deepar/model.h), so every origin must satisfy o >= train_end; run_backtest throws
+//   InputError naming how many folds fit otherwise (checkpoint_fold_count). The statistical
+//   models of the same run are fitted per fold as always, on the same origins.
+
+// How many folds of horizon H, `step` apart and ending at T − H, have every origin at or after
+// train_end: (T − H − train_end) / step + 1, or 0 when T − H < train_end.
+int64_t checkpoint_fold_count(int64_t n_steps, int64_t horizon, int64_t step, int64_t train_end);
 
 // The K fold origins, ascending. Throws InputError when the first origin would leave no
 // history (o_1 < 1) or an argument is out of range.

@@ -61,21 +61,61 @@ void check_select_metric(const std::vector<double>& levels, const std::string& m
   check_metric(metric_layout(levels), metric);
 }
 
-std::vector<int> choose_models(const BacktestResult& r, const std::string& metric) {
+namespace {
+
+// catalog_best on column c.
+int catalog_best_column(const BacktestResult& r, int c) {
+  const int64_t C = static_cast<int64_t>(r.models.size());
+  std::vector<double> sum(static_cast<size_t>(C), 0.0);
+  int64_t n = 0;
+  for (int64_t k = 0; k < r.n_folds(); ++k)
+    for (int64_t s = 0; s < r.n_series; ++s) {
+      bool all = true;
+      for (int64_t m = 0; m < C && all; ++m) all = std::isfinite(r.value(m, k, s, c));
+      if (!all) continue;
+      for (int64_t m = 0; m < C; ++m) sum[static_cast<size_t>(m)] += r.value(m, k, s, c);
+      ++n;
+    }
+  if (n == 0) return 0;
+  return static_cast<int>(std::min_element(sum.begin(), sum.end()) - sum.begin());  // first of equals
+}
+
+}  // namespace
+
+int catalog_best(const BacktestResult& r, const std::string& metric) {
   check_metric(r.layout, metric);
-  const int c = r.layout.index(metric);
+  return catalog_best_column(r, r.layout.index(metric));
+}
+
+std::vector<int> choose_models(const BacktestResult& r, const std::string& metric, double margin) {
+  check_metric(r.layout, metric);
+  if (!(margin >= 0.0 && margin <= 1.0))
+    throw InputError("--select-margin: expected a share in [0, 1] (e.g. 0.1), got " + std::to_string(margin));
+  const int c_metric = r.layout.index(metric);
   const int c_mae = r.layout.index("mae");
+  const int best_metric = catalog_best_column(r, c_metric), best_mae = catalog_best_column(r, c_mae);
   std::vector<int> chosen(static_cast<size_t>(r.n_series), 0);
   for (int64_t s = 0; s < r.n_series; ++s) {
-    int m = argmin_model(r, s, c);  // Note [Model choice per series]
-    if (m < 0) m = argmin_model(r, s, c_mae);
-    chosen[static_cast<size_t>(s)] = m < 0 ? 0 : m;
+    int col = c_metric, best = best_metric;
+    int m = argmin_model(r, s, col);  // Note [Model choice per series]
+    if (m < 0) {
+      col = c_mae;
+      best = best_mae;
+      m = argmin_model(r, s, col);
+    }
+    if (m < 0) m = 0;
+    // Note [Choice against the catalog's best]: leave the catalog's best only by the margin.
+    const double e_best = fold_mean(r, best, s, col);
+    if (margin > 0.0 && m != best && std::isfinite(e_best) && !(fold_mean(r, m, s, col) < (1.0 - margin) * e_best))
+      m = best;
+    chosen[static_cast<size_t>(s)] = m;
   }
   return chosen;
 }
 
 
-std::vector<double> inverse_error_weights(const BacktestResult& r, const std::string& metric) {
+std::vector<double> inverse_error_weights(const BacktestResult& r, const std::string& metric, int top_k) {
+  if (top_k < 0) throw InputError("inverse_error_weights: top_k must be 0 (all) or more, got " + std::to_string(top_k));
   check_select_metric(r.levels, metric);
   const int c_metric = r.layout.index(metric), c_mae = r.layout.index("mae");
   const int64_t C = static_cast<int64_t>(r.models.size());
@@ -91,6 +131,16 @@ std::vector<double> inverse_error_weights(const BacktestResult& r, const std::st
         n_defined += std::isfinite(e[static_cast<size_t>(c)]);
       }
       if (n_defined > 0) break;
+    }
+    // Note [Top-k inverse-error weights]: only the k lowest defined errors (ties: the earlier) keep theirs.
+    if (top_k > 0 && n_defined > top_k) {
+      std::vector<int64_t> order;  // [n_defined] members with a defined error, lowest first, ties by index
+      for (int64_t c = 0; c < C; ++c)
+        if (std::isfinite(e[static_cast<size_t>(c)])) order.push_back(c);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int64_t a, int64_t b) { return e[static_cast<size_t>(a)] < e[static_cast<size_t>(b)]; });
+      for (size_t j = static_cast<size_t>(top_k); j < order.size(); ++j) e[static_cast<size_t>(order[j])] = std::nan("");
+      n_defined = top_k;
     }
     if (n_defined == 0) {
       for (int64_t c = 0; c < C; ++c) ws[c] = 1.0 / static_cast<double>(C);
@@ -111,9 +161,21 @@ std::vector<double> inverse_error_weights(const BacktestResult& r, const std::st
 
 // ------------------------------------------------------------ forecasting ----
 
+namespace {
+
+// The given forecast that stands in for the null model c.
+const GivenForecast& given_for(const std::vector<GivenForecast>& given, size_t c) {
+  if (c >= given.size() || !given[c].mean || !given[c].quantiles)
+    throw InputError("model_choice: candidate " + std::to_string(c) + " has neither a model nor a given forecast");
+  return given[c];
+}
+
+}  // namespace
+
 int64_t forecast_chosen(const std::vector<std::unique_ptr<StatModel>>& models, const int* chosen, const float* y,
                         int64_t nb, int64_t n_steps, int season_length, int64_t horizon,
-                        const std::vector<double>& levels, const BatchOptions& bo, float* mean, float* quantiles) {
+                        const std::vector<double>& levels, const BatchOptions& bo, float* mean, float* quantiles,
+                        const std::vector<GivenForecast>& given) {
   const int64_t Q = static_cast<int64_t>(levels.size());
   const int64_t x_row = bo.xreg ? bo.xreg_steps * bo.n_xreg : 0;  // regressor values per series
   int64_t n_fallback = 0;
@@ -126,6 +188,14 @@ int64_t forecast_chosen(const std::vector<std::unique_ptr<StatModel>>& models, c
       if (chosen[s] == static_cast<int>(c)) rows.push_back(s);
     if (rows.empty()) continue;
     const int64_t n = static_cast<int64_t>(rows.size());
+    if (!models[c]) {  // made elsewhere: copy the rows
+      const GivenForecast& g = given_for(given, c);
+      for (int64_t r = 0; r < n; ++r) {
+        std::copy_n(g.mean + rows[r] * horizon, horizon, mean + rows[r] * horizon);
+        std::copy_n(g.quantiles + rows[r] * horizon * Q, horizon * Q, quantiles + rows[r] * horizon * Q);
+      }
+      continue;
+    }
     sub.resize(static_cast<size_t>(checked_mul(n, n_steps)));
     xsub.resize(static_cast<size_t>(checked_mul(n, x_row)));
     ids.resize(static_cast<size_t>(n));
@@ -149,18 +219,30 @@ int64_t forecast_chosen(const std::vector<std::unique_ptr<StatModel>>& models, c
 
 int64_t forecast_weighted(const std::vector<std::unique_ptr<StatModel>>& models, const double* w, const float* y,
                           int64_t nb, int64_t n_steps, int season_length, int64_t horizon,
-                          const std::vector<double>& levels, const BatchOptions& bo, float* mean, float* quantiles) {
+                          const std::vector<double>& levels, const BatchOptions& bo, float* mean, float* quantiles,
+                          const std::vector<GivenForecast>& given) {
   const int64_t Q = static_cast<int64_t>(levels.size()), C = static_cast<int64_t>(models.size());
   std::vector<double> acc_mean(static_cast<size_t>(nb * horizon), 0.0), acc_q(static_cast<size_t>(nb * horizon * Q), 0.0);
   int64_t n_fallback = 0;
   for (int64_t c = 0; c < C; ++c) {
-    const BatchForecast b = forecast_batch(*models[static_cast<size_t>(c)], y, nb, n_steps, season_length, horizon, levels, bo);
-    n_fallback = std::max(n_fallback, b.n_fallback);  // per member; the rows are not reported
+    const StatModel* model = models[static_cast<size_t>(c)].get();
+    BatchForecast b;
+    const float* m = nullptr;  // [nb, H]
+    const float* q = nullptr;  // [nb, H, Q]
+    if (model) {
+      b = forecast_batch(*model, y, nb, n_steps, season_length, horizon, levels, bo);
+      n_fallback = std::max(n_fallback, b.n_fallback);  // per member; the rows are not reported
+      m = b.mean.data();
+      q = b.quantiles.data();
+    } else {  // made elsewhere (the global model)
+      const GivenForecast& g = given_for(given, static_cast<size_t>(c));
+      m = g.mean;
+      q = g.quantiles;
+    }
     for (int64_t s = 0; s < nb; ++s) {
       const double ws = w[s * C + c];
-      for (int64_t i = 0; i < horizon; ++i) acc_mean[static_cast<size_t>(s * horizon + i)] += ws * b.mean[static_cast<size_t>(s * horizon + i)];
-      for (int64_t i = 0; i < horizon * Q; ++i)
-        acc_q[static_cast<size_t>(s * horizon * Q + i)] += ws * b.quantiles[static_cast<size_t>(s * horizon * Q + i)];
+      for (int64_t i = 0; i < horizon; ++i) acc_mean[static_cast<size_t>(s * horizon + i)] += ws * m[s * horizon + i];
+      for (int64_t i = 0; i < horizon * Q; ++i) acc_q[static_cast<size_t>(s * horizon * Q + i)] += ws * q[s * horizon * Q + i];
     }
   }
   std::copy(acc_mean.begin(), acc_mean.end(), mean);

@@ -35,10 +35,14 @@ class CliAuto : public testing::ScratchTest {
 };
 
 TEST_F(CliAuto, ChoosesPerSeriesAndRecordsIt) {
-  const CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "auto:naive,snaive", "--horizon", "7",
-                                   "--out", path("fc.h5"), "--csv", path("fc.csv")});
+  const CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "auto:naive,snaive", "--select-rule",
+                                   "lowest", "--horizon", "7", "--out", path("fc.h5"), "--csv", path("fc.csv")});
   ASSERT_EQ(r.rc, 0) << r.output;
-  EXPECT_NE(r.output.find("auto: lowest mean mase over 3 fold(s) per series: naive 1, snaive 1"), std::string::npos)
+  // weekly has no MASE (its seasonal scale is 0), so the catalog's best by MASE is trend's naive
+  // (4/7 against snaive's 1); weekly is chosen by MAE, where snaive (0) is best.
+  EXPECT_NE(r.output.find("auto: lowest mean mase over 3 fold(s) per series, leaving the catalog's best (naive) only "
+                          "when 10 % lower: naive 1, snaive 1"),
+            std::string::npos)
       << r.output;
   const ForecastFile fc = read_forecast(path("fc.h5"));
   EXPECT_EQ(fc.model, "auto:naive,snaive");
@@ -53,12 +57,31 @@ TEST_F(CliAuto, ChoosesPerSeriesAndRecordsIt) {
   EXPECT_NE(info.output.find("model per series: snaive 1, naive 1"), std::string::npos) << info.output;
   // Sharded runs merge into the same file.
   for (const char* k : {"0", "1"})
-    ASSERT_EQ(run_skucast({"forecast", "--panel", m_panel, "--model", "auto:naive,snaive", "--horizon", "7", "--shard",
-                           std::string(k) + "/2", "--out", path(std::string("part") + k + ".h5")})
+    ASSERT_EQ(run_skucast({"forecast", "--panel", m_panel, "--model", "auto:naive,snaive", "--select-rule", "lowest",
+                           "--horizon", "7", "--shard", std::string(k) + "/2", "--out",
+                           path(std::string("part") + k + ".h5")})
                   .rc,
               0);
   ASSERT_EQ(run_skucast({"merge", path("part0.h5"), path("part1.h5"), "--out", path("merged.h5")}).rc, 0);
   EXPECT_EQ(read_forecast(path("merged.h5")).model_per_series, fc.model_per_series);
+}
+
+// The default rule (Note [Top-k inverse-error weights]) with three candidates: weekly's snaive is
+// exact (MAE 0 takes all the weight); trend keeps its two lowest MASEs, naive 4/7 and snaive 1
+// (ma's 1 ties snaive's and the one listed first stays), weighed 7/4 : 1.
+TEST_F(CliAuto, Top2CombinesTheTwoLowest) {
+  const CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "auto:naive,snaive,ma", "--horizon", "7",
+                                   "--out", path("fc.h5"), "--csv", path("fc.csv")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("auto: per series the 2 candidates with the lowest mean mase over 3 fold(s), weighed by 1 / "
+                          "error; mean weights naive 0.318, snaive 0.682, ma 0.000"),
+            std::string::npos)
+      << r.output;
+  const ForecastFile fc = read_forecast(path("fc.h5"));
+  EXPECT_EQ(fc.model_per_series, (std::vector<std::string>{"snaive", "naive+snaive"}));
+  for (int h = 0; h < 7; ++h) EXPECT_NEAR(fc.mean[h], 10.0f + 3.0f * h, 1e-4) << h;
+  for (int h = 0; h < 7; ++h) EXPECT_NEAR(fc.mean[7 + h], (7.0 / 4 * 69 + (63.0 + h)) / (11.0 / 4), 1e-3) << h;
+  EXPECT_NE(testing::read_text(m_dir / "fc.csv").find(",naive+snaive\n"), std::string::npos);
 }
 
 // --combine weighted on the same panel: the weekly series' snaive is exact (MASE undefined: a
@@ -85,13 +108,17 @@ TEST_F(CliAuto, WeightedEnsemble) {
 
 TEST_F(CliAuto, BadRequests) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {{"--model", "auto:naive,lstm"}, "cannot be a candidate"},
+      {{"--model", "auto:naive,lstm"}, "needs its trained model file"},
       {{"--model", "auto:naive,,snaive"}, "an empty candidate"},
       {{"--model", "auto:naive,naive"}, "listed twice"},
       {{"--model", "auto:naive,nope"}, "unknown model 'nope'"},
       {{"--model", "auto:naive,snaive", "--select-metric", "bias"}, "not an error metric"},
       {{"--model", "naive", "--select-metric", "mae"}, "go with --model auto"},
       {{"--model", "auto", "--intervals", "conformal"}, "not built yet"},
+      {{"--model", "naive", "--select-margin", "0.2"}, "--select-margin goes with --model auto"},
+      {{"--model", "auto:naive,snaive", "--select-rule", "lowest", "--select-margin", "1.5"}, "--select-margin"},
+      {{"--model", "auto:naive,snaive", "--select-margin", "0.2"}, "--select-margin goes with --select-rule lowest"},
+      {{"--model", "naive", "--select-rule", "lowest"}, "--select-rule goes with --model auto"},
       {{"--model", "auto:naive,snaive", "--selection-folds", "40"}, "--selection-folds: the panel has 70 steps"},
   };
   for (const auto& [args, message] : cases) {

@@ -87,7 +87,7 @@ TEST_F(CliConformal, BadRequestsFailWithoutOutput) {
       {{"--model", "naive", "--calibration-folds", "50", "--intervals", "conformal"}, "--calibration-folds: the panel has 120 steps"},
       {{"--model", "naive", "--calibration-folds", "3"}, "go with --intervals conformal"},
       {{"--model", "naive", "--intervals", "conformal", "--shard", "0/2"}, "does not run per --shard"},
-      {{"--model", "lstm", "--intervals", "conformal", "--checkpoint", "m.h5"}, "not built yet"},
+      {{"--model", "lstm", "--intervals", "conformal"}, "needs a trained checkpoint"},
       {{"--model", "naive", "--intervals", "quantile"}, "--intervals"},
   };
   for (const Case& c : cases) {

@@ -45,6 +45,28 @@ TEST(ModelChoice, LowestMeanOverFoldsTiesToTheFirstCandidate) {
   EXPECT_EQ(choose_models(r, "mae"), (std::vector<int>{0, 0, 0, 1}));
 }
 
+// Note [Choice against the catalog's best]: a is the catalog's best on the pairs where both are
+// defined; a series leaves it only when its winner is more than the margin lower.
+TEST(ModelChoice, MarginKeepsTheCatalogsBest) {
+  BacktestResult r = hand_result();
+  set(r, "mase", 0, 0, 1.0, 1.0);  // a 1.0, b 0.95: 5 % lower
+  set(r, "mase", 1, 0, 0.9, 1.0);
+  set(r, "mase", 0, 1, 1.0, 1.0);  // a 1.0, b 0.5: 50 % lower
+  set(r, "mase", 1, 1, 0.5, 0.5);
+  set(r, "mase", 0, 2, 0.2, 0.2);  // a 0.2, b 3.0
+  set(r, "mase", 1, 2, 3.0, 3.0);
+  set(r, "mase", 1, 3, 2.0, 2.0);  // a undefined: b, whatever the margin
+  // Catalog means over pairs with both defined: a (1 + 1 + 1 + 1 + 0.2 + 0.2) / 6 = 0.733,
+  // b (0.9 + 1 + 0.5 + 0.5 + 3 + 3) / 6 = 1.483.
+  EXPECT_EQ(catalog_best(r, "mase"), 0);
+  EXPECT_EQ(choose_models(r, "mase", 0.0), (std::vector<int>{1, 1, 0, 1}));
+  EXPECT_EQ(choose_models(r, "mase", 0.1), (std::vector<int>{0, 1, 0, 1}));
+  EXPECT_EQ(choose_models(r, "mase", 0.6), (std::vector<int>{0, 0, 0, 1}));
+  EXPECT_EQ(choose_models(r, "mase", 1.0), (std::vector<int>{0, 0, 0, 1}));
+  EXPECT_THROW(choose_models(r, "mase", 1.5), InputError);
+  EXPECT_THROW(choose_models(r, "mase", -0.1), InputError);
+}
+
 TEST(ModelChoice, MetricMustBeAnError) {
   const BacktestResult r = hand_result();
   EXPECT_THROW(choose_models(r, "bias"), InputError);
@@ -70,6 +92,32 @@ TEST(ModelChoice, InverseErrorWeights) {
   for (size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(w[i], expect[i], 1e-12) << i;
   BacktestResult none = hand_result();  // nothing defined: equal weights
   for (double v : inverse_error_weights(none, "mase")) EXPECT_EQ(v, 0.5);
+}
+
+// Note [Top-k inverse-error weights]: three candidates, one fold; each series keeps its two
+// lowest errors (ties: the one listed first), weighed by inverse error.
+TEST(ModelChoice, TopTwoInverseErrorWeights) {
+  BacktestResult r;
+  r.models = {"a", "b", "c"};
+  r.origins = {10};
+  r.layout = metric_layout({});
+  r.n_series = 4;
+  r.horizon = 1;
+  r.per_series.assign(static_cast<size_t>(3 * 4 * r.layout.size()), std::nan(""));
+  const int c_mase = r.layout.index("mase");
+  auto put = [&](int model, int series, double v) { r.per_series[(model * 4 + series) * r.layout.size() + c_mase] = v; };
+  put(0, 0, 1.0), put(1, 0, 2.0), put(2, 0, 4.0);  // a, b kept: 2/3, 1/3
+  put(0, 1, 3.0), put(1, 1, 1.0), put(2, 1, 1.0);  // b, c (tie with each other): 1/2, 1/2
+  put(0, 2, 2.0), put(1, 2, 2.0), put(2, 2, 2.0);  // all tie: a, b
+  put(0, 3, 0.0), put(1, 3, 5.0);                  // c undefined; a perfect: all the weight
+  const std::vector<double> w = inverse_error_weights(r, "mase", 2);
+  const std::vector<double> expect{2.0 / 3, 1.0 / 3, 0, 0, 0.5, 0.5, 0.5, 0.5, 0, 1, 0, 0};
+  ASSERT_EQ(w.size(), expect.size());
+  for (size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(w[i], expect[i], 1e-12) << i;
+  // k = 0 keeps every defined error.
+  const std::vector<double> all = inverse_error_weights(r, "mase", 0);
+  EXPECT_NEAR(all[0], (1.0) / (1.0 + 0.5 + 0.25), 1e-12);
+  EXPECT_THROW(inverse_error_weights(r, "mase", -1), InputError);
 }
 
 }  // namespace
