@@ -9,6 +9,7 @@ namespace skucast::testing {
 
 inline DeepArOptions tiny_device_options() {
   DeepArOptions o;
+  o.cell = "lstm";  // written for the LSTM before the default became the GRU
   o.hidden = 8;
   o.layers = 2;
   o.context = 21;

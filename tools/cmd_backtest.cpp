@@ -29,6 +29,7 @@ struct BacktestCli {
   int paths = 100;
   uint64_t seed = 0;
   double dropout = 0.2;  // as train's default (DeepArOptions)
+  double ema = 0.98;     // as train's default (DeepArOptions)
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
   std::string device = "auto", gpu_memory;
@@ -81,6 +82,7 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.nn_paths = o.paths;
   bo.nn_seed = o.seed;
   bo.nn_dropout = o.dropout;
+  bo.nn_ema = o.ema;
   bo.gpu_block_bytes = parse_memory_size(o.gpu_memory);
   const PanelReader reader(o.panel);
   // Note [Statistical models on the GPU] (tools/stat_cli.h), model by model; regressors count
@@ -152,6 +154,8 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series")
       ->capture_default_str()
       ->check(in_range(1, kMaxPaths));
+  sub->add_option("--ema", opt->ema, "lstm/gru: decay per batch of the weights' moving average (train --ema)")
+      ->capture_default_str();
   sub->add_option("--dropout", opt->dropout, "lstm/gru: dropout between layers")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of training and sampling")->capture_default_str();

@@ -28,7 +28,7 @@ namespace skucast::cli {
 namespace {
 
 struct TrainCli {
-  std::string panel, model = "lstm", out, resume;
+  std::string panel, model = "gru", out, resume;  // DeepArOptions' default cell
   TrainDeviceCli device;
   DeepArOptions opt;
   int threads = 0;
@@ -163,7 +163,7 @@ void add_train(CLI::App& app) {
   auto o = std::make_shared<TrainCli>();
   auto* sub = app.add_subcommand("train", "Train the global DeepAR-style LSTM/GRU on a panel → model file");
   sub->add_option("--panel", o->panel, "panel file (.h5)")->required();
-  sub->add_option("--model", o->model, "lstm or gru")->capture_default_str();
+  sub->add_option("--model", o->model, "gru or lstm")->capture_default_str();
   sub->add_option("--horizon", o->opt.horizon, "forecast horizon H (training windows, validation steps)")
       ->required()
       ->check(at_least(1));

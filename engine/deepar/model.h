@@ -39,7 +39,11 @@ struct ForecastFile;
 
 // The model configuration; serialized to JSON in checkpoints (deepar_options_to_json).
 struct DeepArOptions {
-  std::string cell = "lstm";           // lstm | gru
+  // lstm | gru. GRU by default: on Dominick's orange juice it is 9 % more accurate than the
+  // LSTM (MASE of the median 0.414 against 0.455, four seeds each) and on the synthetic
+  // catalog within 0.2 % (RMSSE 0.7147 against 0.7135), with fewer weights (README "The
+  // global model on real promotion data").
+  std::string cell = "gru";
   int64_t hidden = 64;                 // Hd
   int64_t layers = 2;                  // L
   int64_t context = 0;                 // steps the encoder sees before a forecast; 0 = from the
@@ -73,8 +77,11 @@ struct DeepArOptions {
   std::string refit = "off";
   // Decay per batch of an exponential moving average of the weights, which validation,
   // early stopping and the model file use (Note [Weight average] in engine/deepar/train.cpp);
-  // 0 = off (the last batch's weights). Model files written before the option read 0.
-  double ema = 0.0;
+  // 0 = off (the last batch's weights). 0.98 by default: on Dominick's orange juice it lowers
+  // the GRU's median MASE from 0.414 to 0.404 (four seeds each) and leaves the synthetic
+  // catalog as it was (RMSSE 0.7153 against 0.7147). Model files written before the option
+  // read 0.
+  double ema = 0.98;
   int64_t val_max_series = 4096;       // validation uses at most this many series (evenly spaced)
   int32_t season_length = 0;           // seasonal lag; 0 = the panel's season_length
   int32_t roll_short = 7, roll_long = 28;

@@ -62,8 +62,9 @@ class Faults : public testing::ScratchTest {
               0);
   }
   std::vector<std::string> train_args(const std::string& out, const std::string& lr = "1e-3") {
+    // (--model last: tests index the arguments before it; lstm, as the forecasts below say)
     return {"train", "--panel", path("p.h5"), "--horizon", "7", "--hidden", "4", "--layers", "1", "--context", "14",
-            "--epochs", "2", "--batch", "8", "--windows-per-epoch", "64", "--lr", lr, "--out", out};
+            "--epochs", "2", "--batch", "8", "--windows-per-epoch", "64", "--lr", lr, "--out", out, "--model", "lstm"};
   }
 };
 

@@ -104,6 +104,7 @@ TEST_F(DeepArForecastDevice, ApiCudaWithoutDeviceThrows) {
 
 TEST(DeepArForecastBlocks, BlockFollowsTheBudget) {
   DeepArOptions o;
+  o.cell = "lstm";  // written for the LSTM before the default became the GRU
   o.hidden = 32;
   o.layers = 2;
   o.context = 28;

@@ -416,7 +416,8 @@ TEST(DeepArWeightAverage, IsTheMovingAverageOfTheBatches) {
   const PanelReader r(write(make_panel(24, 120, 0, 7, 5), dir + "/p.h5"));
   DeepArOptions one = tiny_options();
   one.windows_per_epoch = one.batch;
-  DeepArOptions two = tiny_options();
+  one.ema = 0.0;  // the raw weights
+  DeepArOptions two = one;
   two.windows_per_epoch = 2 * two.batch;
   DeepArOptions avg = two;
   avg.ema = 0.75;

@@ -267,7 +267,7 @@ TEST_F(Update, FineTunesACheckpointOnTheGrownPanel) {
   args.insert(args.end(), cols.begin(), cols.end());
   CliResult r = run_skucast(args);
   ASSERT_EQ(r.rc, 0) << r.output;
-  r = run_skucast({"train", "--panel", path("p.h5"), "--horizon", "7", "--hidden", "8", "--layers", "1", "--context",
+  r = run_skucast({"train", "--model", "lstm", "--panel", path("p.h5"), "--horizon", "7", "--hidden", "8", "--layers", "1", "--context",
                    "28", "--epochs", "1", "--batch", "16", "--out", path("m1.h5")});
   ASSERT_EQ(r.rc, 0) << r.output;
   // A bad --precision is refused before the panel is touched.
@@ -296,7 +296,7 @@ TEST_F(Update, FineTunesACheckpointOnTheGrownPanel) {
 
 TEST_F(Update, NewStaticLevelGetsTheMeanEmbedding) {
   const std::string p = base_panel();
-  CliResult r = run_skucast({"train", "--panel", p, "--horizon", "1", "--hidden", "4", "--layers", "1", "--context",
+  CliResult r = run_skucast({"train", "--model", "lstm", "--panel", p, "--horizon", "1", "--hidden", "4", "--layers", "1", "--context",
                              "2", "--epochs", "1", "--batch", "2", "--out", path("m.h5")});
   ASSERT_EQ(r.rc, 0) << r.output;
   const DeepArState before = load_checkpoint(path("m.h5"));
@@ -325,7 +325,7 @@ TEST_F(Update, NewStaticLevelGetsTheMeanEmbedding) {
 // every model and writes them all back.
 TEST_F(Update, EnsembleFineTunesEveryModel) {
   const std::string p = base_panel();
-  CliResult r = run_skucast({"train", "--panel", p, "--horizon", "1", "--hidden", "4", "--layers", "1", "--context",
+  CliResult r = run_skucast({"train", "--model", "lstm", "--panel", p, "--horizon", "1", "--hidden", "4", "--layers", "1", "--context",
                              "2", "--epochs", "1", "--batch", "2", "--ensemble", "2", "--out", path("m.h5")});
   ASSERT_EQ(r.rc, 0) << r.output;
   const std::vector<DeepArState> before = load_checkpoint_members(path("m.h5"));
@@ -353,7 +353,7 @@ TEST_F(Update, CheckpointThatCannotReadTheUpdatedPanelIsRefusedFirst) {
   o.csv_path = write("o.csv", "series_id,time,value\nA,2024-01-01,1\nA,2024-01-02,2\nA,2024-01-03,3\n"
                               "A,2024-01-04,4\nA,2024-01-05,5\n");
   ingest_csv(o, path("o.h5"));
-  ASSERT_EQ(run_skucast({"train", "--panel", path("o.h5"), "--horizon", "1", "--hidden", "4", "--layers", "1",
+  ASSERT_EQ(run_skucast({"train", "--model", "lstm", "--panel", path("o.h5"), "--horizon", "1", "--hidden", "4", "--layers", "1",
                          "--context", "2", "--epochs", "1", "--batch", "2", "--out", path("m.h5")})
                 .rc,
             0);

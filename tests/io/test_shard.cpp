@@ -119,7 +119,7 @@ TEST_F(Shard, StatisticalShardsMergeIntoTheWholeForecast) {
 }
 
 TEST_F(Shard, LstmShardsMergeIntoTheWholeForecast) {
-  ASSERT_EQ(run_skucast({"train", "--panel", path("p.h5"), "--horizon", "7", "--hidden", "8", "--layers", "1",
+  ASSERT_EQ(run_skucast({"train", "--model", "lstm", "--panel", path("p.h5"), "--horizon", "7", "--hidden", "8", "--layers", "1",
                          "--context", "21", "--epochs", "1", "--batch", "16", "--windows-per-epoch", "32", "--out",
                          path("m.h5")})
                 .rc,
