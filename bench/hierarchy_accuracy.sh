@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Forecast accuracy by hierarchy level (M5 WRMSSE per level): base forecasts vs bu, ols and mint_shrink reconciliation, synthetic M5 catalog and Dominick's orange juice.
 #
-# Usage: bench/run.sh hierarchy_accuracy   (env: BUILD; SERIES=1000 bottom series and DAYS=600
+# Usage: bench/run.sh hierarchy_accuracy   (env: BUILD; SERIES=3000 bottom series and DAYS=730
 # of the synthetic catalog (`skucast synth --seed 23`, M5's levels); FOLDS=2 rolling origins
 # of 28 days; OJ=1 to run the orange-juice part (needs R with bayesm: apt-get install -y
 # r-cran-bayesm), OJ_FOLDS=2 origins of 12 weeks; LSTM=1 adds the global lstm model (trained
@@ -23,7 +23,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 SK="${SKUCAST_BIN:-${BUILD:-$HERE/../build}/skucast}"
 WORK="${KEEP:-$(mktemp -d)}"; mkdir -p "$WORK"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
-SERIES=${SERIES:-1000}; DAYS=${DAYS:-600}; FOLDS=${FOLDS:-2}; OJ=${OJ:-1}; OJ_FOLDS=${OJ_FOLDS:-2}; LSTM=${LSTM:-0}
+SERIES=${SERIES:-3000}; DAYS=${DAYS:-730}; FOLDS=${FOLDS:-2}; OJ=${OJ:-1}; OJ_FOLDS=${OJ_FOLDS:-2}; LSTM=${LSTM:-0}
 METHODS=bu,ols,mint_shrink
 
 # level_table CSV [CSV...] — level × model WRMSSE from backtest --level-csv files (rows "all" last).

@@ -10,6 +10,7 @@
 
 #include "engine/eval/backtest.h"
 #include "engine/eval/reconcile.h"
+#include "engine/stat/model.h"
 #include "io/hierarchy_file.h"
 #include "engine/stat/boxcox.h"
 #include "engine/deepar/model.h"
@@ -185,7 +186,7 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--reconcile", opt->reconcile,
                   "aggregated panel: also reconcile each fold's forecasts with these methods, comma-separated (bu, td, "
                   "mo:LEVEL, ols, wls_struct, wls_var, mint_shrink; wls_var and mint_shrink need a model with "
-                  "in-sample residuals: naive, snaive, ses, holt, damped, hw_add, hw_mul, ets) and score them as "
+                  "in-sample residuals: " + std::string(kResidualModels) + ") and score them as "
                   "<model>:<method>; implies --levels");
   sub->add_flag("--nonnegative", opt->nonnegative, "with --reconcile: no negative reconciled forecast (as reconcile)");
   sub->add_option("--level-csv", opt->level_csv,

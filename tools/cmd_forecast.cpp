@@ -223,7 +223,7 @@ void run_forecast(const ForecastCli& o) {
   if (o.model == "lstm" || o.model == "gru") {
     if (o.residuals)
       throw InputError("--residuals: '" + o.model + "' has no in-sample one-step predictions; residuals come from the "
-                       "statistical models naive, snaive, ses, holt, damped, hw_add, hw_mul and ets");
+                       "statistical models " + std::string(kResidualModels));
     if (o.transform != "none")
       throw InputError("--transform is for the statistical models; '" + o.model +
                        "' scales each series itself (its likelihood), so leave --transform none");
@@ -245,7 +245,7 @@ void run_forecast(const ForecastCli& o) {
     throw InputError("--selection-folds and --select-metric go with --model auto or --combine weighted");
   if (o.residuals && by_backtest)
     throw InputError("--residuals: --model auto and --combine weighted mix models per series; store residuals of one "
-                     "model (naive, snaive, ses, holt, damped, hw_add, hw_mul or ets)");
+                     "model (" + std::string(kResidualModels) + ")");
   if (weighted && conformal)
     throw InputError("--intervals conformal with --combine weighted is not built yet; use --combine mean or median");
   if (is_auto && conformal)
@@ -401,8 +401,8 @@ void run_forecast(const ForecastCli& o) {
   }
   if (n_no_fitted > 0)
     throw InputError("--residuals: model '" + o.model + "' gave no in-sample one-step predictions for " +
-                     std::to_string(n_no_fitted) + " series; residuals come from naive, snaive, ses, holt, damped, "
-                     "hw_add, hw_mul and ets (not ensembles, theta, arima, ma or the intermittent models)");
+                     std::to_string(n_no_fitted) + " series; residuals come from " + kResidualModels +
+                     " (not ensembles, arima, arimax or ma)");
   if (is_auto) {
     std::vector<int64_t> count(candidates.size(), 0);
     for (int c : chosen) ++count[static_cast<size_t>(c)];
@@ -531,7 +531,7 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--residuals", opt->residuals,
                 "also store the in-sample one-step residuals [S, T] (/forecast/residuals), which `skucast reconcile "
-                "--method wls_var|mint_shrink` needs; models naive, snaive, ses, holt, damped, hw_add, hw_mul, ets");
+                "--method wls_var|mint_shrink` needs; models " + std::string(kResidualModels));
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
   sub->callback([opt] { run_forecast(*opt); });

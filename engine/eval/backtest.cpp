@@ -246,8 +246,8 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
           if (needs_residuals(ro.method)) methods += (methods.empty() ? "" : ", ") + method_name(ro);
         throw InputError("--reconcile " + methods + " needs in-sample one-step residuals, and model '" + name +
                          "' gave none for " + std::to_string(fc.n_no_fitted) +
-                         " series; residuals come from naive, snaive, ses, holt, damped, hw_add, hw_mul and ets "
-                         "(bu, td, mo:LEVEL, ols and wls_struct take any model)");
+                         " series; residuals come from " + kResidualModels +
+                         " (bu, td, mo:LEVEL, ols and wls_struct take any model)");
       }
       keep_forecast(r, st, static_cast<int64_t>(mi), k, i0, nb, actual.data(), fc.mean.data(), fc.quantiles.data());
       series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), nb, horizon, o,
