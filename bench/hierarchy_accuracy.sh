@@ -4,8 +4,9 @@
 # Usage: bench/run.sh hierarchy_accuracy   (env: BUILD; SERIES=3000 bottom series and DAYS=730
 # of the synthetic catalog (`skucast synth --seed 23`, M5's levels); FOLDS=2 rolling origins
 # of 28 days; OJ=1 to run the orange-juice part (needs R with bayesm: apt-get install -y
-# r-cran-bayesm), OJ_FOLDS=2 origins of 12 weeks; LSTM=1 adds the global lstm model (trained
-# per fold, reconciled by bu and ols only: it has no in-sample residuals for mint_shrink);
+# r-cran-bayesm), OJ_FOLDS=2 origins of 12 weeks; LSTM=1 adds the global lstm model on both
+# (`backtest`'s defaults: trained afresh per fold, 10 epochs; reconciled by bu and ols only: it
+# has no in-sample residuals for mint_shrink);
 # KEEP=dir keeps the files).
 # What runs is the command users run: `skucast backtest --levels --reconcile bu,ols,mint_shrink`
 # on the panel `skucast aggregate` writes (Note [Scoring by level], Note [Reconciled folds] in
@@ -57,7 +58,7 @@ if [ "$LSTM" = 1 ]; then
     --reconcile bu,ols --level-csv "$WORK/synth_lstm.csv"
   csvs+=("$WORK/synth_lstm.csv")
 fi
-echo "synthetic catalog, WRMSSE by level ($FOLDS folds of 28 days; ets backtest $(awk '$1 == "seconds" { print $2 }' "$WORK/synth_ets.txt") s):"
+echo "synthetic catalog, WRMSSE by level ($FOLDS folds of 28 days; ets backtest $(awk '$1 == "seconds" { print $2 }' "$WORK/synth_ets.txt") s$([ "$LSTM" = 1 ] && echo ", lstm $(awk '$1 == "seconds" { print $2 }' "$WORK/synth_lstm.txt") s")):"
 level_table "${csvs[@]}"
 
 oj_line=""
@@ -71,9 +72,16 @@ if [ "$OJ" = 1 ]; then
   "$SK" aggregate --panel "$WORK/oj/panel.h5" --levels "total;store;brand" --out "$WORK/oj/agg.h5"
   timed_backtest "$WORK/oj_ets.txt" --panel "$WORK/oj/agg.h5" --models ets --horizon 12 --folds "$OJ_FOLDS" \
     --reconcile "$METHODS" --level-csv "$WORK/oj_ets.csv"
-  echo "orange juice (bottom = store × brand), WRMSSE by level ($OJ_FOLDS folds of 12 weeks; ets backtest $(awk '$1 == "seconds" { print $2 }' "$WORK/oj_ets.txt") s):"
-  level_table "$WORK/oj_ets.csv"
+  oj_csvs=("$WORK/oj_ets.csv")
+  if [ "$LSTM" = 1 ]; then
+    timed_backtest "$WORK/oj_lstm.txt" --panel "$WORK/oj/agg.h5" --models lstm --horizon 12 --folds "$OJ_FOLDS" \
+      --reconcile bu,ols --level-csv "$WORK/oj_lstm.csv"
+    oj_csvs+=("$WORK/oj_lstm.csv")
+  fi
+  echo "orange juice (bottom = store × brand), WRMSSE by level ($OJ_FOLDS folds of 12 weeks; ets backtest $(awk '$1 == "seconds" { print $2 }' "$WORK/oj_ets.txt") s$([ "$LSTM" = 1 ] && echo ", lstm $(awk '$1 == "seconds" { print $2 }' "$WORK/oj_lstm.txt") s")):"
+  level_table "${oj_csvs[@]}"
   oj_line="oj_base=$(overall "$WORK/oj_ets.csv" ets) oj_bu=$(overall "$WORK/oj_ets.csv" ets:bu) oj_ols=$(overall "$WORK/oj_ets.csv" ets:ols) oj_mint_shrink=$(overall "$WORK/oj_ets.csv" ets:mint_shrink)"
+  [ "$LSTM" = 1 ] && oj_line+=" oj_lstm=$(overall "$WORK/oj_lstm.csv" lstm) oj_lstm_bu=$(overall "$WORK/oj_lstm.csv" lstm:bu) oj_lstm_ols=$(overall "$WORK/oj_lstm.csv" lstm:ols)"
 fi
 base=$(overall "$WORK/synth_ets.csv" ets); mint=$(overall "$WORK/synth_ets.csv" ets:mint_shrink)
 lstm_line=""

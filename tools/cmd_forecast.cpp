@@ -402,7 +402,7 @@ void run_forecast(const ForecastCli& o) {
   if (n_no_fitted > 0)
     throw InputError("--residuals: model '" + o.model + "' gave no in-sample one-step predictions for " +
                      std::to_string(n_no_fitted) + " series; residuals come from " + kResidualModels +
-                     " (not ensembles, arima, arimax or ma)");
+                     " (not ensembles, arimax or ma)");
   if (is_auto) {
     std::vector<int64_t> count(candidates.size(), 0);
     for (int c : chosen) ++count[static_cast<size_t>(c)];

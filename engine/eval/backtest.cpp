@@ -59,7 +59,14 @@ Plan make_plan(const BacktestOptions& in) {
     for (size_t i = 0; i < j; ++i)
       if (method_name(p.opt.reconcile[i]) == method_name(p.opt.reconcile[j]))
         throw InputError("--reconcile: method '" + method_name(p.opt.reconcile[j]) + "' is listed twice");
-    if (!needs_residuals(p.opt.reconcile[j].method)) continue;
+    const ReconcileMethod method = p.opt.reconcile[j].method;
+    if (method == ReconcileMethod::TopDown || method == ReconcileMethod::MiddleOut) {
+      // Crossed levels or an unknown mo level fail here, before any model runs: the same
+      // reconciliation of zero forecasts, one step.
+      const std::vector<double> zero(static_cast<size_t>(p.opt.hierarchy->n_series()), 0.0);
+      reconcile_means(*p.opt.hierarchy, p.opt.reconcile[j], zero.data(), 1, static_cast<const double*>(nullptr), 0);
+    }
+    if (!needs_residuals(method)) continue;
     for (const std::string& m : p.opt.models)
       if (is_neural(m))
         throw InputError("--reconcile " + method_name(p.opt.reconcile[j]) + " needs in-sample one-step residuals, and '" +

@@ -183,12 +183,14 @@ TEST_F(BacktestLevels, ReconciledFoldsAreCoherent) {
   bo.folds = 2;
   bo.hierarchy = &h;
   bo.keep_errors = true;
-  for (const char* m : {"bu", "ols", "wls_struct", "wls_var", "mint_shrink"}) bo.reconcile.push_back(parse_reconcile_method(m));
+  for (const char* m : {"bu", "ols", "wls_struct", "wls_var", "mint_shrink", "td", "mo:store"})
+    bo.reconcile.push_back(parse_reconcile_method(m));
   const BacktestResult r = run_backtest(PanelReader(path("agg.h5")), bo);
   ASSERT_EQ(r.n_base, 2);
-  ASSERT_EQ(r.models.size(), 12u);
+  ASSERT_EQ(r.models.size(), 16u);
   EXPECT_EQ(r.models[2], "ets:bu");
   EXPECT_EQ(r.models[11], "snaive:mint_shrink");
+  EXPECT_EQ(r.models[15], "snaive:mo:store");
   // Each aggregate row of S_agg against its children, for every fold and step where all are observed.
   auto coherent_gap = [&](int64_t m) {
     double worst = 0.0;
@@ -208,7 +210,7 @@ TEST_F(BacktestLevels, ReconciledFoldsAreCoherent) {
     return worst;
   };
   EXPECT_GT(coherent_gap(0), 0.01) << "ets base forecasts should not be coherent (else the test proves nothing)";
-  for (int64_t m = 2; m < 12; ++m) EXPECT_LT(coherent_gap(m), 1e-3) << r.models[static_cast<size_t>(m)];
+  for (int64_t m = 2; m < 16; ++m) EXPECT_LT(coherent_gap(m), 1e-3) << r.models[static_cast<size_t>(m)];
   // bu keeps the bottom forecasts: the same bottom errors as the base model.
   for (int64_t k = 0; k < r.n_folds(); ++k)
     for (int64_t s = h.n_aggregates; s < r.n_series; ++s)
@@ -219,7 +221,7 @@ TEST_F(BacktestLevels, ReconciledFoldsAreCoherent) {
         }
       }
   // Every row is scored per level.
-  for (int64_t m = 0; m < 12; ++m) EXPECT_TRUE(std::isfinite(r.by_level.overall_wrmsse[static_cast<size_t>(m)])) << m;
+  for (int64_t m = 0; m < 16; ++m) EXPECT_TRUE(std::isfinite(r.by_level.overall_wrmsse[static_cast<size_t>(m)])) << m;
 }
 
 TEST_F(BacktestLevels, RefusesWhatItCannotScore) {
@@ -237,6 +239,14 @@ TEST_F(BacktestLevels, RefusesWhatItCannotScore) {
   }
   bo.models = {"lstm"};
   EXPECT_THROW(run_backtest(PanelReader(agg), bo), InputError);
+  bo.models = {"naive"};
+  bo.reconcile = {parse_reconcile_method("mo:aisle")};  // no such level: refused before any model runs
+  try {
+    run_backtest(PanelReader(agg), bo);
+    FAIL() << "mo:aisle";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("aisle"), std::string::npos) << e.what();
+  }
   bo.models = {"naive"};
   bo.reconcile = {parse_reconcile_method("bu"), parse_reconcile_method("bu")};
   EXPECT_THROW(run_backtest(PanelReader(agg), bo), InputError);
