@@ -6,10 +6,12 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/eval/backtest.h"
 #include "engine/eval/hierarchy.h"
+#include "io/forecast_file.h"
 #include "io/h5.h"
 #include "io/hierarchy_file.h"
 #include "io/panel.h"
@@ -222,6 +224,61 @@ TEST_F(BacktestLevels, ReconciledFoldsAreCoherent) {
       }
   // Every row is scored per level.
   for (int64_t m = 0; m < 16; ++m) EXPECT_TRUE(std::isfinite(r.by_level.overall_wrmsse[static_cast<size_t>(m)])) << m;
+}
+
+// A fold reconciled inside the backtest is the forecast a user gets by cutting the panel at the
+// origin, `forecast --residuals` and `reconcile` (the same engine functions, the same residual
+// window): every series' reconciled mean (actual − kept error) equals the reconciled file's.
+TEST_F(BacktestLevels, FoldEqualsForecastThenReconcile) {
+  using testing::run_skucast;
+  const int64_t T = 70, H = 7, o = T - H;
+  PanelHeader hd;
+  hd.axis = make_axis(Freq::Day, "2024-01-01", 7);
+  hd.ids = {"a1", "a2", "b1", "b2"};
+  hd.statics = {StaticAttr{"store", {0, 0, 1, 1}, {"A", "B"}}};
+  std::vector<float> y, cut;
+  for (int i = 0; i < 4; ++i)
+    for (int t = 0; t < T; ++t) {
+      const float v = static_cast<float>(5 + i + 2 * std::sin(0.7 * t * (i + 1)) + (t % 7 == 3 ? 3 : 0));
+      y.push_back(v);
+      if (t < o) cut.push_back(v);
+    }
+  hd.n_steps = T;
+  write_panel(path("p.h5"), hd, y, {});
+  hd.n_steps = o;
+  write_panel(path("cut.h5"), hd, cut, {});
+  for (const char* name : {"p", "cut"}) {
+    const auto r = run_skucast({"aggregate", "--panel", path(std::string(name) + ".h5"), "--levels", "total;store",
+                                "--out", path(std::string(name) + "_agg.h5")});
+    ASSERT_EQ(r.rc, 0) << r.output;
+  }
+  auto r = run_skucast({"forecast", "--panel", path("cut_agg.h5"), "--model", "ets", "--horizon", "7", "--residuals",
+                        "--out", path("base.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  r = run_skucast({"reconcile", "--base", path("base.h5"), "--structure", path("cut_agg.h5"), "--method", "mint_shrink",
+                   "--out", path("rec.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const HierarchyStructure h = read_hierarchy(path("p_agg.h5"));
+  BacktestOptions bo;
+  bo.models = {"ets"};
+  bo.horizon = H;
+  bo.hierarchy = &h;
+  bo.keep_errors = true;
+  bo.reconcile = {parse_reconcile_method("mint_shrink")};
+  const PanelReader panel(path("p_agg.h5"));
+  const BacktestResult bt = run_backtest(panel, bo);
+  ASSERT_EQ(bt.origins, (std::vector<int64_t>{o}));
+  const std::vector<float> actual = panel.read_target(0, bt.n_series);  // [S, T]
+  for (const auto& [file, row] : {std::pair<std::string, int64_t>{"base.h5", 0}, {"rec.h5", 1}}) {
+    const ForecastFile f = read_forecast(path(file));
+    ASSERT_EQ(static_cast<int64_t>(f.ids.size()), bt.n_series);
+    for (int64_t s = 0; s < bt.n_series; ++s)
+      for (int64_t k = 0; k < H; ++k) {
+        const float mean = actual[static_cast<size_t>(s * T + o + k)] - bt.error_row(row, 0, s)[k];
+        EXPECT_NEAR(mean, f.mean[static_cast<size_t>(s * H + k)], 1e-4 * std::fabs(mean) + 1e-5)
+            << file << " " << f.ids[static_cast<size_t>(s)] << " step " << k;
+      }
+  }
 }
 
 TEST_F(BacktestLevels, RefusesWhatItCannotScore) {
