@@ -54,7 +54,7 @@ for cfg in $configs; do
     asan)
       asan_tests="test_csv_fuzz test_export test_file_format test_ingest test_panel test_shard test_cli_auto
         test_cli_conformal test_cli_damage test_cli_faults test_cli_forecast test_cli_plan test_cli_score
-        test_hierarchy test_reconcile test_plan"
+        test_hierarchy test_reconcile test_backtest_levels test_plan"
       SKUCAST_CUDA=OFF SKUCAST_BUILD_TARGETS="skucast $(echo $asan_tests)" \
         ./scripts/build.sh build-asan -DSKUCAST_SANITIZE=ON -DSKUCAST_WERROR=ON
       n_ok=0

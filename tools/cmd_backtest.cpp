@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "engine/eval/backtest.h"
+#include "engine/eval/reconcile.h"
+#include "engine/stat/model.h"
+#include "io/hierarchy_file.h"
 #include "engine/stat/boxcox.h"
 #include "engine/deepar/model.h"
 #include "io/atomic_file.h"
@@ -23,7 +26,8 @@ namespace skucast::cli {
 namespace {
 
 struct BacktestCli {
-  std::string panel, models, csv, summary, out;
+  std::string panel, models, csv, summary, out, level_csv, reconcile;
+  bool levels = false, nonnegative = false;
   int64_t epochs = 10, hidden = 64, layers = 2, context = 0;
   std::string likelihood = "gaussian";
   int paths = 100;
@@ -37,18 +41,21 @@ struct BacktestCli {
   int64_t horizon = 0, folds = 1, step = 0, block = 0;  // block 0: Note [Series block size]
 };
 
-std::vector<std::string> split_models(const std::string& text) {
+// "a, b,c" → {"a", "b", "c"}; an empty entry or list is an InputError naming `flag`.
+std::vector<std::string> split_list(const std::string& text, const std::string& flag, const std::string& example) {
   std::vector<std::string> v;
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
     const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-    if (b == std::string::npos) throw InputError("--models: empty name in '" + text + "' (expected e.g. naive,snaive)");
+    if (b == std::string::npos) throw InputError(flag + ": empty name in '" + text + "' (expected e.g. " + example + ")");
     v.push_back(item.substr(b, e - b + 1));
   }
-  if (v.empty()) throw InputError("--models: no model given (expected e.g. naive,snaive)");
+  if (v.empty()) throw InputError(flag + ": nothing given (expected e.g. " + example + ")");
   return v;
 }
+
+std::vector<std::string> split_models(const std::string& text) { return split_list(text, "--models", "naive,snaive"); }
 
 void run_backtest_cli(const BacktestCli& o) {
   if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
@@ -58,7 +65,7 @@ void run_backtest_cli(const BacktestCli& o) {
   // Every output checked before any work: a run that fails on the last one has not
   // replaced the others.
   const std::vector<std::pair<std::string, std::string>> outputs = {
-      {"--csv", o.csv}, {"--summary", o.summary}, {"--out", o.out}};
+      {"--csv", o.csv}, {"--summary", o.summary}, {"--out", o.out}, {"--level-csv", o.level_csv}};
   std::vector<std::pair<std::string, std::string>> others = {{"--panel", o.panel}};
   for (const auto& [flag, file] : outputs) {
     if (file.empty()) continue;
@@ -84,6 +91,22 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.nn_dropout = o.dropout;
   bo.nn_ema = o.ema;
   bo.gpu_block_bytes = parse_memory_size(o.gpu_memory);
+  // Note [Scoring by level]: --levels, --reconcile (which implies it) and --level-csv need the
+  // aggregated panel's /hierarchy.
+  for (const std::string& m : o.reconcile.empty() ? std::vector<std::string>{} : split_list(o.reconcile, "--reconcile", "bu,mint_shrink"))
+    bo.reconcile.push_back(parse_reconcile_method(m));
+  for (ReconcileOptions& ro : bo.reconcile) ro.nonnegative = o.nonnegative;
+  if (o.nonnegative && bo.reconcile.empty()) throw InputError("--nonnegative goes with --reconcile METHOD");
+  const bool levels = o.levels || !bo.reconcile.empty() || !o.level_csv.empty();
+  HierarchyStructure hierarchy;
+  if (levels) {
+    if (!has_hierarchy(o.panel))
+      throw InputError(std::string(o.levels ? "--levels" : !bo.reconcile.empty() ? "--reconcile" : "--level-csv") +
+                       ": " + o.panel + " has no /hierarchy: it is not an aggregated panel; make one with `skucast "
+                       "aggregate --panel " + o.panel + " --levels \"total;...\" --out agg.h5` and backtest agg.h5");
+    hierarchy = read_hierarchy(o.panel);
+    bo.hierarchy = &hierarchy;
+  }
   const PanelReader reader(o.panel);
   // Note [Statistical models on the GPU] (tools/stat_cli.h), model by model; regressors count
   // only for the models that use them (arimax, which has no GPU path).
@@ -107,8 +130,10 @@ void run_backtest_cli(const BacktestCli& o) {
 
   const BacktestResult r = run_backtest(reader, bo);  // builds the models first: unknown → InputError
   std::fputs(format_backtest_table(r).c_str(), stdout);
+  std::fputs(format_level_table(r).c_str(), stdout);
   std::fflush(stdout);
   const auto& ids = reader.header().ids;
+  if (!o.level_csv.empty()) write_backtest_level_csv(o.level_csv, r);
   if (!o.csv.empty()) write_backtest_series_csv(o.csv, r, ids);
   if (!o.summary.empty()) write_backtest_summary_csv(o.summary, r);
   if (!o.out.empty()) write_backtest_h5(o.out, r, ids);
@@ -159,7 +184,18 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--dropout", opt->dropout, "lstm/gru: dropout between layers")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of training and sampling")->capture_default_str();
-  sub->add_option("--csv", opt->csv, "per-series metrics CSV: series_id,model,fold,<metrics>");
+  sub->add_flag("--levels", opt->levels,
+                "aggregated panel (skucast aggregate): every metric per level and M5's WRMSSE per level and over all "
+                "levels (weights: dollar sales over the 28 steps before each origin, unit sales without a price)");
+  sub->add_option("--reconcile", opt->reconcile,
+                  "aggregated panel: also reconcile each fold's forecasts with these methods, comma-separated (bu, td, "
+                  "mo:LEVEL, ols, wls_struct, wls_var, mint_shrink; wls_var and mint_shrink need a model with "
+                  "in-sample residuals: " + std::string(kResidualModels) + ") and score them as "
+                  "<model>:<method>; implies --levels");
+  sub->add_flag("--nonnegative", opt->nonnegative, "with --reconcile: no negative reconciled forecast (as reconcile)");
+  sub->add_option("--level-csv", opt->level_csv,
+                  "per-level CSV: level,n_series,model,<metrics> (wrmsse: the level's), then rows 'all'; implies --levels");
+  sub->add_option("--csv", opt->csv, "per-series metrics CSV: series_id,model,fold,<metrics>[,level]");
   sub->add_option("--summary", opt->summary, "summary CSV: one row per model, one column per metric");
   sub->add_option("--out", opt->out, "per-series metrics as HDF5 (/metrics/<model>/<metric> [K, S])");
   sub->callback([opt] { run_backtest_cli(*opt); });

@@ -339,7 +339,7 @@ void run_forecast(const ForecastCli& o) {
   if (o.model == "lstm" || o.model == "gru") {
     if (o.residuals)
       throw InputError("--residuals: '" + o.model + "' has no in-sample one-step predictions; residuals come from the "
-                       "statistical models naive, snaive, ses, holt, damped, hw_add, hw_mul and ets");
+                       "statistical models " + std::string(kResidualModels));
     if (o.transform != "none")
       throw InputError("--transform is for the statistical models; '" + o.model +
                        "' scales each series itself (its likelihood), so leave --transform none");
@@ -388,7 +388,7 @@ void run_forecast(const ForecastCli& o) {
     throw InputError("--select-margin goes with --select-rule lowest (the default rule, top2, combines two candidates)");
   if (o.residuals && (by_backtest || has_global))
     throw InputError("--residuals: --model auto and --combine weighted mix models per series; store residuals of one "
-                     "model (naive, snaive, ses, holt, damped, hw_add, hw_mul or ets)");
+                     "model (" + std::string(kResidualModels) + ")");
   if (weighted && conformal)
     throw InputError("--intervals conformal with --combine weighted is not built yet; use --combine mean or median");
   if (is_auto && conformal)
@@ -583,8 +583,8 @@ void run_forecast(const ForecastCli& o) {
   }
   if (n_no_fitted > 0)
     throw InputError("--residuals: model '" + o.model + "' gave no in-sample one-step predictions for " +
-                     std::to_string(n_no_fitted) + " series; residuals come from naive, snaive, ses, holt, damped, "
-                     "hw_add, hw_mul and ets (not ensembles, theta, arima, ma or the intermittent models)");
+                     std::to_string(n_no_fitted) + " series; residuals come from " + kResidualModels +
+                     " (not ensembles, arimax or ma)");
   // The members' mean weights over the series, "a 0.25, b 0.75".
   auto mean_weights = [&] {
     const size_t C = scored.size();
@@ -722,7 +722,7 @@ void add_forecast(CLI::App& app) {
       ->each([opt](const std::string&) { opt->select_margin_given = true; });
   sub->add_flag("--residuals", opt->residuals,
                 "also store the in-sample one-step residuals [S, T] (/forecast/residuals), which `skucast reconcile "
-                "--method wls_var|mint_shrink` needs; models naive, snaive, ses, holt, damped, hw_add, hw_mul, ets");
+                "--method wls_var|mint_shrink` needs; models " + std::string(kResidualModels));
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
   sub->callback([opt] { run_forecast(*opt); });

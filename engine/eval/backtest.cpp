@@ -60,6 +60,28 @@ struct Plan {
 Plan make_plan(const BacktestOptions& in) {
   Plan p{in, {}};
   if (p.opt.models.empty()) throw InputError("no model to backtest; give --models a,b,c");
+  if (!p.opt.reconcile.empty() && !p.opt.hierarchy)
+    throw InputError("reconciling the folds needs the panel's hierarchy (an aggregated panel, skucast aggregate)");
+  for (size_t j = 0; j < p.opt.reconcile.size(); ++j) {
+    for (size_t i = 0; i < j; ++i)
+      if (method_name(p.opt.reconcile[i]) == method_name(p.opt.reconcile[j]))
+        throw InputError("--reconcile: method '" + method_name(p.opt.reconcile[j]) + "' is listed twice");
+    const ReconcileMethod method = p.opt.reconcile[j].method;
+    if (method == ReconcileMethod::TopDown || method == ReconcileMethod::MiddleOut) {
+      // Crossed levels or an unknown mo level fail here, before any model runs: the same
+      // reconciliation of zero forecasts, one step.
+      const std::vector<double> zero(static_cast<size_t>(p.opt.hierarchy->n_series()), 0.0);
+      reconcile_means(*p.opt.hierarchy, p.opt.reconcile[j], zero.data(), 1, static_cast<const double*>(nullptr), 0);
+    }
+    if (!needs_residuals(method)) continue;
+    for (const std::string& m : p.opt.models)
+      if (is_neural(m))
+        throw InputError("--reconcile " + method_name(p.opt.reconcile[j]) + " needs in-sample one-step residuals, and '" +
+                         m + "' (the global model) has none; reconcile it with bu, td, mo:LEVEL, ols or wls_struct");
+    if (p.opt.transform != Transform::None)
+      throw InputError("--reconcile " + method_name(p.opt.reconcile[j]) +
+                       " needs in-sample one-step residuals on the data's scale; use --transform none");
+  }
   if (p.opt.step == 0) p.opt.step = p.opt.horizon;
   if (p.opt.block < 1) throw InputError("block must be at least 1 series, got " + std::to_string(p.opt.block));
   for (size_t i = 0; i < p.opt.models.size(); ++i) {
@@ -84,10 +106,96 @@ BacktestResult make_result(const Plan& p, int64_t n_series, int64_t n_steps) {
                       std::nan(""));
   r.n_fallback.assign(static_cast<size_t>(n_models), 0);
   r.seconds.assign(static_cast<size_t>(n_models), 0.0);
-  if (p.opt.keep_errors)
-    r.errors.assign(static_cast<size_t>(checked_mul(checked_mul(n_models * r.n_folds(), n_series), r.horizon)),
+  // Note [Reconciled folds]: the reconciled rows follow the base models.
+  r.n_base = n_models;
+  for (int64_t m = 0; m < n_models; ++m) {
+    r.base_of.push_back(m);
+    r.method.emplace_back();
+  }
+  for (const ReconcileOptions& ro : p.opt.reconcile)
+    for (int64_t m = 0; m < n_models; ++m) {
+      r.models.push_back(r.models[static_cast<size_t>(m)] + ":" + method_name(ro));
+      r.base_of.push_back(m);
+      r.method.push_back(method_name(ro));
+    }
+  const int64_t n_rows = static_cast<int64_t>(r.models.size());
+  if (n_rows > n_models) {
+    r.per_series.resize(static_cast<size_t>(checked_mul(checked_mul(n_rows * r.n_folds(), n_series), r.layout.size())),
+                        std::nan(""));
+    r.n_fallback.resize(static_cast<size_t>(n_rows), 0);
+    r.seconds.resize(static_cast<size_t>(n_rows), 0.0);
+  }
+  if (p.opt.keep_errors)  // every row, reconciled ones included
+    r.errors.assign(static_cast<size_t>(checked_mul(checked_mul(n_rows * r.n_folds(), n_series), r.horizon)),
                     std::nanf(""));
+  if (p.opt.hierarchy) {  // Note [Scoring by level]
+    const HierarchyStructure& h = *p.opt.hierarchy;
+    if (h.n_series() != n_series)
+      throw InputError("the hierarchy has " + std::to_string(h.n_series()) + " series, the panel " +
+                       std::to_string(n_series));
+    LevelScores& lv = r.by_level;
+    lv.names = h.level_names;
+    lv.level = h.level;
+    lv.n_series.assign(h.level_names.size(), 0);
+    for (int32_t l : h.level) ++lv.n_series[static_cast<size_t>(l)];
+    if (h.n_aggregates > 0 && lv.n_series[0] == 1) lv.top_row = 0;  // aggregates come first, level 0 first
+    if (lv.top_row >= 0) {
+      const int64_t KH = r.n_folds() * r.horizon, Q = static_cast<int64_t>(r.levels.size());
+      lv.top_actual.assign(static_cast<size_t>(KH), std::nanf(""));
+      lv.top_mean.assign(static_cast<size_t>(n_rows * KH), std::nanf(""));
+      lv.top_quantiles.assign(static_cast<size_t>(n_rows * KH * Q), std::nanf(""));
+    }
+  }
   return r;
+}
+
+// Every base model's fold forecasts of every series, kept for reconciliation (Note
+// [Reconciled folds]); slot mi * K + k.
+struct FoldStore {
+  bool active = false;
+  bool residuals = false;  // some method needs them
+  std::vector<std::vector<float>> mean;       // [S, H] per slot
+  std::vector<std::vector<float>> quantiles;  // [S, H, Q] per slot
+  std::vector<std::vector<float>> resid;      // [S, o] per slot (residuals only)
+};
+
+FoldStore make_store(const Plan& p, const BacktestResult& r) {
+  FoldStore st;
+  if (p.opt.reconcile.empty()) return st;
+  st.active = true;
+  for (const ReconcileOptions& ro : p.opt.reconcile) st.residuals = st.residuals || needs_residuals(ro.method);
+  const int64_t K = r.n_folds(), S = r.n_series, H = r.horizon, Q = static_cast<int64_t>(r.levels.size());
+  const size_t n_slots = static_cast<size_t>(r.n_base * K);
+  st.mean.resize(n_slots);
+  st.quantiles.resize(n_slots);
+  st.resid.resize(n_slots);
+  for (int64_t mi = 0; mi < r.n_base; ++mi)
+    for (int64_t k = 0; k < K; ++k) {
+      const size_t slot = static_cast<size_t>(mi * K + k);
+      st.mean[slot].assign(static_cast<size_t>(checked_mul(S, H)), 0.0f);
+      st.quantiles[slot].assign(static_cast<size_t>(checked_mul(checked_mul(S, H), Q)), 0.0f);
+      if (st.residuals)
+        st.resid[slot].assign(static_cast<size_t>(checked_mul(S, r.origins[static_cast<size_t>(k)])), std::nanf(""));
+    }
+  return st;
+}
+
+// Copies rows [i0, i0 + nb) of a fold's forecast into the store and, for the total series, into
+// by_level's plot rows (row m of the result).
+void keep_forecast(BacktestResult& r, FoldStore* st, int64_t m, int64_t k, int64_t i0, int64_t nb,
+                   const float* actual /*[nb, H]*/, const float* mean /*[nb, H]*/, const float* quant /*[nb, H, Q]*/) {
+  const int64_t H = r.horizon, Q = static_cast<int64_t>(r.levels.size()), K = r.n_folds();
+  if (st && st->active && m < r.n_base) {
+    const size_t slot = static_cast<size_t>(m * K + k);
+    std::copy(mean, mean + nb * H, st->mean[slot].begin() + i0 * H);
+    std::copy(quant, quant + nb * H * Q, st->quantiles[slot].begin() + i0 * H * Q);
+  }
+  LevelScores& lv = r.by_level;
+  if (lv.top_row < i0 || lv.top_row >= i0 + nb) return;
+  const int64_t s = lv.top_row - i0;
+  std::copy(actual + s * H, actual + (s + 1) * H, lv.top_actual.begin() + k * H);
+  std::copy(mean + s * H, mean + (s + 1) * H, lv.top_mean.begin() + (m * K + k) * H);
+  std::copy(quant + s * H * Q, quant + (s + 1) * H * Q, lv.top_quantiles.begin() + (m * K + k) * H * Q);
 }
 
 // errors[mi, k, i0 + s, h] = actual[s, h] - mean[s, h] for s < nb (NaN where the actual is).
@@ -108,7 +216,7 @@ struct BlockRegressors {
 
 // Scores every model and fold on rows [i0, i0 + nb) given as yb [nb, T]. ids: [nb] or null.
 void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, int64_t nb, int64_t n_steps,
-               int season_length, const BlockRegressors& xr, const std::string* ids) {
+               int season_length, const BlockRegressors& xr, const std::string* ids, FoldStore* st = nullptr) {
   const int64_t horizon = r.horizon;
   const int n_metrics = r.layout.size();
   std::vector<double> scores(static_cast<size_t>(checked_mul(nb, n_metrics)));  // [nb, M]
@@ -134,7 +242,11 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
         bo.n_xreg = xr.k;
       }
       const std::string& name = p.opt.models[mi];
-      const bool on_gpu = std::find(p.opt.gpu_models.begin(), p.opt.gpu_models.end(), name) != p.opt.gpu_models.end();
+      const bool want_resid = st && st->residuals;
+      if (want_resid) bo.residuals = st->resid[mi * static_cast<size_t>(r.n_folds()) + static_cast<size_t>(k)].data() + i0 * o;
+      // The GPU runner gives no residuals: those models stay on the CPU when a method needs them.
+      const bool on_gpu = !want_resid &&
+                          std::find(p.opt.gpu_models.begin(), p.opt.gpu_models.end(), name) != p.opt.gpu_models.end();
       StatGpuOptions gpu_opt;
       gpu_opt.max_block_bytes = p.opt.gpu_block_bytes;
       const BatchForecast fc =
@@ -142,6 +254,16 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
                  : forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels, bo);
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       r.n_fallback[mi] += fc.n_fallback;
+      if (want_resid && fc.n_no_fitted > 0) {
+        std::string methods;
+        for (const ReconcileOptions& ro : p.opt.reconcile)
+          if (needs_residuals(ro.method)) methods += (methods.empty() ? "" : ", ") + method_name(ro);
+        throw InputError("--reconcile " + methods + " needs in-sample one-step residuals, and model '" + name +
+                         "' gave none for " + std::to_string(fc.n_no_fitted) +
+                         " series; residuals come from " + kResidualModels +
+                         " (bu, td, mo:LEVEL, ols and wls_struct take any model)");
+      }
+      keep_forecast(r, st, static_cast<int64_t>(mi), k, i0, nb, actual.data(), fc.mean.data(), fc.quantiles.data());
       series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), nb, horizon, o,
                          season_length, r.levels, r.layout, scores.data());
       double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series + i0) * n_metrics;
@@ -176,7 +298,7 @@ ForecastFile train_fold_model(const Plan& p, const std::string& cell, const Pane
 // history [0, o) as target, everything after it (actuals included) only as known future
 // covariates, exactly as on the night of o — train a fresh model on it with the options'
 // seed, forecast H steps, and score against the actuals like any other model.
-void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel) {
+void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel, FoldStore* store) {
   const PanelHeader& hdr = panel.header();
   const int64_t S = hdr.n_series(), T = hdr.n_steps, H = r.horizon;
   const int m = hdr.axis.season_length;
@@ -225,6 +347,7 @@ void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel
         fc = train_fold_model(p, p.opt.models[mi], cut_panel, H, r.levels, fdev);
       }
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      keep_forecast(r, store, static_cast<int64_t>(mi), k, 0, S, actual.data(), fc.mean.data(), fc.quantiles.data());
       series_metrics_cpu(actual.data(), fc.mean.data(), fc.quantiles.data(), hist.data(), S, H, o, m, r.levels,
                          r.layout, scores.data());
       double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series) * n_metrics;
@@ -277,6 +400,179 @@ void summarize(BacktestResult& r, const float* weights) {
   }
 }
 
+// Note [Reconciled folds]: reconciles every slot of the store with every method, then scores the
+// reconciled rows in a second pass over the panel's blocks.
+void reconcile_folds(const Plan& p, BacktestResult& r, const FoldStore& st, const PanelReader& panel) {
+  const HierarchyStructure& h = *p.opt.hierarchy;
+  const PanelHeader& hdr = panel.header();
+  const int64_t K = r.n_folds(), S = r.n_series, H = r.horizon, Q = static_cast<int64_t>(r.levels.size());
+  const int64_t n_methods = static_cast<int64_t>(p.opt.reconcile.size());
+  // rec[(j * n_base + mi) * K + k]: method j of model mi at fold k, as a forecast file [S, H(, Q)].
+  std::vector<ForecastFile> rec(static_cast<size_t>(n_methods * r.n_base * K));
+  for (int64_t mi = 0; mi < r.n_base; ++mi)
+    for (int64_t k = 0; k < K; ++k) {
+      const size_t slot = static_cast<size_t>(mi * K + k);
+      ForecastFile base;
+      base.model = r.models[static_cast<size_t>(mi)];
+      base.horizon = H;
+      base.ids = hdr.ids;
+      base.levels = r.levels;
+      base.mean = st.mean[slot];
+      base.quantiles = st.quantiles[slot];
+      if (st.residuals) {
+        base.residual_steps = r.origins[static_cast<size_t>(k)];
+        base.residuals = st.resid[slot];
+      }
+      for (int64_t j = 0; j < n_methods; ++j) {
+        const int64_t row = r.n_base + j * r.n_base + mi;
+        const auto t0 = std::chrono::steady_clock::now();
+        rec[static_cast<size_t>((j * r.n_base + mi) * K + k)] = reconcile_forecast(h, p.opt.reconcile[static_cast<size_t>(j)], base);
+        r.seconds[static_cast<size_t>(row)] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        r.n_fallback[static_cast<size_t>(row)] = r.n_fallback[static_cast<size_t>(mi)];
+      }
+    }
+  const int n_metrics = r.layout.size();
+  std::vector<float> block, hist, actual;  // [nb, T], [nb, o], [nb, H]
+  std::vector<double> scores;              // [nb, M]
+  for (int64_t i0 = 0; i0 < S; i0 += p.opt.block) {
+    const int64_t nb = std::min(p.opt.block, S - i0), T = hdr.n_steps;
+    block.resize(static_cast<size_t>(checked_mul(nb, T)));
+    panel.read_target(i0, i0 + nb, block.data());
+    scores.resize(static_cast<size_t>(checked_mul(nb, n_metrics)));
+    actual.resize(static_cast<size_t>(checked_mul(nb, H)));
+    for (int64_t k = 0; k < K; ++k) {
+      const int64_t o = r.origins[static_cast<size_t>(k)];
+      hist.resize(static_cast<size_t>(checked_mul(nb, o)));
+      for (int64_t s = 0; s < nb; ++s) {
+        const float* row = block.data() + s * T;
+        std::copy(row, row + o, hist.data() + s * o);
+        std::copy(row + o, row + o + H, actual.data() + s * H);
+      }
+      for (int64_t j = 0; j < n_methods; ++j)
+        for (int64_t mi = 0; mi < r.n_base; ++mi) {
+          const int64_t row = r.n_base + j * r.n_base + mi;
+          const ForecastFile& f = rec[static_cast<size_t>((j * r.n_base + mi) * K + k)];
+          const float* mean = f.mean.data() + i0 * H;
+          const float* quant = f.quantiles.data() + i0 * H * Q;
+          keep_forecast(r, nullptr, row, k, i0, nb, actual.data(), mean, quant);
+          keep_errors(r, row, k, i0, nb, actual.data(), mean);
+          series_metrics_cpu(actual.data(), mean, quant, hist.data(), nb, H, o, hdr.axis.season_length, r.levels,
+                             r.layout, scores.data());
+          std::copy(scores.begin(), scores.end(), r.per_series.begin() + ((row * K + k) * S + i0) * n_metrics);
+        }
+    }
+  }
+}
+
+// Note [Scoring by level]: each series' WRMSSE weight at each origin, normalised within its level.
+void level_weights(const Plan& p, BacktestResult& r, const PanelReader& panel) {
+  const HierarchyStructure& h = *p.opt.hierarchy;
+  const PanelHeader& hdr = panel.header();
+  const int64_t K = r.n_folds(), S = r.n_series, A = h.n_aggregates, B = h.n_bottom, T = hdr.n_steps;
+  const int64_t TF = hdr.n_total();
+  LevelScores& lv = r.by_level;
+  const DynamicSpec* price = hdr.find_dynamic("price");
+  lv.weight_basis = price ? "dollar sales" : "unit sales";
+  lv.weights.assign(static_cast<size_t>(checked_mul(K, S)), 0.0);
+  std::vector<float> y, pr;  // [nb, T], [nb, T+F]
+  for (int64_t b0 = 0; b0 < B; b0 += p.opt.block) {  // the bottom series: panel rows A + b
+    const int64_t nb = std::min(p.opt.block, B - b0);
+    y.resize(static_cast<size_t>(checked_mul(nb, T)));
+    panel.read_target(A + b0, A + b0 + nb, y.data());
+    if (price) {
+      pr.resize(static_cast<size_t>(checked_mul(nb, TF)));
+      panel.read_dynamic("price", A + b0, A + b0 + nb, pr.data());
+    }
+    for (int64_t k = 0; k < K; ++k) {
+      const int64_t o = r.origins[static_cast<size_t>(k)];
+      for (int64_t b = 0; b < nb; ++b) {
+        double w = 0.0;
+        for (int64_t t = std::max<int64_t>(0, o - kWeightSteps); t < o; ++t) {
+          const double v = static_cast<double>(y[static_cast<size_t>(b * T + t)]) *
+                           (price ? static_cast<double>(pr[static_cast<size_t>(b * TF + t)]) : 1.0);
+          if (std::isfinite(v)) w += v;
+        }
+        lv.weights[static_cast<size_t>(k * S + A + b0 + b)] = w;
+      }
+    }
+  }
+  for (int64_t k = 0; k < K; ++k) {
+    double* w = lv.weights.data() + k * S;
+    for (int64_t a = 0; a < A; ++a) {
+      double sum = 0.0;
+      for (int64_t c = h.indptr[static_cast<size_t>(a)]; c < h.indptr[static_cast<size_t>(a) + 1]; ++c)
+        sum += w[A + h.indices[static_cast<size_t>(c)]];
+      w[a] = sum;
+    }
+    std::vector<double> total(lv.names.size(), 0.0);
+    for (int64_t i = 0; i < S; ++i) total[static_cast<size_t>(lv.level[static_cast<size_t>(i)])] += w[i];
+    for (int64_t i = 0; i < S; ++i) {
+      const size_t l = static_cast<size_t>(lv.level[static_cast<size_t>(i)]);
+      w[i] = total[l] > 0.0 ? w[i] / total[l] : 1.0 / static_cast<double>(lv.n_series[l]);
+    }
+  }
+}
+
+// Note [Scoring by level]: by_level.table and overall_wrmsse from per_series and the weights.
+void summarize_levels(BacktestResult& r) {
+  LevelScores& lv = r.by_level;
+  const int64_t L = lv.n_levels(), K = r.n_folds(), S = r.n_series;
+  const int64_t n_rows = static_cast<int64_t>(r.models.size()), n_cols = static_cast<int64_t>(r.summary_names.size());
+  const int rmsse_col = r.layout.index("rmsse");
+  lv.table.assign(static_cast<size_t>(n_rows * L * n_cols), std::nan(""));
+  lv.overall_wrmsse.assign(static_cast<size_t>(n_rows), std::nan(""));
+  std::vector<double> sum(static_cast<size_t>(L)), wsum(static_cast<size_t>(L)), wv(static_cast<size_t>(L));
+  std::vector<int64_t> used(static_cast<size_t>(L));
+  for (int64_t m = 0; m < n_rows; ++m) {
+    double* tab = lv.table.data() + m * L * n_cols;
+    int64_t out_c = 0;
+    for (int c = 0; c < r.layout.size(); ++c, ++out_c) {
+      std::fill(sum.begin(), sum.end(), 0.0);
+      std::fill(used.begin(), used.end(), 0);
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t s = 0; s < S; ++s) {
+          const double v = r.value(m, k, s, c);
+          if (!std::isfinite(v)) continue;
+          const size_t l = static_cast<size_t>(lv.level[static_cast<size_t>(s)]);
+          sum[l] += v;
+          ++used[l];
+        }
+      for (int64_t l = 0; l < L; ++l)
+        if (used[static_cast<size_t>(l)] > 0) tab[l * n_cols + out_c] = sum[static_cast<size_t>(l)] / static_cast<double>(used[static_cast<size_t>(l)]);
+      if (c != rmsse_col) continue;
+      ++out_c;  // the level's WRMSSE: per fold, weights renormalised over the defined RMSSE, then the mean over folds
+      std::vector<double> fold_sum(static_cast<size_t>(L), 0.0);
+      std::vector<int64_t> folds_used(static_cast<size_t>(L), 0);
+      for (int64_t k = 0; k < K; ++k) {
+        std::fill(wsum.begin(), wsum.end(), 0.0);
+        std::fill(wv.begin(), wv.end(), 0.0);
+        for (int64_t s = 0; s < S; ++s) {
+          const double v = r.value(m, k, s, c), w = lv.weights[static_cast<size_t>(k * S + s)];
+          if (!std::isfinite(v)) continue;
+          const size_t l = static_cast<size_t>(lv.level[static_cast<size_t>(s)]);
+          wsum[l] += w;
+          wv[l] += w * v;
+        }
+        for (int64_t l = 0; l < L; ++l)
+          if (wsum[static_cast<size_t>(l)] > 0.0) {
+            fold_sum[static_cast<size_t>(l)] += wv[static_cast<size_t>(l)] / wsum[static_cast<size_t>(l)];
+            ++folds_used[static_cast<size_t>(l)];
+          }
+      }
+      double all = 0.0;
+      int64_t n_all = 0;
+      for (int64_t l = 0; l < L; ++l) {
+        if (folds_used[static_cast<size_t>(l)] == 0) continue;
+        const double v = fold_sum[static_cast<size_t>(l)] / static_cast<double>(folds_used[static_cast<size_t>(l)]);
+        tab[l * n_cols + out_c] = v;
+        all += v;
+        ++n_all;
+      }
+      lv.overall_wrmsse[static_cast<size_t>(m)] = n_all ? all / static_cast<double>(n_all) : std::nan("");
+    }
+  }
+}
+
 }  // namespace
 
 BacktestResult run_backtest(const float* y, int64_t n_series, int64_t n_steps, int season_length,
@@ -284,6 +580,7 @@ BacktestResult run_backtest(const float* y, int64_t n_series, int64_t n_steps, i
   const Plan p = make_plan(opt);
   for (const auto& mp : p.models)
     if (!mp) throw InputError("lstm/gru backtests need the panel file (covariates, statics); use run_backtest(panel)");
+  if (p.opt.hierarchy) throw InputError("scoring by level needs the panel file (its prices); use run_backtest(panel)");
   BacktestResult r = make_result(p, n_series, n_steps);
   for (int64_t i0 = 0; i0 < n_series; i0 += p.opt.block) {
     const int64_t nb = std::min(p.opt.block, n_series - i0);
@@ -311,6 +608,7 @@ BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt
                        std::to_string(p.opt.step) + " fit, " + std::to_string(p.opt.folds) + " were asked for");
     }
   }
+  FoldStore store = make_store(p, r);
   // Regressors for the models that use them (the folds need no future part: o + H <= T).
   bool any_xreg = false;
   for (const auto& mp : p.models) any_xreg = any_xreg || (mp && mp->uses_regressors());
@@ -327,10 +625,15 @@ BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt
       read_regressors(panel, xplan, i0, i0 + nb, xblock);
       xr = BlockRegressors{xblock.data(), hdr.n_total(), xplan.size()};
     }
-    run_block(p, r, block.data(), i0, nb, n_steps, hdr.axis.season_length, xr, hdr.ids.data() + i0);
+    run_block(p, r, block.data(), i0, nb, n_steps, hdr.axis.season_length, xr, hdr.ids.data() + i0, &store);
   }
-  run_neural_folds(p, r, panel);
+  run_neural_folds(p, r, panel, &store);
+  if (store.active) reconcile_folds(p, r, store, panel);
   summarize(r, hdr.weights.empty() ? nullptr : hdr.weights.data());
+  if (p.opt.hierarchy) {
+    level_weights(p, r, panel);
+    summarize_levels(r);
+  }
   return r;
 }
 

@@ -9,6 +9,31 @@
 // Aggregates (summary): each metric is the mean over all (series, fold) pairs where it is
 // defined; WRMSSE is computed per fold (M5: weights normalized over the series with a
 // defined RMSSE) and averaged over folds. The number of pairs left out is kept per column.
+//
+// Note [Scoring by level]
+//   On an aggregated panel (`skucast aggregate`, /hierarchy) BacktestOptions::hierarchy asks
+//   for every summary metric per level as well (BacktestResult::by_level): each metric is the
+//   mean over the level's (series, fold) pairs where it is defined, and the level's WRMSSE is
+//   M5's: per fold, sum_i w_i RMSSE_i over the level's series with w normalised to 1 over those
+//   whose RMSSE is defined, then the mean over folds. The weight of a bottom series at origin o
+//   is its dollar sales over the kWeightSteps steps before o (sum of y_t × price_t over
+//   [o − 28, o), NaN terms skipped) when the panel has a covariate named `price`, else its unit
+//   sales over the same steps; an aggregate's weight is the sum of its bottom series' (so a
+//   store's weight is its items' dollar sales, not its average price times its units). The
+//   overall WRMSSE is the mean of the levels' (M5: twelve levels, each weighing 1/12).
+//   Levels whose weights are all 0 (nothing sold in those 28 steps) fall back to equal weights.
+//
+// Note [Reconciled folds]
+//   BacktestOptions::reconcile lists reconciliation methods (engine/eval/reconcile.h). At each
+//   fold, each model's base forecasts of every series are reconciled with each method by
+//   reconcile_forecast (quantiles shifted with the mean, Note [Reconciled quantiles]), and
+//   scored like a model named "<model>:<method>" (rows after the base models). wls_var and
+//   mint_shrink use the model's in-sample one-step residuals on the fold's history [0, o), as
+//   `forecast --residuals` stores them; a model that gives none (arimax, ma, the ensembles,
+//   lstm/gru, any --transform; kResidualModels in engine/stat/model.h lists the others) is
+//   refused naming it. Memory: every model's fold
+//   forecasts of every series, [Mo (1 + R), K, S, H (1 + Q)] floats, and with those methods the
+//   residuals [Mo, K, S, o].
 #pragma once
 
 #include <cstdint>
@@ -16,7 +41,9 @@
 #include <vector>
 
 #include "engine/eval/metrics.h"
+#include "engine/eval/reconcile.h"
 #include "engine/stat/model.h"
+#include "io/hierarchy_file.h"
 
 namespace skucast {
 
@@ -57,6 +84,32 @@ struct BacktestOptions {
   // Keep each fold's signed errors (BacktestResult::errors), e.g. for conformal intervals
   // (engine/eval/conformal.h). Costs 4 bytes per (model, fold, series, step).
   bool keep_errors = false;
+  // Note [Scoring by level]: the aggregated panel's structure (its series in panel order), or
+  // null. Only the panel overload of run_backtest takes it.
+  const HierarchyStructure* hierarchy = nullptr;
+  // Note [Reconciled folds]: methods each fold's base forecasts are reconciled with (needs
+  // hierarchy).
+  std::vector<ReconcileOptions> reconcile;
+};
+
+// Steps before each origin whose sales weigh a series in the per-level WRMSSE (M5's 28 days).
+inline constexpr int64_t kWeightSteps = 28;
+
+// Per-level summaries (Note [Scoring by level]).
+struct LevelScores {
+  std::vector<std::string> names;     // [L] level names, the bottom level last
+  std::vector<int64_t> n_series;      // [L]
+  std::vector<int32_t> level;         // [S] level of each series
+  std::string weight_basis;           // "dollar sales" or "unit sales"
+  std::vector<double> weights;        // [K, S] each series' weight, normalised to 1 within its level
+  std::vector<double> table;          // [Mo, L, M'] the summary metrics per level (wrmsse: the level's)
+  std::vector<double> overall_wrmsse; // [Mo] mean of the levels' WRMSSE
+  // The single series of the first level when it has one (the total), for plots: its rows.
+  int64_t top_row = -1;
+  std::vector<float> top_actual;      // [K, H]
+  std::vector<float> top_mean;        // [Mo, K, H]
+  std::vector<float> top_quantiles;   // [Mo, K, H, Q]
+  int64_t n_levels() const { return static_cast<int64_t>(names.size()); }
 };
 
 // Note [Checkpoint folds]
@@ -89,8 +142,16 @@ struct BacktestResult {
   std::vector<int64_t> n_fallback;         // [Mo] (series, fold) pairs where the model fell back
   std::vector<double> seconds;             // [Mo] wall time spent forecasting
   // Only with BacktestOptions::keep_errors: actual − point forecast (the mean) at each fold
-  // and step, NaN where the actual is missing; empty otherwise.
+  // and step, NaN where the actual is missing, for every row (reconciled ones too); empty otherwise.
   std::vector<float> errors;               // [Mo, K, S, H]
+  // Note [Reconciled folds]: models [0, n_base) are the models asked for, the rest their
+  // reconciliations "<model>:<method>"; base_of[m] is the base model of row m, method[m] its
+  // method ("" for a base model).
+  int64_t n_base = 0;
+  std::vector<int64_t> base_of;            // [Mo]
+  std::vector<std::string> method;         // [Mo]
+  // Note [Scoring by level]; empty (no names) without a hierarchy.
+  LevelScores by_level;
 
   int64_t n_folds() const { return static_cast<int64_t>(origins.size()); }
   double value(int64_t model, int64_t fold, int64_t series, int metric) const {
@@ -114,14 +175,26 @@ BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt
 // The model × metric table; the best value of each column is marked '*' (lowest; bias:
 // closest to 0; coverage: closest to nominal), followed by notes on excluded pairs.
 std::string format_backtest_table(const BacktestResult& r);
-// series_id,model,fold,<metrics>: one row per (model, fold, series). Written atomically.
+// The per-level table (Note [Scoring by level]): WRMSSE per level and model, then every metric
+// per level; "" when the result has no levels.
+std::string format_level_table(const BacktestResult& r);
+// level,n_series,model,<summary metrics>: one row per (level, model), then rows "all" with the
+// mean over levels (wrmsse: the overall M5 WRMSSE). Written atomically.
+void write_backtest_level_csv(const std::string& path, const BacktestResult& r);
+// series_id,model,fold,<metrics>[,level]: one row per (model, fold, series); the last column
+// names the series' level when the result has levels. Written atomically.
 void write_backtest_series_csv(const std::string& path, const BacktestResult& r, const std::vector<std::string>& ids);
 // model,<summary metrics>,n_fallback,seconds: one row per model. Written atomically.
 void write_backtest_summary_csv(const std::string& path, const BacktestResult& r);
 // HDF5 (atomically): attrs format="skucast-backtest", version=2, horizon, step, folds;
 // /origins int64 [K], /quantile_levels float64 [Q], /series/id string [S],
 // /metrics/<model>/<metric> float64 [K, S], /summary/metrics string [M'],
-// /summary/<model> float64 [M'].
+// /summary/<model> float64 [M']. With levels (Note [Scoring by level]; optional, Note [File
+// format 2]): /levels attrs weight_basis, weight_steps, top_row; /levels/names string [L],
+// /levels/n_series int64 [L], /levels/level int32 [S], /levels/weights float64 [K, S],
+// /levels/metrics string [M'], /levels/models string [Mo], /levels/table float64 [Mo, L, M'],
+// /levels/overall_wrmsse float64 [Mo], and for the total series /levels/top_actual float32
+// [K, H], /levels/top_mean float32 [Mo, K, H], /levels/top_quantiles float32 [Mo, K, H, Q].
 void write_backtest_h5(const std::string& path, const BacktestResult& r, const std::vector<std::string>& ids);
 
 }  // namespace skucast

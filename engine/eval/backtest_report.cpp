@@ -72,7 +72,113 @@ void write_text_atomic(const std::string& path, Fn&& produce) {
   ap.commit();
 }
 
+// Rows in the order base model, then its reconciliations (Note [Reconciled folds]).
+std::vector<size_t> grouped_rows(const BacktestResult& r) {
+  std::vector<size_t> order;
+  for (int64_t mi = 0; mi < r.n_base; ++mi)
+    for (size_t m = 0; m < r.models.size(); ++m)
+      if (r.base_of[m] == mi) order.push_back(m);
+  return order;
+}
+
 }  // namespace
+
+std::string format_level_table(const BacktestResult& r) {
+  const LevelScores& lv = r.by_level;
+  if (lv.names.empty()) return "";
+  const std::vector<size_t> rows = grouped_rows(r);
+  const int64_t L = lv.n_levels(), n_cols = static_cast<int64_t>(r.summary_names.size());
+  const int64_t w_col = std::find(r.summary_names.begin(), r.summary_names.end(), "wrmsse") - r.summary_names.begin();
+  size_t name_w = 10;  // "all levels"
+  for (const auto& n : lv.names) name_w = std::max(name_w, n.size());
+  size_t col_w = 8;
+  for (size_t m : rows) col_w = std::max(col_w, r.models[m].size() + 1);
+  std::string out = "\nWRMSSE by level (M5: weights from each series' " + lv.weight_basis + " over the " +
+                    std::to_string(kWeightSteps) + " steps before each origin, normalised within the level; "
+                    "all levels = their mean):\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "%-*s %7s", static_cast<int>(name_w), "level", "series");
+  out += line;
+  for (size_t m : rows) {
+    std::snprintf(line, sizeof line, " %*s", static_cast<int>(col_w), r.models[m].c_str());
+    out += line;
+  }
+  out += "\n";
+  auto cell = [&](double v, bool best) { return fmt(v, "%.4f") + (best ? "*" : " "); };
+  for (int64_t l = 0; l <= L; ++l) {
+    const bool all = l == L;
+    std::snprintf(line, sizeof line, "%-*s %7lld", static_cast<int>(name_w), all ? "all levels" : lv.names[static_cast<size_t>(l)].c_str(),
+                  static_cast<long long>(all ? r.n_series : lv.n_series[static_cast<size_t>(l)]));
+    out += line;
+    auto value = [&](size_t m) {
+      return all ? lv.overall_wrmsse[m] : lv.table[(m * static_cast<size_t>(L) + static_cast<size_t>(l)) * static_cast<size_t>(n_cols) + static_cast<size_t>(w_col)];
+    };
+    size_t best = r.models.size();
+    for (size_t m : rows)
+      if (std::isfinite(value(m)) && (best == r.models.size() || value(m) < value(best))) best = m;
+    for (size_t m : rows) {
+      std::snprintf(line, sizeof line, " %*s", static_cast<int>(col_w), cell(value(m), m == best).c_str());
+      out += line;
+    }
+    out += "\n";
+  }
+  out += "\nEvery metric by level (mean over the level's series and folds; WRMSSE as above):\n";
+  size_t model_w = 5;
+  for (const auto& m : r.models) model_w = std::max(model_w, m.size());
+  std::snprintf(line, sizeof line, "%-*s %-*s", static_cast<int>(name_w), "level", static_cast<int>(model_w), "model");
+  out += line;
+  for (const auto& n : r.summary_names) {
+    std::snprintf(line, sizeof line, " %9s", display_name(n).c_str());
+    out += line;
+  }
+  out += "\n";
+  for (int64_t l = 0; l < L; ++l)
+    for (size_t m : rows) {
+      std::snprintf(line, sizeof line, "%-*s %-*s", static_cast<int>(name_w), lv.names[static_cast<size_t>(l)].c_str(),
+                    static_cast<int>(model_w), r.models[m].c_str());
+      out += line;
+      for (int64_t c = 0; c < n_cols; ++c) {
+        std::snprintf(line, sizeof line, " %9s",
+                      fmt(lv.table[(m * static_cast<size_t>(L) + static_cast<size_t>(l)) * static_cast<size_t>(n_cols) + static_cast<size_t>(c)], "%.4f").c_str());
+        out += line;
+      }
+      out += "\n";
+    }
+  return out;
+}
+
+void write_backtest_level_csv(const std::string& path, const BacktestResult& r) {
+  const LevelScores& lv = r.by_level;
+  if (lv.names.empty()) throw Error("backtest level CSV: the result has no levels");
+  const int64_t L = lv.n_levels();
+  const size_t n_cols = r.summary_names.size();
+  const std::vector<size_t> rows = grouped_rows(r);
+  write_text_atomic(path, [&](std::ostream& os) {
+    os << "level,n_series,model";
+    for (const auto& n : r.summary_names) os << ',' << n;
+    os << '\n';
+    for (int64_t l = 0; l < L; ++l)
+      for (size_t m : rows) {
+        os << csv_field(lv.names[static_cast<size_t>(l)]) << ',' << lv.n_series[static_cast<size_t>(l)] << ','
+           << csv_field(r.models[m]);
+        for (size_t c = 0; c < n_cols; ++c) os << ',' << fmt(lv.table[(m * static_cast<size_t>(L) + static_cast<size_t>(l)) * n_cols + c]);
+        os << '\n';
+      }
+    for (size_t m : rows) {  // the mean over levels; wrmsse: the overall M5 WRMSSE
+      os << "all," << r.n_series << ',' << csv_field(r.models[m]);
+      for (size_t c = 0; c < n_cols; ++c) {
+        double sum = 0.0;
+        int64_t n = 0;
+        for (int64_t l = 0; l < L; ++l) {
+          const double v = lv.table[(m * static_cast<size_t>(L) + static_cast<size_t>(l)) * n_cols + c];
+          if (std::isfinite(v)) { sum += v; ++n; }
+        }
+        os << ',' << fmt(r.summary_names[c] == "wrmsse" ? lv.overall_wrmsse[m] : n ? sum / static_cast<double>(n) : std::nan(""));
+      }
+      os << '\n';
+    }
+  });
+}
 
 std::string format_backtest_table(const BacktestResult& r) {
   const size_t n_models = r.models.size(), n_cols = r.summary_names.size();
@@ -142,8 +248,10 @@ void write_backtest_series_csv(const std::string& path, const BacktestResult& r,
   if (static_cast<int64_t>(ids.size()) != r.n_series)
     throw Error("backtest CSV: expected " + std::to_string(r.n_series) + " ids, got " + std::to_string(ids.size()));
   write_text_atomic(path, [&](std::ostream& os) {
+    const LevelScores& lv = r.by_level;
     os << "series_id,model,fold";
     for (const auto& n : r.layout.names) os << ',' << n;
+    if (!lv.names.empty()) os << ",level";
     os << '\n';
     std::string row;
     for (size_t m = 0; m < r.models.size(); ++m) {
@@ -152,6 +260,7 @@ void write_backtest_series_csv(const std::string& path, const BacktestResult& r,
         for (int64_t s = 0; s < r.n_series; ++s) {
           row = csv_field(ids[static_cast<size_t>(s)]) + ',' + model + ',' + std::to_string(k);
           for (int c = 0; c < r.layout.size(); ++c) row += ',' + fmt(r.value(static_cast<int64_t>(m), k, s, c));
+          if (!lv.names.empty()) row += ',' + csv_field(lv.names[static_cast<size_t>(lv.level[static_cast<size_t>(s)])]);
           row += '\n';
           os << row;
         }
@@ -212,6 +321,30 @@ void write_backtest_h5(const std::string& path, const BacktestResult& r, const s
     }
     summary.reset();
     metrics.reset();
+    const LevelScores& lv = r.by_level;
+    if (!lv.names.empty()) {  // Note [Scoring by level]; optional (Note [File format 2])
+      h5::Handle g = h5::create_group(file, "levels", path);
+      h5::write_attr(g, "weight_basis", lv.weight_basis);
+      h5::write_attr(g, "weight_steps", kWeightSteps);
+      h5::write_attr(g, "top_row", lv.top_row);
+      const hsize_t L = static_cast<hsize_t>(lv.n_levels()), K = static_cast<hsize_t>(r.n_folds()),
+                    S = static_cast<hsize_t>(r.n_series), H = static_cast<hsize_t>(r.horizon),
+                    Q = static_cast<hsize_t>(r.levels.size()), Mo = static_cast<hsize_t>(r.models.size()),
+                    C = static_cast<hsize_t>(r.summary_names.size());
+      h5::write_strings(g, "names", lv.names, path);
+      h5::write_vector(g, "n_series", lv.n_series, path);
+      h5::write_vector(g, "level", lv.level, path);
+      h5::write_tensor(g, "weights", {K, S}, lv.weights.data(), path);
+      h5::write_strings(g, "metrics", r.summary_names, path);
+      h5::write_strings(g, "models", r.models, path);
+      h5::write_tensor(g, "table", {Mo, L, C}, lv.table.data(), path);
+      h5::write_vector(g, "overall_wrmsse", lv.overall_wrmsse, path);
+      if (lv.top_row >= 0) {
+        h5::write_tensor(g, "top_actual", {K, H}, lv.top_actual.data(), path);
+        h5::write_tensor(g, "top_mean", {Mo, K, H}, lv.top_mean.data(), path);
+        if (Q > 0) h5::write_tensor(g, "top_quantiles", {Mo, K, H, Q}, lv.top_quantiles.data(), path);
+      }
+    }
     h5::close_file(file, ap.tmp());  // checked: a full disk fails here, before the rename
   }
   ap.commit();

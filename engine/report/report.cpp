@@ -16,6 +16,7 @@
 #include "io/atomic_file.h"
 #include "io/forecast_file.h"
 #include "io/h5.h"
+#include "io/hierarchy_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 
@@ -131,7 +132,9 @@ struct PanelScan {
   std::vector<double> window_total;  // [T - w0] sum over series, NaN where none observed
 };
 
-PanelScan scan_panel(const Inputs& in, int64_t block) {
+// total_from: the first series row summed into window_total (an aggregated panel's bottom
+// series, so the aggregates are not counted twice).
+PanelScan scan_panel(const Inputs& in, int64_t block, int64_t total_from) {
   const PanelHeader& h = in.panel.header();
   const int64_t S = h.n_series(), T = h.n_steps, W = T - in.w0;
   PanelScan sc;
@@ -153,7 +156,7 @@ PanelScan scan_panel(const Inputs& in, int64_t block) {
         last = t;
         total += y[t];
         if (y[t] == 0.0f) ++sc.n_zero;
-        if (t >= in.w0) { sum[static_cast<size_t>(t - in.w0)] += y[t]; ++n_obs[static_cast<size_t>(t - in.w0)]; }
+        if (t >= in.w0 && s >= total_from) { sum[static_cast<size_t>(t - in.w0)] += y[t]; ++n_obs[static_cast<size_t>(t - in.w0)]; }
       }
       sc.n_nan += nan;
       if (first < 0) { ++sc.n_unobserved_series; continue; }
@@ -211,6 +214,18 @@ struct BacktestView {
   std::vector<double> table;               // [Mo, M]
   std::string hist_metric;                 // "mase" / "rmsse" / "" (no per-series metrics)
   std::vector<std::vector<double>> per_series;  // [Mo][S] mean over folds
+  // /levels (Note [Scoring by level] in engine/eval/backtest.h); names empty when absent.
+  std::vector<std::string> level_names, level_models, level_metrics;  // [L], [Mo'], [M']
+  std::vector<int64_t> level_series;           // [L]
+  std::vector<double> level_table;             // [Mo', L, M']
+  std::vector<double> overall_wrmsse;          // [Mo']
+  std::string weight_basis;
+  // The total series' forecasts at the last fold: its id, origin, actual [H], means [Mo', H],
+  // outermost quantiles [Mo', H] each; empty when the file has none.
+  std::string top_id;
+  int64_t top_origin = 0, horizon = 0;
+  std::vector<float> top_actual, top_mean, top_lo, top_hi;
+  std::string band_label;
 };
 
 double finite_mean(const double* v, size_t n) {
@@ -219,6 +234,58 @@ double finite_mean(const double* v, size_t n) {
   for (size_t i = 0; i < n; ++i)
     if (std::isfinite(v[i])) { s += v[i]; ++k; }
   return k ? s / static_cast<double>(k) : NAN;
+}
+
+// /levels of a backtest file (optional, Note [File format 2]); every size checked.
+void read_levels(hid_t f, const std::string& path, BacktestView& bv) {
+  h5::Handle g = h5::open_group(f, "levels", path);
+  bv.level_names = h5::read_strings(g, "names", path);
+  bv.level_models = h5::read_strings(g, "models", path);
+  bv.level_metrics = h5::read_strings(g, "metrics", path);
+  bv.level_series = h5::read_vector<int64_t>(g, "n_series", path);
+  bv.level_table = h5::read_vector<double>(g, "table", path);
+  bv.overall_wrmsse = h5::read_vector<double>(g, "overall_wrmsse", path);
+  bv.weight_basis = h5::has_attr(g, "weight_basis") ? h5::read_attr_string(g, "weight_basis", path) : "";
+  const size_t L = bv.level_names.size(), Mo = bv.level_models.size(), M = bv.level_metrics.size();
+  auto bad = [&](const std::string& what) {
+    return InputError(path + ": /levels/" + what + " does not match /levels/names (" + std::to_string(L) +
+                      " levels), /levels/models (" + std::to_string(Mo) + ") and /levels/metrics (" + std::to_string(M) +
+                      "); write it again with `skucast backtest --levels --out`");
+  };
+  if (bv.level_series.size() != L) throw bad("n_series");
+  if (bv.level_table.size() != Mo * L * M) throw bad("table");
+  if (bv.overall_wrmsse.size() != Mo) throw bad("overall_wrmsse");
+  const int64_t top = h5::has_attr(g, "top_row") ? h5::read_attr_int(g, "top_row", path) : -1;
+  if (top < 0 || !h5::exists(g, "top_actual") || !h5::exists(g, "top_mean")) return;
+  const std::vector<std::string> ids = h5::read_strings(f, "series/id", path);
+  const std::vector<int64_t> origins = h5::read_vector<int64_t>(f, "origins", path);
+  const std::vector<double> q = h5::read_vector<double>(f, "quantile_levels", path);
+  const std::vector<float> actual = h5::read_vector<float>(g, "top_actual", path);   // [K, H]
+  const std::vector<float> mean = h5::read_vector<float>(g, "top_mean", path);       // [Mo, K, H]
+  const size_t K = origins.size();
+  if (static_cast<size_t>(top) >= ids.size() || K == 0 || actual.size() % K != 0) throw bad("top_actual");
+  const size_t H = actual.size() / K, Q = q.size();
+  if (mean.size() != Mo * K * H) throw bad("top_mean");
+  bv.top_id = ids[static_cast<size_t>(top)];
+  bv.top_origin = origins.back();
+  bv.horizon = static_cast<int64_t>(H);
+  bv.top_actual.assign(actual.end() - static_cast<std::ptrdiff_t>(H), actual.end());
+  for (size_t m = 0; m < Mo; ++m) {
+    const size_t at = (m * K + K - 1) * H;
+    bv.top_mean.insert(bv.top_mean.end(), mean.begin() + static_cast<std::ptrdiff_t>(at), mean.begin() + static_cast<std::ptrdiff_t>(at + H));
+  }
+  if (Q < 2 || !h5::exists(g, "top_quantiles")) return;
+  const std::vector<float> quant = h5::read_vector<float>(g, "top_quantiles", path);  // [Mo, K, H, Q]
+  if (quant.size() != Mo * K * H * Q) throw bad("top_quantiles");
+  const size_t jlo = static_cast<size_t>(std::min_element(q.begin(), q.end()) - q.begin());
+  const size_t jhi = static_cast<size_t>(std::max_element(q.begin(), q.end()) - q.begin());
+  bv.band_label = level_name(q[jlo]) + "–" + level_name(q[jhi]);
+  for (size_t m = 0; m < Mo; ++m)
+    for (size_t k = 0; k < H; ++k) {
+      const size_t at = ((m * K + K - 1) * H + k) * Q;
+      bv.top_lo.push_back(quant[at + jlo]);
+      bv.top_hi.push_back(quant[at + jhi]);
+    }
 }
 
 BacktestView read_backtest(const std::string& path) {
@@ -254,6 +321,7 @@ BacktestView read_backtest(const std::string& path) {
     }
   }
   if (bv.models.empty()) throw InputError("backtest file '" + path + "' holds no models (no /summary or /metrics group)");
+  if (h5::exists(f, "levels")) read_levels(f, path, bv);
   if (!has_metrics) return bv;
   h5::Handle g = h5::open_group(f, "metrics", path);
   for (const char* name : {"mase", "rmsse"}) {
@@ -343,6 +411,98 @@ std::string backtest_section(const BacktestView& bv, const std::string& path) {
     h.lo = 0.0;
     h.hi = hi;
     s += "<figure class=\"hist\">" + render_histogram(h) + "</figure>\n";
+  }
+  return s + "</div>\n</section>\n";
+}
+
+// The per-level section (Note [Scoring by level]): WRMSSE by level and model, every metric by
+// level, and the total series' last fold with each model's band. History for the plot comes
+// from the report's panel when it holds the total series on the same axis.
+std::string levels_section(const BacktestView& bv, const PanelReader& panel) {
+  const size_t L = bv.level_names.size(), Mo = bv.level_models.size(), M = bv.level_metrics.size();
+  const size_t w_col = static_cast<size_t>(std::find(bv.level_metrics.begin(), bv.level_metrics.end(), "wrmsse") - bv.level_metrics.begin());
+  std::string s = "<section id=\"levels\">\n<h2>Backtest by level</h2>\n<p class=\"note\">WRMSSE of each level (M5: "
+                  "weights from each series' " + esc(bv.weight_basis.empty() ? "sales" : bv.weight_basis) +
+                  " over the 28 steps before each origin, normalised within the level); all levels = their mean. "
+                  "Reconciled forecasts are named model:method. Best per row highlighted.</p>\n"
+                  "<table class=\"metrics\" id=\"level-wrmsse\">\n<thead><tr><th>level</th><th>series</th>";
+  for (const auto& m : bv.level_models) s += "<th>" + esc(m) + "</th>";
+  s += "</tr></thead>\n<tbody>\n";
+  for (size_t l = 0; l <= L; ++l) {
+    const bool all = l == L;
+    auto v = [&](size_t m) { return all ? bv.overall_wrmsse[m] : w_col < M ? bv.level_table[(m * L + l) * M + w_col] : NAN; };
+    size_t best = Mo;
+    for (size_t m = 0; m < Mo; ++m)
+      if (std::isfinite(v(m)) && (best == Mo || v(m) < v(best))) best = m;
+    int64_t n = 0;
+    for (int64_t x : bv.level_series) n += x;
+    s += "<tr><th>" + (all ? std::string("all levels") : esc(bv.level_names[l])) + "</th><td>" +
+         std::to_string(all ? n : bv.level_series[l]) + "</td>";
+    for (size_t m = 0; m < Mo; ++m) s += std::string(best == m ? "<td class=\"best\">" : "<td>") + fixed(v(m), "%.4f") + "</td>";
+    s += "</tr>\n";
+  }
+  s += "</tbody>\n</table>\n<h3>Every metric by level</h3>\n<table class=\"metrics\" id=\"level-metrics\">\n<thead><tr><th>level</th><th>model</th>";
+  for (const auto& c : bv.level_metrics) s += "<th>" + esc(metric_display(c)) + "</th>";
+  s += "</tr></thead>\n<tbody>\n";
+  for (size_t l = 0; l < L; ++l)
+    for (size_t m = 0; m < Mo; ++m) {
+      s += "<tr><th>" + esc(bv.level_names[l]) + "</th><th>" + esc(bv.level_models[m]) + "</th>";
+      for (size_t c = 0; c < M; ++c) s += "<td>" + fixed(bv.level_table[(m * L + l) * M + c], "%.4f") + "</td>";
+      s += "</tr>\n";
+    }
+  s += "</tbody>\n</table>\n";
+  if (bv.top_id.empty()) return s + "</section>\n";
+  // The total series at the last fold: history from the panel (when it has the series), the
+  // actuals of the fold, each model's mean and outermost quantiles.
+  const PanelHeader& h = panel.header();
+  const int64_t H = bv.horizon, o = bv.top_origin;
+  std::vector<double> hist_x, hist_y;
+  const auto it = std::find(h.ids.begin(), h.ids.end(), bv.top_id);
+  const bool from_panel = it != h.ids.end() && o + H <= h.n_steps;
+  const int64_t w0 = std::max<int64_t>(0, o - std::max<int64_t>(3 * H, 2 * h.axis.season_length));
+  if (from_panel) {
+    const int64_t row = it - h.ids.begin();
+    std::vector<float> y(static_cast<size_t>(h.n_steps));
+    panel.read_target(row, row + 1, y.data());
+    for (int64_t t = w0; t < o; ++t) {
+      hist_x.push_back(static_cast<double>(t));
+      hist_y.push_back(y[static_cast<size_t>(t)]);
+    }
+  }
+  std::vector<double> fx, ay;
+  for (int64_t k = 0; k < H; ++k) {
+    fx.push_back(static_cast<double>(o + k));
+    ay.push_back(bv.top_actual[static_cast<size_t>(k)]);
+  }
+  s += "<h3>" + esc(bv.top_id) + ": the last fold</h3>\n<p class=\"note\">Actuals (blue) and each model's mean with its " +
+       esc(bv.band_label.empty() ? "forecast" : bv.band_label + " band") + " from the last origin" +
+       (from_panel ? "" : " (the report's panel does not hold this series on the backtest's axis: no history shown)") +
+       ".</p>\n<div class=\"plots\">\n";
+  for (size_t m = 0; m < Mo; ++m) {
+    LineChart c;
+    c.title = bv.top_id + " · " + bv.level_models[m];
+    if (!bv.top_lo.empty()) {
+      PlotBand b{fx, {}, {}, kForecastColor, 0.22, bv.band_label};
+      for (int64_t k = 0; k < H; ++k) {
+        b.lo.push_back(bv.top_lo[m * static_cast<size_t>(H) + static_cast<size_t>(k)]);
+        b.hi.push_back(bv.top_hi[m * static_cast<size_t>(H) + static_cast<size_t>(k)]);
+      }
+      c.bands.push_back(std::move(b));
+    }
+    std::vector<double> all_x = hist_x, all_y = hist_y;
+    all_x.insert(all_x.end(), fx.begin(), fx.end());
+    all_y.insert(all_y.end(), ay.begin(), ay.end());
+    c.lines.push_back({all_x, all_y, kHistoryColor, 1.4, false, "actual"});
+    std::vector<double> my;
+    for (int64_t k = 0; k < H; ++k) my.push_back(bv.top_mean[m * static_cast<size_t>(H) + static_cast<size_t>(k)]);
+    c.lines.push_back({fx, my, kForecastColor, 1.8, false, "mean"});
+    const int64_t x0 = from_panel ? w0 : o;
+    c.x_min = static_cast<double>(x0);
+    c.x_max = static_cast<double>(o + H - 1);
+    if (from_panel) c.x_ticks = date_ticks(h.axis, x0, o + H - 1);
+    c.has_marker = true;
+    c.marker_x = static_cast<double>(o) - 0.5;
+    s += "<figure class=\"plot\">" + render_line_chart(c) + "</figure>\n";
   }
   return s + "</div>\n</section>\n";
 }
@@ -478,7 +638,10 @@ std::string build_report_html(const ReportOptions& opt) {
   }
   for (const auto& id : opt.ids)
     if (index_of.at(id) < 0) throw InputError("--ids: series '" + id + "' is not in panel '" + opt.panel + "'");
-  const PanelScan sc = scan_panel(in, std::min<int64_t>(opt.block, std::max<int64_t>(S, 1)));
+  // An aggregated panel (skucast aggregate) holds every series once per level: the total plot
+  // sums its bottom series only.
+  const int64_t n_aggregates = has_hierarchy(opt.panel) ? read_hierarchy(opt.panel).n_aggregates : 0;
+  const PanelScan sc = scan_panel(in, std::min<int64_t>(opt.block, std::max<int64_t>(S, 1)), n_aggregates);
   const bool by_weight = !h.weights.empty();
   auto key = [&](int64_t s) {
     const double k = by_weight ? h.weights[static_cast<size_t>(s)] : sc.series_total[static_cast<size_t>(s)];
@@ -496,7 +659,7 @@ std::string build_report_html(const ReportOptions& opt) {
 
   // Summed forecast mean per step [H].
   std::vector<double> fc_total(static_cast<size_t>(H), 0.0);
-  for (int64_t s = 0; s < S; ++s) {
+  for (int64_t s = n_aggregates; s < S; ++s) {
     const float* m = fc.mean.data() + in.fc_row[static_cast<size_t>(s)] * H;
     for (int64_t k = 0; k < H; ++k)
       if (std::isfinite(m[k])) fc_total[static_cast<size_t>(k)] += m[k];
@@ -513,8 +676,12 @@ std::string build_report_html(const ReportOptions& opt) {
           std::to_string(n_top) + (by_weight ? " by weight" : " by total sales") +
           (opt.ids.empty() ? std::string() : ", plus those asked for with --ids") + ".</p>\n<div class=\"plots\">\n";
   page += "<figure class=\"plot\" id=\"plot-total\">" +
-          series_plot(in, "Total over all " + std::to_string(S) + " series", sc.window_total, fc_total, nullptr) +
-          "<figcaption>Sum over all series (observed values); forecast = sum of the series means.</figcaption></figure>\n";
+          series_plot(in, "Total over all " + std::to_string(S - n_aggregates) + (n_aggregates ? " bottom" : "") + " series",
+                      sc.window_total, fc_total, nullptr) +
+          "<figcaption>Sum over all " + (n_aggregates ? std::string("bottom series of the aggregated panel (its ") +
+                                                            std::to_string(n_aggregates) + " aggregates not counted again)"
+                                                      : std::string("series")) +
+          " (observed values); forecast = sum of the series means.</figcaption></figure>\n";
   std::vector<float> y(static_cast<size_t>(T));  // [T]
   for (size_t n = 0; n < chosen.size(); ++n) {
     const int64_t s = chosen[n], r = in.fc_row[static_cast<size_t>(s)];
@@ -533,6 +700,7 @@ std::string build_report_html(const ReportOptions& opt) {
   }
   page += "</div>\n</section>\n";
   if (!opt.backtest.empty()) page += backtest_section(bv, opt.backtest);
+  if (!bv.level_names.empty()) page += levels_section(bv, panel);
   page += "<p class=\"note\">Generated by skucast report.</p>\n</body>\n</html>\n";
   return page;
 }

@@ -6,7 +6,11 @@
 // inline SVG plots (engine/report/svg_plot.h) — the total over all series first, then the chosen
 // series — and, with a backtest file (engine/eval/backtest.h write_backtest_h5), the model ×
 // metric table with the best value per column highlighted and per-model histograms of the
-// per-series MASE (or RMSSE).
+// per-series MASE (or RMSSE); when the backtest file has /levels (`backtest --levels` or
+// `--reconcile`, Note [Scoring by level] in engine/eval/backtest.h), the WRMSSE of every level
+// and model, every metric by level, and the total series' last fold (actuals, each model's
+// mean and outermost quantile band). On an aggregated panel (/hierarchy) the total plot sums
+// the bottom series only.
 //
 // Memory: the panel is streamed in blocks of series (PanelReader::read_target); only the
 // plotted series are read whole. The forecast file is read whole (S × H × Q).

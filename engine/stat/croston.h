@@ -85,9 +85,11 @@ SKU_HD inline double optimize_ses_alpha(const double* x, int64_t n, double lo, d
 
 // The per-series function behind all of them (Optimized: pass the optimized alphas): returns the flat forecast f and, when resid is
 // not null, writes the one-step in-sample errors after the first demand into resid [n] and
-// their count into *n_resid. y [n] finite, n >= 1.
+// their count into *n_resid; fitted [n] or null: the one-step prediction made before each step
+// (the forecast from the state so far), NaN up to and including the first demand, so that
+// y − fitted are those same errors (`forecast --residuals`). y [n] finite, n >= 1.
 SKU_HD inline double croston_fit(CrostonVariant v, const CrostonParams& p, const double* y, int64_t n, double* resid,
-                                 int64_t* n_resid) {
+                                 int64_t* n_resid, double* fitted = nullptr) {
   const double a_d = p.alpha_demand, a_p = p.alpha_interval;
   const double sba_factor = v == CrostonVariant::Sba ? 1.0 - a_p / 2.0 : 1.0;
   int64_t count = 0;
@@ -103,6 +105,7 @@ SKU_HD inline double croston_fit(CrostonVariant v, const CrostonParams& p, const
   for (int64_t t = 0; t < n; ++t) {
     const bool demand = y[t] != 0.0;
     if (seen && resid) resid[count++] = y[t] - current();  // one-step error at t
+    if (fitted) fitted[t] = seen ? current() : NAN;
     if (v == CrostonVariant::Tsb) {
       // The probability is smoothed over every period, started at the first indicator.
       b = t == 0 ? (demand ? 1.0 : 0.0) : b + a_p * ((demand ? 1.0 : 0.0) - b);
@@ -142,7 +145,8 @@ SKU_HD inline void croston_forecast_series(CrostonVariant variant, CrostonParams
     params.alpha_interval = optimize_ses_alpha(interval, k, 0.1, 0.3);
     variant = CrostonVariant::Classic;
   }
-  const double f = croston_fit(variant, params, in.y, in.n, resid, &n_resid);
+  const double f = croston_fit(variant, params, in.y, in.n, resid, &n_resid, out.fitted);
+  out.has_fitted = out.fitted != nullptr;
   for (int64_t h = 0; h < spec.horizon; ++h) out.mean[h] = f;
   residual_quantiles(spec, resid, n_resid, out.mean, out.quantiles, scratch);
   bool non_negative = true;

@@ -53,10 +53,14 @@ struct SeriesOutput {
   bool fallback = false;        // set when the model fell back to a simpler one
   // Optional (`forecast --residuals`): [n] one-step in-sample predictions of y, NaN where the
   // model has none (the first steps). Models that can fill it do so when it is non-null and
-  // set has_fitted; the others leave has_fitted false (naive, snaive, ets family today).
+  // set has_fitted; the others leave has_fitted false (kResidualModels lists the first kind).
   double* fitted = nullptr;
   bool has_fitted = false;
 };
+
+// The models that give in-sample one-step predictions (SeriesOutput::fitted), for messages.
+inline constexpr const char* kResidualModels =
+    "naive, snaive, ses, holt, damped, hw_add, hw_mul, ets, theta, arima, croston, sba, tsb and croston_opt";
 
 class StatModel {
  public:

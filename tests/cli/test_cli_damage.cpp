@@ -100,6 +100,8 @@ class DamagedFiles : public testing::ScratchTest {
     if (kind == "m")
       return {"forecast", "--panel", path("p.h5"), "--model", "lstm", "--checkpoint", file, "--horizon", "7",
               "--paths", "20", "--seed", "3", "--out", out + ".h5", "--csv", out};
+    if (kind == "btl")  // a backtest with /levels: the report of the aggregated panel
+      return {"report", "--panel", path("agg.h5"), "--forecast", path("aggfc.h5"), "--backtest", file, "--out", out};
     return {"report", "--panel", path("p.h5"), "--forecast", path("fc.h5"), "--backtest", file, "--out", out};
   }
 
@@ -153,6 +155,17 @@ TEST_F(DamagedFiles, Panel) { run_corpus("p", 40, 11); }
 TEST_F(DamagedFiles, Forecast) { run_corpus("fc", 40, 12); }
 TEST_F(DamagedFiles, Model) { run_corpus("m", 24, 13); }
 TEST_F(DamagedFiles, Backtest) { run_corpus("bt", 24, 14); }
+// Scored by level and reconciled (backtest --reconcile on an aggregated panel): the report reads
+// /levels (its tables and the total series' last fold).
+TEST_F(DamagedFiles, BacktestWithLevels) {
+  using testing::run_skucast;
+  auto ok = [](const CliResult& r) { ASSERT_EQ(r.rc, 0) << r.output; };
+  ok(run_skucast({"aggregate", "--panel", path("p.h5"), "--levels", "total;store", "--out", path("agg.h5")}));
+  ok(run_skucast({"forecast", "--panel", path("agg.h5"), "--model", "naive", "--horizon", "7", "--out", path("aggfc.h5")}));
+  ok(run_skucast({"backtest", "--panel", path("agg.h5"), "--models", "naive", "--horizon", "7", "--reconcile", "bu,ols",
+                  "--out", path("btl.h5")}));
+  run_corpus("btl", 24, 15);
+}
 
 // Version 1 files: tests/data/v1/ holds a panel, a forecast, a model and a backtest written by the
 // last version 1 build (a9c4618). Commands refuse them with the upgrade hint; `upgrade` converts

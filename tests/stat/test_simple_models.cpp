@@ -158,6 +158,34 @@ TEST(Croston, NoDemandForecastsZero) {
   }
 }
 
+// In-sample one-step residuals (`forecast --residuals`): y − the forecast from the state before
+// each step, NaN up to and including the first demand (t = 2). On kIntermittent:
+//   croston predictions 1, 1, 1, 1 (t = 3..6), then 3.3/3.1 twice: residuals -1, -1, -1, 5,
+//     -1.0645161, 0.9354839; sba: 0.95 × the predictions; croston_opt: both alphas at the 0.1
+//     bound here (OptimizedMatchesStatsforecast), so croston's.
+//   tsb predictions b × z with b after each step (.1, .09, .081, .0729, then .16561, .149049)
+//     and z = 3, then 3.3: .3, .27, .243, .2187, .546513, .4918617.
+TEST(Croston, ResidualsByHand) {
+  const std::vector<float> y(kIntermittent.begin(), kIntermittent.end());
+  const double k = 3.3 / 3.1;
+  const std::vector<double> croston_pred = {1, 1, 1, 1, k, k};
+  const std::vector<double> tsb_pred = {.3, .27, .243, .2187, .546513, .4918617};
+  for (const char* name : {"croston", "sba", "croston_opt", "tsb"}) {
+    std::vector<float> resid(y.size());  // [1, T]
+    BatchOptions bo;
+    bo.residuals = resid.data();
+    const BatchForecast fc = forecast_batch(*make_stat_model(name), y.data(), 1, 9, 1, 1, {0.5}, bo);
+    EXPECT_EQ(fc.n_no_fitted, 0) << name;
+    for (int t = 0; t < 3; ++t) EXPECT_TRUE(std::isnan(resid[static_cast<size_t>(t)])) << name << " t " << t;
+    for (int t = 3; t < 9; ++t) {
+      const double scale = std::string(name) == "sba" ? 0.95 : 1.0;
+      const double pred = std::string(name) == "tsb" ? tsb_pred[static_cast<size_t>(t - 3)]
+                                                     : scale * croston_pred[static_cast<size_t>(t - 3)];
+      EXPECT_NEAR(resid[static_cast<size_t>(t)], kIntermittent[static_cast<size_t>(t)] - pred, 1e-6) << name << " t " << t;
+    }
+  }
+}
+
 TEST(Croston, SingleDemand) {
   // One demand of 4 at t = 1 → z = 4, p = 2: croston 2; tsb: b = 0 then 0.1 → 0.4.
   EXPECT_NEAR(run(*make_stat_model("croston"), {0, 4}, 1, {}).mean[0], 2.0, kTol);

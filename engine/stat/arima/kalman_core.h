@@ -96,8 +96,11 @@ inline SKU_HD bool arima_stationary_cov_hd(const ArimaPoly& e, const ArimaMats& 
 
 // The Kalman filter with the whole covariance recursion over w [nw], sigma2 = 1. a_end [r]
 // (optional): the filtered state; mats.P holds the filtered covariance P_{n|n} afterwards.
+// innov [nw] (optional): the innovations w_t − (mu + a_t|t−1), the one-step errors of w (and of
+// y: y_t − ŷ_t|t−1 = w_t − ŵ_t|t−1 once d + D m values are known).
 inline SKU_HD ArimaFilterResult arima_filter_full_hd(const double* w, int64_t nw, const ArimaOrder& o,
-                                                     const ArimaCoefs& c, const ArimaMats& mats, double* a_end) {
+                                                     const ArimaCoefs& c, const ArimaMats& mats, double* a_end,
+                                                     double* innov = nullptr) {
   ArimaFilterResult res;
   const ArimaPoly e = arima_expand(o, c);
   if (!arima_stationary_cov_hd(e, mats)) return res;
@@ -143,6 +146,7 @@ inline SKU_HD ArimaFilterResult arima_filter_full_hd(const double* w, int64_t nw
     }
     const double v = w[t] - c.mu - a[0];
     if (!std::isfinite(v)) return res;
+    if (innov) innov[t] = v;
     for (int i = 0; i < r; ++i) a[i] += Pc[i] * v / F;
     res.ssq += v * v / F;
     res.sumlog += std::log(F);
@@ -162,11 +166,12 @@ inline SKU_HD int64_t arima_forecast_work_doubles(int64_t n, int r, int nd) {
 }
 
 // Forecasts y [n] h steps ahead (no regressors): mean [h], sd [h]; work
-// [arima_forecast_work_doubles(n, r, d + D m)]. False when the state is not stationary, the
-// order exceeds mats.r_cap or the output is not finite.
+// [arima_forecast_work_doubles(n, r, d + D m)]; innov [n − d − D m] (optional): the filter's
+// innovations (arima_filter_full_hd). False when the state is not stationary, the order
+// exceeds mats.r_cap or the output is not finite.
 inline SKU_HD bool arima_forecast_hd(const double* y, int64_t n, const ArimaOrder& o, const ArimaCoefs& c,
                                      double sigma2, int64_t h, double* mean, double* sd, const ArimaMats& mats,
-                                     double* work) {
+                                     double* work, double* innov = nullptr) {
   if (!arima_order_ok_hd(o)) return false;
   const int64_t nw = arima_n_diff_hd(o, n);
   if (nw < 1) return false;
@@ -175,7 +180,7 @@ inline SKU_HD bool arima_forecast_hd(const double* y, int64_t n, const ArimaOrde
   double* w = work;  // [nw] the differenced series
   arima_difference_hd(y, n, o, w);
   double a[kArimaMaxState];
-  const ArimaFilterResult f = arima_filter_full_hd(w, nw, o, c, mats, a);
+  const ArimaFilterResult f = arima_filter_full_hd(w, nw, o, c, mats, a, innov);
   if (!f.ok) return false;
   const ArimaPoly e = arima_expand(o, c);
   const int r = e.r;

@@ -9,6 +9,9 @@
 // thetaf: sd_h = sigma * sqrt(1 + (h - 1) alpha^2), normal quantiles.
 // Fallbacks (out.fallback = true): n < 4 or a failed SES fit -> naive; a constant series
 // forecasts itself with zero-width intervals.
+// Fitted values (`forecast --residuals`): thetaf's, the SES fit's one-step predictions of the
+// seasonally adjusted series times the seasonal index (the drift is not in them, as in R's
+// forecast::thetaf, whose residuals are y − fitted).
 #pragma once
 
 #include <cmath>
@@ -46,10 +49,12 @@ SKU_HD inline bool theta_seasonality_test(const double* y, int64_t n, int m) {
 }
 
 // Pure per-series Theta. [in] y [n] finite, m season length. [out] mean [h], sd [h]; x [n]
-// scratch (the seasonally adjusted series). Returns false when it could not be fitted (caller
-// falls back). Compiled for the CPU and the GPU (Note [One source for CPU and GPU models] in
+// scratch (the seasonally adjusted series); fitted [n] or null: the in-sample one-step
+// predictions (header note). Returns false when it could not be fitted (caller falls back).
+// Compiled for the CPU and the GPU (Note [One source for CPU and GPU models] in
 // kernels/hd.hpp).
-SKU_HD inline bool theta_forecast(const double* y, int64_t n, int m, int64_t h, double* mean, double* sd, double* x) {
+SKU_HD inline bool theta_forecast(const double* y, int64_t n, int m, int64_t h, double* mean, double* sd, double* x,
+                                  double* fitted = nullptr) {
   if (n < 4) return false;
   constexpr int kMaxM = 64;
   double figure[kMaxM];  // [m] multiplicative seasonal indices by position t % m
@@ -68,6 +73,11 @@ SKU_HD inline bool theta_forecast(const double* y, int64_t n, int m, int64_t h, 
   spec.m = m > 1 ? m : 1;
   EtsFit fit;
   if (!ets_fit(x, n, spec, EtsCriterion::Mse, fit)) return false;
+  if (fitted) {
+    ets_filter(x, n, fit.spec, fit.par, fit.x0, fitted, nullptr);
+    if (seasonal)
+      for (int64_t t = 0; t < n; ++t) fitted[t] *= figure[t % m];
+  }
   double intercept, slope;
   linear_trend_fit(x, n, 0.0, &intercept, &slope);
   const double drift = 0.5 * slope;
@@ -99,10 +109,11 @@ SKU_HD inline void theta_forecast_series(const SeriesInput& in, const ForecastSp
     return;
   }
   if (is_constant_series(in.y, in.n)) return constant_forecast(in, spec, out);
-  if (!theta_forecast(in.y, in.n, in.season_length, h, out.mean, sd, x)) {
+  if (!theta_forecast(in.y, in.n, in.season_length, h, out.mean, sd, x, out.fitted)) {
     naive_fallback(in, spec, out);
     return;
   }
+  out.has_fitted = out.fitted != nullptr;
   write_normal_quantiles(out.mean, sd, spec, out);
   if (!output_is_finite(spec, out)) naive_fallback(in, spec, out);
 }
