@@ -36,10 +36,10 @@ $B forecast --panel "$OUT/panel.h5" --model "${MODEL:-ets+theta}" --horizon "$H"
   --out "$OUT/forecast.h5" --csv "$OUT/forecast.csv"
 head -4 "$OUT/forecast.csv"
 
-step "5. train a global LSTM across all series (DeepAR-style) and forecast with it"
-$B train --panel "$OUT/panel_ingested.h5" --model lstm --horizon "$H" --hidden 32 --epochs "${EPOCHS:-3}" --seed 1 --out "$OUT/lstm.h5"
-$B forecast --panel "$OUT/panel_ingested.h5" --model lstm --checkpoint "$OUT/lstm.h5" --horizon "$H" --quantiles 0.1,0.5,0.9 \
-  --out "$OUT/forecast_lstm.h5" --csv "$OUT/forecast_lstm.csv"
+step "5. train the global model (a GRU, DeepAR-style) across all series and forecast with it"
+$B train --panel "$OUT/panel_ingested.h5" --model gru --horizon "$H" --hidden 32 --epochs "${EPOCHS:-3}" --seed 1 --out "$OUT/gru.h5"
+$B forecast --panel "$OUT/panel_ingested.h5" --model gru --checkpoint "$OUT/gru.h5" --horizon "$H" --quantiles 0.1,0.5,0.9 \
+  --out "$OUT/forecast_gru.h5" --csv "$OUT/forecast_gru.csv"
 
 if $B report --help >/dev/null 2>&1; then
   step "6. report"
@@ -51,8 +51,8 @@ awk -F, -v d="$LAST" 'NR == 1 || $2 < d' "$OUT/sales.csv" > "$OUT/sales_until_ye
 awk -F, -v d="$LAST" 'NR == 1 || $2 >= d' "$OUT/sales.csv" > "$OUT/sales_today.csv"
 $B ingest --csv "$OUT/sales_until_yesterday.csv" "${COLS[@]}" --freq D --out "$OUT/nightly.h5"
 $B update --panel "$OUT/nightly.h5" --append "$OUT/sales_today.csv" --static state,store,cat,dept,item \
-  --weight-col weight --checkpoint "$OUT/lstm.h5" --epochs 1 --out "$OUT/lstm_updated.h5"
-$B forecast --panel "$OUT/nightly.h5" --model lstm --checkpoint "$OUT/lstm_updated.h5" --horizon "$H" \
+  --weight-col weight --checkpoint "$OUT/gru.h5" --epochs 1 --out "$OUT/gru_updated.h5"
+$B forecast --panel "$OUT/nightly.h5" --model gru --checkpoint "$OUT/gru_updated.h5" --horizon "$H" \
   --quantiles 0.1,0.5,0.9 --out "$OUT/forecast_nightly.h5"
 
 echo; echo "demo: outputs in $OUT/"; ls -la "$OUT"

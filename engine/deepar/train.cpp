@@ -295,12 +295,19 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   };
 
   check_model_inputs(tr.d, panel.header().ids, panel.path());  // Note [Finite forecasts] in guard.h
-  // One epoch of training batches of `t` through `s`: sums of the losses and their weights.
   // ema: the exponential moving average of the weights after each batch (Note [Weight
   // average]), when options.ema > 0.
   std::vector<float> ema, ema_tw, ema_tm, ema_tv;
-  auto run_epoch = [&](Trainer& t, TrainStep& s, int64_t e, EpochInfo& info, std::chrono::steady_clock::time_point te,
-                       double& loss_sum, double& loss_w) {
+  // One epoch (0-based e, of n_shown in the progress line) of training batches of `t` through
+  // `s`: the sums of the losses and their weights, and the epoch's progress record.
+  auto run_epoch = [&](Trainer& t, TrainStep& s, int64_t e, int64_t n_shown, bool refit,
+                       std::chrono::steady_clock::time_point te, double& loss_sum, double& loss_w) {
+    EpochInfo info;
+    info.epoch = e + 1;
+    info.n_epochs = n_shown;
+    info.n_batches = n_batches;
+    info.lr = lr_at(e * n_batches);
+    info.refit = refit;
     for (int64_t k = 0; k < n_batches; ++k) {
       st.lr_now = lr_at(e * n_batches + k);
       s.set_lr(st.lr_now);
@@ -334,6 +341,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
       loss_sum += lv.loss * lv.weight_sum;
       loss_w += lv.weight_sum;
     }
+    return info;
   };
   const bool fresh = st.epochs_done == 0;  // a model's first run (Note [Refit on every step])
   int64_t best_epoch = 0;                  // 1-based epoch of this call whose weights are kept
@@ -343,12 +351,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   for (int64_t e = 0; e < n_epochs; ++e) {
     const auto te = std::chrono::steady_clock::now();
     double loss_sum = 0, loss_w = 0;
-    EpochInfo info;
-    info.epoch = e + 1;
-    info.n_epochs = n_epochs;
-    info.n_batches = n_batches;
-    info.lr = lr_at(e * n_batches);
-    run_epoch(tr, *step, e, info, te, loss_sum, loss_w);
+    EpochInfo info = run_epoch(tr, *step, e, n_epochs, false, te, loss_sum, loss_w);
     step->download(st.weights, m, v, adam_step);
     if (!std::all_of(st.weights.begin(), st.weights.end(), [](float x) { return std::isfinite(x); }))
       check_finite_loss(NAN, e + 1, o.lr);
@@ -432,14 +435,8 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
     for (int64_t e = 0; e < best_epoch; ++e) {
       const auto te = std::chrono::steady_clock::now();
       double loss_sum = 0, loss_w = 0;
-      EpochInfo info;
-      info.epoch = e + 1;
-      info.n_epochs = best_epoch;
-      info.n_batches = n_batches;
-      info.lr = lr_at(e * n_batches);
-      info.refit = true;
       if (e == 0) ema.clear();
-      run_epoch(all, *step2, e, info, te, loss_sum, loss_w);
+      EpochInfo info = run_epoch(all, *step2, e, best_epoch, true, te, loss_sum, loss_w);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
       total_windows += static_cast<double>(n_batches * B);
       total_s += secs;
