@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # scripts/demo.sh — the main job end to end on a synthetic catalog:
 # installs what it needs (as root on Debian), builds, generates a catalog shaped like M5,
-# backtests the statistical models, forecasts 28 days with quantiles, trains a global
-# LSTM and forecasts with it, writes an HTML report, then runs one nightly update (new day
-# of sales appended, the LSTM fine-tuned on it).
+# backtests the statistical models, forecasts 28 days with quantiles, trains the global
+# model (a GRU) and forecasts with it, writes an HTML report, then runs one nightly update
+# (new day of sales appended, the GRU fine-tuned on it).
 #   SERIES=1000 DAYS=730 OUT=out/demo ./scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +45,7 @@ if $B report --help >/dev/null 2>&1; then
   step "6. report"
   $B report --panel "$OUT/panel.h5" --forecast "$OUT/forecast.h5" --backtest "$OUT/backtest.h5" --out "$OUT/report.html"
 fi
-step "7. nightly update: the last day of sales arrives; append it and fine-tune the LSTM for one epoch"
+step "7. nightly update: the last day of sales arrives; append it and fine-tune the GRU for one epoch"
 LAST=$(awk -F, 'NR > 1 && $3 != "" && $2 > m { m = $2 } END { print m }' "$OUT/sales.csv")
 awk -F, -v d="$LAST" 'NR == 1 || $2 < d' "$OUT/sales.csv" > "$OUT/sales_until_yesterday.csv"
 awk -F, -v d="$LAST" 'NR == 1 || $2 >= d' "$OUT/sales.csv" > "$OUT/sales_today.csv"
