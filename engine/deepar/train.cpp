@@ -39,7 +39,10 @@
 //   and everything that judges or keeps a model uses the average: validation, early stopping,
 //   the best epoch's weights and the model file. Training itself continues from the raw weights
 //   (the step's own), and the AdamW moments kept with the best weights are the raw run's. The
-//   average is taken through TrainStep::download after each batch (a few hundred kB on a GPU).
+//   average is taken through TrainStep::download after each batch, so it is the same on every
+//   device; on a GPU that copies the weights and both moments to the host each batch (12
+//   bytes per weight: 0.6-0.7 MB for the default GRU on the panels in README), which a
+//   device-side average would avoid once a GPU run shows it matters.
 //   Why: on a small, noisy panel the weights after any one batch are a noisy point of the
 //   trajectory, and the validation loss jumps from epoch to epoch by more than it improves
 //   (Dominick's: 0.71, 0.76, 0.84, 0.75 in four epochs), so the early stop keeps a lucky
@@ -413,19 +416,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   rep.best_val_loss = st.best_val_loss;
   rep.best_epoch = best_epoch;
 
-  if (o.refit == "on" && fresh && best_epoch > 0) {  // Note [Weight average]
-//   With options.ema = d > 0 the trainer keeps an exponential moving average of the weights,
-//   updated after every training batch (a = w after the first batch, then a = d a + (1 - d) w),
-//   and everything that judges or keeps a model uses the average: validation, early stopping,
-//   the best epoch's weights and the model file. Training itself continues from the raw weights
-//   (the step's own), and the AdamW moments kept with the best weights are the raw run's. The
-//   average is taken through TrainStep::download after each batch (a few hundred kB on a GPU).
-//   Why: on a small, noisy panel the weights after any one batch are a noisy point of the
-//   trajectory, and the validation loss jumps from epoch to epoch by more than it improves
-//   (Dominick's: 0.71, 0.76, 0.84, 0.75 in four epochs), so the early stop keeps a lucky
-//   snapshot; the average is smoother (Polyak averaging).
-//
-// Note [Refit on every step]
+  if (o.refit == "on" && fresh && best_epoch > 0) {  // Note [Refit on every step]
     Trainer all(st, panel, /*all_steps=*/true);
     std::vector<float> w0;
     init_weights(l, o.seed, w0);
@@ -454,6 +445,8 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
     if (!std::all_of(st.weights.begin(), st.weights.end(), [](float x) { return std::isfinite(x); }))
       check_finite_loss(NAN, best_epoch, o.lr);
     rep.refit_epochs = best_epoch;
+    // Note [What the model has seen]: the refit trained on every step, the validation window too.
+    if (st.train_end >= 0) st.train_end = std::max(st.train_end, all.t_train);
   }
   rep.windows_per_s = total_s > 0 ? total_windows / total_s : 0.0;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();

@@ -387,6 +387,9 @@ TEST(DeepArRefit, TrainsOnTheValidationStepsForTheBestEpochCount) {
   EXPECT_NE(sa.weights, plain.weights);  // and trained on more windows than the first pass
   EXPECT_EQ(sa.best_val_loss, plain.best_val_loss);
   EXPECT_EQ(sa.resid_sd, plain.resid_sd);
+  // Note [What the model has seen]: the refit trained on the validation steps too.
+  EXPECT_EQ(plain.train_end, 120 - 7);
+  EXPECT_EQ(sa.train_end, 120);
   for (float w : sa.weights) ASSERT_TRUE(std::isfinite(w));
 
   DeepArState again = deepar_init(on, ra.header());
