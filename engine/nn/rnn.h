@@ -115,7 +115,8 @@ class RnnContext {
   template <typename U>
   friend class Rnn;
   int64_t m_n_steps = 0, m_n_batch = 0, m_n_hidden = 0;
-  std::vector<std::vector<T>> m_in;    // per layer: its input after dropout [T, B, F_l]
+  std::vector<std::vector<T>> m_in;    // per layer: its input after dropout [T, B, F_l] (GRU; LSTM only with
+                                       // dropout on: the LSTM reads its input in place, backward uses m_xh)
   std::vector<std::vector<T>> m_mask;  // per layer l >= 1: dropout factors [T, B, Hd], empty when off
   std::vector<std::vector<T>> m_h;     // per layer: [T+1, B, Hd], m_h[l][0] = h0
   std::vector<std::vector<T>> m_c;     // per layer (LSTM): [T+1, B, Hd], m_c[l][0] = c0
