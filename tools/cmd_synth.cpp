@@ -6,6 +6,7 @@
 
 #include "engine/synth/synth.h"
 #include "io/atomic_file.h"
+#include "io/forecast_file.h"
 #include "kernels/common.hpp"
 #include "tools/commands.h"
 
@@ -15,13 +16,23 @@ namespace {
 
 struct SynthCli {
   SynthOptions synth;
-  std::string out;
+  std::string out, expected_out;
 };
 
 void run_synth(const SynthCli& o) {
   if (o.out.empty()) throw InputError("synth: --out is required");
   check_output_path(o.out, "--out");
-  const SynthSummary s = synth_catalog(o.synth, o.out);
+  if (!o.expected_out.empty()) check_output_path(o.expected_out, "--expected-out");
+  SynthOptions opt = o.synth;
+  if (o.expected_out.empty()) opt.expected_steps = 0;
+  ForecastFile expected;
+  const SynthSummary s = synth_catalog(opt, o.out, o.expected_out.empty() ? nullptr : &expected);
+  if (!o.expected_out.empty()) {
+    write_forecast(o.expected_out, expected);
+    std::fprintf(stderr, "skucast: synth wrote the expected demand of the last %lld days (origin %lld) → %s\n",
+                 static_cast<long long>(expected.horizon), static_cast<long long>(expected.origin),
+                 o.expected_out.c_str());
+  }
   auto share = [&](int64_t k) { return 100.0 * static_cast<double>(k) / static_cast<double>(s.n_series); };
   std::fprintf(stderr,
                "skucast: synth wrote %lld series × %lld days (+%lld future), %lld items in %lld stores, %lld events; "
@@ -51,6 +62,14 @@ void add_synth(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0, 9));
   sub->add_option("--out", opt->out, "output panel file (.h5)")->required();
+  sub->add_option("--expected-out", opt->expected_out,
+                  "also write the generator's expected demand of the last --expected-steps history days as a "
+                  "forecast file (model 'expected'; score it with `skucast score`): the floor of any point "
+                  "forecast's error");
+  opt->synth.expected_steps = 28;
+  sub->add_option("--expected-steps", opt->synth.expected_steps, "days of --expected-out (the held-out days)")
+      ->capture_default_str()
+      ->check(at_least(1));
   sub->callback([opt] { run_synth(*opt); });
 }
 

@@ -15,7 +15,9 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/stat/normal.h"
 #include "engine/synth/internal.h"
+#include "io/forecast_file.h"
 #include "io/panel.h"
 #include "io/time_axis.h"
 #include "kernels/common.hpp"
@@ -31,6 +33,9 @@ void SynthOptions::validate() const {
   if (deflate_level < 0 || deflate_level > 9)
     throw InputError("synth: deflate level must be in 0..9, got " + std::to_string(deflate_level));
   if (block_rows < 0) throw InputError("synth: block rows must be >= 0, got " + std::to_string(block_rows));
+  if (expected_steps < 0 || expected_steps > n_days)
+    throw InputError("synth: --expected-steps must be in 0.." + std::to_string(n_days) + " (--days), got " +
+                     std::to_string(expected_steps));
   int64_t y;
   unsigned m, d;
   if (!parse_iso_date(start, y, m, d) || y < 1900 || y > 2099)
@@ -46,6 +51,27 @@ void SynthOptions::validate() const {
 }
 
 namespace {
+
+// The smallest k with P(Y <= k) >= q for Y ~ NB(mean mu, size r) (variance mu + mu²/r), by
+// summing the probabilities from k = 0 (the mass is near mu, which is rarely above a few
+// hundred units a day); a normal approximation where the start underflows.
+float negbin_quantile(double mu, double r, double q) {
+  if (!(mu > 0.0)) return 0.0f;
+  const double odds = mu / (r + mu);
+  double p = std::exp(r * std::log(r / (r + mu)));  // P(Y = 0)
+  if (!(p > 1e-300)) {
+    const double sd = std::sqrt(mu + mu * mu / r);
+    return static_cast<float>(std::max(0.0, std::round(mu + inverse_normal_cdf(q) * sd)));
+  }
+  double cdf = p;
+  int64_t k = 0;
+  while (cdf < q && k < 100000000) {
+    p *= (static_cast<double>(k) + r) / static_cast<double>(k + 1) * odds;
+    cdf += p;
+    ++k;
+  }
+  return static_cast<float>(k);
+}
 
 // The header: axis, ids, statics, weights, dynamic specs and events.
 PanelHeader make_header(const SynthOptions& opt, const SynthCalendar& cal, const Hierarchy& hier,
@@ -68,7 +94,7 @@ PanelHeader make_header(const SynthOptions& opt, const SynthCalendar& cal, const
 
 }  // namespace
 
-SynthSummary synth_catalog(const SynthOptions& opt, const std::string& out_path) {
+SynthSummary synth_catalog(const SynthOptions& opt, const std::string& out_path, ForecastFile* expected) {
   opt.validate();
   const auto t_begin = std::chrono::steady_clock::now();
   int64_t y;
@@ -101,7 +127,23 @@ SynthSummary synth_catalog(const SynthOptions& opt, const std::string& out_path)
     }
   }
 
-  PanelWriter writer(out_path, make_header(opt, cal, hier, std::move(weights)), opt.deflate_level);
+  PanelHeader header = make_header(opt, cal, hier, std::move(weights));
+  // Note [Expected demand] in engine/synth/synth.h.
+  const int64_t EH = expected ? opt.expected_steps : 0;
+  if (EH > 0) {
+    ForecastFile& e = *expected;
+    e = ForecastFile{};
+    e.model = "expected";
+    e.axis = header.axis;
+    e.origin = T - EH;
+    e.horizon = EH;
+    e.ids = header.ids;
+    e.levels = {0.1, 0.5, 0.9};
+    e.mean.assign(static_cast<size_t>(checked_mul(S, EH)), std::numeric_limits<float>::quiet_NaN());
+    e.quantiles.assign(static_cast<size_t>(checked_mul(checked_mul(S, EH), 3)),
+                       std::numeric_limits<float>::quiet_NaN());
+  }
+  PanelWriter writer(out_path, std::move(header), opt.deflate_level);
   for (int s = 0; s < kNumStates; ++s) writer.write_dynamic_shared(std::string("snap_") + state_name(s), cal.snap[s].data());
 
   // ---- pass 2: blocks of whole chunks, so the writer can compress them in parallel.
@@ -126,6 +168,14 @@ SynthSummary synth_catalog(const SynthOptions& opt, const std::string& out_path)
         const int64_t i = i0 + r;
         const SeriesPlan plan = plan_series(ctx, i, price.data() + r * TF, promo.data() + r * TF, scratch);
         const SeriesStats st = sample_series(ctx, i, plan, scratch, target.data() + r * T);
+        for (int64_t h = 0; h < EH; ++h) {
+          const int64_t t = T - EH + h;
+          if (t < plan.launch || t >= plan.end) continue;
+          const double mu = cal.closed[t] ? 0.0 : std::exp(static_cast<double>(scratch.log_mu[t]));
+          expected->mean[i * EH + h] = static_cast<float>(mu);
+          for (int q = 0; q < 3; ++q)
+            expected->quantiles[(i * EH + h) * 3 + q] = negbin_quantile(mu, plan.size, expected->levels[q]);
+        }
         n_slow += 2 * st.n_zero > st.n_observed;
         n_launched += plan.launch > 0;
         n_delisted += plan.end < T;

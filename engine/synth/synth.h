@@ -32,6 +32,9 @@ struct SynthOptions {
   int deflate_level = 1;             // 0..9 for /target and per-series /dynamic
   int64_t block_rows = 0;            // series per generated block; 0 = automatic (about 1,024,
                                      // a multiple of the writer's chunk rows)
+  // Note [Expected demand]: > 0 asks synth_catalog for the expected demand of the last
+  // expected_steps history days (0..n_days).
+  int64_t expected_steps = 0;
   // Throws InputError naming the bad option, what was expected and what was received.
   void validate() const;
 };
@@ -45,8 +48,22 @@ struct SynthSummary {
   double seconds = 0.0;      // wall time of generate + write
 };
 
-// Generates the catalog and writes it to `out_path` (temporary name, renamed on success).
+struct ForecastFile;  // io/forecast_file.h
+
+// Note [Expected demand]
+//   What no forecaster can beat on average: the generator's own expected demand μ_t (the
+//   mean of the negative binomial it draws from, with every shock, price and promotion of
+//   the day known, 0 on closed days) for the last `expected_steps` days of the history, as a
+//   forecast file from origin T - expected_steps (model "expected": mean μ_t, quantiles
+//   0.1, 0.5, 0.9 of NB(μ_t, size)), which `skucast score` scores against the panel like any
+//   forecast. It does not know the stock-outs and outliers of those days. The mean
+//   minimises the expected squared error, so its RMSSE is the floor of any point forecast's
+//   (bench/deepar_synth.sh prints it beside the models). NaN where the series is not listed.
+
+// Generates the catalog and writes it to `out_path` (temporary name, renamed on success);
+// with options.expected_steps > 0 and `expected` given, fills it (Note [Expected demand]).
 // Throws InputError on bad options, IoError when the file cannot be written.
-SynthSummary synth_catalog(const SynthOptions& options, const std::string& out_path);
+SynthSummary synth_catalog(const SynthOptions& options, const std::string& out_path,
+                           ForecastFile* expected = nullptr);
 
 }  // namespace skucast

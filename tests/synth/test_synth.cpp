@@ -21,6 +21,7 @@
 
 #include "engine/synth/synth.h"
 #include "engine/synth/random.h"
+#include "io/forecast_file.h"
 #include "io/panel.h"
 #include "io/time_axis.h"
 #include "kernels/common.hpp"
@@ -177,6 +178,53 @@ TEST(Synth, TinyCatalogs) {
 }
 
 // ------------------------------------------------------------- properties ----
+// Note [Expected demand]: the forecast file of the generator's μ for the last days; asking for
+// it leaves the panel byte for byte as it was, and the counts scatter around it as a negative
+// binomial would (stock-outs and outliers aside).
+TEST(Synth, ExpectedDemandIsWhatTheCountsScatterAround) {
+  const fs::path a = tmp_dir() / "exp_a.h5", b = tmp_dir() / "exp_b.h5";
+  const int64_t S = 600, T = 400, H = 28;
+  SynthOptions o = small(S, T, 31);
+  synth_catalog(o, a.string());
+  o.expected_steps = H;
+  ForecastFile e;
+  synth_catalog(o, b.string(), &e);
+  EXPECT_TRUE(slurp(a) == slurp(b)) << "asking for the expected demand changed the panel";
+  ASSERT_EQ(e.model, "expected");
+  EXPECT_EQ(e.origin, T - H);
+  EXPECT_EQ(e.horizon, H);
+  ASSERT_EQ(e.ids.size(), static_cast<size_t>(S));
+  ASSERT_EQ(e.levels, (std::vector<double>{0.1, 0.5, 0.9}));
+  PanelReader r(b.string());
+  EXPECT_EQ(e.ids, r.header().ids);
+  const std::vector<float> y = r.read_target(0, S);  // [S, T]
+  double sum_y = 0.0, sum_mu = 0.0;
+  int64_t n = 0, below_q10 = 0, above_q90 = 0;
+  for (int64_t i = 0; i < S; ++i)
+    for (int64_t h = 0; h < H; ++h) {
+      const float yv = y[i * T + T - H + h], mu = e.mean[i * H + h];
+      const float* q = &e.quantiles[(i * H + h) * 3];
+      ASSERT_EQ(std::isnan(yv), std::isnan(mu)) << "series " << i << " step " << h << ": listed days only";
+      if (std::isnan(mu)) continue;
+      ASSERT_GE(mu, 0.0f);
+      ASSERT_TRUE(q[0] <= q[1] && q[1] <= q[2]) << q[0] << " " << q[1] << " " << q[2];
+      ASSERT_EQ(q[1], std::floor(q[1])) << "count quantiles are whole units";
+      sum_y += yv;
+      sum_mu += mu;
+      below_q10 += yv < q[0];
+      above_q90 += yv > q[2];
+      ++n;
+    }
+  ASSERT_GT(n, S * H / 2);
+  // Stock-outs remove a few percent of the demand and outliers add a little: within 10 %.
+  EXPECT_NEAR(sum_y / sum_mu, 1.0, 0.10) << "actuals " << sum_y << " vs expected " << sum_mu;
+  // Discrete quantiles with inclusive bounds: at most 10 % of the counts fall strictly
+  // outside each, less where many counts tie at the bound (slow movers' zeros).
+  EXPECT_LT(static_cast<double>(below_q10) / n, 0.12);
+  EXPECT_LT(static_cast<double>(above_q90) / n, 0.13);
+  EXPECT_GT(static_cast<double>(above_q90) / n, 0.03);
+}
+
 class SynthCatalog : public ::testing::Test {
  protected:
   static constexpr int64_t kS = 600, kT = 730, kF = 28;
@@ -391,6 +439,18 @@ TEST(SynthCli, WritesAFileAndRejectsBadFlags) {
   PanelReader r(out);
   EXPECT_EQ(r.header().n_series(), 40);
   EXPECT_EQ(r.header().n_future, 7);
+  // The expected demand, scored like any forecast: it beats the naive forecast.
+  rc = std::system((bin + " synth --series 40 --days 60 --seed 5 --out " + out + "_e --expected-out " + out +
+                    "_exp.h5 --expected-steps 7 2>/dev/null && " + bin + " score --forecast " + out +
+                    "_exp.h5 --panel " + out + "_e > /dev/null 2>&1")
+                       .c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 0);
+  EXPECT_EQ(read_forecast(out + "_exp.h5").horizon, 7);
+  rc = std::system((bin + " synth --series 10 --days 60 --out " + out + "_bad --expected-out " + out +
+                    "_bad_e.h5 --expected-steps 61 2>/dev/null")
+                       .c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 2);
+  EXPECT_FALSE(fs::exists(out + "_bad_e.h5"));
   rc = std::system((bin + " synth --series 0 --days 60 --out " + out + "_bad 2>/dev/null").c_str());
   EXPECT_EQ(WEXITSTATUS(rc), 2);
   rc = std::system((bin + " synth --series 10 --days 60 --start 2011-13-01 --out " + out + "_bad 2>/dev/null").c_str());
