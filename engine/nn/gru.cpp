@@ -103,7 +103,7 @@ void gru_bwd_pointwise(int64_t n, int64_t Hd, const double* a, const double* h_p
 // ---------------------------------------------------------------- forward ----
 template <typename T>
 void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act,
-                       std::vector<T>& scratch) {
+                       std::vector<T>& scratch, const T* pre, int64_t pre_repeat) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
   const int64_t rows = s.n_steps * B;
   // [B, 3Hd] = h' R^T, written by the GEMM (beta 0) before it is read (Note [Forward scratch] in rnn.h).
@@ -116,7 +116,14 @@ void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x,
     const int p = omp_get_thread_num(), np = omp_get_num_threads();
     // act[r, 0:3Hd] = bW + x[r, :] W^T for this thread's rows r (act rows are 4Hd wide).
     const RowRange rr = split_rows(rows, p, np);
-    for (int64_t r = rr.lo; r < rr.hi; ++r) std::memcpy(act + r * A, w.bw, sizeof(T) * G);
+    for (int64_t r = rr.lo; r < rr.hi; ++r) {
+      if (pre) {  // the row's share of the input projection, computed by the caller
+        const T* pr = pre + ((r % B) / pre_repeat) * G;
+        for (int64_t j = 0; j < G; ++j) act[r * A + j] = w.bw[j] + pr[j];
+      } else {
+        std::memcpy(act + r * A, w.bw, sizeof(T) * G);
+      }
+    }
     gemm(Trans::No, Trans::Yes, rr.hi - rr.lo, G, F, T(1), x + rr.lo * F, F, w.w, F, T(1), act + rr.lo * A, A);
 #pragma omp barrier
     const RowRange br = split_rows(B, p, np);  // this thread's windows
@@ -182,9 +189,9 @@ void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x
 }
 
 template void gru_layer_forward<float>(const LayerShape&, RnnLayerView<const float>, const float*, float*, float*,
-                                       std::vector<float>&);
+                                       std::vector<float>&, const float*, int64_t);
 template void gru_layer_forward<double>(const LayerShape&, RnnLayerView<const double>, const double*, double*,
-                                        double*, std::vector<double>&);
+                                        double*, std::vector<double>&, const double*, int64_t);
 template void gru_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, const float*,
                                         const float*, const float*, const float*, float*, int64_t, float*,
                                         RnnLayerView<float>, GradMode, std::vector<float>&);

@@ -135,7 +135,7 @@ void lstm_bwd_pointwise(int64_t n, int64_t Hd, const double* a, const double* c_
 // ---------------------------------------------------------------- forward ----
 template <typename T>
 void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act, T* xh,
-                        std::vector<T>& scratch) {
+                        std::vector<T>& scratch, const T* pre, int64_t pre_repeat) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 4 * Hd, F = s.n_in;
   const int64_t K = F + Hd;  // width of [x_t | h_{t-1}]
   // Scratch, every element written before it is read (Note [Forward scratch] in rnn.h):
@@ -161,7 +161,12 @@ void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x
       for (int64_t b = 0; b < nb; ++b) {
         std::memcpy(xhp + b * K, x + (t * B + br.lo + b) * F, sizeof(T) * F);
         std::memcpy(xhp + b * K + F, h + o_prev + b * Hd, sizeof(T) * Hd);
-        std::memcpy(a + b * G, bsum, sizeof(T) * G);
+        if (pre) {  // the row's share of the input projection, computed by the caller
+          const T* pr = pre + ((br.lo + b) / pre_repeat) * G;
+          for (int64_t j = 0; j < G; ++j) a[b * G + j] = bsum[j] + pr[j];
+        } else {
+          std::memcpy(a + b * G, bsum, sizeof(T) * G);
+        }
       }
       // a = bW + bR + [x_t | h_{t-1}] [W | R]^T: one GEMM with K = F + Hd, on rows that stay in cache.
       gemm(Trans::No, Trans::Yes, nb, G, K, T(1), xhp, K, wcat, K, T(1), a, G);
@@ -257,9 +262,9 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
 }
 
 template void lstm_layer_forward<float>(const LayerShape&, RnnLayerView<const float>, const float*, float*, float*,
-                                        float*, float*, std::vector<float>&);
+                                        float*, float*, std::vector<float>&, const float*, int64_t);
 template void lstm_layer_forward<double>(const LayerShape&, RnnLayerView<const double>, const double*, double*,
-                                         double*, double*, double*, std::vector<double>&);
+                                         double*, double*, double*, std::vector<double>&, const double*, int64_t);
 template void lstm_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, const float*,
                                          const float*, const float*, const float*, const float*, float*, int64_t,
                                          float*, float*, RnnLayerView<float>, GradMode, std::vector<float>&);

@@ -78,11 +78,15 @@ std::unique_ptr<RnnContext<T>> Rnn<T>::forward(const T* weights, const T* x, int
 
 template <typename T>
 void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
-                          const T* h0, const T* c0, Phase phase, uint64_t dropout_seed) const {
+                          const T* h0, const T* c0, Phase phase, uint64_t dropout_seed, const T* pre0,
+                          int64_t pre0_repeat) const {
   RnnContext<T>* ctx = &ctx_ref;
   if (n_steps <= 0 || n_batch <= 0)
     throw InputError("rnn forward: expected positive steps and batch, got T=" + std::to_string(n_steps) +
                      " B=" + std::to_string(n_batch));
+  if (pre0 && (pre0_repeat < 1 || n_batch % pre0_repeat != 0))
+    throw InputError("rnn forward: the batch " + std::to_string(n_batch) + " is not a multiple of pre0's repeat " +
+                     std::to_string(pre0_repeat));
   const int64_t L = m_cfg.n_layers, Hd = m_cfg.n_hidden, BH = checked_mul(n_batch, Hd);
   const bool lstm = m_cfg.cell == CellType::Lstm;
   const bool dropout = phase == Phase::Training && m_cfg.dropout > 0.0f;
@@ -146,10 +150,11 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
       else std::fill(c.begin(), c.begin() + BH, T(0));
       ctx->m_xh[l].resize(checked_mul(checked_mul(n_steps, n_batch), F + Hd));
       lstm_layer_forward<T>(shape, layer(weights, l), layer_in, h.data(), c.data(), ctx->m_act[l].data(),
-                            ctx->m_xh[l].data(), ctx->m_fwd_scratch);
+                            ctx->m_xh[l].data(), ctx->m_fwd_scratch, l == 0 ? pre0 : nullptr, pre0_repeat);
       std::copy(c.end() - BH, c.end(), ctx->m_c_n.begin() + l * BH);
     } else {
-      gru_layer_forward<T>(shape, layer(weights, l), layer_in, h.data(), ctx->m_act[l].data(), ctx->m_fwd_scratch);
+      gru_layer_forward<T>(shape, layer(weights, l), layer_in, h.data(), ctx->m_act[l].data(), ctx->m_fwd_scratch,
+                           l == 0 ? pre0 : nullptr, pre0_repeat);
     }
     std::copy(h.end() - BH, h.end(), ctx->m_h_n.begin() + l * BH);
   }

@@ -151,8 +151,13 @@ class Rnn {
   std::unique_ptr<RnnContext<T>> forward(const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
                                          const T* h0, const T* c0, Phase phase, uint64_t dropout_seed) const;
   // The same into an existing context, reusing its buffers (a training loop keeps one).
+  // pre0 (optional): [B / pre0_repeat, G*Hd], added to layer 0's input projection x W^T + bW
+  // at every step, row b of the batch reading row b / pre0_repeat (Note [Shared input
+  // columns] in engine/deepar/paths.cpp: the inputs every sample path of a series shares,
+  // projected once per series). B must be a multiple of pre0_repeat.
   void forward_into(RnnContext<T>& ctx, const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
-                    const T* h0, const T* c0, Phase phase, uint64_t dropout_seed) const;
+                    const T* h0, const T* c0, Phase phase, uint64_t dropout_seed, const T* pre0 = nullptr,
+                    int64_t pre0_repeat = 1) const;
 
   // Backward through time for a loss L(y, h_n, c_n).
   // [in]  ctx from forward with the same weights; dy = dL/dy [T, B, Hd] (nullptr: zero);
@@ -186,12 +191,13 @@ struct LayerShape {
 //   one-step calls on 8,100 paths (deepar's sampling loop) that zero-fill and its page faults
 //   were ~7 % of a forecast.
 // LSTM: xh [T, B, F_l+Hd] out: each step's [x_t | h_{t-1}] rows, what backward reads.
+// pre, pre_repeat: as Rnn::forward_into's pre0 (nullptr: none).
 template <typename T>
 void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act, T* xh,
-                        std::vector<T>& scratch);
+                        std::vector<T>& scratch, const T* pre = nullptr, int64_t pre_repeat = 1);
 template <typename T>
 void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act,
-                       std::vector<T>& scratch);
+                       std::vector<T>& scratch, const T* pre = nullptr, int64_t pre_repeat = 1);
 
 // dy [T, B, Hd] = dL/dh_t from above (this layer's outputs); dh_last, dc_last [B, Hd] or
 // nullptr; dx [T, B, F_l] or nullptr, only columns [dx_from, F_l) written; dh0, dc0 [B, Hd]

@@ -243,6 +243,57 @@ TEST(RnnBatch, BatchOfNEqualsBatchesOfOne) {
   }
 }
 
+// Rnn::forward_into's pre0 (Note [Shared input columns] in engine/deepar/paths.cpp): layer 0
+// on the first Fp input columns, with the other columns' projection x[:, Fp:] W0[:, Fp:]^T
+// given per group of `rep` rows, equals the network on every column, when each group's rows
+// share those columns. In double: the two differ only in the order of the sums.
+TEST(RnnPreActivation, SharedColumnsProjectedOnceEqualTheFullInputs) {
+  for (CellType cell : {CellType::Lstm, CellType::Gru}) {
+    const int64_t F = 7, Fp = 3, Hd = 5, T = 4, rep = 3, n_groups = 4, B = rep * n_groups;
+    Rnn<double> full(RnnConfig{cell, F, Hd, 2, 0.0f}), part(RnnConfig{cell, Fp, Hd, 2, 0.0f});
+    const int64_t GH = full.config().n_gates() * Hd;
+    std::vector<double> w(full.n_params()), wp(part.n_params());
+    full.init_uniform(w.data(), 21);
+    for (int64_t l = 0; l < 2; ++l) {  // the same weights, layer 0's input matrix cut to Fp columns
+      const auto a = full.layer(w.data(), l);
+      const auto b = part.layer(wp.data(), l);
+      const int64_t fin = l == 0 ? F : Hd, fout = l == 0 ? Fp : Hd;
+      for (int64_t g = 0; g < GH; ++g)
+        for (int64_t k = 0; k < fout; ++k) b.w[g * fout + k] = a.w[g * fin + k];
+      std::copy(a.r, a.r + GH * Hd, b.r);
+      std::copy(a.bw, a.bw + GH, b.bw);
+      std::copy(a.br, a.br + GH, b.br);
+    }
+    std::mt19937_64 rng(5);
+    std::vector<double> x = random_vec(T * B * F, rng), h0 = random_vec(2 * B * Hd, rng),
+                        c0 = random_vec(2 * B * Hd, rng), shared = random_vec(n_groups * (F - Fp), rng);
+    // Columns Fp.. are the group's at every step; the pre-activations those columns give.
+    for (int64_t r = 0; r < T * B; ++r)
+      for (int64_t k = Fp; k < F; ++k) x[r * F + k] = shared[((r % B) / rep) * (F - Fp) + k - Fp];
+    std::vector<double> xp(T * B * Fp), pre(n_groups * GH, 0.0);
+    for (int64_t r = 0; r < T * B; ++r)
+      for (int64_t k = 0; k < Fp; ++k) xp[r * Fp + k] = x[r * F + k];
+    const double* w0 = full.layer(w.data(), 0).w;
+    for (int64_t g = 0; g < n_groups; ++g)
+      for (int64_t j = 0; j < GH; ++j)
+        for (int64_t k = Fp; k < F; ++k) pre[g * GH + j] += shared[g * (F - Fp) + k - Fp] * w0[j * F + k];
+    const bool lstm = cell == CellType::Lstm;
+    auto ref = full.forward(w.data(), x.data(), T, B, h0.data(), lstm ? c0.data() : nullptr, Phase::Inference, 0);
+    RnnContext<double> got;
+    part.forward_into(got, wp.data(), xp.data(), T, B, h0.data(), lstm ? c0.data() : nullptr, Phase::Inference, 0,
+                      pre.data(), rep);
+    for (int64_t i = 0; i < T * B * Hd; ++i) ASSERT_NEAR(got.y()[i], ref->y()[i], 1e-12) << i;
+    for (int64_t i = 0; i < 2 * B * Hd; ++i) ASSERT_NEAR(got.h_n()[i], ref->h_n()[i], 1e-12) << i;
+    if (lstm) {
+      for (int64_t i = 0; i < 2 * B * Hd; ++i) ASSERT_NEAR(got.c_n()[i], ref->c_n()[i], 1e-12) << i;
+    }
+    // A batch that is not a multiple of the repeat is refused.
+    EXPECT_THROW(part.forward_into(got, wp.data(), xp.data(), 1, B - 1, nullptr, nullptr, Phase::Inference, 0,
+                                   pre.data(), rep),
+                 skucast::InputError);
+  }
+}
+
 TEST(RnnContextReuse, ReusedContextMatchesFreshOne) {
   for (CellType cell : {CellType::Lstm, CellType::Gru}) {
     Rnn<double> rnn(RnnConfig{cell, 3, 5, 2, 0.25f});
