@@ -29,7 +29,7 @@ struct BacktestCli {
   std::string panel, models, csv, summary, out, level_csv, reconcile;
   bool levels = false, nonnegative = false;
   int64_t epochs = 10, hidden = 64, layers = 2, context = 0;
-  std::string likelihood = "gaussian";
+  std::string likelihood = "auto";
   int paths = 100;
   uint64_t seed = 0;
   double dropout = 0.2;  // as train's default (DeepArOptions)
@@ -175,7 +175,8 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--hidden", opt->hidden, "lstm/gru: hidden units")->capture_default_str();
   sub->add_option("--layers", opt->layers, "lstm/gru: recurrent layers")->capture_default_str();
   sub->add_option("--context", opt->context, "lstm/gru: context steps (default: from the panel, as train)");
-  sub->add_option("--likelihood", opt->likelihood, "lstm/gru: gaussian|student_t|negbin|tweedie|mse|mae")->capture_default_str();
+  sub->add_option("--likelihood", opt->likelihood, "lstm/gru: auto|gaussian|student_t|negbin|tweedie|mse|mae (auto: as train's, chosen per fold from the "
+                  "panel cut at its origin)")->capture_default_str();
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series")
       ->capture_default_str()
       ->check(in_range(1, kMaxPaths));

@@ -80,7 +80,7 @@ void DeepArOptions::validate() const {
     bad("context", "in 0.." + std::to_string(kMaxPanelSteps), std::to_string(context));
   in("horizon", horizon, kMaxPanelSteps);
   if (!(dropout >= 0.0 && dropout < 1.0)) bad("dropout", "in [0, 1)", std::to_string(dropout));
-  nn::likelihood_from_name(likelihood);  // throws on an unknown name
+  if (likelihood != "auto") nn::likelihood_from_name(likelihood);  // throws on an unknown name
   if (target_transform != "log1p" && target_transform != "none")
     bad("target_transform", "log1p or none", "'" + target_transform + "'");
   if (inputs != "derived" && inputs != "base") bad("inputs", "derived or base", "'" + inputs + "'");

@@ -51,7 +51,8 @@ struct PanelData {
 //   paths, so they are means of sales, not exp of a mean). Series with a negative value keep
 //   their scale. A sales forecast of 0 stays 0 (log1p(0) = 0, and paths are clipped at 0).
 //   The transform applies to the continuous likelihoods (gaussian, student_t, mse, mae); negbin and
-//   tweedie model the counts themselves and ignore it.
+//   tweedie model the counts themselves and ignore it. New models never pair it with student_t
+//   (deepar_resolve_defaults: the exponential of a Student-t has no mean); files that did keep it.
 inline float from_model_scale(const PanelData& d, int64_t s, float z) {
   return to_sales_scale(z, !d.log1p.empty() && d.log1p[s]);
 }

@@ -88,8 +88,47 @@ int64_t deepar_n_features(const DeepArOptions& options, const PanelFingerprint& 
   return make_layout(options, panel).n_features;
 }
 
-std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h) {
+TargetProfile target_profile(const PanelReader& panel) {
+  const int64_t S = panel.header().n_series(), T = panel.header().n_steps;
+  const int64_t block = std::max<int64_t>(1, (int64_t{16} << 20) / std::max<int64_t>(1, T));  // ~64 MB of floats
+  TargetProfile p;
+  std::vector<float> y;
+  for (int64_t i0 = 0; i0 < S; i0 += block) {
+    const int64_t i1 = std::min(S, i0 + block);
+    y.resize(static_cast<size_t>(checked_mul(i1 - i0, T)));
+    panel.read_target(i0, i1, y.data());
+    for (const float v : y) {
+      if (!std::isfinite(v)) continue;
+      ++p.n_obs;
+      p.n_zero += v == 0.0f;
+      if (v < 0.0f) p.negative = true;
+      if (v < 0.0f || v != std::floor(v)) p.counts = false;
+    }
+  }
+  return p;
+}
+
+std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h, const TargetProfile* profile) {
   std::string note;
+  auto add = [&note](const std::string& what) { note += (note.empty() ? "" : "; ") + what; };
+  if (o.likelihood == "auto") {  // Note [Likelihood from the data]
+    if (!profile) throw InputError("deepar: likelihood auto is chosen from the panel's target; none was given");
+    char share[32];
+    std::snprintf(share, sizeof share, "%.0f %%", 100.0 * profile->zero_share());
+    if (profile->counts && profile->n_obs > 0 && profile->zero_share() >= 0.25) {
+      o.likelihood = "negbin";
+      add(std::string("likelihood negbin (counts, ") + share + " zeros)");
+    } else {
+      o.likelihood = "gaussian";
+      add(std::string("likelihood gaussian (") +
+          (profile->negative ? "negative values" : !profile->counts ? "not counts" : std::string(share) + " zeros") +
+          ")");
+    }
+  }
+  if (o.likelihood == "student_t" && o.target_transform == "log1p") {
+    o.target_transform = "none";
+    add("target transform none (a Student-t on log(1 + y) has no mean)");
+  }
   if (o.context == 0) {
     const int64_t m = h.axis.season_length, V = o.val_steps > 0 ? o.val_steps : o.horizon;
     int64_t ctx = 4 * o.horizon;
@@ -98,16 +137,16 @@ std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h) {
     const int64_t cap = std::max<int64_t>(1, (h.n_steps - V) / 2);
     if (ctx > cap) ctx = cap, why = "half the " + std::to_string(h.n_steps - V) + " steps before validation";
     o.context = ctx;
-    note += "context " + std::to_string(ctx) + " (" + why + ")";
+    add("context " + std::to_string(ctx) + " (" + why + ")");
   }
   return note;
 }
 
-DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header) {
+DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header, const TargetProfile* profile) {
   options.validate();
   DeepArState st;
   st.options = options;
-  deepar_resolve_defaults(st.options, header);
+  deepar_resolve_defaults(st.options, header, profile);
   st.panel = PanelFingerprint::of(header);
   const Layout l = make_layout(st.options, st.panel);
   st.options.embedding_dims = l.emb_dim;  // pinned (Note [New static levels])

@@ -288,7 +288,8 @@ ForecastFile train_fold_model(const Plan& p, const std::string& cell, const Pane
   nn.dropout = p.opt.nn_dropout;
   nn.ema = p.opt.nn_ema;
   nn.validate();
-  DeepArState st = deepar_init(nn, cut_panel.header());
+  const TargetProfile profile = nn.likelihood == "auto" ? target_profile(cut_panel) : TargetProfile{};
+  DeepArState st = deepar_init(nn, cut_panel.header(), &profile);
   deepar_train(st, cut_panel, nn.epochs, {}, p.opt.nn_train_gpu ? Device::Cuda : Device::Cpu);
   return deepar_forecast(st, cut_panel, H, levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev);
 }

@@ -70,7 +70,7 @@ struct BacktestOptions {
   // Global models ("lstm", "gru"): trained afresh on the history before each origin
   // (Note [Neural folds] in backtest.cpp), then forecast by sample paths.
   int64_t nn_epochs = 10, nn_hidden = 64, nn_layers = 2, nn_context = 0;  // 0: from the panel (Note [Defaults from the panel])
-  std::string nn_likelihood = "gaussian";
+  std::string nn_likelihood = "auto";  // Note [Likelihood from the data] in engine/deepar/model.h
   int nn_paths = 100;
   uint64_t nn_seed = 0;
   double nn_dropout = 0.2;     // as `train`'s default

@@ -668,6 +668,81 @@ TEST(DeepArDefaults, ContextFromThePanel) {
   EXPECT_GE(deepar_init(auto_ctx, r.header()).options.context, 1);
 }
 
+// Note [Likelihood from the data]: the target's profile, and the choice it leads to.
+TEST(DeepArDefaults, LikelihoodFromTheData) {
+  const std::string dir = temp_dir();
+  SynthPanel p = make_panel(6, 40, 0, 7, 3);  // Poisson counts, some NaN
+  auto profile_of = [&](const SynthPanel& q, const std::string& name) {
+    return target_profile(PanelReader(write(q, dir + "/" + name + ".h5")));
+  };
+  TargetProfile a = profile_of(p, "counts");
+  int64_t n_obs = 0, n_zero = 0;
+  for (float v : p.target) n_obs += std::isfinite(v), n_zero += v == 0.0f;
+  EXPECT_EQ(a.n_obs, n_obs);
+  EXPECT_EQ(a.n_zero, n_zero);
+  EXPECT_TRUE(a.counts);
+  EXPECT_FALSE(a.negative);
+  // Zeros to a share of at least 25 %: a fifth of the observed values made zero on top.
+  for (size_t i = 0; i < p.target.size(); i += 4)
+    if (std::isfinite(p.target[i])) p.target[i] = 0.0f;
+  TargetProfile z = profile_of(p, "zeros");
+  ASSERT_GE(z.zero_share(), 0.25);
+  SynthPanel frac = p;
+  for (float& v : frac.target)
+    if (std::isfinite(v) && v > 0) v += 0.5f;
+  TargetProfile f = profile_of(frac, "fractional");
+  EXPECT_FALSE(f.counts);
+  SynthPanel neg = p;
+  neg.target[1] = -3.0f;
+  TargetProfile n = profile_of(neg, "negative");
+  EXPECT_TRUE(n.negative);
+  EXPECT_FALSE(n.counts);
+
+  auto choose = [](const TargetProfile& t, std::string* note = nullptr) {
+    PanelHeader h;
+    h.n_steps = 40;
+    DeepArOptions o;
+    o.horizon = 7;
+    o.context = 14;
+    o.likelihood = "auto";
+    const std::string line = deepar_resolve_defaults(o, h, &t);
+    if (note) *note = line;
+    return o.likelihood + "/" + o.target_transform;
+  };
+  std::string note;
+  EXPECT_EQ(choose(z, &note), "negbin/log1p");  // (negbin ignores the transform)
+  EXPECT_NE(note.find("likelihood negbin (counts, "), std::string::npos) << note;
+  TargetProfile dense = a;
+  dense.n_zero = 0;  // fast movers
+  EXPECT_EQ(choose(dense, &note), "gaussian/log1p");
+  EXPECT_NE(note.find("likelihood gaussian (0 % zeros)"), std::string::npos) << note;
+  TargetProfile frac_zeros = f;
+  frac_zeros.n_zero = frac_zeros.n_obs / 2;  // many zeros, but not counts
+  EXPECT_EQ(choose(frac_zeros), "gaussian/log1p");
+  EXPECT_EQ(choose(n, &note), "gaussian/log1p");
+  EXPECT_NE(note.find("negative values"), std::string::npos) << note;
+  // auto needs the profile; a Student-t drops the log transform; a given likelihood stays.
+  PanelHeader h;
+  h.n_steps = 40;
+  DeepArOptions o;
+  o.context = 14;
+  o.likelihood = "auto";
+  EXPECT_THROW(deepar_resolve_defaults(o, h), InputError);
+  o.likelihood = "student_t";
+  EXPECT_NE(deepar_resolve_defaults(o, h).find("target transform none"), std::string::npos);
+  EXPECT_EQ(o.target_transform, "none");
+  o.likelihood = "negbin";
+  EXPECT_EQ(deepar_resolve_defaults(o, h, &dense), "");
+  EXPECT_EQ(o.likelihood, "negbin");
+  // deepar_init stores the choice, not "auto".
+  const PanelReader r(write(p, dir + "/init.h5"));
+  DeepArOptions io = tiny_options();
+  io.likelihood = "auto";
+  const TargetProfile rp = target_profile(r);
+  EXPECT_EQ(deepar_init(io, r.header(), &rp).options.likelihood, "negbin");
+  EXPECT_THROW(deepar_init(io, r.header()), InputError);
+}
+
 // Note [Target transform]: log1p on series without negative values under the continuous
 // likelihoods; forecasts are in sales units (finite, non-negative on non-negative series), a
 // model file without the option reads as "none", and count likelihoods ignore it.
