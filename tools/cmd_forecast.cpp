@@ -244,9 +244,6 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
                      " ... --out model.h5`, then pass --checkpoint model.h5");
   if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
   const bool hier = !o.hier_levels.empty();
-  if (hier && !shard.whole())
-    throw InputError("--levels sums every series' sample paths into the aggregates, so it does not run per --shard; "
-                     "forecast without --shard");
   if (hier && o.intervals == "conformal")
     throw InputError("--levels with --intervals conformal: the calibration folds score only the panel's own series; "
                      "use one of them");

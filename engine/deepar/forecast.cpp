@@ -111,11 +111,7 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
     req.hierarchy = &ph;
   }
   SamplerSetup where{device.device, device.max_block_bytes};
-  if (where.device == Device::Cuda && hier) {
-    std::fprintf(stderr, "skucast: note: --levels sums the sample paths on the CPU (the GPU sampler keeps only "
-                         "means and quantiles); the %s forecast samples on the CPU\n", o.cell.c_str());
-    where.device = Device::Cpu;
-  }
+  if (hier) where.device = Device::Cpu;  // Note [Summed sample paths]: the sums run on the CPU
   if (where.device == Device::Cuda && models.size() > 1 && cuda_device_count() > 0) {
     std::fprintf(stderr, "skucast: note: pooling several models has no GPU sampling path yet; "
                          "the %s forecast samples on the CPU\n", o.cell.c_str());

@@ -272,8 +272,8 @@ struct ForecastHierarchy {
 // io/shard.h): the same values as that slice of the whole forecast.
 // `hierarchy` (when given): the forecast holds its aggregates first, then the panel's series
 // (the order of an aggregated panel, Note [Aggregate series] in engine/eval/hierarchy.h), with
-// each series' level; sampled on the CPU whatever the device (one note line on stderr when
-// that overrides --device cuda); no shard.
+// each series' level; sampled on the CPU whatever the device (the caller says so when that
+// overrides --device cuda); no shard (InputError).
 ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel, int64_t horizon,
                              const std::vector<double>& levels, int n_paths, uint64_t seed,
                              const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {},
