@@ -247,12 +247,13 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   if (hier && o.intervals == "conformal")
     throw InputError("--levels with --intervals conformal: the calibration folds score only the panel's own series; "
                      "use one of them");
-  ForecastDeviceOptions dev = global_forecast_device(o, o.model);
-  if (hier && dev.device == Device::Cuda) {  // Note [Summed sample paths]
+  ForecastCli where = o;
+  if (hier && o.device == "cuda") {  // Note [Summed sample paths]
     std::fprintf(stderr, "skucast: note: --levels sums the sample paths on the CPU (the GPU sampler keeps only means "
                          "and quantiles); the %s forecast samples on the CPU\n", o.model.c_str());
-    dev.device = Device::Cpu;
+    where.device = "cpu";
   }
+  const ForecastDeviceOptions dev = global_forecast_device(where, o.model);
   const auto t0 = std::chrono::steady_clock::now();
   const PanelReader reader(o.panel);
   // --levels: the aggregates of `skucast aggregate --levels` with the same ids and order.
