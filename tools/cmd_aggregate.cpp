@@ -27,11 +27,7 @@ void run_aggregate(const AggregateCli& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const PanelReader reader(o.panel);
   const std::vector<HierLevel> levels = parse_hier_levels(o.levels, reader.header(), o.panel);
-  std::string text = o.levels;
-  text.erase(0, text.find_first_not_of(" \t"));
-  text.erase(text.find_last_not_of(" \t") + 1);
-  const bool m5 = text == "m5";  // M5 names its bottom level item*store
-  const AggregateStats st = aggregate_panel(reader, levels, m5 ? "item*store" : "bottom", o.out, o.block);
+  const AggregateStats st = aggregate_panel(reader, levels, bottom_level_name(o.levels), o.out, o.block);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "skucast: aggregate: %lld levels, %lld aggregate + %lld bottom series in %.3f s → %s\n",
                static_cast<long long>(st.n_levels), static_cast<long long>(st.n_aggregates),

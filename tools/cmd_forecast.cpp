@@ -17,6 +17,7 @@
 #include "engine/deepar/model.h"
 #include "engine/eval/backtest.h"
 #include "engine/eval/conformal.h"
+#include "engine/eval/hierarchy.h"
 #include "engine/eval/model_choice.h"
 #include "engine/stat/gpu_models.h"
 #include "io/shard.h"
@@ -57,6 +58,7 @@ struct ForecastCli {
   int paths = 100;
   uint64_t seed = 1;
   bool residuals = false;  // store in-sample one-step residuals (reconcile wls_var, mint_shrink)
+  std::string hier_levels;  // lstm/gru --levels: aggregates from summed paths (Note [Summed sample paths])
 };
 
 // Note [Calibration folds]: `--intervals conformal` runs K rolling-origin folds of the same
@@ -203,8 +205,9 @@ ForecastDeviceOptions global_forecast_device(const ForecastCli& o, const std::st
 // The global model's forecast of the panel's series in `shard`, checked against the model name.
 ForecastFile global_forecast(const ForecastCli& o, const std::string& name, const PanelReader& reader,
                              const std::vector<double>& levels, const ForecastDeviceOptions& dev,
-                             const SeriesShard& shard) {
-  ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard);
+                             const SeriesShard& shard, const ForecastHierarchy* hierarchy = nullptr) {
+  ForecastFile fc =
+      forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard, hierarchy);
   if (fc.model != name)
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model names '" + name + "'");
   return fc;
@@ -240,10 +243,29 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     throw InputError("model '" + o.model + "' needs a trained checkpoint: run `skucast train --model " + o.model +
                      " ... --out model.h5`, then pass --checkpoint model.h5");
   if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
-  const ForecastDeviceOptions dev = global_forecast_device(o, o.model);
+  const bool hier = !o.hier_levels.empty();
+  if (hier && o.intervals == "conformal")
+    throw InputError("--levels with --intervals conformal: the calibration folds score only the panel's own series; "
+                     "use one of them");
+  ForecastCli where = o;
+  if (hier && o.device == "cuda") {  // Note [Summed sample paths]
+    std::fprintf(stderr, "skucast: note: --levels sums the sample paths on the CPU (the GPU sampler keeps only means "
+                         "and quantiles); the %s forecast samples on the CPU\n", o.model.c_str());
+    where.device = "cpu";
+  }
+  const ForecastDeviceOptions dev = global_forecast_device(where, o.model);
   const auto t0 = std::chrono::steady_clock::now();
   const PanelReader reader(o.panel);
-  ForecastFile fc = global_forecast(o, o.model, reader, levels, dev, shard);
+  // --levels: the aggregates of `skucast aggregate --levels` with the same ids and order.
+  Aggregation agg;
+  ForecastHierarchy fh;
+  if (hier) {
+    const std::vector<HierLevel> hl = parse_hier_levels(o.hier_levels, reader.header(), o.panel);
+    agg = build_aggregation(reader.header(), hl, bottom_level_name(o.hier_levels));
+    fh.structure = &agg.structure;
+    fh.aggregate_ids.assign(agg.ids.begin(), agg.ids.begin() + agg.structure.n_aggregates);
+  }
+  ForecastFile fc = global_forecast(o, o.model, reader, levels, dev, shard, hier ? &fh : nullptr);
   const double model_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (o.intervals == "conformal") {
     const int64_t T = reader.header().n_steps, H = o.horizon;
@@ -269,14 +291,15 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   }
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;
-  set_series_levels(o.panel, reader.header(), fc, shard.range(reader.header().n_series()).first);
+  if (!hier) set_series_levels(o.panel, reader.header(), fc, shard.range(reader.header().n_series()).first);
   write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // model: the panel and checkpoint loaded, the paths sampled, their means and quantiles.
   std::fprintf(stderr,
-               "skucast: forecast %s%s: %zu series × %lld steps, %d paths, %zu quantile(s); model %.3f s (%.0f "
+               "skucast: forecast %s%s: %zu series%s × %lld steps, %d paths, %zu quantile(s); model %.3f s (%.0f "
                "series/s), total %.3f s → %s%s%s\n",
                fc.model.c_str(), dev.device == Device::Cuda ? " on the GPU" : "", fc.ids.size(),
+               hier ? (" (" + std::to_string(agg.structure.n_aggregates) + " aggregates from summed paths)").c_str() : "",
                static_cast<long long>(fc.horizon), o.paths, fc.levels.size(), model_s,
                model_s > 0.0 ? static_cast<double>(fc.ids.size()) / model_s : 0.0, total_s, o.out.c_str(),
                o.csv.empty() ? "" : ", ", o.csv.c_str());
@@ -336,6 +359,9 @@ void run_forecast(const ForecastCli& o) {
                      "forecast without --shard");
   if (o.calibration_folds < 0 || o.calibration_step < 0)
     throw InputError("--calibration-folds and --calibration-step must be at least 1");
+  if (!o.hier_levels.empty() && o.model != "lstm" && o.model != "gru")
+    throw InputError("--levels is for lstm/gru (their sample paths are summed); for '" + o.model +
+                     "' aggregate the panel (`skucast aggregate --levels ...`), forecast it and `skucast reconcile`");
   if (o.model == "lstm" || o.model == "gru") {
     if (o.residuals)
       throw InputError("--residuals: '" + o.model + "' has no in-sample one-step predictions; residuals come from the "
@@ -723,6 +749,12 @@ void add_forecast(CLI::App& app) {
   sub->add_flag("--residuals", opt->residuals,
                 "also store the in-sample one-step residuals [S, T] (/forecast/residuals), which `skucast reconcile "
                 "--method wls_var|mint_shrink` needs; models " + std::string(kResidualModels));
+  sub->add_option("--levels", opt->hier_levels,
+                  "lstm/gru: also forecast every aggregate of these levels (the syntax of `skucast aggregate "
+                  "--levels`, e.g. \"total;store\" or m5) from the sums of its series' sample paths, coherent at every "
+                  "level; the file holds the aggregates then the panel's series, as an aggregated panel, with a level "
+                  "column in CSV. Samples on the CPU; not with --shard or --intervals conformal")
+      ->check([](const std::string& v) { return v.empty() ? std::string("--levels is empty") : std::string(); });
   sub->add_option("--out", opt->out, "forecast file (.h5), written atomically")->required();
   sub->add_option("--csv", opt->csv, "also write the forecast as CSV (series_id,time,step,mean,q<level>...)");
   sub->callback([opt] { run_forecast(*opt); });

@@ -50,18 +50,26 @@ void run_reconcile(const ReconcileCli& o) {
     throw InputError("--method " + method_name(opt) + " needs in-sample one-step residuals, and " + o.base +
                      " has none: forecast with `skucast forecast --panel " + o.structure +
                      " --model ets --residuals ...`");
+  // Stage times (read, reconcile, write) go into the last line: at a few thousand series the
+  // reading and writing of the files is a third of the command (bench/README.md, hierarchy).
+  const auto t1 = std::chrono::steady_clock::now();
   ReconcileInfo info;
   const ForecastFile rec = reconcile_forecast(h, opt, base, &info);
+  const auto t2 = std::chrono::steady_clock::now();
   write_forecast(o.out, rec);
   if (!o.csv.empty()) write_forecast_csv(o.csv, rec);
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto t3 = std::chrono::steady_clock::now();
+  const auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+  const double s = secs(t0, t3);
   std::string extra;
   if (info.shrinkage >= 0.0) extra += ", shrinkage " + std::to_string(info.shrinkage);
   if (opt.nonnegative) extra += ", nonnegative (" + std::to_string(info.n_active_sets) + " projections)";
-  std::fprintf(stderr, "skucast: reconcile %s: %lld aggregate + %lld bottom series × %lld steps%s in %.3f s → %s%s%s\n",
+  std::fprintf(stderr,
+               "skucast: reconcile %s: %lld aggregate + %lld bottom series × %lld steps%s in %.3f s (read %.3f s, "
+               "reconcile %.3f s, write %.3f s) → %s%s%s\n",
                method_name(opt).c_str(), static_cast<long long>(h.n_aggregates), static_cast<long long>(h.n_bottom),
-               static_cast<long long>(base.horizon), extra.c_str(), s, o.out.c_str(), o.csv.empty() ? "" : ", ",
-               o.csv.c_str());
+               static_cast<long long>(base.horizon), extra.c_str(), s, secs(t0, t1), secs(t1, t2), secs(t2, t3),
+               o.out.c_str(), o.csv.empty() ? "" : ", ", o.csv.c_str());
 }
 
 }  // namespace

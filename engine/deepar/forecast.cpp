@@ -29,6 +29,7 @@
 #include "engine/deepar/internal.h"
 #include "engine/deepar/sampler.h"
 #include "io/forecast_file.h"
+#include "io/hierarchy_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 #include "kernels/device.hpp"
@@ -44,7 +45,7 @@ namespace {
 ForecastFile forecast_models(const std::vector<const DeepArState*>& models, const std::vector<std::string>& names,
                              const PanelReader& panel, int64_t horizon, const std::vector<double>& levels,
                              int n_paths, uint64_t seed, const ForecastDeviceOptions& device,
-                             const SeriesShard& shard) {
+                             const SeriesShard& shard, const ForecastHierarchy* hier) {
   const DeepArState& st = *models.at(0);
   const PanelHeader& hdr = panel.header();
   st.panel.check_matches(hdr, panel.path());
@@ -54,6 +55,18 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
     if (!(q > 0 && q < 1)) throw InputError("deepar: quantile levels must be in (0, 1), got " + std::to_string(q));
   const DeepArOptions& o = st.options;
   const Layout l = make_layout(o, st.panel);
+  if (hier) {  // Note [Summed sample paths]
+    const HierarchyStructure& h = *hier->structure;
+    if (shard.count > 1)
+      throw InputError("--levels sums every series' sample paths, so it does not run per --shard; forecast without "
+                       "--shard");
+    if (l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae)
+      throw InputError("--levels: the model was trained with a point loss (" + o.likelihood +
+                       "), which has no sample paths to sum; train with a likelihood (gaussian, negbin, tweedie, ...)");
+    if (h.n_bottom != hdr.n_series() || static_cast<int64_t>(hier->aggregate_ids.size()) != h.n_aggregates)
+      throw InputError("--levels: the hierarchy has " + std::to_string(h.n_bottom) + " bottom series, " +
+                       panel.path() + " has " + std::to_string(hdr.n_series()));
+  }
   if (static_cast<int64_t>(st.weights.size()) != l.n_params)
     throw InputError("deepar: the model holds " + std::to_string(st.weights.size()) + " weights, its config needs " +
                      std::to_string(l.n_params));
@@ -92,7 +105,13 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   const auto [s0, s1] = shard.range(d.n_series);
   req.series_begin = s0;
   req.series_end = s1;
+  PathHierarchy ph;
+  if (hier) {
+    ph = PathHierarchy{hier->structure->n_aggregates, hier->structure->indptr.data(), hier->structure->indices.data()};
+    req.hierarchy = &ph;
+  }
   SamplerSetup where{device.device, device.max_block_bytes};
+  if (hier) where.device = Device::Cpu;  // Note [Summed sample paths]: the sums run on the CPU
   if (where.device == Device::Cuda && models.size() > 1 && cuda_device_count() > 0) {
     std::fprintf(stderr, "skucast: note: pooling several models has no GPU sampling path yet; "
                          "the %s forecast samples on the CPU\n", o.cell.c_str());
@@ -116,6 +135,14 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   fc.levels = levels;
   fc.mean = std::move(pf.mean);
   fc.quantiles = std::move(pf.quantiles);
+  if (hier) {  // aggregates first, as in an aggregated panel
+    const HierarchyStructure& h = *hier->structure;
+    fc.ids.insert(fc.ids.begin(), hier->aggregate_ids.begin(), hier->aggregate_ids.end());
+    fc.mean.insert(fc.mean.begin(), pf.agg_mean.begin(), pf.agg_mean.end());
+    fc.quantiles.insert(fc.quantiles.begin(), pf.agg_quantiles.begin(), pf.agg_quantiles.end());
+    fc.series_level.resize(static_cast<size_t>(h.n_series()));
+    for (int64_t i = 0; i < h.n_series(); ++i) fc.series_level[i] = h.level_names.at(static_cast<size_t>(h.level[i]));
+  }
   return fc;
 }
 
@@ -123,13 +150,15 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
 
 ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, int64_t horizon,
                              const std::vector<double>& levels, int n_paths, uint64_t seed,
-                             const ForecastDeviceOptions& device, const SeriesShard& shard) {
-  return forecast_models({&st}, {"the model"}, panel, horizon, levels, n_paths, seed, device, shard);
+                             const ForecastDeviceOptions& device, const SeriesShard& shard,
+                             const ForecastHierarchy* hierarchy) {
+  return forecast_models({&st}, {"the model"}, panel, horizon, levels, n_paths, seed, device, shard, hierarchy);
 }
 
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
-                                      const ForecastDeviceOptions& device, const SeriesShard& shard) {
+                                      const ForecastDeviceOptions& device, const SeriesShard& shard,
+                                      const ForecastHierarchy* hierarchy) {
   std::vector<std::string> names;  // one per model: a file of K models (an ensemble) gives K
   std::vector<DeepArState> states;
   for (const std::string& file : split_checkpoints(checkpoint)) {
@@ -142,7 +171,7 @@ ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::strin
   }
   std::vector<const DeepArState*> models;
   for (const DeepArState& s : states) models.push_back(&s);
-  return forecast_models(models, names, panel, horizon, levels, n_paths, seed, device, shard);
+  return forecast_models(models, names, panel, horizon, levels, n_paths, seed, device, shard, hierarchy);
 }
 
 SeenSteps checkpoint_seen_steps(const std::string& checkpoint) {

@@ -10,7 +10,10 @@
 //     sampling, each series' mean and quantiles are bounded to +-kPathBound times the largest
 //     |value| of its history (at least kPathBound; NaN counts as beyond the bound, and goes to
 //     the upper bound); quantiles stay ascending. The bound applies after either sampler (CPU
-//     or GPU), and the caller prints how many values and series were bounded.
+//     or GPU), and the caller prints how many values and series were bounded. With summed
+//     paths (`forecast --levels`, Note [Summed sample paths] in engine/deepar/aggregate_paths.h)
+//     the bound applies to every path value before the sums instead, so the bounded forecast
+//     stays coherent at every level (bounding each level's mean afterwards would not).
 //   - Training: a loss or weights that become NaN/Inf stop training (deepar_train, exit 2,
 //     naming the epoch and suggesting a lower --lr); save_checkpoint refuses non-finite state.
 #pragma once
@@ -36,5 +39,9 @@ struct BoundCount {
 // Bounds mean [S1-S0, H] and quantiles [S1-S0, H, Q] of panel series S0.. (Note [Finite forecasts]).
 BoundCount bound_forecast(const PanelData& d, int64_t s0, int64_t horizon, int64_t n_levels, std::vector<float>& mean,
                           std::vector<float>& quantiles);
+// The bound of panel series s: kPathBound times the largest |value| of its history (at least kPathBound).
+double series_cap(const PanelData& d, int64_t s);
+// Bounds every value of the paths [nb, N, H] of panel series i0 .. i0+nb-1 (NaN to the upper bound).
+void bound_paths(const PanelData& d, int64_t i0, int64_t nb, int64_t n_paths, int64_t horizon, float* paths);
 
 }  // namespace skucast::deepar

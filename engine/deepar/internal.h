@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/deepar/aggregate_paths.h"
 #include "engine/deepar/kernels.h"
 #include "engine/deepar/model.h"
 #include "engine/deepar/sample.h"
@@ -202,10 +203,15 @@ struct PathRequest {
   // The series forecast: [series_begin, series_end) of the panel (series_end < 0: to the last;
   // Note [Sharding the catalog] in io/shard.h). Draws keep the panel's series index.
   int64_t series_begin = 0, series_end = -1;
+  // Note [Summed sample paths] in engine/deepar/aggregate_paths.h: when set, also the
+  // aggregates' forecasts from the sums of their series' paths (every series requested).
+  const PathHierarchy* hierarchy = nullptr;
 };
 struct PathForecast {
   std::vector<float> mean;       // [S', H] S' = the requested series, in panel order
   std::vector<float> quantiles;  // [S', H, Q]
+  std::vector<float> agg_mean;       // [A, H] PathRequest::hierarchy's aggregates (else empty)
+  std::vector<float> agg_quantiles;  // [A, H, Q]
 };
 // The requested series range [begin, end) of a panel of n_series (InputError when outside it).
 std::pair<int64_t, int64_t> forecast_series_range(const PathRequest& r, int64_t n_series);

@@ -36,6 +36,7 @@ namespace skucast {
 class PanelReader;
 struct PanelHeader;
 struct ForecastFile;
+struct HierarchyStructure;
 
 // The model configuration; serialized to JSON in checkpoints (deepar_options_to_json).
 struct DeepArOptions {
@@ -289,15 +290,27 @@ struct ForecastDeviceOptions {
   size_t max_block_bytes = 0;
 };
 
+// A hierarchy over the panel's series whose aggregates a forecast adds (`forecast --levels`,
+// Note [Summed sample paths] in engine/deepar/aggregate_paths.h).
+struct ForecastHierarchy {
+  const HierarchyStructure* structure = nullptr;  // bottom series = the panel's, in order
+  std::vector<std::string> aggregate_ids;          // [A] `total`, `store=2`, ...
+};
+
 // Forecasts every series H steps past the history (origin = T) with n_paths ancestral
 // sample paths (point losses: one deterministic path, Gaussian quantiles from resid_sd).
 // levels: quantile levels in (0, 1). Deterministic in seed. Device::Cuda samples on
 // the GPU with the same draws (throws DeviceError without a usable device or CUDA build).
 // `shard` forecasts only its slice of the series (Note [Sharding the catalog] in
 // io/shard.h): the same values as that slice of the whole forecast.
+// `hierarchy` (when given): the forecast holds its aggregates first, then the panel's series
+// (the order of an aggregated panel, Note [Aggregate series] in engine/eval/hierarchy.h), with
+// each series' level; sampled on the CPU whatever the device (the caller says so when that
+// overrides --device cuda); no shard (InputError).
 ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel, int64_t horizon,
                              const std::vector<double>& levels, int n_paths, uint64_t seed,
-                             const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});
+                             const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {},
+                             const ForecastHierarchy* hierarchy = nullptr);
 
 // The same from a checkpoint file (engine/deepar/checkpoint.h) — for `skucast forecast --model
 // lstm|gru --checkpoint model.h5`. A comma-separated list of model files of one layout (e.g.
@@ -306,7 +319,8 @@ ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel,
 // file of K models (`train --ensemble K`) counts as its K models.
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
-                                      const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {});
+                                      const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {},
+                                      const ForecastHierarchy* hierarchy = nullptr);
 
 // The model files of a --checkpoint value: comma-separated names (InputError on an empty one).
 std::vector<std::string> split_checkpoints(const std::string& list);

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 #include "engine/deepar/sampler.h"
+#include "engine/deepar/guard.h"
 #include "engine/deepar/internal.h"
 #include "engine/deepar/sample.h"
 #include "engine/nn/blas.h"
@@ -97,6 +99,12 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
     throw InputError("deepar: pooling " + std::to_string(K) + " models needs a sample-path likelihood and at least " +
                      std::to_string(K) + " paths, got " + (point ? "a point loss" : std::to_string(N) + " paths"));
   const auto [S0, S1] = forecast_series_range(req, d.n_series);
+  std::unique_ptr<AggregatePaths> agg;  // Note [Summed sample paths]
+  if (req.hierarchy) {
+    if (point || S0 != 0 || S1 != d.n_series)
+      throw InputError("deepar: summed paths need a sample-path likelihood and every series of the panel");
+    agg = std::make_unique<AggregatePaths>(*req.hierarchy, d.n_series, N, req.horizon);
+  }
   const int64_t Q = static_cast<int64_t>(req.levels.size());
   const int64_t lb = lookback(l), L = lb + ctx + H, A = T - ctx - lb;  // local buffer: columns are steps A .. A+L-1
   const int64_t Ly = l.rnn.n_layers, Hd = l.rnn.n_hidden, P = likelihood_n_params(l.lik.kind);
@@ -206,6 +214,10 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
         }
       }
     }
+    if (agg) {  // bounded first, so that the bound keeps every level coherent (Note [Finite forecasts])
+      bound_paths(d, i0, nb, N, H, paths.data());
+      agg->add_block(paths.data(), i0, nb);
+    }
     // Mean and quantiles.
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < nb; ++i) {
@@ -230,6 +242,7 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
       }
     }
   }
+  if (agg) agg->summarise(req.levels, out.agg_mean, out.agg_quantiles);
   return out;
 }
 

@@ -53,6 +53,8 @@ std::vector<HierLevel> m5_levels() {
           {"item*state", {"item", "state"}}};
 }
 
+std::string bottom_level_name(const std::string& text) { return trim(text) == "m5" ? "item*store" : "bottom"; }
+
 std::vector<HierLevel> parse_hier_levels(const std::string& text, const PanelHeader& hdr, const std::string& file) {
   if (hdr.find_static("level"))
     throw InputError(file + ": the panel has a static attribute named 'level', which the aggregated panel uses for "

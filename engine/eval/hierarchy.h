@@ -48,6 +48,8 @@ std::vector<HierLevel> m5_levels();
 // `hdr` (InputError naming it, `file` and the attributes the panel has); names are trimmed,
 // empty entries and repeated levels are errors; "level" is reserved.
 std::vector<HierLevel> parse_hier_levels(const std::string& text, const PanelHeader& hdr, const std::string& file);
+// The bottom level's name for a --levels value: "item*store" for m5 (M5's name), else "bottom".
+std::string bottom_level_name(const std::string& text);
 
 // The summing structure and ids of the aggregate series of `levels` over hdr's series
 // (Note [Aggregate series]). Level names: the levels', then `bottom_name`.

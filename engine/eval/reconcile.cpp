@@ -51,7 +51,9 @@ Projection project(const HierarchyStructure& h, const Vec& d, const Mat& U, cons
   const int64_t m = C.rows();
   if (m == 0) return {yhat, Mat(0, yhat.cols())};
   const SpMat CD = C * d.asDiagonal();
-  const SpMat M = (CD * C.transpose()).pruned();
+  // Entries of C W Cᵀ are sums of positive weights (no cancellation), so the plain product,
+  // faster than Eigen's pruning one, has no stored zeros to prune.
+  const SpMat M = CD * C.transpose();
   Eigen::SimplicialLDLT<SpMat> ldlt(M);
   if (ldlt.info() != Eigen::Success)
     throw InputError("reconcile: the constraint system C W Cᵀ could not be factored (W is not positive definite: "
@@ -125,6 +127,32 @@ double shrunk_covariance(Mat& X, double ridge, Vec& dg) {
   return lambda;
 }
 
+// Note [Threads in reconciliation]
+//   Eigen splits a dense product over its OpenMP threads from about 50,000 multiply-adds per
+//   thread on. The products here that grow with the data are the Woodbury system Vᵀ M⁻¹ V
+//   (R × A × R, R residual steps) and U (Uᵀ x) (N × R × H); the sparse factorisation and
+//   solves run on one thread anyway. Below kParallelWork multiply-adds (tens of ms on one
+//   core) a second thread can gain at most that, while a thread that the machine deschedules
+//   (a shared machine, the nightly job's other stages) stalls every product at its barrier:
+//   on the 4,354-series M5 subset (R = 365, 2e8 multiply-adds) on a loaded 2-core VM the
+//   reconciliation took 0.20 s on one thread against 0.44-0.83 s on two, burning 3x the CPU
+//   (bench/README.md, hierarchy). So smaller systems run on one thread; larger ones (30,000
+//   series with M5's 1,941 residual steps: 5e10) keep Eigen's threads. The count is restored
+//   afterwards (Eigen's setting is process-wide).
+class EigenThreadScope {
+ public:
+  static constexpr double kParallelWork = 1e9;  // multiply-adds
+  explicit EigenThreadScope(double work) : m_prev(Eigen::nbThreads()) {
+    if (work < kParallelWork) Eigen::setNbThreads(1);
+  }
+  ~EigenThreadScope() { Eigen::setNbThreads(m_prev); }
+  EigenThreadScope(const EigenThreadScope&) = delete;
+  EigenThreadScope& operator=(const EigenThreadScope&) = delete;
+
+ private:
+  int m_prev;
+};
+
 // Bottom-up on bottom values b [B, H] → y [N, H].
 Mat bottom_up(const HierarchyStructure& h, const Mat& b) {
   const int64_t A = h.n_aggregates, B = h.n_bottom;
@@ -180,7 +208,7 @@ class ActiveSetSolver {
   ActiveSetSolver(const HierarchyStructure& h, const Vec& d, const Mat& U)
       : m_h(h), m_A(h.n_aggregates), m_d(d), m_U(U), m_C(constraint_matrix(h, {})) {
     const SpMat CD = m_C * d.asDiagonal();
-    const SpMat M = (CD * m_C.transpose()).pruned();
+    const SpMat M = CD * m_C.transpose();  // no stored zeros (project)
     m_ldlt.compute(M);
     if (m_ldlt.info() != Eigen::Success)
       throw InputError("reconcile: the constraint system C W Cᵀ could not be factored (W is not positive definite)");
@@ -383,6 +411,9 @@ std::vector<double> reconcile_impl(const HierarchyStructure& h, const ReconcileO
       break;
     }
     default: {
+      // Note [Threads in reconciliation]: R, the columns of the covariance's low-rank part.
+      const double R = o.method == ReconcileMethod::MintShrink ? static_cast<double>(n_resid) : 0.0;
+      const EigenThreadScope threads(R * R * static_cast<double>(A) + R * static_cast<double>(N * H));
       Vec d(N);
       Mat U(N, 0);
       if (needs_residuals(o.method)) {

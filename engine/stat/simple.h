@@ -191,14 +191,21 @@ SKU_HD inline void ma_series(int window, const SeriesInput& in, const ForecastSp
   const int64_t n = in.n;
   int64_t k = window > 0 ? window : (in.season_length > 1 ? in.season_length : 7);
   k = k < n ? k : n;
-  // One-step in-sample errors: e_t = y_t - mean(y[t-k .. t-1]) for t = k .. n-1 (rolling sum).
+  // One-step in-sample errors: e_t = y_t - mean(y[t-k .. t-1]) for t = k .. n-1 (rolling sum);
+  // those means are the fitted values (`forecast --residuals`), none before step k.
   int64_t n_resid = 0;
   double window_sum = 0.0;
-  for (int64_t t = 0; t < k; ++t) window_sum += y[t];
+  for (int64_t t = 0; t < k; ++t) {
+    window_sum += y[t];
+    if (out.fitted) out.fitted[t] = NAN;
+  }
   for (int64_t t = k; t < n; ++t) {
-    resid[n_resid++] = y[t] - window_sum / static_cast<double>(k);
+    const double pred = window_sum / static_cast<double>(k);
+    resid[n_resid++] = y[t] - pred;
+    if (out.fitted) out.fitted[t] = pred;
     window_sum += y[t] - y[t - k];
   }
+  out.has_fitted = out.fitted != nullptr;
   // Recompute the final window exactly (the rolling sum drifts on long series).
   double last_sum = 0.0;
   for (int64_t t = n - k; t < n; ++t) last_sum += y[t];

@@ -285,13 +285,13 @@ TEST_F(BacktestLevels, RefusesWhatItCannotScore) {
   const std::string agg = make(true);
   const HierarchyStructure h = read_hierarchy(agg);
   BacktestOptions bo = naive_options(h);
-  bo.models = {"ma"};  // the moving average has no in-sample one-step predictions
+  bo.models = {"naive+snaive"};  // an ensemble has no in-sample one-step predictions
   bo.reconcile = {parse_reconcile_method("mint_shrink")};
   try {
     run_backtest(PanelReader(agg), bo);
-    FAIL() << "ma has no residuals";
+    FAIL() << "an ensemble has no residuals";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("'ma'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'naive+snaive'"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("mint_shrink"), std::string::npos) << e.what();
   }
   bo.models = {"lstm"};
@@ -353,9 +353,10 @@ TEST_F(BacktestLevels, CommandLine) {
   EXPECT_NE(r.output.find(bottom), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("skucast aggregate"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(path("x.h5")));
-  r = run_skucast({"backtest", "--panel", agg, "--models", "ma", "--horizon", "2", "--reconcile", "wls_var"});
+  r = run_skucast({"backtest", "--panel", agg, "--models", "naive+snaive", "--horizon", "2", "--reconcile",
+                   "wls_var"});
   EXPECT_EQ(r.rc, 2) << r.output;
-  EXPECT_NE(r.output.find("'ma'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'naive+snaive'"), std::string::npos) << r.output;
   r = run_skucast({"backtest", "--panel", agg, "--models", "naive", "--horizon", "2", "--reconcile", "bogus"});
   EXPECT_EQ(r.rc, 2) << r.output;
   EXPECT_NE(r.output.find("bogus"), std::string::npos) << r.output;

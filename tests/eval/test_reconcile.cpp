@@ -208,8 +208,8 @@ TEST_F(ReconcileCli, EveryMethodGivesCoherentForecasts) {
                    path("x.h5")});
   EXPECT_EQ(r.rc, 2) << r.output;
   EXPECT_NE(r.output.find("--residuals"), std::string::npos) << r.output;
-  r = run_skucast({"forecast", "--panel", path("agg.h5"), "--model", "ma", "--horizon", "7", "--residuals", "--out",
-                   path("x.h5")});
+  r = run_skucast({"forecast", "--panel", path("agg.h5"), "--model", "naive+snaive", "--horizon", "7", "--residuals",
+                   "--out", path("x.h5")});
   EXPECT_EQ(r.rc, 2) << r.output;
   // Nested levels: td and mo work and are coherent.
   r = run_skucast({"aggregate", "--panel", m_panel, "--levels", "total;store", "--out", path("nest.h5")});

@@ -186,6 +186,23 @@ TEST(Croston, ResidualsByHand) {
   }
 }
 
+// ma's in-sample residuals: y − the mean of the k values before (k = the season length 2 here),
+// NaN for the first k steps. On 1 2 4 7 11: predictions 1.5, 3, 5.5 → residuals 2.5, 4, 5.5.
+TEST(MovingAverage, ResidualsByHand) {
+  const std::vector<float> y{1, 2, 4, 7, 11};
+  std::vector<float> resid(y.size());  // [1, T]
+  BatchOptions bo;
+  bo.residuals = resid.data();
+  const BatchForecast fc = forecast_batch(*make_stat_model("ma"), y.data(), 1, 5, 2, 1, {0.5}, bo);
+  EXPECT_EQ(fc.n_no_fitted, 0);
+  EXPECT_TRUE(std::isnan(resid[0]));
+  EXPECT_TRUE(std::isnan(resid[1]));
+  EXPECT_FLOAT_EQ(resid[2], 2.5f);
+  EXPECT_FLOAT_EQ(resid[3], 4.0f);
+  EXPECT_FLOAT_EQ(resid[4], 5.5f);
+  EXPECT_FLOAT_EQ(fc.mean[0], 9.0f);  // the last window's mean, unchanged by the residuals
+}
+
 TEST(Croston, SingleDemand) {
   // One demand of 4 at t = 1 → z = 4, p = 2: croston 2; tsb: b = 0 then 0.1 → 0.4.
   EXPECT_NEAR(run(*make_stat_model("croston"), {0, 4}, 1, {}).mean[0], 2.0, kTol);
