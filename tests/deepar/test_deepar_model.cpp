@@ -899,7 +899,8 @@ TEST(DeepArAttention, StepGradientsMatchFiniteDifferences) {
 }
 
 // Training and forecasting with attention: deterministic, the file round-trips (weights,
-// forecasts, resume), W_o moves off 0, and the forecast differs from the plain model's.
+// forecasts, resume), W_o moves off 0, the forecast differs from the plain model's, and a GPU
+// request runs on the CPU.
 TEST(DeepArAttention, TrainsDeterministicallyAndRoundTrips) {
   using namespace skucast::deepar;
   const std::string dir = temp_dir();
@@ -929,6 +930,13 @@ TEST(DeepArAttention, TrainsDeterministicallyAndRoundTrips) {
   DeepArState p = deepar_init(plain, r.header());
   deepar_train(p, r, 1);
   EXPECT_NE(deepar_forecast(p, r, 7, {0.5}, 20, 5).mean, f1.mean);
+  // No GPU path yet: a GPU request trains and samples on the CPU (with a note), in any build.
+  DeepArState g = deepar_init(o, r.header());
+  deepar_train(g, r, 1, {}, TrainDeviceOptions(Device::Cuda));
+  EXPECT_EQ(g.weights, b.weights);
+  ForecastDeviceOptions gpu;
+  gpu.device = Device::Cuda;
+  EXPECT_EQ(deepar_forecast(a, r, 7, {0.1, 0.5, 0.9}, 20, 5, gpu).mean, f1.mean);
   DeepArState resumed = ld;
   deepar_train(a, r, 1);
   deepar_train(resumed, r, 1);
