@@ -203,7 +203,8 @@ void add_train(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--attention", o->opt.attention,
                   "on: causal self-attention over the top recurrent layer's outputs before the likelihood head "
-                  "(Note [Attention]; no GPU path yet: runs on the CPU)")
+                  "(off: on the benchmarks it did not beat the plain model, bench/README.md; no GPU path yet: runs on "
+                  "the CPU)")
       ->capture_default_str()
       ->check(CLI::IsMember({"on", "off"}));
   sub->add_option("--refit", o->opt.refit,
