@@ -34,6 +34,7 @@ struct BacktestCli {
   uint64_t seed = 0;
   double dropout = 0.2;  // as train's default (DeepArOptions)
   double ema = 0.98;     // as train's default (DeepArOptions)
+  std::string attention = "off";  // as train's default (DeepArOptions)
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
   std::string device = "auto", gpu_memory;
@@ -90,6 +91,7 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.nn_seed = o.seed;
   bo.nn_dropout = o.dropout;
   bo.nn_ema = o.ema;
+  bo.nn_attention = o.attention;
   bo.gpu_block_bytes = parse_memory_size(o.gpu_memory);
   // Note [Scoring by level]: --levels, --reconcile (which implies it) and --level-csv need the
   // aggregated panel's /hierarchy.
@@ -182,6 +184,10 @@ void add_backtest(CLI::App& app) {
       ->check(in_range(1, kMaxPaths));
   sub->add_option("--ema", opt->ema, "lstm/gru: decay per batch of the weights' moving average (train --ema)")
       ->capture_default_str();
+  sub->add_option("--attention", opt->attention,
+                  "lstm/gru: on: causal self-attention over the recurrent outputs (train --attention)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   sub->add_option("--dropout", opt->dropout, "lstm/gru: dropout between layers")
       ->capture_default_str();
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of training and sampling")->capture_default_str();

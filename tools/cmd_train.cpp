@@ -206,6 +206,12 @@ void add_train(CLI::App& app) {
                   "decay per batch of the moving average of the weights that validation and the model file use "
                   "(0 = off)")
       ->capture_default_str();
+  sub->add_option("--attention", o->opt.attention,
+                  "on: causal self-attention over the top recurrent layer's outputs before the likelihood head "
+                  "(off: on the benchmarks it did not beat the plain model, bench/README.md; no GPU path yet: runs on "
+                  "the CPU)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   sub->add_option("--refit", o->opt.refit,
                   "on: after early stopping picks the best epoch E, train again from the start on every step "
                   "(the validation window included) for E epochs")

@@ -36,6 +36,7 @@ void write_member(hid_t loc, const DeepArState& st, const deepar::Layout& l, con
   h5::Handle wg = h5::create_group(loc, "weights", f);
   h5::write_vector(wg, "rnn", slice(st.weights, 0, l.n_rnn), f);
   h5::write_vector(wg, "head", slice(st.weights, l.n_rnn, l.n_rnn + l.n_head), f);
+  if (l.n_att > 0) h5::write_vector(wg, "attention", slice(st.weights, l.att_off, l.att_off + l.n_att), f);
   for (size_t a = 0; a < l.emb_k.size(); ++a) {
     const std::string name = "embedding_" + std::to_string(a);
     h5::write_vector(wg, name, slice(st.weights, l.emb_off[a], l.emb_off[a] + l.emb_k[a] * l.emb_dim[a]), f);
@@ -83,6 +84,7 @@ DeepArState read_member(hid_t loc, const PanelFingerprint& panel, const std::str
   };
   append("rnn", l.n_rnn);
   append("head", l.n_head);
+  if (l.n_att > 0) append("attention", l.n_att);
   for (size_t a = 0; a < l.emb_k.size(); ++a) append("embedding_" + std::to_string(a), l.emb_k[a] * l.emb_dim[a]);
   h5::Handle og = h5::open_group(loc, "optimizer", path);
   st.adam_step = h5::read_attr_int(og, "step", path);

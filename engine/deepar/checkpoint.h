@@ -9,6 +9,8 @@
 //                             uint8 dynamic_per_series
 //   /weights/rnn              float32 [n_rnn]  flat cuDNN layout (Note [RNN weight layout])
 //   /weights/head             float32 [P*Hd + P]
+//   /weights/attention        float32 [4*Hd*Hd] W_qkv then W_o, only with config attention "on"
+//                             (Note [Attention] in engine/nn/attention.h)
 //   /weights/embedding_<i>    float32 [K*d] for static attribute i (attr name, k, dim)
 //   /optimizer/m, /optimizer/v float32 [n_params]; attr step (AdamW)
 //   attr members = K          models in the file (Note [Pooled models]: `train --ensemble K`);

@@ -97,6 +97,7 @@ void DeepArOptions::validate() const {
   if (patience < 1) bad("patience", ">= 1", std::to_string(patience));
   if (refit != "on" && refit != "off") bad("refit", "on or off", refit);
   if (!(ema >= 0.0 && ema < 1.0)) bad("ema", "in [0, 1)", std::to_string(ema));
+  if (attention != "on" && attention != "off") bad("attention", "on or off", "'" + attention + "'");
   if (val_max_series < 1) bad("val_max_series", ">= 1", std::to_string(val_max_series));
   if (sampling != "uniform" && sampling != "weight") bad("sampling", "uniform or weight", "'" + sampling + "'");
   for (int64_t d : embedding_dims)
@@ -128,6 +129,7 @@ std::string deepar_options_to_json(const DeepArOptions& o) {
                    {"patience", o.patience},
                    {"refit", o.refit},
                    {"ema", o.ema},
+                   {"attention", o.attention},
                    {"val_max_series", o.val_max_series},
                    {"season_length", o.season_length},
                    {"roll_short", o.roll_short},
@@ -165,6 +167,7 @@ DeepArOptions deepar_options_from_json(const std::string& text) {
     get("patience", o.patience);
     o.ema = j.contains("ema") ? j.at("ema").get<double>() : 0.0;
     o.refit = j.contains("refit") ? j.at("refit").get<std::string>() : "off";  // older files: no second pass
+    o.attention = j.contains("attention") ? j.at("attention").get<std::string>() : "off";  // older files: none
     get("val_max_series", o.val_max_series);
     get("season_length", o.season_length);
     get("roll_short", o.roll_short);
@@ -266,7 +269,9 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
   l.rnn.validate();
   l.n_rnn = nn::rnn_n_params(l.rnn);
   l.n_head = o.hidden * likelihood_n_params(l.lik.kind) + likelihood_n_params(l.lik.kind);
-  int64_t off = l.n_rnn + l.n_head;
+  l.att_off = l.n_rnn + l.n_head;
+  l.n_att = o.attention == "on" ? nn::attention_n_params(nn::AttentionConfig{o.hidden, o.hidden}) : 0;
+  int64_t off = l.att_off + l.n_att;
   for (size_t a = 0; a < ks.size(); ++a) {
     l.emb_off.push_back(off);
     off += l.emb_k[a] * l.emb_dim[a];
@@ -284,7 +289,10 @@ void init_weights(const Layout& l, uint64_t seed, std::vector<float>& w) {
   const Net net(l);
   net.rnn.init_uniform(w.data(), seed);
   net.head.init_uniform(w.data() + l.n_rnn, nn::splitmix64(seed ^ 0x4EADull));
-  for (int64_t i = l.n_rnn + l.n_head; i < l.n_params; ++i)
+  if (net.att) net.att->init_uniform(w.data() + l.att_off, nn::splitmix64(seed ^ 0xA77Eull));
+  // Embeddings: drawn by their index in the flat buffer, as before attention existed (its
+  // block moves them, so an attention model's tables differ from a plain one's of the same seed).
+  for (int64_t i = l.att_off + l.n_att; i < l.n_params; ++i)
     w[i] = static_cast<float>(nn::uniform01(seed, 0xE3BEDull, i) - 0.5);
 }
 

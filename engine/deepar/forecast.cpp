@@ -77,10 +77,11 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
     const bool same = lk.n_params == l.n_params && lk.n_features == l.n_features && lk.lik.kind == l.lik.kind &&
                       lk.lik.tweedie_power == l.lik.tweedie_power && m.options.cell == o.cell &&
                       m.options.context == o.context && m.options.target_transform == o.target_transform &&
-                      m.options.inputs == o.inputs && static_cast<int64_t>(m.weights.size()) == l.n_params;
+                      m.options.inputs == o.inputs && m.options.attention == o.attention &&
+                      static_cast<int64_t>(m.weights.size()) == l.n_params;
     if (!same)
       throw InputError(names[k] + ": cannot be pooled with " + names[0] +
-                       ": the models differ in cell, size, inputs, context, likelihood or target transform "
+                       ": the models differ in cell, size, inputs, context, likelihood, target transform or attention "
                        "(pool models trained with the same options and different --seed)");
   }
   const int64_t lb = lookback(l), ctx = o.context, H = horizon;
@@ -115,6 +116,11 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   if (where.device == Device::Cuda && models.size() > 1 && cuda_device_count() > 0) {
     std::fprintf(stderr, "skucast: note: pooling several models has no GPU sampling path yet; "
                          "the %s forecast samples on the CPU\n", o.cell.c_str());
+    where.device = Device::Cpu;
+  }
+  if (where.device == Device::Cuda && l.n_att > 0) {  // Note [Attention] in engine/nn/attention.h
+    std::fprintf(stderr, "skucast: note: attention has no GPU sampling path yet; the %s forecast samples on the CPU\n",
+                 o.cell.c_str());
     where.device = Device::Cpu;
   }
   const std::unique_ptr<Sampler> sampler = make_sampler(where);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "engine/deepar/kernels.h"
 #include "engine/deepar/model.h"
 #include "engine/deepar/sample.h"
+#include "engine/nn/attention.h"
 #include "engine/nn/dense.h"
 #include "engine/nn/loss.h"
 #include "engine/nn/rnn.h"
@@ -96,6 +98,7 @@ struct Layout {
   int64_t n_features = 0;      // F
   std::vector<int64_t> emb_k, emb_dim, emb_col, emb_off;  // per static: K, d, first column, weight offset
   int64_t n_rnn = 0, n_head = 0, n_params = 0;
+  int64_t att_off = 0, n_att = 0;  // attention weights (n_att = 0: --attention off), Note [Attention]
   nn::RnnConfig rnn;
   LikelihoodParams lik;
   bool log1p = false;          // Note [Target transform]
@@ -147,16 +150,20 @@ int embedding_segments(const Layout& l, const std::vector<const int32_t*>& codes
                        int64_t n_batch, std::vector<std::pair<int32_t, int32_t>>& scratch, EmbeddingSegment* segs,
                        int32_t* win);
 
-// Recurrent stack + head on the flat weights.
+// Recurrent stack, attention (when the layout has it) and head on the flat weights.
+// Note [Attention] (engine/nn/attention.h): the head reads the attention's output, y_t = h_t + W_o o_t.
 struct Net {
-  explicit Net(const Layout& l) : rnn(l.rnn), head(l.rnn.n_hidden, likelihood_n_params(l.lik.kind)) {}
+  explicit Net(const Layout& l) : rnn(l.rnn), head(l.rnn.n_hidden, likelihood_n_params(l.lik.kind)) {
+    if (l.n_att > 0) att.emplace(nn::AttentionConfig{l.rnn.n_hidden, l.rnn.n_hidden});
+  }
   nn::Rnn<float> rnn;
+  std::optional<nn::Attention<float>> att;
   nn::Dense<float> head;
 };
 
 // One batch through the CPU network (engine/deepar/step.cpp), the training step's reference: forward,
 // the loss (engine/nn/loss.h, unweighted windows) and, when grad is not null, backward into
-// grad [n_params] (overwritten: RNN | head | embeddings, the weights' layout).
+// grad [n_params] (overwritten: RNN | head | attention | embeddings, the weights' layout).
 //   [in] w [n_params], x [n_steps, B, F] (compose_inputs), target [n_steps, B] (NaN = masked),
 //        scale [B], series [B] (panel series of the windows: their embedding rows). Host pointers.
 // The contexts keep the last forward (dctx->y(): the head's outputs [n_steps, B, P]). The GPU
@@ -166,7 +173,8 @@ struct CpuStep {
   Net net;
   std::unique_ptr<nn::RnnContext<float>> rctx = std::make_unique<nn::RnnContext<float>>();
   std::unique_ptr<nn::DenseContext<float>> dctx = std::make_unique<nn::DenseContext<float>>();
-  std::vector<float> draw, dy, dx;  // [T, B, P], [T, B, Hd], [T, B, F]
+  std::unique_ptr<nn::AttentionContext<float>> actx = std::make_unique<nn::AttentionContext<float>>();
+  std::vector<float> draw, dy, dh, dx;  // [T, B, P], [T, B, Hd], [T, B, Hd] (attention's input), [T, B, F]
 
   nn::LossValue run(const PanelData& d, const Layout& l, const float* w, const float* x, const float* target,
                     const float* scale, const int64_t* series, int64_t n_batch, int64_t n_steps, nn::Phase phase,

@@ -127,7 +127,8 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
   ComposeScratch cs;
   auto rctx = std::make_unique<nn::RnnContext<float>>();
   auto dctx = std::make_unique<nn::DenseContext<float>>();
-  std::vector<float> ys, yp, scale, scale_r, x, hs, cstate, paths;
+  nn::AttentionCache<float> kv;  // Note [Attention]: the encoder's keys and values per series, the paths' own
+  std::vector<float> ys, yp, scale, scale_r, x, hs, cstate, paths, att_y;
   const std::vector<uint8_t> nonneg = nonneg_series(d);
   std::vector<int64_t> rows_r, ser_r;
   for (int64_t i0 = S0; i0 < S1; i0 += block) {
@@ -151,7 +152,8 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
       // Encoder over the context.
       forecast_block_inputs(l, d, w, ctx, H, i0, nb, cs, ys, scale, x, nullptr);
       net.rnn.forward_into(*rctx, w, x.data(), ctx, nb, nullptr, nullptr, nn::Phase::Inference, 0);
-      // Paths: row r = i * Nk + (p - p0).
+      // Paths: row r = i * Nk + (p - p0), so the Nk paths of series i share its encoder's keys.
+      if (net.att) net.att->prime(kv, w + l.att_off, rctx->y(), ctx, nb, Nk, H);
       yp.resize(checked_mul(Rk, L));
       hs.resize(checked_mul(Ly * Rk, Hd));
       cstate.resize(lstm ? checked_mul(Ly * Rk, Hd) : 0);
@@ -200,7 +202,13 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
                                nn::Phase::Inference, 0, pre0.data(), Nk);
         std::copy(rctx->h_n(), rctx->h_n() + hs.size(), hs.begin());
         if (lstm) std::copy(rctx->c_n(), rctx->c_n() + cstate.size(), cstate.begin());
-        net.head.forward_into(*dctx, w + l.n_rnn, rctx->y(), Rk);
+        const float* top = rctx->y();  // [Rk, Hd] what the head reads
+        if (net.att) {
+          att_y.resize(checked_mul(Rk, Hd));
+          net.att->step(kv, w + l.att_off, top, att_y.data());
+          top = att_y.data();
+        }
+        net.head.forward_into(*dctx, w + l.n_rnn, top, Rk);
         const float* raw = dctx->y();
         const double phi = members[k].tweedie_phi;
 #pragma omp parallel for schedule(static)

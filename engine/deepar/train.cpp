@@ -66,6 +66,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -308,6 +309,11 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   // bookkeeping and the checkpoint, so everything below reads the same state.
   TrainStepSetup setup;
   setup.device = dev.device;
+  if (setup.device == Device::Cuda && l.n_att > 0) {  // Note [Attention] in engine/nn/attention.h
+    std::fprintf(stderr, "skucast: note: attention has no GPU path yet; the %s model trains on the CPU\n",
+                 o.cell.c_str());
+    setup.device = Device::Cpu;
+  }
   setup.precision = dev.precision;
   setup.max_panel_bytes = static_cast<int64_t>(dev.max_panel_bytes);
   setup.max_batch = B;

@@ -34,7 +34,7 @@ int64_t deepar_extend_levels(DeepArState& st, const PanelHeader& h) {
   const deepar::Layout l = deepar::make_layout(st.options, grown);
 
   // Everything before the first table keeps its place; each table gets its new rows.
-  const int64_t n_fixed = old_l.n_rnn + old_l.n_head;
+  const int64_t n_fixed = old_l.att_off + old_l.n_att;  // RNN | head | attention
   std::vector<float> w(static_cast<size_t>(l.n_params), 0.0f), m(w.size(), 0.0f), v(w.size(), 0.0f);
   std::copy_n(st.weights.begin(), n_fixed, w.begin());
   std::copy_n(st.adam_m.begin(), n_fixed, m.begin());

@@ -287,6 +287,7 @@ ForecastFile train_fold_model(const Plan& p, const std::string& cell, const Pane
   nn.seed = p.opt.nn_seed;
   nn.dropout = p.opt.nn_dropout;
   nn.ema = p.opt.nn_ema;
+  nn.attention = p.opt.nn_attention;
   nn.validate();
   const TargetProfile profile = nn.likelihood == "auto" ? target_profile(cut_panel) : TargetProfile{};
   DeepArState st = deepar_init(nn, cut_panel.header(), &profile);

@@ -2,8 +2,8 @@
 // checkpoint round trip and resume, determinism, the training loss falling for every
 // likelihood family and both cells, training windows that always hold an observed target,
 // masking of held-out / missing steps, embedding gradients (finite differences), forecasting
-// short series, and accuracy against seasonal naive on a small synthetic catalog with
-// promotions.
+// short series, accuracy against seasonal naive on a small synthetic catalog with
+// promotions, and the attention option's wiring.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -898,4 +898,122 @@ TEST(DeepArPooled, PathsAreSplitAndKeepTheirDraws) {
   EXPECT_THROW(forecast_with_checkpoint(r, pa + "," + dir + "/c.h5", 7, lv, N, 5), InputError);
   EXPECT_THROW(forecast_with_checkpoint(r, pa + ",", 7, lv, N, 5), InputError);
   EXPECT_THROW(forecast_with_checkpoint(r, pa + "," + pb + "," + pa, 7, lv, 2, 5), InputError);
+}
+
+// ------------------------------------------------------------------ attention ----
+// Note [Attention] (engine/nn/attention.h): --attention on puts causal self-attention between
+// the recurrent stack and the head. The layer's own checks (finite differences, PyTorch,
+// step-wise = whole sequence) are in tests/nn; here its wiring into the model.
+
+TEST(DeepArAttention, StoredInTheModelAndOldFilesReadOff) {
+  DeepArOptions o = tiny_options();
+  o.attention = "on";
+  EXPECT_EQ(deepar_options_from_json(deepar_options_to_json(o)).attention, "on");
+  EXPECT_EQ(deepar_options_from_json("{\"cell\": \"gru\"}").attention, "off");
+  o.attention = "yes";
+  try {
+    o.validate();
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("attention"), std::string::npos) << e.what();
+  }
+}
+
+// The training step's gradient (engine/deepar/step.cpp) of the attention block and of the RNN
+// weights below it, by central differences in float (eps 1e-2; float rounding of a loss ~1
+// limits the agreement, hence the loose tolerance, as in EmbeddingGradientsMatchFiniteDifferences).
+TEST(DeepArAttention, StepGradientsMatchFiniteDifferences) {
+  using namespace skucast::deepar;
+  const std::string dir = temp_dir();
+  const PanelReader r(write(make_panel(12, 80, 0, 7, 5), dir + "/p.h5"));
+  DeepArOptions o = tiny_options("gru");
+  o.hidden = 4;
+  o.layers = 1;
+  o.dropout = 0.0;
+  o.attention = "on";
+  DeepArState st = deepar_init(o, r.header());
+  const Layout l = make_layout(o, st.panel);
+  ASSERT_EQ(l.n_att, 4 * 4 * 4);
+  ASSERT_EQ(static_cast<int64_t>(st.weights.size()), l.n_params);
+  // A fresh model's W_o is 0 (the layer passes h through); give it weights so every part carries gradient.
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+  for (int64_t i = l.att_off; i < l.att_off + l.n_att; ++i) st.weights[i] = u(rng);
+  const PanelData d = load_panel(r, l, o.horizon, o.context + lookback(l) + o.horizon);
+  const int64_t B = 6, n = o.context + o.horizon;
+  std::vector<int64_t> series = {0, 1, 2, 3, 4, 5}, t0 = {30, 35, 40, 45, 50, 55};
+  std::vector<float> scale(B), target(n * B), x(n * B * l.n_features), grad(l.n_params, 0.0f);
+  const WindowBatch wb{series.data(), t0.data(), B, n};
+  window_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, o.context, scale.data());
+  window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data());
+  ComposeScratch cs;
+  compose_inputs(d, l, st.weights.data(), d.y.data(), d.n_series, d.n_time, 0, series.data(), series.data(), t0.data(),
+                 B, n, scale.data(), cs, x.data());
+  CpuStep step(l);
+  std::vector<float> w = st.weights;
+  auto loss_of = [&](float* g) {
+    return step.run(d, l, w.data(), x.data(), target.data(), scale.data(), series.data(), B, n, nn::Phase::Inference,
+                    0, g).loss;
+  };
+  loss_of(grad.data());
+  double max_abs = 0;
+  auto check = [&](int64_t i, const char* what) {
+    const float keep = w[i], eps = 1e-2f;
+    w[i] = keep + eps;
+    const double lp = loss_of(nullptr);
+    w[i] = keep - eps;
+    const double lm = loss_of(nullptr);
+    w[i] = keep;
+    const double fd = (lp - lm) / (2 * eps);
+    EXPECT_NEAR(grad[i], fd, 2e-3 + 5e-2 * std::abs(fd)) << what << " weight " << i;
+    max_abs = std::max(max_abs, std::abs(fd));
+  };
+  for (int64_t i = l.att_off; i < l.att_off + l.n_att; ++i) check(i, "attention");
+  for (int64_t i = 0; i < l.n_rnn; i += 7) check(i, "rnn");
+  EXPECT_GT(max_abs, 1e-3);  // not vacuous
+}
+
+// Training and forecasting with attention: deterministic, the file round-trips (weights,
+// forecasts, resume), W_o moves off 0, the forecast differs from the plain model's, and a GPU
+// request runs on the CPU.
+TEST(DeepArAttention, TrainsDeterministicallyAndRoundTrips) {
+  using namespace skucast::deepar;
+  const std::string dir = temp_dir();
+  const PanelReader r(write(make_panel(24, 120, 0, 7, 2), dir + "/p.h5"));
+  DeepArOptions o = tiny_options("gru");
+  o.attention = "on";
+  DeepArState a = deepar_init(o, r.header()), b = deepar_init(o, r.header());
+  deepar_train(a, r, 1);
+  deepar_train(b, r, 1);
+  EXPECT_EQ(a.weights, b.weights);
+  const Layout l = make_layout(o, a.panel);
+  double wo = 0;
+  for (int64_t i = l.att_off + 3 * o.hidden * o.hidden; i < l.att_off + l.n_att; ++i) wo += std::fabs(a.weights[i]);
+  EXPECT_GT(wo, 0.0);
+  const std::string path = dir + "/m.h5";
+  save_checkpoint(path, a);
+  const DeepArState ld = load_checkpoint(path);
+  EXPECT_EQ(ld.options.attention, "on");
+  EXPECT_EQ(ld.weights, a.weights);
+  const ForecastFile f1 = deepar_forecast(a, r, 7, {0.1, 0.5, 0.9}, 20, 5);
+  const ForecastFile f2 = forecast_with_checkpoint(r, path, 7, {0.1, 0.5, 0.9}, 20, 5);
+  EXPECT_EQ(f1.mean, f2.mean);
+  for (float v : f1.mean) EXPECT_TRUE(std::isfinite(v));
+  // The plain model of the same seed forecasts otherwise.
+  DeepArOptions plain = o;
+  plain.attention = "off";
+  DeepArState p = deepar_init(plain, r.header());
+  deepar_train(p, r, 1);
+  EXPECT_NE(deepar_forecast(p, r, 7, {0.5}, 20, 5).mean, f1.mean);
+  // No GPU path yet: a GPU request trains and samples on the CPU (with a note), in any build.
+  DeepArState g = deepar_init(o, r.header());
+  deepar_train(g, r, 1, {}, TrainDeviceOptions(Device::Cuda));
+  EXPECT_EQ(g.weights, b.weights);
+  ForecastDeviceOptions gpu;
+  gpu.device = Device::Cuda;
+  EXPECT_EQ(deepar_forecast(a, r, 7, {0.1, 0.5, 0.9}, 20, 5, gpu).mean, f1.mean);
+  DeepArState resumed = ld;
+  deepar_train(a, r, 1);
+  deepar_train(resumed, r, 1);
+  EXPECT_EQ(resumed.weights, a.weights);
 }

@@ -1,4 +1,4 @@
-// tests/nn/test_rnn_torch_parity.cpp — the CPU LSTM/GRU, dense head, losses and AdamW against
+// tests/nn/test_rnn_torch_parity.cpp — the CPU LSTM/GRU, causal self-attention, dense head, losses and AdamW against
 // PyTorch (STYLE T4, T5), through the committed fixture tests/data/torch_rnn.bin written by
 // tests/py/gen_torch_fixtures.py (format in its docstring). CI needs no torch.
 // SKUCAST_TORCH_FIXTURE=path overrides the fixture (tests/py/test_torch_parity.py uses it to
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/nn/adam.h"
+#include "engine/nn/attention.h"
 #include "engine/nn/dense.h"
 #include "engine/nn/loss.h"
 #include "engine/nn/rnn.h"
@@ -155,6 +156,28 @@ TEST_F(TorchParity, LstmFloat) { check_rnn<float>("lstm", CellType::Lstm, 1e-5, 
 TEST_F(TorchParity, LstmDouble) { check_rnn<double>("lstm", CellType::Lstm, 1e-12, 1e-12); }
 TEST_F(TorchParity, GruFloat) { check_rnn<float>("gru", CellType::Gru, 1e-5, 1e-5); }
 TEST_F(TorchParity, GruDouble) { check_rnn<double>("gru", CellType::Gru, 1e-12, 1e-12); }
+
+// Causal self-attention with its residual (engine/nn/attention.h), J = sum(gy * y).
+template <typename T>
+void check_attention(double atol, double rtol) {
+  const auto c = TorchParity::as<double>("attention/config");
+  const int64_t Hd = c[0], D = c[1], T_ = c[2], B = c[3];
+  Attention<T> att(AttentionConfig{Hd, D});
+  const auto w = TorchParity::as<T>("attention/weights"), h = TorchParity::as<T>("attention/h");
+  const auto gy = TorchParity::as<T>("attention/gy");
+  ASSERT_EQ(static_cast<int64_t>(w.size()), att.n_params()) << "weight layout differs from the fixture's";
+  AttentionContext<T> ctx;
+  att.forward_into(ctx, w.data(), h.data(), T_, B);
+  std::vector<T> dh(h.size()), dw(w.size());
+  att.backward(ctx, w.data(), gy.data(), dh.data(), dw.data(), GradMode::Overwrite);
+  const std::string tag = std::string("attention/") + (sizeof(T) == 4 ? "f32 " : "f64 ");
+  expect_close(tag + "y", TorchParity::get("attention/y"), ctx.y(), atol, rtol);
+  expect_close(tag + "dh", TorchParity::get("attention/dh"), dh.data(), atol, rtol);
+  expect_close(tag + "dweights", TorchParity::get("attention/dweights"), dw.data(), atol, rtol);
+}
+
+TEST_F(TorchParity, AttentionFloat) { check_attention<float>(1e-5, 1e-5); }
+TEST_F(TorchParity, AttentionDouble) { check_attention<double>(1e-12, 1e-12); }
 
 template <typename T>
 void check_likelihood(const std::string& name, double atol, double rtol) {

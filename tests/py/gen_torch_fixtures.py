@@ -21,6 +21,9 @@ Cases:
   lik/<name>/...   raw, y (NaN = masked), scale, weight; loss (weighted mean) and draw = dloss/draw
   train/...        LSTM(2 layers) + Linear head + Gaussian NLL, 3 steps of AdamW with
                    clip_grad_norm_, in float32 as in production: per-step loss and final weights
+  attention/...    causal self-attention with a residual (engine/nn/attention.h, Note [Attention]),
+                   Hd=6, D=4, T=7, B=3; weights W_qkv [3D, Hd] then W_o [Hd, D]; loss J = sum(gy*y):
+                   y and gradients dh, dweights (float64 math)
 """
 import struct
 import sys
@@ -214,6 +217,31 @@ def train_case(out, gen):
     out[p + "final_head"] = torch.cat([head.weight.detach().reshape(-1), head.bias.detach()]).double()
 
 
+def attention_case(out, gen):
+    """y = h + W_o softmax(causal(q k^T / sqrt(D))) v, q|k|v = h W_qkv^T (engine/nn/attention.h)."""
+    Hd, D, T, B = 6, 4, 7, 3
+    w_qkv = f32((torch.rand(3 * D, Hd, generator=gen, dtype=torch.float64) * 2 - 1) * 0.8).requires_grad_()
+    w_o = f32((torch.rand(Hd, D, generator=gen, dtype=torch.float64) * 2 - 1) * 0.8).requires_grad_()
+    h = f32(torch.randn(T, B, Hd, generator=gen, dtype=torch.float64)).requires_grad_()
+    gy = f32(torch.randn(T, B, Hd, generator=gen, dtype=torch.float64))
+    qkv = h @ w_qkv.T                                          # [T, B, 3D]
+    q, k, v = (qkv[..., i * D:(i + 1) * D].transpose(0, 1) for i in range(3))  # [B, T, D]
+    s = q @ k.transpose(1, 2) / D ** 0.5                       # [B, T, T]
+    mask = torch.ones(T, T, dtype=torch.bool).triu(1)          # step t sees steps j <= t
+    a = torch.softmax(s.masked_fill(mask, float("-inf")), dim=-1)
+    o = (a @ v).transpose(0, 1)                                # [T, B, D]
+    y = h + o @ w_o.T
+    (gy * y).sum().backward()
+    p = "attention/"
+    out[p + "config"] = torch.tensor([Hd, D, T, B], dtype=torch.float64)
+    out[p + "weights"] = torch.cat([w_qkv.detach().reshape(-1), w_o.detach().reshape(-1)])
+    out[p + "h"] = h.detach()
+    out[p + "gy"] = gy
+    out[p + "y"] = y.detach()
+    out[p + "dh"] = h.grad
+    out[p + "dweights"] = torch.cat([w_qkv.grad.reshape(-1), w_o.grad.reshape(-1)])
+
+
 def write_fixture(path, tensors):
     with open(path, "wb") as f:
         f.write(MAGIC)
@@ -239,6 +267,7 @@ def build():
         likelihood_case(out, name, gen)
     train_case(out, gen)
     likelihood_case(out, "student_t", gen)  # added later: after the others, so their draws stay put
+    attention_case(out, gen)  # likewise
     return out
 
 

@@ -253,7 +253,7 @@ CudaTrainStep::CudaTrainStep(const Layout& l, const PanelData& d, int64_t max_ba
   I.n_attr = static_cast<int64_t>(l.emb_k.size());
   I.emb_col0 = l.n_base + l.n_dyn;
   I.n_emb_cols = l.n_features - I.emb_col0;
-  I.emb_begin = l.n_rnn + l.n_head;
+  I.emb_begin = l.att_off + l.n_att;
   if (static_cast<int64_t>(d.codes.size()) != I.n_attr)
     throw InputError("deepar: the panel has " + std::to_string(d.codes.size()) + " static attributes, the model " +
                      std::to_string(I.n_attr));
