@@ -66,10 +66,14 @@ std::vector<float> one_step_predictions_cpu(const Layout& l, const PanelData& d,
   const int64_t P = cpu.net.head.n_out();
   std::vector<int64_t> series, t0;  // [B] the batch's windows
   std::vector<double> sum;          // [W, B] the members' predictions summed
-  int64_t s = S0, next_t0 = 0;      // the next window: series s from next_t0
-  auto first_t0 = [&](int64_t i) { return d.first[i] + 1 - context; };
-  while (s < S1 && d.first[s] < 0) ++s;
-  if (s < S1) next_t0 = first_t0(s);
+  int64_t s = S0 - 1, next_t0 = 0;  // the next window: series s from next_t0
+  // To the next series with a step to predict (observed before its last step T - 1).
+  auto next_series = [&] {
+    do ++s;
+    while (s < S1 && !(d.first[s] >= 0 && d.first[s] + 1 < T));
+    if (s < S1) next_t0 = d.first[s] + 1 - context;  // its context ends at its first observation
+  };
+  next_series();
   while (s < S1) {
     series.clear();
     t0.clear();
@@ -77,11 +81,7 @@ std::vector<float> one_step_predictions_cpu(const Layout& l, const PanelData& d,
       series.push_back(s);
       t0.push_back(next_t0);
       next_t0 += stride;
-      if (next_t0 + context >= T) {  // no step of the next window is in the history: next series
-        do ++s;
-        while (s < S1 && d.first[s] < 0);
-        if (s < S1) next_t0 = first_t0(s);
-      }
+      if (next_t0 + context >= T) next_series();  // no step of that window is in the history
     }
     const int64_t B = static_cast<int64_t>(series.size());
     sum.assign(static_cast<size_t>(checked_mul(W, B)), 0.0);
