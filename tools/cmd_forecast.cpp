@@ -244,6 +244,10 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
                      " ... --out model.h5`, then pass --checkpoint model.h5");
   if (o.paths < 1) throw InputError("--paths must be at least 1, got " + std::to_string(o.paths));
   const bool hier = !o.hier_levels.empty();
+  if (hier && o.residuals)
+    throw InputError("--residuals with --levels: the aggregates' forecasts are sums of sample paths, which give no "
+                     "one-step predictions of the aggregates; aggregate the panel (`skucast aggregate --levels ...`), "
+                     "forecast it with --residuals and `skucast reconcile`");
   if (hier && o.intervals == "conformal")
     throw InputError("--levels with --intervals conformal: the calibration folds score only the panel's own series; "
                      "use one of them");
@@ -267,6 +271,16 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   }
   ForecastFile fc = global_forecast(o, o.model, reader, levels, dev, shard, hier ? &fh : nullptr);
   const double model_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double residual_s = 0.0;
+  if (o.residuals) {  // Note [Global model residuals] in engine/deepar/residuals.cpp
+    if (dev.device == Device::Cuda)
+      std::fprintf(stderr, "skucast: note: --residuals: the %s one-step predictions are computed on the CPU\n",
+                   o.model.c_str());
+    const auto r0 = std::chrono::steady_clock::now();
+    fc.residual_steps = reader.header().n_steps;
+    fc.residuals = residuals_with_checkpoint(reader, o.checkpoint, shard);  // [S, T]
+    residual_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+  }
   if (o.intervals == "conformal") {
     const int64_t T = reader.header().n_steps, H = o.horizon;
     BacktestOptions bo;
@@ -294,14 +308,17 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   if (!hier) set_series_levels(o.panel, reader.header(), fc, shard.range(reader.header().n_series()).first);
   write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  char residual_note[64] = "";
+  if (o.residuals) std::snprintf(residual_note, sizeof residual_note, ", residuals %.3f s", residual_s);
   // model: the panel and checkpoint loaded, the paths sampled, their means and quantiles.
   std::fprintf(stderr,
                "skucast: forecast %s%s: %zu series%s × %lld steps, %d paths, %zu quantile(s); model %.3f s (%.0f "
-               "series/s), total %.3f s → %s%s%s\n",
+               "series/s)%s, total %.3f s → %s%s%s\n",
                fc.model.c_str(), dev.device == Device::Cuda ? " on the GPU" : "", fc.ids.size(),
                hier ? (" (" + std::to_string(agg.structure.n_aggregates) + " aggregates from summed paths)").c_str() : "",
                static_cast<long long>(fc.horizon), o.paths, fc.levels.size(), model_s,
-               model_s > 0.0 ? static_cast<double>(fc.ids.size()) / model_s : 0.0, total_s, o.out.c_str(),
+               model_s > 0.0 ? static_cast<double>(fc.ids.size()) / model_s : 0.0,
+               residual_note, total_s, o.out.c_str(),
                o.csv.empty() ? "" : ", ", o.csv.c_str());
 }
 
@@ -363,9 +380,6 @@ void run_forecast(const ForecastCli& o) {
     throw InputError("--levels is for lstm/gru (their sample paths are summed); for '" + o.model +
                      "' aggregate the panel (`skucast aggregate --levels ...`), forecast it and `skucast reconcile`");
   if (o.model == "lstm" || o.model == "gru") {
-    if (o.residuals)
-      throw InputError("--residuals: '" + o.model + "' has no in-sample one-step predictions; residuals come from the "
-                       "statistical models " + std::string(kResidualModels));
     if (o.transform != "none")
       throw InputError("--transform is for the statistical models; '" + o.model +
                        "' scales each series itself (its likelihood), so leave --transform none");
@@ -412,9 +426,13 @@ void run_forecast(const ForecastCli& o) {
   const bool auto_top2 = is_auto && o.select_rule == "top2";
   if (auto_top2 && o.select_margin_given)
     throw InputError("--select-margin goes with --select-rule lowest (the default rule, top2, combines two candidates)");
-  if (o.residuals && (by_backtest || has_global))
+  if (o.residuals && by_backtest)
     throw InputError("--residuals: --model auto and --combine weighted mix models per series; store residuals of one "
-                     "model (" + std::string(kResidualModels) + ")");
+                     "model (" + std::string(kResidualModels) + ", or lstm/gru with --checkpoint)");
+  if (o.residuals && has_global)
+    throw InputError("--residuals: the ensemble '" + o.model + "' mixes a global model's sample paths with statistical "
+                     "forecasts and has no one-step predictions of its own; store residuals of one model (" +
+                     std::string(kResidualModels) + ", or " + global_name + " alone)");
   if (weighted && conformal)
     throw InputError("--intervals conformal with --combine weighted is not built yet; use --combine mean or median");
   if (is_auto && conformal)
@@ -748,7 +766,8 @@ void add_forecast(CLI::App& app) {
       ->each([opt](const std::string&) { opt->select_margin_given = true; });
   sub->add_flag("--residuals", opt->residuals,
                 "also store the in-sample one-step residuals [S, T] (/forecast/residuals), which `skucast reconcile "
-                "--method wls_var|mint_shrink` needs; models " + std::string(kResidualModels));
+                "--method wls_var|mint_shrink` needs; models " + std::string(kResidualModels) +
+                    ", and lstm/gru (teacher-forced one-step predictions of the --checkpoint model, on the CPU)");
   sub->add_option("--levels", opt->hier_levels,
                   "lstm/gru: also forecast every aggregate of these levels (the syntax of `skucast aggregate "
                   "--levels`, e.g. \"total;store\" or m5) from the sums of its series' sample paths, coherent at every "

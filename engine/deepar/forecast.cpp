@@ -40,6 +40,34 @@ using namespace deepar;
 
 namespace {
 
+// The checks every use of one model or several pooled ones shares: each matches the panel,
+// holds its layout's weights, and every model pools with models[0] (Note [Pooled models]).
+void check_pooled(const std::vector<const DeepArState*>& models, const std::vector<std::string>& names,
+                  const PanelReader& panel) {
+  const DeepArState& st = *models.at(0);
+  const PanelHeader& hdr = panel.header();
+  st.panel.check_matches(hdr, panel.path());
+  const DeepArOptions& o = st.options;
+  const Layout l = make_layout(o, st.panel);
+  if (static_cast<int64_t>(st.weights.size()) != l.n_params)
+    throw InputError("deepar: the model holds " + std::to_string(st.weights.size()) + " weights, its config needs " +
+                     std::to_string(l.n_params));
+  for (size_t k = 1; k < models.size(); ++k) {  // pooled: one layout, one way of reading the panel
+    const DeepArState& m = *models[k];
+    m.panel.check_matches(hdr, panel.path());
+    const Layout lk = make_layout(m.options, m.panel);
+    const bool same = lk.n_params == l.n_params && lk.n_features == l.n_features && lk.lik.kind == l.lik.kind &&
+                      lk.lik.tweedie_power == l.lik.tweedie_power && m.options.cell == o.cell &&
+                      m.options.context == o.context && m.options.target_transform == o.target_transform &&
+                      m.options.inputs == o.inputs && m.options.attention == o.attention &&
+                      static_cast<int64_t>(m.weights.size()) == l.n_params;
+    if (!same)
+      throw InputError(names[k] + ": cannot be pooled with " + names[0] +
+                       ": the models differ in cell, size, inputs, context, likelihood, target transform or attention "
+                       "(pool models trained with the same options and different --seed)");
+  }
+}
+
 // deepar_forecast for one model or several pooled (Note [Pooled models] in
 // engine/deepar/internal.h); models[0] gives the layout, which every other must share.
 ForecastFile forecast_models(const std::vector<const DeepArState*>& models, const std::vector<std::string>& names,
@@ -67,23 +95,7 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
       throw InputError("--levels: the hierarchy has " + std::to_string(h.n_bottom) + " bottom series, " +
                        panel.path() + " has " + std::to_string(hdr.n_series()));
   }
-  if (static_cast<int64_t>(st.weights.size()) != l.n_params)
-    throw InputError("deepar: the model holds " + std::to_string(st.weights.size()) + " weights, its config needs " +
-                     std::to_string(l.n_params));
-  for (size_t k = 1; k < models.size(); ++k) {  // pooled: one layout, one way of reading the panel
-    const DeepArState& m = *models[k];
-    m.panel.check_matches(hdr, panel.path());
-    const Layout lk = make_layout(m.options, m.panel);
-    const bool same = lk.n_params == l.n_params && lk.n_features == l.n_features && lk.lik.kind == l.lik.kind &&
-                      lk.lik.tweedie_power == l.lik.tweedie_power && m.options.cell == o.cell &&
-                      m.options.context == o.context && m.options.target_transform == o.target_transform &&
-                      m.options.inputs == o.inputs && m.options.attention == o.attention &&
-                      static_cast<int64_t>(m.weights.size()) == l.n_params;
-    if (!same)
-      throw InputError(names[k] + ": cannot be pooled with " + names[0] +
-                       ": the models differ in cell, size, inputs, context, likelihood, target transform or attention "
-                       "(pool models trained with the same options and different --seed)");
-  }
+  check_pooled(models, names, panel);
   const int64_t lb = lookback(l), ctx = o.context, H = horizon;
   const PanelData d = load_panel(panel, l, H, ctx + lb + 1);
   check_model_inputs(d, hdr.ids, panel.path());  // Note [Finite forecasts] in engine/deepar/guard.h
@@ -152,6 +164,45 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   return fc;
 }
 
+// The models of a --checkpoint value, one per model (a file of K models, an ensemble, gives
+// K), with the levels added to the panel since training (cold start); models point into states.
+std::vector<const DeepArState*> load_models(const PanelReader& panel, const std::string& checkpoint,
+                                            std::vector<std::string>& names, std::vector<DeepArState>& states) {
+  for (const std::string& file : split_checkpoints(checkpoint)) {
+    std::vector<DeepArState> members = load_checkpoint_members(file);
+    for (size_t k = 0; k < members.size(); ++k) {
+      names.push_back(members.size() > 1 ? file + " (model " + std::to_string(k) + ")" : file);
+      states.push_back(std::move(members[k]));
+      deepar_extend_levels(states.back(), panel.header());  // cold start for levels added since training
+    }
+  }
+  std::vector<const DeepArState*> models;
+  for (const DeepArState& s : states) models.push_back(&s);
+  return models;
+}
+
+// deepar_residuals for one model or several pooled: Note [Global model residuals] in
+// engine/deepar/residuals.cpp. [S', T], the actuals read from the panel as stored (not
+// through the log1p round trip of PanelData::y).
+std::vector<float> residual_models(const std::vector<const DeepArState*>& models,
+                                   const std::vector<std::string>& names, const PanelReader& panel,
+                                   const SeriesShard& shard) {
+  check_pooled(models, names, panel);
+  const DeepArState& st = *models.at(0);
+  const DeepArOptions& o = st.options;
+  const Layout l = make_layout(o, st.panel);
+  const int64_t ctx = o.context, H = o.horizon;
+  const PanelData d = load_panel(panel, l, H, ctx + lookback(l) + 1);
+  check_model_inputs(d, panel.header().ids, panel.path());  // Note [Finite forecasts]
+  std::vector<const float*> members;
+  for (const DeepArState* m : models) members.push_back(m->weights.data());
+  const auto [s0, s1] = shard.range(d.n_series);
+  std::vector<float> res = one_step_predictions_cpu(l, d, members, ctx, H, s0, s1);  // [S', T] predictions
+  const std::vector<float> actual = panel.read_target(s0, s1);                        // [S', T]
+  for (size_t i = 0; i < res.size(); ++i) res[i] = actual[i] - res[i];  // NaN stays NaN
+  return res;
+}
+
 }  // namespace
 
 ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, int64_t horizon,
@@ -165,19 +216,22 @@ ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::strin
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
                                       const ForecastDeviceOptions& device, const SeriesShard& shard,
                                       const ForecastHierarchy* hierarchy) {
-  std::vector<std::string> names;  // one per model: a file of K models (an ensemble) gives K
+  std::vector<std::string> names;
   std::vector<DeepArState> states;
-  for (const std::string& file : split_checkpoints(checkpoint)) {
-    std::vector<DeepArState> members = load_checkpoint_members(file);
-    for (size_t k = 0; k < members.size(); ++k) {
-      names.push_back(members.size() > 1 ? file + " (model " + std::to_string(k) + ")" : file);
-      states.push_back(std::move(members[k]));
-      deepar_extend_levels(states.back(), panel.header());  // cold start for levels added since training
-    }
-  }
-  std::vector<const DeepArState*> models;
-  for (const DeepArState& s : states) models.push_back(&s);
+  const std::vector<const DeepArState*> models = load_models(panel, checkpoint, names, states);
   return forecast_models(models, names, panel, horizon, levels, n_paths, seed, device, shard, hierarchy);
+}
+
+std::vector<float> deepar_residuals(const DeepArState& state, const PanelReader& panel, const SeriesShard& shard) {
+  return residual_models({&state}, {"the model"}, panel, shard);
+}
+
+std::vector<float> residuals_with_checkpoint(const PanelReader& panel, const std::string& checkpoint,
+                                             const SeriesShard& shard) {
+  std::vector<std::string> names;
+  std::vector<DeepArState> states;
+  const std::vector<const DeepArState*> models = load_models(panel, checkpoint, names, states);
+  return residual_models(models, names, panel, shard);
 }
 
 SeenSteps checkpoint_seen_steps(const std::string& checkpoint) {

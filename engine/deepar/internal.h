@@ -243,6 +243,17 @@ void forecast_block_inputs(const Layout& l, const PanelData& d, const float* w, 
 // forecast_paths_cuda (engine/deepar/cuda/sampler.h).
 PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathRequest& r);
 
+// ------------------------------------------------------------ residuals ----
+// The in-sample one-step point predictions of the series [series_begin, series_end) on the
+// sales scale, teacher-forced on windows of context + stride steps sliding by stride (Note
+// [Global model residuals] in engine/deepar/residuals.cpp). members: the flat weights
+// [n_params] of one model or of pooled ones (their predictions averaged). Host data.
+//   [out] [S', T]: NaN at steps t <= first[s], where d.y is NaN, and where the prediction is
+//         not finite.
+std::vector<float> one_step_predictions_cpu(const Layout& l, const PanelData& d,
+                                            const std::vector<const float*>& members, int64_t context,
+                                            int64_t stride, int64_t series_begin, int64_t series_end);
+
 // Fills weights [n_params]: RNN and head PyTorch-style, embeddings N(0, 1)-ish uniform.
 void init_weights(const Layout& l, uint64_t seed, std::vector<float>& w);
 

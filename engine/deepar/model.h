@@ -331,6 +331,16 @@ ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::strin
                                       const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {},
                                       const ForecastHierarchy* hierarchy = nullptr);
 
+// In-sample one-step residuals y_t − ŷ_t|t−1 [S', T] of the model on the panel's history, for
+// `forecast --model lstm|gru --residuals` (reconcile wls_var|mint_shrink): ŷ teacher-forced
+// on windows of the model's context + horizon sliding by its horizon (Note [Global model
+// residuals] in engine/deepar/residuals.cpp). S' = the shard's series; NaN at steps up to a
+// series' first observation and where the actual is NaN. Runs on the CPU. The checkpoint form
+// reads files as forecast_with_checkpoint does; pooled models' predictions are averaged.
+std::vector<float> deepar_residuals(const DeepArState& state, const PanelReader& panel, const SeriesShard& shard = {});
+std::vector<float> residuals_with_checkpoint(const PanelReader& panel, const std::string& checkpoint,
+                                             const SeriesShard& shard = {});
+
 // The model files of a --checkpoint value: comma-separated names (InputError on an empty one).
 std::vector<std::string> split_checkpoints(const std::string& list);
 

@@ -116,6 +116,34 @@ SKU_HD inline double draw_value(Likelihood kind, double tweedie_power, const flo
   return 0.0;
 }
 
+// The likelihood's mean in real units from the head outputs raw [P] of a row (nu the series'
+// scale): the one-step point prediction of the in-sample residuals (Note [Global model
+// residuals] in engine/deepar/residuals.cpp). log1p: the row models z = log(1 + sales)
+// (Note [Target transform]), and the value is the mean of exp(z) - 1: exp(mu + sigma^2 / 2) - 1
+// for the Gaussian; the Student-t's exponential has no mean, so its median exp(mu) - 1; the point
+// losses map their prediction as their forecast path does. Tweedie's mean is nu * exp(raw0)
+// (draw_value's compound Poisson-gamma has mean m), the negative binomial's nu * softplus(raw0).
+SKU_HD inline double mean_value(Likelihood kind, const float* raw, double nu, bool log1p) {
+  constexpr double eps = 1e-6;
+  double mu = nu * raw[0];
+  switch (kind) {
+    case Likelihood::Gaussian: {
+      if (!log1p) return mu;
+      const double sigma = nu * (sample_softplus(raw[1]) + eps);
+      return std::expm1(mu + 0.5 * sigma * sigma);
+    }
+    case Likelihood::StudentT:
+    case Likelihood::Mse:
+    case Likelihood::Mae:
+      return log1p ? std::expm1(mu) : mu;
+    case Likelihood::NegBin:
+      return nu * (sample_softplus(raw[0]) + eps);
+    case Likelihood::Tweedie:
+      return nu * std::exp(sku_min(raw[0], 30.0));
+  }
+  return mu;
+}
+
 // The value a path keeps: non-finite draws read 0; series that never sold a negative amount
 // are clipped at 0 (Note [Non-negative support] in engine/stat/model.cpp).
 SKU_HD inline float path_value(double v, bool nonneg) {
