@@ -189,11 +189,15 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
         std::fill(t0_s.begin(), t0_s.end(), T + h);
         compose_inputs(d, l, w, yp.data(), Rk, L, A, rows_s.data(), ser_s.data(), t0_s.data(), nb, 1, scale.data(),
                        cs, xs.data());
-        if (F > n_tgt)
+        if (F > n_tgt) {
+          // nb rows: too small to share among BLAS threads, which would only fight the
+          // OpenMP pool the recurrence uses next (Note [One thread pool at a time] in blas.h).
+          const nn::BlasSingleThread one_blas_thread;
           nn::gemm(nn::Trans::No, nn::Trans::Yes, nb, GH, F - n_tgt, 1.0f, xs.data() + n_tgt, F, w0 + n_tgt, F, 0.0f,
                    pre0.data(), GH);
-        else
+        } else {
           std::fill(pre0.begin(), pre0.end(), 0.0f);
+        }
         // The paths' own columns, then the recurrence on them.
         std::fill(t0_loc.begin(), t0_loc.end(), T + h - A);
         features_fwd_cpu(spec_tgt, yp.data(), Rk, L, scale_r.data(),
