@@ -84,7 +84,7 @@ std::pair<int64_t, int64_t> forecast_series_range(const PathRequest& r, int64_t 
 //   GEMM of nb rows), and the paths' recurrence runs on their n_tgt columns alone, with a copy
 //   of the weights whose layer-0 input matrix is W0[:, :n_tgt] (Rnn::forward_into's pre0).
 //   The same sums in another order: forecasts agree with the full input GEMM to float rounding
-//   (DeepArForecast.SharedInputColumnsMatchTheFullInputs). At train_cpu's shape (F = 80, 7 of
+//   (RnnPreActivation.SharedColumnsProjectedOnceEqualTheFullInputs). At train_cpu's shape (F = 80, 7 of
 //   them the target's, Hd = 64, 2 layers) this removes 45 % of layer 0's per-path
 //   multiply-adds and the per-path composition of 73 of the 80 columns.
 PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathRequest& req) {
