@@ -138,24 +138,30 @@ void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x,
 }
 
 // --------------------------------------------------------------- backward ----
+// Steps per weight-gradient GEMM (Note [LSTM weight gradient by chunks] in lstm.cpp).
+constexpr int64_t kWeightGradChunk = 4;
+
 template <typename T>
 void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* act,
                         const T* dy, const T* dh_last, T* dx, int64_t dx_from, T* dh0, RnnLayerView<T> dw,
                         GradMode mode, std::vector<T>& scratch) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
-  const int64_t rows = s.n_steps * B;
-  scratch.resize(static_cast<size_t>(2 * rows * G + B * Hd + rows));
-  T* dgx = scratch.data();     // [T, B, 3Hd] d(W x + bW) per gate
-  T* dgh = dgx + rows * G;     // [T, B, 3Hd] d(R h' + bR) per gate
-  T* dh_rec = dgh + rows * G;  // [B, Hd] dL/dh' carried from step t+1
-  T* ones = dh_rec + B * Hd;   // [T*B] ones, for the bias column sums
-  std::fill(ones, ones + rows, T(1));
+  const bool grads = mode != GradMode::Ignore;
+  const bool want_dx = dx && dx_from < F;
+  const int nt = rnn_threads(B);
+  // Rows of one chunk's weight-gradient GEMMs, sized for B windows: OpenMP may give the
+  // region fewer threads than asked, and then a thread owns more than B / nt windows.
+  const int64_t chunk_rows = kWeightGradChunk * B;
+  // Per thread: the chunk's dGx, dGh, x and h' rows; its dW, dR and both bias sums.
+  const int64_t per_thread = chunk_rows * (2 * G + F + Hd) + G * F + G * Hd + 2 * G;
+  scratch.resize(static_cast<size_t>(B * Hd + chunk_rows + nt * per_thread));
+  T* dh_rec = scratch.data();   // [B, Hd] dL/dh' carried from step t+1
+  T* ones = dh_rec + B * Hd;    // [chunk_rows] ones, for the bias column sums
+  T* per = ones + chunk_rows;   // nt blocks of per_thread
+  std::fill(ones, ones + chunk_rows, T(1));
   if (dh_last) std::copy(dh_last, dh_last + B * Hd, dh_rec);
   else std::fill(dh_rec, dh_rec + B * Hd, T(0));
-  const bool grads = mode != GradMode::Ignore;
-  const T beta = mode == GradMode::Accumulate ? T(1) : T(0);
 
-  const int nt = rnn_threads(B);
   BlasSingleThread blas_guard;  // Note [Per-layer threading] in lstm.cpp
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
@@ -163,26 +169,63 @@ void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x
     const RowRange br = split_rows(B, p, np);  // this thread's windows
     const int64_t nb = br.hi - br.lo;
     T* dhp = dh_rec + br.lo * Hd;
+    T* dgx = per + p * per_thread;       // [chunk, nb, 3Hd] d(W x + bW) of the chunk's steps
+    T* dgh = dgx + chunk_rows * G;       // [chunk, nb, 3Hd] d(R h' + bR)
+    T* xc = dgh + chunk_rows * G;        // [chunk, nb, F] their inputs
+    T* hc = xc + chunk_rows * F;         // [chunk, nb, Hd] their h'
+    T* dW = hc + chunk_rows * Hd;        // [3Hd, F] this thread's partial sums
+    T* dR = dW + G * F;                  // [3Hd, Hd]
+    T* dbw = dR + G * Hd;                // [3Hd]
+    T* dbr = dbw + G;                    // [3Hd]
+    bool first = true;
     for (int64_t t = s.n_steps - 1; t >= 0; --t) {
-      const int64_t o_h = t * B * Hd + br.lo * Hd, o_g = (t * B + br.lo) * G;
-      gru_bwd_pointwise(nb, Hd, act + (t * B + br.lo) * A, h + o_h, dy ? dy + o_h : nullptr, dhp, dgx + o_g,
-                        dgh + o_g);
+      const int64_t o_h = t * B * Hd + br.lo * Hd;
+      const int64_t slot = (s.n_steps - 1 - t) % kWeightGradChunk;
+      T* gx = dgx + slot * nb * G;
+      T* gh = dgh + slot * nb * G;
+      gru_bwd_pointwise(nb, Hd, act + (t * B + br.lo) * A, h + o_h, dy ? dy + o_h : nullptr, dhp, gx, gh);
       // dL/dh' += dGh R: [nb, 3Hd] x [3Hd, Hd].
-      gemm(Trans::No, Trans::No, nb, Hd, G, T(1), dgh + o_g, G, w.r, Hd, T(1), dhp, Hd);
+      gemm(Trans::No, Trans::No, nb, Hd, G, T(1), gh, G, w.r, Hd, T(1), dhp, Hd);
+      if (want_dx)  // dx_t[:, dx_from:] = dGx_t W[:, dx_from:]
+        gemm(Trans::No, Trans::No, nb, F - dx_from, G, T(1), gx, G, w.w + dx_from, F, T(0),
+             dx + (t * B + br.lo) * F + dx_from, F);
+      if (!grads) continue;
+      std::memcpy(xc + slot * nb * F, x + (t * B + br.lo) * F, sizeof(T) * nb * F);
+      std::memcpy(hc + slot * nb * Hd, h + o_h, sizeof(T) * nb * Hd);
+      if (slot == kWeightGradChunk - 1 || t == 0) {  // Note [LSTM weight gradient by chunks] in lstm.cpp
+        const int64_t n = (slot + 1) * nb;
+        const T beta = first ? T(0) : T(1);
+        gemm(Trans::Yes, Trans::No, G, F, n, T(1), dgx, G, xc, F, beta, dW, F);
+        gemm(Trans::Yes, Trans::No, G, Hd, n, T(1), dgh, G, hc, Hd, beta, dR, Hd);
+        col_sums(n, G, dgx, ones, beta, dbw, G);
+        col_sums(n, G, dgh, ones, beta, dbr, G);
+        first = false;
+      }
     }
+    if (grads) {
 #pragma omp barrier
-    if (dx && dx_from < F) {  // dx[:, dx_from:] = dGx W[:, dx_from:] for this thread's rows of all T*B
-      const RowRange rr = split_rows(rows, p, np);
-      gemm(Trans::No, Trans::No, rr.hi - rr.lo, F - dx_from, G, T(1), dgx + rr.lo * G, G, w.w + dx_from, F, T(0),
-           dx + rr.lo * F + dx_from, F);
-    }
-    if (grads) {  // this thread's gate rows [g0, g1) of dW = dGx^T X, dR = dGh^T H' and the biases
+      // This thread's gate rows [g0, g1): the threads' partial sums added in thread order.
       const RowRange gr = split_rows(G, p, np);
-      const int64_t ng = gr.hi - gr.lo;
-      gemm(Trans::Yes, Trans::No, ng, F, rows, T(1), dgx + gr.lo, G, x, F, beta, dw.w + gr.lo * F, F);
-      gemm(Trans::Yes, Trans::No, ng, Hd, rows, T(1), dgh + gr.lo, G, h, Hd, beta, dw.r + gr.lo * Hd, Hd);
-      col_sums(rows, ng, dgx + gr.lo, ones, beta, dw.bw + gr.lo, G);
-      col_sums(rows, ng, dgh + gr.lo, ones, beta, dw.br + gr.lo, G);
+      const bool acc = mode == GradMode::Accumulate;  // no beta * old: Overwrite must not read old NaNs
+      const int64_t o_w = chunk_rows * (2 * G + F + Hd), o_r = o_w + G * F, o_bw = o_r + G * Hd, o_br = o_bw + G;
+      auto total = [&](int64_t off) {
+        T v = T(0);
+        for (int q = 0; q < np; ++q) v += per[q * per_thread + off];
+        return v;
+      };
+      for (int64_t j = gr.lo; j < gr.hi; ++j) {
+        for (int64_t f = 0; f < F; ++f) {
+          const T v = total(o_w + j * F + f);
+          dw.w[j * F + f] = acc ? dw.w[j * F + f] + v : v;
+        }
+        for (int64_t k = 0; k < Hd; ++k) {
+          const T v = total(o_r + j * Hd + k);
+          dw.r[j * Hd + k] = acc ? dw.r[j * Hd + k] + v : v;
+        }
+        const T vb = total(o_bw + j), vr = total(o_br + j);
+        dw.bw[j] = acc ? dw.bw[j] + vb : vb;
+        dw.br[j] = acc ? dw.br[j] + vr : vr;
+      }
     }
   }
   std::copy(dh_rec, dh_rec + B * Hd, dh0);

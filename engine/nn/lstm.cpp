@@ -176,38 +176,59 @@ void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x
 }
 
 // --------------------------------------------------------------- backward ----
+// Note [LSTM weight gradient by chunks]
+//   The weight gradient sums over all T*B rows. Done as one GEMM after the recurrence, every
+//   step's dG ([B, 4Hd], 256 KB at the benchmark shape) went to memory and came back: a 36 MB
+//   buffer per layer written once and read twice (GEMM and bias sums), streamed by both
+//   cores at once at 2 threads. Now each thread keeps the dG of its own windows for the last
+//   kWeightGradChunk steps in a ring, with copies of their [x_t | h_{t-1}] rows, and when the
+//   ring is full adds [X | H']^T dG of those rows to its own partial [dW | dR]^T: a GEMM of
+//   rank kWeightGradChunk x (windows per thread) while the rows are still in L2. After the
+//   recurrence the threads' partial sums are added in thread order (one barrier). Measured
+//   with a forward + backward microbenchmark at the benchmark shape (process CPU time, best
+//   of 10, on a 2-core VM loaded by other builds): at 2 threads chunk 4 took 201-209 ms
+//   against 236-250 ms for the one GEMM; chunk 2 209-215, 8 215-225, 16 224-226 (per-step
+//   rank-128 GEMMs were measured slower before). The GRU (gru.cpp) does the same with its dGx,
+//   dGh and x, h' rows: 216 -> 178 ms at 2 threads, 181 -> 153 at 1. The sums' order depends
+//   on the thread count, not on scheduling: same seed and threads, same weights. Scratch per
+//   layer falls from T*B*4Hd floats (36 MB) to a few MB.
+constexpr int64_t kWeightGradChunk = 4;
+
 template <typename T>
 void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* xh, const T* c, const T* act,
                          const T* dy, const T* dh_last, const T* dc_last, T* dx, int64_t dx_from, T* dh0, T* dc0,
                          RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 4 * Hd, F = s.n_in, K = F + Hd;
-  const int64_t rows = s.n_steps * B;
   if (dx_from < 0 || dx_from > F)
     throw Error("lstm backward: dx_from " + std::to_string(dx_from) + " outside [0, " + std::to_string(F) + "]");
   // Note [LSTM backward GEMMs]
   //   The step's GEMM gives [dx_t | dh'] = dG_t [W | R] (dx only from column dx_from on: deepar
   //   needs the embedding columns alone), so the input gradient rides in the recurrence's small,
   //   cache-resident GEMM instead of one [T*B, 4Hd] x [4Hd, F] GEMM afterwards; the weight
-  //   gradient is one GEMM over all steps, [dW | dR]^T = [X | H']^T dG, on the [x_t | h_{t-1}]
-  //   rows the forward kept, instead of two (dW = dG^T X, dR = dG^T H'). OpenBLAS 0.3 on this
-  //   Zen 4 VM, one thread, at the benchmark shape (B 256, T 140, F 80, Hd 64): the step GEMM
-  //   at n = 144 runs at ~99 GFLOP/s against ~75 for the separate dx GEMM, and the one
-  //   weight-gradient GEMM at ~80 against ~60 for the two. Different summation blocking from
-  //   the two-GEMM form: gradients agree to float rounding, and stay deterministic per thread
-  //   count.
+  //   gradient is one GEMM per chunk of steps, [dW | dR]^T += [X | H']^T dG, on the
+  //   [x_t | h_{t-1}] rows the forward kept, instead of two (dW = dG^T X, dR = dG^T H'), Note
+  //   [LSTM weight gradient by chunks]. OpenBLAS 0.3 on this Zen 4 VM, one thread, at the
+  //   benchmark shape (B 256, T 140, F 80, Hd 64): the step GEMM at n = 144 runs at ~99 GFLOP/s
+  //   against ~75 for the separate dx GEMM. Different summation blocking from the two-GEMM
+  //   form: gradients agree to float rounding, and stay deterministic per thread count.
   const int64_t Fd = dx ? F - dx_from : 0;  // dx columns computed
   const int64_t Kd = Fd + Hd;                // width of the step GEMM's output
-  const size_t need = static_cast<size_t>(rows * G + 2 * B * Hd + rows + G + G * Kd + B * Kd + K * G);
+  const bool grads = mode != GradMode::Ignore;
+  const int nt = rnn_threads(B);
+  // Rows of one chunk's weight-gradient GEMM, sized for B windows: OpenMP may give the region
+  // fewer threads than asked, and then a thread owns more than B / nt windows.
+  const int64_t chunk_rows = kWeightGradChunk * B;
+  // Per thread: dG and [x_t | h_{t-1}] rows of the chunk, its [dW | dR]^T and bias sums.
+  const int64_t per_thread = chunk_rows * (G + K) + K * G + G;
+  const size_t need = static_cast<size_t>(2 * B * Hd + chunk_rows + G * Kd + B * Kd + nt * per_thread);
   if (scratch.size() < need) scratch.resize(need);
-  T* dgate = scratch.data();     // [T, B, 4Hd] pre-activation gradients
-  T* dh_rec = dgate + rows * G;  // [B, Hd] dL/dh' carried from step t+1
+  T* dh_rec = scratch.data();    // [B, Hd] dL/dh' carried from step t+1
   T* dc = dh_rec + B * Hd;       // [B, Hd] dL/dc carried from step t+1
-  T* ones = dc + B * Hd;         // [T*B] ones, for the bias column sums
-  T* dbias = ones + rows;        // [4Hd] column sums of dgate (the same for bW and bR)
-  T* wb = dbias + G;             // [4Hd, Fd+Hd]: row j = [W row j from column dx_from | R row j]
+  T* ones = dc + B * Hd;         // [chunk_rows] ones, for the bias column sums
+  T* wb = ones + chunk_rows;     // [4Hd, Fd+Hd]: row j = [W row j from column dx_from | R row j]
   T* out = wb + G * Kd;          // [B, Fd+Hd] the step GEMM's output
-  T* dwr = out + B * Kd;         // [F+Hd, 4Hd] [dW | dR]^T
-  std::fill(ones, ones + rows, T(1));
+  T* per = out + B * Kd;         // nt blocks of per_thread
+  std::fill(ones, ones + chunk_rows, T(1));
   for (int64_t j = 0; j < G; ++j) {
     std::copy(w.w + j * F + dx_from, w.w + j * F + dx_from + Fd, wb + j * Kd);
     std::copy(w.r + j * Hd, w.r + (j + 1) * Hd, wb + j * Kd + Fd);
@@ -216,9 +237,7 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
   else std::fill(dh_rec, dh_rec + B * Hd, T(0));
   if (dc_last) std::copy(dc_last, dc_last + B * Hd, dc);
   else std::fill(dc, dc + B * Hd, T(0));
-  const bool grads = mode != GradMode::Ignore;
 
-  const int nt = rnn_threads(B);
   BlasSingleThread blas_guard;  // Note [Per-layer threading]
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
@@ -226,10 +245,16 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
     const RowRange br = split_rows(B, p, np);  // this thread's windows
     const int64_t nb = br.hi - br.lo;
     T* outp = out + br.lo * Kd;
+    T* ring = per + p * per_thread;    // [chunk, nb, 4Hd] dG of the chunk's steps
+    T* xc = ring + chunk_rows * G;     // [chunk, nb, F+Hd] their [x_t | h_{t-1}] rows
+    T* dwr = xc + chunk_rows * K;      // [F+Hd, 4Hd] this thread's [dW | dR]^T
+    T* dbias = dwr + K * G;            // [4Hd] this thread's column sums of dG
+    bool first = true;
     for (int64_t t = s.n_steps - 1; t >= 0; --t) {
       const int64_t o_prev = t * B * Hd + br.lo * Hd, o_cur = (t + 1) * B * Hd + br.lo * Hd;
       const int64_t o_act = (t * B + br.lo) * G;
-      T* dg = dgate + o_act;
+      const int64_t slot = (s.n_steps - 1 - t) % kWeightGradChunk;
+      T* dg = ring + slot * nb * G;
       lstm_bwd_pointwise(nb, Hd, act + o_act, c + o_prev, c + o_cur, dy ? dy + t * B * Hd + br.lo * Hd : nullptr,
                          dh_rec + br.lo * Hd, dc + br.lo * Hd, dg);
       // [dx_t | dL/dh_{t-1}] through the input and recurrent matrices: [nb, 4Hd] x [4Hd, Fd+Hd].
@@ -238,22 +263,40 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
         if (Fd > 0) std::memcpy(dx + (t * B + br.lo + b) * F + dx_from, outp + b * Kd, sizeof(T) * Fd);
         std::memcpy(dh_rec + (br.lo + b) * Hd, outp + b * Kd + Fd, sizeof(T) * Hd);
       }
+      if (!grads) continue;
+      std::memcpy(xc + slot * nb * K, xh + (t * B + br.lo) * K, sizeof(T) * nb * K);
+      if (slot == kWeightGradChunk - 1 || t == 0) {  // Note [LSTM weight gradient by chunks]
+        const int64_t n = (slot + 1) * nb;
+        const T beta = first ? T(0) : T(1);
+        gemm(Trans::Yes, Trans::No, K, G, n, T(1), xc, K, ring, G, beta, dwr, G);
+        col_sums(n, G, ring, ones, beta, dbias, G);
+        first = false;
+      }
     }
     if (grads) {
 #pragma omp barrier
-      // This thread's gate columns [g0, g1) of [dW | dR]^T = [X | H']^T dG, then of the biases.
+      // This thread's gate columns [g0, g1): the threads' partial sums added in thread order.
       const RowRange gr = split_rows(G, p, np);
-      const int64_t ng = gr.hi - gr.lo;
-      gemm(Trans::Yes, Trans::No, K, ng, rows, T(1), xh, K, dgate + gr.lo, G, T(0), dwr + gr.lo, G);
-      col_sums(rows, ng, dgate + gr.lo, ones, T(0), dbias + gr.lo, G);
       const bool acc = mode == GradMode::Accumulate;  // no beta * old: Overwrite must not read old NaNs
+      auto total = [&](int64_t off) {
+        T v = T(0);
+        for (int q = 0; q < np; ++q) v += per[q * per_thread + chunk_rows * (G + K) + off];
+        return v;
+      };
       for (int64_t j = gr.lo; j < gr.hi; ++j) {
         T* wj = dw.w + j * F;
         T* rj = dw.r + j * Hd;
-        for (int64_t f = 0; f < F; ++f) wj[f] = acc ? wj[f] + dwr[f * G + j] : dwr[f * G + j];
-        for (int64_t k = 0; k < Hd; ++k) rj[k] = acc ? rj[k] + dwr[(F + k) * G + j] : dwr[(F + k) * G + j];
-        dw.bw[j] = acc ? dw.bw[j] + dbias[j] : dbias[j];
-        dw.br[j] = acc ? dw.br[j] + dbias[j] : dbias[j];
+        for (int64_t f = 0; f < F; ++f) {
+          const T v = total(f * G + j);
+          wj[f] = acc ? wj[f] + v : v;
+        }
+        for (int64_t k = 0; k < Hd; ++k) {
+          const T v = total((F + k) * G + j);
+          rj[k] = acc ? rj[k] + v : v;
+        }
+        const T bias = total(K * G + j);
+        dw.bw[j] = acc ? dw.bw[j] + bias : bias;
+        dw.br[j] = acc ? dw.br[j] + bias : bias;
       }
     }
   }
