@@ -168,13 +168,20 @@ struct Net {
 //        scale [B], series [B] (panel series of the windows: their embedding rows). Host pointers.
 // The contexts keep the last forward (dctx->y(): the head's outputs [n_steps, B, P]). The GPU
 // twin is CudaTrainStep (engine/deepar/cuda/train_step.h).
+// per_window: Note [Per-window input columns] in engine/deepar/step.cpp (false: the network
+// reads every column at every step, the plain form the tests compare with).
 struct CpuStep {
-  explicit CpuStep(const Layout& l) : net(l) {}
+  explicit CpuStep(const Layout& l, bool per_window = true);
   Net net;
   std::unique_ptr<nn::RnnContext<float>> rctx = std::make_unique<nn::RnnContext<float>>();
   std::unique_ptr<nn::DenseContext<float>> dctx = std::make_unique<nn::DenseContext<float>>();
   std::unique_ptr<nn::AttentionContext<float>> actx = std::make_unique<nn::AttentionContext<float>>();
   std::vector<float> draw, dy, dh, dx;  // [T, B, P], [T, B, Hd], [T, B, Hd] (attention's input), [T, B, F]
+  // Note [Per-window input columns]: the first per-window column (F: none), the network cut to
+  // the columns before it, its weights and gradient, pre0 / dpre0 [B, G*Hd], dx summed [B, F].
+  int64_t win0 = 0;
+  std::optional<nn::Rnn<float>> rnn_cut;
+  std::vector<float> w_cut, g_cut, pre0, dpre0, dx_win;
 
   nn::LossValue run(const PanelData& d, const Layout& l, const float* w, const float* x, const float* target,
                     const float* scale, const int64_t* series, int64_t n_batch, int64_t n_steps, nn::Phase phase,

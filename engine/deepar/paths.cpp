@@ -119,8 +119,7 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
   const int64_t F = l.n_features, n_tgt = l.n_base - l.spec.n_calendar, GH = l.rnn.n_gates() * Hd;
   FeatureSpec spec_tgt = l.spec;
   spec_tgt.n_calendar = 0;
-  nn::RnnConfig cfg_paths = l.rnn;
-  cfg_paths.n_input = n_tgt;
+  const nn::RnnConfig cfg_paths = nn::rnn_cut_config(l.rnn, n_tgt);
   const nn::Rnn<float> rnn_paths(cfg_paths);
   std::vector<float> w_paths(static_cast<size_t>(rnn_paths.n_params())), pre0, xs, xp;
   std::vector<int64_t> rows_s, ser_s, t0_s, t0_loc;
@@ -140,15 +139,7 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
       const int64_t p0 = static_cast<int64_t>(k) * (N / K) + std::min<int64_t>(static_cast<int64_t>(k), N % K);
       const int64_t Rk = nb * Nk;
       // The paths' weights: layer 0's input matrix cut to the target's columns, the rest as is.
-      for (int64_t j = 0; j < Ly; ++j) {
-        const nn::RnnLayerView<const float> a = net.rnn.layer(w, j);
-        const nn::RnnLayerView<float> b = rnn_paths.layer(w_paths.data(), j);
-        const int64_t fin = l.rnn.layer_input(j), fout = cfg_paths.layer_input(j);
-        for (int64_t g = 0; g < GH; ++g) std::copy(a.w + g * fin, a.w + g * fin + fout, b.w + g * fout);
-        std::copy(a.r, a.r + GH * Hd, b.r);
-        std::copy(a.bw, a.bw + GH, b.bw);
-        std::copy(a.br, a.br + GH, b.br);
-      }
+      nn::rnn_cut_inputs(l.rnn, w, cfg_paths.n_input, w_paths.data());
       // Encoder over the context.
       forecast_block_inputs(l, d, w, ctx, H, i0, nb, cs, ys, scale, x, nullptr);
       net.rnn.forward_into(*rctx, w, x.data(), ctx, nb, nullptr, nullptr, nn::Phase::Inference, 0);

@@ -144,7 +144,7 @@ constexpr int64_t kWeightGradChunk = 4;
 template <typename T>
 void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* act,
                         const T* dy, const T* dh_last, T* dx, int64_t dx_from, T* dh0, RnnLayerView<T> dw,
-                        GradMode mode, std::vector<T>& scratch) {
+                        GradMode mode, std::vector<T>& scratch, T* dpre) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
   const bool grads = mode != GradMode::Ignore;
   const bool want_dx = dx && dx_from < F;
@@ -178,12 +178,16 @@ void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x
     T* dbw = dR + G * Hd;                // [3Hd]
     T* dbr = dbw + G;                    // [3Hd]
     bool first = true;
+    T* dprep = dpre ? dpre + br.lo * G : nullptr;  // this thread's rows of dpre
+    if (dprep) std::fill(dprep, dprep + nb * G, T(0));
     for (int64_t t = s.n_steps - 1; t >= 0; --t) {
       const int64_t o_h = t * B * Hd + br.lo * Hd;
       const int64_t slot = (s.n_steps - 1 - t) % kWeightGradChunk;
       T* gx = dgx + slot * nb * G;
       T* gh = dgh + slot * nb * G;
       gru_bwd_pointwise(nb, Hd, act + (t * B + br.lo) * A, h + o_h, dy ? dy + o_h : nullptr, dhp, gx, gh);
+      if (dprep)  // the gradient of a per-window addend to the input projection: dGx summed over steps
+        for (int64_t i = 0; i < nb * G; ++i) dprep[i] += gx[i];
       // dL/dh' += dGh R: [nb, 3Hd] x [3Hd, Hd].
       gemm(Trans::No, Trans::No, nb, Hd, G, T(1), gh, G, w.r, Hd, T(1), dhp, Hd);
       if (want_dx)  // dx_t[:, dx_from:] = dGx_t W[:, dx_from:]
@@ -237,9 +241,10 @@ template void gru_layer_forward<double>(const LayerShape&, RnnLayerView<const do
                                         double*, std::vector<double>&, const double*, int64_t);
 template void gru_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, const float*,
                                         const float*, const float*, const float*, float*, int64_t, float*,
-                                        RnnLayerView<float>, GradMode, std::vector<float>&);
+                                        RnnLayerView<float>, GradMode, std::vector<float>&, float*);
 template void gru_layer_backward<double>(const LayerShape&, RnnLayerView<const double>, const double*,
                                          const double*, const double*, const double*, const double*, double*,
-                                         int64_t, double*, RnnLayerView<double>, GradMode, std::vector<double>&);
+                                         int64_t, double*, RnnLayerView<double>, GradMode, std::vector<double>&,
+                                         double*);
 
 }  // namespace skucast::nn

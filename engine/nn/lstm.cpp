@@ -135,8 +135,9 @@ void lstm_bwd_pointwise(int64_t n, int64_t Hd, const double* a, const double* c_
 // ---------------------------------------------------------------- forward ----
 template <typename T>
 void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act, T* xh,
-                        std::vector<T>& scratch, const T* pre, int64_t pre_repeat) {
+                        std::vector<T>& scratch, const T* pre, int64_t pre_repeat, int64_t ldx) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 4 * Hd, F = s.n_in;
+  if (ldx == 0) ldx = F;
   const int64_t K = F + Hd;  // width of [x_t | h_{t-1}]
   // Scratch, every element written before it is read (Note [Forward scratch] in rnn.h):
   const size_t need = static_cast<size_t>(checked_mul(G, 1 + K));
@@ -159,7 +160,7 @@ void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x
       T* a = act + (t * B + br.lo) * G;  // [nb, 4Hd] pre-activations of step t
       T* xhp = xh + (t * B + br.lo) * K;  // [nb, F+Hd] this step's [x_t | h_{t-1}], kept for backward
       for (int64_t b = 0; b < nb; ++b) {
-        std::memcpy(xhp + b * K, x + (t * B + br.lo + b) * F, sizeof(T) * F);
+        std::memcpy(xhp + b * K, x + (t * B + br.lo + b) * ldx, sizeof(T) * F);
         std::memcpy(xhp + b * K + F, h + o_prev + b * Hd, sizeof(T) * Hd);
         if (pre) {  // the row's share of the input projection, computed by the caller
           const T* pr = pre + ((br.lo + b) / pre_repeat) * G;
@@ -197,7 +198,7 @@ constexpr int64_t kWeightGradChunk = 4;
 template <typename T>
 void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* xh, const T* c, const T* act,
                          const T* dy, const T* dh_last, const T* dc_last, T* dx, int64_t dx_from, T* dh0, T* dc0,
-                         RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch) {
+                         RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch, T* dpre) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 4 * Hd, F = s.n_in, K = F + Hd;
   if (dx_from < 0 || dx_from > F)
     throw Error("lstm backward: dx_from " + std::to_string(dx_from) + " outside [0, " + std::to_string(F) + "]");
@@ -250,6 +251,8 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
     T* dwr = xc + chunk_rows * K;      // [F+Hd, 4Hd] this thread's [dW | dR]^T
     T* dbias = dwr + K * G;            // [4Hd] this thread's column sums of dG
     bool first = true;
+    T* dprep = dpre ? dpre + br.lo * G : nullptr;  // this thread's rows of dpre
+    if (dprep) std::fill(dprep, dprep + nb * G, T(0));
     for (int64_t t = s.n_steps - 1; t >= 0; --t) {
       const int64_t o_prev = t * B * Hd + br.lo * Hd, o_cur = (t + 1) * B * Hd + br.lo * Hd;
       const int64_t o_act = (t * B + br.lo) * G;
@@ -257,6 +260,8 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
       T* dg = ring + slot * nb * G;
       lstm_bwd_pointwise(nb, Hd, act + o_act, c + o_prev, c + o_cur, dy ? dy + t * B * Hd + br.lo * Hd : nullptr,
                          dh_rec + br.lo * Hd, dc + br.lo * Hd, dg);
+      if (dprep)  // the gradient of a per-window addend to the pre-activations: dG summed over steps
+        for (int64_t i = 0; i < nb * G; ++i) dprep[i] += dg[i];
       // [dx_t | dL/dh_{t-1}] through the input and recurrent matrices: [nb, 4Hd] x [4Hd, Fd+Hd].
       gemm(Trans::No, Trans::No, nb, Kd, G, T(1), dg, G, wb, Kd, T(0), outp, Kd);
       for (int64_t b = 0; b < nb; ++b) {
@@ -305,15 +310,16 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
 }
 
 template void lstm_layer_forward<float>(const LayerShape&, RnnLayerView<const float>, const float*, float*, float*,
-                                        float*, float*, std::vector<float>&, const float*, int64_t);
+                                        float*, float*, std::vector<float>&, const float*, int64_t, int64_t);
 template void lstm_layer_forward<double>(const LayerShape&, RnnLayerView<const double>, const double*, double*,
-                                         double*, double*, double*, std::vector<double>&, const double*, int64_t);
+                                         double*, double*, double*, std::vector<double>&, const double*, int64_t,
+                                         int64_t);
 template void lstm_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, const float*,
                                          const float*, const float*, const float*, const float*, float*, int64_t,
-                                         float*, float*, RnnLayerView<float>, GradMode, std::vector<float>&);
+                                         float*, float*, RnnLayerView<float>, GradMode, std::vector<float>&, float*);
 template void lstm_layer_backward<double>(const LayerShape&, RnnLayerView<const double>, const double*,
                                           const double*, const double*, const double*, const double*,
                                           const double*, double*, int64_t, double*, double*, RnnLayerView<double>,
-                                          GradMode, std::vector<double>&);
+                                          GradMode, std::vector<double>&, double*);
 
 }  // namespace skucast::nn

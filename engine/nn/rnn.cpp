@@ -37,6 +37,39 @@ int64_t rnn_layer_offset(const RnnConfig& cfg, int64_t layer) {
 
 int64_t rnn_n_params(const RnnConfig& cfg) { return rnn_layer_offset(cfg, cfg.n_layers); }
 
+RnnConfig rnn_cut_config(const RnnConfig& cfg, int64_t n_in) {
+  if (n_in < 1 || n_in > cfg.n_input)
+    throw Error("rnn_cut_config: " + std::to_string(n_in) + " inputs outside [1, " + std::to_string(cfg.n_input) + "]");
+  RnnConfig c = cfg;
+  c.n_input = n_in;
+  return c;
+}
+
+namespace {
+// Copies between the full layout (F inputs) and the cut one (n_in): layer 0's W row by row, the
+// rest of layer 0 and every other layer whole (they have the same sizes in both).
+template <typename Copy>
+void cut_copy(const RnnConfig& cfg, int64_t n_in, Copy copy) {
+  rnn_cut_config(cfg, n_in);  // validates n_in
+  const int64_t GH = cfg.n_gates() * cfg.n_hidden, F = cfg.n_input;
+  for (int64_t g = 0; g < GH; ++g) copy(g * F, g * n_in, n_in);  // layer 0's W, row by row
+  copy(GH * F, GH * n_in, rnn_n_params(cfg) - GH * F);           // all after it: the same in both
+}
+}  // namespace
+
+template <typename T>
+void rnn_cut_inputs(const RnnConfig& cfg, const T* w, int64_t n_in, T* dst) {
+  cut_copy(cfg, n_in, [&](int64_t full, int64_t part, int64_t n) { std::copy(w + full, w + full + n, dst + part); });
+}
+template <typename T>
+void rnn_uncut_inputs(const RnnConfig& cfg, const T* cut, int64_t n_in, T* w) {
+  cut_copy(cfg, n_in, [&](int64_t full, int64_t part, int64_t n) { std::copy(cut + part, cut + part + n, w + full); });
+}
+template void rnn_cut_inputs<float>(const RnnConfig&, const float*, int64_t, float*);
+template void rnn_cut_inputs<double>(const RnnConfig&, const double*, int64_t, double*);
+template void rnn_uncut_inputs<float>(const RnnConfig&, const float*, int64_t, float*);
+template void rnn_uncut_inputs<double>(const RnnConfig&, const double*, int64_t, double*);
+
 template <typename T>
 Rnn<T>::Rnn(const RnnConfig& cfg) : m_cfg(cfg) {
   m_cfg.validate();
@@ -79,7 +112,7 @@ std::unique_ptr<RnnContext<T>> Rnn<T>::forward(const T* weights, const T* x, int
 template <typename T>
 void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
                           const T* h0, const T* c0, Phase phase, uint64_t dropout_seed, const T* pre0,
-                          int64_t pre0_repeat) const {
+                          int64_t pre0_repeat, int64_t x_stride) const {
   RnnContext<T>* ctx = &ctx_ref;
   if (n_steps <= 0 || n_batch <= 0)
     throw InputError("rnn forward: expected positive steps and batch, got T=" + std::to_string(n_steps) +
@@ -87,6 +120,10 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
   if (pre0 && (pre0_repeat < 1 || n_batch % pre0_repeat != 0))
     throw InputError("rnn forward: the batch " + std::to_string(n_batch) + " is not a multiple of pre0's repeat " +
                      std::to_string(pre0_repeat));
+  if (x_stride == 0) x_stride = m_cfg.n_input;
+  if (x_stride < m_cfg.n_input)
+    throw InputError("rnn forward: x's row stride " + std::to_string(x_stride) + " is below its " +
+                     std::to_string(m_cfg.n_input) + " inputs");
   const int64_t L = m_cfg.n_layers, Hd = m_cfg.n_hidden, BH = checked_mul(n_batch, Hd);
   const bool lstm = m_cfg.cell == CellType::Lstm;
   const bool dropout = phase == Phase::Training && m_cfg.dropout > 0.0f;
@@ -130,7 +167,13 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
       }
       layer_in = in.data();
     } else if (!lstm) {
-      in.assign(src, src + n_in);
+      if (l == 0 && x_stride != F) {  // the first F columns of each row
+        in.resize(n_in);
+        const int64_t rows = n_steps * n_batch;
+        for (int64_t r = 0; r < rows; ++r) std::copy(src + r * x_stride, src + r * x_stride + F, in.data() + r * F);
+      } else {
+        in.assign(src, src + n_in);
+      }
       layer_in = in.data();
     } else {
       in.clear();
@@ -150,7 +193,8 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
       else std::fill(c.begin(), c.begin() + BH, T(0));
       ctx->m_xh[l].resize(checked_mul(checked_mul(n_steps, n_batch), F + Hd));
       lstm_layer_forward<T>(shape, layer(weights, l), layer_in, h.data(), c.data(), ctx->m_act[l].data(),
-                            ctx->m_xh[l].data(), ctx->m_fwd_scratch, l == 0 ? pre0 : nullptr, pre0_repeat);
+                            ctx->m_xh[l].data(), ctx->m_fwd_scratch, l == 0 ? pre0 : nullptr, pre0_repeat,
+                            l == 0 ? x_stride : 0);
       std::copy(c.end() - BH, c.end(), ctx->m_c_n.begin() + l * BH);
     } else {
       gru_layer_forward<T>(shape, layer(weights, l), layer_in, h.data(), ctx->m_act[l].data(), ctx->m_fwd_scratch,
@@ -163,7 +207,7 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
 // --------------------------------------------------------------- backward ----
 template <typename T>
 void Rnn<T>::backward(const RnnContext<T>& ctx, const T* weights, const T* dy, const T* dh_n, const T* dc_n, T* dx,
-                      T* dh0, T* dc0, T* dweights, GradMode mode, int64_t dx_from) const {
+                      T* dh0, T* dc0, T* dweights, GradMode mode, int64_t dx_from, T* dpre0) const {
   if (mode != GradMode::Ignore && dweights == nullptr)
     throw Error("rnn backward: dweights is null but the gradient mode is not Ignore");
   const int64_t L = m_cfg.n_layers, Hd = m_cfg.n_hidden, T_ = ctx.n_steps(), B = ctx.n_batch();
@@ -192,12 +236,12 @@ void Rnn<T>::backward(const RnnContext<T>& ctx, const T* weights, const T* dy, c
       const T* dc_last = dc_n ? dc_n + l * BH : nullptr;
       lstm_layer_backward<T>(shape, layer(weights, l), ctx.m_xh[l].data(), ctx.m_c[l].data(), ctx.m_act[l].data(),
                              dy_cur.data(), dh_last, dc_last, dx_l, l > 0 ? 0 : dx_from, dh0_l.data(),
-                             dc0_l.data(), dw, mode, ctx.m_scratch);
+                             dc0_l.data(), dw, mode, ctx.m_scratch, l == 0 ? dpre0 : nullptr);
       if (dc0) std::copy(dc0_l.begin(), dc0_l.end(), dc0 + l * BH);
     } else {
       gru_layer_backward<T>(shape, layer(weights, l), ctx.m_in[l].data(), ctx.m_h[l].data(), ctx.m_act[l].data(),
                             dy_cur.data(), dh_last, dx_l, l > 0 ? 0 : dx_from, dh0_l.data(), dw, mode,
-                            ctx.m_scratch);
+                            ctx.m_scratch, l == 0 ? dpre0 : nullptr);
     }
     if (dh0) std::copy(dh0_l.begin(), dh0_l.end(), dh0 + l * BH);
     if (l > 0) {  // the gradient reaching layer l-1's outputs passes back through its dropout mask

@@ -91,6 +91,17 @@ int64_t rnn_layer_n_params(const RnnConfig& cfg, int64_t layer);
 int64_t rnn_n_params(const RnnConfig& cfg);
 int64_t rnn_layer_offset(const RnnConfig& cfg, int64_t layer);
 
+// The same network reading only the first n_in of its inputs (n_in <= cfg.n_input): its config,
+// and its weights from the full network's: layer 0's input matrix cut to its first n_in columns,
+// everything else copied (rnn_cut_inputs); back the other way for gradients (rnn_uncut_inputs:
+// writes the full layout's entries the cut one has, leaves layer 0's columns n_in.. as they
+// were). w and dst [rnn_n_params(cfg)] / [rnn_n_params(rnn_cut_config(cfg, n_in))].
+RnnConfig rnn_cut_config(const RnnConfig& cfg, int64_t n_in);
+template <typename T>
+void rnn_cut_inputs(const RnnConfig& cfg, const T* w, int64_t n_in, T* dst);
+template <typename T>
+void rnn_uncut_inputs(const RnnConfig& cfg, const T* cut, int64_t n_in, T* w);
+
 // Everything backward needs from one forward pass (STYLE B5). Owned host buffers; neither
 // copyable nor movable (held through std::unique_ptr).
 template <typename T>
@@ -155,9 +166,12 @@ class Rnn {
   // at every step, row b of the batch reading row b / pre0_repeat (Note [Shared input
   // columns] in engine/deepar/paths.cpp: the inputs every sample path of a series shares,
   // projected once per series). B must be a multiple of pre0_repeat.
+  // x_stride: the row stride of x (0: F); a caller whose x rows hold more columns than the
+  // network reads (deepar's per-window columns, Note [Per-window input columns] in
+  // engine/deepar/step.cpp) passes the full width.
   void forward_into(RnnContext<T>& ctx, const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
                     const T* h0, const T* c0, Phase phase, uint64_t dropout_seed, const T* pre0 = nullptr,
-                    int64_t pre0_repeat = 1) const;
+                    int64_t pre0_repeat = 1, int64_t x_stride = 0) const;
 
   // Backward through time for a loss L(y, h_n, c_n).
   // [in]  ctx from forward with the same weights; dy = dL/dy [T, B, Hd] (nullptr: zero);
@@ -167,8 +181,10 @@ class Rnn {
   //       dx_from: only dx's columns [dx_from, F) are computed and written (the others are left
   //       as they were): a caller that needs the gradient of a few input columns (deepar: the
   //       embeddings) saves the rest of the input GEMM.
+  //       dpre0 (optional) [B, G*Hd]: the gradient of forward's pre0 when it had pre0_repeat 1
+  //       (layer 0's input pre-activation gradients summed over the steps); dx's rows are F wide.
   void backward(const RnnContext<T>& ctx, const T* weights, const T* dy, const T* dh_n, const T* dc_n, T* dx,
-                T* dh0, T* dc0, T* dweights, GradMode mode, int64_t dx_from = 0) const;
+                T* dh0, T* dc0, T* dweights, GradMode mode, int64_t dx_from = 0, T* dpre0 = nullptr) const;
 
  private:
   RnnConfig m_cfg;
@@ -191,24 +207,26 @@ struct LayerShape {
 //   one-step calls on 8,100 paths (deepar's sampling loop) that zero-fill and its page faults
 //   were ~7 % of a forecast.
 // LSTM: xh [T, B, F_l+Hd] out: each step's [x_t | h_{t-1}] rows, what backward reads.
-// pre, pre_repeat: as Rnn::forward_into's pre0 (nullptr: none).
+// pre, pre_repeat: as Rnn::forward_into's pre0 (nullptr: none). ldx: x's row stride (0: F_l).
 template <typename T>
 void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act, T* xh,
-                        std::vector<T>& scratch, const T* pre = nullptr, int64_t pre_repeat = 1);
+                        std::vector<T>& scratch, const T* pre = nullptr, int64_t pre_repeat = 1, int64_t ldx = 0);
 template <typename T>
 void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act,
                        std::vector<T>& scratch, const T* pre = nullptr, int64_t pre_repeat = 1);
 
 // dy [T, B, Hd] = dL/dh_t from above (this layer's outputs); dh_last, dc_last [B, Hd] or
 // nullptr; dx [T, B, F_l] or nullptr, only columns [dx_from, F_l) written; dh0, dc0 [B, Hd]
-// required; dw as `mode`; scratch: resized as needed and reused across calls.
+// required; dw as `mode`; scratch: resized as needed and reused across calls. dpre [B, G*Hd]
+// or nullptr: the gradient of a per-window addend to the input projection (forward's pre
+// with pre_repeat 1), i.e. the input-side pre-activation gradients summed over the steps.
 template <typename T>
 void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* xh, const T* c, const T* act,
                          const T* dy, const T* dh_last, const T* dc_last, T* dx, int64_t dx_from, T* dh0, T* dc0,
-                         RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch);
+                         RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch, T* dpre = nullptr);
 template <typename T>
 void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* act,
                         const T* dy, const T* dh_last, T* dx, int64_t dx_from, T* dh0, RnnLayerView<T> dw,
-                        GradMode mode, std::vector<T>& scratch);
+                        GradMode mode, std::vector<T>& scratch, T* dpre = nullptr);
 
 }  // namespace skucast::nn

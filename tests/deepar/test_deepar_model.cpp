@@ -1017,3 +1017,52 @@ TEST(DeepArAttention, TrainsDeterministicallyAndRoundTrips) {
   deepar_train(resumed, r, 1);
   EXPECT_EQ(resumed.weights, a.weights);
 }
+
+// Note [Per-window input columns] (engine/deepar/step.cpp): the training step that projects the
+// static reals and embeddings once per window gives the plain step's loss and gradient, to float
+// rounding, for both cells, with dropout, on windows that start before some series launch.
+TEST(DeepArStep, PerWindowColumnsMatchThePlainStep) {
+  using namespace skucast::deepar;
+  const std::string dir = temp_dir();
+  const PanelReader r(write(make_panel(12, 80, 0, 7, 5), dir + "/p.h5"));
+  for (const char* cell : {"lstm", "gru"}) {
+    DeepArOptions o = tiny_options();
+    o.cell = cell;
+    o.hidden = 6;
+    o.layers = 2;
+    o.dropout = 0.2;
+    const DeepArState st = deepar_init(o, r.header());
+    const Layout l = make_layout(o, st.panel);
+    ASSERT_FALSE(l.emb_col.empty());
+    ASSERT_GT(l.n_sreal, 0);
+    const PanelData d = load_panel(r, l, o.horizon, o.context + lookback(l) + o.horizon);
+    const int64_t B = 6, n = o.context + o.horizon;
+    std::vector<int64_t> series = {0, 1, 2, 3, 4, 5}, t0 = {0, 5, 40, 45, 50, 55};
+    std::vector<float> scale(B), target(n * B), x(n * B * l.n_features);
+    const WindowBatch wb{series.data(), t0.data(), B, n};
+    window_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, o.context, scale.data());
+    window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data());
+    ComposeScratch cs;
+    compose_inputs(d, l, st.weights.data(), d.y.data(), d.n_series, d.n_time, 0, series.data(), series.data(),
+                   t0.data(), B, n, scale.data(), cs, x.data());
+    CpuStep split(l), plain(l, false);
+    ASSERT_TRUE(split.rnn_cut.has_value());
+    ASSERT_FALSE(plain.rnn_cut.has_value());
+    std::vector<float> g_split(l.n_params, -7.0f), g_plain(l.n_params, 7.0f);
+    const auto v_split = split.run(d, l, st.weights.data(), x.data(), target.data(), scale.data(), series.data(), B,
+                                   n, nn::Phase::Training, 11, g_split.data());
+    const auto v_plain = plain.run(d, l, st.weights.data(), x.data(), target.data(), scale.data(), series.data(), B,
+                                   n, nn::Phase::Training, 11, g_plain.data());
+    EXPECT_NEAR(v_split.loss, v_plain.loss, 1e-5 * (1 + std::abs(v_plain.loss))) << cell;
+    double max_g = 0;
+    for (int64_t i = 0; i < l.n_params; ++i) {
+      ASSERT_NEAR(g_split[i], g_plain[i], 2e-5 * (1 + std::abs(g_plain[i]))) << cell << " weight " << i;
+      max_g = std::max(max_g, static_cast<double>(std::abs(g_plain[i])));
+    }
+    EXPECT_GT(max_g, 1e-3);  // not vacuous
+    const int64_t e0 = l.emb_col.front();
+    double emb_g = 0;
+    for (int64_t i = l.emb_off[0]; i < l.n_params; ++i) emb_g += std::abs(g_plain[i]);
+    EXPECT_GT(emb_g, 0.0) << "embedding gradient, first embedding column " << e0;
+  }
+}

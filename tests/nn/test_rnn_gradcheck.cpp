@@ -254,16 +254,7 @@ TEST(RnnPreActivation, SharedColumnsProjectedOnceEqualTheFullInputs) {
     const int64_t GH = full.config().n_gates() * Hd;
     std::vector<double> w(full.n_params()), wp(part.n_params());
     full.init_uniform(w.data(), 21);
-    for (int64_t l = 0; l < 2; ++l) {  // the same weights, layer 0's input matrix cut to Fp columns
-      const auto a = full.layer(w.data(), l);
-      const auto b = part.layer(wp.data(), l);
-      const int64_t fin = l == 0 ? F : Hd, fout = l == 0 ? Fp : Hd;
-      for (int64_t g = 0; g < GH; ++g)
-        for (int64_t k = 0; k < fout; ++k) b.w[g * fout + k] = a.w[g * fin + k];
-      std::copy(a.r, a.r + GH * Hd, b.r);
-      std::copy(a.bw, a.bw + GH, b.bw);
-      std::copy(a.br, a.br + GH, b.br);
-    }
+    rnn_cut_inputs(full.config(), w.data(), Fp, wp.data());  // the same weights, layer 0's W cut to Fp columns
     std::mt19937_64 rng(5);
     std::vector<double> x = random_vec(T * B * F, rng), h0 = random_vec(2 * B * Hd, rng),
                         c0 = random_vec(2 * B * Hd, rng), shared = random_vec(n_groups * (F - Fp), rng);
@@ -292,6 +283,70 @@ TEST(RnnPreActivation, SharedColumnsProjectedOnceEqualTheFullInputs) {
                                    pre.data(), rep),
                  skucast::InputError);
   }
+}
+
+// Note [Per-window input columns] in engine/deepar/step.cpp: columns Fp.. the same at every step
+// of a window, read through pre0 (repeat 1) by the network cut to Fp inputs with x's full row
+// stride; its weight gradient (rnn_uncut_inputs plus dpre0^T x for the cut columns) and the
+// cut columns' input gradient (dpre0 W, summed over the steps) equal the full network's.
+TEST(RnnPreActivation, PerWindowColumnsGiveTheFullGradients) {
+  for (CellType cell : {CellType::Lstm, CellType::Gru}) {
+    const int64_t F = 7, Fp = 3, Hd = 5, T = 4, B = 6;
+    const RnnConfig cfg{cell, F, Hd, 2, 0.25f};
+    Rnn<double> full(cfg), part(rnn_cut_config(cfg, Fp));
+    const int64_t GH = cfg.n_gates() * Hd;
+    std::vector<double> w(full.n_params()), wp(part.n_params());
+    full.init_uniform(w.data(), 23);
+    rnn_cut_inputs(cfg, w.data(), Fp, wp.data());
+    std::mt19937_64 rng(6);
+    std::vector<double> x = random_vec(T * B * F, rng), gy = random_vec(T * B * Hd, rng),
+                        ghn = random_vec(2 * B * Hd, rng), gcn = random_vec(2 * B * Hd, rng);
+    for (int64_t t = 1; t < T; ++t)  // columns Fp.. the window's own at every step
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t k = Fp; k < F; ++k) x[(t * B + b) * F + k] = x[b * F + k];
+    const bool lstm = cell == CellType::Lstm;
+    auto ref = full.forward(w.data(), x.data(), T, B, nullptr, nullptr, Phase::Training, 9);
+    std::vector<double> gw(full.n_params()), dx(T * B * F, 0.0);
+    full.backward(*ref, w.data(), gy.data(), ghn.data(), lstm ? gcn.data() : nullptr, dx.data(), nullptr, nullptr,
+                  gw.data(), GradMode::Overwrite);
+
+    const double* w0 = full.layer(w.data(), 0).w;  // [GH, F]
+    std::vector<double> pre(B * GH, 0.0), dpre(B * GH), gp(part.n_params());
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t j = 0; j < GH; ++j)
+        for (int64_t k = Fp; k < F; ++k) pre[b * GH + j] += x[b * F + k] * w0[j * F + k];
+    RnnContext<double> ctx;
+    part.forward_into(ctx, wp.data(), x.data(), T, B, nullptr, nullptr, Phase::Training, 9, pre.data(), 1, F);
+    for (int64_t i = 0; i < T * B * Hd; ++i) ASSERT_NEAR(ctx.y()[i], ref->y()[i], 1e-12) << i;
+    part.backward(ctx, wp.data(), gy.data(), ghn.data(), lstm ? gcn.data() : nullptr, nullptr, nullptr, nullptr,
+                  gp.data(), GradMode::Overwrite, 0, dpre.data());
+    std::vector<double> got(full.n_params(), 0.0);
+    rnn_uncut_inputs(cfg, gp.data(), Fp, got.data());
+    double* g0 = full.layer(got.data(), 0).w;
+    for (int64_t j = 0; j < GH; ++j)
+      for (int64_t k = Fp; k < F; ++k)
+        for (int64_t b = 0; b < B; ++b) g0[j * F + k] += dpre[b * GH + j] * x[b * F + k];
+    for (int64_t i = 0; i < full.n_params(); ++i) ASSERT_NEAR(got[i], gw[i], 1e-10 * (1 + std::abs(gw[i]))) << i;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t k = Fp; k < F; ++k) {
+        double want = 0, have = 0;
+        for (int64_t t = 0; t < T; ++t) want += dx[(t * B + b) * F + k];
+        for (int64_t j = 0; j < GH; ++j) have += dpre[b * GH + j] * w0[j * F + k];
+        ASSERT_NEAR(have, want, 1e-10 * (1 + std::abs(want))) << b << " " << k;
+      }
+  }
+  // The cut round trip, and a cut wider than the inputs refused.
+  const RnnConfig cfg{CellType::Gru, 4, 3, 2, 0.0f};
+  std::vector<double> w(rnn_n_params(cfg)), cut(rnn_n_params(rnn_cut_config(cfg, 2))), back(w.size(), -1.0);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<double>(i);
+  rnn_cut_inputs(cfg, w.data(), 2, cut.data());
+  rnn_uncut_inputs(cfg, cut.data(), 2, back.data());
+  for (size_t i = 0; i < w.size(); ++i) {
+    const int64_t col = static_cast<int64_t>(i) % 4;
+    const bool cut_col = static_cast<int64_t>(i) < 9 * 4 && col >= 2;  // layer 0's W [9, 4], columns 2..
+    EXPECT_EQ(back[i], cut_col ? -1.0 : w[i]) << i;
+  }
+  EXPECT_THROW(rnn_cut_config(cfg, 5), skucast::Error);
 }
 
 TEST(RnnContextReuse, ReusedContextMatchesFreshOne) {
