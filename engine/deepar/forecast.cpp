@@ -153,6 +153,9 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   fc.levels = levels;
   fc.mean = std::move(pf.mean);
   fc.quantiles = std::move(pf.quantiles);
+  // The paths' running sums (Note [Cumulative demand quantiles], engine/eval/cumulative.h): not
+  // for a hierarchy's aggregates, nor when a diverged path had its forecast bounded.
+  if (!hier && bounded.n_values == 0) fc.cumulative_quantiles = std::move(pf.cum_quantiles);
   if (hier) {  // aggregates first, as in an aggregated panel
     const HierarchyStructure& h = *hier->structure;
     fc.ids.insert(fc.ids.begin(), hier->aggregate_ids.begin(), hier->aggregate_ids.end());
