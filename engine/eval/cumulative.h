@@ -24,8 +24,10 @@
 //       conformal): the type-7 quantiles of each path's running sum, as aggregate_paths sums
 //       paths across series (engine/deepar/aggregate_paths.h) but along time; computed by the
 //       CPU sampler (engine/deepar/paths.cpp; path_cumulative_quantiles here is the same rule
-//       for one series). The GPU sampler, point losses (one deterministic path), `--levels`
-//       runs and forecasts whose paths diverged and were bounded write none.
+//       for one series). A series whose paths diverged and whose forecast was bounded (Note
+//       [Finite forecasts], engine/deepar/guard.h) takes perfectly correlated steps of its
+//       bounded quantiles. The GPU sampler, point losses (one deterministic path) and
+//       `--levels` runs write none.
 //   Models' own intervals (`--intervals model`, the default) write none: an assumed
 //   dependence would be a guess the file could not tell apart from a measurement.
 #pragma once

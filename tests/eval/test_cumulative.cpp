@@ -112,15 +112,17 @@ TEST(PlanCumulative, PerfectlyCorrelatedStepsByHand) {
   opt.service_level = 0.95;
   ASSERT_TRUE(plan_uses_cumulative(fc, opt));
   std::vector<PlanRow> rows = make_plan(fc, stock, opt);
-  // a: L + R = 3, D's median 30 and 90 % quantile 30 + 1.28155 × 9: sd 9 (3 × 3, not 3 sqrt(3));
-  // 0.95 is beyond the grid, so the normal through them: S = 30 + 1.644854 × 9 = 44.8037.
+  // a: L + R = 3, D's quantiles {30 − 11.534, 30, 30 + 11.534} (1.28155 × 9: sd 9 = 3 × 3, not
+  // 3 sqrt(3)). 0.95 is above the grid: the exponential tail, b = 11.534 / ln(0.5 / 0.1) =
+  // 7.16646, S = 41.534 + b ln(0.1 / 0.05) = 46.5014.
   EXPECT_TRUE(rows[0].cumulative);
   EXPECT_NEAR(rows[0].demand_mean, 30.0, 1e-5);
-  EXPECT_NEAR(rows[0].demand_sd, 9.0, 1e-4);
-  EXPECT_NEAR(rows[0].order_up_to, 44.8037, 1e-3);
-  // slow: L + R = 2, cumulative quantiles {0, 2, 2 + 1.28155 × 4}: sd 4 (median to the top).
+  EXPECT_NEAR(rows[0].demand_sd, 9.0, 1e-4);  // reported: the normal through median and top
+  EXPECT_NEAR(rows[0].order_up_to, 46.5014, 1e-3);
+  // slow: L + R = 2, cumulative quantiles {0, 2, 2 + 1.28155 × 4}: sd 4, b = 5.12621 / ln 5,
+  // S = 7.12621 + b ln 2 = 9.33394.
   EXPECT_NEAR(rows[1].demand_sd, 4.0, 1e-4);
-  EXPECT_NEAR(rows[1].order_up_to, 2 + 1.644854 * 4, 1e-3);
+  EXPECT_NEAR(rows[1].order_up_to, 9.33394, 1e-3);
   // A level on the grid reads D's quantile: 0.9 → 30 + 1.28155 × 9 = 41.534; 0.7 interpolates
   // between the median 30 and it: 30 + 0.5 × 11.534.
   opt.service_level = 0.9;
@@ -129,13 +131,21 @@ TEST(PlanCumulative, PerfectlyCorrelatedStepsByHand) {
   opt.service_level = 0.7;
   rows = make_plan(fc, stock, opt);
   EXPECT_NEAR(rows[0].order_up_to, 35.7670, 1e-3);
-  // Fill rate: E[(D − S)+] = (1 − 0.95) × (1/3) × 30 with sd 9: S = 30 + 9 G^{-1}(0.5 / 9).
+  // Fill rate: E[(D − S)+] = (1 − 0.95) × (1/3) × 30 = 0.5 on the grid. At the top quantile the
+  // tail alone leaves 0.1 b = 0.717, so S is in the tail: 0.1 b exp(−(S − 41.534) / b) = 0.5,
+  // S = 41.534 − b ln(0.5 / (0.1 b)) = 44.1137.
   opt.service_level = 0.95;
   opt.service = ServiceKind::Fill;
   rows = make_plan(fc, stock, opt);
-  // (1e-4: the file's quantiles are float32, so the fitted sd is 9 to about 1e-6 relative.)
-  EXPECT_NEAR(rows[0].order_up_to, 30 + 9 * normal_loss_inverse(0.5 / 9.0), 1e-4);
-  EXPECT_NEAR(normal_loss((rows[0].order_up_to - 30) / 9) * 9, 0.5, 1e-4);
+  EXPECT_NEAR(rows[0].order_up_to, 44.1137, 1e-3);
+  const float* q3 = fc.cumulative_quantiles.data() + 2 * 3;  // series a, step 3
+  EXPECT_NEAR(grid_loss(fc.levels, q3, rows[0].order_up_to), 0.5, 1e-6);
+  // At the median: 0.4 × (mean of 30 and 41.534 − 30) + 0.1 × (41.534 − 30 + b) = 4.17683
+  // (the normal with sd 9 would give 9 G(0) = 3.59: the tail is heavier).
+  EXPECT_NEAR(grid_loss(fc.levels, q3, 30.0), 4.17683, 1e-4);
+  // Far below the grid: E[D] − s, E[D] = 30 + 0.1 b = 30.7166 (the grid is symmetric but its
+  // tail above 0.9 is exponential, below 0.1 flat).
+  EXPECT_NEAR(grid_loss(fc.levels, q3, -100.0), 130.7166, 1e-3);
   // --steps independent: the old rule, sd 3 sqrt(3).
   opt.service = ServiceKind::Cycle;
   opt.dependence = StepDependence::Independent;
