@@ -1,41 +1,38 @@
 #!/usr/bin/env bash
-# skucast plan: achieved cycle service and fill rate of the order-up-to levels against the target, on a synthetic catalog's held-out days (one cycle per series), from ETS with its own and with conformal quantiles and from seasonal naive.
+# skucast plan: a periodic-review simulation with backorders over a synthetic catalog's held-out days: achieved cycle service, fill rate and average stock of the order-up-to levels from ETS + conformal (demand over L+R from the cumulative quantiles), ETS's own quantiles and seasonal naive.
 #
-# Usage: bench/run.sh plan   (env: BUILD; SYNTH_SERIES=1000 SYNTH_DAYS=700; L=7 R=7; LEVEL=0.95;
-# KEEP=dir keeps the files). One protection period per series: stock S at the origin (nothing
-# on hand or on order), demand D of the held-out steps 1..L+R. Achieved cycle service = the share
-# of series with D <= S; achieved fill rate = 1 − sum (D − S)+ / sum of the demand of one review
-# period (steps L+1..L+R), the quantities the formulas target (README, `skucast plan`). The
-# multi-cycle backorder simulation of issue 18 is not built yet; no peer offers stock levels.
+# Usage: bench/run.sh plan   (env: BUILD; SYNTH_SERIES=500 SYNTH_DAYS=700; HOLDOUT=56; L=7 R=7;
+# LEVEL=0.95; KEEP=dir keeps the files). bench/plan_sim.py runs the simulation: a review every R
+# days over the last HOLDOUT days, each re-forecasting from the panel cut at that day (rolling
+# origin) and setting S with `skucast plan`; orders of S − inventory position arrive after L
+# days; unmet demand is backordered. Policies: ETS + conformal with D from the file's cumulative
+# quantiles (the default rule) and with the steps taken as independent (`plan --steps
+# independent`, the rule before them), ETS with its own quantiles, seasonal naive with its own;
+# each with --service cycle and --service fill at the same target. No peer offers stock levels.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 BIN="${SKUCAST_BIN:-${BUILD:-$HERE/../build}/skucast}"
 WORK="${KEEP:-$(mktemp -d)}"; mkdir -p "$WORK"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
 PY=/usr/bin/python3
-DATA="$HERE/calibration_data.py"
-L=${L:-7}; R=${R:-7}; LEVEL=${LEVEL:-0.95}
-NS=${SYNTH_SERIES:-1000}; ND=${SYNTH_DAYS:-700}
+L=${L:-7}; R=${R:-7}; LEVEL=${LEVEL:-0.95}; HOLDOUT=${HOLDOUT:-56}
+NS=${SYNTH_SERIES:-500}; ND=${SYNTH_DAYS:-700}
 "$BIN" synth --series "$NS" --days "$ND" --seed 11 --out "$WORK/synth_full.h5" > /dev/null 2>&1
 "$BIN" export "$WORK/synth_full.h5" --csv "$WORK/synth_full.csv" > /dev/null 2>&1
-"$PY" "$DATA" split "$WORK/synth_full.csv" 28 "$WORK" synth
-"$BIN" ingest --csv "$WORK/synth_train.csv" --freq D --season-length 7 --out "$WORK/synth.h5" > /dev/null 2>&1
-echo "plan: synth $NS series x $ND days, the last 28 held out; L=$L R=$R, target $LEVEL"
-results=(); ratio=nan
-for spec in ets:model ets:conformal snaive:model; do
-  model=${spec%%:*}; iv=${spec#*:}
-  "$BIN" forecast --panel "$WORK/synth.h5" --model "$model" --horizon 28 --quantiles 0.05,0.1,0.5,0.9,0.95 \
-    --intervals "$iv" --out "$WORK/fc.h5" 2> "$WORK/log.txt" || { cat "$WORK/log.txt" >&2; exit 1; }
-  for dist in normal poisson; do
-    for service in cycle fill; do
-      "$BIN" plan --forecast "$WORK/fc.h5" --lead-time "$L" --review-period "$R" --service-level "$LEVEL" \
-        --service "$service" --distribution "$dist" --out "$WORK/plan.csv" 2> /dev/null
-      s=$("$PY" "$DATA" plan "$WORK/synth_test.csv" "$WORK/plan.csv")
-      echo "plan: $model $iv $dist $service: $s"
-      results+=("${model}_${iv}_${dist}_${service}:$(echo "$s" | awk '{ print $1 "," $2 "," $3 }')")
-      [ "$spec/$dist/$service" = "ets:conformal/normal/cycle" ] && ratio=$(echo "$s" | awk -v t="$LEVEL" '{ sub("cycle=", "", $1); printf "%.4f", $1 / t }')
-    done
-  done
-done
-# ratio: achieved ÷ target cycle service of ETS with conformal quantiles, normal demand (1: on target).
-echo "RESULT plan ${results[*]} ratio=$ratio"
+"$PY" "$HERE/plan_sim.py" "$BIN" "$WORK/synth_full.csv" "$WORK" "$HOLDOUT" "$L" "$R" "$LEVEL" | tee "$WORK/sim.txt"
+# ratio: achieved ÷ target fill rate of ETS + conformal with cumulative D, --service fill (1: on
+# target); stock_vs_*: its average stock ÷ that of the alternative at the same target (< 1: less).
+"$PY" - "$WORK/sim.txt" "$LEVEL" <<'PYEOF'
+import sys
+res = {}
+for line in open(sys.argv[1]):
+    if line.startswith("SUMMARY "):
+        for item in line.split()[1:]:
+            k, v = item.split("=")
+            res[k] = [float(x) for x in v.split(",")]
+t = float(sys.argv[2])
+new = res["ets_conformal_cumulative_fill"]
+parts = [f"{k}={v[0]:.4f}/{v[1]:.4f}/{v[2]:.3f}" for k, v in res.items()]
+vs = [f"stock_vs_{a}={new[2] / res[a + '_fill'][2]:.3f}" for a in ("ets_conformal_independent", "ets_own", "snaive_own")]
+print("RESULT plan " + " ".join(parts) + " " + " ".join(vs) + f" ratio={new[1] / t:.4f}")
+PYEOF

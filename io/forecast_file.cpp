@@ -67,6 +67,11 @@ void validate(const ForecastFile& fc) {
   if (!fc.series_level.empty() && static_cast<int64_t>(fc.series_level.size()) != S)
     throw Error("forecast: series_level has " + std::to_string(fc.series_level.size()) + " entries, expected " +
                 std::to_string(S));
+  if (!fc.cumulative_quantiles.empty() &&
+      static_cast<int64_t>(fc.cumulative_quantiles.size()) != checked_mul(checked_mul(S, fc.horizon), Q))
+    throw Error("forecast: cumulative_quantiles has " + std::to_string(fc.cumulative_quantiles.size()) +
+                " values, expected S*H*Q = " + std::to_string(S) + "*" + std::to_string(fc.horizon) + "*" +
+                std::to_string(Q));
   if (fc.residual_steps < 0 || static_cast<int64_t>(fc.residuals.size()) != checked_mul(S, fc.residual_steps))
     throw Error("forecast: residuals has " + std::to_string(fc.residuals.size()) + " values, expected S*R = " +
                 std::to_string(S) + "*" + std::to_string(fc.residual_steps));
@@ -129,6 +134,8 @@ std::unique_ptr<AtomicPath> write_forecast_uncommitted(const std::string& path, 
     h5::write_tensor(g, "mean", {S, H}, fc.mean.data(), tmp);
     if (Q > 0) h5::write_tensor(g, "quantiles", {S, H, Q}, fc.quantiles.data(), tmp);
     h5::write_vector(g, "quantile_levels", fc.levels, tmp);
+    if (Q > 0 && !fc.cumulative_quantiles.empty())
+      h5::write_tensor(g, "cumulative_quantiles", {S, H, Q}, fc.cumulative_quantiles.data(), tmp);
     if (!fc.model_per_series.empty()) h5::write_strings(g, "model_per_series", fc.model_per_series, tmp);
     if (fc.residual_steps > 0) h5::write_tensor(g, "residuals", {S, static_cast<hsize_t>(fc.residual_steps)}, fc.residuals.data(), tmp);
     g.reset();
@@ -234,6 +241,8 @@ ForecastFile read_forecast(const std::string& path) {
                        std::to_string(k) + " is " + std::to_string(fc.levels[k]));
   const int64_t Q = static_cast<int64_t>(fc.levels.size());
   if (Q > 0) read_tensor(g, "quantiles", {S, fc.horizon, Q}, fc.quantiles, path);
+  if (Q > 0 && h5::exists(g, "cumulative_quantiles"))  // optional (Note [Cumulative demand quantiles])
+    read_tensor(g, "cumulative_quantiles", {S, fc.horizon, Q}, fc.cumulative_quantiles, path);
   if (h5::exists(g, "model_per_series")) {
     fc.model_per_series = h5::read_strings(g, "model_per_series", path);
     if (static_cast<int64_t>(fc.model_per_series.size()) != S)
@@ -330,6 +339,11 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
     out.series_level.insert(out.series_level.end(), p.series_level.begin(), p.series_level.end());
     out.mean.insert(out.mean.end(), p.mean.begin(), p.mean.end());
     out.quantiles.insert(out.quantiles.end(), p.quantiles.begin(), p.quantiles.end());
+    if (p.cumulative_quantiles.empty() != a.cumulative_quantiles.empty())
+      throw differs(i, "cumulative quantiles", a.cumulative_quantiles.empty() ? "none" : "some",
+                    p.cumulative_quantiles.empty() ? "none" : "some");
+    out.cumulative_quantiles.insert(out.cumulative_quantiles.end(), p.cumulative_quantiles.begin(),
+                                    p.cumulative_quantiles.end());
     // `--model auto` shards carry each series' model (all of them do: the same run's model).
     out.model_per_series.insert(out.model_per_series.end(), p.model_per_series.begin(), p.model_per_series.end());
     if (p.residual_steps != a.residual_steps)

@@ -17,6 +17,10 @@
 //   /forecast/mean             float32 [S, H]
 //   /forecast/quantiles        float32 [S, H, Q]   (absent when Q = 0)
 //   /forecast/quantile_levels  float64 [Q]
+//   /forecast/cumulative_quantiles float32 [S, H, Q]  optional: quantiles of the demand summed
+//                              over steps 1..h (Note [Cumulative demand quantiles],
+//                              engine/eval/cumulative.h); `skucast plan` reads them at step L+R.
+//                              Absent in older files and for models' own intervals
 //   /forecast/model_per_series string  [S]      (`forecast --model auto`: each series' model;
 //                                               absent otherwise)
 //   /forecast/residuals        float32 [S, R]   optional (`forecast --residuals`): in-sample
@@ -55,6 +59,7 @@ struct ForecastFile {
   std::vector<float> mean;          // [S, H]
   std::vector<double> levels;       // [Q]
   std::vector<float> quantiles;     // [S, H, Q]
+  std::vector<float> cumulative_quantiles;  // [S, H, Q] or empty: of the sum over steps 1..h
   int64_t shard_index = 0, shard_count = 1;  // shard K of N (Note [Sharding the catalog] in io/shard.h)
   std::string intervals = "model";  // "model" or "conformal" (engine/eval/conformal.h)
   int64_t calibration_folds = 0;    // K folds behind conformal quantiles; 0 for "model"

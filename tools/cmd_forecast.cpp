@@ -17,6 +17,7 @@
 #include "engine/deepar/model.h"
 #include "engine/eval/backtest.h"
 #include "engine/eval/conformal.h"
+#include "engine/eval/cumulative.h"
 #include "engine/eval/hierarchy.h"
 #include "engine/eval/model_choice.h"
 #include "engine/stat/gpu_models.h"
@@ -218,6 +219,10 @@ ForecastFile global_forecast(const ForecastCli& o, const std::string& name, cons
 void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_validation, ForecastFile& fc) {
   const auto c0 = std::chrono::steady_clock::now();
   const ConformalStats cs = conformal_quantiles(cal, fc.mean.data(), fc.levels, fc.quantiles.data());
+  // The demand summed over steps 1..h from the same folds (Note [Cumulative demand quantiles]).
+  fc.cumulative_quantiles.resize(fc.quantiles.size());
+  if (!fc.levels.empty())
+    conformal_cumulative_quantiles(cal, fc.mean.data(), fc.quantiles.data(), fc.levels, fc.cumulative_quantiles.data());
   calibration_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
   fc.intervals = "conformal";
   fc.calibration_folds = cal.n_folds;

@@ -21,7 +21,7 @@ struct PlanCli {
   std::string forecast, on_hand, on_order, out;
   int64_t lead_time = -1, review_period = -1;  // -1: from stock.csv
   double service_level = 0.95;
-  std::string service = "cycle", distribution = "normal";
+  std::string service = "cycle", distribution = "normal", steps = "auto";
 };
 
 void run_plan(const PlanCli& o) {
@@ -37,12 +37,24 @@ void run_plan(const PlanCli& o) {
   opt.service_level = o.service_level;
   opt.service = o.service == "fill" ? ServiceKind::Fill : ServiceKind::Cycle;
   opt.distribution = o.distribution == "poisson" ? DemandDistribution::Poisson : DemandDistribution::Normal;
+  opt.dependence = o.steps == "independent" ? StepDependence::Independent : StepDependence::Auto;
   const ForecastFile fc = read_forecast(o.forecast);
   std::vector<StockRow> stock(fc.ids.size());
   int64_t n_listed = static_cast<int64_t>(fc.ids.size());
   if (!o.on_hand.empty()) stock = read_stock_csv(o.on_hand, fc.ids, &n_listed);
   if (!o.on_order.empty()) read_orders_csv(o.on_order, fc.ids, opt, stock);
   const std::vector<PlanRow> rows = make_plan(fc, stock, opt);
+  // One line on how D was built (Note [Demand over lead time plus review], engine/eval/plan.h).
+  std::string rule;
+  if (opt.distribution == DemandDistribution::Poisson)
+    rule = "Poisson from the means";
+  else if (plan_uses_cumulative(fc, opt))
+    rule = "the file's cumulative quantiles at step L+R (" + fc.intervals + " intervals; dependence between steps kept)";
+  else if (fc.cumulative_quantiles.empty())
+    rule = "per-step quantiles, steps taken as independent (the file has no cumulative quantiles)";
+  else
+    rule = "per-step quantiles, steps taken as independent (--steps independent)";
+  std::fprintf(stderr, "skucast: plan: demand over lead time plus review from %s\n", rule.c_str());
   write_plan_csv(o.out, fc.ids, rows);
   if (!o.on_hand.empty() && n_listed < static_cast<int64_t>(fc.ids.size()))
     std::fprintf(stderr, "skucast: note: %lld series of the forecast are not in %s: their stock on hand is taken as 0\n",
@@ -55,10 +67,10 @@ void run_plan(const PlanCli& o) {
     n_orders += r.order_qty > 0.0;
   }
   std::fprintf(stderr,
-               "skucast: plan: %zu series (%s, %s service %g, %s demand%s); %lld order(s), %.6g units in total; "
+               "skucast: plan: %zu series (%s, %s service %g, %s demand); %lld order(s), %.6g units in total; "
                "safety stock %.6g units → %s\n",
                rows.size(), fc.model.c_str(), o.service.c_str(), o.service_level, o.distribution.c_str(),
-               o.distribution == "normal" ? ", steps independent" : "", static_cast<long long>(n_orders), total_qty,
+               static_cast<long long>(n_orders), total_qty,
                total_ss, o.out.c_str());
 }
 
@@ -83,10 +95,15 @@ void add_plan(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"cycle", "fill"}));
   sub->add_option("--distribution", opt->distribution,
-                  "demand over L + R: normal (from the per-step quantiles, steps independent) or poisson (from the "
+                  "demand over L + R: normal (fitted to the file's quantiles, see --steps) or poisson (from the "
                   "means; slow movers)")
       ->capture_default_str()
       ->check(CLI::IsMember({"normal", "poisson"}));
+  sub->add_option("--steps", opt->steps,
+                  "normal demand: auto (the file's cumulative quantiles of steps 1..L+R when it has them, from "
+                  "`forecast --intervals conformal`; else independent steps) or independent")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "independent"}));
   sub->add_option("--on-hand", opt->on_hand,
                   "stock CSV: series_id,on_hand[,lead_time,review_period,case_pack,min_order] (series not listed: 0 on "
                   "hand)");

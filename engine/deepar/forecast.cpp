@@ -137,6 +137,7 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   }
   const std::unique_ptr<Sampler> sampler = make_sampler(where);
   PathForecast pf = sampler->forecast(l, d, req);
+  const std::vector<float> unbounded = pf.cum_quantiles.empty() ? std::vector<float>{} : pf.quantiles;  // [S', H, Q]
   const BoundCount bounded = bound_forecast(d, s0, H, static_cast<int64_t>(levels.size()), pf.mean, pf.quantiles);
   if (bounded.n_values > 0)
     std::fprintf(stderr,
@@ -153,6 +154,25 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   fc.levels = levels;
   fc.mean = std::move(pf.mean);
   fc.quantiles = std::move(pf.quantiles);
+  // The paths' running sums (Note [Cumulative demand quantiles], engine/eval/cumulative.h), not
+  // for a hierarchy's aggregates. A series whose forecast was bounded (its paths diverged) gets
+  // the sums of its bounded per-step quantiles instead (perfectly correlated steps), so every
+  // shard of a run carries them.
+  if (!hier && !pf.cum_quantiles.empty()) {
+    const int64_t Q = static_cast<int64_t>(levels.size()), n = static_cast<int64_t>(fc.ids.size());
+    for (int64_t i = 0; bounded.n_values > 0 && i < n; ++i) {
+      const size_t row = static_cast<size_t>(i * H * Q);
+      if (std::equal(unbounded.begin() + row, unbounded.begin() + row + H * Q, fc.quantiles.begin() + row)) continue;
+      for (int64_t k = 0; k < Q; ++k) {
+        double run = 0.0;
+        for (int64_t h = 0; h < H; ++h) {
+          run += fc.quantiles[row + static_cast<size_t>(h * Q + k)];
+          pf.cum_quantiles[row + static_cast<size_t>(h * Q + k)] = static_cast<float>(run);
+        }
+      }
+    }
+    fc.cumulative_quantiles = std::move(pf.cum_quantiles);
+  }
   if (hier) {  // aggregates first, as in an aggregated panel
     const HierarchyStructure& h = *hier->structure;
     fc.ids.insert(fc.ids.begin(), hier->aggregate_ids.begin(), hier->aggregate_ids.end());

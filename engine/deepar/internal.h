@@ -225,6 +225,10 @@ struct PathRequest {
 struct PathForecast {
   std::vector<float> mean;       // [S', H] S' = the requested series, in panel order
   std::vector<float> quantiles;  // [S', H, Q]
+  // [S', H, Q] type-7 quantiles of each series' paths summed over steps 1..h (Note [Cumulative
+  // demand quantiles], engine/eval/cumulative.h); the CPU sampler's sample-path likelihoods
+  // only, else empty (point losses have no paths; the GPU sampler does not compute them yet).
+  std::vector<float> cum_quantiles;
   std::vector<float> agg_mean;       // [A, H] PathRequest::hierarchy's aggregates (else empty)
   std::vector<float> agg_quantiles;  // [A, H, Q]
 };

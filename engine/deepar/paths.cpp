@@ -113,6 +113,7 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
   PathForecast out;
   out.mean.assign(checked_mul(S1 - S0, H), 0.0f);
   out.quantiles.assign(checked_mul(checked_mul(S1 - S0, H), Q), 0.0f);
+  if (!point) out.cum_quantiles.assign(out.quantiles.size(), 0.0f);
 
   const int64_t block = std::max<int64_t>(1, 8192 / N);
   // Note [Shared input columns]: the paths' network reads the target's columns alone.
@@ -224,7 +225,8 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
     // Mean and quantiles.
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < nb; ++i) {
-      std::vector<float> v(N);
+      std::vector<float> v(N), c(N);  // [N] the paths at step h, their running sums sorted
+      std::vector<double> run(point ? 0 : N, 0.0);  // [N] each path's sum over steps 1..h
       const int64_t s = i0 + i, o = s - S0;  // panel series, output row
       for (int64_t h = 0; h < H; ++h) {
         double sum = 0;
@@ -239,8 +241,12 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
             q[k] = from_model_scale(d, s, static_cast<float>(nonneg[s] ? std::max(qk, 0.0) : qk));
           }
         } else {
+          for (int64_t p = 0; p < N; ++p) run[p] += v[p], c[p] = static_cast<float>(run[p]);
           std::sort(v.begin(), v.end());
           for (int64_t k = 0; k < Q; ++k) q[k] = static_cast<float>(quantile_sorted(v.data(), N, req.levels[k]));
+          std::sort(c.begin(), c.end());  // Note [Cumulative demand quantiles] (engine/eval/cumulative.h)
+          float* cq = out.cum_quantiles.data() + (o * H + h) * Q;
+          for (int64_t k = 0; k < Q; ++k) cq[k] = static_cast<float>(quantile_sorted(c.data(), N, req.levels[k]));
         }
       }
     }

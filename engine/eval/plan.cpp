@@ -132,7 +132,70 @@ void policy_of(const StockRow& st, const PlanOptions& opt, const std::string& id
                      "column in the stock file");
 }
 
+double square(double x) { return x * x; }
+
+// sd of a normal with quantiles q_lo, q_hi at z_lo, z_hi and mean m; when q_lo was clipped at 0
+// (non-negative data), from the upper half alone (Note [Demand over lead time plus review]).
+double fitted_sd(double q_lo, double q_hi, double m, double z_lo, double z_hi) {
+  double sd = (q_hi - q_lo) / (z_hi - z_lo);
+  if (q_lo == 0.0 && z_hi > 0.0) sd = std::max(0.0, (q_hi - m) / z_hi);
+  return std::isfinite(sd) && sd > 0.0 ? sd : 0.0;
+}
+
 }  // namespace
+
+double quantile_on_grid(const std::vector<double>& levels, const float* q, double level) {
+  const size_t Q = levels.size();
+  if (Q == 0 || level <= levels.front()) return Q ? q[0] : 0.0;
+  if (level >= levels.back()) return q[Q - 1];
+  size_t j = 1;
+  while (levels[j] < level) ++j;  // levels[j − 1] < level <= levels[j]
+  const double w = (level - levels[j - 1]) / (levels[j] - levels[j - 1]);
+  return q[j - 1] + w * (static_cast<double>(q[j]) - q[j - 1]);
+}
+
+double grid_tail_scale(const std::vector<double>& levels, const float* q) {
+  const size_t Q = levels.size();
+  if (Q < 2) return 0.0;
+  const double b = (static_cast<double>(q[Q - 1]) - q[Q - 2]) / std::log((1.0 - levels[Q - 2]) / (1.0 - levels[Q - 1]));
+  return std::isfinite(b) && b > 0.0 ? b : 0.0;
+}
+
+double grid_loss(const std::vector<double>& levels, const float* q, double s) {
+  const size_t Q = levels.size();
+  if (Q == 0) return 0.0;
+  double loss = levels[0] * std::max(0.0, q[0] - s);  // below the first level: q[0]
+  for (size_t j = 0; j + 1 < Q; ++j) {  // linear from (u_j, q_j) to (u_j+1, q_j+1)
+    const double du = levels[j + 1] - levels[j], a = q[j], c = q[j + 1];
+    if (s <= a) loss += du * (0.5 * (a + c) - s);
+    else if (s < c) loss += du * (c - s) / (c - a) * 0.5 * (c - s);  // the triangle above s
+  }
+  // Above the top level: Q(u) = q_top + b ln((1 − u_top) / (1 − u)), an exponential tail.
+  const double top = q[Q - 1], tail = 1.0 - levels[Q - 1], b = grid_tail_scale(levels, q);
+  if (s <= top) loss += tail * (top - s + b);
+  else if (b > 0.0) loss += tail * std::exp(-(s - top) / b) * b;
+  return loss;
+}
+
+double grid_loss_inverse(const std::vector<double>& levels, const float* q, double target) {
+  const size_t Q = levels.size();
+  if (Q == 0) return 0.0;
+  double lo = std::min(0.0, static_cast<double>(q[0])), hi = std::max(lo, static_cast<double>(q[Q - 1]));
+  if (grid_loss(levels, q, lo) <= target) return lo;
+  const double b = grid_tail_scale(levels, q);
+  for (int it = 0; it < 200 && grid_loss(levels, q, hi) > target; ++it) hi += std::max(b, 1e-9 + std::fabs(hi));
+  for (int it = 0; it < 200 && hi - lo > 1e-9 * (1.0 + std::fabs(hi)); ++it) {  // the loss falls in s
+    const double mid = 0.5 * (lo + hi);
+    if (grid_loss(levels, q, mid) > target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+bool plan_uses_cumulative(const ForecastFile& fc, const PlanOptions& opt) {
+  return opt.dependence == StepDependence::Auto && opt.distribution == DemandDistribution::Normal &&
+         !fc.cumulative_quantiles.empty() && fc.levels.size() >= 2;
+}
 
 std::vector<PlanRow> make_plan(const ForecastFile& fc, const std::vector<StockRow>& stock, const PlanOptions& opt) {
   const int64_t S = static_cast<int64_t>(fc.ids.size()), H = fc.horizon;
@@ -146,6 +209,8 @@ std::vector<PlanRow> make_plan(const ForecastFile& fc, const std::vector<StockRo
                      std::to_string(Q) + " (forecast with --quantiles 0.1,0.5,0.9, or use --distribution poisson)");
   const double z_lo = Q >= 2 ? inverse_normal_cdf(fc.levels.front()) : 0.0;
   const double z_hi = Q >= 2 ? inverse_normal_cdf(fc.levels.back()) : 0.0;
+  // Note [Demand over lead time plus review]: D's own quantiles when the file has them.
+  const bool cumulative = plan_uses_cumulative(fc, opt);
   std::vector<PlanRow> rows(static_cast<size_t>(S));
   for (int64_t i = 0; i < S; ++i) {
     const StockRow& st = stock[static_cast<size_t>(i)];
@@ -161,20 +226,35 @@ std::vector<PlanRow> make_plan(const ForecastFile& fc, const std::vector<StockRo
     for (int64_t h = 0; h < L + R; ++h) {  // Note [Demand over lead time plus review]
       const double m = fc.mean[static_cast<size_t>(i * H + h)];
       mu += m;
-      if (!normal) continue;
+      if (!normal || cumulative) continue;
       const float* q = fc.quantiles.data() + (i * H + h) * Q;
-      const double q_lo = q[0], q_hi = q[Q - 1];
-      double sd = (q_hi - q_lo) / (z_hi - z_lo);
-      if (q_lo == 0.0 && z_hi > 0.0) sd = std::max(0.0, (q_hi - m) / z_hi);  // lower quantile clipped at 0
-      if (!std::isfinite(sd) || sd < 0.0) sd = 0.0;
-      var += sd * sd;
+      var += square(fitted_sd(q[0], q[Q - 1], m, z_lo, z_hi));
     }
     row.lead_time = L;
     row.review_period = R;
     row.demand_mean = mu;
-    row.demand_sd = normal ? std::sqrt(var) : std::sqrt(std::max(mu, 0.0));
-    row.order_up_to = order_up_to(mu, row.demand_sd, opt.service_level, opt.service, opt.distribution,
-                                  static_cast<double>(R) / static_cast<double>(L + R));
+    row.cumulative = cumulative;
+    const double review_share = static_cast<double>(R) / static_cast<double>(L + R);
+    if (cumulative) {  // the file's quantiles of D itself, at step L + R
+      const float* q = fc.cumulative_quantiles.data() + (i * H + L + R - 1) * Q;
+      // Spread reported: the normal through D's median and its top quantile.
+      const double center = quantile_on_grid(fc.levels, q, 0.5);
+      const double sd = z_hi > 0.0 ? (q[Q - 1] - center) / z_hi : 0.0;
+      row.demand_sd = std::isfinite(sd) && sd > 0.0 ? sd : 0.0;
+      const double level = opt.service_level;
+      if (opt.service == ServiceKind::Fill)  // E[(D − S)+] = (1 − beta) E[D_R] on the grid
+        row.order_up_to = grid_loss_inverse(fc.levels, q, (1.0 - level) * review_share * mu);
+      else if (level >= fc.levels.front() && level <= fc.levels.back())
+        row.order_up_to = quantile_on_grid(fc.levels, q, level);
+      else if (level > fc.levels.back())  // the exponential tail
+        row.order_up_to = q[Q - 1] + grid_tail_scale(fc.levels, q) * std::log((1.0 - fc.levels.back()) / (1.0 - level));
+      else
+        row.order_up_to = center + inverse_normal_cdf(level) * row.demand_sd;
+      row.order_up_to = std::max(row.order_up_to, 0.0);
+    } else {
+      row.demand_sd = normal ? std::sqrt(var) : std::sqrt(std::max(mu, 0.0));
+      row.order_up_to = order_up_to(mu, row.demand_sd, opt.service_level, opt.service, opt.distribution, review_share);
+    }
     row.safety_stock = row.order_up_to - mu;
     row.on_hand = st.on_hand;
     row.on_order = st.on_order;

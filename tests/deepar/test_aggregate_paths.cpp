@@ -115,6 +115,16 @@ TEST_F(AggregatePathsSampler, AggregatesEqualTheirSeriesPaths) {
   const PathForecast f = forecast_paths_cpu(l, d, q);
   EXPECT_EQ(f.mean, plain.mean);
   EXPECT_EQ(f.quantiles, plain.quantiles);
+  // Note [Cumulative demand quantiles]: the running sums' quantiles; at step 1 the sum is the
+  // step itself, and sums of non-negative paths do not fall along h.
+  ASSERT_EQ(plain.cum_quantiles.size(), plain.quantiles.size());
+  const std::vector<uint8_t> nonneg = nonneg_series(d);
+  for (int s = 0; s < kSeries; ++s)
+    for (size_t k = 0; k < 3; ++k) {
+      EXPECT_EQ(plain.cum_quantiles[(s * kH) * 3 + k], plain.quantiles[(s * kH) * 3 + k]) << s;
+      for (int64_t t = 1; nonneg[s] && t < kH; ++t)
+        EXPECT_GE(plain.cum_quantiles[(s * kH + t) * 3 + k], plain.cum_quantiles[(s * kH + t - 1) * 3 + k]) << s;
+    }
   ASSERT_EQ(f.agg_mean.size(), 3u * kH);
   const size_t Q = 3;
   for (int64_t t = 0; t < kH; ++t) {
