@@ -10,6 +10,7 @@
 # fold's in-sample one-step residuals, Note [Fold residuals of the global model] in
 # engine/eval/backtest.cpp; each adds about ten times the ets backtest's time); ETS=0 skips the
 # ets backtests (the RESULT ratio is then the first global model's base ÷ mint_shrink);
+# SYNTH=0 skips the synthetic catalog (the ratio then comes from orange juice);
 # KEEP=dir keeps the files).
 # What runs is the command users run: `skucast backtest --levels --reconcile bu,ols,mint_shrink`
 # on the panel `skucast aggregate` writes (Note [Scoring by level], Note [Reconciled folds] in
@@ -28,13 +29,14 @@ SK="${SKUCAST_BIN:-${BUILD:-$HERE/../build}/skucast}"
 WORK="${KEEP:-$(mktemp -d)}"; mkdir -p "$WORK"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
 SERIES=${SERIES:-3000}; DAYS=${DAYS:-730}; FOLDS=${FOLDS:-2}; OJ=${OJ:-1}; OJ_FOLDS=${OJ_FOLDS:-2}; LSTM=${LSTM:-0}
-GRU=${GRU:-0}; ETS=${ETS:-1}; NN_ARGS=${NN_ARGS:-}
+GRU=${GRU:-0}; ETS=${ETS:-1}; NN_ARGS=${NN_ARGS:-}; SYNTH=${SYNTH:-1}
 METHODS=bu,ols,mint_shrink
 MODELS=()  # the backtests, each model on its own
 [ "$ETS" = 1 ] && MODELS+=(ets)
 [ "$LSTM" = 1 ] && MODELS+=(lstm)
 [ "$GRU" = 1 ] && MODELS+=(gru)
 [ ${#MODELS[@]} -gt 0 ] || { echo "hierarchy_accuracy: ETS=0 with neither LSTM=1 nor GRU=1 leaves nothing to run" >&2; exit 2; }
+[ "$SYNTH" = 1 ] || [ "$OJ" = 1 ] || { echo "hierarchy_accuracy: SYNTH=0 OJ=0 leaves nothing to run" >&2; exit 2; }
 
 # level_table CSV [CSV...] — level × model WRMSSE from backtest --level-csv files (rows "all" last).
 level_table() {
@@ -56,9 +58,6 @@ timed_backtest() {  # timed_backtest LOG ARGS... — the backtest, its wall time
   echo "seconds $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" >> "$log"
 }
 
-echo "hierarchy_accuracy: synth --series $SERIES --days $DAYS --seed 23, aggregate --levels m5 ($(nproc) cores)"
-"$SK" synth --series "$SERIES" --days "$DAYS" --seed 23 --out "$WORK/panel.h5" 2> /dev/null
-"$SK" aggregate --panel "$WORK/panel.h5" --levels m5 --out "$WORK/agg.h5"
 # backtests PREFIX PANEL HORIZON FOLDS — every model of MODELS on PANEL; sets csvs and times.
 backtests() {
   local prefix=$1 panel=$2 horizon=$3 folds=$4 m extra
@@ -85,9 +84,16 @@ figures() {
   done
   echo "${line# }"
 }
-backtests synth "$WORK/agg.h5" 28 "$FOLDS"
-echo "synthetic catalog, WRMSSE by level ($FOLDS folds of 28 days; $times):"
-level_table "${csvs[@]}"
+synth_line=""
+if [ "$SYNTH" = 1 ]; then
+  echo "hierarchy_accuracy: synth --series $SERIES --days $DAYS --seed 23, aggregate --levels m5 ($(nproc) cores)"
+  "$SK" synth --series "$SERIES" --days "$DAYS" --seed 23 --out "$WORK/panel.h5" 2> /dev/null
+  "$SK" aggregate --panel "$WORK/panel.h5" --levels m5 --out "$WORK/agg.h5"
+  backtests synth "$WORK/agg.h5" 28 "$FOLDS"
+  echo "synthetic catalog, WRMSSE by level ($FOLDS folds of 28 days; $times):"
+  level_table "${csvs[@]}"
+  synth_line="series=$SERIES $(figures synth)"
+fi
 
 oj_line=""
 if [ "$OJ" = 1 ]; then
@@ -103,7 +109,7 @@ if [ "$OJ" = 1 ]; then
   level_table "${csvs[@]}"
   oj_line=$(figures oj)
 fi
-m=${MODELS[0]}
-base=$(overall "$WORK/synth_$m.csv" "$m"); mint=$(overall "$WORK/synth_$m.csv" "$m:mint_shrink")
-echo "RESULT hierarchy_accuracy series=$SERIES $(figures synth) $oj_line" \
+m=${MODELS[0]}; set_name=synth; [ "$SYNTH" = 1 ] || set_name=oj
+base=$(overall "$WORK/${set_name}_$m.csv" "$m"); mint=$(overall "$WORK/${set_name}_$m.csv" "$m:mint_shrink")
+echo "RESULT hierarchy_accuracy $synth_line $oj_line" \
   "ratio=$(awk -v a="$base" -v b="$mint" 'BEGIN { printf "%.3f", a / b }')"
