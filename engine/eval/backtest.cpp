@@ -369,7 +369,7 @@ void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel
         std::vector<float>& dst = store->resid[mi * static_cast<size_t>(r.n_folds()) + static_cast<size_t>(k)];
         if (resid.size() != dst.size())
           throw Error("backtest: the global model's residuals hold " + std::to_string(resid.size()) +
-                                 " values, expected " + std::to_string(dst.size()) + " (S x origin)");
+                      " values, expected " + std::to_string(dst.size()) + " (S x origin)");
         dst = std::move(resid);
       }
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
