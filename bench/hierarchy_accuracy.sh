@@ -4,9 +4,13 @@
 # Usage: bench/run.sh hierarchy_accuracy   (env: BUILD; SERIES=3000 bottom series and DAYS=730
 # of the synthetic catalog (`skucast synth --seed 23`, M5's levels); FOLDS=2 rolling origins
 # of 28 days; OJ=1 to run the orange-juice part (needs R with bayesm: apt-get install -y
-# r-cran-bayesm), OJ_FOLDS=2 origins of 12 weeks; LSTM=1 adds the global lstm model on both
-# (`backtest`'s defaults: trained afresh per fold, 10 epochs; reconciled by bu and ols only: it
-# has no in-sample residuals for mint_shrink);
+# r-cran-bayesm), OJ_FOLDS=2 origins of 12 weeks; GRU=1 and LSTM=1 add the global gru and lstm
+# models on both (`backtest`'s defaults: trained afresh per fold, 10 epochs, plus NN_ARGS, e.g.
+# NN_ARGS="--epochs 5"; reconciled by bu, ols and mint_shrink like ets, mint_shrink from each
+# fold's in-sample one-step residuals, Note [Fold residuals of the global model] in
+# engine/eval/backtest.cpp; each adds about ten times the ets backtest's time); ETS=0 skips the
+# ets backtests (the RESULT ratio is then the first global model's base ÷ mint_shrink);
+# SYNTH=0 skips the synthetic catalog (the ratio then comes from orange juice);
 # KEEP=dir keeps the files).
 # What runs is the command users run: `skucast backtest --levels --reconcile bu,ols,mint_shrink`
 # on the panel `skucast aggregate` writes (Note [Scoring by level], Note [Reconciled folds] in
@@ -18,14 +22,21 @@
 # Peer: none runs here — the reconciliations themselves match hierarchicalforecast 1.5.3 to
 # 1e-8 (tests/eval/test_reconcile.cpp, bench/run.sh hierarchy); this measures what they do to
 # accuracy. RESULT ratio = base WRMSSE (all levels) ÷ mint_shrink's on the synthetic catalog
-# (> 1: reconciliation helps).
+# (> 1: reconciliation helps), for ets (or, with ETS=0, the first global model).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 SK="${SKUCAST_BIN:-${BUILD:-$HERE/../build}/skucast}"
 WORK="${KEEP:-$(mktemp -d)}"; mkdir -p "$WORK"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
 SERIES=${SERIES:-3000}; DAYS=${DAYS:-730}; FOLDS=${FOLDS:-2}; OJ=${OJ:-1}; OJ_FOLDS=${OJ_FOLDS:-2}; LSTM=${LSTM:-0}
+GRU=${GRU:-0}; ETS=${ETS:-1}; NN_ARGS=${NN_ARGS:-}; SYNTH=${SYNTH:-1}
 METHODS=bu,ols,mint_shrink
+MODELS=()  # the backtests, each model on its own
+[ "$ETS" = 1 ] && MODELS+=(ets)
+[ "$LSTM" = 1 ] && MODELS+=(lstm)
+[ "$GRU" = 1 ] && MODELS+=(gru)
+[ ${#MODELS[@]} -gt 0 ] || { echo "hierarchy_accuracy: ETS=0 with neither LSTM=1 nor GRU=1 leaves nothing to run" >&2; exit 2; }
+[ "$SYNTH" = 1 ] || [ "$OJ" = 1 ] || { echo "hierarchy_accuracy: SYNTH=0 OJ=0 leaves nothing to run" >&2; exit 2; }
 
 # level_table CSV [CSV...] — level × model WRMSSE from backtest --level-csv files (rows "all" last).
 level_table() {
@@ -47,19 +58,42 @@ timed_backtest() {  # timed_backtest LOG ARGS... — the backtest, its wall time
   echo "seconds $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" >> "$log"
 }
 
-echo "hierarchy_accuracy: synth --series $SERIES --days $DAYS --seed 23, aggregate --levels m5 ($(nproc) cores)"
-"$SK" synth --series "$SERIES" --days "$DAYS" --seed 23 --out "$WORK/panel.h5" 2> /dev/null
-"$SK" aggregate --panel "$WORK/panel.h5" --levels m5 --out "$WORK/agg.h5"
-timed_backtest "$WORK/synth_ets.txt" --panel "$WORK/agg.h5" --models ets --horizon 28 --folds "$FOLDS" \
-  --reconcile "$METHODS" --level-csv "$WORK/synth_ets.csv"
-csvs=("$WORK/synth_ets.csv")
-if [ "$LSTM" = 1 ]; then
-  timed_backtest "$WORK/synth_lstm.txt" --panel "$WORK/agg.h5" --models lstm --horizon 28 --folds "$FOLDS" \
-    --reconcile bu,ols --level-csv "$WORK/synth_lstm.csv"
-  csvs+=("$WORK/synth_lstm.csv")
+# backtests PREFIX PANEL HORIZON FOLDS — every model of MODELS on PANEL; sets csvs and times.
+backtests() {
+  local prefix=$1 panel=$2 horizon=$3 folds=$4 m extra
+  csvs=(); times=""
+  for m in "${MODELS[@]}"; do
+    extra=()
+    # shellcheck disable=SC2206
+    [ "$m" = ets ] || extra=($NN_ARGS)
+    timed_backtest "$WORK/${prefix}_$m.txt" --panel "$panel" --models "$m" --horizon "$horizon" --folds "$folds" \
+      --reconcile "$METHODS" --level-csv "$WORK/${prefix}_$m.csv" "${extra[@]}"
+    csvs+=("$WORK/${prefix}_$m.csv")
+    times+="${times:+, }$m backtest $(awk '$1 == "seconds" { print $2 }' "$WORK/${prefix}_$m.txt") s"
+  done
+}
+# figures PREFIX — "PREFIX_MODEL=… PREFIX_MODEL_bu=…" for every model (ets keeps the names synth_base, synth_bu…).
+figures() {
+  local m line="" name
+  for m in "${MODELS[@]}"; do
+    name=$1_$m; [ "$m" = ets ] && name=$1_base
+    line+=" $name=$(overall "$WORK/$1_$m.csv" "$m")"
+    [ "$m" = ets ] && name=$1 || name=$1_$m
+    line+=" ${name}_bu=$(overall "$WORK/$1_$m.csv" "$m:bu") ${name}_ols=$(overall "$WORK/$1_$m.csv" "$m:ols")"
+    line+=" ${name}_mint_shrink=$(overall "$WORK/$1_$m.csv" "$m:mint_shrink")"
+  done
+  echo "${line# }"
+}
+synth_line=""
+if [ "$SYNTH" = 1 ]; then
+  echo "hierarchy_accuracy: synth --series $SERIES --days $DAYS --seed 23, aggregate --levels m5 ($(nproc) cores)"
+  "$SK" synth --series "$SERIES" --days "$DAYS" --seed 23 --out "$WORK/panel.h5" 2> /dev/null
+  "$SK" aggregate --panel "$WORK/panel.h5" --levels m5 --out "$WORK/agg.h5"
+  backtests synth "$WORK/agg.h5" 28 "$FOLDS"
+  echo "synthetic catalog, WRMSSE by level ($FOLDS folds of 28 days; $times):"
+  level_table "${csvs[@]}"
+  synth_line="series=$SERIES $(figures synth)"
 fi
-echo "synthetic catalog, WRMSSE by level ($FOLDS folds of 28 days; ets backtest $(awk '$1 == "seconds" { print $2 }' "$WORK/synth_ets.txt") s$([ "$LSTM" = 1 ] && echo ", lstm $(awk '$1 == "seconds" { print $2 }' "$WORK/synth_lstm.txt") s")):"
-level_table "${csvs[@]}"
 
 oj_line=""
 if [ "$OJ" = 1 ]; then
@@ -70,22 +104,12 @@ if [ "$OJ" = 1 ]; then
   "$SK" ingest --csv "$WORK/oj/panel.csv" --dynamic price,deal,feat --static store,brand --freq 1 --season-length 1 \
     --out "$WORK/oj/panel.h5" 2> /dev/null
   "$SK" aggregate --panel "$WORK/oj/panel.h5" --levels "total;store;brand" --out "$WORK/oj/agg.h5"
-  timed_backtest "$WORK/oj_ets.txt" --panel "$WORK/oj/agg.h5" --models ets --horizon 12 --folds "$OJ_FOLDS" \
-    --reconcile "$METHODS" --level-csv "$WORK/oj_ets.csv"
-  oj_csvs=("$WORK/oj_ets.csv")
-  if [ "$LSTM" = 1 ]; then
-    timed_backtest "$WORK/oj_lstm.txt" --panel "$WORK/oj/agg.h5" --models lstm --horizon 12 --folds "$OJ_FOLDS" \
-      --reconcile bu,ols --level-csv "$WORK/oj_lstm.csv"
-    oj_csvs+=("$WORK/oj_lstm.csv")
-  fi
-  echo "orange juice (bottom = store × brand), WRMSSE by level ($OJ_FOLDS folds of 12 weeks; ets backtest $(awk '$1 == "seconds" { print $2 }' "$WORK/oj_ets.txt") s$([ "$LSTM" = 1 ] && echo ", lstm $(awk '$1 == "seconds" { print $2 }' "$WORK/oj_lstm.txt") s")):"
-  level_table "${oj_csvs[@]}"
-  oj_line="oj_base=$(overall "$WORK/oj_ets.csv" ets) oj_bu=$(overall "$WORK/oj_ets.csv" ets:bu) oj_ols=$(overall "$WORK/oj_ets.csv" ets:ols) oj_mint_shrink=$(overall "$WORK/oj_ets.csv" ets:mint_shrink)"
-  [ "$LSTM" = 1 ] && oj_line+=" oj_lstm=$(overall "$WORK/oj_lstm.csv" lstm) oj_lstm_bu=$(overall "$WORK/oj_lstm.csv" lstm:bu) oj_lstm_ols=$(overall "$WORK/oj_lstm.csv" lstm:ols)"
+  backtests oj "$WORK/oj/agg.h5" 12 "$OJ_FOLDS"
+  echo "orange juice (bottom = store × brand), WRMSSE by level ($OJ_FOLDS folds of 12 weeks; $times):"
+  level_table "${csvs[@]}"
+  oj_line=$(figures oj)
 fi
-base=$(overall "$WORK/synth_ets.csv" ets); mint=$(overall "$WORK/synth_ets.csv" ets:mint_shrink)
-lstm_line=""
-[ "$LSTM" = 1 ] && lstm_line="synth_lstm=$(overall "$WORK/synth_lstm.csv" lstm) synth_lstm_bu=$(overall "$WORK/synth_lstm.csv" lstm:bu) synth_lstm_ols=$(overall "$WORK/synth_lstm.csv" lstm:ols)"
-echo "RESULT hierarchy_accuracy series=$SERIES synth_base=$base synth_bu=$(overall "$WORK/synth_ets.csv" ets:bu)" \
-  "synth_ols=$(overall "$WORK/synth_ets.csv" ets:ols) synth_mint_shrink=$mint $lstm_line $oj_line" \
+m=${MODELS[0]}; set_name=synth; [ "$SYNTH" = 1 ] || set_name=oj
+base=$(overall "$WORK/${set_name}_$m.csv" "$m"); mint=$(overall "$WORK/${set_name}_$m.csv" "$m:mint_shrink")
+echo "RESULT hierarchy_accuracy $synth_line $oj_line" \
   "ratio=$(awk -v a="$base" -v b="$mint" 'BEGIN { printf "%.3f", a / b }')"

@@ -128,6 +128,10 @@ void run_backtest_cli(const BacktestCli& o) {
     bo.nn_train_gpu = bo.nn_forecast_gpu = where.device == Device::Cuda;
     if (!where.note.empty())
       std::fprintf(stderr, "skucast: note: %s; the lstm/gru folds train and forecast on the CPU\n", where.note.c_str());
+    bool resid = false;  // Note [Fold residuals of the global model] in engine/eval/backtest.cpp
+    for (const ReconcileOptions& ro : bo.reconcile) resid = resid || needs_residuals(ro.method);
+    if (resid && where.device == Device::Cuda)
+      std::fprintf(stderr, "skucast: note: --reconcile: the lstm/gru one-step predictions are computed on the CPU\n");
   }
 
   const BacktestResult r = run_backtest(reader, bo);  // builds the models first: unknown → InputError
@@ -197,7 +201,7 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--reconcile", opt->reconcile,
                   "aggregated panel: also reconcile each fold's forecasts with these methods, comma-separated (bu, td, "
                   "mo:LEVEL, ols, wls_struct, wls_var, mint_shrink; wls_var and mint_shrink need a model with "
-                  "in-sample residuals: " + std::string(kResidualModels) + ") and score them as "
+                  "in-sample residuals: " + std::string(kResidualModels) + ", lstm, gru) and score them as "
                   "<model>:<method>; implies --levels");
   sub->add_flag("--nonnegative", opt->nonnegative, "with --reconcile: no negative reconciled forecast (as reconcile)");
   sub->add_option("--level-csv", opt->level_csv,

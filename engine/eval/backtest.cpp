@@ -74,10 +74,6 @@ Plan make_plan(const BacktestOptions& in) {
       reconcile_means(*p.opt.hierarchy, p.opt.reconcile[j], zero.data(), 1, static_cast<const double*>(nullptr), 0);
     }
     if (!needs_residuals(method)) continue;
-    for (const std::string& m : p.opt.models)
-      if (is_neural(m))
-        throw InputError("--reconcile " + method_name(p.opt.reconcile[j]) + " needs in-sample one-step residuals, and '" +
-                         m + "' (the global model) has none; reconcile it with bu, td, mo:LEVEL, ols or wls_struct");
     if (p.opt.transform != Transform::None)
       throw InputError("--reconcile " + method_name(p.opt.reconcile[j]) +
                        " needs in-sample one-step residuals on the data's scale; use --transform none");
@@ -273,9 +269,8 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
   }
 }
 
-// Note [Neural folds]: a fresh model trained on the panel cut at the fold's origin, then its forecast.
-ForecastFile train_fold_model(const Plan& p, const std::string& cell, const PanelReader& cut_panel, int64_t H,
-                              const std::vector<double>& levels, const ForecastDeviceOptions& fdev) {
+// Note [Neural folds]: a fresh model trained on the panel cut at the fold's origin.
+DeepArState train_fold_model(const Plan& p, const std::string& cell, const PanelReader& cut_panel, int64_t H) {
   DeepArOptions nn;
   nn.cell = cell;
   nn.horizon = H;
@@ -292,8 +287,25 @@ ForecastFile train_fold_model(const Plan& p, const std::string& cell, const Pane
   const TargetProfile profile = nn.likelihood == "auto" ? target_profile(cut_panel) : TargetProfile{};
   DeepArState st = deepar_init(nn, cut_panel.header(), &profile);
   deepar_train(st, cut_panel, nn.epochs, {}, p.opt.nn_train_gpu ? Device::Cuda : Device::Cpu);
-  return deepar_forecast(st, cut_panel, H, levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev);
+  return st;
 }
+
+// Note [Fold residuals of the global model]
+//   wls_var and mint_shrink (Note [Reconciled folds]) need each model's in-sample one-step
+//   residuals at each fold. For lstm/gru they are those of `forecast --model lstm|gru
+//   --residuals` (Note [Global model residuals] in engine/deepar/residuals.cpp), computed on
+//   the fold's cut panel, whose target ends at the origin o: residuals [S, o], every prediction
+//   and every actual from [0, o), none from the steps the fold is scored on.
+//   - Refit per fold (Note [Neural folds]): the model that forecasts the fold, trained on
+//     [0, o) with its validation split inside it; its residuals are in-sample, as the
+//     statistical models' are (their filter's, after fitting on [0, o)).
+//   - --checkpoint (Note [Checkpoint folds]): the stored model, trained on [0, train_end)
+//     with train_end <= o; its residuals are in-sample up to train_end and out of sample on
+//     [train_end, o), one-step predictions of steps it never trained on, still all before o.
+//     Pooled files average their members' predictions, as forecast --residuals does.
+//   So the covariance that mint_shrink estimates at a fold never sees the fold's actuals, and
+//   the reconciled rows stay as out of sample as the base row. The predictions run on the CPU
+//   (the caller says so when the folds use the GPU) and count in the model's seconds.
 
 // Note [Neural folds]: a global model learns from every series, so it cannot be fitted
 // block by block. For each origin o we write the panel cut at o to a temporary file — the
@@ -339,14 +351,26 @@ void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel
       ForecastDeviceOptions fdev;
       fdev.device = p.opt.nn_forecast_gpu ? Device::Cuda : Device::Cpu;
       fdev.max_block_bytes = p.opt.gpu_block_bytes;
+      const bool want_resid = store && store->residuals;  // Note [Fold residuals of the global model]
+      std::vector<float> resid;                            // [S, o]
       ForecastFile fc;
       if (!p.opt.nn_checkpoint.empty()) {  // Note [Checkpoint folds]: the stored model, no refit
         fc = forecast_with_checkpoint(cut_panel, p.opt.nn_checkpoint, H, r.levels, p.opt.nn_paths, p.opt.nn_seed, fdev);
         if (fc.model != p.opt.models[mi])
           throw InputError(p.opt.nn_checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but the models "
                            "name '" + p.opt.models[mi] + "'");
+        if (want_resid) resid = residuals_with_checkpoint(cut_panel, p.opt.nn_checkpoint);
       } else {
-        fc = train_fold_model(p, p.opt.models[mi], cut_panel, H, r.levels, fdev);
+        const DeepArState st = train_fold_model(p, p.opt.models[mi], cut_panel, H);
+        fc = deepar_forecast(st, cut_panel, H, r.levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev);
+        if (want_resid) resid = deepar_residuals(st, cut_panel);
+      }
+      if (want_resid) {
+        std::vector<float>& dst = store->resid[mi * static_cast<size_t>(r.n_folds()) + static_cast<size_t>(k)];
+        if (resid.size() != dst.size())
+          throw Error("backtest: the global model's residuals hold " + std::to_string(resid.size()) +
+                      " values, expected " + std::to_string(dst.size()) + " (S x origin)");
+        dst = std::move(resid);
       }
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       keep_forecast(r, store, static_cast<int64_t>(mi), k, 0, S, actual.data(), fc.mean.data(), fc.quantiles.data());

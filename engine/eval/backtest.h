@@ -29,8 +29,9 @@
 //   reconcile_forecast (quantiles shifted with the mean, Note [Reconciled quantiles]), and
 //   scored like a model named "<model>:<method>" (rows after the base models). wls_var and
 //   mint_shrink use the model's in-sample one-step residuals on the fold's history [0, o), as
-//   `forecast --residuals` stores them; a model that gives none (arimax, the ensembles,
-//   lstm/gru, any --transform; kResidualModels in engine/stat/model.h lists the others) is
+//   `forecast --residuals` stores them (lstm/gru: from the fold's model on the fold's history,
+//   Note [Fold residuals of the global model] in backtest.cpp); a model that gives none (the
+//   ensembles, any --transform; kResidualModels in engine/stat/model.h lists the others) is
 //   refused naming it. Memory: every model's fold
 //   forecasts of every series, [Mo (1 + R), K, S, H (1 + Q)] floats, and with those methods the
 //   residuals [Mo, K, S, o].

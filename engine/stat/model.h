@@ -60,7 +60,7 @@ struct SeriesOutput {
 
 // The models that give in-sample one-step predictions (SeriesOutput::fitted), for messages.
 inline constexpr const char* kResidualModels =
-    "naive, snaive, ma, ses, holt, damped, hw_add, hw_mul, ets, theta, arima, croston, sba, tsb and croston_opt";
+    "naive, snaive, ma, ses, holt, damped, hw_add, hw_mul, ets, theta, arima, arimax, croston, sba, tsb and croston_opt";
 
 class StatModel {
  public:

@@ -11,6 +11,7 @@
 //     bad input (unknown regressor, short future part, log of negative values) → exit 2.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -250,6 +251,44 @@ TEST(Arimax, ModelUsesTheRegressor) {
     const double want = 100.0 + 20.0 * x[n + i];
     EXPECT_NEAR(mean[i], want, 6.0) << "step " << i + 1 << " promo " << x[n + i];
   }
+}
+
+// ------------------------------------------------- residuals vs R ----
+
+// Note [ARIMAX residuals]: residuals(auto.arima(y, xreg = x)) from R's forecast 8.20 on a
+// regression with AR(1) errors; R (t = 1..85):
+//   x <- ifelse(sin(0.9 t^1.3) > 0.5, 1, 0); e <- 2 sin(1.3 t^1.5) + cos(2.9 t^1.2)
+//   u_1 = e_1, u_t = 0.6 u_(t-1) + e_t; y <- 50 + 8 x + u; the first 80 values fitted
+// (R: regression with ARIMA(1,0,0) errors, ar1 0.552, intercept 50.18, xreg 8.19). R's first
+// residual is the innovation divided by sqrt(F_1) = 1/sqrt(1 − ar1²) (the AR(1) start; our
+// residual is the innovation itself), F_t = 1 after it, so the comparison starts at t = 2.
+TEST(Arimax, ResidualsMatchR) {
+  const std::vector<float> x = {1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1};
+  const std::vector<float> y = {58.9561582057, 58.4823259851, 51.0413371273, 48.0487405445, 59.0760056330, 52.1257018100, 49.6470612964, 55.1485757897, 46.3130471932, 46.8589594050, 55.8174792078, 48.3012201627, 48.0774120932, 48.1039899047, 49.9187046640, 60.5745497939, 51.9860924408, 57.6578417804, 51.6213214910, 51.2419017729, 50.1034104135, 52.2262330094, 50.2413001324, 52.7807755961, 59.1260500567, 52.5172226485, 60.6947538801, 50.4687277087, 60.1453338157, 50.7300662509, 47.5792051115, 48.1578003900, 50.2785139744, 50.5157268278, 49.4128424373, 56.7738586807, 48.9929862352, 57.4826909789, 49.9882325576, 58.8914281624, 52.4851299407, 54.2408132059, 55.0058144885, 54.0756854084, 59.9942334571, 50.0309395652, 56.8869705656, 48.4020039870, 48.5981829671, 57.8075009373, 51.0164782217, 58.4034308846, 49.2355778018, 50.1677249628, 58.4640617530, 48.7565127928, 50.6654068005, 59.3392435061, 47.8650511395, 58.7449128028, 50.4810359058, 49.9138980916, 57.6053695263, 49.6046187827, 51.3083842783, 57.1590002376, 49.5673496843, 50.9661269584, 57.3894665933, 50.5006436741, 48.9970758284, 59.0328969531, 50.2185254253, 48.3800265647, 59.1806608299, 50.8770290653, 48.4528556986, 57.6587640044, 51.0690070010, 50.9128029492};
+  const std::vector<double> r = {0.4912965902, -0.2098544432, 0.7988762157, -2.6061374269, 1.8847077426, 1.5555586940, -1.6063330816, -2.9249171854, -2.0893462398, -1.1861331816, -0.7171175344, -0.4703753262, -1.0650549841, -0.9149460361, 0.8850990677, 2.3511229314, 0.5888260510, -1.7066822821, 1.8339356399, 0.2669007259, -0.6621694581, 2.0890448294, -1.0675825634, 2.5674790178, -0.6771003407, 1.9194574520, 1.0370718529, -0.9948854727, 1.6183210641, -0.4302938572, -2.9038665207, -0.5861496009, 1.2152076153, 0.2818900242, -0.9519242895, -1.1703569099, -0.3064840680, -0.2297844699, 0.2975214045, 0.6296252944, 2.0168645843, 2.7890320336, 2.5849818008, 1.2326093315, -0.5236439875, -1.0460205160, -1.3984044872, -0.9598985588, -0.5999118646, 0.3129376329, 1.1464878166, -0.4259134293, -0.9633368631, 0.5095380492, 0.1031878335, -1.4758671537, 1.2716404018, 0.7036734904, -2.8503864409, 1.6550025031, 0.0936398805, -0.4317209385, -0.6154043427, -0.1538049439, 1.4465047461, -1.8314619796, 0.0553000299, 1.1248181504, -1.4120862796, 0.8613878341, -1.3593657334, 1.3181642483, -0.3278238023, -1.8206994862, 1.8065092174, 0.2491213860, -2.1113322380, 0.2444142627, 1.2811121272, 0.2426525573};
+  const int64_t n = static_cast<int64_t>(y.size()), H = static_cast<int64_t>(x.size()) - n;
+  ASSERT_EQ(H, 5);
+  const auto model = make_stat_model("arimax");
+  std::vector<float> resid(static_cast<size_t>(n));  // [1, T]
+  BatchOptions bo;
+  bo.xreg = x.data();
+  bo.xreg_steps = n + H;
+  bo.n_xreg = 1;
+  bo.residuals = resid.data();
+  const BatchForecast fc = forecast_batch(*model, y.data(), 1, n, 1, H, {0.5}, bo);
+  EXPECT_EQ(fc.n_no_fitted, 0);
+  EXPECT_EQ(fc.n_fallback, 0);
+  // Our optimiser's coefficients and float storage of y: 2e-3 absolute on residuals of sd 1.4.
+  for (int64_t t = 1; t < n; ++t) EXPECT_NEAR(resid[static_cast<size_t>(t)], r[static_cast<size_t>(t)], 2e-3) << "t " << t;
+  // The plain arima's residuals differ (the regressor explains 8 units at its steps).
+  std::vector<float> plain(static_cast<size_t>(n));
+  BatchOptions pb;
+  pb.residuals = plain.data();
+  forecast_batch(*make_stat_model("arima"), y.data(), 1, n, 1, H, {0.5}, pb);
+  double diff = 0.0;
+  for (size_t t = 1; t < plain.size(); ++t)
+    if (std::isfinite(plain[t])) diff = std::max(diff, static_cast<double>(std::fabs(plain[t] - resid[t])));
+  EXPECT_GT(diff, 1.0);
 }
 
 // ------------------------------------------------------- Box-Cox vs R ----
@@ -512,6 +551,34 @@ TEST_F(CliArimax, BacktestWithRegressors) {
   const std::string sum = testing::read_text(m_dir / "sum.csv");
   EXPECT_NE(sum.find("\narimax,"), std::string::npos) << sum;
   EXPECT_NE(sum.find("\narimax+ets,"), std::string::npos) << sum;
+}
+
+// Note [ARIMAX residuals]: forecast --residuals stores arimax's residuals, so reconcile's
+// mint_shrink (and backtest --reconcile mint_shrink) take an arimax base forecast.
+TEST_F(CliArimax, ResidualsFeedMintShrink) {
+  CliResult r = run_skucast({"aggregate", "--panel", m_panel, "--levels", "total", "--out", path("agg.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  r = run_skucast({"forecast", "--panel", path("agg.h5"), "--model", "arimax", "--regressors", "price,promo",
+                   "--horizon", "8", "--residuals", "--out", path("base.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  r = run_skucast({"reconcile", "--base", path("base.h5"), "--structure", path("agg.h5"), "--method", "mint_shrink",
+                   "--out", path("rec.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  const ForecastFile base = read_forecast(path("base.h5")), rec = read_forecast(path("rec.h5"));
+  ASSERT_EQ(rec.ids.size(), 9u);  // total, then the 8 series
+  EXPECT_GT(base.residual_steps, 0);
+  int64_t n_resid = 0;
+  for (float v : base.residuals) n_resid += std::isfinite(v);
+  EXPECT_GT(n_resid, 8 * 50);
+  for (int64_t k = 0; k < 8; ++k) {
+    double sum = 0.0;
+    for (int64_t s = 1; s < 9; ++s) sum += rec.mean[static_cast<size_t>(s * 8 + k)];
+    EXPECT_NEAR(rec.mean[static_cast<size_t>(k)], sum, 1e-4 * (1.0 + std::fabs(sum))) << "step " << k + 1;
+  }
+  r = run_skucast({"backtest", "--panel", path("agg.h5"), "--models", "arimax", "--regressors", "price,promo",
+                   "--horizon", "8", "--folds", "2", "--reconcile", "wls_var,mint_shrink"});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("arimax:mint_shrink"), std::string::npos) << r.output;
 }
 
 TEST_F(CliArimax, BadInputExitsTwoWithAClearMessage) {

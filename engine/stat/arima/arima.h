@@ -102,8 +102,11 @@ double arima_loglik(const double* w, int64_t nw, const ArimaOrder& o, const Arim
 // sd [h]. Returns false when the state is not stationary or the output not finite.
 // xreg (optional, rows n + h): an ARIMAX, x_future beta + the forecast of y - x beta
 // (Note [ARIMAX estimation], arimax.h).
+// innov (optional) [n − d − D m]: the Kalman filter's innovations of the differenced series
+// (of y − x beta with xreg), R's residuals(Arima) after the first d + D m values.
 bool arima_forecast(const double* y, int64_t n, const ArimaOrder& o, const ArimaCoefs& c, double sigma2,
-                    int64_t h, double* mean, double* sd, ArimaScratch& s, const ArimaXreg* xreg = nullptr);
+                    int64_t h, double* mean, double* sd, ArimaScratch& s, const ArimaXreg* xreg = nullptr,
+                    double* innov = nullptr);
 
 struct ArimaFit {
   ArimaOrder order;

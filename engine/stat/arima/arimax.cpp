@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/stat/arima/internal.h"
+#include "engine/stat/arima/series.h"
 #include "engine/stat/forecast_util.h"
 
 namespace skucast {
@@ -169,15 +170,22 @@ class ArimaxModel final : public StatModel {
  public:
   std::string name() const override { return "arimax"; }
   bool uses_regressors() const override { return true; }
+  // out.fitted [whole.n] (optional, Note [ARIMAX residuals]).
   void forecast_series(const SeriesInput& whole, const ForecastSpec& spec, SeriesOutput& out) const override {
     out.fallback = false;
     const SeriesInput in = arima_fit_window(whole);  // Note [ARIMA fitting window], arima.h
-    const int64_t h = spec.horizon, n = in.n;
+    const int64_t h = spec.horizon, n = in.n, off = whole.n - in.n;
     if (h <= 0) return;
-    if (n < 8 || !all_finite(in.y, n)) return naive_fallback(in, spec, out);
+    if (n < 8 || !all_finite(in.y, n)) {
+      naive_fallback(in, spec, out);
+      return arima_window_fitted(out, off, n);
+    }
     // Note [ARIMAX columns]: keep the columns independent of the mean and of each other over
     // the history, at most kArimaMaxXreg.
-    if (is_constant_series(in.y, n)) return constant_forecast(in, spec, out);
+    if (is_constant_series(in.y, n)) {
+      constant_forecast(in, spec, out);
+      return arima_window_fitted(out, off, n);
+    }
     const int k_in = in.regressors != nullptr ? in.n_regressors : 0;
     std::vector<int> keep(static_cast<size_t>(k_in) + 1);
     int k = k_in > 0 && all_finite(in.regressors, (n + h) * k_in)
@@ -191,22 +199,38 @@ class ArimaxModel final : public StatModel {
     auto scratch = std::make_unique<ArimaScratch>();
     ArimaFit fit;
     const ArimaXreg xr{x.data(), k};
+    // Note [ARIMAX residuals]: the filter's innovations [n − d − D m], when asked for.
+    std::vector<double> innov(out.fitted ? static_cast<size_t>(n) : 0);
+    double* iv = out.fitted ? innov.data() : nullptr;
     bool ok = false;
     if (k > 0) {
       ArimaAutoOptions ao;
       ao.xreg = &xr;
       ok = arima_auto(in.y, n, in.season_length, fit, *scratch, ao) &&
-           arima_forecast(in.y, n, fit.order, fit.coefs, fit.sigma2, h, mean.data(), sd.data(), *scratch, &xr);
+           arima_forecast(in.y, n, fit.order, fit.coefs, fit.sigma2, h, mean.data(), sd.data(), *scratch, &xr, iv);
     }
     if (!ok) {
       // No usable regressor: the plain arima (a fallback only when there were regressors).
       if (k > 0) out.fallback = true;
       ok = arima_auto(in.y, n, in.season_length, fit, *scratch) &&
-           arima_forecast(in.y, n, fit.order, fit.coefs, fit.sigma2, h, mean.data(), sd.data(), *scratch);
+           arima_forecast(in.y, n, fit.order, fit.coefs, fit.sigma2, h, mean.data(), sd.data(), *scratch, nullptr, iv);
     }
-    if (!ok) return naive_fallback(in, spec, out);
+    if (!ok) {
+      naive_fallback(in, spec, out);
+      return arima_window_fitted(out, off, n);
+    }
     write_normal_quantiles(mean.data(), sd.data(), spec, out);
-    if (!output_is_finite(spec, out)) naive_fallback(in, spec, out);
+    if (!output_is_finite(spec, out)) {
+      naive_fallback(in, spec, out);
+      return arima_window_fitted(out, off, n);
+    }
+    if (out.fitted) {  // innovations → one-step predictions, NaN before the window and its first d + D m
+      double delta[kArimaMaxDiff];
+      const int64_t nd = arima_diff_poly(fit.order, delta);
+      for (int64_t t = 0; t < off + nd; ++t) out.fitted[t] = NAN;
+      for (int64_t t = off + nd; t < whole.n; ++t) out.fitted[t] = whole.y[t] - innov[static_cast<size_t>(t - off - nd)];
+      out.has_fitted = true;
+    }
   }
 };
 

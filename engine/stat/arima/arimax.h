@@ -56,6 +56,16 @@ void arimax_subtract(const double* w, int64_t nw, const double* xd, int k, const
 // Note [ARIMAX estimation]). When that fails, the plain arima of the series (out.fallback =
 // true); a series without usable columns is forecast by the plain arima (not a fallback).
 // A constant series: the constant forecast of "arima".
+//
+// Note [ARIMAX residuals]
+//   With SeriesOutput::fitted (`forecast --residuals`, reconcile wls_var|mint_shrink, backtest
+//   --reconcile) the model gives y_t minus the Kalman filter's innovation of the regression
+//   errors u = y − x beta at step t, over the fitting window after its first d + D m values:
+//   residuals(Arima(y, xreg = x)) in R's forecast package, which are the innovations of u's
+//   ARIMA filter, so the residual is u_t − û_t|t−1 = y_t − (x_t beta + û_t|t−1) (the
+//   regressors at t are known, as in the forecast). NaN before that; a series forecast by the
+//   plain arima (no usable column, or the ARIMAX fit failed) gives the plain arima's
+//   residuals, a naive or constant fallback its own.
 std::unique_ptr<StatModel> make_arimax_model();
 
 }  // namespace skucast

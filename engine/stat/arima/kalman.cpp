@@ -38,7 +38,7 @@ double arima_loglik(const double* w, int64_t nw, const ArimaOrder& o, const Arim
 }
 
 bool arima_forecast(const double* y, int64_t n, const ArimaOrder& o, const ArimaCoefs& c, double sigma2,
-                    int64_t h, double* mean, double* sd, ArimaScratch& s, const ArimaXreg* xreg) {
+                    int64_t h, double* mean, double* sd, ArimaScratch& s, const ArimaXreg* xreg, double* innov) {
   if (!arima_order_ok(o)) return false;
   if (xreg != nullptr && xreg->k > 0) {
     // ARIMAX (Note [ARIMAX estimation], arimax.h): x_future beta + the forecast of the errors
@@ -51,7 +51,8 @@ bool arima_forecast(const double* y, int64_t n, const ArimaOrder& o, const Arima
       for (int j = 0; j < k; ++j) v -= xreg->x[t * k + j] * c.beta[j];
       u[static_cast<size_t>(t)] = v;
     }
-    if (!arima_forecast(u.data(), n, o, c, sigma2, h, mean, sd, s, nullptr)) return false;
+    // innov: the innovations of u's filter, R's residuals(Arima(xreg =)).
+    if (!arima_forecast(u.data(), n, o, c, sigma2, h, mean, sd, s, nullptr, innov)) return false;
     for (int64_t i = 0; i < h; ++i) {
       for (int j = 0; j < k; ++j) mean[i] += xreg->x[(n + i) * k + j] * c.beta[j];
       if (!std::isfinite(mean[i])) return false;
@@ -63,7 +64,7 @@ bool arima_forecast(const double* y, int64_t n, const ArimaOrder& o, const Arima
   const int nd = arima_diff_poly(o, delta);
   const int r = arima_expand(o, c).r;
   std::vector<double> work(static_cast<size_t>(arima_forecast_work_doubles(n, r, nd)));  // w [nw], S, T S
-  return arima_forecast_hd(y, n, o, c, sigma2, h, mean, sd, arima_mats(s), work.data());
+  return arima_forecast_hd(y, n, o, c, sigma2, h, mean, sd, arima_mats(s), work.data(), innov);
 }
 
 }  // namespace skucast
