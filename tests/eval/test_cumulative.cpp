@@ -15,6 +15,7 @@
 #include "io/forecast_file.h"
 #include "kernels/common.hpp"
 #include "tests/cli_helpers.h"
+#include "tests/eval/plan_forecast.h"
 
 namespace skucast {
 namespace {
@@ -79,24 +80,10 @@ TEST(CumulativeQuantiles, ConformalFromSummedFoldErrors) {
   for (size_t j = 0; j < comonotone.size(); ++j) EXPECT_FLOAT_EQ(cq[j], comonotone[j]) << j;
 }
 
-// As tests/eval/test_plan.cpp's hand forecast: "a" mean 10, sd 3 per step; "slow" mean 1 with
-// the lower quantile clipped at 0 and sd 2 from the upper half; plus cumulative quantiles of
-// perfectly correlated steps (sd of D = the sum of the steps' sds).
+// tests/eval/plan_forecast.h's hand forecast plus cumulative quantiles of perfectly correlated
+// steps (sd of D = the sum of the steps' sds).
 ForecastFile correlated_forecast() {
-  ForecastFile fc;
-  fc.model = "hand";
-  fc.horizon = 4;
-  fc.ids = {"a", "slow"};
-  fc.levels = {0.1, 0.5, 0.9};
-  const double z = 1.2815515655446004;
-  for (int h = 0; h < 4; ++h) {
-    fc.mean.push_back(10.0f);
-    for (float v : {static_cast<float>(10 - z * 3), 10.0f, static_cast<float>(10 + z * 3)}) fc.quantiles.push_back(v);
-  }
-  for (int h = 0; h < 4; ++h) {
-    fc.mean.push_back(1.0f);
-    for (float v : {0.0f, 1.0f, static_cast<float>(1 + z * 2)}) fc.quantiles.push_back(v);
-  }
+  ForecastFile fc = hand_forecast();
   fc.cumulative_quantiles.resize(fc.quantiles.size());
   comonotone_cumulative_quantiles(fc.quantiles.data(), 2, 4, 3, fc.cumulative_quantiles.data());
   return fc;

@@ -12,6 +12,7 @@
 #include "io/forecast_file.h"
 #include "kernels/common.hpp"
 #include "tests/cli_helpers.h"
+#include "tests/eval/plan_forecast.h"
 
 namespace skucast {
 namespace {
@@ -85,25 +86,7 @@ TEST(PlanFormulas, OrderQuantityWithPacks) {
   EXPECT_EQ(order_quantity(80, 100, 0, 0, 0), 0.0);
 }
 
-// Two series, H = 4, levels 0.1/0.5/0.9, mean 10 per step and sd 3 (q = 10 ± 1.2816 × 3); series
-// "slow": mean 1, lower quantile clipped at 0, upper 1 + 1.2816 × 2 (sd 2 from the upper half).
-ForecastFile hand_forecast() {
-  ForecastFile fc;
-  fc.model = "hand";
-  fc.horizon = 4;
-  fc.ids = {"a", "slow"};
-  fc.levels = {0.1, 0.5, 0.9};
-  const double z = 1.2815515655446004;
-  for (int h = 0; h < 4; ++h) {
-    fc.mean.push_back(10.0f);
-    for (float v : {static_cast<float>(10 - z * 3), 10.0f, static_cast<float>(10 + z * 3)}) fc.quantiles.push_back(v);
-  }
-  for (int h = 0; h < 4; ++h) {
-    fc.mean.push_back(1.0f);
-    for (float v : {0.0f, 1.0f, static_cast<float>(1 + z * 2)}) fc.quantiles.push_back(v);
-  }
-  return fc;
-}
+// hand_forecast(): tests/eval/plan_forecast.h.
 
 TEST(Plan, FromPerStepQuantilesStepsIndependent) {
   const ForecastFile fc = hand_forecast();
