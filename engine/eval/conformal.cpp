@@ -36,6 +36,8 @@ void resize_calibration(CalibrationSet& cal, int64_t n_series, int64_t n_folds, 
   cal.scale.assign(static_cast<size_t>(n_series), std::nan(""));
   cal.zero_share.assign(static_cast<size_t>(n_series), 0.0);
   cal.nonneg.assign(static_cast<size_t>(n_series), 1);
+  cal.fold_n_obs.assign(static_cast<size_t>(checked_mul(n_series, n_folds)), 0);
+  cal.n_obs.assign(static_cast<size_t>(n_series), 0);
 }
 
 namespace {
@@ -68,6 +70,7 @@ void describe_calibration_series(CalibrationSet& cal, const float* y, int64_t i0
     int64_t n_seen = 0, t_seen = 0;
     for (int64_t k = 0; k < K; ++k) {
       for (; t_seen < origins[k]; ++t_seen) n_seen += std::isfinite(row[t_seen]);
+      cal.fold_n_obs[static_cast<size_t>(i * K + k)] = n_seen;
       if (n_seen >= min_history || cal.errors.empty()) continue;
       cal.fold_scale[static_cast<size_t>(i * K + k)] = std::nan("");
       std::fill_n(cal.errors.data() + (i * K + k) * cal.horizon, cal.horizon, std::nanf(""));
@@ -81,6 +84,7 @@ void describe_calibration_series(CalibrationSet& cal, const float* y, int64_t i0
       n_zero += row[t] == 0.0f;
       nonneg = nonneg && row[t] >= 0.0f;
     }
+    cal.n_obs[static_cast<size_t>(i)] = n_obs;
     cal.zero_share[static_cast<size_t>(i)] = n_obs ? static_cast<double>(n_zero) / static_cast<double>(n_obs) : 0.0;
     cal.nonneg[static_cast<size_t>(i)] = nonneg ? 1 : 0;
   }
@@ -211,6 +215,11 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
     const size_t i = static_cast<size_t>((s * K + k) * H + h);
     const double e = cal.errors[i];
     if (!std::isfinite(e) || !scaled) return e;
+    // Note [Conformal scaled scores]: folds whose history is much shorter than the forecast's
+    // are left out (their models were fitted on too little to resemble the final one).
+    if (!cal.fold_n_obs.empty() && static_cast<double>(cal.fold_n_obs[static_cast<size_t>(s * K + k)]) <
+                                       opt.min_history_share * static_cast<double>(cal.n_obs[static_cast<size_t>(s)]))
+      return std::nan("");
     const double d = own_spread(cal.widths[i], zd, cal.fold_scale[static_cast<size_t>(s * K + k)]);
     if (!(std::isfinite(d) && d > 0.0)) return std::nan("");
     return symmetric ? std::fabs(e) / d : e / d;

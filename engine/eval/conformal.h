@@ -77,6 +77,10 @@ double conformal_order_statistic(const double* sorted, int64_t n, double q, bool
 //   the order statistics of Note [Conformal order statistic]) also moves the median by the
 //   folds' median error, and on M3 the folds' bias did not carry over to the held-out years
 //   (quarterly ets: 64 % of the actuals fell below the signed median; bench/README.md).
+//   A fold counts for the scores only when the series had at least min_history_share (0.5) of
+//   its observed history before the fold's origin: a model fitted on far less data than the
+//   final one misses by more relative to its own spread, and those scores widened every
+//   interval (M3 quarterly ets, 80 % coverage 0.868 with every fold, 0.825 with the rule).
 //   Out of sample: the fold's mean and quantiles come from the model fitted on the history
 //   before its origin (run_backtest, BacktestResult::widths), so score and spread both are. A
 //   series whose d_sh is 0 or undefined (a constant history with no quantiles of its own) keeps
@@ -96,6 +100,9 @@ struct ConformalOptions {
   int64_t min_per_series = 20;  // errors per step for per-series quantiles
   int n_zero_buckets = 5;       // equal-width zero-share buckets over [0, 1]
   ConformalScore score = ConformalScore::Scaled;
+  // Scaled, Signed: a fold counts only when the series had at least this share of its observed
+  // history before the fold's origin (Note [Conformal scaled scores]); 0: every fold.
+  double min_history_share = 0.5;
 };
 
 // "scaled" | "signed" | "raw" → the score; InputError naming the choices otherwise.
@@ -115,6 +122,8 @@ struct CalibrationSet {
   std::vector<double> scale;       // [S] naive MAE of the whole history (before the forecast origin)
   std::vector<double> zero_share;  // [S] share of zeros among the observed history
   std::vector<uint8_t> nonneg;     // [S] 1 when no observed value is negative (quantiles clipped at 0)
+  std::vector<int64_t> fold_n_obs; // [S, K] observed values before fold k's origin (empty: unknown)
+  std::vector<int64_t> n_obs;      // [S] observed values in the whole history
 };
 
 // Sizes the per-series arrays of cal for S series and K folds (errors left empty).

@@ -280,6 +280,30 @@ TEST(ConformalQuantiles, ScaledScoresKeepEachSeriesOwnWidth) {
   const ConformalStats sa = conformal_quantiles(cal, mean.data(), levels, a.data(), opt);
   EXPECT_EQ(sa.score, ConformalScore::Raw);
   EXPECT_NEAR(a[2] - a[0], a[5] - a[3], 1e-5);
+  // Note [Conformal scaled scores]: folds with less than half the series' history are left out.
+  // Series 0's and 1's first 6 folds had 4 observed values of 10. At levels 0.45, 0.55 (p = 0.1)
+  // the scores are the sizes times the same factor zd(0.45, 0.55) / zd and the bound is d × r, so
+  // the factor cancels: kept, 8 sizes (1.5, 2.5, 3.5, 4.5 twice) → ceil(0.9) = 1 → 1.5; every
+  // fold, 20 sizes (0.5 .. 4.5 four times) → ceil(2.1) = 3 → 0.5.
+  cal.n_obs = {10, 10, 10};
+  cal.fold_n_obs.assign(static_cast<size_t>(S * K), 10);
+  for (int k = 0; k < 6; ++k) cal.fold_n_obs[k] = cal.fold_n_obs[K + k] = 4;
+  opt.score = ConformalScore::Scaled;
+  const std::vector<double> mid{0.45, 0.5, 0.55};
+  cal.levels = mid;
+  std::vector<float> kept = own, all = own;
+  conformal_quantiles(cal, mean.data(), mid, kept.data(), opt);
+  EXPECT_NEAR(kept[0], 10 - 1.5, 1e-4);
+  EXPECT_NEAR(kept[2], 10 + 1.5, 1e-4);
+  opt.min_history_share = 0.0;  // every fold
+  conformal_quantiles(cal, mean.data(), mid, all.data(), opt);
+  EXPECT_NEAR(all[0], 10 - 0.5, 1e-4);
+  EXPECT_NEAR(all[2], 10 + 0.5, 1e-4);
+  opt.min_history_share = 0.5;
+  cal.levels = levels;
+  cal.fold_n_obs.clear();  // unknown: every fold
+  cal.n_obs.clear();
+
   // Folds at other levels than the forecast's: refused.
   cal.levels = {0.05, 0.5, 0.95};
   opt.score = ConformalScore::Scaled;
