@@ -234,7 +234,8 @@ void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_
   std::string score_note = cs.score == ConformalScore::Raw
                                ? std::string("raw scores (errors over the naive MAE)")
                                : std::string(conformal_score_name(cs.score)) + " scores over the model's own spread (" +
-                                     std::to_string(cs.n_floored) + " cell(s) at its floor)";
+                                     std::to_string(cs.n_floored) + " cell(s) at its floor, " +
+                                     std::to_string(cs.n_capped) + " at its cap)";
   if (copt.score != ConformalScore::Raw && cs.score == ConformalScore::Raw)
     score_note += ", as one quantile level gives no spread to scale by";
   std::fprintf(stderr,

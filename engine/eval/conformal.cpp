@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "engine/eval/backtest.h"
@@ -175,14 +176,19 @@ double conformal_abs_order_statistic(const double* sorted, int64_t n, double p, 
 
 namespace {
 
-// Note [Conformal scaled scores]: the spread max(width / zd, kSpreadFloor × scale), NaN when the
-// width is undefined; *floored says whether the floor won.
-double own_spread(double width, double zd, double scale, bool* floored = nullptr) {
+// Note [Conformal scaled scores]: the spread width / zd at step h (0-based) kept within
+// [kSpreadFloor, kSpreadCap × sqrt(h + 1)] × scale (no bounds when the scale is 0 or undefined),
+// NaN when the width is undefined; *floored and *capped say whether a bound won.
+double own_spread(double width, double zd, double scale, int64_t h, bool* floored = nullptr, bool* capped = nullptr) {
   if (!std::isfinite(width)) return std::nan("");
-  const double d = std::max(width, 0.0) / zd;
-  const double floor = std::isfinite(scale) && scale > 0.0 ? kSpreadFloor * scale : 0.0;
+  double d = std::max(width, 0.0) / zd;
+  const bool bounded = std::isfinite(scale) && scale > 0.0;
+  const double floor = bounded ? kSpreadFloor * scale : 0.0;
+  const double cap = bounded ? kSpreadCap * std::sqrt(static_cast<double>(h + 1)) * scale
+                             : std::numeric_limits<double>::infinity();
   if (floored) *floored = floor > d;
-  return std::max(d, floor);
+  if (capped) *capped = d > cap;
+  return std::clamp(d, floor, cap);
 }
 
 }  // namespace
@@ -220,7 +226,7 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
     if (!cal.fold_n_obs.empty() && static_cast<double>(cal.fold_n_obs[static_cast<size_t>(s * K + k)]) <
                                        opt.min_history_share * static_cast<double>(cal.n_obs[static_cast<size_t>(s)]))
       return std::nan("");
-    const double d = own_spread(cal.widths[i], zd, cal.fold_scale[static_cast<size_t>(s * K + k)]);
+    const double d = own_spread(cal.widths[i], zd, cal.fold_scale[static_cast<size_t>(s * K + k)], h);
     if (!(std::isfinite(d) && d > 0.0)) return std::nan("");
     return symmetric ? std::fabs(e) / d : e / d;
   };
@@ -249,8 +255,9 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
       float* out = quantiles + (s * H + h) * Q;
       // The cell's multiplier of a pooled score: Raw: the naive MAE; Scaled, Signed: the own
       // spread, which also multiplies the series' own scores.
-      bool floored = false;
-      const double d = scaled ? own_spread(static_cast<double>(out[Q - 1]) - static_cast<double>(out[0]), zd, sc, &floored)
+      bool floored = false, capped = false;
+      const double d = scaled ? own_spread(static_cast<double>(out[Q - 1]) - static_cast<double>(out[0]), zd, sc, h,
+                                           &floored, &capped)
                               : sc;
       own.clear();
       for (int64_t k = 0; k < K; ++k) {
@@ -282,6 +289,7 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
         continue;
       }
       st.n_floored += scaled && floored;
+      st.n_capped += scaled && capped;
       const double m = mean[s * H + h];
       row.resize(static_cast<size_t>(Q));
       for (int64_t j = 0; j < Q; ++j) {

@@ -104,7 +104,7 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   ASSERT_EQ(cal.n_folds, 3);
   for (int s = 0; s < kSeries; ++s) ASSERT_LT(cal.zero_share[static_cast<size_t>(s)], 0.2) << s;
   // The default score (Note [Conformal scaled scores]): each error's size over the fold's own
-  // spread, max(width / (z(0.95) − z(0.05)), 0.1 × naive MAE); the upper bound at level q is the
+  // spread, width / (z(0.95) − z(0.05)) within [0.1, 10 sqrt(h + 1)] × naive MAE; the upper bound at level q is the
   // origin's own spread × the ceil((n + 1)(2q − 1))-th score. With --conformal-score raw (the file
   // raw.h5): each signed error over the fold's naive MAE, the bound over the whole history's, the
   // ceil((n + 1) q)-th.
@@ -114,7 +114,9 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   ASSERT_EQ(ra.rc, 0) << ra.output;
   const ForecastFile craw = read_forecast(path("raw.h5"));
   const double zd = 2.0 * 1.6448536269514722;  // levels 0.05 and 0.95
-  auto spread = [&](double width, double scale) { return std::max(width / zd, 0.1 * scale); };
+  auto spread = [&](double width, double scale, int64_t h) {
+    return std::clamp(width / zd, 0.1 * scale, 10.0 * std::sqrt(h + 1.0) * scale);
+  };
   for (const bool scaled : {true, false}) {
     const ForecastFile& fc = scaled ? c : craw;
     for (int64_t h = 0; h < kH; ++h) {
@@ -123,14 +125,14 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
         for (int k = 0; k < 3; ++k) {
           const size_t i = static_cast<size_t>((s * 3 + k) * kH + h);
           const double e = cal.errors[i], sc = cal.fold_scale[static_cast<size_t>(s * 3 + k)];
-          if (scaled && std::isfinite(e)) pool.push_back(std::fabs(e) / spread(cal.widths[i], sc));
+          if (scaled && std::isfinite(e)) pool.push_back(std::fabs(e) / spread(cal.widths[i], sc, h));
           if (!scaled && std::isfinite(e) && std::isfinite(sc) && sc > 0.0) pool.push_back(e / sc);
         }
       const auto n = static_cast<int64_t>(pool.size());
       ASSERT_GE(n, 20) << h;
       for (int s = 0; s < kSeries; ++s) {
         const float* own = m.quantiles.data() + (s * kH + h) * Q;  // the model's own quantiles at the origin
-        const double scale = scaled ? spread(static_cast<double>(own[Q - 1]) - own[0], cal.scale[static_cast<size_t>(s)])
+        const double scale = scaled ? spread(static_cast<double>(own[Q - 1]) - own[0], cal.scale[static_cast<size_t>(s)], h)
                                     : cal.scale[static_cast<size_t>(s)];
         const double mean = fc.mean[static_cast<size_t>(s * kH + h)];
         for (int j : {3, 4}) {  // levels 0.9 and 0.95

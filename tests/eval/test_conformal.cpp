@@ -265,6 +265,15 @@ TEST(ConformalQuantiles, ScaledScoresKeepEachSeriesOwnWidth) {
   EXPECT_NEAR(q[5] - q[3], 2.0 * (q[2] - q[0]), 1e-4);
   EXPECT_NEAR(q[6], 10 - 0.2 * 4.5, 1e-5);  // spread 0.1 × 2
   EXPECT_NEAR(q[8], 10 + 0.2 * 4.5, 1e-5);
+  // A model whose own interval blew up: the spread is capped at 10 × sqrt(1) × the naive MAE (2).
+  std::vector<float> big = own;
+  big[6] = -1e6f;
+  big[8] = 1e6f;
+  const ConformalStats sb = conformal_quantiles(cal, mean.data(), levels, big.data(), opt);
+  EXPECT_EQ(sb.n_capped, 1);
+  EXPECT_EQ(sb.n_floored, 0);
+  EXPECT_NEAR(big[6], 10 - 20 * 4.5, 1e-4);
+  EXPECT_NEAR(big[8], 10 + 20 * 4.5, 1e-4);
   // Signed: the pool of r, each of −4.5..4.5 twice. 0.9 → ceil(18.9) = 19 → 4.5; 0.1 → 21 − 19 = 2
   // → −4.5; 0.5 → ceil(10.5) = 11 → 0.5: the median moves with the folds' median score.
   opt.score = ConformalScore::Signed;
@@ -286,6 +295,8 @@ TEST(ConformalQuantiles, ScaledScoresKeepEachSeriesOwnWidth) {
   // the factor cancels: kept, 8 sizes (1.5, 2.5, 3.5, 4.5 twice) → ceil(0.9) = 1 → 1.5; every
   // fold, 20 sizes (0.5 .. 4.5 four times) → ceil(2.1) = 3 → 0.5.
   cal.n_obs = {10, 10, 10};
+  cal.fold_scale.assign(static_cast<size_t>(S * K), 5.0);  // spreads 10.2 and 20.4 at these levels: within
+  cal.scale = {5.0, 5.0, 5.0};                              // the floor 0.5 and the cap 50
   cal.fold_n_obs.assign(static_cast<size_t>(S * K), 10);
   for (int k = 0; k < 6; ++k) cal.fold_n_obs[k] = cal.fold_n_obs[K + k] = 4;
   opt.score = ConformalScore::Scaled;
@@ -301,6 +312,8 @@ TEST(ConformalQuantiles, ScaledScoresKeepEachSeriesOwnWidth) {
   EXPECT_NEAR(all[2], 10 + 0.5, 1e-4);
   opt.min_history_share = 0.5;
   cal.levels = levels;
+  cal.fold_scale.assign(static_cast<size_t>(S * K), 1.0);
+  cal.scale = {1.0, 1.0, 2.0};
   cal.fold_n_obs.clear();  // unknown: every fold
   cal.n_obs.clear();
 
