@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Conformal intervals: coverage of the nominal 80 %/95 % intervals and pinball loss, model's own vs --intervals conformal, on held-out data (M3 test periods, a synthetic catalog's last 28 days).
+# Conformal intervals: coverage of the nominal 80 %/95 % intervals and pinball loss, model's own vs --intervals conformal, on held-out data (M3 test periods, Dominick's orange juice's last 12 weeks, a synthetic catalog's last 28 days).
 #
-# Usage: bench/run.sh calibration   (env: BUILD; MODELS="ets theta" for M3, SYNTH_MODELS="ets tsb";
+# Usage: bench/run.sh calibration   (env: BUILD; MODELS="ets theta arima" for M3, SYNTH_MODELS="ets tsb",
+# OJ_MODELS="ets theta arima" for Dominick's orange juice (OJ=0 skips it; needs R with bayesm:
+# bench/oj_data.R, the split every orange-juice benchmark uses, the last 12 weeks held out, --freq 1);
+# ARIMA_MONTHLY=0: arima is left out on M3 monthly, its longest part (=1 runs it);
+# SCORES="scaled": the --conformal-score values run; `scaled` (the default score) is labelled
+# conformal, any other conformal_<score> (SCORES="raw signed scaled" also runs the older raw score and the signed one);
 # SYNTH_SERIES=1000 SYNTH_DAYS=700; FOLDS=5 calibration folds; GLOBAL_MODEL=gru: also trains the
 # global model on the synthetic catalog with --val-steps 84 (3 folds of 28 after its training end,
 # Note [Global model calibration]) and scores its sample-path quantiles against its conformal
@@ -22,7 +27,9 @@ WORK="${KEEP:-$(mktemp -d)}"; mkdir -p "$WORK"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$WORK"' EXIT
 PY=/usr/bin/python3
 DATA="$HERE/calibration_data.py"
-MODELS=${MODELS:-"ets theta"}; SYNTH_MODELS=${SYNTH_MODELS:-"ets tsb"}
+MODELS=${MODELS:-"ets theta arima"}; SYNTH_MODELS=${SYNTH_MODELS:-"ets tsb"}
+ARIMA_MONTHLY=${ARIMA_MONTHLY:-0}
+OJ=${OJ:-1}; OJ_MODELS=${OJ_MODELS:-"ets theta arima"}; SCORES=${SCORES:-scaled}
 FOLDS=${FOLDS:-5}
 PEER=${PEER:-1}; PEER_PERIODS=${PEER_PERIODS:-yearly}; VENV=${PEER_VENV:-/tmp/skucast-cal-venv}
 if [ "$PEER" != 0 ] && ! "$VENV/bin/python" -c "import statsforecast" 2> /dev/null; then
@@ -35,9 +42,15 @@ results=()   # "dataset model intervals cov80 cov95 pinball seconds"
 # intervals (ARGS: more forecast options, e.g. --checkpoint; FOLDS=0: the default folds), scores both.
 run_one() {
   local name=$1 model=$2 h=$3 panel=$4 train=$5 test=$6; shift 6
-  for iv in model conformal; do
-    local extra=("$@"); [ "$iv" = conformal ] && extra+=(--intervals conformal)
-    [ "$iv" = conformal ] && [ "$FOLDS" != 0 ] && extra+=(--calibration-folds "$FOLDS")
+  local ivs=(model) sc
+  for sc in $SCORES; do [ "$sc" = scaled ] && ivs+=(conformal) || ivs+=("conformal_$sc"); done
+  for iv in "${ivs[@]}"; do
+    local extra=("$@")
+    if [ "$iv" != model ]; then
+      extra+=(--intervals conformal)
+      [ "$iv" = conformal ] || extra+=(--conformal-score "${iv#conformal_}")
+      [ "$FOLDS" != 0 ] && extra+=(--calibration-folds "$FOLDS")
+    fi
     local t0; t0=$(date +%s.%N)
     "$BIN" forecast --panel "$panel" --model "$model" --horizon "$h" --quantiles $Q "${extra[@]}" \
       --out "$WORK/fc.h5" --csv "$WORK/$name.$model.$iv.csv" 2> "$WORK/log.txt" || { cat "$WORK/log.txt" >&2; exit 1; }
@@ -67,12 +80,31 @@ for period in yearly quarterly monthly; do
   "$BIN" ingest --csv "$WORK/m3_${period}_train.csv" --freq 1 --season-length "$M" --allow-long-axis \
     --out "$WORK/m3_$period.h5" > /dev/null 2>&1
   for model in $MODELS; do
+    if [ "$model" = arima ] && [ "$period" = monthly ] && [ "$ARIMA_MONTHLY" = 0 ]; then
+      echo "calibration: m3_monthly arima skipped (ARIMA_MONTHLY=1 runs it: about 1 min for its own quantiles, 4 min conformal, on 2 busy cores)"
+      continue
+    fi
     run_one "m3_$period" "$model" "$H" "$WORK/m3_$period.h5" "$WORK/m3_${period}_train.csv" "$WORK/m3_${period}_test.csv"
     if [ "$PEER" != 0 ] && [[ " $PEER_PERIODS " == *" $period "* ]]; then
       run_peer "m3_$period" "$model" "$H" "$M" "$WORK/m3_${period}_train.csv" "$WORK/m3_${period}_test.csv"
     fi
   done
 done
+
+if [ "$OJ" != 0 ]; then
+  if Rscript -e 'suppressMessages(library(bayesm))' > /dev/null 2>&1; then
+    echo "calibration: Dominick's orange juice (913 store x brand weekly series, bench/oj_data.R), the last 12 weeks held out"
+    mkdir -p "$WORK/oj"
+    Rscript "$HERE/oj_data.R" "$WORK/oj" 12
+    "$BIN" ingest --csv "$WORK/oj/panel.csv" --dynamic price,deal,feat --static store,brand --freq 1 --season-length 1 \
+      --out "$WORK/oj.h5" > /dev/null 2>&1
+    for model in $OJ_MODELS; do
+      run_one oj "$model" 12 "$WORK/oj.h5" "$WORK/oj/panel.csv" "$WORK/oj/actual.csv"
+    done
+  else
+    echo "calibration: orange juice skipped: needs R with bayesm (apt-get install -y r-cran-bayesm)"
+  fi
+fi
 
 NS=${SYNTH_SERIES:-1000}; ND=${SYNTH_DAYS:-700}
 echo "calibration: synthetic catalog, $NS series x $ND days, the last 28 held out"
@@ -98,16 +130,15 @@ printf '%s\n' "${results[@]}" | awk '
   function gap(c, nominal) { return c > nominal ? c - nominal : nominal - c }
   { gap80[$3] += gap($4, 0.8); gap95[$3] += gap($5, 0.95); n[$3]++
     pin[$3] += $6; key = $1 "_" $2
-    if ($3 == "model") { m80[key] = $4; m95[key] = $5 }
-    else if ($3 == "conformal") { c80[key] = $4; c95[key] = $5; c_secs[key] = $8 }
-    else { p80[key] = $4; p95[key] = $5; p_pin[key] = $6; p_secs[key] = $8 } }
-  $3 == "conformal" { c_pin[key] = $6 }
+    if ($3 == "model") { m80[key] = $4; m95[key] = $5; m_pin[key] = $6 }
+    else if ($3 == "conformal") { c80[key] = $4; c95[key] = $5; c_secs[key] = $8; c_pin[key] = $6 }
+    else if ($3 == "statsforecast") { p80[key] = $4; p95[key] = $5; p_pin[key] = $6; p_secs[key] = $8 } }
   END {
     printf "RESULT calibration"
-    for (k in c80) printf " %s_cov80=%s->%s %s_cov95=%s->%s", k, m80[k], c80[k], k, m95[k], c95[k]
+    for (k in c80) printf " %s_cov80=%s->%s %s_cov95=%s->%s %s_pinball=%s->%s", k, m80[k], c80[k], k, m95[k], c95[k], k, m_pin[k], c_pin[k]
+    for (iv in n) if (iv != "statsforecast")
+      printf " mean_gap80_%s=%.4f mean_gap95_%s=%.4f pinball_%s=%.4f", iv, gap80[iv] / n[iv], iv, gap95[iv] / n[iv], iv, pin[iv] / n[iv]
     gm = gap80["model"] / n["model"]; gc = gap80["conformal"] / n["conformal"]
-    printf " mean_gap80_model=%.4f mean_gap80_conformal=%.4f mean_gap95_model=%.4f mean_gap95_conformal=%.4f", gm, gc, gap95["model"] / n["model"], gap95["conformal"] / n["conformal"]
-    printf " pinball_model=%.4f pinball_conformal=%.4f", pin["model"] / n["model"], pin["conformal"] / n["conformal"]
     np = 0; sp = 0; sc = 0
     for (k in p80) {
       printf " %s_statsforecast_cov80=%s_cov95=%s_pinball=%s_s=%s skucast_conformal_pinball=%s_s=%s", k, p80[k], p95[k], p_pin[k], p_secs[k], c_pin[k], c_secs[k]

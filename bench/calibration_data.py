@@ -10,6 +10,7 @@
       splits a panel exported by `skucast export` into OUTDIR/NAME_train.csv (all but the last H
       times) and OUTDIR/NAME_test.csv (the last H, series_id,step,value).
   calibration_data.py score TRAIN_CSV TEST_CSV FORECAST_CSV [M]
+      (TEST_CSV: series_id,step,value, or bench/oj_data.R's actual.csv with an `actual` column)
       prints "cov80=… cov95=… pinball=… n=…": the share of held-out actuals inside the 0.1–0.9
       and 0.025–0.975 intervals (bounds included) and the mean pinball loss over the forecast's
       levels scaled by each series' in-sample one-step naive MAE (series with scale 0 left out);
@@ -86,7 +87,7 @@ def score(train, test, fc, m=None):
     actual = {}
     with open(test) as f:
         for r in csv.DictReader(f):
-            actual[(r["series_id"], int(r["step"]))] = float(r["value"])
+            actual[(r["series_id"], int(r["step"]))] = float(r["value"] if "value" in r else r["actual"])
     n = c80 = c95 = 0
     pin, n_pin = 0.0, 0
     abs_err = defaultdict(list)

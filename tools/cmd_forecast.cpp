@@ -49,6 +49,8 @@ struct ForecastCli {
   std::string intervals = "model";  // model | conformal (Note [Calibration folds])
   int64_t calibration_folds = 0;    // 0: kDefaultCalibrationFolds, fewer when the history is short
   int64_t calibration_step = 0;     // 0: the horizon
+  std::string conformal_score = "scaled";  // scaled | signed | raw (Note [Conformal scaled scores])
+  bool conformal_score_given = false;
   int64_t selection_folds = 0;      // --model auto: 0: kDefaultSelectionFolds, fewer when the history is short
   std::string select_metric = "mase";
   std::string select_rule = "top2";               // Note [Top-k inverse-error weights]
@@ -216,9 +218,12 @@ ForecastFile global_forecast(const ForecastCli& o, const std::string& name, cons
 
 // --intervals conformal: applies the calibration to fc's quantiles and prints what it did.
 // n_validation: folds whose targets touch a global model's validation window (-1: not global).
-void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_validation, ForecastFile& fc) {
+void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_validation, const std::string& score,
+                     ForecastFile& fc) {
   const auto c0 = std::chrono::steady_clock::now();
-  const ConformalStats cs = conformal_quantiles(cal, fc.mean.data(), fc.levels, fc.quantiles.data());
+  ConformalOptions copt;
+  copt.score = parse_conformal_score(score);
+  const ConformalStats cs = conformal_quantiles(cal, fc.mean.data(), fc.levels, fc.quantiles.data(), copt);
   // The demand summed over steps 1..h from the same folds (Note [Cumulative demand quantiles]).
   fc.cumulative_quantiles.resize(fc.quantiles.size());
   if (!fc.levels.empty())
@@ -231,11 +236,18 @@ void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_
   if (n_validation >= 0)
     global_note = "; forecast by the stored model after its training end, " + std::to_string(n_validation) +
                   " fold(s) with targets in its validation window (early stopping looked at them)";
+  std::string score_note = cs.score == ConformalScore::Raw
+                               ? std::string("raw scores (errors over the naive MAE)")
+                               : std::string(conformal_score_name(cs.score)) + " scores over the model's own spread (" +
+                                     std::to_string(cs.n_floored) + " cell(s) at its floor, " +
+                                     std::to_string(cs.n_capped) + " at its cap)";
+  if (copt.score != ConformalScore::Raw && cs.score == ConformalScore::Raw)
+    score_note += ", as one quantile level gives no spread to scale by";
   std::fprintf(stderr,
-               "skucast: conformal intervals: %lld calibration fold(s), %.3f s; (series, step) cells from their own "
+               "skucast: conformal intervals: %lld calibration fold(s), %.3f s; %s; (series, step) cells from their own "
                "errors %lld, pooled %lld, model's %lld of %lld; %lld quantile(s) clamped to the extreme error "
                "(too few errors for the level)%s\n",
-               static_cast<long long>(cal.n_folds), calibration_s, static_cast<long long>(cs.n_own),
+               static_cast<long long>(cal.n_folds), calibration_s, score_note.c_str(), static_cast<long long>(cs.n_own),
                static_cast<long long>(cs.n_pooled), static_cast<long long>(cs.n_model),
                static_cast<long long>(n_cells), static_cast<long long>(cs.n_clamped), global_note.c_str());
 }
@@ -306,7 +318,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     const int64_t trained_steps = checkpoint_seen_steps(o.checkpoint).trained_steps;
     int64_t n_validation = 0;
     for (int64_t o_k : fold_origins(T, H, bo.folds, bo.step)) n_validation += o_k < trained_steps;
-    apply_conformal(cal, calibration_s, n_validation, fc);
+    apply_conformal(cal, calibration_s, n_validation, o.conformal_score, fc);
   }
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;
@@ -374,8 +386,8 @@ void run_forecast(const ForecastCli& o) {
   const std::vector<double> levels = parse_levels(o.quantiles);
   const SeriesShard shard = o.shard.empty() ? SeriesShard{} : parse_shard(o.shard);
   const bool conformal = o.intervals == "conformal";
-  if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0))
-    throw InputError("--calibration-folds and --calibration-step go with --intervals conformal");
+  if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0 || o.conformal_score_given))
+    throw InputError("--calibration-folds, --calibration-step and --conformal-score go with --intervals conformal");
   if (conformal && !o.shard.empty())
     throw InputError("--intervals conformal pools errors over the whole catalog, so it does not run per --shard yet; "
                      "forecast without --shard");
@@ -668,7 +680,7 @@ void run_forecast(const ForecastCli& o) {
     std::fprintf(stderr, "skucast: weighted: members weighed per series by 1 / mean %s over %lld fold(s); mean "
                  "weights %s; backtest %.3f s\n", o.select_metric.c_str(), static_cast<long long>(n_selection_folds),
                  mean_weights().c_str(), selection_s);
-  if (conformal) apply_conformal(cal, calibration_s, -1, fc);
+  if (conformal) apply_conformal(cal, calibration_s, -1, o.conformal_score, fc);
   write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string extras = (xplan.size() > 0 ? ", regressors " + xplan.describe() : std::string()) +
@@ -747,6 +759,14 @@ void add_forecast(CLI::App& app) {
                   "--intervals conformal: folds K (default 5, fewer when the history is short); a series uses its "
                   "own errors at a step from 20 folds on, pooled errors of similar series below")
       ->check(in_range(1, 10000));
+  sub->add_option("--conformal-score", opt->conformal_score,
+                  "--intervals conformal: scaled (each fold error's size over the model's own predicted spread, so "
+                  "each series keeps its own interval's width and the median stays the mean), signed (the signed "
+                  "error over the spread) or raw (signed errors over the naive MAE, the older rule); Note "
+                  "[Conformal scaled scores]")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"scaled", "signed", "raw"}))
+      ->each([opt](const std::string&) { opt->conformal_score_given = true; });
   sub->add_option("--calibration-step", opt->calibration_step,
                   "--intervals conformal: steps between fold origins (default: the horizon)")
       ->check(at_least(1));

@@ -121,9 +121,11 @@ BacktestResult make_result(const Plan& p, int64_t n_series, int64_t n_steps) {
     r.n_fallback.resize(static_cast<size_t>(n_rows), 0);
     r.seconds.resize(static_cast<size_t>(n_rows), 0.0);
   }
-  if (p.opt.keep_errors)  // every row, reconciled ones included
+  if (p.opt.keep_errors) {  // every row, reconciled ones included
     r.errors.assign(static_cast<size_t>(checked_mul(checked_mul(n_rows * r.n_folds(), n_series), r.horizon)),
                     std::nanf(""));
+    r.widths.assign(r.errors.size(), std::nanf(""));
+  }
   if (p.opt.hierarchy) {  // Note [Scoring by level]
     const HierarchyStructure& h = *p.opt.hierarchy;
     if (h.n_series() != n_series)
@@ -194,13 +196,20 @@ void keep_forecast(BacktestResult& r, FoldStore* st, int64_t m, int64_t k, int64
   std::copy(quant + s * H * Q, quant + (s + 1) * H * Q, lv.top_quantiles.begin() + (m * K + k) * H * Q);
 }
 
-// errors[mi, k, i0 + s, h] = actual[s, h] - mean[s, h] for s < nb (NaN where the actual is).
+// errors[mi, k, i0 + s, h] = actual[s, h] - mean[s, h] for s < nb (NaN where the actual is), and
+// widths[mi, k, i0 + s, h] = quant[s, h, Q - 1] - quant[s, h, 0] likewise.
 void keep_errors(BacktestResult& r, int64_t mi, int64_t k, int64_t i0, int64_t nb, const float* actual,
-                 const float* mean) {
+                 const float* mean, const float* quant /*[nb, H, Q]*/) {
   if (r.errors.empty()) return;
-  float* dst = r.errors.data() + ((mi * r.n_folds() + k) * r.n_series + i0) * r.horizon;
-  for (int64_t c = 0; c < nb * r.horizon; ++c)
-    dst[c] = std::isfinite(actual[c]) ? actual[c] - mean[c] : std::nanf("");
+  const int64_t Q = static_cast<int64_t>(r.levels.size());
+  const size_t at = static_cast<size_t>(((mi * r.n_folds() + k) * r.n_series + i0) * r.horizon);
+  float* dst = r.errors.data() + at;
+  float* wid = r.widths.data() + at;
+  for (int64_t c = 0; c < nb * r.horizon; ++c) {
+    const bool seen = std::isfinite(actual[c]);
+    dst[c] = seen ? actual[c] - mean[c] : std::nanf("");
+    wid[c] = !seen ? std::nanf("") : Q > 0 ? quant[c * Q + Q - 1] - quant[c * Q] : 0.0f;
+  }
 }
 
 // The regressors of a block: xb [nb, X, K] on the panel's axis (X = T + F rows), or none.
@@ -264,7 +273,7 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
                          season_length, r.levels, r.layout, scores.data());
       double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series + i0) * n_metrics;
       std::copy(scores.begin(), scores.end(), dst);
-      keep_errors(r, static_cast<int64_t>(mi), k, i0, nb, actual.data(), fc.mean.data());
+      keep_errors(r, static_cast<int64_t>(mi), k, i0, nb, actual.data(), fc.mean.data(), fc.quantiles.data());
     }
   }
 }
@@ -378,7 +387,7 @@ void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel
                          r.layout, scores.data());
       double* dst = r.per_series.data() + ((static_cast<int64_t>(mi) * r.n_folds() + k) * r.n_series) * n_metrics;
       std::copy(scores.begin(), scores.end(), dst);
-      keep_errors(r, static_cast<int64_t>(mi), k, 0, S, actual.data(), fc.mean.data());
+      keep_errors(r, static_cast<int64_t>(mi), k, 0, S, actual.data(), fc.mean.data(), fc.quantiles.data());
     }
   }
 }
@@ -481,7 +490,7 @@ void reconcile_folds(const Plan& p, BacktestResult& r, const FoldStore& st, cons
           const float* mean = f.mean.data() + i0 * H;
           const float* quant = f.quantiles.data() + i0 * H * Q;
           keep_forecast(r, nullptr, row, k, i0, nb, actual.data(), mean, quant);
-          keep_errors(r, row, k, i0, nb, actual.data(), mean);
+          keep_errors(r, row, k, i0, nb, actual.data(), mean, quant);
           series_metrics_cpu(actual.data(), mean, quant, hist.data(), nb, H, o, hdr.axis.season_length, r.levels,
                              r.layout, scores.data());
           std::copy(scores.begin(), scores.end(), r.per_series.begin() + ((row * K + k) * S + i0) * n_metrics);

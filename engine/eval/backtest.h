@@ -146,6 +146,10 @@ struct BacktestResult {
   // Only with BacktestOptions::keep_errors: actual − point forecast (the mean) at each fold
   // and step, NaN where the actual is missing, for every row (reconciled ones too); empty otherwise.
   std::vector<float> errors;               // [Mo, K, S, H]
+  // With keep_errors too: the fold's own interval width at each step, the outermost quantiles'
+  // q_{Q-1} − q_0 (0 with one level; NaN where the actual is missing), for scale-aware
+  // conformal scores (Note [Conformal scaled scores] in engine/eval/conformal.h).
+  std::vector<float> widths;               // [Mo, K, S, H]
   // Note [Reconciled folds]: models [0, n_base) are the models asked for, the rest their
   // reconciliations "<model>:<method>"; base_of[m] is the base model of row m, method[m] its
   // method ("" for a base model).
@@ -162,6 +166,10 @@ struct BacktestResult {
   // errors[model, fold, series, :] (keep_errors only).
   const float* error_row(int64_t model, int64_t fold, int64_t series) const {
     return errors.data() + ((model * n_folds() + fold) * n_series + series) * horizon;
+  }
+  // widths[model, fold, series, :] (keep_errors only).
+  const float* width_row(int64_t model, int64_t fold, int64_t series) const {
+    return widths.data() + ((model * n_folds() + fold) * n_series + series) * horizon;
   }
 };
 

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "engine/eval/backtest.h"
+#include "engine/stat/normal.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
 
@@ -35,6 +37,8 @@ void resize_calibration(CalibrationSet& cal, int64_t n_series, int64_t n_folds, 
   cal.scale.assign(static_cast<size_t>(n_series), std::nan(""));
   cal.zero_share.assign(static_cast<size_t>(n_series), 0.0);
   cal.nonneg.assign(static_cast<size_t>(n_series), 1);
+  cal.fold_n_obs.assign(static_cast<size_t>(checked_mul(n_series, n_folds)), 0);
+  cal.n_obs.assign(static_cast<size_t>(n_series), 0);
 }
 
 namespace {
@@ -67,6 +71,7 @@ void describe_calibration_series(CalibrationSet& cal, const float* y, int64_t i0
     int64_t n_seen = 0, t_seen = 0;
     for (int64_t k = 0; k < K; ++k) {
       for (; t_seen < origins[k]; ++t_seen) n_seen += std::isfinite(row[t_seen]);
+      cal.fold_n_obs[static_cast<size_t>(i * K + k)] = n_seen;
       if (n_seen >= min_history || cal.errors.empty()) continue;
       cal.fold_scale[static_cast<size_t>(i * K + k)] = std::nan("");
       std::fill_n(cal.errors.data() + (i * K + k) * cal.horizon, cal.horizon, std::nanf(""));
@@ -80,6 +85,7 @@ void describe_calibration_series(CalibrationSet& cal, const float* y, int64_t i0
       n_zero += row[t] == 0.0f;
       nonneg = nonneg && row[t] >= 0.0f;
     }
+    cal.n_obs[static_cast<size_t>(i)] = n_obs;
     cal.zero_share[static_cast<size_t>(i)] = n_obs ? static_cast<double>(n_zero) / static_cast<double>(n_obs) : 0.0;
     cal.nonneg[static_cast<size_t>(i)] = nonneg ? 1 : 0;
   }
@@ -94,12 +100,17 @@ BacktestOptions calibration_options(const BacktestOptions& in) {
   return opt;
 }
 
-// errors [Mo = 1, K, S, H] of the backtest are cal.errors [S, K, H]: reorder.
+// errors and widths [Mo = 1, K, S, H] of the backtest are cal's [S, K, H]: reorder.
 void take_errors(CalibrationSet& cal, const BacktestResult& r) {
   const int64_t S = r.n_series, K = r.n_folds(), H = r.horizon;
   cal.errors.assign(static_cast<size_t>(checked_mul(checked_mul(S, K), H)), std::nanf(""));
+  cal.widths.assign(cal.errors.size(), std::nanf(""));
+  cal.levels = r.levels;
   for (int64_t k = 0; k < K; ++k)
-    for (int64_t s = 0; s < S; ++s) std::copy_n(r.error_row(0, k, s), H, cal.errors.data() + (s * K + k) * H);
+    for (int64_t s = 0; s < S; ++s) {
+      std::copy_n(r.error_row(0, k, s), H, cal.errors.data() + (s * K + k) * H);
+      std::copy_n(r.width_row(0, k, s), H, cal.widths.data() + (s * K + k) * H);
+    }
 }
 
 }  // namespace
@@ -133,70 +144,160 @@ CalibrationSet calibrate(const float* y, int64_t n_series, int64_t n_steps, int 
   return cal;
 }
 
+ConformalScore parse_conformal_score(const std::string& name) {
+  if (name == "scaled") return ConformalScore::Scaled;
+  if (name == "signed") return ConformalScore::Signed;
+  if (name == "raw") return ConformalScore::Raw;
+  throw InputError("--conformal-score: expected scaled, signed or raw, got '" + name + "'");
+}
+
+const char* conformal_score_name(ConformalScore score) {
+  switch (score) {
+    case ConformalScore::Scaled: return "scaled";
+    case ConformalScore::Signed: return "signed";
+    case ConformalScore::Raw: break;
+  }
+  return "raw";
+}
+
+double conformal_abs_order_statistic(const double* sorted, int64_t n, double p, bool* clamped) {
+  if (n < 1) throw Error("conformal_abs_order_statistic: no scores");
+  if (!(p >= 0.0 && p < 1.0)) throw Error("conformal_abs_order_statistic: coverage " + std::to_string(p) + " not in [0, 1)");
+  if (clamped) *clamped = false;
+  // Note [Conformal scaled scores]: k = ceil((n + 1) p); the 1e-9 as in conformal_order_statistic.
+  int64_t k = static_cast<int64_t>(std::ceil(static_cast<double>(n + 1) * p - 1e-9));
+  if (k < 1) return 0.0;  // p = 0 (the median): no width
+  if (k > n) {
+    k = n;
+    if (clamped) *clamped = true;
+  }
+  return sorted[k - 1];
+}
+
+namespace {
+
+// Note [Conformal scaled scores]: the spread width / zd at step h (0-based) kept within
+// [kSpreadFloor, kSpreadCap × sqrt(h + 1)] × scale (no bounds when the scale is 0 or undefined),
+// NaN when the width is undefined; *floored and *capped say whether a bound won.
+double own_spread(double width, double zd, double scale, int64_t h, bool* floored = nullptr, bool* capped = nullptr) {
+  if (!std::isfinite(width)) return std::nan("");
+  double d = std::max(width, 0.0) / zd;
+  const bool bounded = std::isfinite(scale) && scale > 0.0;
+  const double floor = bounded ? kSpreadFloor * scale : 0.0;
+  const double cap = bounded ? kSpreadCap * std::sqrt(static_cast<double>(h + 1)) * scale
+                             : std::numeric_limits<double>::infinity();
+  if (floored) *floored = floor > d;
+  if (capped) *capped = d > cap;
+  return std::clamp(d, floor, cap);
+}
+
+}  // namespace
+
 ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean, const std::vector<double>& levels,
                                    float* quantiles, const ConformalOptions& opt) {
   const int64_t S = cal.n_series, K = cal.n_folds, H = cal.horizon;
   const int64_t Q = static_cast<int64_t>(levels.size());
   if (static_cast<int64_t>(cal.errors.size()) != S * K * H || static_cast<int64_t>(cal.scale.size()) != S)
     throw Error("conformal_quantiles: the calibration set is not [S, K, H]");
+  // Note [Conformal scaled scores]: Scaled and Signed need the folds' widths and two levels.
+  const bool scaled = opt.score != ConformalScore::Raw && !cal.widths.empty() && Q >= 2;
+  const bool symmetric = scaled && opt.score == ConformalScore::Scaled;  // |e| / d
+  double zd = 1.0;  // z(hi) − z(lo)
+  if (scaled) {
+    if (static_cast<int64_t>(cal.widths.size()) != S * K * H) throw Error("conformal_quantiles: widths not [S, K, H]");
+    if (cal.levels.size() < 2 || cal.levels.front() != levels.front() || cal.levels.back() != levels.back())
+      throw Error("conformal_quantiles: the calibration folds' quantile levels differ from the forecast's");
+    zd = inverse_normal_cdf(levels.back()) - inverse_normal_cdf(levels.front());
+    if (!(zd > 0.0)) throw Error("conformal_quantiles: levels not ascending");
+  }
   const int B = std::max(1, opt.n_zero_buckets);
   auto bucket = [&](int64_t s) {
     const double z = cal.zero_share[static_cast<size_t>(s)];
     return std::clamp(static_cast<int>(z * B), 0, B - 1);  // z = 1 joins the top bucket
   };
-  auto err = [&](int64_t s, int64_t k, int64_t h) { return cal.errors[static_cast<size_t>((s * K + k) * H + h)]; };
-  // Pools of scaled errors (Note [Conformal pooling]): pool[b * H + h], and all buckets: pool[B * H + h].
+  // The score of fold k, series s, step h (NaN: none). Raw: the error itself (pooled divided by
+  // the fold's naive MAE); Signed: the error over the fold's own spread; Scaled: its size.
+  auto score = [&](int64_t s, int64_t k, int64_t h) -> double {
+    const size_t i = static_cast<size_t>((s * K + k) * H + h);
+    const double e = cal.errors[i];
+    if (!std::isfinite(e) || !scaled) return e;
+    // Note [Conformal scaled scores]: folds whose history is much shorter than the forecast's
+    // are left out (their models were fitted on too little to resemble the final one).
+    if (!cal.fold_n_obs.empty() && static_cast<double>(cal.fold_n_obs[static_cast<size_t>(s * K + k)]) <
+                                       opt.min_history_share * static_cast<double>(cal.n_obs[static_cast<size_t>(s)]))
+      return std::nan("");
+    const double d = own_spread(cal.widths[i], zd, cal.fold_scale[static_cast<size_t>(s * K + k)], h);
+    if (!(std::isfinite(d) && d > 0.0)) return std::nan("");
+    return symmetric ? std::fabs(e) / d : e / d;
+  };
+  // Pools (Note [Conformal pooling]): pool[b * H + h], and all buckets: pool[B * H + h].
   std::vector<std::vector<double>> pool(static_cast<size_t>((B + 1) * H));
   for (int64_t s = 0; s < S; ++s)
     for (int64_t k = 0; k < K; ++k) {
-      const double sc = cal.fold_scale[static_cast<size_t>(s * K + k)];
+      const double sc = scaled ? 1.0 : cal.fold_scale[static_cast<size_t>(s * K + k)];
       if (!(std::isfinite(sc) && sc > 0.0)) continue;
       for (int64_t h = 0; h < H; ++h) {
-        const float e = err(s, k, h);
-        if (!std::isfinite(e)) continue;
-        pool[static_cast<size_t>(bucket(s) * H + h)].push_back(e / sc);
-        pool[static_cast<size_t>(B * H + h)].push_back(e / sc);
+        const double r = score(s, k, h);
+        if (!std::isfinite(r)) continue;
+        pool[static_cast<size_t>(bucket(s) * H + h)].push_back(r / sc);
+        pool[static_cast<size_t>(B * H + h)].push_back(r / sc);
       }
     }
   for (auto& p : pool) std::sort(p.begin(), p.end());
 
   ConformalStats st;
-  std::vector<double> own;       // [<= K] one series' errors at one step
+  st.score = scaled ? opt.score : ConformalScore::Raw;
+  std::vector<double> own;       // [<= K] one series' scores at one step
   std::vector<double> row;       // [Q]
   for (int64_t s = 0; s < S; ++s) {
     const double sc = cal.scale[static_cast<size_t>(s)];
     for (int64_t h = 0; h < H; ++h) {
+      float* out = quantiles + (s * H + h) * Q;
+      // The cell's multiplier of a pooled score: Raw: the naive MAE; Scaled, Signed: the own
+      // spread, which also multiplies the series' own scores.
+      bool floored = false, capped = false;
+      const double d = scaled ? own_spread(static_cast<double>(out[Q - 1]) - static_cast<double>(out[0]), zd, sc, h,
+                                           &floored, &capped)
+                              : sc;
       own.clear();
-      for (int64_t k = 0; k < K; ++k)
-        if (std::isfinite(err(s, k, h))) own.push_back(err(s, k, h));
+      for (int64_t k = 0; k < K; ++k) {
+        const double r = score(s, k, h);
+        if (std::isfinite(r)) own.push_back(r);
+      }
       const double* sorted = nullptr;
       int64_t n = 0;
       double mult = 1.0;
-      if (static_cast<int64_t>(own.size()) >= opt.min_per_series) {
+      const bool usable = std::isfinite(d) && d > 0.0;
+      if (static_cast<int64_t>(own.size()) >= opt.min_per_series && (usable || !scaled)) {
         std::sort(own.begin(), own.end());
         sorted = own.data();
         n = static_cast<int64_t>(own.size());
+        mult = scaled ? d : 1.0;
         ++st.n_own;
-      } else if (std::isfinite(sc) && sc > 0.0) {
+      } else if (usable) {
         const std::vector<double>* p = &pool[static_cast<size_t>(bucket(s) * H + h)];
         if (static_cast<int64_t>(p->size()) < opt.min_per_series) p = &pool[static_cast<size_t>(B * H + h)];
         if (!p->empty()) {
           sorted = p->data();
           n = static_cast<int64_t>(p->size());
-          mult = sc;
+          mult = d;
           ++st.n_pooled;
         }
       }
-      float* out = quantiles + (s * H + h) * Q;
       if (!sorted) {
         ++st.n_model;
         continue;
       }
+      st.n_floored += scaled && floored;
+      st.n_capped += scaled && capped;
       const double m = mean[s * H + h];
       row.resize(static_cast<size_t>(Q));
       for (int64_t j = 0; j < Q; ++j) {
         bool clamped = false;
-        row[static_cast<size_t>(j)] = m + mult * conformal_order_statistic(sorted, n, levels[static_cast<size_t>(j)], &clamped);
+        const double q = levels[static_cast<size_t>(j)];
+        const double r = symmetric ? (q >= 0.5 ? 1.0 : -1.0) * conformal_abs_order_statistic(sorted, n, std::fabs(2.0 * q - 1.0), &clamped)
+                                   : conformal_order_statistic(sorted, n, q, &clamped);
+        row[static_cast<size_t>(j)] = m + mult * r;
         st.n_clamped += clamped;
       }
       std::sort(row.begin(), row.end());  // monotone in level (the rule already is; rounding aside)

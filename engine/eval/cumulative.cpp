@@ -60,7 +60,11 @@ ConformalStats conformal_cumulative_quantiles(const CalibrationSet& cal, const f
   comonotone_cumulative_quantiles(quantiles, S, H, Q, cum_quantiles);
   std::vector<float> cum_mean(static_cast<size_t>(checked_mul(S, H)));  // [S, H]
   cumulative_sum(mean, S, H, cum_mean.data());
-  return conformal_quantiles(cumulative_calibration(cal), cum_mean.data(), levels, cum_quantiles, opt);
+  // Raw scores: the folds keep the spread of each step's own interval, not of the sums, so there
+  // is no own spread of D to scale by (Note [Conformal scaled scores]).
+  ConformalOptions raw = opt;
+  raw.score = ConformalScore::Raw;
+  return conformal_quantiles(cumulative_calibration(cal), cum_mean.data(), levels, cum_quantiles, raw);
 }
 
 void path_cumulative_quantiles(const float* paths, int64_t n_paths, int64_t horizon, const std::vector<double>& levels,

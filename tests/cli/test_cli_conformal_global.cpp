@@ -103,30 +103,52 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   const CalibrationSet cal = calibrate(reader, bo);
   ASSERT_EQ(cal.n_folds, 3);
   for (int s = 0; s < kSeries; ++s) ASSERT_LT(cal.zero_share[static_cast<size_t>(s)], 0.2) << s;
-  for (int64_t h = 0; h < kH; ++h) {
-    std::vector<double> pool;  // scaled errors at step h
-    for (int s = 0; s < kSeries; ++s)
-      for (int k = 0; k < 3; ++k) {
-        const double e = cal.errors[static_cast<size_t>((s * 3 + k) * kH + h)], sc = cal.fold_scale[static_cast<size_t>(s * 3 + k)];
-        if (std::isfinite(e) && std::isfinite(sc) && sc > 0.0) pool.push_back(e / sc);
-      }
-    const auto n = static_cast<int64_t>(pool.size());
-    ASSERT_GE(n, 20) << h;
-    for (int s = 0; s < kSeries; ++s) {
-      const double scale = cal.scale[static_cast<size_t>(s)], mean = c.mean[static_cast<size_t>(s * kH + h)];
-      for (int j : {3, 4}) {  // levels 0.9 and 0.95
-        const double level = c.levels[static_cast<size_t>(j)];
-        if (c.quantiles[static_cast<size_t>((s * kH + h) * Q + j)] == 0.0f) continue;  // clipped at 0: no order statistic
-        const double bound = (c.quantiles[static_cast<size_t>((s * kH + h) * Q + j)] - mean) / scale;
-        const double tol = 1e-5 * (1.0 + std::fabs(bound));
-        int64_t n_le = 0, n_at = 0;
-        for (double e : pool) {
-          n_le += e <= bound + tol;
-          n_at += std::fabs(e - bound) <= tol;
+  // The default score (Note [Conformal scaled scores]): each error's size over the fold's own
+  // spread, width / (z(0.95) − z(0.05)) within [0.1, 10 sqrt(h + 1)] × naive MAE; the upper bound at level q is the
+  // origin's own spread × the ceil((n + 1)(2q − 1))-th score. With --conformal-score raw (the file
+  // raw.h5): each signed error over the fold's naive MAE, the bound over the whole history's, the
+  // ceil((n + 1) q)-th.
+  std::vector<std::string> ra_args = forecast_args("lstm", "m.h5", "raw.h5");
+  ra_args.insert(ra_args.end(), {"--intervals", "conformal", "--conformal-score", "raw"});
+  const CliResult ra = run_skucast(ra_args);
+  ASSERT_EQ(ra.rc, 0) << ra.output;
+  const ForecastFile craw = read_forecast(path("raw.h5"));
+  const double zd = 2.0 * 1.6448536269514722;  // levels 0.05 and 0.95
+  auto spread = [&](double width, double scale, int64_t h) {
+    return std::clamp(width / zd, 0.1 * scale, 10.0 * std::sqrt(h + 1.0) * scale);
+  };
+  for (const bool scaled : {true, false}) {
+    const ForecastFile& fc = scaled ? c : craw;
+    for (int64_t h = 0; h < kH; ++h) {
+      std::vector<double> pool;  // scores at step h
+      for (int s = 0; s < kSeries; ++s)
+        for (int k = 0; k < 3; ++k) {
+          const size_t i = static_cast<size_t>((s * 3 + k) * kH + h);
+          const double e = cal.errors[i], sc = cal.fold_scale[static_cast<size_t>(s * 3 + k)];
+          if (scaled && std::isfinite(e)) pool.push_back(std::fabs(e) / spread(cal.widths[i], sc, h));
+          if (!scaled && std::isfinite(e) && std::isfinite(sc) && sc > 0.0) pool.push_back(e / sc);
         }
-        EXPECT_GE(n_at, 1) << "the bound is one of the errors: series " << s << " step " << h;
-        EXPECT_GE(n_le, static_cast<int64_t>(std::ceil((n + 1) * level - 1e-9)))
-            << "series " << s << " step " << h << " level " << level;
+      const auto n = static_cast<int64_t>(pool.size());
+      ASSERT_GE(n, 20) << h;
+      for (int s = 0; s < kSeries; ++s) {
+        const float* own = m.quantiles.data() + (s * kH + h) * Q;  // the model's own quantiles at the origin
+        const double scale = scaled ? spread(static_cast<double>(own[Q - 1]) - own[0], cal.scale[static_cast<size_t>(s)], h)
+                                    : cal.scale[static_cast<size_t>(s)];
+        const double mean = fc.mean[static_cast<size_t>(s * kH + h)];
+        for (int j : {3, 4}) {  // levels 0.9 and 0.95
+          const double level = fc.levels[static_cast<size_t>(j)], p = scaled ? 2.0 * level - 1.0 : level;
+          if (fc.quantiles[static_cast<size_t>((s * kH + h) * Q + j)] == 0.0f) continue;  // clipped at 0: no order statistic
+          const double bound = (fc.quantiles[static_cast<size_t>((s * kH + h) * Q + j)] - mean) / scale;
+          const double tol = 1e-5 * (1.0 + std::fabs(bound));
+          int64_t n_le = 0, n_at = 0;
+          for (double e : pool) {
+            n_le += e <= bound + tol;
+            n_at += std::fabs(e - bound) <= tol;
+          }
+          EXPECT_GE(n_at, 1) << "the bound is one of the scores: series " << s << " step " << h;
+          EXPECT_GE(n_le, static_cast<int64_t>(std::ceil((n + 1) * p - 1e-9)))
+              << (scaled ? "scaled" : "raw") << " series " << s << " step " << h << " level " << level;
+        }
       }
     }
   }

@@ -11,6 +11,7 @@
 #include "engine/eval/backtest.h"
 #include "engine/eval/conformal.h"
 #include "engine/stat/model.h"
+#include "kernels/common.hpp"
 
 namespace skucast {
 namespace {
@@ -136,7 +137,7 @@ struct Coverage {
   double model = 0, conformal = 0;
 };
 
-Coverage simulate_coverage(bool random_walk, uint64_t seed) {
+Coverage simulate_coverage(bool random_walk, uint64_t seed, ConformalScore score = ConformalScore::Raw) {
   const int64_t S = 2000, T = 120, H = 4;
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> z(0.0, 1.0);
@@ -163,8 +164,11 @@ Coverage simulate_coverage(bool random_walk, uint64_t seed) {
   bo.levels = levels;
   const CalibrationSet cal = calibrate(hist.data(), S, T, 1, bo);
   std::vector<float> conf = fc.quantiles;
-  const ConformalStats st = conformal_quantiles(cal, fc.mean.data(), levels, conf.data());
+  ConformalOptions copt;
+  copt.score = score;
+  const ConformalStats st = conformal_quantiles(cal, fc.mean.data(), levels, conf.data(), copt);
   EXPECT_EQ(st.n_pooled, S * H);
+  EXPECT_EQ(st.score, score);
   Coverage c;
   for (int64_t s = 0; s < S; ++s)
     for (int64_t h = 0; h < H; ++h) {
@@ -191,6 +195,140 @@ TEST(ConformalCoverage, RandomWalkSeriesNaiveModel) {
   EXPECT_NEAR(c.conformal, 0.80, 0.035) << "model's own: " << c.model;
 }
 
+// The same simulations with the scaled and signed scores (Note [Conformal scaled scores]); same
+// tolerance.
+TEST(ConformalCoverage, ScaledScoresIidNormalAndRandomWalk) {
+  for (const ConformalScore score : {ConformalScore::Scaled, ConformalScore::Signed}) {
+    const char* name = conformal_score_name(score);
+    const Coverage iid = simulate_coverage(false, 42, score);
+    std::printf("iid normal, naive, %s, nominal 80 %%: model's own %.4f, conformal %.4f\n", name, iid.model, iid.conformal);
+    EXPECT_NEAR(iid.conformal, 0.80, 0.035) << name << ", model's own: " << iid.model;
+    const Coverage rw = simulate_coverage(true, 7, score);
+    std::printf("random walk, naive, %s, nominal 80 %%: model's own %.4f, conformal %.4f\n", name, rw.model, rw.conformal);
+    EXPECT_NEAR(rw.conformal, 0.80, 0.035) << name << ", model's own: " << rw.model;
+  }
+}
+
+// Note [Conformal scaled scores]: k = ceil((n + 1) p) of the sorted sizes; p = 0 gives 0.
+TEST(ConformalOrderStatistic, SymmetricRule) {
+  std::vector<double> r(19);
+  for (int i = 0; i < 19; ++i) r[i] = i + 1;  // r_(k) = k
+  bool c = true;
+  EXPECT_EQ(conformal_abs_order_statistic(r.data(), 19, 0.8, &c), 16.0);  // ceil(20 * 0.8) = 16
+  EXPECT_FALSE(c);
+  EXPECT_EQ(conformal_abs_order_statistic(r.data(), 19, 0.9, &c), 18.0);  // ceil(18) = 18 exactly
+  EXPECT_EQ(conformal_abs_order_statistic(r.data(), 19, 0.0, &c), 0.0);   // the median: no width
+  EXPECT_FALSE(c);
+  EXPECT_EQ(conformal_abs_order_statistic(r.data(), 19, 0.96, &c), 19.0);  // ceil(19.2) = 20 > 19: clamped
+  EXPECT_TRUE(c);
+}
+
+// Note [Conformal scaled scores] by hand. Series 1's fold errors and fold widths are twice
+// series 0's, so their scores are the same; at the origin series 1's own interval is twice as
+// wide, so its conformal interval is twice as wide. Series 2 has no errors of its own and a
+// zero-width interval at the origin: its spread is the floor, 0.1 × its naive MAE.
+TEST(ConformalQuantiles, ScaledScoresKeepEachSeriesOwnWidth) {
+  const int64_t S = 3, K = 10;
+  CalibrationSet cal = empty_set(S, K, 1);
+  const std::vector<double> levels{0.1, 0.5, 0.9};
+  const double zd = 2.0 * 1.2815515655446004;  // z(0.9) − z(0.1)
+  cal.levels = levels;
+  cal.widths.assign(static_cast<size_t>(S * K), std::nanf(""));
+  for (int k = 0; k < K; ++k) {
+    cal.errors[k] = static_cast<float>(k - 4.5);                // −4.5 .. 4.5, spread 1: scores the same
+    cal.widths[k] = static_cast<float>(zd);
+    cal.errors[K + k] = static_cast<float>(2.0 * (k - 4.5));    // twice, spread 2: the same scores
+    cal.widths[K + k] = static_cast<float>(2.0 * zd);
+  }
+  cal.fold_scale.assign(static_cast<size_t>(S * K), 1.0);
+  cal.scale = {1.0, 1.0, 2.0};
+  cal.nonneg = {0, 0, 0};
+  const std::vector<float> mean{10, 10, 10};
+  // The model's own quantiles at the origin: widths zd, 2 zd and 0.
+  std::vector<float> q{static_cast<float>(10 - zd / 2), 10, static_cast<float>(10 + zd / 2),
+                       static_cast<float>(10 - zd), 10, static_cast<float>(10 + zd), 10, 10, 10};
+  ConformalOptions opt;
+  ASSERT_EQ(opt.score, ConformalScore::Scaled);  // the default
+  std::vector<float> own = q;
+  const ConformalStats st = conformal_quantiles(cal, mean.data(), levels, q.data(), opt);
+  EXPECT_EQ(st.score, ConformalScore::Scaled);
+  EXPECT_EQ(st.n_pooled, 3);
+  EXPECT_EQ(st.n_floored, 1);
+  // The pool: 20 sizes |r|, each of 0.5, 1.5, ..., 4.5 four times. 0.9 and 0.1 → p = 0.8 →
+  // ceil(16.8) = 17 → 4.5; 0.5 → p = 0 → the mean.
+  EXPECT_NEAR(q[0], 10 - 4.5, 1e-5);
+  EXPECT_NEAR(q[1], 10.0, 1e-5);
+  EXPECT_NEAR(q[2], 10 + 4.5, 1e-5);
+  EXPECT_NEAR(q[3], 10 - 9.0, 1e-5);
+  EXPECT_NEAR(q[4], 10.0, 1e-5);
+  EXPECT_NEAR(q[5], 10 + 9.0, 1e-5);
+  EXPECT_NEAR(q[5] - q[3], 2.0 * (q[2] - q[0]), 1e-4);
+  EXPECT_NEAR(q[6], 10 - 0.2 * 4.5, 1e-5);  // spread 0.1 × 2
+  EXPECT_NEAR(q[8], 10 + 0.2 * 4.5, 1e-5);
+  // A model whose own interval blew up: the spread is capped at 10 × sqrt(1) × the naive MAE (2).
+  std::vector<float> big = own;
+  big[6] = -1e6f;
+  big[8] = 1e6f;
+  const ConformalStats sb = conformal_quantiles(cal, mean.data(), levels, big.data(), opt);
+  EXPECT_EQ(sb.n_capped, 1);
+  EXPECT_EQ(sb.n_floored, 0);
+  EXPECT_NEAR(big[6], 10 - 20 * 4.5, 1e-4);
+  EXPECT_NEAR(big[8], 10 + 20 * 4.5, 1e-4);
+  // Signed: the pool of r, each of −4.5..4.5 twice. 0.9 → ceil(18.9) = 19 → 4.5; 0.1 → 21 − 19 = 2
+  // → −4.5; 0.5 → ceil(10.5) = 11 → 0.5: the median moves with the folds' median score.
+  opt.score = ConformalScore::Signed;
+  std::vector<float> sg = own;
+  EXPECT_EQ(conformal_quantiles(cal, mean.data(), levels, sg.data(), opt).score, ConformalScore::Signed);
+  EXPECT_NEAR(sg[0], 10 - 4.5, 1e-5);
+  EXPECT_NEAR(sg[1], 10.5, 1e-5);
+  EXPECT_NEAR(sg[4], 10 + 2 * 0.5, 1e-5);
+  EXPECT_NEAR(sg[5], 10 + 9.0, 1e-5);
+  // The raw score pools errors / naive MAE: both series' widths come from the same pool.
+  opt.score = ConformalScore::Raw;
+  std::vector<float> a(9, 0.0f);
+  const ConformalStats sa = conformal_quantiles(cal, mean.data(), levels, a.data(), opt);
+  EXPECT_EQ(sa.score, ConformalScore::Raw);
+  EXPECT_NEAR(a[2] - a[0], a[5] - a[3], 1e-5);
+  // Note [Conformal scaled scores]: folds with less than half the series' history are left out.
+  // Series 0's and 1's first 6 folds had 4 observed values of 10. At levels 0.45, 0.55 (p = 0.1)
+  // the scores are the sizes times the same factor zd(0.45, 0.55) / zd and the bound is d × r, so
+  // the factor cancels: kept, 8 sizes (1.5, 2.5, 3.5, 4.5 twice) → ceil(0.9) = 1 → 1.5; every
+  // fold, 20 sizes (0.5 .. 4.5 four times) → ceil(2.1) = 3 → 0.5.
+  cal.n_obs = {10, 10, 10};
+  cal.fold_scale.assign(static_cast<size_t>(S * K), 5.0);  // spreads 10.2 and 20.4 at these levels: within
+  cal.scale = {5.0, 5.0, 5.0};                              // the floor 0.5 and the cap 50
+  cal.fold_n_obs.assign(static_cast<size_t>(S * K), 10);
+  for (int k = 0; k < 6; ++k) cal.fold_n_obs[k] = cal.fold_n_obs[K + k] = 4;
+  opt.score = ConformalScore::Scaled;
+  const std::vector<double> mid{0.45, 0.5, 0.55};
+  cal.levels = mid;
+  std::vector<float> kept = own, all = own;
+  conformal_quantiles(cal, mean.data(), mid, kept.data(), opt);
+  EXPECT_NEAR(kept[0], 10 - 1.5, 1e-4);
+  EXPECT_NEAR(kept[2], 10 + 1.5, 1e-4);
+  opt.min_history_share = 0.0;  // every fold
+  conformal_quantiles(cal, mean.data(), mid, all.data(), opt);
+  EXPECT_NEAR(all[0], 10 - 0.5, 1e-4);
+  EXPECT_NEAR(all[2], 10 + 0.5, 1e-4);
+  opt.min_history_share = 0.5;
+  cal.levels = levels;
+  cal.fold_scale.assign(static_cast<size_t>(S * K), 1.0);
+  cal.scale = {1.0, 1.0, 2.0};
+  cal.fold_n_obs.clear();  // unknown: every fold
+  cal.n_obs.clear();
+
+  // Folds at other levels than the forecast's: refused.
+  cal.levels = {0.05, 0.5, 0.95};
+  opt.score = ConformalScore::Scaled;
+  EXPECT_THROW(conformal_quantiles(cal, mean.data(), levels, q.data(), opt), Error);
+  // No widths (an older calibration set): the raw score.
+  cal.widths.clear();
+  EXPECT_EQ(conformal_quantiles(cal, mean.data(), levels, q.data(), opt).score, ConformalScore::Raw);
+  EXPECT_EQ(parse_conformal_score("raw"), ConformalScore::Raw);
+  EXPECT_EQ(parse_conformal_score("signed"), ConformalScore::Signed);
+  EXPECT_THROW(parse_conformal_score("cqr"), InputError);
+}
+
 // A backtest with keep_errors stores actual − mean per fold and step; NaN where the actual is.
 TEST(ConformalCalibrate, ErrorsAreActualMinusMeanOutOfSample) {
   // One series 0, 1, 2, ..., 19 with step 12 missing; naive forecasts the last value.
@@ -206,6 +344,10 @@ TEST(ConformalCalibrate, ErrorsAreActualMinusMeanOutOfSample) {
   ASSERT_EQ(cal.errors.size(), 6u);
   for (int k = 0; k < 2; ++k)
     for (int h = 0; h < 3; ++h) EXPECT_FLOAT_EQ(cal.errors[k * 3 + h], h + 1.0f);
+  // The fold's own interval width q_0.9 − q_0.1 (the default levels) is kept beside each error.
+  ASSERT_EQ(cal.widths.size(), 6u);
+  for (float w : cal.widths) EXPECT_GT(w, 0.0f);
+  EXPECT_EQ(cal.levels, bo.levels);
   EXPECT_DOUBLE_EQ(cal.scale[0], 1.0);  // |diffs| = 1 over the observed pairs
   EXPECT_DOUBLE_EQ(cal.fold_scale[0], 1.0);
   EXPECT_EQ(cal.nonneg[0], 1);
@@ -214,6 +356,7 @@ TEST(ConformalCalibrate, ErrorsAreActualMinusMeanOutOfSample) {
   bo.horizon = 8;  // origin 12: the fold's actuals include the missing step 12
   const CalibrationSet gap = calibrate(y.data(), 1, 20, 1, bo);
   EXPECT_TRUE(std::isnan(gap.errors[0]));
+  EXPECT_TRUE(std::isnan(gap.widths[0]));
   EXPECT_FLOAT_EQ(gap.errors[1], 13.0f - 11.0f);
 }
 
