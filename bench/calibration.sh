@@ -5,8 +5,8 @@
 # OJ_MODELS="ets theta arima" for Dominick's orange juice (OJ=0 skips it; needs R with bayesm:
 # bench/oj_data.R, the split every orange-juice benchmark uses, the last 12 weeks held out, --freq 1);
 # ARIMA_MONTHLY=0: arima is left out on M3 monthly, its longest part (=1 runs it);
-# SCORES="scaled": the --conformal-score values run; `scaled` (the default score) is labelled
-# conformal, any other conformal_<score> (SCORES="raw signed scaled" also runs the older raw score and the signed one);
+# SCORES="raw": the --conformal-score values run; `raw` (the default score) is labelled
+# conformal, any other conformal_<score> (SCORES="raw scaled signed" also runs the scaled score and the signed one);
 # SYNTH_SERIES=1000 SYNTH_DAYS=700; FOLDS=5 calibration folds; GLOBAL_MODEL=gru: also trains the
 # global model on the synthetic catalog with --val-steps 84 (3 folds of 28 after its training end,
 # Note [Global model calibration]) and scores its sample-path quantiles against its conformal
@@ -29,7 +29,7 @@ PY=/usr/bin/python3
 DATA="$HERE/calibration_data.py"
 MODELS=${MODELS:-"ets theta arima"}; SYNTH_MODELS=${SYNTH_MODELS:-"ets tsb"}
 ARIMA_MONTHLY=${ARIMA_MONTHLY:-0}
-OJ=${OJ:-1}; OJ_MODELS=${OJ_MODELS:-"ets theta arima"}; SCORES=${SCORES:-scaled}
+OJ=${OJ:-1}; OJ_MODELS=${OJ_MODELS:-"ets theta arima"}; SCORES=${SCORES:-raw}
 FOLDS=${FOLDS:-5}
 PEER=${PEER:-1}; PEER_PERIODS=${PEER_PERIODS:-yearly}; VENV=${PEER_VENV:-/tmp/skucast-cal-venv}
 if [ "$PEER" != 0 ] && ! "$VENV/bin/python" -c "import statsforecast" 2> /dev/null; then
@@ -43,7 +43,7 @@ results=()   # "dataset model intervals cov80 cov95 pinball seconds"
 run_one() {
   local name=$1 model=$2 h=$3 panel=$4 train=$5 test=$6; shift 6
   local ivs=(model) sc
-  for sc in $SCORES; do [ "$sc" = scaled ] && ivs+=(conformal) || ivs+=("conformal_$sc"); done
+  for sc in $SCORES; do [ "$sc" = raw ] && ivs+=(conformal) || ivs+=("conformal_$sc"); done
   for iv in "${ivs[@]}"; do
     local extra=("$@")
     if [ "$iv" != model ]; then

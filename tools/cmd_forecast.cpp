@@ -49,7 +49,7 @@ struct ForecastCli {
   std::string intervals = "model";  // model | conformal (Note [Calibration folds])
   int64_t calibration_folds = 0;    // 0: kDefaultCalibrationFolds, fewer when the history is short
   int64_t calibration_step = 0;     // 0: the horizon
-  std::string conformal_score = "scaled";  // scaled | signed | raw (Note [Conformal scaled scores])
+  std::string conformal_score = "raw";  // scaled | signed | raw (Note [Conformal scaled scores])
   bool conformal_score_given = false;
   int64_t selection_folds = 0;      // --model auto: 0: kDefaultSelectionFolds, fewer when the history is short
   std::string select_metric = "mase";
@@ -760,10 +760,10 @@ void add_forecast(CLI::App& app) {
                   "own errors at a step from 20 folds on, pooled errors of similar series below")
       ->check(in_range(1, 10000));
   sub->add_option("--conformal-score", opt->conformal_score,
-                  "--intervals conformal: scaled (each fold error's size over the model's own predicted spread, so "
-                  "each series keeps its own interval's width and the median stays the mean), signed (the signed "
-                  "error over the spread) or raw (signed errors over the naive MAE, the older rule); Note "
-                  "[Conformal scaled scores]")
+                  "--intervals conformal: raw (signed errors over the naive MAE, pooled by zero share; the default: "
+                  "better on retail-like catalogs), scaled (each fold error's size over the model's own predicted "
+                  "spread, so each series keeps its own interval's width; better on smooth ones such as M3) or "
+                  "signed (the signed error over the spread); Note [Conformal scaled scores]")
       ->capture_default_str()
       ->check(CLI::IsMember({"scaled", "signed", "raw"}))
       ->each([opt](const std::string&) { opt->conformal_score_given = true; });

@@ -67,13 +67,14 @@ TEST_F(CliConformal, WritesConformalQuantilesAndAttributes) {
   EXPECT_EQ(std::count(a.begin(), a.end(), '\n'), std::count(b.begin(), b.end(), '\n'));
   const CliResult info = run_skucast({"info", path("fc.h5")});
   EXPECT_NE(info.output.find("conformal (4 calibration folds)"), std::string::npos) << info.output;
-  // The default score is scaled by the model's own spread; --conformal-score raw pools plain errors.
-  EXPECT_NE(r.output.find("scaled scores over the model's own spread"), std::string::npos) << r.output;
+  // The default score pools raw errors; --conformal-score scaled scales by the model's own spread.
+  EXPECT_NE(r.output.find("raw scores"), std::string::npos) << r.output;
   const CliResult ab = run_skucast({"forecast", "--panel", m_panel, "--model", "ses+snaive", "--horizon", "7",
                                     "--quantiles", "0.05,0.1,0.5,0.9,0.95", "--intervals", "conformal",
-                                    "--conformal-score", "raw", "--calibration-folds", "4", "--out", path("abs.h5")});
+                                    "--conformal-score", "scaled", "--calibration-folds", "4", "--out",
+                                    path("abs.h5")});
   ASSERT_EQ(ab.rc, 0) << ab.output;
-  EXPECT_NE(ab.output.find("raw scores"), std::string::npos) << ab.output;
+  EXPECT_NE(ab.output.find("scaled scores over the model's own spread"), std::string::npos) << ab.output;
   EXPECT_NE(read_forecast(path("abs.h5")).quantiles, fc.quantiles);
 }
 

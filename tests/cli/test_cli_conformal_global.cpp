@@ -67,7 +67,7 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   const CliResult base = run_skucast(forecast_args("lstm", "m.h5", "model.h5"));
   ASSERT_EQ(base.rc, 0) << base.output;
   std::vector<std::string> a = forecast_args("lstm", "m.h5", "conf.h5");
-  a.insert(a.end(), {"--intervals", "conformal", "--csv", path("conf.csv")});
+  a.insert(a.end(), {"--intervals", "conformal", "--conformal-score", "scaled", "--csv", path("conf.csv")});
   const CliResult r = run_skucast(a);
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("conformal intervals: 3 calibration fold(s), "), std::string::npos) << r.output;
@@ -103,9 +103,9 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   const CalibrationSet cal = calibrate(reader, bo);
   ASSERT_EQ(cal.n_folds, 3);
   for (int s = 0; s < kSeries; ++s) ASSERT_LT(cal.zero_share[static_cast<size_t>(s)], 0.2) << s;
-  // The default score (Note [Conformal scaled scores]): each error's size over the fold's own
+  // --conformal-score scaled (Note [Conformal scaled scores]): each error's size over the fold's own
   // spread, width / (z(0.95) − z(0.05)) within [0.1, 10 sqrt(h + 1)] × naive MAE; the upper bound at level q is the
-  // origin's own spread × the ceil((n + 1)(2q − 1))-th score. With --conformal-score raw (the file
+  // origin's own spread × the ceil((n + 1)(2q − 1))-th score. With --conformal-score raw (the default; the file
   // raw.h5): each signed error over the fold's naive MAE, the bound over the whole history's, the
   // ceil((n + 1) q)-th.
   std::vector<std::string> ra_args = forecast_args("lstm", "m.h5", "raw.h5");

@@ -248,7 +248,8 @@ TEST(ConformalQuantiles, ScaledScoresKeepEachSeriesOwnWidth) {
   std::vector<float> q{static_cast<float>(10 - zd / 2), 10, static_cast<float>(10 + zd / 2),
                        static_cast<float>(10 - zd), 10, static_cast<float>(10 + zd), 10, 10, 10};
   ConformalOptions opt;
-  ASSERT_EQ(opt.score, ConformalScore::Scaled);  // the default
+  ASSERT_EQ(opt.score, ConformalScore::Raw);  // the default (Note [Conformal scaled scores])
+  opt.score = ConformalScore::Scaled;
   std::vector<float> own = q;
   const ConformalStats st = conformal_quantiles(cal, mean.data(), levels, q.data(), opt);
   EXPECT_EQ(st.score, ConformalScore::Scaled);
