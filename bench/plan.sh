@@ -2,7 +2,8 @@
 # skucast plan: a periodic-review simulation with backorders over a synthetic catalog's held-out days: achieved cycle service, fill rate and average stock of the order-up-to levels from ETS + conformal (demand over L+R from the cumulative quantiles), ETS's own quantiles and seasonal naive.
 #
 # Usage: bench/run.sh plan   (env: BUILD; SYNTH_SERIES=500 SYNTH_DAYS=700; HOLDOUT=56; L=7 R=7;
-# LEVEL=0.95; KEEP=dir keeps the files). bench/plan_sim.py runs the simulation: a review every R
+# LEVEL=0.95; QUANTILES=0.05,0.1,0.5,0.9,0.95,0.99 the forecasts' levels; POLICIES=a,b runs
+# a subset of plan_sim.py's policies; KEEP=dir keeps the files). bench/plan_sim.py runs the simulation: a review every R
 # days over the last HOLDOUT days, each re-forecasting from the panel cut at that day (rolling
 # origin) and setting S with `skucast plan`; orders of S − inventory position arrive after L
 # days; unmet demand is backordered. Policies: ETS + conformal with D from the file's cumulative
@@ -33,6 +34,7 @@ for line in open(sys.argv[1]):
 t = float(sys.argv[2])
 new = res["ets_conformal_cumulative_fill"]
 parts = [f"{k}={v[0]:.4f}/{v[1]:.4f}/{v[2]:.3f}" for k, v in res.items()]
-vs = [f"stock_vs_{a}={new[2] / res[a + '_fill'][2]:.3f}" for a in ("ets_conformal_independent", "ets_own", "snaive_own")]
+vs = [f"stock_vs_{a}={new[2] / res[a + '_fill'][2]:.3f}" for a in ("ets_conformal_independent", "ets_own", "snaive_own")
+      if a + "_fill" in res]  # POLICIES may run a subset
 print("RESULT plan " + " ".join(parts) + " " + " ".join(vs) + f" ratio={new[1] / t:.4f}")
 PYEOF

@@ -38,6 +38,13 @@ POLICIES = [  # name, model, intervals, plan --steps
     ("snaive_own", "snaive", "model", "auto"),
 ]
 KINDS = ["cycle", "fill"]
+# Quantile levels of every forecast. 0.99 keeps most of a 0.95 fill rate's S inside the grid of the
+# cumulative quantiles: with 0.95 on top, half the S sat in the exponential tail extrapolated from
+# 0.9 and 0.95, which understated the shortage (fill 0.925 for a 0.95 target; bench/README.md).
+# Adding 0.995 too reached the target with 37 % more stock than 0.99 alone.
+QUANTILES = os.environ.get("QUANTILES", "0.05,0.1,0.5,0.9,0.95,0.99")
+if os.environ.get("POLICIES"):  # a comma list of policy names, to run a subset
+    POLICIES = [p for p in POLICIES if p[0] in os.environ["POLICIES"].split(",")]
 
 
 def load(export):
@@ -124,7 +131,7 @@ def main(bin_, export, work, holdout, L, R, level):
         for model, iv in sorted({(p[1], p[2]) for p in POLICIES}):
             fc = os.path.join(work, f"fc_{model}_{iv}.h5")
             run([bin_, "forecast", "--panel", panel, "--model", model, "--horizon", str(H), "--quantiles",
-                 "0.05,0.1,0.5,0.9,0.95", "--intervals", iv, "--out", fc], log)
+                 QUANTILES, "--intervals", iv, "--out", fc], log)
             fcs[(model, iv)] = fc
         d = t - t0  # day index in the held-out window
         for name, model, iv, steps in POLICIES:
