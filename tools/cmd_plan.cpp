@@ -55,6 +55,14 @@ void run_plan(const PlanCli& o) {
   else
     rule = "per-step quantiles, steps taken as independent (--steps independent)";
   std::fprintf(stderr, "skucast: plan: demand over lead time plus review from %s\n", rule.c_str());
+  int64_t n_beyond = 0;
+  for (const PlanRow& r : rows) n_beyond += r.beyond_grid;
+  if (n_beyond > 0)  // Note [Demand over lead time plus review]: the tail is an extrapolation
+    std::fprintf(stderr,
+                 "skucast: note: %lld of %zu series have S above D's top quantile level (%g), in the "
+                 "exponential tail extrapolated from the top two levels; a higher level in the forecast's "
+                 "--quantiles reads it off the file's own quantiles (0.99 above 0.95, for a 0.95 fill rate)\n",
+                 static_cast<long long>(n_beyond), rows.size(), fc.levels.back());
   write_plan_csv(o.out, fc.ids, rows);
   if (!o.on_hand.empty() && n_listed < static_cast<int64_t>(fc.ids.size()))
     std::fprintf(stderr, "skucast: note: %lld series of the forecast are not in %s: their stock on hand is taken as 0\n",

@@ -251,6 +251,7 @@ std::vector<PlanRow> make_plan(const ForecastFile& fc, const std::vector<StockRo
       else
         row.order_up_to = center + inverse_normal_cdf(level) * row.demand_sd;
       row.order_up_to = std::max(row.order_up_to, 0.0);
+      row.beyond_grid = row.order_up_to > q[Q - 1];
     } else {
       row.demand_sd = normal ? std::sqrt(var) : std::sqrt(std::max(mu, 0.0));
       row.order_up_to = order_up_to(mu, row.demand_sd, opt.service_level, opt.service, opt.distribution, review_share);

@@ -24,7 +24,8 @@
 //       the cycle service from the grid quantile was on target (0.947). The exponential tail
 //       is an extrapolation and was too light there: with 0.95 the file's top level, half the
 //       fill-rate S lay above it and the fill rate was 0.925; with 0.99 added, 1 % did and it
-//       was 0.950 (adding 0.995 too: 0.952 for 37 % more stock). The dependence
+//       was 0.950 (adding 0.995 too: 0.952 for 37 % more stock). beyond_grid marks such an
+//       S, and `plan` counts them on stderr. The dependence
 //       between steps is the one the model's out-of-sample errors (or its paths) showed, not
 //       an assumption.
 //     normal, steps independent (files without cumulative quantiles: models' own intervals,
@@ -93,6 +94,7 @@ struct PlanRow {
   double order_up_to = 0, safety_stock = 0;
   double on_hand = 0, on_order = 0, order_qty = 0;
   bool cumulative = false;  // D from the file's cumulative quantiles (else independent steps)
+  bool beyond_grid = false;  // cumulative: S above D's top quantile, read off the extrapolated tail
 };
 
 // ---------------------------------------------------------------- formulas ----

@@ -115,6 +115,7 @@ TEST(PlanCumulative, PerfectlyCorrelatedStepsByHand) {
   opt.service_level = 0.9;
   rows = make_plan(fc, stock, opt);
   EXPECT_NEAR(rows[0].order_up_to, 41.5340, 1e-3);
+  EXPECT_FALSE(rows[0].beyond_grid);  // on the grid's top level, not above it
   opt.service_level = 0.7;
   rows = make_plan(fc, stock, opt);
   EXPECT_NEAR(rows[0].order_up_to, 35.7670, 1e-3);
@@ -125,6 +126,7 @@ TEST(PlanCumulative, PerfectlyCorrelatedStepsByHand) {
   opt.service = ServiceKind::Fill;
   rows = make_plan(fc, stock, opt);
   EXPECT_NEAR(rows[0].order_up_to, 44.1137, 1e-3);
+  EXPECT_TRUE(rows[0].beyond_grid);  // above the top quantile 41.534
   const float* q3 = fc.cumulative_quantiles.data() + 2 * 3;  // series a, step 3
   EXPECT_NEAR(grid_loss(fc.levels, q3, rows[0].order_up_to), 0.5, 1e-6);
   // At the median: 0.4 × (mean of 30 and 41.534 − 30) + 0.1 × (41.534 − 30 + b) = 4.17683
