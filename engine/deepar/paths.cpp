@@ -122,7 +122,14 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
   spec_tgt.n_calendar = 0;
   const nn::RnnConfig cfg_paths = nn::rnn_cut_config(l.rnn, n_tgt);
   const nn::Rnn<float> rnn_paths(cfg_paths);
-  std::vector<float> w_paths(static_cast<size_t>(rnn_paths.n_params())), pre0, xs, xp;
+  // Each member's paths' weights: layer 0's input matrix cut to the target's columns, the rest
+  // as is; made once, not per block of series.
+  std::vector<std::vector<float>> w_paths(members.size());
+  for (size_t k = 0; k < members.size(); ++k) {
+    w_paths[k].resize(static_cast<size_t>(rnn_paths.n_params()));
+    nn::rnn_cut_inputs(l.rnn, members[k].weights, cfg_paths.n_input, w_paths[k].data());
+  }
+  std::vector<float> pre0, xs, xp;
   std::vector<int64_t> rows_s, ser_s, t0_s, t0_loc;
   ComposeScratch cs;
   auto rctx = std::make_unique<nn::RnnContext<float>>();
@@ -139,8 +146,6 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
       const int64_t Nk = N / K + (static_cast<int64_t>(k) < N % K ? 1 : 0);  // this model's paths
       const int64_t p0 = static_cast<int64_t>(k) * (N / K) + std::min<int64_t>(static_cast<int64_t>(k), N % K);
       const int64_t Rk = nb * Nk;
-      // The paths' weights: layer 0's input matrix cut to the target's columns, the rest as is.
-      nn::rnn_cut_inputs(l.rnn, w, cfg_paths.n_input, w_paths.data());
       // Encoder over the context.
       forecast_block_inputs(l, d, w, ctx, H, i0, nb, cs, ys, scale, x, nullptr);
       net.rnn.forward_into(*rctx, w, x.data(), ctx, nb, nullptr, nullptr, nn::Phase::Inference, 0);
@@ -194,7 +199,7 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
         std::fill(t0_loc.begin(), t0_loc.end(), T + h - A);
         features_fwd_cpu(spec_tgt, yp.data(), Rk, L, scale_r.data(),
                          WindowBatch{rows_r.data(), t0_loc.data(), Rk, 1}, nullptr, 0, xp.data());
-        rnn_paths.forward_into(*rctx, w_paths.data(), xp.data(), 1, Rk, hs.data(), lstm ? cstate.data() : nullptr,
+        rnn_paths.forward_into(*rctx, w_paths[k].data(), xp.data(), 1, Rk, hs.data(), lstm ? cstate.data() : nullptr,
                                nn::Phase::Inference, 0, pre0.data(), Nk);
         std::copy(rctx->h_n(), rctx->h_n() + hs.size(), hs.begin());
         if (lstm) std::copy(rctx->c_n(), rctx->c_n() + cstate.size(), cstate.begin());
