@@ -15,6 +15,7 @@
 #include "io/hierarchy_file.h"
 #include "io/panel.h"
 #include "tests/cli_helpers.h"
+#include "tests/eval/coherence.h"
 
 namespace skucast {
 namespace {
@@ -56,26 +57,6 @@ class CliHierGlobal : public testing::ScratchTest {
     return bo;
   }
 };
-
-// The largest |error(aggregate) − Σ error(children)| over folds, aggregates and steps: forecasts
-// are coherent when it is ~0 (the actuals of an aggregated panel add up).
-double coherent_gap(const BacktestResult& r, const HierarchyStructure& h, int64_t m) {
-  double worst = 0.0;
-  for (int64_t k = 0; k < r.n_folds(); ++k)
-    for (int64_t a = 0; a < h.n_aggregates; ++a)
-      for (int64_t t = 0; t < r.horizon; ++t) {
-        double sum = 0.0;
-        bool all = true;
-        for (int64_t c = h.indptr[static_cast<size_t>(a)]; c < h.indptr[static_cast<size_t>(a) + 1]; ++c) {
-          const float e = r.error_row(m, k, h.n_aggregates + h.indices[static_cast<size_t>(c)])[t];
-          all = all && std::isfinite(e);
-          sum += e;
-        }
-        const float ea = r.error_row(m, k, a)[t];
-        if (all && std::isfinite(ea)) worst = std::max(worst, std::fabs(ea - sum) / (1.0 + std::fabs(sum)));
-      }
-  return worst;
-}
 
 // Through the binary: the per-fold gru (trained afresh at each origin) reconciled with bu, ols
 // and mint_shrink, each row scored at every level in the per-level CSV.
@@ -132,8 +113,8 @@ TEST_F(CliHierGlobal, ReconciledFoldsAreCoherent) {
     const BacktestResult r = run_backtest(PanelReader(path("agg.h5")), bo);
     ASSERT_EQ(r.models.size(), 5u);
     EXPECT_EQ(r.models[4], "gru:mint_shrink");
-    EXPECT_GT(coherent_gap(r, h, 0), 1e-3) << "the base forecasts should not be coherent (else the test proves nothing)";
-    for (int64_t m = 1; m < 5; ++m) EXPECT_LT(coherent_gap(r, h, m), 1e-4) << r.models[static_cast<size_t>(m)];
+    EXPECT_GT(coherent_gap(r, h, 0, true), 1e-3) << "the base forecasts should not be coherent (else the test proves nothing)";
+    for (int64_t m = 1; m < 5; ++m) EXPECT_LT(coherent_gap(r, h, m, true), 1e-4) << r.models[static_cast<size_t>(m)];
     for (int64_t m : {3, 4}) {  // wls_var, mint_shrink against ols
       double diff = 0.0;
       for (int64_t k = 0; k < r.n_folds(); ++k)

@@ -13,6 +13,7 @@
 #include "engine/eval/hierarchy.h"
 #include "io/forecast_file.h"
 #include "io/h5.h"
+#include "tests/eval/coherence.h"
 #include "io/hierarchy_file.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
@@ -194,23 +195,7 @@ TEST_F(BacktestLevels, ReconciledFoldsAreCoherent) {
   EXPECT_EQ(r.models[11], "snaive:mint_shrink");
   EXPECT_EQ(r.models[15], "snaive:mo:store");
   // Each aggregate row of S_agg against its children, for every fold and step where all are observed.
-  auto coherent_gap = [&](int64_t m) {
-    double worst = 0.0;
-    for (int64_t k = 0; k < r.n_folds(); ++k)
-      for (int64_t a = 0; a < h.n_aggregates; ++a)
-        for (int64_t t = 0; t < r.horizon; ++t) {
-          double sum = 0.0;
-          bool all = true;
-          for (int64_t c = h.indptr[static_cast<size_t>(a)]; c < h.indptr[static_cast<size_t>(a) + 1]; ++c) {
-            const float e = r.error_row(m, k, h.n_aggregates + h.indices[static_cast<size_t>(c)])[t];
-            all = all && std::isfinite(e);
-            sum += e;
-          }
-          const float ea = r.error_row(m, k, a)[t];
-          if (all && std::isfinite(ea)) worst = std::max(worst, std::fabs(ea - sum));
-        }
-    return worst;
-  };
+  auto coherent_gap = [&](int64_t m) { return skucast::coherent_gap(r, h, m, false); };
   EXPECT_GT(coherent_gap(0), 0.01) << "ets base forecasts should not be coherent (else the test proves nothing)";
   for (int64_t m = 2; m < 16; ++m) EXPECT_LT(coherent_gap(m), 1e-3) << r.models[static_cast<size_t>(m)];
   // bu keeps the bottom forecasts: the same bottom errors as the base model.
