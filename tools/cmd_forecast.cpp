@@ -56,6 +56,8 @@ struct ForecastCli {
   std::string select_rule = "top2";               // Note [Top-k inverse-error weights]
   double select_margin = kDefaultSelectMargin;  // --select-rule lowest: Note [Choice against the catalog's best]
   bool select_margin_given = false;
+  double select_shrink = kDefaultSelectShrink;  // top2: Note [Errors shrunk towards the catalog]
+  bool select_shrink_given = false;
   int64_t horizon = 0;
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 100;
@@ -443,6 +445,8 @@ void run_forecast(const ForecastCli& o) {
   const bool auto_top2 = is_auto && o.select_rule == "top2";
   if (auto_top2 && o.select_margin_given)
     throw InputError("--select-margin goes with --select-rule lowest (the default rule, top2, combines two candidates)");
+  if (!auto_top2 && o.select_shrink_given)
+    throw InputError("--select-shrink goes with --model auto and its default rule, top2");
   if (o.residuals && by_backtest)
     throw InputError("--residuals: --model auto and --combine weighted mix models per series; store residuals of one "
                      "model (" + std::string(kResidualModels) + ", or lstm/gru with --checkpoint)");
@@ -536,7 +540,8 @@ void run_forecast(const ForecastCli& o) {
       catalog_choice = catalog_best(r, o.select_metric);
       std::copy(all.begin() + s_begin, all.begin() + s_end, chosen.begin());
     } else {
-      const std::vector<double> all = inverse_error_weights(r, o.select_metric, auto_top2 ? 2 : 0);  // [S_panel, C]
+      const std::vector<double> all = inverse_error_weights(r, o.select_metric, auto_top2 ? 2 : 0,
+                                                                auto_top2 ? o.select_shrink : 0.0);  // [S_panel, C]
       const int64_t C = static_cast<int64_t>(scored.size());
       weights.assign(all.begin() + s_begin * C, all.begin() + s_end * C);
     }
@@ -660,10 +665,13 @@ void run_forecast(const ForecastCli& o) {
     }
     return text;
   };
+  char shrunk[96] = "";
+  if (auto_top2 && o.select_shrink > 0)
+    std::snprintf(shrunk, sizeof shrunk, " shrunk towards the catalog's mean (worth %g folds)", o.select_shrink);
   if (auto_top2)
-    std::fprintf(stderr, "skucast: auto: per series the 2 candidates with the lowest mean %s over %lld fold(s), "
+    std::fprintf(stderr, "skucast: auto: per series the 2 candidates with the lowest mean %s over %lld fold(s)%s, "
                  "weighed by 1 / error; mean weights %s; selection %.3f s\n", o.select_metric.c_str(),
-                 static_cast<long long>(n_selection_folds), mean_weights().c_str(), selection_s);
+                 static_cast<long long>(n_selection_folds), shrunk, mean_weights().c_str(), selection_s);
   if (is_auto && !auto_top2) {
     std::vector<int64_t> count(candidates.size(), 0);
     for (int c : chosen) ++count[static_cast<size_t>(c)];
@@ -789,6 +797,12 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0))
       ->each([opt](const std::string&) { opt->select_margin_given = true; });
+  sub->add_option("--select-shrink", opt->select_shrink,
+                  "--model auto (top2): each series' fold errors are shrunk towards each candidate's mean over the "
+                  "catalog, as if the catalog's mean were worth this many folds (0: the series' own errors alone)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6))
+      ->each([opt](const std::string&) { opt->select_shrink_given = true; });
   sub->add_flag("--residuals", opt->residuals,
                 "also store the in-sample one-step residuals [S, T] (/forecast/residuals), which `skucast reconcile "
                 "--method wls_var|mint_shrink` needs; models " + std::string(kResidualModels) +

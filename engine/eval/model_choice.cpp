@@ -28,6 +28,13 @@ double fold_mean(const BacktestResult& r, int64_t m, int64_t s, int c) {
   return n ? sum / static_cast<double>(n) : std::nan("");
 }
 
+// The number of folds where column c is defined for model m and series s.
+int64_t fold_count(const BacktestResult& r, int64_t m, int64_t s, int c) {
+  int64_t n = 0;
+  for (int64_t k = 0; k < r.n_folds(); ++k) n += std::isfinite(r.value(m, k, s, c));
+  return n;
+}
+
 // The model with the lowest finite fold_mean of column c, or -1 when none has one.
 int argmin_model(const BacktestResult& r, int64_t s, int c) {
   int best = -1;
@@ -114,11 +121,30 @@ std::vector<int> choose_models(const BacktestResult& r, const std::string& metri
 }
 
 
-std::vector<double> inverse_error_weights(const BacktestResult& r, const std::string& metric, int top_k) {
+std::vector<double> inverse_error_weights(const BacktestResult& r, const std::string& metric, int top_k,
+                                          double shrink) {
   if (top_k < 0) throw InputError("inverse_error_weights: top_k must be 0 (all) or more, got " + std::to_string(top_k));
+  if (!(shrink >= 0.0 && std::isfinite(shrink)))
+    throw InputError("--select-shrink: expected a number of folds >= 0 (e.g. 8), got " + std::to_string(shrink));
   check_select_metric(r.levels, metric);
   const int c_metric = r.layout.index(metric), c_mae = r.layout.index("mae");
   const int64_t C = static_cast<int64_t>(r.models.size());
+  // Note [Errors shrunk towards the catalog]: per column, each member's mean error over the
+  // series where every member has one.
+  std::vector<double> prior_metric(static_cast<size_t>(C), 0.0), prior_mae(static_cast<size_t>(C), 0.0);
+  if (shrink > 0.0)
+    for (const int col : {c_metric, c_mae}) {
+      std::vector<double>& prior = col == c_metric ? prior_metric : prior_mae;
+      int64_t n = 0;
+      for (int64_t s = 0; s < r.n_series; ++s) {
+        bool all = true;
+        for (int64_t c = 0; c < C && all; ++c) all = std::isfinite(fold_mean(r, c, s, col));
+        if (!all) continue;
+        for (int64_t c = 0; c < C; ++c) prior[static_cast<size_t>(c)] += fold_mean(r, c, s, col);
+        ++n;
+      }
+      for (double& v : prior) v = n ? v / static_cast<double>(n) : std::nan("");
+    }
   std::vector<double> w(static_cast<size_t>(r.n_series * C), 0.0);
   std::vector<double> e(static_cast<size_t>(C));
   for (int64_t s = 0; s < r.n_series; ++s) {
@@ -130,7 +156,15 @@ std::vector<double> inverse_error_weights(const BacktestResult& r, const std::st
         e[static_cast<size_t>(c)] = fold_mean(r, c, s, col);
         n_defined += std::isfinite(e[static_cast<size_t>(c)]);
       }
-      if (n_defined > 0) break;
+      if (n_defined == 0) continue;
+      const std::vector<double>& prior = col == c_metric ? prior_metric : prior_mae;
+      for (int64_t c = 0; shrink > 0.0 && c < C; ++c) {
+        const double v = e[static_cast<size_t>(c)], p = prior[static_cast<size_t>(c)];
+        if (!std::isfinite(v) || !std::isfinite(p)) continue;
+        const double n = static_cast<double>(fold_count(r, c, s, col));
+        e[static_cast<size_t>(c)] = (n * v + shrink * p) / (n + shrink);
+      }
+      break;
     }
     // Note [Top-k inverse-error weights]: only the k lowest defined errors (ties: the earlier) keep theirs.
     if (top_k > 0 && n_defined > top_k) {

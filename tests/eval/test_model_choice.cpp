@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "engine/eval/backtest.h"
@@ -120,5 +121,45 @@ TEST(ModelChoice, TopTwoInverseErrorWeights) {
   EXPECT_THROW(inverse_error_weights(r, "mase", -1), InputError);
 }
 
+
+// Note [Errors shrunk towards the catalog]: the series of the test above with shrink 1 (one
+// fold, so each error is averaged with its candidate's catalog mean). The catalog means come
+// from series 0-2 (series 3 lacks c): a (1 + 3 + 2) / 3 = 2, b 5/3, c 7/3. Shrunk errors and
+// the top-2 weights, by hand:
+//   series 0: a 1.5, b 11/6, c 19/6          -> a, b: (2/3) / (2/3 + 6/11) = 0.55, 0.45
+//   series 1: a 2.5, b 4/3, c 5/3            -> b, c: 3/4 and 3/5 of the sum: 5/9, 4/9
+//   series 2: a 2, b 11/6, c 13/6 (was a tie) -> b, a: 12/23, 11/23
+//   series 3: a (0 + 2) / 2 = 1, b (5 + 5/3) / 2 = 10/3 -> 10/13, 3/13 (a no longer perfect)
+TEST(ModelChoice, ErrorsShrunkTowardsTheCatalog) {
+  BacktestResult r;
+  r.models = {"a", "b", "c"};
+  r.origins = {10};
+  r.layout = metric_layout({});
+  r.n_series = 4;
+  r.horizon = 1;
+  r.per_series.assign(static_cast<size_t>(3 * 4 * r.layout.size()), std::nan(""));
+  const int c_mase = r.layout.index("mase");
+  auto put = [&](int model, int series, double v) { r.per_series[(model * 4 + series) * r.layout.size() + c_mase] = v; };
+  put(0, 0, 1.0), put(1, 0, 2.0), put(2, 0, 4.0);
+  put(0, 1, 3.0), put(1, 1, 1.0), put(2, 1, 1.0);
+  put(0, 2, 2.0), put(1, 2, 2.0), put(2, 2, 2.0);
+  put(0, 3, 0.0), put(1, 3, 5.0);
+  const std::vector<double> w = inverse_error_weights(r, "mase", 2, 1.0);
+  const std::vector<double> expect{0.55, 0.45, 0, 0, 5.0 / 9, 4.0 / 9, 11.0 / 23, 12.0 / 23, 0, 10.0 / 13, 3.0 / 13, 0};
+  ASSERT_EQ(w.size(), expect.size());
+  for (size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(w[i], expect[i], 1e-12) << i;
+  // shrink 0 is the plain rule; a negative or infinite prior weight is refused.
+  const std::vector<double> plain = inverse_error_weights(r, "mase", 2, 0.0);
+  EXPECT_EQ(plain, inverse_error_weights(r, "mase", 2));
+  EXPECT_THROW(inverse_error_weights(r, "mase", 2, -1.0), InputError);
+  EXPECT_THROW(inverse_error_weights(r, "mase", 2, std::numeric_limits<double>::infinity()), InputError);
+  // A huge prior weight gives every series with all three defined the catalog's two best, b and a.
+  const std::vector<double> flat = inverse_error_weights(r, "mase", 2, 1e12);
+  for (int s = 0; s < 3; ++s) {
+    EXPECT_NEAR(flat[s * 3 + 0], 0.5 / (0.5 + 0.6), 1e-9) << s;
+    EXPECT_NEAR(flat[s * 3 + 1], 0.6 / (0.5 + 0.6), 1e-9) << s;
+    EXPECT_EQ(flat[s * 3 + 2], 0.0) << s;
+  }
+}
 }  // namespace
 }  // namespace skucast
