@@ -10,7 +10,8 @@
 # SYNTH_SERIES=1000 SYNTH_DAYS=700; FOLDS=5 calibration folds; GLOBAL_MODEL=gru: also trains the
 # global model on the synthetic catalog with --val-steps 84 (3 folds of 28 after its training end,
 # Note [Global model calibration]) and scores its sample-path quantiles against its conformal
-# ones; GLOBAL_MODEL=none skips it; KEEP=dir keeps the files).
+# ones, and likewise on orange juice with --val-steps 36 (3 folds of 12 weeks); GLOBAL_MODEL=none
+# skips both; KEEP=dir keeps the files).
 # The held-out periods come after the forecast origin: the calibration folds (all before the
 # origin) never see them. M3: the competition's train/test split, every series ending at one
 # origin. Synthetic: `skucast synth`, the last 28 days held out. The peer: statsforecast's own
@@ -101,6 +102,17 @@ if [ "$OJ" != 0 ]; then
     for model in $OJ_MODELS; do
       run_one oj "$model" 12 "$WORK/oj.h5" "$WORK/oj/panel.csv" "$WORK/oj/actual.csv"
     done
+    if [ "${GLOBAL_MODEL:-gru}" != none ]; then
+      # The global model with its defaults but --val-steps 36: 3 folds of 12 weeks after its
+      # training end for the conformal scores (Note [Global model calibration]).
+      t0=$(date +%s.%N)
+      "$BIN" train --panel "$WORK/oj.h5" --model "${GLOBAL_MODEL:-gru}" --horizon 12 --val-steps 36 --seed 0 \
+        --out "$WORK/oj_global.h5" > "$WORK/oj_train.log" 2>&1 || { cat "$WORK/oj_train.log" >&2; exit 1; }
+      echo "calibration: oj ${GLOBAL_MODEL:-gru} trained in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s (defaults, --val-steps 36)"
+      FOLDS=0 run_one oj "${GLOBAL_MODEL:-gru}" 12 "$WORK/oj.h5" "$WORK/oj/panel.csv" "$WORK/oj/actual.csv" \
+        --checkpoint "$WORK/oj_global.h5"
+      grep -h "conformal intervals" "$WORK/log.txt" | sed 's/^skucast: /  /'
+    fi
   else
     echo "calibration: orange juice skipped: needs R with bayesm (apt-get install -y r-cran-bayesm)"
   fi
