@@ -1,5 +1,5 @@
 // tests/cli/test_cli_conformal_global.cpp — the global model (lstm/gru from a checkpoint) with
-// `forecast --intervals conformal` (Note [Global model calibration] in tools/cmd_forecast.cpp) and
+// `forecast --intervals conformal` (Note [Global model calibration] in tools/forecast_calibration.cpp) and
 // as a candidate of `--model auto` or a member of an ensemble, through the binary: a tiny network
 // trained for 2 epochs on a small panel, so every test runs in seconds.
 #include <gtest/gtest.h>
