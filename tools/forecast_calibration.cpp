@@ -105,6 +105,7 @@ void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_
   calibration_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
   fc.intervals = "conformal";
   fc.calibration_folds = cal.n_folds;
+  fc.conformal_score = conformal_score_name(cs.score);  // the score used: raw when scaled had no spread
   const int64_t n_cells = cal.n_series * cal.horizon;
   std::string global_note;
   if (n_validation >= 0)

@@ -77,6 +77,7 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   const ForecastFile m = read_forecast(path("model.h5")), c = read_forecast(path("conf.h5"));
   EXPECT_EQ(c.intervals, "conformal");
   EXPECT_EQ(c.calibration_folds, 3);
+  EXPECT_EQ(c.conformal_score, "scaled");
   ASSERT_EQ(m.mean.size(), c.mean.size());
   for (size_t i = 0; i < m.mean.size(); ++i) EXPECT_EQ(m.mean[i], c.mean[i]) << i;  // the point forecast stays
   const int64_t Q = 5;
