@@ -32,6 +32,8 @@ import os
 import sys
 from collections import defaultdict
 
+from export_csv import read_export  # bench/export_csv.py
+
 
 def m3(src, out):
     rows = defaultdict(list)
@@ -56,12 +58,7 @@ def m3(src, out):
 
 def split(export, h, out, name):
     h = int(h)
-    with open(export) as f:
-        rd = csv.reader(f)
-        head = next(rd)
-        i_id, i_t, i_v = head.index("series_id"), head.index("time"), head.index("value")
-        data = [(r[i_id], r[i_t], r[i_v]) for r in rd]
-    times = sorted({t for _, t, v in data if v != ""})
+    data, times = read_export(export)
     cut = set(times[-h:])
     step = {t: i + 1 for i, t in enumerate(times[-h:])}
     with open(os.path.join(out, f"{name}_train.csv"), "w") as tr, open(os.path.join(out, f"{name}_test.csv"), "w") as te:

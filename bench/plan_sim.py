@@ -31,6 +31,8 @@ import time
 
 import numpy as np
 
+from export_csv import read_export  # bench/export_csv.py
+
 POLICIES = [  # name, model, intervals, plan --steps
     ("ets_conformal_cumulative", "ets", "conformal", "auto"),
     ("ets_conformal_independent", "ets", "conformal", "independent"),
@@ -48,12 +50,7 @@ if os.environ.get("POLICIES"):  # a comma list of policy names, to run a subset
 
 
 def load(export):
-    with open(export) as f:
-        rd = csv.reader(f)
-        head = next(rd)
-        i_id, i_t, i_v = head.index("series_id"), head.index("time"), head.index("value")
-        rows = [(r[i_id], r[i_t], r[i_v]) for r in rd]
-    times = sorted({t for _, t, v in rows if v != ""})
+    rows, times = read_export(export)
     ids = sorted({s for s, _, _ in rows})
     ti = {t: j for j, t in enumerate(times)}
     si = {s: i for i, s in enumerate(ids)}

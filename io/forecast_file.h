@@ -5,9 +5,12 @@
 //                              origin (axis position of step 1), shard_index, shard_count
 //                              (`forecast --shard K/N`: K and N; 0 and 1 for a whole run;
 //                              files written before these attributes read as 0/1),
-//                              intervals="conformal" and calibration_folds K when the
-//                              quantiles are conformal (`forecast --intervals conformal`;
-//                              absent: the model's own, read as "model" and 0),
+//                              intervals="conformal", calibration_folds K and
+//                              conformal_score (raw, scaled or signed: the score that made
+//                              them, Note [Conformal scaled scores] in engine/eval/conformal.h)
+//                              when the quantiles are conformal (`forecast --intervals
+//                              conformal`; absent: the model's own, read as "model", 0 and "";
+//                              conformal files written before conformal_score read it as ""),
 //                              run_id (every file a run writes: Note [File format 2] in io/h5.h);
 //                              with --csv: csv_name, csv_bytes, csv_crc32 of the CSV written
 //                              beside it (Note [Output sets])
@@ -63,6 +66,8 @@ struct ForecastFile {
   int64_t shard_index = 0, shard_count = 1;  // shard K of N (Note [Sharding the catalog] in io/shard.h)
   std::string intervals = "model";  // "model" or "conformal" (engine/eval/conformal.h)
   int64_t calibration_folds = 0;    // K folds behind conformal quantiles; 0 for "model"
+  std::string conformal_score;      // "raw", "scaled" or "signed" behind conformal quantiles; "" for
+                                    // "model" and for conformal files from before it was recorded
   std::vector<std::string> model_per_series;  // [S] `--model auto`: each series' model; else empty
   // Read from a file (written files get the run's own id and their CSV's stamp):
   std::string run_id;                          // "" for files without one

@@ -118,7 +118,7 @@ void run_backtest_cli(const BacktestCli& o) {
   if (o.block < 0) throw InputError("--block must be 0 (automatic) or a number of series, got " + std::to_string(o.block));
   bo.block = series_block(o.block, !bo.gpu_models.empty(), reader.header().n_series(), reader.header().n_steps);
   // The lstm/gru folds: as `train` and `forecast` do (Note [Recurrent training on the GPU] in
-  // cmd_train.cpp, Note [Recurrent forecasting on the GPU] in cmd_forecast.cpp): only --device
+  // cmd_train.cpp, Note [Recurrent forecasting on the GPU] in forecast_global.cpp): only --device
   // cuda, and each part that cannot use the GPU says why.
   const bool neural = std::find(bo.models.begin(), bo.models.end(), "lstm") != bo.models.end() ||
                       std::find(bo.models.begin(), bo.models.end(), "gru") != bo.models.end();

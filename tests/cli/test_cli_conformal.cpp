@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/forecast_file.h"
+#include "io/h5.h"
 #include "io/panel.h"
 #include "tests/cli_helpers.h"
 
@@ -50,6 +51,12 @@ TEST_F(CliConformal, WritesConformalQuantilesAndAttributes) {
   const ForecastFile fc = read_forecast(path("fc.h5"));
   EXPECT_EQ(fc.intervals, "conformal");
   EXPECT_EQ(fc.calibration_folds, 4);
+  EXPECT_EQ(fc.conformal_score, "raw");  // the default score
+  {  // the root attribute itself, beside intervals and calibration_folds
+    h5::Handle f = h5::open_file_ro(path("fc.h5"));
+    ASSERT_TRUE(h5::has_attr(f, "conformal_score"));
+    EXPECT_EQ(h5::read_attr_string(f, "conformal_score", path("fc.h5")), "raw");
+  }
   const int64_t Q = 5;
   for (size_t c = 0; c < fc.mean.size(); ++c) {
     const float* q = fc.quantiles.data() + c * Q;
@@ -62,11 +69,16 @@ TEST_F(CliConformal, WritesConformalQuantilesAndAttributes) {
                                    path("m.csv")});
   ASSERT_EQ(m.rc, 0) << m.output;
   EXPECT_EQ(read_forecast(path("m.h5")).intervals, "model");
+  EXPECT_EQ(read_forecast(path("m.h5")).conformal_score, "");  // no attribute for the model's own
+  {
+    h5::Handle f = h5::open_file_ro(path("m.h5"));
+    EXPECT_FALSE(h5::has_attr(f, "conformal_score"));
+  }
   const std::string a = testing::read_text(m_dir / "fc.csv"), b = testing::read_text(m_dir / "m.csv");
   EXPECT_EQ(a.substr(0, a.find('\n')), b.substr(0, b.find('\n')));
   EXPECT_EQ(std::count(a.begin(), a.end(), '\n'), std::count(b.begin(), b.end(), '\n'));
   const CliResult info = run_skucast({"info", path("fc.h5")});
-  EXPECT_NE(info.output.find("conformal (4 calibration folds)"), std::string::npos) << info.output;
+  EXPECT_NE(info.output.find("conformal (4 calibration folds), score raw"), std::string::npos) << info.output;
   // The default score pools raw errors; --conformal-score scaled scales by the model's own spread.
   EXPECT_NE(r.output.find("raw scores"), std::string::npos) << r.output;
   const CliResult ab = run_skucast({"forecast", "--panel", m_panel, "--model", "ses+snaive", "--horizon", "7",
@@ -76,6 +88,7 @@ TEST_F(CliConformal, WritesConformalQuantilesAndAttributes) {
   ASSERT_EQ(ab.rc, 0) << ab.output;
   EXPECT_NE(ab.output.find("scaled scores over the model's own spread"), std::string::npos) << ab.output;
   EXPECT_NE(read_forecast(path("abs.h5")).quantiles, fc.quantiles);
+  EXPECT_EQ(read_forecast(path("abs.h5")).conformal_score, "scaled");
 }
 
 TEST_F(CliConformal, DefaultFoldsShrinkToShortHistory) {

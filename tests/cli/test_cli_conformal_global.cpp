@@ -1,5 +1,5 @@
 // tests/cli/test_cli_conformal_global.cpp — the global model (lstm/gru from a checkpoint) with
-// `forecast --intervals conformal` (Note [Global model calibration] in tools/cmd_forecast.cpp) and
+// `forecast --intervals conformal` (Note [Global model calibration] in tools/forecast_calibration.cpp) and
 // as a candidate of `--model auto` or a member of an ensemble, through the binary: a tiny network
 // trained for 2 epochs on a small panel, so every test runs in seconds.
 #include <gtest/gtest.h>
@@ -77,6 +77,7 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   const ForecastFile m = read_forecast(path("model.h5")), c = read_forecast(path("conf.h5"));
   EXPECT_EQ(c.intervals, "conformal");
   EXPECT_EQ(c.calibration_folds, 3);
+  EXPECT_EQ(c.conformal_score, "scaled");
   ASSERT_EQ(m.mean.size(), c.mean.size());
   for (size_t i = 0; i < m.mean.size(); ++i) EXPECT_EQ(m.mean[i], c.mean[i]) << i;  // the point forecast stays
   const int64_t Q = 5;

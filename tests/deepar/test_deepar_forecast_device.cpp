@@ -1,6 +1,6 @@
 // tests/deepar/test_deepar_forecast_device.cpp — where the DeepAR forecast samples its paths
 // (engine/deepar/model.h ForecastDeviceOptions, Note [Recurrent forecasting on the GPU] in
-// tools/cmd_forecast.cpp), on any machine:
+// tools/forecast_global.cpp), on any machine:
 //   - `skucast forecast --model lstm --device cuda` without a usable device (or built without
 //     CUDA) says why in one line, forecasts on the CPU, and writes exactly what --device cpu
 //     writes; with a device it says it runs there (GPU-vs-CPU agreement is measured by
