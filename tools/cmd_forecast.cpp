@@ -51,6 +51,8 @@ struct ForecastCli {
   int64_t calibration_step = 0;     // 0: the horizon
   std::string conformal_score = "raw";  // scaled | signed | raw (Note [Conformal scaled scores])
   bool conformal_score_given = false;
+  std::string conformal_pool = "errors";  // errors | series (Note [Conformal series-balanced pools])
+  bool conformal_pool_given = false;
   int64_t selection_folds = 0;      // --model auto: 0: kDefaultSelectionFolds, fewer when the history is short
   std::string select_metric = "mase";
   std::string select_rule = "top2";               // Note [Top-k inverse-error weights]
@@ -219,15 +221,16 @@ ForecastFile global_forecast(const ForecastCli& o, const std::string& name, cons
 // --intervals conformal: applies the calibration to fc's quantiles and prints what it did.
 // n_validation: folds whose targets touch a global model's validation window (-1: not global).
 void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_validation, const std::string& score,
-                     ForecastFile& fc) {
+                     const std::string& pool, ForecastFile& fc) {
   const auto c0 = std::chrono::steady_clock::now();
   ConformalOptions copt;
   copt.score = parse_conformal_score(score);
+  copt.pool = parse_conformal_pool(pool);
   const ConformalStats cs = conformal_quantiles(cal, fc.mean.data(), fc.levels, fc.quantiles.data(), copt);
   // The demand summed over steps 1..h from the same folds (Note [Cumulative demand quantiles]).
   fc.cumulative_quantiles.resize(fc.quantiles.size());
   if (!fc.levels.empty())
-    conformal_cumulative_quantiles(cal, fc.mean.data(), fc.quantiles.data(), fc.levels, fc.cumulative_quantiles.data());
+    conformal_cumulative_quantiles(cal, fc.mean.data(), fc.quantiles.data(), fc.levels, fc.cumulative_quantiles.data(), copt);
   calibration_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
   fc.intervals = "conformal";
   fc.calibration_folds = cal.n_folds;
@@ -318,7 +321,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     const int64_t trained_steps = checkpoint_seen_steps(o.checkpoint).trained_steps;
     int64_t n_validation = 0;
     for (int64_t o_k : fold_origins(T, H, bo.folds, bo.step)) n_validation += o_k < trained_steps;
-    apply_conformal(cal, calibration_s, n_validation, o.conformal_score, fc);
+    apply_conformal(cal, calibration_s, n_validation, o.conformal_score, o.conformal_pool, fc);
   }
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;
@@ -386,8 +389,8 @@ void run_forecast(const ForecastCli& o) {
   const std::vector<double> levels = parse_levels(o.quantiles);
   const SeriesShard shard = o.shard.empty() ? SeriesShard{} : parse_shard(o.shard);
   const bool conformal = o.intervals == "conformal";
-  if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0 || o.conformal_score_given))
-    throw InputError("--calibration-folds, --calibration-step and --conformal-score go with --intervals conformal");
+  if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0 || o.conformal_score_given || o.conformal_pool_given))
+    throw InputError("--calibration-folds, --calibration-step, --conformal-score and --conformal-pool go with --intervals conformal");
   if (conformal && !o.shard.empty())
     throw InputError("--intervals conformal pools errors over the whole catalog, so it does not run per --shard yet; "
                      "forecast without --shard");
@@ -680,7 +683,7 @@ void run_forecast(const ForecastCli& o) {
     std::fprintf(stderr, "skucast: weighted: members weighed per series by 1 / mean %s over %lld fold(s); mean "
                  "weights %s; backtest %.3f s\n", o.select_metric.c_str(), static_cast<long long>(n_selection_folds),
                  mean_weights().c_str(), selection_s);
-  if (conformal) apply_conformal(cal, calibration_s, -1, o.conformal_score, fc);
+  if (conformal) apply_conformal(cal, calibration_s, -1, o.conformal_score, o.conformal_pool, fc);
   write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string extras = (xplan.size() > 0 ? ", regressors " + xplan.describe() : std::string()) +
@@ -767,6 +770,12 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"scaled", "signed", "raw"}))
       ->each([opt](const std::string&) { opt->conformal_score_given = true; });
+  sub->add_option("--conformal-pool", opt->conformal_pool,
+                  "--intervals conformal: how pooled errors weigh: errors (each fold error once; the default) or "
+                  "series (each series once, 1/n for its n errors at a step); Note [Conformal series-balanced pools]")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"errors", "series"}))
+      ->each([opt](const std::string&) { opt->conformal_pool_given = true; });
   sub->add_option("--calibration-step", opt->calibration_step,
                   "--intervals conformal: steps between fold origins (default: the horizon)")
       ->check(at_least(1));
