@@ -7,7 +7,8 @@
 # ARIMA_MONTHLY=0: arima is left out on M3 monthly, its longest part (=1 runs it);
 # SCORES="raw": the --conformal-score values run; `raw` (the default score) is labelled
 # conformal, any other conformal_<score> (SCORES="raw scaled signed" also runs the scaled score and the signed one);
-# SYNTH_SERIES=1000 SYNTH_DAYS=700; FOLDS=5 calibration folds; GLOBAL_MODEL=gru: also trains the
+# SYNTH_SERIES=1000 SYNTH_DAYS=700; FOLDS=5 calibration folds; CONFORMAL_ARGS: more options for
+# every conformal run (e.g. "--conformal-pool series", Note [Conformal series-balanced pools]); GLOBAL_MODEL=gru: also trains the
 # global model on the synthetic catalog with --val-steps 84 (3 folds of 28 after its training end,
 # Note [Global model calibration]) and scores its sample-path quantiles against its conformal
 # ones, and likewise on orange juice with --val-steps 36 (3 folds of 12 weeks); GLOBAL_MODEL=none
@@ -51,6 +52,8 @@ run_one() {
       extra+=(--intervals conformal)
       [ "$iv" = conformal ] || extra+=(--conformal-score "${iv#conformal_}")
       [ "$FOLDS" != 0 ] && extra+=(--calibration-folds "$FOLDS")
+      # shellcheck disable=SC2206
+      [ -n "${CONFORMAL_ARGS:-}" ] && extra+=($CONFORMAL_ARGS)
     fi
     local t0; t0=$(date +%s.%N)
     "$BIN" forecast --panel "$panel" --model "$model" --horizon "$h" --quantiles $Q "${extra[@]}" \

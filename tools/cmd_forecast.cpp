@@ -42,8 +42,8 @@ void run_forecast(const ForecastCli& o) {
   const std::vector<double> levels = parse_levels(o.quantiles);
   const SeriesShard shard = o.shard.empty() ? SeriesShard{} : parse_shard(o.shard);
   const bool conformal = o.intervals == "conformal";
-  if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0 || o.conformal_score_given))
-    throw InputError("--calibration-folds, --calibration-step and --conformal-score go with --intervals conformal");
+  if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0 || o.conformal_score_given || o.conformal_pool_given))
+    throw InputError("--calibration-folds, --calibration-step, --conformal-score and --conformal-pool go with --intervals conformal");
   if (conformal && !o.shard.empty())
     throw InputError("--intervals conformal pools errors over the whole catalog, so it does not run per --shard yet; "
                      "forecast without --shard");
@@ -133,6 +133,12 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"scaled", "signed", "raw"}))
       ->each([opt](const std::string&) { opt->conformal_score_given = true; });
+  sub->add_option("--conformal-pool", opt->conformal_pool,
+                  "--intervals conformal: how pooled errors weigh: errors (each fold error once; the default) or "
+                  "series (each series once, 1/n for its n errors at a step); Note [Conformal series-balanced pools]")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"errors", "series"}))
+      ->each([opt](const std::string&) { opt->conformal_pool_given = true; });
   sub->add_option("--calibration-step", opt->calibration_step,
                   "--intervals conformal: steps between fold origins (default: the horizon)")
       ->check(at_least(1));

@@ -93,15 +93,17 @@ int64_t checkpoint_folds(int64_t requested, int64_t preferred, const char* flag,
 }
 
 void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_validation, const std::string& score,
-                     ForecastFile& fc) {
+                     const std::string& pool, ForecastFile& fc) {
   const auto c0 = std::chrono::steady_clock::now();
   ConformalOptions copt;
   copt.score = parse_conformal_score(score);
+  copt.pool = parse_conformal_pool(pool);
   const ConformalStats cs = conformal_quantiles(cal, fc.mean.data(), fc.levels, fc.quantiles.data(), copt);
   // The demand summed over steps 1..h from the same folds (Note [Cumulative demand quantiles]).
   fc.cumulative_quantiles.resize(fc.quantiles.size());
   if (!fc.levels.empty())
-    conformal_cumulative_quantiles(cal, fc.mean.data(), fc.quantiles.data(), fc.levels, fc.cumulative_quantiles.data());
+    conformal_cumulative_quantiles(cal, fc.mean.data(), fc.quantiles.data(), fc.levels, fc.cumulative_quantiles.data(),
+                                   copt);
   calibration_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
   fc.intervals = "conformal";
   fc.calibration_folds = cal.n_folds;

@@ -42,6 +42,8 @@ struct ForecastCli {
   int64_t calibration_step = 0;     // 0: the horizon
   std::string conformal_score = "raw";  // scaled | signed | raw (Note [Conformal scaled scores])
   bool conformal_score_given = false;
+  std::string conformal_pool = "errors";  // errors | series (Note [Conformal series-balanced pools])
+  bool conformal_pool_given = false;
   int64_t selection_folds = 0;      // --model auto: 0: kDefaultSelectionFolds, fewer when the history is short
   std::string select_metric = "mase";
   std::string select_rule = "top2";               // Note [Top-k inverse-error weights]
@@ -81,7 +83,7 @@ int64_t checkpoint_folds(int64_t requested, int64_t preferred, const char* flag,
 // --intervals conformal: applies the calibration to fc's quantiles and prints what it did.
 // n_validation: folds whose targets touch a global model's validation window (-1: not global).
 void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_validation, const std::string& score,
-                     ForecastFile& fc);
+                     const std::string& pool, ForecastFile& fc);
 
 // ---------------------------------------------------------------------------------------------
 // What --model names (tools/forecast_models.cpp)

@@ -316,7 +316,7 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
     std::fprintf(stderr, "skucast: weighted: members weighed per series by 1 / mean %s over %lld fold(s); mean "
                  "weights %s; backtest %.3f s\n", o.select_metric.c_str(), static_cast<long long>(n_selection_folds),
                  mean_weights().c_str(), selection_s);
-  if (conformal) apply_conformal(cal, calibration_s, -1, o.conformal_score, fc);
+  if (conformal) apply_conformal(cal, calibration_s, -1, o.conformal_score, o.conformal_pool, fc);
   write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string extras = (xplan.size() > 0 ? ", regressors " + xplan.describe() : std::string()) +

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/eval/backtest.h"
 #include "engine/stat/normal.h"
@@ -174,6 +176,34 @@ double conformal_abs_order_statistic(const double* sorted, int64_t n, double p, 
   return sorted[k - 1];
 }
 
+double conformal_weighted_order_statistic(const double* sorted, const double* weights, int64_t n, double q,
+                                          bool symmetric, bool* clamped) {
+  if (n < 1) throw Error("conformal_weighted_order_statistic: no scores");
+  if (symmetric ? !(q >= 0.0 && q < 1.0) : !(q > 0.0 && q < 1.0))
+    throw Error("conformal_weighted_order_statistic: level " + std::to_string(q) + " out of range");
+  if (clamped) *clamped = false;
+  if (symmetric && q == 0.0) return 0.0;  // the median: no width
+  double total = 1.0;                     // W + 1: the new point's weight
+  for (int64_t i = 0; i < n; ++i) total += weights[i];
+  // Note [Conformal series-balanced pools]; the 1e-9 (relative) as in conformal_order_statistic.
+  const bool upper = symmetric || q >= 0.5;
+  const double target = (upper ? q : 1.0 - q) * total * (1.0 - 1e-9);
+  double cum = 0.0;
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t i = upper ? j : n - 1 - j;  // lower bounds count from the top
+    cum += weights[i];
+    if (cum >= target) return sorted[i];
+  }
+  if (clamped) *clamped = true;
+  return upper ? sorted[n - 1] : sorted[0];
+}
+
+ConformalPool parse_conformal_pool(const std::string& name) {
+  if (name == "errors") return ConformalPool::Errors;
+  if (name == "series") return ConformalPool::Series;
+  throw InputError("--conformal-pool: expected errors or series, got '" + name + "'");
+}
+
 namespace {
 
 // Note [Conformal scaled scores]: the spread width / zd at step h (0-based) kept within
@@ -230,20 +260,36 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
     if (!(std::isfinite(d) && d > 0.0)) return std::nan("");
     return symmetric ? std::fabs(e) / d : e / d;
   };
-  // Pools (Note [Conformal pooling]): pool[b * H + h], and all buckets: pool[B * H + h].
-  std::vector<std::vector<double>> pool(static_cast<size_t>((B + 1) * H));
+  // Pools (Note [Conformal pooling]): pool[b * H + h], and all buckets: pool[B * H + h]; with
+  // ConformalPool::Series each score weighs 1 / (the series' scores at h) (Note [Conformal
+  // series-balanced pools]), kept in wpool beside the sorted scores.
+  const bool balanced = opt.pool == ConformalPool::Series;
+  std::vector<std::vector<std::pair<double, double>>> pool(static_cast<size_t>((B + 1) * H));  // (score, weight)
+  std::vector<double> series_scores;  // [K] one series' pooled scores at one step
   for (int64_t s = 0; s < S; ++s)
-    for (int64_t k = 0; k < K; ++k) {
-      const double sc = scaled ? 1.0 : cal.fold_scale[static_cast<size_t>(s * K + k)];
-      if (!(std::isfinite(sc) && sc > 0.0)) continue;
-      for (int64_t h = 0; h < H; ++h) {
+    for (int64_t h = 0; h < H; ++h) {
+      series_scores.clear();
+      for (int64_t k = 0; k < K; ++k) {
+        const double sc = scaled ? 1.0 : cal.fold_scale[static_cast<size_t>(s * K + k)];
+        if (!(std::isfinite(sc) && sc > 0.0)) continue;
         const double r = score(s, k, h);
-        if (!std::isfinite(r)) continue;
-        pool[static_cast<size_t>(bucket(s) * H + h)].push_back(r / sc);
-        pool[static_cast<size_t>(B * H + h)].push_back(r / sc);
+        if (std::isfinite(r)) series_scores.push_back(r / sc);
+      }
+      const double w = balanced && !series_scores.empty() ? 1.0 / static_cast<double>(series_scores.size()) : 1.0;
+      for (const double r : series_scores) {
+        pool[static_cast<size_t>(bucket(s) * H + h)].emplace_back(r, w);
+        pool[static_cast<size_t>(B * H + h)].emplace_back(r, w);
       }
     }
-  for (auto& p : pool) std::sort(p.begin(), p.end());
+  std::vector<std::vector<double>> pool_scores(pool.size()), pool_weights(pool.size());
+  for (size_t i = 0; i < pool.size(); ++i) {
+    std::sort(pool[i].begin(), pool[i].end());
+    for (const auto& [r, w] : pool[i]) {
+      pool_scores[i].push_back(r);
+      pool_weights[i].push_back(w);
+    }
+    pool[i] = {};
+  }
 
   ConformalStats st;
   st.score = scaled ? opt.score : ConformalScore::Raw;
@@ -265,6 +311,7 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
         if (std::isfinite(r)) own.push_back(r);
       }
       const double* sorted = nullptr;
+      const double* weights = nullptr;  // a pool's with ConformalPool::Series, else none (all 1)
       int64_t n = 0;
       double mult = 1.0;
       const bool usable = std::isfinite(d) && d > 0.0;
@@ -275,10 +322,12 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
         mult = scaled ? d : 1.0;
         ++st.n_own;
       } else if (usable) {
-        const std::vector<double>* p = &pool[static_cast<size_t>(bucket(s) * H + h)];
-        if (static_cast<int64_t>(p->size()) < opt.min_per_series) p = &pool[static_cast<size_t>(B * H + h)];
+        size_t pi = static_cast<size_t>(bucket(s) * H + h);
+        if (static_cast<int64_t>(pool_scores[pi].size()) < opt.min_per_series) pi = static_cast<size_t>(B * H + h);
+        const std::vector<double>* p = &pool_scores[pi];
         if (!p->empty()) {
           sorted = p->data();
+          if (balanced) weights = pool_weights[pi].data();
           n = static_cast<int64_t>(p->size());
           mult = d;
           ++st.n_pooled;
@@ -295,8 +344,11 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
       for (int64_t j = 0; j < Q; ++j) {
         bool clamped = false;
         const double q = levels[static_cast<size_t>(j)];
-        const double r = symmetric ? (q >= 0.5 ? 1.0 : -1.0) * conformal_abs_order_statistic(sorted, n, std::fabs(2.0 * q - 1.0), &clamped)
-                                   : conformal_order_statistic(sorted, n, q, &clamped);
+        const double p = std::fabs(2.0 * q - 1.0);
+        const double r = weights ? (symmetric ? (q >= 0.5 ? 1.0 : -1.0) * conformal_weighted_order_statistic(sorted, weights, n, p, true, &clamped)
+                                              : conformal_weighted_order_statistic(sorted, weights, n, q, false, &clamped))
+                         : symmetric ? (q >= 0.5 ? 1.0 : -1.0) * conformal_abs_order_statistic(sorted, n, p, &clamped)
+                                     : conformal_order_statistic(sorted, n, q, &clamped);
         row[static_cast<size_t>(j)] = m + mult * r;
         st.n_clamped += clamped;
       }

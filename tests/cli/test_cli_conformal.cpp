@@ -89,6 +89,16 @@ TEST_F(CliConformal, WritesConformalQuantilesAndAttributes) {
   EXPECT_NE(ab.output.find("scaled scores over the model's own spread"), std::string::npos) << ab.output;
   EXPECT_NE(read_forecast(path("abs.h5")).quantiles, fc.quantiles);
   EXPECT_EQ(read_forecast(path("abs.h5")).conformal_score, "scaled");
+  // --conformal-pool series (Note [Conformal series-balanced pools]) runs and keeps the shape.
+  const CliResult sp = run_skucast({"forecast", "--panel", m_panel, "--model", "ses+snaive", "--horizon", "7",
+                                    "--quantiles", "0.05,0.1,0.5,0.9,0.95", "--intervals", "conformal",
+                                    "--conformal-pool", "series", "--calibration-folds", "4", "--out",
+                                    path("series.h5")});
+  ASSERT_EQ(sp.rc, 0) << sp.output;
+  const ForecastFile sf = read_forecast(path("series.h5"));
+  ASSERT_EQ(sf.quantiles.size(), fc.quantiles.size());
+  for (size_t c = 0; c < sf.mean.size(); ++c)
+    for (int j = 1; j < Q; ++j) EXPECT_LE(sf.quantiles[c * Q + j - 1], sf.quantiles[c * Q + j]) << "cell " << c;
 }
 
 TEST_F(CliConformal, DefaultFoldsShrinkToShortHistory) {
@@ -113,6 +123,8 @@ TEST_F(CliConformal, BadRequestsFailWithoutOutput) {
       {{"--model", "naive", "--intervals", "quantile"}, "--intervals"},
       {{"--model", "naive", "--conformal-score", "raw"}, "go with --intervals conformal"},
       {{"--model", "naive", "--intervals", "conformal", "--conformal-score", "cqr"}, "--conformal-score"},
+      {{"--model", "naive", "--conformal-pool", "series"}, "go with --intervals conformal"},
+      {{"--model", "naive", "--intervals", "conformal", "--conformal-pool", "folds"}, "--conformal-pool"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args{"forecast", "--panel", m_panel, "--horizon", "7", "--out", path("fc.h5")};

@@ -122,6 +122,66 @@ TEST(ConformalQuantiles, PooledOverSimilarSeries) {
   EXPECT_FLOAT_EQ(q[1], 4.0f);  // 0.8 → ceil(2.4) = 3 → clamped to e_(2) = 4
 }
 
+// Note [Conformal series-balanced pools] by hand: with every weight 1 the weighted rule is the
+// order statistic of Note [Conformal order statistic] (signed) and of Note [Conformal scaled
+// scores] (symmetric), for every n and level; unequal weights move the bound.
+TEST(ConformalOrderStatistic, WeightedRule) {
+  for (int n = 1; n <= 40; ++n) {
+    std::vector<double> g(n), w(n, 1.0);
+    for (int i = 0; i < n; ++i) g[i] = i;
+    for (int l = 1; l < 100; ++l) {
+      const double q = l / 100.0;
+      bool c1 = false, c2 = false;
+      EXPECT_EQ(conformal_weighted_order_statistic(g.data(), w.data(), n, q, false, &c1),
+                conformal_order_statistic(g.data(), n, q, &c2)) << "n " << n << " level " << q;
+      EXPECT_EQ(c1, c2);
+      EXPECT_EQ(conformal_weighted_order_statistic(g.data(), w.data(), n, q, true, &c1),
+                conformal_abs_order_statistic(g.data(), n, q, &c2)) << "n " << n << " coverage " << q;
+      EXPECT_EQ(c1, c2);
+    }
+  }
+  // Scores {1, 2, 3} weighing {0.5, 0.5, 2}: W + 1 = 4.
+  const double r[3] = {1, 2, 3}, w[3] = {0.5, 0.5, 2};
+  bool c = true;
+  EXPECT_EQ(conformal_weighted_order_statistic(r, w, 3, 0.5, false, &c), 3.0);  // 0.5, 1 < 2 <= 3
+  EXPECT_FALSE(c);
+  EXPECT_EQ(conformal_weighted_order_statistic(r, w, 3, 0.2, false, &c), 1.0);  // from the top: 2, 2.5, 3 < 0.8 × 4: clamped
+  EXPECT_TRUE(c);
+  EXPECT_EQ(conformal_weighted_order_statistic(r, w, 3, 0.25, true, &c), 2.0);  // 0.5 < 1 <= 1
+  EXPECT_FALSE(c);
+  EXPECT_EQ(conformal_weighted_order_statistic(r, w, 3, 0.0, true), 0.0);  // the median: no width
+  EXPECT_THROW(conformal_weighted_order_statistic(r, w, 3, 1.0, false), Error);
+  EXPECT_THROW(parse_conformal_pool("fold"), InputError);
+  EXPECT_EQ(parse_conformal_pool("series"), ConformalPool::Series);
+}
+
+// Note [Conformal series-balanced pools] on a hand-made set: series 0 has 4 folds (scaled errors
+// 1, 1, 1, 1), series 1 one fold (10). The default pool {1, 1, 1, 1, 10} gives the 0.6 level
+// the 4th of 5 (ceil(6 × 0.6) = 4): 1; the balanced pool weighs series 0's errors 1/4 each, so
+// W + 1 = 3 and the 0.6 level needs 1.8: 1/4 × 4 = 1 < 1.8 <= 2, the 10. Both series get it.
+TEST(ConformalQuantiles, SeriesBalancedPool) {
+  CalibrationSet cal = empty_set(2, 4, 1);
+  cal.errors = {1, 1, 1, 1, 10, NAN, NAN, NAN};
+  cal.fold_scale = {1, 1, 1, 1, 1, 1, 1, 1};
+  cal.scale = {1, 2};
+  cal.nonneg = {0, 0};
+  const std::vector<float> mean{0, 100};
+  std::vector<float> q(4);
+  ConformalOptions opt;
+  conformal_quantiles(cal, mean.data(), {0.4, 0.6}, q.data(), opt);
+  EXPECT_FLOAT_EQ(q[0], 1.0f);    // 0.4: 6 - ceil(3.6) = 2nd → 1
+  EXPECT_FLOAT_EQ(q[1], 1.0f);
+  EXPECT_FLOAT_EQ(q[2], 102.0f);  // series 1: 100 + 2 × 1
+  EXPECT_FLOAT_EQ(q[3], 102.0f);
+  opt.pool = ConformalPool::Series;
+  const ConformalStats st = conformal_quantiles(cal, mean.data(), {0.4, 0.6}, q.data(), opt);
+  EXPECT_EQ(st.n_pooled, 2);
+  EXPECT_FLOAT_EQ(q[0], 1.0f);    // 0.4 from the top: 1 < 1.8 <= 1 + 1/4 × 4 → 1
+  EXPECT_FLOAT_EQ(q[1], 10.0f);
+  EXPECT_FLOAT_EQ(q[2], 102.0f);
+  EXPECT_FLOAT_EQ(q[3], 120.0f);  // 100 + 2 × 10
+}
+
 // Simulated series with known distributions: iid normal, forecast by `naive`. The model's own
 // naive interval grows with sqrt(h), although for iid data the error y_{T+h} − y_T has the same
 // spread at every h, so it over-covers from h = 2 on; the conformal interval from pooled
@@ -193,6 +253,59 @@ TEST(ConformalCoverage, RandomWalkSeriesNaiveModel) {
   const Coverage c = simulate_coverage(true, 7);
   std::printf("random walk, naive, nominal 80 %%: model's own %.4f, conformal %.4f\n", c.model, c.conformal);
   EXPECT_NEAR(c.conformal, 0.80, 0.035) << "model's own: " << c.model;
+}
+
+// Note [Conformal series-balanced pools] on simulated series with known distributions: half the
+// series are iid normal with 120 observed steps (5 usable folds), half random walks launched 12
+// steps before the origin (2 usable folds: the third has no history), all forecast by `naive`.
+// The random walks' scaled errors are wider; the default pool holds 5 iid errors for every 2
+// random-walk ones while the forecast has one of each, so its 80 % intervals miss the mixture;
+// the balanced pool weighs both halves equally. Tolerance as above (S = 2000).
+double mixed_history_coverage(ConformalPool pool) {
+  const int64_t S = 2000, T = 120, H = 4, launch = T - 12;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> z(0.0, 1.0);
+  std::vector<float> full(static_cast<size_t>(S * (T + H)), std::nanf(""));  // [S, T + H]
+  for (int64_t s = 0; s < S; ++s) {
+    const bool walk = s % 2 == 1;
+    double x = 100.0;
+    for (int64_t t = walk ? launch : 0; t < T + H; ++t) {
+      x = walk ? x + z(rng) : 100.0 + z(rng);
+      full[static_cast<size_t>(s * (T + H) + t)] = static_cast<float>(x);
+    }
+  }
+  std::vector<float> hist(static_cast<size_t>(S * T));  // [S, T]
+  for (int64_t s = 0; s < S; ++s) std::copy_n(full.data() + s * (T + H), T, hist.data() + s * T);
+  const std::vector<double> levels{0.1, 0.9};
+  const auto model = make_stat_model("naive");
+  const BatchForecast fc = forecast_batch(*model, hist.data(), S, T, 1, H, levels);
+  BacktestOptions bo;
+  bo.models = {"naive"};
+  bo.horizon = H;
+  bo.folds = 5;
+  bo.levels = levels;
+  const CalibrationSet cal = calibrate(hist.data(), S, T, 1, bo);
+  std::vector<float> conf = fc.quantiles;
+  ConformalOptions copt;
+  copt.pool = pool;
+  conformal_quantiles(cal, fc.mean.data(), levels, conf.data(), copt);
+  double covered = 0;
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t h = 0; h < H; ++h) {
+      const float y = full[static_cast<size_t>(s * (T + H) + T + h)];
+      const size_t i = static_cast<size_t>((s * H + h) * 2);
+      covered += conf[i] <= y && y <= conf[i + 1];
+    }
+  return covered / static_cast<double>(S * H);
+}
+
+TEST(ConformalCoverage, SeriesBalancedPoolOverMixedHistories) {
+  const double errors = mixed_history_coverage(ConformalPool::Errors);
+  const double series = mixed_history_coverage(ConformalPool::Series);
+  std::printf("iid (5 folds) + launched random walks (2 folds), nominal 80 %%: errors pool %.4f, series pool %.4f\n",
+              errors, series);
+  EXPECT_NEAR(series, 0.80, 0.035);
+  EXPECT_LT(std::fabs(series - 0.80), std::fabs(errors - 0.80));
 }
 
 // The same simulations with the scaled and signed scores (Note [Conformal scaled scores]); same
