@@ -30,7 +30,7 @@ struct BacktestCli {
   bool levels = false, nonnegative = false;
   int64_t epochs = 10, hidden = 64, layers = 2, context = 0;
   std::string likelihood = "auto";
-  int paths = 100;
+  int paths = 0;  // 0: from the panel's series (Note [Sample paths from the catalog size])
   uint64_t seed = 0;
   double dropout = 0.2;  // as train's default (DeepArOptions)
   double ema = 0.98;     // as train's default (DeepArOptions)
@@ -88,6 +88,10 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.nn_context = o.context;
   bo.nn_likelihood = o.likelihood;
   bo.nn_paths = o.paths;
+  if (o.paths == 0 && std::any_of(bo.models.begin(), bo.models.end(), [](const std::string& m) {
+        return m == "lstm" || m == "gru";
+      }))  // Note [Sample paths from the catalog size]
+    bo.nn_paths = deepar_default_paths(PanelReader(o.panel).header().n_series());
   bo.nn_seed = o.seed;
   bo.nn_dropout = o.dropout;
   bo.nn_ema = o.ema;
@@ -183,9 +187,9 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--context", opt->context, "lstm/gru: context steps (default: from the panel, as train)");
   sub->add_option("--likelihood", opt->likelihood, "lstm/gru: auto|gaussian|student_t|negbin|tweedie|mse|mae (auto: as train's, chosen per fold from the "
                   "panel cut at its origin)")->capture_default_str();
-  sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series")
+  sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series (0: from the panel's series, as forecast)")
       ->capture_default_str()
-      ->check(in_range(1, kMaxPaths));
+      ->check(in_range(0, kMaxPaths));
   sub->add_option("--ema", opt->ema, "lstm/gru: decay per batch of the weights' moving average (train --ema)")
       ->capture_default_str();
   sub->add_option("--attention", opt->attention,

@@ -25,7 +25,8 @@ namespace skucast::cli {
 
 namespace {
 
-void run_forecast(const ForecastCli& o) {
+void run_forecast(const ForecastCli& options) {
+  ForecastCli o = options;  // o.paths resolved below
   if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
   if (o.horizon > kMaxPanelSteps)
     throw InputError("--horizon must be at most " + std::to_string(kMaxPanelSteps) +
@@ -52,6 +53,9 @@ void run_forecast(const ForecastCli& o) {
   if (!o.hier_levels.empty() && o.model != "lstm" && o.model != "gru")
     throw InputError("--levels is for lstm/gru (their sample paths are summed); for '" + o.model +
                      "' aggregate the panel (`skucast aggregate --levels ...`), forecast it and `skucast reconcile`");
+  // Note [Sample paths from the catalog size]: the whole panel's series, also per --shard.
+  if (o.paths == 0 && (o.model == "lstm" || o.model == "gru" || !o.checkpoint.empty()))
+    o.paths = deepar_default_paths(PanelReader(o.panel).header().n_series());
   if (o.model == "lstm" || o.model == "gru") {
     if (o.transform != "none")
       throw InputError("--transform is for the statistical models; '" + o.model +
@@ -96,9 +100,10 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--checkpoint", opt->checkpoint,
                   "trained model file from skucast train (lstm/gru, alone, as a candidate of auto or a member of an "
                   "ensemble); several, comma-separated (the same options, different --seed), pool their sample paths");
-  sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles")
+  sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series for the mean and quantiles (0: from the "
+                  "panel's series, 10^6 / series between 100 and 1,000)")
       ->capture_default_str()
-      ->check(in_range(1, kMaxPaths));
+      ->check(in_range(0, kMaxPaths));
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of the sample paths")->capture_default_str();
   sub->add_option("--device", opt->device, "where to run: auto or cpu (the CPU), or cuda: lstm/gru sample paths on the GPU "
                   "(engine/deepar/cuda/sampler.h) and the single statistical models without regressors or "

@@ -53,7 +53,7 @@ struct ForecastCli {
   bool select_shrink_given = false;
   int64_t horizon = 0;
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
-  int paths = 100;
+  int paths = 0;  // 0: from the panel's series (Note [Sample paths from the catalog size])
   uint64_t seed = 1;
   bool residuals = false;  // store in-sample one-step residuals (reconcile wls_var, mint_shrink)
   std::string hier_levels;  // lstm/gru --levels: aggregates from summed paths (Note [Summed sample paths])

@@ -244,6 +244,11 @@ TEST_F(CliForecast, LstmFromCheckpoint) {
   EXPECT_EQ(fc.origin, 70);
   for (float v : fc.mean) EXPECT_TRUE(std::isfinite(v) && v >= 0.0f) << v;  // sales never forecast < 0
   for (float v : fc.quantiles) EXPECT_TRUE(std::isfinite(v) && v >= 0.0f) << v;
+  // Without --paths: 10^6 / 6 series, capped at 1,000 (Note [Sample paths from the catalog size]).
+  r = run_skucast({"forecast", "--panel", m_panel, "--model", "lstm", "--checkpoint", path("m.h5"), "--horizon", "7",
+                   "--out", path("fc_auto.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find(", 1000 paths,"), std::string::npos) << r.output;
   // Wrong cell type for the checkpoint, and a statistical model given a checkpoint: errors, no file.
   r = run_skucast({"forecast", "--panel", m_panel, "--model", "gru", "--checkpoint", path("m.h5"), "--horizon", "7",
                    "--out", path("bad.h5")});

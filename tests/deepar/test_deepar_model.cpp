@@ -668,6 +668,17 @@ TEST(DeepArDefaults, ContextFromThePanel) {
   EXPECT_GE(deepar_init(auto_ctx, r.header()).options.context, 1);
 }
 
+// Note [Sample paths from the catalog size]: 10^6 / S paths, between 100 and 1,000.
+TEST(DeepArDefaults, PathsFromTheCatalogSize) {
+  EXPECT_EQ(deepar_default_paths(913), 1000);     // orange juice: 1,095 capped at 1,000
+  EXPECT_EQ(deepar_default_paths(1000), 1000);
+  EXPECT_EQ(deepar_default_paths(3000), 333);     // the synthetic backtest catalog
+  EXPECT_EQ(deepar_default_paths(10000), 100);    // a large catalog keeps the 100 of before
+  EXPECT_EQ(deepar_default_paths(30490), 100);    // M5
+  EXPECT_EQ(deepar_default_paths(1), 1000);
+  EXPECT_EQ(deepar_default_paths(0), 1000);       // no series: no division by zero
+}
+
 // Note [Likelihood from the data]: the target's profile, and the choice it leads to.
 TEST(DeepArDefaults, LikelihoodFromTheData) {
   const std::string dir = temp_dir();
