@@ -65,6 +65,20 @@ run_one() {
   done
 }
 
+# run_global NAME H PANEL TRAIN TEST: the global model trained with its defaults but --val-steps 3H
+# (3 folds of H after its training end for the conformal scores, Note [Global model
+# calibration]), scored with its sample paths' quantiles and with conformal ones.
+GLOBAL_MODEL=${GLOBAL_MODEL:-gru}
+run_global() {
+  local name=$1 h=$2 panel=$3 train=$4 test=$5 t0
+  t0=$(date +%s.%N)
+  "$BIN" train --panel "$panel" --model "$GLOBAL_MODEL" --horizon "$h" --val-steps $((3 * h)) --seed 0 \
+    --out "$WORK/${name}_global.h5" > "$WORK/${name}_train.log" 2>&1 || { cat "$WORK/${name}_train.log" >&2; exit 1; }
+  echo "calibration: $name $GLOBAL_MODEL trained in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s (defaults, --val-steps $((3 * h)))"
+  FOLDS=0 run_one "$name" "$GLOBAL_MODEL" "$h" "$panel" "$train" "$test" --checkpoint "$WORK/${name}_global.h5"
+  grep -h "conformal intervals" "$WORK/log.txt" | sed 's/^skucast: /  /'
+}
+
 # run_peer NAME MODEL H M TRAIN TEST: statsforecast's ConformalIntervals on the same split.
 run_peer() {
   local name=$1 model=$2 h=$3 m=$4 train=$5 test=$6 out="$WORK/$1.$2.statsforecast.csv"
@@ -105,17 +119,7 @@ if [ "$OJ" != 0 ]; then
     for model in $OJ_MODELS; do
       run_one oj "$model" 12 "$WORK/oj.h5" "$WORK/oj/panel.csv" "$WORK/oj/actual.csv"
     done
-    if [ "${GLOBAL_MODEL:-gru}" != none ]; then
-      # The global model with its defaults but --val-steps 36: 3 folds of 12 weeks after its
-      # training end for the conformal scores (Note [Global model calibration]).
-      t0=$(date +%s.%N)
-      "$BIN" train --panel "$WORK/oj.h5" --model "${GLOBAL_MODEL:-gru}" --horizon 12 --val-steps 36 --seed 0 \
-        --out "$WORK/oj_global.h5" > "$WORK/oj_train.log" 2>&1 || { cat "$WORK/oj_train.log" >&2; exit 1; }
-      echo "calibration: oj ${GLOBAL_MODEL:-gru} trained in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s (defaults, --val-steps 36)"
-      FOLDS=0 run_one oj "${GLOBAL_MODEL:-gru}" 12 "$WORK/oj.h5" "$WORK/oj/panel.csv" "$WORK/oj/actual.csv" \
-        --checkpoint "$WORK/oj_global.h5"
-      grep -h "conformal intervals" "$WORK/log.txt" | sed 's/^skucast: /  /'
-    fi
+    if [ "$GLOBAL_MODEL" != none ]; then run_global oj 12 "$WORK/oj.h5" "$WORK/oj/panel.csv" "$WORK/oj/actual.csv"; fi
   else
     echo "calibration: orange juice skipped: needs R with bayesm (apt-get install -y r-cran-bayesm)"
   fi
@@ -130,16 +134,7 @@ echo "calibration: synthetic catalog, $NS series x $ND days, the last 28 held ou
 for model in $SYNTH_MODELS; do
   run_one synth "$model" 28 "$WORK/synth.h5" "$WORK/synth_train.csv" "$WORK/synth_test.csv"
 done
-GLOBAL_MODEL=${GLOBAL_MODEL:-gru}
-if [ "$GLOBAL_MODEL" != none ]; then
-  t0=$(date +%s.%N)
-  "$BIN" train --panel "$WORK/synth.h5" --model "$GLOBAL_MODEL" --horizon 28 --val-steps 84 --seed 0 \
-    --out "$WORK/global.h5" > "$WORK/train.log" 2>&1 || { cat "$WORK/train.log" >&2; exit 1; }
-  echo "calibration: synth $GLOBAL_MODEL trained in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s (defaults, --val-steps 84)"
-  FOLDS=0 run_one synth "$GLOBAL_MODEL" 28 "$WORK/synth.h5" "$WORK/synth_train.csv" "$WORK/synth_test.csv" \
-    --checkpoint "$WORK/global.h5"
-  grep -h "conformal intervals" "$WORK/log.txt" | sed 's/^skucast: /  /'
-fi
+if [ "$GLOBAL_MODEL" != none ]; then run_global synth 28 "$WORK/synth.h5" "$WORK/synth_train.csv" "$WORK/synth_test.csv"; fi
 
 printf '%s\n' "${results[@]}" | awk '
   function gap(c, nominal) { return c > nominal ? c - nominal : nominal - c }

@@ -197,6 +197,38 @@ struct Coverage {
   double model = 0, conformal = 0;
 };
 
+// `naive` forecasts of the first T steps of full [S, T + H] (NaN before a series starts) with 80 %
+// intervals, their conformal version from 5 folds with `copt`, and the share of the H held-out
+// steps each covers.
+Coverage naive_coverage(const std::vector<float>& full, int64_t S, int64_t T, int64_t H, const ConformalOptions& copt,
+                        ConformalStats* stats = nullptr) {
+  std::vector<float> hist(static_cast<size_t>(S * T));  // [S, T]
+  for (int64_t s = 0; s < S; ++s) std::copy_n(full.data() + s * (T + H), T, hist.data() + s * T);
+  const std::vector<double> levels{0.1, 0.9};
+  const auto model = make_stat_model("naive");
+  const BatchForecast fc = forecast_batch(*model, hist.data(), S, T, 1, H, levels);
+  BacktestOptions bo;
+  bo.models = {"naive"};
+  bo.horizon = H;
+  bo.folds = 5;
+  bo.levels = levels;
+  const CalibrationSet cal = calibrate(hist.data(), S, T, 1, bo);
+  std::vector<float> conf = fc.quantiles;
+  const ConformalStats st = conformal_quantiles(cal, fc.mean.data(), levels, conf.data(), copt);
+  if (stats) *stats = st;
+  Coverage c;
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t h = 0; h < H; ++h) {
+      const float y = full[static_cast<size_t>(s * (T + H) + T + h)];
+      const size_t i = static_cast<size_t>((s * H + h) * 2);
+      c.model += fc.quantiles[i] <= y && y <= fc.quantiles[i + 1];
+      c.conformal += conf[i] <= y && y <= conf[i + 1];
+    }
+  c.model /= static_cast<double>(S * H);
+  c.conformal /= static_cast<double>(S * H);
+  return c;
+}
+
 Coverage simulate_coverage(bool random_walk, uint64_t seed, ConformalScore score = ConformalScore::Raw) {
   const int64_t S = 2000, T = 120, H = 4;
   std::mt19937_64 rng(seed);
@@ -211,34 +243,12 @@ Coverage simulate_coverage(bool random_walk, uint64_t seed, ConformalScore score
       full[static_cast<size_t>(s * (T + H) + t)] = static_cast<float>(x);
     }
   }
-  std::vector<float> hist(static_cast<size_t>(S * T));  // [S, T]
-  for (int64_t s = 0; s < S; ++s)
-    std::copy_n(full.data() + s * (T + H), T, hist.data() + s * T);
-  const std::vector<double> levels{0.1, 0.9};
-  const auto model = make_stat_model("naive");
-  const BatchForecast fc = forecast_batch(*model, hist.data(), S, T, 1, H, levels);
-  BacktestOptions bo;
-  bo.models = {"naive"};
-  bo.horizon = H;
-  bo.folds = 5;
-  bo.levels = levels;
-  const CalibrationSet cal = calibrate(hist.data(), S, T, 1, bo);
-  std::vector<float> conf = fc.quantiles;
   ConformalOptions copt;
   copt.score = score;
-  const ConformalStats st = conformal_quantiles(cal, fc.mean.data(), levels, conf.data(), copt);
+  ConformalStats st;
+  const Coverage c = naive_coverage(full, S, T, H, copt, &st);
   EXPECT_EQ(st.n_pooled, S * H);
   EXPECT_EQ(st.score, score);
-  Coverage c;
-  for (int64_t s = 0; s < S; ++s)
-    for (int64_t h = 0; h < H; ++h) {
-      const float y = full[static_cast<size_t>(s * (T + H) + T + h)];
-      const size_t i = static_cast<size_t>((s * H + h) * 2);
-      c.model += fc.quantiles[i] <= y && y <= fc.quantiles[i + 1];
-      c.conformal += conf[i] <= y && y <= conf[i + 1];
-    }
-  c.model /= static_cast<double>(S * H);
-  c.conformal /= static_cast<double>(S * H);
   return c;
 }
 
@@ -274,29 +284,9 @@ double mixed_history_coverage(ConformalPool pool) {
       full[static_cast<size_t>(s * (T + H) + t)] = static_cast<float>(x);
     }
   }
-  std::vector<float> hist(static_cast<size_t>(S * T));  // [S, T]
-  for (int64_t s = 0; s < S; ++s) std::copy_n(full.data() + s * (T + H), T, hist.data() + s * T);
-  const std::vector<double> levels{0.1, 0.9};
-  const auto model = make_stat_model("naive");
-  const BatchForecast fc = forecast_batch(*model, hist.data(), S, T, 1, H, levels);
-  BacktestOptions bo;
-  bo.models = {"naive"};
-  bo.horizon = H;
-  bo.folds = 5;
-  bo.levels = levels;
-  const CalibrationSet cal = calibrate(hist.data(), S, T, 1, bo);
-  std::vector<float> conf = fc.quantiles;
   ConformalOptions copt;
   copt.pool = pool;
-  conformal_quantiles(cal, fc.mean.data(), levels, conf.data(), copt);
-  double covered = 0;
-  for (int64_t s = 0; s < S; ++s)
-    for (int64_t h = 0; h < H; ++h) {
-      const float y = full[static_cast<size_t>(s * (T + H) + T + h)];
-      const size_t i = static_cast<size_t>((s * H + h) * 2);
-      covered += conf[i] <= y && y <= conf[i + 1];
-    }
-  return covered / static_cast<double>(S * H);
+  return naive_coverage(full, S, T, H, copt).conformal;
 }
 
 TEST(ConformalCoverage, SeriesBalancedPoolOverMixedHistories) {

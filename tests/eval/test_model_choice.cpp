@@ -95,9 +95,8 @@ TEST(ModelChoice, InverseErrorWeights) {
   for (double v : inverse_error_weights(none, "mase")) EXPECT_EQ(v, 0.5);
 }
 
-// Note [Top-k inverse-error weights]: three candidates, one fold; each series keeps its two
-// lowest errors (ties: the one listed first), weighed by inverse error.
-TEST(ModelChoice, TopTwoInverseErrorWeights) {
+// Three candidates a, b, c, one fold, four series with these MASEs (c undefined on series 3).
+BacktestResult three_candidates_one_fold() {
   BacktestResult r;
   r.models = {"a", "b", "c"};
   r.origins = {10};
@@ -107,10 +106,19 @@ TEST(ModelChoice, TopTwoInverseErrorWeights) {
   r.per_series.assign(static_cast<size_t>(3 * 4 * r.layout.size()), std::nan(""));
   const int c_mase = r.layout.index("mase");
   auto put = [&](int model, int series, double v) { r.per_series[(model * 4 + series) * r.layout.size() + c_mase] = v; };
-  put(0, 0, 1.0), put(1, 0, 2.0), put(2, 0, 4.0);  // a, b kept: 2/3, 1/3
-  put(0, 1, 3.0), put(1, 1, 1.0), put(2, 1, 1.0);  // b, c (tie with each other): 1/2, 1/2
-  put(0, 2, 2.0), put(1, 2, 2.0), put(2, 2, 2.0);  // all tie: a, b
-  put(0, 3, 0.0), put(1, 3, 5.0);                  // c undefined; a perfect: all the weight
+  put(0, 0, 1.0), put(1, 0, 2.0), put(2, 0, 4.0);
+  put(0, 1, 3.0), put(1, 1, 1.0), put(2, 1, 1.0);
+  put(0, 2, 2.0), put(1, 2, 2.0), put(2, 2, 2.0);
+  put(0, 3, 0.0), put(1, 3, 5.0);
+  return r;
+}
+
+// Note [Top-k inverse-error weights]: three candidates, one fold; each series keeps its two
+// lowest errors (ties: the one listed first), weighed by inverse error.
+TEST(ModelChoice, TopTwoInverseErrorWeights) {
+  // series 0: a, b kept: 2/3, 1/3; series 1: b, c (tie with each other): 1/2, 1/2; series 2: all
+  // tie: a, b; series 3: c undefined, a perfect: all the weight.
+  const BacktestResult r = three_candidates_one_fold();
   const std::vector<double> w = inverse_error_weights(r, "mase", 2);
   const std::vector<double> expect{2.0 / 3, 1.0 / 3, 0, 0, 0.5, 0.5, 0.5, 0.5, 0, 1, 0, 0};
   ASSERT_EQ(w.size(), expect.size());
@@ -131,19 +139,7 @@ TEST(ModelChoice, TopTwoInverseErrorWeights) {
 //   series 2: a 2, b 11/6, c 13/6 (was a tie) -> b, a: 12/23, 11/23
 //   series 3: a (0 + 2) / 2 = 1, b (5 + 5/3) / 2 = 10/3 -> 10/13, 3/13 (a no longer perfect)
 TEST(ModelChoice, ErrorsShrunkTowardsTheCatalog) {
-  BacktestResult r;
-  r.models = {"a", "b", "c"};
-  r.origins = {10};
-  r.layout = metric_layout({});
-  r.n_series = 4;
-  r.horizon = 1;
-  r.per_series.assign(static_cast<size_t>(3 * 4 * r.layout.size()), std::nan(""));
-  const int c_mase = r.layout.index("mase");
-  auto put = [&](int model, int series, double v) { r.per_series[(model * 4 + series) * r.layout.size() + c_mase] = v; };
-  put(0, 0, 1.0), put(1, 0, 2.0), put(2, 0, 4.0);
-  put(0, 1, 3.0), put(1, 1, 1.0), put(2, 1, 1.0);
-  put(0, 2, 2.0), put(1, 2, 2.0), put(2, 2, 2.0);
-  put(0, 3, 0.0), put(1, 3, 5.0);
+  const BacktestResult r = three_candidates_one_fold();
   const std::vector<double> w = inverse_error_weights(r, "mase", 2, 1.0);
   const std::vector<double> expect{0.55, 0.45, 0, 0, 5.0 / 9, 4.0 / 9, 11.0 / 23, 12.0 / 23, 0, 10.0 / 13, 3.0 / 13, 0};
   ASSERT_EQ(w.size(), expect.size());
