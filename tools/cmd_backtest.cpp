@@ -88,10 +88,6 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.nn_context = o.context;
   bo.nn_likelihood = o.likelihood;
   bo.nn_paths = o.paths;
-  if (o.paths == 0 && std::any_of(bo.models.begin(), bo.models.end(), [](const std::string& m) {
-        return m == "lstm" || m == "gru";
-      }))  // Note [Sample paths from the catalog size]
-    bo.nn_paths = deepar_default_paths(PanelReader(o.panel).header().n_series());
   bo.nn_seed = o.seed;
   bo.nn_dropout = o.dropout;
   bo.nn_ema = o.ema;
@@ -127,6 +123,8 @@ void run_backtest_cli(const BacktestCli& o) {
   const bool neural = std::find(bo.models.begin(), bo.models.end(), "lstm") != bo.models.end() ||
                       std::find(bo.models.begin(), bo.models.end(), "gru") != bo.models.end();
   if (neural) {
+    // Note [Sample paths from the catalog size]: from the whole panel's series.
+    if (o.paths == 0) bo.nn_paths = deepar_default_paths(reader.header().n_series());
     // The same machine answers for both parts: every trained model has a GPU forecast path.
     const DeviceChoice where = resolve_device(o.device);
     bo.nn_train_gpu = bo.nn_forecast_gpu = where.device == Device::Cuda;

@@ -66,7 +66,7 @@ class CpuTrainStep final : public TrainStep {
   void train(const WindowSet& win) override {
     // Note [One BLAS thread for the whole step]
     //   The recurrence owns the threads (Note [Per-layer threading] in engine/nn/lstm.cpp), but
-    //   between its passes the head, the per-window projection and the optimizer called BLAS
+    //   between its passes the head and the per-window projection called BLAS
     //   with OpenBLAS's own pool, whose workers then met the OpenMP workers still spinning from
     //   the last region. At the train_cpu shape, 2 threads, the RNN alone scales 1.93x (forward
     //   + backward microbenchmark, 173 -> 89.6 ms) but the whole step only 1.46-1.54x: the

@@ -344,11 +344,15 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
       for (int64_t j = 0; j < Q; ++j) {
         bool clamped = false;
         const double q = levels[static_cast<size_t>(j)];
-        const double p = std::fabs(2.0 * q - 1.0);
-        const double r = weights ? (symmetric ? (q >= 0.5 ? 1.0 : -1.0) * conformal_weighted_order_statistic(sorted, weights, n, p, true, &clamped)
-                                              : conformal_weighted_order_statistic(sorted, weights, n, q, false, &clamped))
-                         : symmetric ? (q >= 0.5 ? 1.0 : -1.0) * conformal_abs_order_statistic(sorted, n, p, &clamped)
-                                     : conformal_order_statistic(sorted, n, q, &clamped);
+        double r;
+        if (symmetric) {  // a size |score|: the level's distance from the median, signed by its side
+          const double p = std::fabs(2.0 * q - 1.0);
+          r = (q >= 0.5 ? 1.0 : -1.0) * (weights ? conformal_weighted_order_statistic(sorted, weights, n, p, true, &clamped)
+                                                 : conformal_abs_order_statistic(sorted, n, p, &clamped));
+        } else {
+          r = weights ? conformal_weighted_order_statistic(sorted, weights, n, q, false, &clamped)
+                      : conformal_order_statistic(sorted, n, q, &clamped);
+        }
         row[static_cast<size_t>(j)] = m + mult * r;
         st.n_clamped += clamped;
       }

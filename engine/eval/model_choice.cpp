@@ -136,11 +136,12 @@ std::vector<double> inverse_error_weights(const BacktestResult& r, const std::st
     for (const int col : {c_metric, c_mae}) {
       std::vector<double>& prior = col == c_metric ? prior_metric : prior_mae;
       int64_t n = 0;
+      std::vector<double> means(static_cast<size_t>(C));
       for (int64_t s = 0; s < r.n_series; ++s) {
         bool all = true;
-        for (int64_t c = 0; c < C && all; ++c) all = std::isfinite(fold_mean(r, c, s, col));
+        for (int64_t c = 0; c < C && all; ++c) all = std::isfinite(means[static_cast<size_t>(c)] = fold_mean(r, c, s, col));
         if (!all) continue;
-        for (int64_t c = 0; c < C; ++c) prior[static_cast<size_t>(c)] += fold_mean(r, c, s, col);
+        for (int64_t c = 0; c < C; ++c) prior[static_cast<size_t>(c)] += means[static_cast<size_t>(c)];
         ++n;
       }
       for (double& v : prior) v = n ? v / static_cast<double>(n) : std::nan("");
