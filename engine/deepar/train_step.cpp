@@ -64,20 +64,6 @@ class CpuTrainStep final : public TrainStep {
   void set_lr(double lr) override { m_opt.set_lr(lr); }
   int64_t n_steps() const override { return m_opt.n_steps(); }
   void train(const WindowSet& win) override {
-    // Note [One BLAS thread for the whole step]
-    //   The recurrence owns the threads (Note [Per-layer threading] in engine/nn/lstm.cpp), but
-    //   between its passes the head and the per-window projection called BLAS
-    //   with OpenBLAS's own pool, whose workers then met the OpenMP workers still spinning from
-    //   the last region. At the train_cpu shape, 2 threads, the RNN alone scales 1.93x (forward
-    //   + backward microbenchmark, 173 -> 89.6 ms) but the whole step only 1.46-1.54x: the
-    //   rest of the step took ~16 ms at 1 thread and ~32 ms at 2. With OpenBLAS held to one
-    //   thread for the whole step (the calls outside the recurrence are small: the head is
-    //   [T*B, Hd] x [Hd, P]), `skucast train` at 2 threads went from 2,064 / 1,897 / 1,741 to
-    //   2,162 / 1,940 / 2,089 windows/s (3 alternating rounds, quiet VM; the same best
-    //   validation loss). Running the whole process with OPENBLAS_NUM_THREADS=1 gave 2,212-2,482
-    //   against 1,841-2,000, so BLAS calls outside this step (between batches) still cost some.
-    //   OpenBLAS splits a GEMM's rows or columns, never its sums, so the weights do not change.
-    nn::BlasSingleThread one_blas_thread;
     m_hw.cut(m_d, m_l, m_context, m_w.data(), win);
     // Dropout masks from the run's seed and the step number (Note [DeepAR windows]).
     const uint64_t dseed = nn::splitmix64(m_seed ^ (0xD5A61266F0C9392Cull + static_cast<uint64_t>(m_opt.n_steps())));
@@ -106,6 +92,22 @@ class CpuTrainStep final : public TrainStep {
   std::vector<nn::LossValue> m_losses;
   int64_t m_context;
   uint64_t m_seed;
+  // Note [One BLAS thread while a CPU step lives]
+  //   The recurrence owns the threads (Note [Per-layer threading] in engine/nn/lstm.cpp), but
+  //   between its passes the head and the per-window projection called BLAS with OpenBLAS's
+  //   own pool, whose workers then met the OpenMP workers still spinning from the last
+  //   region. At the train_cpu shape, 2 threads, the RNN alone scales 1.93x (forward +
+  //   backward microbenchmark, 173 -> 89.6 ms) but the whole step only 1.46-1.54x: the rest
+  //   of the step took ~16 ms at 1 thread and ~32 ms at 2. Holding OpenBLAS to one thread
+  //   around each train() call gave +5 % (cc329cd) on that machine, and running the whole
+  //   process with OPENBLAS_NUM_THREADS=1 seemed to give another ~15 %, so the guard now lives
+  //   as long as the step: training batches, validation and the bookkeeping between them, with
+  //   no switch of OpenBLAS's thread count per batch. On the next session's machine (a newer
+  //   Xeon) the three did not differ: 2,525-2,656 windows/s each, 3 alternating rounds; the
+  //   whole step scaled 1.75x there. Every BLAS call here is small beside the
+  //   recurrence (the head is [T*B, Hd] x [Hd, P]). OpenBLAS splits a GEMM's rows or
+  //   columns, never its sums, so the weights do not change.
+  nn::BlasSingleThread m_one_blas_thread;
 };
 
 }  // namespace
