@@ -14,7 +14,8 @@
 
 namespace skucast::nn {
 
-// What backward needs from forward (STYLE B5): the input rows and the output.
+// What backward needs from forward (STYLE B5): the input rows and the output. forward_into
+// keeps a pointer to its input rows, not a copy (Note [Row-parallel dense head] in dense.cpp).
 template <typename T>
 class DenseContext {
  public:
@@ -31,8 +32,9 @@ class DenseContext {
   template <typename U>
   friend class Dense;
   int64_t m_n_rows = 0;
-  std::vector<T> m_x;  // [N, Hd]
-  std::vector<T> m_y;  // [N, P]
+  const T* m_xp = nullptr;  // [N, Hd] the input rows backward reads: the caller's, or m_x
+  std::vector<T> m_x;       // [N, Hd] forward()'s own copy of them
+  std::vector<T> m_y;       // [N, P]
 };
 
 template <typename T>
@@ -47,9 +49,11 @@ class Dense {
   // PyTorch's default: A and b U(-1/sqrt(Hd), 1/sqrt(Hd)). weights: [n_params()].
   void init_uniform(T* weights, uint64_t seed) const;
 
-  // [in] weights [n_params()], x [N, Hd] (rows: any order, e.g. time-major (t, b)).
+  // [in] weights [n_params()], x [N, Hd] (rows: any order, e.g. time-major (t, b)). The
+  // context holds a copy of x.
   std::unique_ptr<DenseContext<T>> forward(const T* weights, const T* x, int64_t n_rows) const;
-  // The same into an existing context, reusing its buffers.
+  // The same into an existing context, reusing its buffers; the context points at x, which must
+  // stay unchanged until backward (no copy of the N x Hd rows per call).
   void forward_into(DenseContext<T>& ctx, const T* weights, const T* x, int64_t n_rows) const;
 
   // [in] dy = dL/dy [N, P]. [out] dx [N, Hd] overwritten (nullptr: skipped);
