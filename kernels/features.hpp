@@ -45,15 +45,23 @@ struct WindowBatch {
 
 // The per-element math of these kernels is kernels/features_math.hpp's (STYLE B10).
 // CPU reference, OpenMP over windows. y [S, N]; scale [B]; calendar [n_cal, C] or nullptr
-// when C = 0; x [T, B, F]. Host pointers.
+// when C = 0; x [T, B, F]. Host pointers. loc [B] (nullptr: 0): each window's location, which
+// the lags and the rolling means read relative to ((y - loc) / scale; Note [Window location]
+// in engine/deepar/internal.h). The device kernel has no location yet.
 void features_fwd_cpu(const FeatureSpec& spec, const float* y, int64_t n_series, int64_t n_time,
                       const float* scale, const WindowBatch& batch, const float* calendar, int64_t n_cal,
-                      float* x);
+                      float* x, const float* loc = nullptr);
 
 // DeepAR's per-window scale: nu[b] = 1 + mean |y| over the observed values of the first
 // n_context steps of window b (1 when none is observed). scale [B].
 void window_scale_cpu(const float* y, int64_t n_series, int64_t n_time, const WindowBatch& batch,
                       int64_t n_context, float* scale);
+
+// The window location and scale of Note [Window location] (engine/deepar/internal.h): loc[b] =
+// the mean of the observed values of the first n_context steps of window b, scale[b] = 1 + their
+// mean absolute deviation from it (0 and 1 when none is observed). loc, scale [B].
+void window_loc_scale_cpu(const float* y, int64_t n_series, int64_t n_time, const WindowBatch& batch,
+                          int64_t n_context, float* loc, float* scale);
 
 // Targets of the batch: target [T, B] = y[series[b], t0[b] + t], NaN outside 0 .. N-1.
 void window_target_cpu(const float* y, int64_t n_series, int64_t n_time, const WindowBatch& batch, float* target);

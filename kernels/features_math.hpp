@@ -26,8 +26,9 @@ SKU_HD inline float feature_at(const float* y, int64_t n_time, int64_t s, int64_
   return tau >= 0 && tau < n_time ? y[s * n_time + tau] : NAN;
 }
 
-// Mean and population std of the observed values among y[s, tau-w .. tau-1] (0, 0 if none).
-SKU_HD inline void feature_rolling(const float* y, int64_t n_time, int64_t s, int64_t tau, int64_t w, double& mean,
+// Mean and population std of the observed values among y[s, tau-w .. tau-1] (0, 0 if none);
+// returns how many were observed.
+SKU_HD inline int64_t feature_rolling(const float* y, int64_t n_time, int64_t s, int64_t tau, int64_t w, double& mean,
                                    double& sd) {
   double sum = 0, sum2 = 0;
   int64_t n = 0;
@@ -43,16 +44,17 @@ SKU_HD inline void feature_rolling(const float* y, int64_t n_time, int64_t s, in
   // NaN var gives 0. The device kernel used fmax before, which gives 0 for NaN too.
   const double var = n ? sum2 / n - mean * mean : 0.0;
   sd = n ? std::sqrt((0.0 < var) ? var : 0.0) : 0.0;
+  return n;
 }
 
 // The two columns of one rolling window w (mean and std, / nu) at row[f], f advanced past
 // them; nothing when w <= 0 (the window is off).
 SKU_HD inline int64_t feature_put_rolling(const float* y, int64_t n_time, int64_t s, int64_t tau, int32_t w,
-                                          double inv, float* row, int64_t f) {
+                                          double inv, float* row, int64_t f, double loc = 0.0) {
   if (w <= 0) return f;
   double mean, sd;
-  feature_rolling(y, n_time, s, tau, w, mean, sd);
-  row[f++] = static_cast<float>(mean * inv);
+  const int64_t n = feature_rolling(y, n_time, s, tau, w, mean, sd);
+  row[f++] = static_cast<float>((n > 0 ? mean - loc : 0.0) * inv);
   row[f++] = static_cast<float>(sd * inv);
   return f;
 }
@@ -61,17 +63,17 @@ SKU_HD inline int64_t feature_put_rolling(const float* y, int64_t n_time, int64_
 // column order), inv = 1 / scale[b]; calendar [n_cal, spec.n_calendar] or null when
 // spec.n_calendar = 0.
 SKU_HD inline void feature_row(const FeatureSpec& spec, const float* y, int64_t n_time, int64_t s, int64_t tau,
-                               double inv, const float* calendar, int64_t n_cal, float* row) {
+                               double inv, const float* calendar, int64_t n_cal, float* row, double loc = 0.0) {
   int64_t f = 0;
   const float lag1 = feature_at(y, n_time, s, tau - 1);
-  row[f++] = std::isnan(lag1) ? 0.0f : static_cast<float>(lag1 * inv);
+  row[f++] = std::isnan(lag1) ? 0.0f : static_cast<float>((lag1 - loc) * inv);
   row[f++] = std::isnan(lag1) ? 0.0f : 1.0f;
   if (spec.season_length > 1) {
     const float lag_m = feature_at(y, n_time, s, tau - spec.season_length);
-    row[f++] = std::isnan(lag_m) ? 0.0f : static_cast<float>(lag_m * inv);
+    row[f++] = std::isnan(lag_m) ? 0.0f : static_cast<float>((lag_m - loc) * inv);
   }
-  f = feature_put_rolling(y, n_time, s, tau, spec.roll_short, inv, row, f);
-  f = feature_put_rolling(y, n_time, s, tau, spec.roll_long, inv, row, f);
+  f = feature_put_rolling(y, n_time, s, tau, spec.roll_short, inv, row, f, loc);
+  f = feature_put_rolling(y, n_time, s, tau, spec.roll_long, inv, row, f, loc);
   for (int32_t c = 0; c < spec.n_calendar; ++c)
     row[f++] = tau >= 0 && tau < n_cal ? calendar[tau * spec.n_calendar + c] : 0.0f;
 }

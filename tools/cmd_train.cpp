@@ -112,7 +112,8 @@ void run_train(TrainCli o) {
                  members.size(), static_cast<long long>(members[0].epochs_done),
                  static_cast<long long>(members[0].adam_step));
   } else {
-    const TargetProfile profile = o.opt.likelihood == "auto" ? target_profile(reader) : TargetProfile{};
+    const TargetProfile profile =
+        o.opt.likelihood == "auto" || o.opt.target_transform == "auto" ? target_profile(reader) : TargetProfile{};
     const std::string chosen = deepar_resolve_defaults(o.opt, reader.header(), &profile);
     if (!chosen.empty()) std::fprintf(stderr, "skucast: train: from the panel: %s\n", chosen.c_str());
     for (int64_t k = 0; k < o.ensemble; ++k) {
@@ -185,15 +186,17 @@ void add_train(CLI::App& app) {
   sub->add_option("--weight-decay", o->opt.weight_decay, "decoupled weight decay")->capture_default_str();
   sub->add_option("--clip", o->opt.clip, "gradient norm clip (0 = off)")->capture_default_str();
   o->opt.likelihood = "auto";
+  o->opt.target_transform = "auto";
   sub->add_option("--likelihood", o->opt.likelihood,
                   "auto|gaussian|student_t|negbin|tweedie|mse|mae; auto: negbin for counts with at least 25 % zeros, "
                   "else gaussian (Note [Likelihood from the data])")
       ->capture_default_str();
   sub->add_option("--target-transform", o->opt.target_transform,
                   "scale of the target the model sees: log1p (series without negative values, with gaussian, mse or "
-                  "mae) or none")
+                  "mae), log1p_window (the same, each window relative to its own level: Note [Window location]), none, "
+                  "or auto: log1p_window for smooth catalogs, log1p otherwise (Note [Target transform from the data])")
       ->capture_default_str()
-      ->check(CLI::IsMember({"log1p", "none"}));
+      ->check(CLI::IsMember({"auto", "log1p", "log1p_window", "none"}));
   sub->add_option("--inputs", o->opt.inputs,
                   "per-series inputs: derived (each covariate with its lead, lag and change, and the series' static "
                   "reals: level, zero share, covariate levels) or base (the covariates alone)")

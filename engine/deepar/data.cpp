@@ -81,8 +81,9 @@ void DeepArOptions::validate() const {
   in("horizon", horizon, kMaxPanelSteps);
   if (!(dropout >= 0.0 && dropout < 1.0)) bad("dropout", "in [0, 1)", std::to_string(dropout));
   if (likelihood != "auto") nn::likelihood_from_name(likelihood);  // throws on an unknown name
-  if (target_transform != "log1p" && target_transform != "none")
-    bad("target_transform", "log1p or none", "'" + target_transform + "'");
+  if (target_transform != "log1p" && target_transform != "log1p_window" && target_transform != "none" &&
+      target_transform != "auto")
+    bad("target_transform", "auto, log1p, log1p_window or none", "'" + target_transform + "'");
   if (inputs != "derived" && inputs != "base") bad("inputs", "derived or base", "'" + inputs + "'");
   if (!(tweedie_power > 1.0 && tweedie_power < 2.0)) bad("tweedie_power", "in (1, 2)", std::to_string(tweedie_power));
   if (!(lr > 0.0 && std::isfinite(lr))) bad("lr", "finite and > 0", std::to_string(lr));
@@ -249,8 +250,12 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
   l.lik.kind = nn::likelihood_from_name(o.likelihood);
   l.lik.tweedie_power = o.tweedie_power;
   // Note [Target transform]: continuous likelihoods only (a count likelihood models counts).
-  l.log1p = o.target_transform == "log1p" && (l.lik.kind == Likelihood::Gaussian || l.lik.kind == Likelihood::StudentT ||
-                                               l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae);
+  const bool continuous = l.lik.kind == Likelihood::Gaussian || l.lik.kind == Likelihood::StudentT ||
+                          l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae;
+  if (o.target_transform == "auto")
+    throw Error("deepar: target_transform auto must be resolved from the panel before the layout");
+  l.log1p = (o.target_transform == "log1p" || o.target_transform == "log1p_window") && continuous;
+  l.window_loc = o.target_transform == "log1p_window" && continuous;  // Note [Window location]
   std::vector<int64_t> ks;
   for (const auto& lv : p.static_levels) ks.push_back(std::max<int64_t>(1, static_cast<int64_t>(lv.size())));
   if (!o.embedding_dims.empty() && o.embedding_dims.size() != ks.size())
@@ -333,7 +338,8 @@ int64_t SeriesSampler::draw(double u) const {
 // ------------------------------------------------------------- compose ----
 void compose_inputs(const PanelData& d, const Layout& l, const float* weights, const float* y_rows, int64_t n_rows,
                     int64_t y_stride, int64_t y_origin, const int64_t* rows, const int64_t* series, const int64_t* t0,
-                    int64_t n_batch, int64_t n_steps, const float* scale, ComposeScratch& sc, float* x) {
+                    int64_t n_batch, int64_t n_steps, const float* scale, ComposeScratch& sc, float* x,
+                    const float* loc) {
   const int64_t B = n_batch, F = l.n_features, F0 = l.n_base, C = d.n_shared_cols;
   if (d.pad + y_origin < 0) throw Error("deepar: compose_inputs: origin before the padded calendar");
   // 1-2. The base columns (lagged target, rolling statistics, shared columns) into scratch.
@@ -342,7 +348,7 @@ void compose_inputs(const PanelData& d, const Layout& l, const float* weights, c
   sc.base.resize(checked_mul(n_steps * B, F0));
   const WindowBatch wb{rows, sc.t0_local.data(), B, n_steps};
   features_fwd_cpu(l.spec, y_rows, n_rows, y_stride, scale, wb, d.shared.data() + (d.pad + y_origin) * C,
-                   d.n_shared - y_origin, sc.base.data());
+                   d.n_shared - y_origin, sc.base.data(), loc);
   // The base columns copied into x, then 3. the per-series covariates at the windows' absolute steps.
   compose_tail_cpu(sc.base.data(), F0, d.dyn.data(), d.sreal.empty() ? nullptr : d.sreal.data(), l.dyn_cols.data(),
                    l.n_dyn, d.n_series, d.n_cov, series, t0, B, n_steps, x, F);

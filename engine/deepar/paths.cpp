@@ -39,7 +39,7 @@ std::vector<uint8_t> nonneg_series(const PanelData& d) {
 
 void forecast_block_inputs(const Layout& l, const PanelData& d, const float* w, int64_t ctx, int64_t H, int64_t i0,
                            int64_t nb, ComposeScratch& cs, std::vector<float>& ys, std::vector<float>& scale,
-                           std::vector<float>& x, std::vector<float>* exog) {
+                           std::vector<float>& x, std::vector<float>* exog, std::vector<float>* loc) {
   const int64_t lb = lookback(l), T = d.n_time, L = lb + ctx + H, A = T - ctx - lb;
   // History of the block in the local buffer [nb, L]; the future part starts NaN.
   ys.assign(checked_mul(nb, L), NAN);
@@ -50,18 +50,26 @@ void forecast_block_inputs(const Layout& l, const PanelData& d, const float* w, 
   std::iota(rows.begin(), rows.end(), 0);
   for (int64_t i = 0; i < nb; ++i) ser[i] = i0 + i, t0[i] = lb;  // t0 local, for the scale
   scale.resize(nb);
-  window_scale_cpu(ys.data(), nb, L, WindowBatch{rows.data(), t0.data(), nb, ctx}, ctx, scale.data());
+  std::vector<float> loc_own;
+  std::vector<float>& lc = loc ? *loc : loc_own;
+  lc.assign(nb, 0.0f);
+  if (l.window_loc)  // Note [Window location]
+    window_loc_scale_cpu(ys.data(), nb, L, WindowBatch{rows.data(), t0.data(), nb, ctx}, ctx, lc.data(), scale.data());
+  else
+    window_scale_cpu(ys.data(), nb, L, WindowBatch{rows.data(), t0.data(), nb, ctx}, ctx, scale.data());
+  const float* lp = l.window_loc ? lc.data() : nullptr;
   for (int64_t i = 0; i < nb; ++i) t0[i] = T - ctx;  // absolute, for the inputs
   x.resize(checked_mul(ctx * nb, l.n_features));
   compose_inputs(d, l, w, ys.data(), nb, L, A, rows.data(), ser.data(), t0.data(), nb, ctx, scale.data(), cs,
-                 x.data());
+                 x.data(), lp);
   if (!exog) return;
   // Steps T .. T+H-1 through the same composition; only the columns no sampled value feeds
   // (per-series covariates, embeddings) are kept.
   const int64_t F = l.n_features, F0 = l.n_base, E = F - F0;
   std::vector<float> xf(checked_mul(checked_mul(H, nb), F));
   for (int64_t i = 0; i < nb; ++i) t0[i] = T;
-  compose_inputs(d, l, w, ys.data(), nb, L, A, rows.data(), ser.data(), t0.data(), nb, H, scale.data(), cs, xf.data());
+  compose_inputs(d, l, w, ys.data(), nb, L, A, rows.data(), ser.data(), t0.data(), nb, H, scale.data(), cs, xf.data(),
+                 lp);
   exog->resize(checked_mul(checked_mul(H, nb), E));
   for (int64_t r = 0; r < H * nb; ++r) std::copy(xf.begin() + r * F + F0, xf.begin() + (r + 1) * F, exog->begin() + r * E);
 }
@@ -135,7 +143,7 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
   auto rctx = std::make_unique<nn::RnnContext<float>>();
   auto dctx = std::make_unique<nn::DenseContext<float>>();
   nn::AttentionCache<float> kv;  // Note [Attention]: the encoder's keys and values per series, the paths' own
-  std::vector<float> ys, yp, scale, scale_r, x, hs, cstate, paths, att_y;
+  std::vector<float> ys, yp, scale, scale_r, x, hs, cstate, paths, att_y, loc, loc_r;
   const std::vector<uint8_t> nonneg = nonneg_series(d);
   std::vector<int64_t> rows_r, ser_r;
   for (int64_t i0 = S0; i0 < S1; i0 += block) {
@@ -147,7 +155,7 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
       const int64_t p0 = static_cast<int64_t>(k) * (N / K) + std::min<int64_t>(static_cast<int64_t>(k), N % K);
       const int64_t Rk = nb * Nk;
       // Encoder over the context.
-      forecast_block_inputs(l, d, w, ctx, H, i0, nb, cs, ys, scale, x, nullptr);
+      forecast_block_inputs(l, d, w, ctx, H, i0, nb, cs, ys, scale, x, nullptr, &loc);  // loc: all 0 unless window_loc
       net.rnn.forward_into(*rctx, w, x.data(), ctx, nb, nullptr, nullptr, nn::Phase::Inference, 0);
       // Paths: row r = i * Nk + (p - p0), so the Nk paths of series i share its encoder's keys.
       if (net.att) net.att->prime(kv, w + l.att_off, rctx->y(), ctx, nb, Nk, H);
@@ -155,12 +163,14 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
       hs.resize(checked_mul(Ly * Rk, Hd));
       cstate.resize(lstm ? checked_mul(Ly * Rk, Hd) : 0);
       scale_r.resize(Rk);
+      loc_r.resize(Rk);
       rows_r.resize(Rk);
       ser_r.resize(Rk);
       for (int64_t r = 0; r < Rk; ++r) {
         const int64_t i = r / Nk;
         std::copy(ys.begin() + i * L, ys.begin() + (i + 1) * L, yp.begin() + r * L);
         scale_r[r] = scale[i];
+        loc_r[r] = loc[i];
         rows_r[r] = r;
         ser_r[r] = i0 + i;
         for (int64_t j = 0; j < Ly; ++j) {
@@ -185,7 +195,7 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
         // The series' shared columns and their share of layer 0's input projection.
         std::fill(t0_s.begin(), t0_s.end(), T + h);
         compose_inputs(d, l, w, yp.data(), Rk, L, A, rows_s.data(), ser_s.data(), t0_s.data(), nb, 1, scale.data(),
-                       cs, xs.data());
+                       cs, xs.data(), l.window_loc ? loc.data() : nullptr);
         if (F > n_tgt) {
           // nb rows: too small to share among BLAS threads, which would only fight the
           // OpenMP pool the recurrence uses next (Note [One thread pool at a time] in blas.h).
@@ -198,7 +208,8 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
         // The paths' own columns, then the recurrence on them.
         std::fill(t0_loc.begin(), t0_loc.end(), T + h - A);
         features_fwd_cpu(spec_tgt, yp.data(), Rk, L, scale_r.data(),
-                         WindowBatch{rows_r.data(), t0_loc.data(), Rk, 1}, nullptr, 0, xp.data());
+                         WindowBatch{rows_r.data(), t0_loc.data(), Rk, 1}, nullptr, 0, xp.data(),
+                         l.window_loc ? loc_r.data() : nullptr);
         rnn_paths.forward_into(*rctx, w_paths[k].data(), xp.data(), 1, Rk, hs.data(), lstm ? cstate.data() : nullptr,
                                nn::Phase::Inference, 0, pre0.data(), Nk);
         std::copy(rctx->h_n(), rctx->h_n() + hs.size(), hs.begin());
@@ -216,7 +227,8 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
         for (int64_t r = 0; r < Rk; ++r) {
           const int64_t s = ser_r[r], i = r / Nk, p = p0 + r % Nk;  // p: the path's index among all N
           PathDraws dr(path_draw_key(req.seed, s, p, h));
-          const double v = draw_value(l.lik.kind, l.lik.tweedie_power, raw + r * P, scale_r[r], phi, dr);
+          // Note [Window location]: the draw is relative to the window's location (0 without one).
+          const double v = draw_value(l.lik.kind, l.lik.tweedie_power, raw + r * P, scale_r[r], phi, dr) + loc_r[r];
           const float vf = path_value(v, nonneg[s] != 0);
           yp[r * L + lb + ctx + h] = vf;  // fed back on the model's scale
           paths[(i * N + p) * H + h] = point ? vf : from_model_scale(d, s, vf);  // sales (Note [Target transform])

@@ -100,7 +100,8 @@ std::vector<float> one_step_predictions_cpu(const Layout& l, const PanelData& d,
       for (int64_t b = 0; b < B; ++b) {
         const bool log1p = !d.log1p.empty() && d.log1p[series[b]];
         for (int64_t j = context; j < W; ++j)  // the horizon part: step t0[b] + j
-          sum[j * B + b] += mean_value(l.lik.kind, y + (j * B + b) * P, hw.scale[b], log1p);
+          sum[j * B + b] += mean_value(l.lik.kind, y + (j * B + b) * P, hw.scale[b], log1p,
+                                       hw.loc.empty() ? 0.0 : hw.loc[b]);
       }
     }
     for (int64_t b = 0; b < B; ++b) {

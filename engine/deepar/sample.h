@@ -123,9 +123,11 @@ SKU_HD inline double draw_value(Likelihood kind, double tweedie_power, const flo
 // for the Gaussian; the Student-t's exponential has no mean, so its median exp(mu) - 1; the point
 // losses map their prediction as their forecast path does. Tweedie's mean is nu * exp(raw0)
 // (draw_value's compound Poisson-gamma has mean m), the negative binomial's nu * softplus(raw0).
-SKU_HD inline double mean_value(Likelihood kind, const float* raw, double nu, bool log1p) {
+// loc: the window's location (Note [Window location] in engine/deepar/internal.h; 0 without one),
+// added to the continuous likelihoods' location on the model's scale.
+SKU_HD inline double mean_value(Likelihood kind, const float* raw, double nu, bool log1p, double loc = 0.0) {
   constexpr double eps = 1e-6;
-  double mu = nu * raw[0];
+  double mu = nu * raw[0] + loc;
   switch (kind) {
     case Likelihood::Gaussian: {
       if (!log1p) return mu;

@@ -94,6 +94,7 @@ TargetProfile target_profile(const PanelReader& panel) {
   const int64_t block = std::max<int64_t>(1, (int64_t{16} << 20) / std::max<int64_t>(1, T));  // ~64 MB of floats
   TargetProfile p;
   std::vector<float> y;
+  std::vector<double> change;  // per series: mean |change of log(1 + max(y, 0))| (Note [Target transform from the data])
   for (int64_t i0 = 0; i0 < S; i0 += block) {
     const int64_t i1 = std::min(S, i0 + block);
     y.resize(static_cast<size_t>(checked_mul(i1 - i0, T)));
@@ -105,6 +106,23 @@ TargetProfile target_profile(const PanelReader& panel) {
       if (v < 0.0f) p.negative = true;
       if (v < 0.0f || v != std::floor(v)) p.counts = false;
     }
+    for (int64_t i = 0; i < i1 - i0; ++i) {
+      double sum = 0, last = NAN;
+      int64_t n = 0;
+      for (int64_t t = 0; t < T; ++t) {
+        const float v = y[static_cast<size_t>(i * T + t)];
+        if (!std::isfinite(v)) continue;
+        const double z = std::log1p(std::max(0.0, static_cast<double>(v)));
+        if (!std::isnan(last)) sum += std::fabs(z - last), ++n;
+        last = z;
+      }
+      if (n > 0) change.push_back(sum / static_cast<double>(n));
+    }
+  }
+  if (!change.empty()) {
+    const size_t mid = change.size() / 2;
+    std::nth_element(change.begin(), change.begin() + static_cast<std::ptrdiff_t>(mid), change.end());
+    p.log_change = change[mid];
   }
   return p;
 }
@@ -126,7 +144,23 @@ std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h, cons
           ")");
     }
   }
-  if (o.likelihood == "student_t" && o.target_transform == "log1p") {
+  if (o.target_transform == "auto") {  // Note [Target transform from the data]
+    const bool continuous = o.likelihood != "negbin" && o.likelihood != "tweedie";
+    if (!continuous || o.likelihood == "student_t") {
+      o.target_transform = "log1p";  // a count likelihood ignores it; a Student-t is set to none below
+    } else {
+      if (!profile) throw InputError("deepar: target transform auto is chosen from the panel's target; none was given");
+      char ch[32];
+      std::snprintf(ch, sizeof ch, "%.3f", profile->log_change);
+      if (profile->log_change < 0.25) {
+        o.target_transform = "log1p_window";
+        add(std::string("target transform log1p_window (smooth series: median |change of log(1 + y)| ") + ch + ")");
+      } else {
+        o.target_transform = "log1p";
+      }
+    }
+  }
+  if (o.likelihood == "student_t" && (o.target_transform == "log1p" || o.target_transform == "log1p_window")) {
     o.target_transform = "none";
     add("target transform none (a Student-t on log(1 + y) has no mean)");
   }
@@ -312,6 +346,11 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   if (setup.device == Device::Cuda && l.n_att > 0) {  // Note [Attention] in engine/nn/attention.h
     std::fprintf(stderr, "skucast: note: attention has no GPU path yet; the %s model trains on the CPU\n",
                  o.cell.c_str());
+    setup.device = Device::Cpu;
+  }
+  if (setup.device == Device::Cuda && l.window_loc) {  // Note [Window location] in engine/deepar/internal.h
+    std::fprintf(stderr, "skucast: note: the window location (target transform log1p_window) has no GPU path yet; the %s "
+                         "model trains on the CPU\n", o.cell.c_str());
     setup.device = Device::Cpu;
   }
   setup.precision = dev.precision;

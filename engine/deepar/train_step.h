@@ -43,6 +43,7 @@ struct EvalRows {
 // trainer has always used. Shared by the CPU step and the CUDA step with host-composed inputs.
 struct HostWindows {
   std::vector<float> x, target, scale;
+  std::vector<float> loc;  // [B] Note [Window location]: empty unless the layout has one
   ComposeScratch cs;
   // w: the flat weights whose embedding rows fill the embedding columns; context: the
   // steps window_scale averages. x_out (when given) receives the inputs instead of x.

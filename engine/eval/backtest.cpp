@@ -292,8 +292,9 @@ DeepArState train_fold_model(const Plan& p, const std::string& cell, const Panel
   nn.dropout = p.opt.nn_dropout;
   nn.ema = p.opt.nn_ema;
   nn.attention = p.opt.nn_attention;
+  nn.target_transform = "auto";  // as train's default (Note [Target transform from the data])
   nn.validate();
-  const TargetProfile profile = nn.likelihood == "auto" ? target_profile(cut_panel) : TargetProfile{};
+  const TargetProfile profile = target_profile(cut_panel);
   DeepArState st = deepar_init(nn, cut_panel.header(), &profile);
   deepar_train(st, cut_panel, nn.epochs, {}, p.opt.nn_train_gpu ? Device::Cuda : Device::Cpu);
   return st;

@@ -800,6 +800,96 @@ TEST(DeepArTargetTransform, ForecastsInSalesUnitsAndOldFilesReadAsNone) {
   EXPECT_THROW(o.validate(), InputError);
 }
 
+// Note [Target transform from the data] and Note [Window location]: the profile's log_change by
+// hand, the choice it leads to, and a log1p_window model that trains and forecasts.
+TEST(DeepArWindowLocation, ChosenFromTheDataAndForecasts) {
+  const std::string dir = temp_dir();
+  // log_change by hand: series 0 = {1, 3, NaN, 7}: log 2, log 4, log 8 -> mean |change| log 2;
+  // series 1 = {0, 0, 0, 0}: 0; series 2 one value: none. The upper median of {0, log 2}.
+  SynthPanel hand = make_panel(3, 4, 0, 1, 1);
+  hand.target = {1, 3, NAN, 7, 0, 0, 0, 0, NAN, NAN, 5, NAN};
+  const TargetProfile hp = target_profile(PanelReader(write(hand, dir + "/hand.h5")));
+  EXPECT_NEAR(hp.log_change, std::log(2.0), 1e-9);
+
+  auto choose = [](double log_change, const std::string& lik, std::string* note = nullptr) {
+    TargetProfile t;
+    t.n_obs = 100;
+    t.counts = false;
+    t.log_change = log_change;
+    PanelHeader h;
+    h.n_steps = 40;
+    DeepArOptions o;
+    o.context = 14;
+    o.likelihood = lik;
+    o.target_transform = "auto";
+    const std::string line = deepar_resolve_defaults(o, h, &t);
+    if (note) *note = line;
+    return o.target_transform;
+  };
+  std::string note;
+  EXPECT_EQ(choose(0.085, "auto", &note), "log1p_window");  // M3 monthly
+  EXPECT_NE(note.find("target transform log1p_window (smooth series"), std::string::npos) << note;
+  EXPECT_EQ(choose(0.65, "auto", &note), "log1p");          // Dominick's orange juice
+  EXPECT_EQ(note.find("target transform"), std::string::npos) << note;
+  EXPECT_EQ(choose(0.05, "negbin"), "log1p");               // a count likelihood has no location
+  EXPECT_EQ(choose(0.05, "student_t"), "none");             // nor log for a Student-t
+  EXPECT_EQ(choose(0.05, "mae"), "log1p_window");
+  {
+    PanelHeader h;
+    h.n_steps = 40;
+    DeepArOptions o;
+    o.context = 14;
+    o.target_transform = "auto";
+    EXPECT_THROW(deepar_resolve_defaults(o, h), InputError);  // auto needs the profile
+    EXPECT_THROW(deepar::make_layout(o, PanelFingerprint{}), Error);  // and is never a layout
+  }
+
+  // A smooth catalog: level 1,000-5,000, +-1 % noise. Trains, forecasts finite non-negative
+  // values near the level, deterministically; the choice is stored in the model file.
+  SynthPanel smooth = make_panel(24, 120, 0, 7, 5);
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> noise(0.0, 0.01);
+  const int64_t T = smooth.header.n_steps;
+  for (int64_t i = 0; i < 24; ++i)
+    for (int64_t t = 0; t < T; ++t)
+      smooth.target[i * T + t] = static_cast<float>((1000.0 + 170.0 * i) * (1.0 + noise(rng)));
+  const std::string path = dir + "/smooth.h5";
+  const PanelReader r(write(smooth, path));
+  const TargetProfile sp = target_profile(r);
+  EXPECT_LT(sp.log_change, 0.25);
+  DeepArOptions o = tiny_options();
+  o.target_transform = "auto";
+  std::vector<ForecastFile> fcs;
+  for (int run = 0; run < 2; ++run) {
+    DeepArState st = deepar_init(o, r.header(), &sp);
+    EXPECT_EQ(st.options.target_transform, "log1p_window");
+    deepar_train(st, r, 2);
+    fcs.push_back(deepar_forecast(st, r, 7, {0.1, 0.5, 0.9}, 20, 1));
+    if (run == 0) {
+      save_checkpoint(dir + "/m.h5", st);
+      EXPECT_EQ(load_checkpoint(dir + "/m.h5").options.target_transform, "log1p_window");
+    }
+  }
+  EXPECT_EQ(fcs[0].mean, fcs[1].mean);  // same seed and threads, same forecasts
+  // The location carries each series' level into its paths: after 2 epochs of a tiny network
+  // the medians are within a factor of 4 of the level, and rise with it across the series.
+  const ForecastFile& fc = fcs[0];
+  std::vector<double> avg(24, 0.0);
+  for (int64_t i = 0; i < 24; ++i) {
+    const double level = 1000.0 + 170.0 * static_cast<double>(i);
+    for (int64_t h = 0; h < 7; ++h) {
+      const float m = fc.quantiles[static_cast<size_t>((i * 7 + h) * 3 + 1)];
+      ASSERT_TRUE(std::isfinite(m));
+      EXPECT_GT(m, 0.25 * level) << i << " " << h;
+      EXPECT_LT(m, 4.0 * level) << i << " " << h;
+      avg[static_cast<size_t>(i)] += m / 7.0;
+    }
+  }
+  int rising = 0;
+  for (size_t i = 0; i + 4 < avg.size(); ++i) rising += avg[i + 4] > avg[i];
+  EXPECT_GE(rising, 18) << "of 20";
+}
+
 // Note [Derived inputs]: the static reals of load_panel, computed by hand on a 3-series panel
 // of 4 history steps: series 0 = {2, 0, NaN, 6} (mean |y| 8/3, zero share 1/3), series 1 =
 // {1, 1, 1, 1}, series 2 never observed (reads 0 everywhere). Price: series 0 at 2 (regular 2),

@@ -86,3 +86,60 @@ TEST(Features, ScaleAndTargets) {
 }
 
 }  // namespace
+
+namespace {
+
+// Note [Window location] (engine/deepar/internal.h): the location and scale by hand, and the
+// features read relative to the location (the rolling stds, the observed flag and the calendar
+// as without one).
+TEST(Features, WindowLocationByHand) {
+  // y = {NaN, 2, 4, 9, 5, 7}: window 0 starts at tau 0 (context 3: {NaN, 2, 4}), window 1 at tau 2
+  // ({4, 9, 5}), window 2 before the axis (nothing observed).
+  std::vector<float> y = {NAN, 2, 4, 9, 5, 7};
+  const int64_t series[3] = {0, 0, 0}, t0[3] = {0, 2, -5};
+  WindowBatch wb{series, t0, 3, 3};
+  float loc[3], scale[3];
+  window_loc_scale_cpu(y.data(), 1, 6, wb, 3, loc, scale);
+  EXPECT_FLOAT_EQ(loc[0], 3.0f);                    // mean of {2, 4}
+  EXPECT_FLOAT_EQ(scale[0], 1.0f + 1.0f);           // |2-3|, |4-3|
+  EXPECT_FLOAT_EQ(loc[1], 6.0f);                    // mean of {4, 9, 5}
+  EXPECT_FLOAT_EQ(scale[1], 1.0f + 2.0f);           // (|4-6| + |9-6| + |5-6|) / 3 = 6 / 3
+  EXPECT_FLOAT_EQ(loc[2], 0.0f);
+  EXPECT_FLOAT_EQ(scale[2], 1.0f);
+
+  FeatureSpec spec;
+  spec.season_length = 2;
+  spec.roll_short = 2;
+  spec.roll_long = 0;
+  spec.n_calendar = 0;
+  const int64_t F = feature_count(spec);  // lag1, observed, lag2, mean2, std2
+  ASSERT_EQ(F, 5);
+  const int64_t s1[1] = {0}, t1[1] = {4};
+  WindowBatch one{s1, t1, 1, 2};  // steps tau = 4, 5
+  const float sc[1] = {2.0f}, lc[1] = {6.0f};
+  std::vector<float> x(2 * F), plain(2 * F);
+  features_fwd_cpu(spec, y.data(), 1, 6, sc, one, nullptr, 0, x.data(), lc);
+  features_fwd_cpu(spec, y.data(), 1, 6, sc, one, nullptr, 0, plain.data());
+  // tau = 4: lag1 y[3] = 9 -> (9-6)/2; lag2 y[2] = 4 -> (4-6)/2; rolling {4, 9}: mean 6.5 ->
+  // 0.25, std 2.5 -> 1.25 (not shifted).
+  EXPECT_FLOAT_EQ(x[0], 1.5f);
+  EXPECT_FLOAT_EQ(x[1], 1.0f);
+  EXPECT_FLOAT_EQ(x[2], -1.0f);
+  EXPECT_FLOAT_EQ(x[3], 0.25f);
+  EXPECT_FLOAT_EQ(x[4], 1.25f);
+  EXPECT_FLOAT_EQ(x[4], plain[4]);
+  EXPECT_FLOAT_EQ(x[1], plain[1]);
+  // tau = 5: lag1 y[4] = 5 -> -0.5; lag2 y[3] = 9 -> 1.5; rolling {9, 5}: mean 7 -> 0.5, std 2 -> 1.
+  EXPECT_FLOAT_EQ(x[F + 0], -0.5f);
+  EXPECT_FLOAT_EQ(x[F + 2], 1.5f);
+  EXPECT_FLOAT_EQ(x[F + 3], 0.5f);
+  EXPECT_FLOAT_EQ(x[F + 4], 1.0f);
+  // Nothing observed before the axis: the lags and the rolling mean read 0, not -loc / scale.
+  const int64_t t2[1] = {0};
+  WindowBatch first{s1, t2, 1, 1};
+  std::vector<float> x0(F, -9.0f);
+  features_fwd_cpu(spec, y.data(), 1, 6, sc, first, nullptr, 0, x0.data(), lc);
+  for (int64_t k = 0; k < F; ++k) EXPECT_EQ(x0[k], 0.0f) << k;
+}
+
+}  // namespace
