@@ -35,6 +35,12 @@ namespace skucast {
 
 enum class Likelihood : int32_t { Gaussian = 0, NegBin = 1, Tweedie = 2, Mse = 3, Mae = 4, StudentT = 5 };
 
+// A likelihood of a continuous value (Gaussian, Student-t, the point losses), as opposed to the
+// count likelihoods (negative binomial, Tweedie): the ones a log transform or a location applies to.
+inline bool likelihood_is_continuous(Likelihood kind) {
+  return kind != Likelihood::NegBin && kind != Likelihood::Tweedie;
+}
+
 inline int64_t likelihood_n_params(Likelihood kind) {
   if (kind == Likelihood::StudentT) return 3;
   return kind == Likelihood::Gaussian || kind == Likelihood::NegBin ? 2 : 1;

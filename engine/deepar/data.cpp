@@ -250,8 +250,7 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
   l.lik.kind = nn::likelihood_from_name(o.likelihood);
   l.lik.tweedie_power = o.tweedie_power;
   // Note [Target transform]: continuous likelihoods only (a count likelihood models counts).
-  const bool continuous = l.lik.kind == Likelihood::Gaussian || l.lik.kind == Likelihood::StudentT ||
-                          l.lik.kind == Likelihood::Mse || l.lik.kind == Likelihood::Mae;
+  const bool continuous = likelihood_is_continuous(l.lik.kind);
   if (o.target_transform == "auto")
     throw Error("deepar: target_transform auto must be resolved from the panel before the layout");
   l.log1p = (o.target_transform == "log1p" || o.target_transform == "log1p_window") && continuous;

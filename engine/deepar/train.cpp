@@ -145,8 +145,7 @@ std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h, cons
     }
   }
   if (o.target_transform == "auto") {  // Note [Target transform from the data]
-    const bool continuous = o.likelihood != "negbin" && o.likelihood != "tweedie";
-    if (!continuous || o.likelihood == "student_t") {
+    if (!likelihood_is_continuous(nn::likelihood_from_name(o.likelihood)) || o.likelihood == "student_t") {
       o.target_transform = "log1p";  // a count likelihood ignores it; a Student-t is set to none below
     } else {
       if (!profile) throw InputError("deepar: target transform auto is chosen from the panel's target; none was given");
