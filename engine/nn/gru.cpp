@@ -106,9 +106,15 @@ void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x,
                        std::vector<T>& scratch, const T* pre, int64_t pre_repeat) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
   const int64_t rows = s.n_steps * B;
-  // [B, 3Hd] = h' R^T, written by the GEMM (beta 0) before it is read (Note [Forward scratch] in rnn.h).
-  if (scratch.size() < static_cast<size_t>(checked_mul(B, G))) scratch.resize(static_cast<size_t>(checked_mul(B, G)));
+  // Scratch, every element written before it is read (Note [Forward scratch] in rnn.h): [B, 3Hd]
+  // h' R^T (the GEMM writes it with beta 0) and [Hd, 3Hd] R^T (Note [Weights transposed for the
+  // step GEMM] in lstm.cpp).
+  const size_t need = static_cast<size_t>(checked_mul(B + Hd, G));
+  if (scratch.size() < need) scratch.resize(need);
   T* const gh = scratch.data();
+  T* const rt = gh + B * G;
+  for (int64_t j = 0; j < G; ++j)
+    for (int64_t k = 0; k < Hd; ++k) rt[k * G + j] = w.r[j * Hd + k];
   const int nt = rnn_threads(B);
   BlasSingleThread blas_guard;  // Note [Per-layer threading] in lstm.cpp
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -131,7 +137,7 @@ void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x,
     T* ghp = gh + br.lo * G;
     for (int64_t t = 0; t < s.n_steps; ++t) {
       const T* h_prev = h + t * B * Hd + br.lo * Hd;
-      gemm(Trans::No, Trans::Yes, nb, G, Hd, T(1), h_prev, Hd, w.r, Hd, T(0), ghp, G);
+      gemm(Trans::No, Trans::No, nb, G, Hd, T(1), h_prev, Hd, rt, G, T(0), ghp, G);
       gru_fwd_pointwise(nb, Hd, act + (t * B + br.lo) * A, ghp, w.br, h_prev, h + (t + 1) * B * Hd + br.lo * Hd);
     }
   }

@@ -200,7 +200,8 @@ struct LayerShape {
 };
 
 // Note [Forward scratch]
-//   scratch: the layer's working buffers (LSTM: the summed biases and [W | R]; GRU: h' R^T),
+//   scratch: the layer's working buffers (LSTM: the summed biases and [W | R]^T; GRU: h' R^T
+//   and R^T),
 //   resized as needed and reused across calls. Every
 //   element is written before it is read, so what a previous call left there never matters;
 //   reusing it saves a zero-filled allocation of [B, F+Hd] (LSTM) per layer and call: with
