@@ -103,8 +103,9 @@ void gru_bwd_pointwise(int64_t n, int64_t Hd, const double* a, const double* h_p
 // ---------------------------------------------------------------- forward ----
 template <typename T>
 void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act,
-                       std::vector<T>& scratch, const T* pre, int64_t pre_repeat) {
+                       std::vector<T>& scratch, const T* pre, int64_t pre_repeat, int64_t ldx) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
+  if (ldx == 0) ldx = F;
   const int64_t rows = s.n_steps * B;
   // Scratch, every element written before it is read (Note [Forward scratch] in rnn.h): [B, 3Hd]
   // h' R^T (the GEMM writes it with beta 0) and [Hd, 3Hd] R^T (Note [Weights transposed for the
@@ -130,7 +131,7 @@ void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x,
         std::memcpy(act + r * A, w.bw, sizeof(T) * G);
       }
     }
-    gemm(Trans::No, Trans::Yes, rr.hi - rr.lo, G, F, T(1), x + rr.lo * F, F, w.w, F, T(1), act + rr.lo * A, A);
+    gemm(Trans::No, Trans::Yes, rr.hi - rr.lo, G, F, T(1), x + rr.lo * ldx, ldx, w.w, F, T(1), act + rr.lo * A, A);
 #pragma omp barrier
     const RowRange br = split_rows(B, p, np);  // this thread's windows
     const int64_t nb = br.hi - br.lo;
@@ -148,10 +149,11 @@ void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x,
 constexpr int64_t kWeightGradChunk = 4;
 
 template <typename T>
-void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* act,
-                        const T* dy, const T* dh_last, T* dx, int64_t dx_from, T* dh0, RnnLayerView<T> dw,
-                        GradMode mode, std::vector<T>& scratch, T* dpre) {
+void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, int64_t ldx, const T* h,
+                        const T* act, const T* dy, const T* dh_last, T* dx, int64_t dx_from, T* dh0,
+                        RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch, T* dpre) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 3 * Hd, A = 4 * Hd, F = s.n_in;
+  if (ldx == 0) ldx = F;
   const bool grads = mode != GradMode::Ignore;
   const bool want_dx = dx && dx_from < F;
   const int nt = rnn_threads(B);
@@ -200,7 +202,8 @@ void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x
         gemm(Trans::No, Trans::No, nb, F - dx_from, G, T(1), gx, G, w.w + dx_from, F, T(0),
              dx + (t * B + br.lo) * F + dx_from, F);
       if (!grads) continue;
-      std::memcpy(xc + slot * nb * F, x + (t * B + br.lo) * F, sizeof(T) * nb * F);
+      for (int64_t b = 0; b < nb; ++b)
+        std::memcpy(xc + (slot * nb + b) * F, x + (t * B + br.lo + b) * ldx, sizeof(T) * F);
       std::memcpy(hc + slot * nb * Hd, h + o_h, sizeof(T) * nb * Hd);
       if (slot == kWeightGradChunk - 1 || t == 0) {  // Note [LSTM weight gradient by chunks] in lstm.cpp
         const int64_t n = (slot + 1) * nb;
@@ -242,13 +245,13 @@ void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x
 }
 
 template void gru_layer_forward<float>(const LayerShape&, RnnLayerView<const float>, const float*, float*, float*,
-                                       std::vector<float>&, const float*, int64_t);
+                                       std::vector<float>&, const float*, int64_t, int64_t);
 template void gru_layer_forward<double>(const LayerShape&, RnnLayerView<const double>, const double*, double*,
-                                        double*, std::vector<double>&, const double*, int64_t);
-template void gru_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, const float*,
-                                        const float*, const float*, const float*, float*, int64_t, float*,
-                                        RnnLayerView<float>, GradMode, std::vector<float>&, float*);
-template void gru_layer_backward<double>(const LayerShape&, RnnLayerView<const double>, const double*,
+                                        double*, std::vector<double>&, const double*, int64_t, int64_t);
+template void gru_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, int64_t,
+                                        const float*, const float*, const float*, const float*, float*, int64_t,
+                                        float*, RnnLayerView<float>, GradMode, std::vector<float>&, float*);
+template void gru_layer_backward<double>(const LayerShape&, RnnLayerView<const double>, const double*, int64_t,
                                          const double*, const double*, const double*, const double*, double*,
                                          int64_t, double*, RnnLayerView<double>, GradMode, std::vector<double>&,
                                          double*);

@@ -5,7 +5,8 @@
 // (K = F + Hd; the step's rows stay in cache, which measured 15% faster than projecting all
 // T*B input rows up front, cuDNN-style, into a 36 MB buffer that the per-step GEMM and the
 // pointwise pass then stream through again), and a pointwise pass applies the gates.
-// The forward keeps each step's [x_t | h_{t-1}] rows ([T, B, F+Hd], the context's xh).
+// Each step's [x_t | h_{t-1}] rows are built in a one-step buffer and built again by the
+// backward, from x and h (Note [LSTM rows rebuilt, not kept]).
 // Backward: per step a pointwise pass gives dG (pre-activation gate gradients) and one GEMM
 // gives [dx_t | dh'] = dG [W | R]; afterwards one GEMM over all steps gives
 // [dW | dR]^T = [X | H']^T dG, and bias gradients are column sums of dG (Note [LSTM backward
@@ -134,16 +135,17 @@ void lstm_bwd_pointwise(int64_t n, int64_t Hd, const double* a, const double* c_
 
 // ---------------------------------------------------------------- forward ----
 template <typename T>
-void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act, T* xh,
+void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act,
                         std::vector<T>& scratch, const T* pre, int64_t pre_repeat, int64_t ldx) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 4 * Hd, F = s.n_in;
   if (ldx == 0) ldx = F;
   const int64_t K = F + Hd;  // width of [x_t | h_{t-1}]
   // Scratch, every element written before it is read (Note [Forward scratch] in rnn.h):
-  const size_t need = static_cast<size_t>(checked_mul(G, 1 + K));
+  const size_t need = static_cast<size_t>(checked_mul(G, 1 + K) + checked_mul(B, K));
   if (scratch.size() < need) scratch.resize(need);
   T* bsum = scratch.data();  // [4Hd] bW + bR
   T* wcat = bsum + G;        // [F+Hd, 4Hd] = [W | R]^T (Note [Weights transposed for the step GEMM])
+  T* xh = wcat + K * G;      // [B, F+Hd] the step's [x_t | h_{t-1}] rows (Note [LSTM rows rebuilt, not kept])
   for (int64_t j = 0; j < G; ++j) bsum[j] = w.bw[j] + w.br[j];
   for (int64_t j = 0; j < G; ++j) {
     for (int64_t f = 0; f < F; ++f) wcat[f * G + j] = w.w[j * F + f];
@@ -158,7 +160,7 @@ void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x
     for (int64_t t = 0; t < s.n_steps; ++t) {
       const int64_t o_prev = t * B * Hd + br.lo * Hd, o_cur = (t + 1) * B * Hd + br.lo * Hd;
       T* a = act + (t * B + br.lo) * G;  // [nb, 4Hd] pre-activations of step t
-      T* xhp = xh + (t * B + br.lo) * K;  // [nb, F+Hd] this step's [x_t | h_{t-1}], kept for backward
+      T* xhp = xh + br.lo * K;  // [nb, F+Hd] this step's [x_t | h_{t-1}]
       for (int64_t b = 0; b < nb; ++b) {
         std::memcpy(xhp + b * K, x + (t * B + br.lo + b) * ldx, sizeof(T) * F);
         std::memcpy(xhp + b * K + F, h + o_prev + b * Hd, sizeof(T) * Hd);
@@ -175,6 +177,15 @@ void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x
     }
   }
 }
+
+// Note [LSTM rows rebuilt, not kept]
+//   The step GEMM reads [x_t | h_{t-1}] as one row per window, and the weight gradient reads
+//   the same rows. The forward used to keep all of them, [T, B, F+Hd] per layer (16-18 MB per
+//   layer at the train_cpu shape), a copy of what x and h already hold, written to memory in
+//   the forward and read back in the backward. Now the forward builds each step's rows in a
+//   [B, F+Hd] buffer that stays in cache, and the backward rebuilds them from x (read in place:
+//   the caller keeps it unchanged until backward, Rnn::forward's contract) and h into its
+//   chunk ring. Same values, same GEMMs: results are unchanged to the bit.
 
 // Note [Weights transposed for the step GEMM]
 //   The forward's per-step GEMM multiplies the step's rows by the transposed weights. Passing
@@ -205,10 +216,12 @@ void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x
 constexpr int64_t kWeightGradChunk = 4;
 
 template <typename T>
-void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* xh, const T* c, const T* act,
+void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, int64_t ldx, const T* h,
+                         const T* c, const T* act,
                          const T* dy, const T* dh_last, const T* dc_last, T* dx, int64_t dx_from, T* dh0, T* dc0,
                          RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch, T* dpre) {
   const int64_t B = s.n_batch, Hd = s.n_hidden, G = 4 * Hd, F = s.n_in, K = F + Hd;
+  if (ldx == 0) ldx = F;
   if (dx_from < 0 || dx_from > F)
     throw Error("lstm backward: dx_from " + std::to_string(dx_from) + " outside [0, " + std::to_string(F) + "]");
   // Note [LSTM backward GEMMs]
@@ -278,7 +291,11 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
         std::memcpy(dh_rec + (br.lo + b) * Hd, outp + b * Kd + Fd, sizeof(T) * Hd);
       }
       if (!grads) continue;
-      std::memcpy(xc + slot * nb * K, xh + (t * B + br.lo) * K, sizeof(T) * nb * K);
+      T* xcs = xc + slot * nb * K;  // this step's [x_t | h_{t-1}] rows, rebuilt (Note [LSTM rows rebuilt, not kept])
+      for (int64_t b = 0; b < nb; ++b) {
+        std::memcpy(xcs + b * K, x + (t * B + br.lo + b) * ldx, sizeof(T) * F);
+        std::memcpy(xcs + b * K + F, h + o_prev + b * Hd, sizeof(T) * Hd);
+      }
       if (slot == kWeightGradChunk - 1 || t == 0) {  // Note [LSTM weight gradient by chunks]
         const int64_t n = (slot + 1) * nb;
         const T beta = first ? T(0) : T(1);
@@ -319,15 +336,15 @@ void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* 
 }
 
 template void lstm_layer_forward<float>(const LayerShape&, RnnLayerView<const float>, const float*, float*, float*,
-                                        float*, float*, std::vector<float>&, const float*, int64_t, int64_t);
+                                        float*, std::vector<float>&, const float*, int64_t, int64_t);
 template void lstm_layer_forward<double>(const LayerShape&, RnnLayerView<const double>, const double*, double*,
-                                         double*, double*, double*, std::vector<double>&, const double*, int64_t,
-                                         int64_t);
-template void lstm_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, const float*,
-                                         const float*, const float*, const float*, const float*, float*, int64_t,
-                                         float*, float*, RnnLayerView<float>, GradMode, std::vector<float>&, float*);
-template void lstm_layer_backward<double>(const LayerShape&, RnnLayerView<const double>, const double*,
-                                          const double*, const double*, const double*, const double*,
+                                         double*, double*, std::vector<double>&, const double*, int64_t, int64_t);
+template void lstm_layer_backward<float>(const LayerShape&, RnnLayerView<const float>, const float*, int64_t,
+                                         const float*, const float*, const float*, const float*, const float*,
+                                         const float*, float*, int64_t, float*, float*, RnnLayerView<float>, GradMode,
+                                         std::vector<float>&, float*);
+template void lstm_layer_backward<double>(const LayerShape&, RnnLayerView<const double>, const double*, int64_t,
+                                          const double*, const double*, const double*, const double*, const double*,
                                           const double*, double*, int64_t, double*, double*, RnnLayerView<double>,
                                           GradMode, std::vector<double>&, double*);
 

@@ -142,16 +142,16 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
   else ctx->m_c_n.clear();
 
   const int64_t seq = checked_mul(n_steps, BH);  // T*B*Hd
-  if (lstm) ctx->m_xh.resize(L);
-  else ctx->m_xh.clear();
+  ctx->m_x = x;
+  ctx->m_x_stride = x_stride;
   for (int64_t l = 0; l < L; ++l) {
     const int64_t F = m_cfg.layer_input(l);
     const int64_t n_in = checked_mul(checked_mul(n_steps, n_batch), F);
     std::vector<T>& in = ctx->m_in[l];
     ctx->m_mask[l].clear();
     // The layer's input: x or the outputs of layer l-1 ([T, B, Hd]), through dropout when on.
-    // The LSTM reads it in place (its backward uses the [x_t | h_{t-1}] rows it keeps); the GRU's
-    // backward reads the input again, so the context keeps a copy.
+    // Both cells read it in place, in forward and again in backward (Note [LSTM rows rebuilt, not
+    // kept] in lstm.cpp); no copy is kept.
     const T* src = l == 0 ? x : ctx->m_h[l - 1].data() + BH;
     const T* layer_in = src;
     if (l > 0 && dropout) {  // Note [RNN dropout]
@@ -164,15 +164,6 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
       for (int64_t i = 0; i < n_in; ++i) {
         mask[i] = uniform01(dropout_seed, static_cast<uint64_t>(l), static_cast<uint64_t>(i)) < p ? T(0) : keep;
         in[i] = src[i] * mask[i];
-      }
-      layer_in = in.data();
-    } else if (!lstm) {
-      if (l == 0 && x_stride != F) {  // the first F columns of each row
-        in.resize(n_in);
-        const int64_t rows = n_steps * n_batch;
-        for (int64_t r = 0; r < rows; ++r) std::copy(src + r * x_stride, src + r * x_stride + F, in.data() + r * F);
-      } else {
-        in.assign(src, src + n_in);
       }
       layer_in = in.data();
     } else {
@@ -191,14 +182,12 @@ void Rnn<T>::forward_into(RnnContext<T>& ctx_ref, const T* weights, const T* x, 
       c.resize(seq + BH);
       if (c0) std::copy(c0 + l * BH, c0 + (l + 1) * BH, c.begin());
       else std::fill(c.begin(), c.begin() + BH, T(0));
-      ctx->m_xh[l].resize(checked_mul(checked_mul(n_steps, n_batch), F + Hd));
       lstm_layer_forward<T>(shape, layer(weights, l), layer_in, h.data(), c.data(), ctx->m_act[l].data(),
-                            ctx->m_xh[l].data(), ctx->m_fwd_scratch, l == 0 ? pre0 : nullptr, pre0_repeat,
-                            l == 0 ? x_stride : 0);
+                            ctx->m_fwd_scratch, l == 0 ? pre0 : nullptr, pre0_repeat, l == 0 ? x_stride : 0);
       std::copy(c.end() - BH, c.end(), ctx->m_c_n.begin() + l * BH);
     } else {
       gru_layer_forward<T>(shape, layer(weights, l), layer_in, h.data(), ctx->m_act[l].data(), ctx->m_fwd_scratch,
-                           l == 0 ? pre0 : nullptr, pre0_repeat);
+                           l == 0 ? pre0 : nullptr, pre0_repeat, l == 0 ? x_stride : 0);
     }
     std::copy(h.end() - BH, h.end(), ctx->m_h_n.begin() + l * BH);
   }
@@ -232,14 +221,18 @@ void Rnn<T>::backward(const RnnContext<T>& ctx, const T* weights, const T* dy, c
     }
     const RnnLayerView<T> dw = mode == GradMode::Ignore ? no_grads : layer(dweights, l);
     const T* dh_last = dh_n ? dh_n + l * BH : nullptr;
+    // The layer's input as forward read it: x, the dropped-out copy, or the layer below's outputs.
+    const T* x_l = l == 0 ? ctx.m_x : ctx.m_mask[l].empty() ? ctx.m_h[l - 1].data() + BH : ctx.m_in[l].data();
+    const int64_t ldx = l == 0 ? ctx.m_x_stride : 0;
     if (lstm) {
       const T* dc_last = dc_n ? dc_n + l * BH : nullptr;
-      lstm_layer_backward<T>(shape, layer(weights, l), ctx.m_xh[l].data(), ctx.m_c[l].data(), ctx.m_act[l].data(),
+      lstm_layer_backward<T>(shape, layer(weights, l), x_l, ldx, ctx.m_h[l].data(),
+                             ctx.m_c[l].data(), ctx.m_act[l].data(),
                              dy_cur.data(), dh_last, dc_last, dx_l, l > 0 ? 0 : dx_from, dh0_l.data(),
                              dc0_l.data(), dw, mode, ctx.m_scratch, l == 0 ? dpre0 : nullptr);
       if (dc0) std::copy(dc0_l.begin(), dc0_l.end(), dc0 + l * BH);
     } else {
-      gru_layer_backward<T>(shape, layer(weights, l), ctx.m_in[l].data(), ctx.m_h[l].data(), ctx.m_act[l].data(),
+      gru_layer_backward<T>(shape, layer(weights, l), x_l, ldx, ctx.m_h[l].data(), ctx.m_act[l].data(),
                             dy_cur.data(), dh_last, dx_l, l > 0 ? 0 : dx_from, dh0_l.data(), dw, mode,
                             ctx.m_scratch, l == 0 ? dpre0 : nullptr);
     }

@@ -126,13 +126,14 @@ class RnnContext {
   template <typename U>
   friend class Rnn;
   int64_t m_n_steps = 0, m_n_batch = 0, m_n_hidden = 0;
-  std::vector<std::vector<T>> m_in;    // per layer: its input after dropout [T, B, F_l] (GRU; LSTM only with
-                                       // dropout on: the LSTM reads its input in place, backward uses m_xh)
+  std::vector<std::vector<T>> m_in;    // per layer l >= 1 with dropout on: its input after dropout [T, B, F_l]
+                                       // (otherwise a layer reads x or the layer below in place)
   std::vector<std::vector<T>> m_mask;  // per layer l >= 1: dropout factors [T, B, Hd], empty when off
   std::vector<std::vector<T>> m_h;     // per layer: [T+1, B, Hd], m_h[l][0] = h0
   std::vector<std::vector<T>> m_c;     // per layer (LSTM): [T+1, B, Hd], m_c[l][0] = c0
   std::vector<std::vector<T>> m_act;   // per layer: [T, B, 4*Hd] gate activations (lstm.cpp / gru.cpp)
-  std::vector<std::vector<T>> m_xh;    // per layer (LSTM): [T, B, F_l+Hd] each step's [x_t | h_{t-1}]
+  const T* m_x = nullptr;              // forward's x (layer 0's input, read again by backward)
+  int64_t m_x_stride = 0;              // its row stride
   std::vector<T> m_h_n, m_c_n;         // [L, B, Hd]
   // Backward scratch, kept so that repeated steps reuse their pages instead of faulting in
   // fresh ones (tens of MB at DeepAR sizes). Mutable: backward takes the context by const&
@@ -158,7 +159,9 @@ class Rnn {
   // [in] weights [n_params()], x [T, B, F], h0/c0 [L, B, Hd] or nullptr for zeros (c0 is
   // ignored by a GRU). Dropout (Phase::Training, cfg.dropout > 0) uses dropout_seed.
   // All pointers are host pointers, none into the context itself (an LSTM layer reads x and
-  // the layer below's outputs in place). Returns the context holding y, h_n, c_n.
+  // the layer below's outputs in place). Backward reads x again (Note [LSTM rows
+  // rebuilt, not kept] in lstm.cpp): x must stay unchanged until the context's backward has
+  // run. Returns the context holding y, h_n, c_n.
   std::unique_ptr<RnnContext<T>> forward(const T* weights, const T* x, int64_t n_steps, int64_t n_batch,
                                          const T* h0, const T* c0, Phase phase, uint64_t dropout_seed) const;
   // The same into an existing context, reusing its buffers (a training loop keeps one).
@@ -207,27 +210,28 @@ struct LayerShape {
 //   reusing it saves a zero-filled allocation of [B, F+Hd] (LSTM) per layer and call: with
 //   one-step calls on 8,100 paths (deepar's sampling loop) that zero-fill and its page faults
 //   were ~7 % of a forecast.
-// LSTM: xh [T, B, F_l+Hd] out: each step's [x_t | h_{t-1}] rows, what backward reads.
 // pre, pre_repeat: as Rnn::forward_into's pre0 (nullptr: none). ldx: x's row stride (0: F_l).
 template <typename T>
-void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act, T* xh,
+void lstm_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* c, T* act,
                         std::vector<T>& scratch, const T* pre = nullptr, int64_t pre_repeat = 1, int64_t ldx = 0);
 template <typename T>
 void gru_layer_forward(const LayerShape& s, RnnLayerView<const T> w, const T* x, T* h, T* act,
-                       std::vector<T>& scratch, const T* pre = nullptr, int64_t pre_repeat = 1);
+                       std::vector<T>& scratch, const T* pre = nullptr, int64_t pre_repeat = 1, int64_t ldx = 0);
 
 // dy [T, B, Hd] = dL/dh_t from above (this layer's outputs); dh_last, dc_last [B, Hd] or
 // nullptr; dx [T, B, F_l] or nullptr, only columns [dx_from, F_l) written; dh0, dc0 [B, Hd]
 // required; dw as `mode`; scratch: resized as needed and reused across calls. dpre [B, G*Hd]
 // or nullptr: the gradient of a per-window addend to the input projection (forward's pre
 // with pre_repeat 1), i.e. the input-side pre-activation gradients summed over the steps.
+// x, ldx, h (and c): the forward's input (row stride ldx, 0: F_l) and states.
 template <typename T>
-void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* xh, const T* c, const T* act,
+void lstm_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, int64_t ldx, const T* h,
+                         const T* c, const T* act,
                          const T* dy, const T* dh_last, const T* dc_last, T* dx, int64_t dx_from, T* dh0, T* dc0,
                          RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch, T* dpre = nullptr);
 template <typename T>
-void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, const T* h, const T* act,
-                        const T* dy, const T* dh_last, T* dx, int64_t dx_from, T* dh0, RnnLayerView<T> dw,
-                        GradMode mode, std::vector<T>& scratch, T* dpre = nullptr);
+void gru_layer_backward(const LayerShape& s, RnnLayerView<const T> w, const T* x, int64_t ldx, const T* h,
+                        const T* act, const T* dy, const T* dh_last, T* dx, int64_t dx_from, T* dh0,
+                        RnnLayerView<T> dw, GradMode mode, std::vector<T>& scratch, T* dpre = nullptr);
 
 }  // namespace skucast::nn
