@@ -47,7 +47,7 @@ struct WindowBatch {
 // CPU reference, OpenMP over windows. y [S, N]; scale [B]; calendar [n_cal, C] or nullptr
 // when C = 0; x [T, B, F]. Host pointers. loc [B] (nullptr: 0): each window's location, which
 // the lags and the rolling means read relative to ((y - loc) / scale; Note [Window location]
-// in engine/deepar/internal.h). The device kernel has no location yet.
+// in engine/deepar/internal.h).
 void features_fwd_cpu(const FeatureSpec& spec, const float* y, int64_t n_series, int64_t n_time,
                       const float* scale, const WindowBatch& batch, const float* calendar, int64_t n_cal,
                       float* x, const float* loc = nullptr);
@@ -63,18 +63,22 @@ void window_scale_cpu(const float* y, int64_t n_series, int64_t n_time, const Wi
 void window_loc_scale_cpu(const float* y, int64_t n_series, int64_t n_time, const WindowBatch& batch,
                           int64_t n_context, float* loc, float* scale);
 
-// Targets of the batch: target [T, B] = y[series[b], t0[b] + t], NaN outside 0 .. N-1.
-void window_target_cpu(const float* y, int64_t n_series, int64_t n_time, const WindowBatch& batch, float* target);
+// Targets of the batch: target [T, B] = y[series[b], t0[b] + t] - loc[b], NaN outside 0 .. N-1
+// (NaN stays NaN). loc [B] or nullptr (0): the window location of Note [Window location].
+void window_target_cpu(const float* y, int64_t n_series, int64_t n_time, const WindowBatch& batch, float* target,
+                       const float* loc = nullptr);
 
 // ------------------------------------------------------------------- CUDA ----
 // CUDA twins: the same arguments, layout and semantics as the _cpu functions above, with
 // every pointer — batch.series and batch.t0 included — a device pointer. Async on stream.
 void features_fwd(const FeatureSpec& spec, const float* y /*[S, N]*/, int64_t n_series, int64_t n_time,
                   const float* scale /*[B]*/, const WindowBatch& batch, const float* calendar /*[n_cal, C]*/,
-                  int64_t n_cal, float* x /*[T, B, F]*/, cudaStream_t stream);
+                  int64_t n_cal, float* x /*[T, B, F]*/, cudaStream_t stream, const float* loc /*[B]*/ = nullptr);
 void window_scale(const float* y /*[S, N]*/, int64_t n_series, int64_t n_time, const WindowBatch& batch,
                   int64_t n_context, float* scale /*[B]*/, cudaStream_t stream);
+void window_loc_scale(const float* y /*[S, N]*/, int64_t n_series, int64_t n_time, const WindowBatch& batch,
+                      int64_t n_context, float* loc /*[B]*/, float* scale /*[B]*/, cudaStream_t stream);
 void window_target(const float* y /*[S, N]*/, int64_t n_series, int64_t n_time, const WindowBatch& batch,
-                   float* target /*[T, B]*/, cudaStream_t stream);
+                   float* target /*[T, B]*/, cudaStream_t stream, const float* loc /*[B]*/ = nullptr);
 
 }  // namespace skucast

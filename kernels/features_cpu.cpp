@@ -64,10 +64,11 @@ void window_loc_scale_cpu(const float* y, int64_t /*n_series*/, int64_t n_time, 
 }
 
 void window_target_cpu(const float* y, int64_t /*n_series*/, int64_t n_time, const WindowBatch& batch,
-                       float* target) {
+                       float* target, const float* loc) {
   for (int64_t t = 0; t < batch.n_steps; ++t)
     for (int64_t b = 0; b < batch.n_batch; ++b)
-      target[t * batch.n_batch + b] = feature_at(y, n_time, batch.series[b], batch.t0[b] + t);
+      target[t * batch.n_batch + b] =
+          feature_at(y, n_time, batch.series[b], batch.t0[b] + t) - (loc ? loc[b] : 0.0f);  // NaN stays NaN
 }
 
 }  // namespace skucast

@@ -130,11 +130,6 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
                          "the %s forecast samples on the CPU\n", o.cell.c_str());
     where.device = Device::Cpu;
   }
-  if (where.device == Device::Cuda && l.window_loc) {  // Note [Window location] in engine/deepar/internal.h
-    std::fprintf(stderr, "skucast: note: the window location (target transform log1p_window) has no GPU sampling path "
-                         "yet; the %s forecast samples on the CPU\n", o.cell.c_str());
-    where.device = Device::Cpu;
-  }
   if (where.device == Device::Cuda && l.n_att > 0) {  // Note [Attention] in engine/nn/attention.h
     std::fprintf(stderr, "skucast: note: attention has no GPU sampling path yet; the %s forecast samples on the CPU\n",
                  o.cell.c_str());

@@ -80,8 +80,11 @@ void apply_log1p(PanelData& d);
 //   juice level on the tuning split (0.482) but worse on the test weeks (0.4225 against
 //   0.4023, seeds 0-3), so it is chosen from the data (Note [Target transform from the data]
 //   in engine/deepar/model.h). Continuous likelihoods only, as the log transform: a count
-//   likelihood has no location. The GPU kernels do not take a location yet: such a model
-//   trains and samples on the CPU, which `--device cuda` says in one line.
+//   likelihood has no location. The GPU twins: window_loc_scale (kernels/cuda/features.cu, a
+//   warp per window, two passes), window_target and features_fwd with a location (the resident
+//   panel's cut, engine/deepar/cuda/resident_panel.cpp), and the sampler's per-path location
+//   added to each draw and read by its features (engine/deepar/cuda/sampler.cpp); the host-
+//   composed GPU step uses HostWindows::cut, as the CPU.
 
 // Note [Weighted window sampling]
 //   Training windows draw their series from `eligible`. By default (DeepArOptions::sampling

@@ -347,11 +347,6 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
                  o.cell.c_str());
     setup.device = Device::Cpu;
   }
-  if (setup.device == Device::Cuda && l.window_loc) {  // Note [Window location] in engine/deepar/internal.h
-    std::fprintf(stderr, "skucast: note: the window location (target transform log1p_window) has no GPU path yet; the %s "
-                         "model trains on the CPU\n", o.cell.c_str());
-    setup.device = Device::Cpu;
-  }
   setup.precision = dev.precision;
   setup.max_panel_bytes = static_cast<int64_t>(dev.max_panel_bytes);
   setup.max_batch = B;

@@ -26,17 +26,15 @@ void HostWindows::cut(const PanelData& d, const Layout& l, int64_t context, cons
     x.resize(checked_mul(n_steps * B, l.n_features));
     x_out = x.data();
   }
-  window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data());
-  mask_target_cpu(win.t0, B, n_steps, win.mask_from, win.mask_first, target.data());  // the device's twin
   if (l.window_loc) {  // Note [Window location]: the target relative to the window's location
     loc.resize(B);
     window_loc_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, context, loc.data(), scale.data());
-    for (int64_t t = 0; t < n_steps; ++t)
-      for (int64_t b = 0; b < B; ++b) target[t * B + b] -= loc[b];  // NaN (masked) stays NaN
   } else {
     loc.clear();
     window_scale_cpu(d.y.data(), d.n_series, d.n_time, wb, context, scale.data());
   }
+  window_target_cpu(d.y.data(), d.n_series, d.n_time, wb, target.data(), loc.empty() ? nullptr : loc.data());
+  mask_target_cpu(win.t0, B, n_steps, win.mask_from, win.mask_first, target.data());  // the device's twin
   compose_inputs(d, l, w, d.y.data(), d.n_series, d.n_time, 0, win.series, win.series, win.t0, B, n_steps,
                  scale.data(), cs, x_out, loc.empty() ? nullptr : loc.data());
 }

@@ -1,7 +1,8 @@
 // kernels/cuda/features.cu — CUDA twins of the window feature kernels (features.hpp).
 // defines: features_fwd_kernel (one thread per (t, b) row; block 32 windows x 8 steps, or
 //          256 windows x 1 step for windows under 8 steps),
-//          window_scale_kernel (one warp per window), window_target_kernel; their launchers.
+//          window_scale_kernel (one warp per window; with the location of Note [Window
+//          location] or without), window_target_kernel; their launchers.
 // The per-element math is kernels/features_math.hpp's, shared with features_cpu.cpp (double
 // accumulation, same order of terms); window_scale sums its window in another order.
 #include <cuda_runtime.h>
@@ -23,20 +24,26 @@ namespace {
 __global__ void features_fwd_kernel(FeatureSpec spec, int64_t F, const float* __restrict__ y, int64_t n_time,
                                     const float* __restrict__ scale, const int64_t* __restrict__ series,
                                     const int64_t* __restrict__ t0, int64_t n_batch, int64_t n_steps,
-                                    const float* __restrict__ calendar, int64_t n_cal, float* __restrict__ x) {
+                                    const float* __restrict__ calendar, int64_t n_cal, float* __restrict__ x,
+                                    const float* __restrict__ loc) {
   const int64_t b = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   const int64_t t = static_cast<int64_t>(blockIdx.y) * blockDim.y + threadIdx.y;
   if (b >= n_batch || t >= n_steps) return;
   const double inv = 1.0 / scale[b];
   const int64_t tau = t0[b] + t;  // absolute step this row describes
-  feature_row(spec, y, n_time, series[b], tau, inv, calendar, n_cal, x + (t * n_batch + b) * F);  // x[t, b, :]
+  feature_row(spec, y, n_time, series[b], tau, inv, calendar, n_cal, x + (t * n_batch + b) * F,
+              loc ? loc[b] : 0.0);  // x[t, b, :]
 }
 
 // One warp per window: lanes stride over the context steps (coalesced along the row), then
-// a shuffle reduction of (sum |y|, count).
+// a shuffle reduction (xor: every lane ends with the totals; lane 0's sums are the down-tree's).
+// kLoc false: window_scale, (sum |y|, count). kLoc true: the location and scale of Note
+// [Window location] (window_loc_scale_cpu's twin), (sum y, count) -> the mean, then a second
+// pass for the sum of |y - mean|. Double sums in another order than the CPU's.
+template <bool kLoc>
 __global__ void window_scale_kernel(const float* __restrict__ y, int64_t n_time, const int64_t* __restrict__ series,
                                     const int64_t* __restrict__ t0, int64_t n_batch, int64_t n_context,
-                                    float* __restrict__ scale) {
+                                    float* __restrict__ loc, float* __restrict__ scale) {
   const int lane = threadIdx.x & 31;
   const int64_t b = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;
   if (b >= n_batch) return;  // the whole warp exits together
@@ -45,31 +52,46 @@ __global__ void window_scale_kernel(const float* __restrict__ y, int64_t n_time,
   for (int64_t t = lane; t < n_context; t += 32) {
     const float v = feature_at(y, n_time, s, t0[b] + t);
     if (isnan(v)) continue;
-    sum += fabs(v);
+    sum += kLoc ? v : fabs(v);
     n += 1.0;
   }
   for (int off = 16; off > 0; off >>= 1) {
-    sum += __shfl_down_sync(0xffffffffu, sum, off);
-    n += __shfl_down_sync(0xffffffffu, n, off);
+    sum += __shfl_xor_sync(0xffffffffu, sum, off);
+    n += __shfl_xor_sync(0xffffffffu, n, off);
   }
-  if (lane == 0) scale[b] = window_scale_value(sum, n);
+  if (!kLoc) {
+    if (lane == 0) scale[b] = window_scale_value(sum, n);
+    return;
+  }
+  const double m = n > 0.0 ? sum / n : 0.0;
+  double dev = 0.0;
+  for (int64_t t = lane; t < n_context; t += 32) {
+    const float v = feature_at(y, n_time, s, t0[b] + t);
+    if (!isnan(v)) dev += fabs(v - m);
+  }
+  for (int off = 16; off > 0; off >>= 1) dev += __shfl_xor_sync(0xffffffffu, dev, off);
+  if (lane == 0) {
+    loc[b] = static_cast<float>(m);
+    scale[b] = window_scale_value(dev, n);
+  }
 }
 
 // One thread per element of target [T, B]; consecutive threads take consecutive b.
 __global__ void window_target_kernel(const float* __restrict__ y, int64_t n_time, const int64_t* __restrict__ series,
                                      const int64_t* __restrict__ t0, int64_t n_batch, int64_t n_elems,
-                                     float* __restrict__ target) {
+                                     float* __restrict__ target, const float* __restrict__ loc) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n_elems) return;
   const int64_t t = i / n_batch, b = i % n_batch;
-  target[i] = feature_at(y, n_time, series[b], t0[b] + t);
+  target[i] = feature_at(y, n_time, series[b], t0[b] + t) - (loc ? loc[b] : 0.0f);  // NaN stays NaN
 }
 
 }  // namespace
 
 // -------------------------------------------------------------- launchers ----
 void features_fwd(const FeatureSpec& spec, const float* y, int64_t /*n_series*/, int64_t n_time, const float* scale,
-                  const WindowBatch& batch, const float* calendar, int64_t n_cal, float* x, cudaStream_t stream) {
+                  const WindowBatch& batch, const float* calendar, int64_t n_cal, float* x, cudaStream_t stream,
+                  const float* loc) {
   if (batch.n_batch == 0 || batch.n_steps == 0) return;
   // 256 threads: x covers windows (coalesced stores), y steps. Windows of 8 steps or more: 32
   // windows x 8 steps that share the same series rows in L1; shorter ones (the forecast's
@@ -80,7 +102,7 @@ void features_fwd(const FeatureSpec& spec, const float* y, int64_t /*n_series*/,
                   checked_int((batch.n_steps + ty - 1) / ty, "features grid.y"));
   if (grid.y > 65535) throw Error("features_fwd: n_steps " + std::to_string(batch.n_steps) + " exceeds 524280");
   features_fwd_kernel<<<grid, block, 0, stream>>>(spec, feature_count(spec), y, n_time, scale, batch.series,
-                                                  batch.t0, batch.n_batch, batch.n_steps, calendar, n_cal, x);
+                                                  batch.t0, batch.n_batch, batch.n_steps, calendar, n_cal, x, loc);
   SKU_CHECK_LAUNCH("features_fwd_kernel");
 }
 
@@ -89,18 +111,28 @@ void window_scale(const float* y, int64_t /*n_series*/, int64_t n_time, const Wi
   if (batch.n_batch == 0) return;
   constexpr int kBlock = 256;  // 8 warps = 8 windows per block
   const int64_t n_blocks = (checked_mul(batch.n_batch, 32) + kBlock - 1) / kBlock;
-  window_scale_kernel<<<checked_int(n_blocks, "window_scale grid"), kBlock, 0, stream>>>(
-      y, n_time, batch.series, batch.t0, batch.n_batch, n_context, scale);
+  window_scale_kernel<false><<<checked_int(n_blocks, "window_scale grid"), kBlock, 0, stream>>>(
+      y, n_time, batch.series, batch.t0, batch.n_batch, n_context, nullptr, scale);
   SKU_CHECK_LAUNCH("window_scale_kernel");
 }
 
+void window_loc_scale(const float* y, int64_t /*n_series*/, int64_t n_time, const WindowBatch& batch,
+                      int64_t n_context, float* loc, float* scale, cudaStream_t stream) {
+  if (batch.n_batch == 0) return;
+  constexpr int kBlock = 256;  // 8 warps = 8 windows per block
+  const int64_t n_blocks = (checked_mul(batch.n_batch, 32) + kBlock - 1) / kBlock;
+  window_scale_kernel<true><<<checked_int(n_blocks, "window_loc_scale grid"), kBlock, 0, stream>>>(
+      y, n_time, batch.series, batch.t0, batch.n_batch, n_context, loc, scale);
+  SKU_CHECK_LAUNCH("window_scale_kernel<true>");
+}
+
 void window_target(const float* y, int64_t /*n_series*/, int64_t n_time, const WindowBatch& batch, float* target,
-                   cudaStream_t stream) {
+                   cudaStream_t stream, const float* loc) {
   const int64_t n = checked_mul(batch.n_steps, batch.n_batch);
   if (n == 0) return;
   constexpr int kBlock = 256;  // element-wise
   window_target_kernel<<<checked_int((n + kBlock - 1) / kBlock, "window_target grid"), kBlock, 0, stream>>>(
-      y, n_time, batch.series, batch.t0, batch.n_batch, n, target);
+      y, n_time, batch.series, batch.t0, batch.n_batch, n, target, loc);
   SKU_CHECK_LAUNCH("window_target_kernel");
 }
 

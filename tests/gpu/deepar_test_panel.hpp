@@ -22,8 +22,10 @@ struct DeepArTestCase {
   std::string cell, likelihood;
   bool statics;
   bool log1p = false;  // the panel's non-negative series modelled as log(1 + y) (apply_log1p)
+  bool window_loc = false;  // target transform log1p_window (Note [Window location]); with log1p
   std::string name() const {
-    return cell + "_" + likelihood + (statics ? "_embeddings" : "_plain") + (log1p ? "_log1p" : "");
+    return cell + "_" + likelihood + (statics ? "_embeddings" : "_plain") + (log1p ? "_log1p" : "") +
+           (window_loc ? "_loc" : "");
   }
 };
 

@@ -73,6 +73,7 @@ ForecastSetup make_setup(const Case& c) {
   o.dropout = 0.1;  // inference ignores it: the GPU forecaster must accept it
   o.seed = 5;
   o.season_length = 7;
+  if (c.window_loc) o.target_transform = "log1p_window";  // Note [Window location]
   o.validate();
   TestPanelShape sh;
   sh.future_cov = 3;
@@ -163,7 +164,9 @@ INSTANTIATE_TEST_SUITE_P(Cases, DeepArForecastParity,
                          ::testing::Values(Case{"lstm", "gaussian", true}, Case{"gru", "gaussian", false},
                                            Case{"lstm", "negbin", false}, Case{"gru", "tweedie", true},
                                            Case{"lstm", "mse", true}, Case{"gru", "gaussian", true, true},
-                                           Case{"lstm", "mse", false, true}),
+                                           Case{"lstm", "mse", false, true},
+                                           Case{"gru", "gaussian", true, true, true},
+                                           Case{"lstm", "gaussian", false, true, true}),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
 
 // Request checks happen before the device is touched, but a device is needed to get there

@@ -81,6 +81,7 @@ TrainData make_setup(const Case& c) {
   o.clip = 1.0;  // small enough to clip: the device-side norm is exercised
   o.seed = 11;
   o.season_length = 7;
+  if (c.window_loc) o.target_transform = "log1p_window";  // Note [Window location]
   o.validate();
   TestPanelShape sh;
   sh.n_steps = 90;
@@ -88,8 +89,25 @@ TrainData make_setup(const Case& c) {
   sh.late_every = 5;
   sh.late_start = 40;
   make_test_panel(o, c.statics, sh, s.fp, s.l, s.d);
+  if (c.log1p) apply_log1p(s.d);  // Note [Target transform]
   init_weights(s.l, o.seed, s.w0);
   return s;
+}
+
+// HostWindows::cut's scale, location and target (Note [Window location]): loc stays empty
+// without a window location.
+void scale_and_target(const TrainData& s, const WindowBatch& wb, std::vector<float>& scale, std::vector<float>& loc,
+                      std::vector<float>& target) {
+  scale.resize(wb.n_batch);
+  target.resize(wb.n_steps * wb.n_batch);
+  loc.clear();
+  if (s.l.window_loc) {
+    loc.resize(wb.n_batch);
+    window_loc_scale_cpu(s.d.y.data(), s.d.n_series, s.d.n_time, wb, s.o.context, loc.data(), scale.data());
+  } else {
+    window_scale_cpu(s.d.y.data(), s.d.n_series, s.d.n_time, wb, s.o.context, scale.data());
+  }
+  window_target_cpu(s.d.y.data(), s.d.n_series, s.d.n_time, wb, target.data(), loc.empty() ? nullptr : loc.data());
 }
 
 // The windows of step k: series and origins drawn from a seeded generator, as the trainer's
@@ -109,16 +127,14 @@ void cut(const TrainData& s, int64_t k, const float* w, Batch& b, float* x_out) 
     b.t0[i] = -s.o.context + static_cast<int64_t>(rng() % static_cast<uint32_t>(T - W + s.o.context + 1));
   }
   const WindowBatch wb{b.series.data(), b.t0.data(), B, W};
-  b.scale.resize(B);
-  b.target.resize(W * B);
-  window_scale_cpu(s.d.y.data(), s.d.n_series, T, wb, s.o.context, b.scale.data());
-  window_target_cpu(s.d.y.data(), s.d.n_series, T, wb, b.target.data());
+  std::vector<float> loc;
+  scale_and_target(s, wb, b.scale, loc, b.target);
   for (int64_t t = 0; t < W; ++t)
     for (int64_t i = 0; i < B; ++i)
       if (b.t0[i] + t >= T - s.o.horizon) b.target[t * B + i] = NAN;  // the validation steps
   ComposeScratch cs;
   compose_inputs(s.d, s.l, w, s.d.y.data(), s.d.n_series, T, 0, b.series.data(), b.series.data(), b.t0.data(), B, W,
-                 b.scale.data(), cs, x_out);
+                 b.scale.data(), cs, x_out, loc.empty() ? nullptr : loc.data());
 }
 
 nn::AdamWConfig adam_config(const DeepArOptions& o) {
@@ -190,7 +206,8 @@ TEST_P(DeepArTrainParity, StepsMatchCpuTrainer) {
 INSTANTIATE_TEST_SUITE_P(Cases, DeepArTrainParity,
                          ::testing::Values(Case{"lstm", "gaussian", true}, Case{"gru", "gaussian", true},
                                            Case{"lstm", "negbin", true}, Case{"gru", "negbin", false},
-                                           Case{"lstm", "gaussian", false}),
+                                           Case{"lstm", "gaussian", false},
+                                           Case{"gru", "gaussian", true, true, true}),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
 
 // Windows cut on the device from the resident panel (upload_panel + submit_windows: the
@@ -248,14 +265,13 @@ TEST_P(DeepArResidentPanel, DeviceWindowsMatchHostComposed) {
                                         &scale, &head0);
   // The CPU reference on the same weights and windows.
   const WindowBatch wb{series.data(), t0.data(), Bv, n_steps};
-  std::vector<float> cs(Bv), ct(n_steps * Bv), cx(n_steps * Bv * s.l.n_features);
-  window_scale_cpu(s.d.y.data(), s.d.n_series, T, wb, s.o.context, cs.data());
-  window_target_cpu(s.d.y.data(), s.d.n_series, T, wb, ct.data());
+  std::vector<float> cs, cl, ct, cx(n_steps * Bv * s.l.n_features);
+  scale_and_target(s, wb, cs, cl, ct);
   for (int64_t t = 0; t < s.o.context; ++t)
     for (int64_t b = 0; b < Bv; ++b) ct[t * Bv + b] = NAN;
   ComposeScratch scratch;
   compose_inputs(s.d, s.l, wd.data(), s.d.y.data(), s.d.n_series, T, 0, series.data(), series.data(), t0.data(), Bv,
-                 n_steps, cs.data(), scratch, cx.data());
+                 n_steps, cs.data(), scratch, cx.data(), cl.empty() ? nullptr : cl.data());
   CpuStep cpu(s.l);
   const nn::LossValue cv = cpu.run(s.d, s.l, wd.data(), cx.data(), ct.data(), cs.data(), series.data(), Bv, n_steps,
                                    nn::Phase::Inference, 0, nullptr);
@@ -274,7 +290,8 @@ TEST_P(DeepArResidentPanel, DeviceWindowsMatchHostComposed) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, DeepArResidentPanel,
-                         ::testing::Values(Case{"lstm", "gaussian", true}, Case{"gru", "negbin", false}),
+                         ::testing::Values(Case{"lstm", "gaussian", true}, Case{"gru", "negbin", false},
+                                           Case{"gru", "gaussian", true, true, true}),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
 
 // Dropout (cuDNN's, Note [cuDNN dropout]) and half precision run the whole step: the losses

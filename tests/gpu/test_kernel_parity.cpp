@@ -13,7 +13,9 @@
 //   likelihood_weight_sum, grad_sq_norm: double sums in another order: 1e-12 relative.
 //   features_fwd, window_scale: fp32 defaults; FMA contraction in the rolling sum of squares,
 //     magnified by the sd's cancellation (sqrt(sum2/n - mean^2)), stays ~1e-7 of the mean.
-//   window_target: copies values: exact.
+//   window_loc_scale: double sums in another order (a warp per window), rounded to float:
+//     fp32 defaults.
+//   window_target: copies values (minus the same float location): exact.
 //   adam_step: 1e-6 / 1e-6: one float ulp (~6e-8 relative) from contraction, compounded over
 //     three steps through m and v.
 // Special cases that are not a shape (NaN gradients through the device-side norm and clip,
@@ -199,6 +201,18 @@ void row_features_fwd(int64_t B, bool all_nan, std::mt19937& rng) {
                    spec.n_calendar ? d_cal.data() : nullptr, kNCal, d_x.data(), nullptr);
       ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
       EXPECT_TRUE(all_close(x_ref, d_x.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " F=" << F;
+      // With each window's location (Note [Window location]), read from the CPU's
+      // window_loc_scale_cpu, so that a location mismatch shows in window_loc_scale's row only.
+      std::vector<float> loc(B);
+      window_loc_scale_cpu(y.data(), kS, kN, hb, std::max<int64_t>(1, T * 4 / 5), loc.data(), scale.data());
+      features_fwd_cpu(spec, y.data(), kS, kN, scale.data(), hb, cal_h, kNCal, x_ref.data(), loc.data());
+      d_scale.upload(scale);
+      DeviceBuffer<float> d_loc(loc);
+      poison(d_x);
+      features_fwd(spec, d_y.data(), kS, kN, d_scale.data(), WindowBatch{d_series.data(), d_t0.data(), B, T},
+                   spec.n_calendar ? d_cal.data() : nullptr, kNCal, d_x.data(), nullptr, d_loc.data());
+      ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+      EXPECT_TRUE(all_close(x_ref, d_x.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " F=" << F << " loc";
     }
   }
 }
@@ -224,6 +238,32 @@ void row_window_scale(int64_t B, bool all_nan, std::mt19937& rng) {
   }
 }
 
+void row_window_loc_scale(int64_t B, bool all_nan, std::mt19937& rng) {
+  const std::vector<float> y = make_panel(rng, all_nan);
+  DeviceBuffer<float> d_y(y);
+  for (int64_t T : window_lengths(B)) {
+    // Contexts under, at and over a warp's 32 lanes (the kernel strides a warp over them).
+    for (int64_t n_context : {std::max<int64_t>(1, T * 4 / 5), std::min<int64_t>(T, 32)}) {
+      std::vector<int64_t> series, t0;
+      make_windows(rng, T, B, series, t0);
+      std::vector<float> loc(B), scale(B);
+      window_loc_scale_cpu(y.data(), kS, kN, WindowBatch{series.data(), t0.data(), B, T}, n_context, loc.data(),
+                           scale.data());
+      DeviceBuffer<int64_t> d_series(series), d_t0(t0);
+      DeviceBuffer<float> d_loc(B), d_scale(B);
+      poison(d_loc);
+      poison(d_scale);
+      window_loc_scale(d_y.data(), kS, kN, WindowBatch{d_series.data(), d_t0.data(), B, T}, n_context, d_loc.data(),
+                       d_scale.data(), nullptr);
+      ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+      // Double sums in another order: the mean to float rounding; the deviation sum around it too.
+      EXPECT_TRUE(all_close(loc, d_loc.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " context " << n_context;
+      EXPECT_TRUE(all_close(scale, d_scale.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " context "
+                                                                    << n_context;
+    }
+  }
+}
+
 void row_window_target(int64_t B, bool all_nan, std::mt19937& rng) {
   const std::vector<float> y = make_panel(rng, all_nan);
   DeviceBuffer<float> d_y(y);
@@ -238,6 +278,17 @@ void row_window_target(int64_t B, bool all_nan, std::mt19937& rng) {
     window_target(d_y.data(), kS, kN, WindowBatch{d_series.data(), d_t0.data(), B, T}, d_target.data(), nullptr);
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
     EXPECT_TRUE(all_close(ref, d_target.download(), 0.0, 0.0)) << shape("T x B", T, B);
+    // With a location per window (Note [Window location]): one float subtraction on both sides.
+    std::vector<float> loc(B);
+    std::uniform_real_distribution<float> U(-3.0f, 3.0f);
+    for (auto& v : loc) v = U(rng);
+    window_target_cpu(y.data(), kS, kN, WindowBatch{series.data(), t0.data(), B, T}, ref.data(), loc.data());
+    DeviceBuffer<float> d_loc(loc);
+    poison_finite(d_target);
+    window_target(d_y.data(), kS, kN, WindowBatch{d_series.data(), d_t0.data(), B, T}, d_target.data(), nullptr,
+                  d_loc.data());
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    EXPECT_TRUE(all_close(ref, d_target.download(), 0.0, 0.0)) << shape("T x B", T, B) << " with loc";
   }
 }
 
@@ -310,6 +361,7 @@ const OpRow kOps[] = {
     {"likelihood_weight_sum", row_likelihood_weight_sum, 50000},  // x 7 steps: 350,000 rows
     {"features_fwd", row_features_fwd, 0},
     {"window_scale", row_window_scale, 0},
+    {"window_loc_scale", row_window_loc_scale, 0},
     {"window_target", row_window_target, 0},
     {"grad_sq_norm", row_grad_sq_norm, kStrided},
     {"adam_step", row_adam_step, kStrided},

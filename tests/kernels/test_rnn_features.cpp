@@ -140,6 +140,19 @@ TEST(Features, WindowLocationByHand) {
   std::vector<float> x0(F, -9.0f);
   features_fwd_cpu(spec, y.data(), 1, 6, sc, first, nullptr, 0, x0.data(), lc);
   for (int64_t k = 0; k < F; ++k) EXPECT_EQ(x0[k], 0.0f) << k;
+
+  // The targets relative to each window's location (window 1: loc 6 over tau 2..4; window 2
+  // before the axis: NaN stays NaN).
+  float target[9];
+  window_target_cpu(y.data(), 1, 6, wb, target, loc);  // [T = 3, B = 3]
+  EXPECT_TRUE(std::isnan(target[0]));                   // tau 0: y NaN
+  EXPECT_FLOAT_EQ(target[1], 4.0f - 6.0f);              // window 1, t 0: tau 2
+  EXPECT_TRUE(std::isnan(target[2]));                   // window 2, before the axis
+  EXPECT_FLOAT_EQ(target[3], 2.0f - 3.0f);              // window 0, t 1: tau 1
+  EXPECT_FLOAT_EQ(target[7], 5.0f - 6.0f);              // window 1, t 2: tau 4
+  float plain_target[9];
+  window_target_cpu(y.data(), 1, 6, wb, plain_target);
+  EXPECT_FLOAT_EQ(plain_target[7], 5.0f);
 }
 
 }  // namespace

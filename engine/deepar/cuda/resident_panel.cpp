@@ -29,7 +29,8 @@ ResidentPanel::ResidentPanel(const Layout& l, const PanelData& d, int64_t max_ba
       m_context(context),
       m_n_attr(static_cast<int64_t>(l.emb_k.size())),
       m_win_series(max_batch),
-      m_win_t0(max_batch) {}
+      m_win_t0(max_batch),
+      m_loc(l.window_loc ? max_batch : 0) {}
 
 int64_t ResidentPanel::bytes() const {
   const PanelData& d = m_d;
@@ -168,12 +169,18 @@ void ResidentPanel::cut(int64_t B, int64_t T, int64_t mask_from, int64_t mask_fi
   const PanelData& d = m_d;
   const Layout& l = m_l;
   const WindowBatch wb{m_win_series.data(), m_win_t0.data(), B, T};
-  window_scale(m_y.data(), d.n_series, d.n_time, wb, m_context, out.scale, st);
-  window_target(m_y.data(), d.n_series, d.n_time, wb, out.target, st);
+  // Note [Window location] in engine/deepar/internal.h: the targets and the lags relative to each
+  // window's location (HostWindows::cut's order: scale, target, mask, features).
+  const float* loc = l.window_loc ? m_loc.data() : nullptr;
+  if (l.window_loc)
+    window_loc_scale(m_y.data(), d.n_series, d.n_time, wb, m_context, m_loc.data(), out.scale, st);
+  else
+    window_scale(m_y.data(), d.n_series, d.n_time, wb, m_context, out.scale, st);
+  window_target(m_y.data(), d.n_series, d.n_time, wb, out.target, st, loc);
   mask_target(m_win_t0.data(), B, T, mask_from, mask_first, out.target, st);
   const int64_t C = d.n_shared_cols;
   features_fwd(l.spec, m_y.data(), d.n_series, d.n_time, out.scale, wb, m_shared.data() + d.pad * C, d.n_shared,
-               m_base.data(), st);
+               m_base.data(), st, loc);
   compose_tail(m_base.data(), l.n_base, m_dyn.data(), m_sreal.data(), m_dyn_cols.data(), l.n_dyn, d.n_series,
                d.n_cov, m_win_series.data(), m_win_t0.data(), B, T, out.x, l.n_features, st);
   gather_codes(m_codes.data(), m_n_attr, d.n_series, m_win_series.data(), B, out.codes, st);

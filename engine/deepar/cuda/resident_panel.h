@@ -52,8 +52,8 @@ class ResidentPanel {
   void check_windows(const int64_t* series, const int64_t* t0, int64_t n_batch, int64_t n_steps) const;
   // Queues the copies of the windows' series and origins (pinned host [B] each) to the device.
   void queue_windows(const int64_t* series_pinned, const int64_t* t0_pinned, int64_t n_batch, cudaStream_t stream);
-  // Queues cutting the windows of the last queue_windows, n_steps each, into out: scale,
-  // target, the training mask (steps t < mask_first and t0[b] + t >= mask_from, as
+  // Queues cutting the windows of the last queue_windows, n_steps each, into out: scale (and
+  // location, Note [Window location]), target, the training mask (steps t < mask_first and t0[b] + t >= mask_from, as
   // deepar_train's cut), base features, covariate columns, static codes and the embedding
   // columns from the device weights wd [n_params].
   void cut(int64_t n_batch, int64_t n_steps, int64_t mask_from, int64_t mask_first, const float* wd,
@@ -75,6 +75,7 @@ class ResidentPanel {
   DeviceBuffer<float> m_base;                   // [T*B, n_base] features_fwd's output
   DeviceBuffer<float> m_w_eval, m_head0;        // [n_params], [T*B]
   DeviceBuffer<int64_t> m_win_series, m_win_t0;  // [B] the windows being cut
+  DeviceBuffer<float> m_loc;                    // [B] their locations (Note [Window location]); empty without
   bool m_on = false;
 };
 

@@ -33,9 +33,9 @@ namespace {
 // Two of them alternate, so the host composes block k+1 into one while the device reads
 // block k's from the other.
 struct BlockStaging {
-  PinnedBuffer<float> ys, scale, xenc, exog;
+  PinnedBuffer<float> ys, scale, loc, xenc, exog;
   PinnedBuffer<uint8_t> nonneg, log1p;
-  size_t n_ys = 0, n_scale = 0, n_xenc = 0, n_exog = 0, n_nonneg = 0, n_log1p = 0;  // elements staged
+  size_t n_ys = 0, n_scale = 0, n_loc = 0, n_xenc = 0, n_exog = 0, n_nonneg = 0, n_log1p = 0;  // elements staged
 };
 
 // Host vector -> pinned staging; returns the element count.
@@ -128,12 +128,14 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
   }
   DeviceBuffer<float> ys_d(checked_mul(block, L));                      // [nb, L]
   DeviceBuffer<float> scale_d(block);                                    // [nb]
+  DeviceBuffer<float> loc_d(l.window_loc ? block : 0);                   // [nb] Note [Window location]
   DeviceBuffer<float> xenc(checked_mul(checked_mul(ctx, block), F));     // [ctx, nb, F]
   DeviceBuffer<float> exog(std::max<int64_t>(1, checked_mul(checked_mul(H, block), E)));  // [H, nb, E]
   DeviceBuffer<uint8_t> nonneg_d(block);                                 // [nb]
   DeviceBuffer<uint8_t> log1p_d(block);                                  // [nb] Note [Target transform]
   DeviceBuffer<float> yp(checked_mul(Rmax, L));                          // [R, L]
   DeviceBuffer<float> scale_r(Rmax);                                     // [R]
+  DeviceBuffer<float> loc_r(l.window_loc ? Rmax : 0);                    // [R]
   DeviceBuffer<int64_t> rows(Rmax), t0(Rmax);                            // [R]
   DeviceBuffer<float> base(checked_mul(Rmax, F0));                       // [R, F0]
   DeviceBuffer<float> x(checked_mul(Rmax, F));                           // [R, F]
@@ -152,6 +154,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
   for (BlockStaging& st : staging) {
     st.ys = PinnedBuffer<float>(checked_mul(block, L));
     st.scale = PinnedBuffer<float>(block);
+    st.loc = PinnedBuffer<float>(l.window_loc ? block : 0);
     st.xenc = PinnedBuffer<float>(checked_mul(checked_mul(ctx, block), F));
     st.exog = PinnedBuffer<float>(std::max<int64_t>(1, checked_mul(checked_mul(H, block), E)));
     st.nonneg = PinnedBuffer<uint8_t>(block);
@@ -175,13 +178,14 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
   const int64_t n_cal = d.n_shared - A;
 
   ComposeScratch cs;
-  std::vector<float> ys, scale, xe, ex;
+  std::vector<float> ys, scale, loc, xe, ex;
   // 1. (host part) The inputs of the block of series i0 .. i0+nb-1, composed into `st`.
   auto compose = [&](int64_t i0, BlockStaging& st) {
     const int64_t nb = std::min(block, S1 - i0);
-    forecast_block_inputs(l, d, req.weights, ctx, H, i0, nb, cs, ys, scale, xe, E > 0 ? &ex : nullptr);
+    forecast_block_inputs(l, d, req.weights, ctx, H, i0, nb, cs, ys, scale, xe, E > 0 ? &ex : nullptr, &loc);
     st.n_ys = stage(ys, st.ys);
     st.n_scale = stage(scale, st.scale);
+    st.n_loc = l.window_loc ? stage(loc, st.loc) : 0;
     st.n_xenc = stage(xe, st.xenc);
     st.n_exog = E > 0 ? stage(ex, st.exog) : 0;
     st.n_nonneg = stage(std::vector<uint8_t>(nonneg.begin() + i0, nonneg.begin() + i0 + nb), st.nonneg);
@@ -196,6 +200,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     const BlockStaging& st = staging[k % 2];
     send(st.ys, st.n_ys, ys_d.data(), s);
     send(st.scale, st.n_scale, scale_d.data(), s);
+    send(st.loc, st.n_loc, loc_d.data(), s);
     send(st.xenc, st.n_xenc, xenc.data(), s);
     send(st.exog, st.n_exog, exog.data(), s);
     send(st.nonneg, st.n_nonneg, nonneg_d.data(), s);
@@ -211,6 +216,8 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     }  // the encoder's buffers return to the pool in stream order
     replicate_rows(ys_d.data(), 1, nb, L, N, yp.data(), s);
     replicate_rows(scale_d.data(), 1, nb, 1, N, scale_r.data(), s);
+    if (l.window_loc) replicate_rows(loc_d.data(), 1, nb, 1, N, loc_r.data(), s);
+    const float* loc_rows = l.window_loc ? loc_r.data() : nullptr;  // Note [Window location]
 
     // 4. The horizon, one recurrent step per horizon step for every path.
     std::unique_ptr<nn::CudnnRnnContext> prev;
@@ -219,7 +226,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
     for (int64_t h = 0; h < H; ++h) {
       fill_affine_i64(t0.data(), R, lb + ctx + h, 0, s);  // local column of step T+h
       features_fwd(l.spec, yp.data(), R, L, scale_r.data(), WindowBatch{rows.data(), t0.data(), R, 1}, calendar,
-                   n_cal, base.data(), s);
+                   n_cal, base.data(), s, loc_rows);
       step_inputs_fwd(base.data(), E > 0 ? exog.data() + h * nb * E : nullptr, R, N, F0, F, x.data(), s);
       std::unique_ptr<nn::CudnnRnnContext> cur =
           rnn.forward(w.data(), x.data(), 1, R, nullptr, h0, c0, nn::Phase::Inference, s);
@@ -239,6 +246,7 @@ PathForecast forecast_paths_cuda(const Layout& l, const PanelData& d, const Path
       sp.y_col = lb + ctx + h;
       sp.raw = head_out.data();
       sp.scale = scale_r.data();
+      sp.loc = loc_rows;
       sp.nonneg = nonneg_d.data();
       sp.log1p = log1p_d.data();
       sp.point = point;

@@ -60,7 +60,8 @@ __global__ void sample_paths_fwd_kernel(const SampleParams p) {
   for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < p.n_rows; r += stride) {
     const int64_t i = r / p.n_paths, path = r % p.n_paths, s = p.first_series + i;
     PathDraws dr(path_draw_key(p.seed, s, path, p.step));
-    const double v = draw_value(p.kind, p.tweedie_power, p.raw + r * p.n_out, p.scale[r], p.tweedie_phi, dr);
+    const double v = draw_value(p.kind, p.tweedie_power, p.raw + r * p.n_out, p.scale[r], p.tweedie_phi, dr) +
+                     (p.loc ? p.loc[r] : 0.0f);  // Note [Window location]: 0 without one, as the CPU's loc_r
     const float vf = path_value(v, p.nonneg[i] != 0);
     p.y[r * p.y_stride + p.y_col] = vf;  // fed back on the model's scale
     p.paths[(i * p.n_horizon + p.step) * p.n_paths + path] = p.point ? vf : to_sales_scale(vf, p.log1p[i] != 0);

@@ -44,6 +44,8 @@ struct SampleParams {
   int64_t y_stride = 0, y_col = 0;             // L; the column of step h in a path's history
   const float* raw = nullptr;                  // [R, P] head outputs
   const float* scale = nullptr;                // [R] nu of each row
+  const float* loc = nullptr;                  // [R] each row's window location, added to the draw
+                                               // (Note [Window location]); nullptr: none
   const uint8_t* nonneg = nullptr;             // [nb] 1: clip the series' paths at 0
   const uint8_t* log1p = nullptr;              // [nb] 1: the series is modelled as log(1 + sales)
   bool point = false;                          // mse/mae: paths stay on the model's scale
