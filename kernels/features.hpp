@@ -70,7 +70,9 @@ void window_target_cpu(const float* y, int64_t n_series, int64_t n_time, const W
 
 // ------------------------------------------------------------------- CUDA ----
 // CUDA twins: the same arguments, layout and semantics as the _cpu functions above, with
-// every pointer — batch.series and batch.t0 included — a device pointer. Async on stream.
+// every pointer — batch.series and batch.t0 included — a device pointer. Async on stream;
+// the optional location comes after the stream (before it on the CPU: features_fwd_cpu's last
+// argument, window_target_cpu's).
 void features_fwd(const FeatureSpec& spec, const float* y /*[S, N]*/, int64_t n_series, int64_t n_time,
                   const float* scale /*[B]*/, const WindowBatch& batch, const float* calendar /*[n_cal, C]*/,
                   int64_t n_cal, float* x /*[T, B, F]*/, cudaStream_t stream, const float* loc /*[B]*/ = nullptr);

@@ -285,10 +285,12 @@ size_t forecast_block_bytes(const Layout& l, const PathRequest& r) {
   // Per path: history, base and full inputs, RNN output, states (the first step's copy, the
   // previous step's h_n/c_n, this step's hx/cx and hy/cy), cuDNN's workspace (a gate buffer
   // per layer, doubled for margin), head output and its bias ones, paths + sorted copy + one
-  // spare row, scale and two int64 index arrays (4 floats).
-  const int64_t per_path = L + F0 + F + Hd + 4 * n_state + 2 * G * Hd * Ly + 2 * P + 3 * H + 1 + 4;
-  // Per series: encoder inputs, outputs, workspace and states, history, exog, outputs.
-  const int64_t per_series = ctx * (F + Hd + 2 * G * Hd * Ly) + 2 * n_state + L + H * E + H * (1 + Q) + 2;
+  // spare row, scale (and location, Note [Window location]) and two int64 index arrays (4 floats).
+  const int64_t n_loc = l.window_loc ? 1 : 0;
+  const int64_t per_path = L + F0 + F + Hd + 4 * n_state + 2 * G * Hd * Ly + 2 * P + 3 * H + 1 + n_loc + 4;
+  // Per series: encoder inputs, outputs, workspace and states, history, exog, outputs, location.
+  const int64_t per_series =
+      ctx * (F + Hd + 2 * G * Hd * Ly) + 2 * n_state + L + H * E + H * (1 + Q) + 2 + n_loc;
   return static_cast<size_t>(checked_mul(checked_mul(N, per_path) + per_series, int64_t{4}));
 }
 

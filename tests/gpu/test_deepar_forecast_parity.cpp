@@ -3,7 +3,9 @@
 // (forecast_paths_cpu, engine/deepar/paths.cpp): the same randomly initialised model, in-memory
 // panel, seed and paths on both devices; means and quantiles compared (STYLE T1, T2, T6).
 // LSTM and GRU; Gaussian, negative binomial, Tweedie and a point loss (mse); with and
-// without static embeddings and a per-series covariate (the exog columns). Also: a GPU run
+// without static embeddings and a per-series covariate (the exog columns); the _loc cases with
+// the window location (Note [Window location]: the per-path location in the features and the
+// draws, Gaussian and the deterministic mse path). Also: a GPU run
 // in many small blocks (--gpu-memory) against one block, and two GPU runs bit for bit.
 // The panel is built in memory (no HDF5: this binary is packed for the GPU machine,
 // bench/gpu_pack.sh). Skips without a device (STYLE T8).
@@ -166,7 +168,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, DeepArForecastParity,
                                            Case{"lstm", "mse", true}, Case{"gru", "gaussian", true, true},
                                            Case{"lstm", "mse", false, true},
                                            Case{"gru", "gaussian", true, true, true},
-                                           Case{"lstm", "gaussian", false, true, true}),
+                                           Case{"lstm", "gaussian", false, true, true},
+                                           Case{"lstm", "mse", false, true, true}),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
 
 // Request checks happen before the device is touched, but a device is needed to get there

@@ -3,7 +3,9 @@
 // nn::AdamW, engine/deepar/internal.h): the same seed, panel, windows and weights, kSteps steps on
 // each, then the losses, weights and AdamW first moments compared (STYLE T1, T2, T6).
 // LSTM and GRU, Gaussian and negative binomial, with and without static embeddings (the
-// embedding path: device gather and the device twin of embedding_backward; without: no tables).
+// embedding path: device gather and the device twin of embedding_backward; without: no tables),
+// and a _loc case with the window location (Note [Window location]; the resident-panel case
+// then computes the locations and scales on the device, window_scale_kernel<true>).
 // The panel is built in memory (no HDF5: this binary is packed for the GPU machine,
 // bench/gpu_pack.sh). Skips without a device (STYLE T8).
 //

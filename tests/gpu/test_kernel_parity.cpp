@@ -435,7 +435,9 @@ TEST_F(KernelParityCases, EmptyLaunchesAreNoOps) {
   const WindowBatch empty{nullptr, nullptr, 0, 10};
   features_fwd(FeatureSpec{}, nullptr, 0, 0, nullptr, empty, nullptr, 0, nullptr, nullptr);
   window_scale(nullptr, 0, 0, empty, 5, nullptr, nullptr);
+  window_loc_scale(nullptr, 0, 0, empty, 5, nullptr, nullptr, nullptr);
   window_target(nullptr, 0, 0, empty, nullptr, nullptr);
+  window_target(nullptr, 0, 0, empty, nullptr, nullptr, nullptr);
   features_fwd(FeatureSpec{}, nullptr, 0, 0, nullptr, WindowBatch{nullptr, nullptr, 4, 0}, nullptr, 0, nullptr,
                nullptr);  // zero steps
   adam_step(AdamParams{}, AdamClip{}, nullptr, nullptr, nullptr, nullptr, 0, nullptr);

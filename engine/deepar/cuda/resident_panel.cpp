@@ -40,6 +40,7 @@ int64_t ResidentPanel::bytes() const {
   floats += checked_mul(checked_mul(l.n_slabs, d.n_series), d.n_cov) + checked_mul(l.n_sreal, d.n_series);
   floats += checked_mul(d.pad + d.n_shared, d.n_shared_cols);
   floats += checked_mul(rows, l.n_base) + rows + l.n_params;  // base, head0, w_eval
+  if (l.window_loc) floats += m_max_batch;                     // the windows' locations
   return checked_mul(floats, 4) + checked_mul(checked_mul(m_n_attr, d.n_series), 4) +
          checked_mul(l.n_dyn, static_cast<int64_t>(sizeof(DynColumn)));
 }

@@ -9,7 +9,8 @@
 //   The catalog streams through the device in blocks of nb series (nb from the byte budget,
 //   below). Per block:
 //     1. the host composes what the CPU composes before sampling (forecast_block_inputs: the
-//        local history ys [nb, L], the scales nu [nb], the encoder inputs x [ctx, nb, F] and
+//        local history ys [nb, L], the scales nu [nb] (and the locations, Note [Window
+//        location], when the model has them), the encoder inputs x [ctx, nb, F] and
 //        the covariate/embedding columns of the H future steps, exog [H, nb, E]) into pinned
 //        memory; one async copy takes them in. Two stagings alternate: the host composes
 //        block k+1 while the device runs block k (the host part is a CPU pass over the
@@ -18,14 +19,16 @@
 //        per-sequence lengths: like the CPU, steps before a series' launch are inputs with
 //        the observed flag 0, not padding), from zero states;
 //     3. its final states and ys are replicated to the R = nb*N paths (row r = i*N + p, the
-//        CPU's order), the scales too;
+//        CPU's order), the scales (and locations) too;
 //     4. per horizon step h: features_fwd (kernels/features.hpp, the CUDA twin of
 //        features_fwd_cpu) cuts the base columns of step T+h from each path's own history
-//        (lags, rolling statistics, the shared calendar columns), step_inputs_fwd appends the
+//        (lags, rolling statistics, the shared calendar columns; relative to the path's
+//        location when there is one), step_inputs_fwd appends the
 //        exog columns; one CudnnRnn step (T = 1, h0/c0 = the previous step's h_n/c_n); the
 //        dense head on cuBLAS (FP32, no TF32); sample_paths_fwd draws every row from the
 //        same counter-based generator as the CPU (engine/deepar/sample.h, Note [Identical draws on
-//        both devices]), writes the draw into the path's history and into paths [nb, H, N];
+//        both devices]), plus the path's location, writes it into the path's history and into
+//        paths [nb, H, N];
 //     5. means in path order (double sums, as the CPU), quantiles from a sort of the N paths
 //        of every (series, step) (Note [Sorting the paths] in engine/deepar/cuda/sampler.cu; type
 //        7, quantile_sorted); point losses

@@ -12,7 +12,8 @@
 //   - resident panel (the usual case: 30,000 x 1,941 days is 0.23 GB per channel): the
 //     target, the per-series covariates, the shared calendar table and the static codes live
 //     on the device; a step copies only the windows' series and origins (pinned, 16 bytes a
-//     window) and cuts them there: window_scale, window_target, the training mask, the base
+//     window) and cuts them there: window_scale (or, with Note [Window location], the
+//     location and scale), window_target, the training mask, the base
 //     features (features_fwd, the twins of features_cpu.cpp), the covariate columns
 //     (compose_tail) and the embedding columns (embedding_fwd). Validation runs there too
 //     (evaluate: the same forward in Phase::Inference, no backward).
