@@ -13,7 +13,8 @@
 # are static categoricals. Models, every one with its DEFAULT settings (only the horizon given):
 #   skucast: lstm and gru (`skucast train --model M --horizon H`, then forecast with the default
 #            paths, 1,000 for 913 series, and quantiles 0.1, 0.5, 0.9), naive, ets, arimax (--regressors price:log,deal,feat
-#            --transform log);
+#            --transform log), and the ensemble gru+arimax (the default GRU's model file with those
+#            regressors: the mean of the two models' medians and quantiles, README "Accuracy so far");
 #   peers (bench/deepar_oj_peers.py, in a virtualenv under /tmp with the current PyPI releases
 #            of torch (the CPU wheel when download.pytorch.org answers, else PyPI's), neuralforecast
 #            and gluonts[torch]; the venv is reused when it exists): GluonTS DeepAREstimator
@@ -24,7 +25,8 @@
 # the mean and of the median q0.5, sMAPE, scaled pinball; mean over series). neuralforecast LSTM and
 # NHITS train on their default MAE loss and give one point forecast (the median's estimate): their
 # MASE stands in for their MASE(q50).
-# RESULT: ratio = best peer's MASE(q50) / skucast lstm's MASE(q50) (> 1: skucast more accurate).
+# RESULT: ratio = best peer's MASE(q50) / the default global model's (gru) MASE(q50) (> 1: skucast
+# more accurate); lstm, arimax and gru+arimax beside it.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 BUILD="${BUILD:-$HERE/../build}"
@@ -78,6 +80,8 @@ run_stat() {  # run_stat NAME MODEL [extra flags...]
 run_stat skucast_naive naive
 run_stat skucast_ets ets
 run_stat skucast_arimax arimax --regressors price:log,deal,feat --transform log
+[ -f "$WORK/gru.h5" ] && run_stat skucast_gru_arimax gru+arimax --checkpoint "$WORK/gru.h5" \
+  --regressors price:log,deal,feat --transform log
 
 # --- peers: a virtualenv with the current PyPI releases ------------------------------------------
 PY="$PEER_VENV/bin/python"
@@ -132,7 +136,9 @@ echo
 # median figure per model: MASE(q50), or MASE when the model gives only a point forecast
 med() { awk -v m="$1" 'NR > 1 && $1 == m { print ($3 == "-" ? $2 : $3) }' "$WORK/scores.txt"; }
 lstm=$(med skucast_lstm); lstm=${lstm:-nan}
+gru=$(med skucast_gru); gru=${gru:-nan}
 arimax=$(med skucast_arimax); arimax=${arimax:-nan}
+gru_arimax=$(med skucast_gru_arimax); gru_arimax=${gru_arimax:-nan}
 best=none; best_v=nan
 for p in "${RAN_PEERS[@]}"; do
   v=$(med "$p"); [ -n "$v" ] || continue
@@ -142,5 +148,5 @@ for p in "${RAN_PEERS[@]}"; do
   awk -v m="$p" 'NR > 1 && $1 == m && $3 == "-" { f = 1 } END { exit !f }' "$WORK/scores.txt" &&
     echo "deepar_oj: $p gives a point forecast only (MAE loss): its MASE stands for its MASE(q50)"
 done
-ratio=$(awk -v a="$best_v" -v b="$lstm" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.3f", a / b }')
-echo "RESULT deepar_oj lstm_mase_q50=$lstm arimax_mase_q50=$arimax best_peer=$best best_peer_mase_q50=$best_v ratio=$ratio"
+ratio=$(awk -v a="$best_v" -v b="$gru" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.3f", a / b }')
+echo "RESULT deepar_oj gru_mase_q50=$gru lstm_mase_q50=$lstm arimax_mase_q50=$arimax gru_arimax_mase_q50=$gru_arimax best_peer=$best best_peer_mase_q50=$best_v ratio=$ratio"
