@@ -231,6 +231,7 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
   }
   std::vector<float> block;   // [nb, T]
   std::vector<float> xblock;  // [nb, T+F, K]
+  StatBoundCount bounded;
   for (int64_t j0 = 0; j0 < n_series; j0 += series_per_block) {  // j0: output row, i0: panel series
     const int64_t nb = std::min(series_per_block, n_series - j0), i0 = s_begin + j0;
     block.resize(static_cast<size_t>(checked_mul(nb, n_steps)));
@@ -274,7 +275,18 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
       std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + j0 * horizon * n_levels);
     }
     model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - m0).count();
+    // Note [Bounded statistical forecasts]: every path above (the global member's rows too).
+    const StatBoundCount bc = bound_stat_forecast(block.data(), nb, n_steps, horizon, n_levels,
+                                                  fc.mean.data() + j0 * horizon,
+                                                  fc.quantiles.data() + j0 * horizon * n_levels);
+    bounded.n_values += bc.n_values;
+    bounded.n_series += bc.n_series;
   }
+  if (bounded.n_values > 0)
+    std::fprintf(stderr,
+                 "skucast: note: %lld forecast value(s) of %lld series bounded to %g times the largest value of "
+                 "their history (Note [Bounded statistical forecasts])\n",
+                 static_cast<long long>(bounded.n_values), static_cast<long long>(bounded.n_series), kStatBound);
   if (n_no_fitted > 0)
     throw InputError("--residuals: model '" + o.model + "' gave no in-sample one-step predictions for " +
                      std::to_string(n_no_fitted) + " series; residuals come from " + kResidualModels +

@@ -254,9 +254,12 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
                           std::find(p.opt.gpu_models.begin(), p.opt.gpu_models.end(), name) != p.opt.gpu_models.end();
       StatGpuOptions gpu_opt;
       gpu_opt.max_block_bytes = p.opt.gpu_block_bytes;
-      const BatchForecast fc =
+      BatchForecast fc =
           on_gpu ? forecast_batch_cuda(name, hist.data(), nb, o, season_length, horizon, r.levels, gpu_opt)
                  : forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels, bo);
+      // Note [Bounded statistical forecasts] (engine/stat/model.h), as `forecast` does.
+      bound_stat_forecast(hist.data(), nb, o, horizon, static_cast<int64_t>(r.levels.size()), fc.mean.data(),
+                          fc.quantiles.data());
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       r.n_fallback[mi] += fc.n_fallback;
       if (want_resid && fc.n_no_fitted > 0) {

@@ -249,6 +249,32 @@ void prepare_regressors(const float* xs, int64_t first, int64_t n, int64_t n_ste
 
 }  // namespace
 
+StatBoundCount bound_stat_forecast(const float* y, int64_t n_series, int64_t n_steps, int64_t horizon,
+                                   int64_t n_levels, float* mean, float* quantiles) {
+  StatBoundCount c;
+  for (int64_t s = 0; s < n_series; ++s) {
+    double largest = 0.0;  // Note [Bounded statistical forecasts]
+    for (int64_t t = 0; t < n_steps; ++t) {
+      const double v = y[s * n_steps + t];
+      if (std::isfinite(v)) largest = std::max(largest, std::fabs(v));
+    }
+    const double cap = kStatBound * std::max(largest, 1.0);
+    const auto lo = static_cast<float>(-cap), hi = static_cast<float>(cap);
+    int64_t n = 0;
+    auto clamp = [&](float& v) {
+      if (v > hi || v < lo || std::isnan(v)) {
+        v = std::isnan(v) || v > hi ? hi : lo;
+        ++n;
+      }
+    };
+    for (int64_t h = 0; h < horizon; ++h) clamp(mean[s * horizon + h]);
+    for (int64_t i = 0; i < horizon * n_levels; ++i) clamp(quantiles[s * horizon * n_levels + i]);
+    c.n_values += n;
+    c.n_series += n > 0;
+  }
+  return c;
+}
+
 BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_series, int64_t n_steps,
                              int season_length, int64_t horizon, const std::vector<double>& levels) {
   return forecast_batch(model, y, n_series, n_steps, season_length, horizon, levels, BatchOptions{});

@@ -374,5 +374,32 @@ TEST(ForecastBatch, NeverNaNAndBatchInvariant) {
   }
 }
 
+// Note [Bounded statistical forecasts]: +-10 x the largest |history value| (at least 10), by hand;
+// order kept, NaN to the upper bound, untouched values and series not counted.
+TEST(BoundStatForecast, ClampsToTenTimesTheHistorysLargestValue) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // Series 0: largest |value| 52 (the NaN ignored) -> cap 520; series 1: all zero -> cap 10.
+  const std::vector<float> y = {3, nan, -52, 40, 0, 0, 0, 0};
+  std::vector<float> mean = {100, 600, 5, 12};                 // [S = 2, H = 2]
+  std::vector<float> q = {-900, 50, 7e7f, 1, 2, 3,             // [S, H, Q = 3]
+                          -1, 0, 4, nan, 9, 1e13f};
+  const StatBoundCount c = bound_stat_forecast(y.data(), 2, 4, 2, 3, mean.data(), q.data());
+  EXPECT_EQ(mean, (std::vector<float>{100, 520, 5, 10}));
+  EXPECT_FLOAT_EQ(q[0], -520.0f);
+  EXPECT_FLOAT_EQ(q[1], 50.0f);
+  EXPECT_FLOAT_EQ(q[2], 520.0f);
+  EXPECT_FLOAT_EQ(q[3], 1.0f);
+  EXPECT_FLOAT_EQ(q[8], 4.0f);
+  EXPECT_FLOAT_EQ(q[9], 10.0f);   // NaN reads as beyond the bound: the upper one
+  EXPECT_FLOAT_EQ(q[11], 10.0f);
+  EXPECT_EQ(c.n_values, 6);  // series 0: 600, -900, 7e7; series 1: 12, NaN, 1e13
+  EXPECT_EQ(c.n_series, 2);
+  std::vector<float> m2 = {1, 2}, q2 = {0, 1, 2, 0, 1, 2};
+  const StatBoundCount none = bound_stat_forecast(y.data(), 1, 4, 2, 3, m2.data(), q2.data());
+  EXPECT_EQ(none.n_values, 0);
+  EXPECT_EQ(none.n_series, 0);
+  EXPECT_EQ(q2, (std::vector<float>{0, 1, 2, 0, 1, 2}));
+}
+
 }  // namespace
 }  // namespace skucast
