@@ -137,6 +137,12 @@ void run_backtest_cli(const BacktestCli& o) {
   }
 
   const BacktestResult r = run_backtest(reader, bo);  // builds the models first: unknown → InputError
+  for (size_t m = 0; m < r.n_bounded.size(); ++m)
+    if (r.n_bounded[m] > 0)
+      std::fprintf(stderr,
+                   "skucast: note: %s: %lld forecast value(s) over the folds bounded to %g times the largest value of "
+                   "their series' history (Note [Bounded statistical forecasts])\n",
+                   r.models[m].c_str(), static_cast<long long>(r.n_bounded[m]), kStatBound);
   std::fputs(format_backtest_table(r).c_str(), stdout);
   std::fputs(format_level_table(r).c_str(), stdout);
   std::fflush(stdout);

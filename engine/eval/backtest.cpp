@@ -101,6 +101,7 @@ BacktestResult make_result(const Plan& p, int64_t n_series, int64_t n_steps) {
   r.per_series.assign(static_cast<size_t>(checked_mul(checked_mul(n_models * r.n_folds(), n_series), r.layout.size())),
                       std::nan(""));
   r.n_fallback.assign(static_cast<size_t>(n_models), 0);
+  r.n_bounded.assign(static_cast<size_t>(n_models), 0);
   r.seconds.assign(static_cast<size_t>(n_models), 0.0);
   // Note [Reconciled folds]: the reconciled rows follow the base models.
   r.n_base = n_models;
@@ -258,8 +259,9 @@ void run_block(const Plan& p, BacktestResult& r, const float* yb, int64_t i0, in
           on_gpu ? forecast_batch_cuda(name, hist.data(), nb, o, season_length, horizon, r.levels, gpu_opt)
                  : forecast_batch(*p.models[mi], hist.data(), nb, o, season_length, horizon, r.levels, bo);
       // Note [Bounded statistical forecasts] (engine/stat/model.h), as `forecast` does.
-      bound_stat_forecast(hist.data(), nb, o, horizon, static_cast<int64_t>(r.levels.size()), fc.mean.data(),
-                          fc.quantiles.data());
+      r.n_bounded[mi] += bound_stat_forecast(hist.data(), nb, o, horizon, static_cast<int64_t>(r.levels.size()),
+                                             fc.mean.data(), fc.quantiles.data())
+                             .n_values;
       r.seconds[mi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       r.n_fallback[mi] += fc.n_fallback;
       if (want_resid && fc.n_no_fitted > 0) {

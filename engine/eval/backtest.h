@@ -142,6 +142,9 @@ struct BacktestResult {
   std::vector<double> summary;             // [Mo, M']
   std::vector<int64_t> n_excluded;         // [Mo, M'] (series, fold) pairs with the metric undefined
   std::vector<int64_t> n_fallback;         // [Mo] (series, fold) pairs where the model fell back
+  // [base models] forecast values bounded (Note [Bounded statistical forecasts] in
+  // engine/stat/model.h), summed over the folds; 0 for the global models (bounded in deepar).
+  std::vector<int64_t> n_bounded;
   std::vector<double> seconds;             // [Mo] wall time spent forecasting
   // Only with BacktestOptions::keep_errors: actual − point forecast (the mean) at each fold
   // and step, NaN where the actual is missing, for every row (reconciled ones too); empty otherwise.

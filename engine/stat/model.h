@@ -136,7 +136,7 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
 //   `backtest` bound every statistical model's mean and quantiles to +-kStatBound times the
 //   largest |value| of the series' history (at least kStatBound), after the model (CPU or GPU),
 //   ensembles, auto and weighted combinations, before conformal recalibration; `forecast`
-//   prints how many values and series were bounded. Clamping keeps quantiles ascending. The
+//   prints how many values and series were bounded, `backtest` how many values per model. Clamping keeps quantiles ascending. The
 //   batch runners themselves (forecast_batch, forecast_batch_cuda) return the models' own
 //   values, which the parity tests compare.
 inline constexpr double kStatBound = 10.0;
