@@ -31,31 +31,8 @@ double series_cap(const PanelData& d, int64_t s) {
     const float z = d.y[s * T + t];
     if (!std::isnan(z)) peak = std::max(peak, std::fabs(static_cast<double>(from_model_scale(d, s, z))));
   }
-  return kPathBound * std::max(peak, 1.0);
+  return forecast_cap(peak);  // kPathBound x max(peak, 1)
 }
-
-namespace {
-
-// Bounds row i's mean [H] and quantiles [H, Q] to +-cap; returns the values changed.
-int64_t bound_row(float cap, int64_t i, int64_t H, int64_t Q, std::vector<float>& mean, std::vector<float>& quantiles) {
-  int64_t hits = 0;
-  auto bound = [&](float& v) {
-    if (v >= -cap && v <= cap) return;
-    v = std::isnan(v) || v > cap ? cap : -cap;
-    ++hits;
-  };
-  for (int64_t h = 0; h < H; ++h) {
-    bound(mean[i * H + h]);
-    float* q = quantiles.data() + (i * H + h) * Q;
-    for (int64_t k = 0; k < Q; ++k) {
-      bound(q[k]);
-      if (k > 0 && q[k] < q[k - 1]) q[k] = q[k - 1];  // ascending, after a NaN went to the cap
-    }
-  }
-  return hits;
-}
-
-}  // namespace
 
 BoundCount bound_forecast(const PanelData& d, int64_t s0, int64_t horizon, int64_t n_levels, std::vector<float>& mean,
                           std::vector<float>& quantiles) {
@@ -63,7 +40,8 @@ BoundCount bound_forecast(const PanelData& d, int64_t s0, int64_t horizon, int64
   const int64_t n = H > 0 ? static_cast<int64_t>(mean.size()) / H : 0;
   BoundCount c;
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t hits = bound_row(static_cast<float>(series_cap(d, s0 + i)), i, H, n_levels, mean, quantiles);
+    const int64_t hits = bound_forecast_row(static_cast<float>(series_cap(d, s0 + i)), H, n_levels, mean.data() + i * H,
+                                            quantiles.data() + i * H * n_levels);
     c.n_values += hits;
     c.n_series += hits > 0;
   }
@@ -75,8 +53,7 @@ void bound_paths(const PanelData& d, int64_t i0, int64_t nb, int64_t n_paths, in
   for (int64_t i = 0; i < nb; ++i) {
     const float cap = static_cast<float>(series_cap(d, i0 + i));
     float* p = paths + i * n_paths * horizon;  // series i0 + i [N, H]
-    for (int64_t k = 0; k < n_paths * horizon; ++k)
-      if (!(p[k] >= -cap && p[k] <= cap)) p[k] = std::isnan(p[k]) || p[k] > cap ? cap : -cap;
+    for (int64_t k = 0; k < n_paths * horizon; ++k) clamp_to_cap(p[k], cap);
   }
 }
 

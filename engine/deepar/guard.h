@@ -23,11 +23,12 @@
 #include <vector>
 
 #include "engine/deepar/internal.h"
+#include "engine/stat/model.h"  // kStatBound, forecast_cap, clamp_to_cap, bound_forecast_row
 
 namespace skucast::deepar {
 
 inline constexpr double kMaxModelInput = 1e30;
-inline constexpr double kPathBound = 10.0;
+inline constexpr double kPathBound = kStatBound;  // every model's bound (Note [Bounded statistical forecasts])
 
 // Throws InputError (file, series id, step, value) at the first target value of `d` the model
 // cannot represent (Note [Finite forecasts]).

@@ -249,28 +249,32 @@ void prepare_regressors(const float* xs, int64_t first, int64_t n, int64_t n_ste
 
 }  // namespace
 
+int64_t bound_forecast_row(float cap, int64_t horizon, int64_t n_levels, float* mean, float* quantiles) {
+  int64_t hits = 0;
+  for (int64_t h = 0; h < horizon; ++h) {
+    hits += clamp_to_cap(mean[h], cap);
+    float* q = quantiles + h * n_levels;
+    for (int64_t k = 0; k < n_levels; ++k) {
+      hits += clamp_to_cap(q[k], cap);
+      if (k > 0 && q[k] < q[k - 1]) q[k] = q[k - 1];  // ascending, after a NaN went to the cap
+    }
+  }
+  return hits;
+}
+
 StatBoundCount bound_stat_forecast(const float* y, int64_t n_series, int64_t n_steps, int64_t horizon,
                                    int64_t n_levels, float* mean, float* quantiles) {
   StatBoundCount c;
   for (int64_t s = 0; s < n_series; ++s) {
-    double largest = 0.0;  // Note [Bounded statistical forecasts]
+    double peak = 0.0;  // Note [Bounded statistical forecasts]
     for (int64_t t = 0; t < n_steps; ++t) {
       const double v = y[s * n_steps + t];
-      if (std::isfinite(v)) largest = std::max(largest, std::fabs(v));
+      if (std::isfinite(v)) peak = std::max(peak, std::fabs(v));
     }
-    const double cap = kStatBound * std::max(largest, 1.0);
-    const auto lo = static_cast<float>(-cap), hi = static_cast<float>(cap);
-    int64_t n = 0;
-    auto clamp = [&](float& v) {
-      if (v > hi || v < lo || std::isnan(v)) {
-        v = std::isnan(v) || v > hi ? hi : lo;
-        ++n;
-      }
-    };
-    for (int64_t h = 0; h < horizon; ++h) clamp(mean[s * horizon + h]);
-    for (int64_t i = 0; i < horizon * n_levels; ++i) clamp(quantiles[s * horizon * n_levels + i]);
-    c.n_values += n;
-    c.n_series += n > 0;
+    const int64_t hits = bound_forecast_row(static_cast<float>(forecast_cap(peak)), horizon, n_levels,
+                                            mean + s * horizon, quantiles + s * horizon * n_levels);
+    c.n_values += hits;
+    c.n_series += hits > 0;
   }
   return c;
 }

@@ -21,6 +21,7 @@
 //     (Note [Forecast transforms] in engine/stat/boxcox.h).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -136,13 +137,25 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
 //   `backtest` bound every statistical model's mean and quantiles to +-kStatBound times the
 //   largest |value| of the series' history (at least kStatBound), after the model (CPU or GPU),
 //   ensembles, auto and weighted combinations, before conformal recalibration; `forecast`
-//   prints how many values and series were bounded, `backtest` how many values per model. Clamping keeps quantiles ascending. The
-//   batch runners themselves (forecast_batch, forecast_batch_cuda) return the models' own
-//   values, which the parity tests compare.
+//   prints how many values and series were bounded, `backtest` how many values per model.
+//   Clamping keeps quantiles ascending. The batch runners themselves (forecast_batch,
+//   forecast_batch_cuda) return the models' own values, which the parity tests compare. The
+//   bound and the clamp below are the global model's too (engine/deepar/guard.cpp).
 inline constexpr double kStatBound = 10.0;
 struct StatBoundCount {
   int64_t n_values = 0, n_series = 0;
 };
+// The bound of a series whose history's largest |value| is `peak`: kStatBound x max(peak, 1).
+inline double forecast_cap(double peak) { return kStatBound * (peak > 1.0 ? peak : 1.0); }
+// v clamped to [-cap, cap], NaN to cap; true when v changed.
+inline bool clamp_to_cap(float& v, float cap) {
+  if (v >= -cap && v <= cap) return false;
+  v = std::isnan(v) || v > cap ? cap : -cap;
+  return true;
+}
+// One series' mean [H] and quantiles [H, Q] clamped to +-cap, each step's quantiles kept
+// ascending (after a NaN went to the cap); returns the values changed.
+int64_t bound_forecast_row(float cap, int64_t horizon, int64_t n_levels, float* mean, float* quantiles);
 // y [S, T] the histories (NaN = missing); mean [S, H] and quantiles [S, H, Q] bounded in place.
 StatBoundCount bound_stat_forecast(const float* y, int64_t n_series, int64_t n_steps, int64_t horizon,
                                    int64_t n_levels, float* mean, float* quantiles);

@@ -106,24 +106,30 @@ void features_fwd(const FeatureSpec& spec, const float* y, int64_t /*n_series*/,
   SKU_CHECK_LAUNCH("features_fwd_kernel");
 }
 
-void window_scale(const float* y, int64_t /*n_series*/, int64_t n_time, const WindowBatch& batch, int64_t n_context,
-                  float* scale, cudaStream_t stream) {
+namespace {
+
+// window_scale_kernel<kLoc> over the batch, one warp per window.
+template <bool kLoc>
+void launch_window_scale(const float* y, int64_t n_time, const WindowBatch& batch, int64_t n_context, float* loc,
+                         float* scale, cudaStream_t stream) {
   if (batch.n_batch == 0) return;
   constexpr int kBlock = 256;  // 8 warps = 8 windows per block
   const int64_t n_blocks = (checked_mul(batch.n_batch, 32) + kBlock - 1) / kBlock;
-  window_scale_kernel<false><<<checked_int(n_blocks, "window_scale grid"), kBlock, 0, stream>>>(
-      y, n_time, batch.series, batch.t0, batch.n_batch, n_context, nullptr, scale);
-  SKU_CHECK_LAUNCH("window_scale_kernel");
+  window_scale_kernel<kLoc><<<checked_int(n_blocks, "window_scale grid"), kBlock, 0, stream>>>(
+      y, n_time, batch.series, batch.t0, batch.n_batch, n_context, loc, scale);
+  SKU_CHECK_LAUNCH(kLoc ? "window_scale_kernel<true>" : "window_scale_kernel");
+}
+
+}  // namespace
+
+void window_scale(const float* y, int64_t /*n_series*/, int64_t n_time, const WindowBatch& batch, int64_t n_context,
+                  float* scale, cudaStream_t stream) {
+  launch_window_scale<false>(y, n_time, batch, n_context, nullptr, scale, stream);
 }
 
 void window_loc_scale(const float* y, int64_t /*n_series*/, int64_t n_time, const WindowBatch& batch,
                       int64_t n_context, float* loc, float* scale, cudaStream_t stream) {
-  if (batch.n_batch == 0) return;
-  constexpr int kBlock = 256;  // 8 warps = 8 windows per block
-  const int64_t n_blocks = (checked_mul(batch.n_batch, 32) + kBlock - 1) / kBlock;
-  window_scale_kernel<true><<<checked_int(n_blocks, "window_loc_scale grid"), kBlock, 0, stream>>>(
-      y, n_time, batch.series, batch.t0, batch.n_batch, n_context, loc, scale);
-  SKU_CHECK_LAUNCH("window_scale_kernel<true>");
+  launch_window_scale<true>(y, n_time, batch, n_context, loc, scale, stream);
 }
 
 void window_target(const float* y, int64_t /*n_series*/, int64_t n_time, const WindowBatch& batch, float* target,

@@ -13,8 +13,8 @@
 //   likelihood_weight_sum, grad_sq_norm: double sums in another order: 1e-12 relative.
 //   features_fwd, window_scale: fp32 defaults; FMA contraction in the rolling sum of squares,
 //     magnified by the sd's cancellation (sqrt(sum2/n - mean^2)), stays ~1e-7 of the mean.
-//   window_loc_scale: double sums in another order (a warp per window), rounded to float:
-//     fp32 defaults.
+//   window_scale with the location (window_loc_scale): double sums in another order (a warp
+//     per window), rounded to float: fp32 defaults.
 //   window_target: copies values (minus the same float location): exact.
 //   adam_step: 1e-6 / 1e-6: one float ulp (~6e-8 relative) from contraction, compounded over
 //     three steps through m and v.
@@ -202,7 +202,7 @@ void row_features_fwd(int64_t B, bool all_nan, std::mt19937& rng) {
       ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
       EXPECT_TRUE(all_close(x_ref, d_x.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " F=" << F;
       // With each window's location (Note [Window location]), read from the CPU's
-      // window_loc_scale_cpu, so that a location mismatch shows in window_loc_scale's row only.
+      // window_loc_scale_cpu, so that a location mismatch shows in window_scale's row only.
       std::vector<float> loc(B);
       window_loc_scale_cpu(y.data(), kS, kN, hb, std::max<int64_t>(1, T * 4 / 5), loc.data(), scale.data());
       features_fwd_cpu(spec, y.data(), kS, kN, scale.data(), hb, cal_h, kNCal, x_ref.data(), loc.data());
@@ -234,32 +234,21 @@ void row_window_scale(int64_t B, bool all_nan, std::mt19937& rng) {
                    nullptr);
       ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
       EXPECT_TRUE(all_close(ref, d_scale.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " context " << n_context;
-    }
-  }
-}
-
-void row_window_loc_scale(int64_t B, bool all_nan, std::mt19937& rng) {
-  const std::vector<float> y = make_panel(rng, all_nan);
-  DeviceBuffer<float> d_y(y);
-  for (int64_t T : window_lengths(B)) {
-    // Contexts under, at and over a warp's 32 lanes (the kernel strides a warp over them).
-    for (int64_t n_context : {std::max<int64_t>(1, T * 4 / 5), std::min<int64_t>(T, 32)}) {
-      std::vector<int64_t> series, t0;
-      make_windows(rng, T, B, series, t0);
-      std::vector<float> loc(B), scale(B);
+      // With the location of Note [Window location] (window_scale_kernel<true>): double sums in
+      // another order, the mean to float rounding; the deviation sum around it too.
+      std::vector<float> loc(B);
       window_loc_scale_cpu(y.data(), kS, kN, WindowBatch{series.data(), t0.data(), B, T}, n_context, loc.data(),
-                           scale.data());
-      DeviceBuffer<int64_t> d_series(series), d_t0(t0);
-      DeviceBuffer<float> d_loc(B), d_scale(B);
+                           ref.data());
+      DeviceBuffer<float> d_loc(B);
       poison(d_loc);
       poison(d_scale);
       window_loc_scale(d_y.data(), kS, kN, WindowBatch{d_series.data(), d_t0.data(), B, T}, n_context, d_loc.data(),
                        d_scale.data(), nullptr);
       ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-      // Double sums in another order: the mean to float rounding; the deviation sum around it too.
-      EXPECT_TRUE(all_close(loc, d_loc.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " context " << n_context;
-      EXPECT_TRUE(all_close(scale, d_scale.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " context "
-                                                                    << n_context;
+      EXPECT_TRUE(all_close(loc, d_loc.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " context " << n_context
+                                                                << " loc";
+      EXPECT_TRUE(all_close(ref, d_scale.download(), 1e-5, 1e-5)) << shape("T x B", T, B) << " context "
+                                                                  << n_context << " loc";
     }
   }
 }
@@ -361,7 +350,6 @@ const OpRow kOps[] = {
     {"likelihood_weight_sum", row_likelihood_weight_sum, 50000},  // x 7 steps: 350,000 rows
     {"features_fwd", row_features_fwd, 0},
     {"window_scale", row_window_scale, 0},
-    {"window_loc_scale", row_window_loc_scale, 0},
     {"window_target", row_window_target, 0},
     {"grad_sq_norm", row_grad_sq_norm, kStrided},
     {"adam_step", row_adam_step, kStrided},
