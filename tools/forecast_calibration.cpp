@@ -123,10 +123,11 @@ void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_
   std::fprintf(stderr,
                "skucast: conformal intervals: %lld calibration fold(s), %.3f s; %s; (series, step) cells from their own "
                "errors %lld, pooled %lld, model's %lld of %lld; %lld quantile(s) clamped to the extreme error "
-               "(too few errors for the level)%s\n",
+               "(too few errors for the level), %lld bounded (Note [Bounded statistical forecasts])%s\n",
                static_cast<long long>(cal.n_folds), calibration_s, score_note.c_str(), static_cast<long long>(cs.n_own),
                static_cast<long long>(cs.n_pooled), static_cast<long long>(cs.n_model),
-               static_cast<long long>(n_cells), static_cast<long long>(cs.n_clamped), global_note.c_str());
+               static_cast<long long>(n_cells), static_cast<long long>(cs.n_clamped),
+               static_cast<long long>(cs.n_bounded), global_note.c_str());
 }
 
 }  // namespace skucast::cli

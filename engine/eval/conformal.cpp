@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/eval/backtest.h"
+#include "engine/stat/model.h"
 #include "engine/stat/normal.h"
 #include "io/panel.h"
 #include "kernels/common.hpp"
@@ -41,6 +42,7 @@ void resize_calibration(CalibrationSet& cal, int64_t n_series, int64_t n_folds, 
   cal.nonneg.assign(static_cast<size_t>(n_series), 1);
   cal.fold_n_obs.assign(static_cast<size_t>(checked_mul(n_series, n_folds)), 0);
   cal.n_obs.assign(static_cast<size_t>(n_series), 0);
+  cal.peak.clear();  // filled by describe_calibration_series; a hand-made set has no bound
 }
 
 namespace {
@@ -63,6 +65,7 @@ void describe_calibration_series(CalibrationSet& cal, const float* y, int64_t i0
                                  const std::vector<int64_t>& origins) {
   const int64_t K = static_cast<int64_t>(origins.size());
   if (K != cal.n_folds) throw Error("describe_calibration_series: origins and folds differ");
+  if (static_cast<int64_t>(cal.peak.size()) != cal.n_series) cal.peak.assign(static_cast<size_t>(cal.n_series), 0.0);
   for (int64_t s = 0; s < nb; ++s) {
     const float* row = y + s * n_steps;  // [T]
     const int64_t i = i0 + s;
@@ -81,15 +84,18 @@ void describe_calibration_series(CalibrationSet& cal, const float* y, int64_t i0
     cal.scale[static_cast<size_t>(i)] = naive_mae(row, n_steps);
     int64_t n_obs = 0, n_zero = 0;
     bool nonneg = true;
+    double peak = 0.0;
     for (int64_t t = 0; t < n_steps; ++t) {
       if (!std::isfinite(row[t])) continue;
       ++n_obs;
+      peak = std::max(peak, std::fabs(static_cast<double>(row[t])));
       n_zero += row[t] == 0.0f;
       nonneg = nonneg && row[t] >= 0.0f;
     }
     cal.n_obs[static_cast<size_t>(i)] = n_obs;
     cal.zero_share[static_cast<size_t>(i)] = n_obs ? static_cast<double>(n_zero) / static_cast<double>(n_obs) : 0.0;
     cal.nonneg[static_cast<size_t>(i)] = nonneg ? 1 : 0;
+    cal.peak[static_cast<size_t>(i)] = peak;
   }
 }
 
@@ -357,10 +363,16 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
         st.n_clamped += clamped;
       }
       std::sort(row.begin(), row.end());  // monotone in level (the rule already is; rounding aside)
+      // Note [Bounded statistical forecasts]: the bound of the forecast before recalibration.
+      const bool bounded = !cal.peak.empty();
+      const float cap = bounded ? static_cast<float>(forecast_cap(cal.peak[static_cast<size_t>(s)]) *
+                                                     static_cast<double>(opt.cumulative ? h + 1 : 1))
+                                : 0.0f;
       for (int64_t j = 0; j < Q; ++j) {
         double v = row[static_cast<size_t>(j)];
         if (cal.nonneg[static_cast<size_t>(s)]) v = std::max(v, 0.0);
         out[j] = static_cast<float>(v);
+        if (bounded) st.n_bounded += clamp_to_cap(out[j], cap);
       }
     }
   }

@@ -147,6 +147,9 @@ struct ConformalOptions {
   // Scaled, Signed: a fold counts only when the series had at least this share of its observed
   // history before the fold's origin (Note [Conformal scaled scores]); 0: every fold.
   double min_history_share = 0.5;
+  // The quantiles are of demand summed over steps 1..h (Note [Cumulative demand quantiles]): the
+  // bound of step h (0-based) is h + 1 times one step's.
+  bool cumulative = false;
 };
 
 // "scaled" | "signed" | "raw" → the score; InputError naming the choices otherwise.
@@ -170,6 +173,9 @@ struct CalibrationSet {
   std::vector<uint8_t> nonneg;     // [S] 1 when no observed value is negative (quantiles clipped at 0)
   std::vector<int64_t> fold_n_obs; // [S, K] observed values before fold k's origin (empty: unknown)
   std::vector<int64_t> n_obs;      // [S] observed values in the whole history
+  // [S] the largest |value| of the history, for the bound of Note [Bounded statistical forecasts]
+  // (engine/stat/model.h) on the conformal quantiles too; empty: no bound (hand-made sets).
+  std::vector<double> peak;
 };
 
 // Sizes the per-series arrays of cal for S series and K folds (errors left empty).
@@ -196,11 +202,14 @@ struct ConformalStats {
   int64_t n_floored = 0;  // Scaled, Signed: cells whose own spread at the origin was raised to the floor
   int64_t n_capped = 0;   // Scaled, Signed: cells whose own spread at the origin was lowered to the cap
   ConformalScore score = ConformalScore::Raw;  // the score used
+  int64_t n_bounded = 0;  // quantile values clamped to the series' bound (CalibrationSet::peak)
 };
 
 // Overwrites quantiles [S, H, Q] with conformal ones: mean [S, H] + the order statistic of each
 // level (levels [Q] ascending; Scaled, Signed: times the cell's own spread, read from the
-// quantiles as given), then sorted per step (monotone in level) and, for series with nonneg, clipped at 0.
+// quantiles as given), then sorted per step (monotone in level), for series with nonneg clipped at 0, and
+// kept within +-forecast_cap(peak) (engine/stat/model.h; Note [Bounded statistical forecasts]): the
+// rule adds a pooled error to the mean, which the bound before recalibration does not cover.
 // Quantiles of cells that keep the model's are left as given. Scaled, Signed need cal.levels' first
 // and last to equal levels' (the folds' quantiles at the same levels); Error otherwise.
 ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean, const std::vector<double>& levels,

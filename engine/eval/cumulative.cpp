@@ -64,6 +64,7 @@ ConformalStats conformal_cumulative_quantiles(const CalibrationSet& cal, const f
   // is no own spread of D to scale by (Note [Conformal scaled scores]).
   ConformalOptions raw = opt;
   raw.score = ConformalScore::Raw;
+  raw.cumulative = true;
   return conformal_quantiles(cumulative_calibration(cal), cum_mean.data(), levels, cum_quantiles, raw);
 }
 

@@ -136,8 +136,11 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
 //   As the global model does (Note [Finite forecasts] in engine/deepar/guard.h), `forecast` and
 //   `backtest` bound every statistical model's mean and quantiles to +-kStatBound times the
 //   largest |value| of the series' history (at least kStatBound), after the model (CPU or GPU),
-//   ensembles, auto and weighted combinations, before conformal recalibration; `forecast`
-//   prints how many values and series were bounded, `backtest` how many values per model.
+//   ensembles, auto and weighted combinations, before conformal recalibration, and again on the
+//   conformal quantiles (conformal_quantiles, engine/eval/conformal.h: the mean plus a pooled
+//   error can pass it; the sums of Note [Cumulative demand quantiles] get h times the bound of
+//   one step); `forecast` prints how many values and series were bounded, `backtest` how many
+//   values per model.
 //   Clamping keeps quantiles ascending. The batch runners themselves (forecast_batch,
 //   forecast_batch_cuda) return the models' own values, which the parity tests compare. The
 //   bound and the clamp below are the global model's too (engine/deepar/guard.cpp).

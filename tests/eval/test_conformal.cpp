@@ -433,6 +433,40 @@ TEST(ConformalQuantiles, ScaledScoresKeepEachSeriesOwnWidth) {
   EXPECT_THROW(parse_conformal_score("cqr"), InputError);
 }
 
+// Note [Bounded statistical forecasts] on the conformal quantiles: the mean plus a pooled error can
+// pass the bound the forecast had before recalibration, so the rule keeps every quantile within
+// +-10 x the history's largest |value| (h + 1 times that for demand summed over h + 1 steps).
+TEST(ConformalQuantiles, KeptWithinTheForecastBound) {
+  const int64_t T = 8, K = 2, H = 2;
+  const std::vector<float> y{1, 2, 1, 2, 1, 2, 1, 3};  // peak 3: bound 30
+  CalibrationSet cal = empty_set(1, K, H);
+  cal.errors = {100, 100, 200, 200};  // [S, K, H]: fold 0, then fold 1
+  describe_calibration_series(cal, y.data(), 0, 1, T, {4, 6});
+  ASSERT_EQ(cal.peak.size(), 1u);
+  EXPECT_DOUBLE_EQ(cal.peak[0], 3.0);
+  EXPECT_DOUBLE_EQ(cal.fold_scale[0], 1.0);  // naive MAE of 1, 2, 1, 2
+  EXPECT_DOUBLE_EQ(cal.scale[0], 8.0 / 7.0);
+  // Pool at each step {100, 200} (fold scales 1); n = 2: 0.9 -> ceil(2.7) = 3 > 2 -> 200, 0.1 -> 100
+  // (both clamped); quantiles 5 + 8/7 x {100, 200} = 119.3, 233.6, over the bound 30.
+  const std::vector<float> mean{5, 5};
+  const std::vector<double> levels{0.1, 0.9};
+  std::vector<float> q(4, 0.0f);
+  ConformalStats st = conformal_quantiles(cal, mean.data(), levels, q.data());
+  EXPECT_EQ(st.n_bounded, 4);
+  for (const float v : q) EXPECT_FLOAT_EQ(v, 30.0f);
+  ConformalOptions cum;  // demand over steps 1..h: step 2's bound is 60
+  cum.cumulative = true;
+  st = conformal_quantiles(cal, mean.data(), levels, q.data(), cum);
+  EXPECT_EQ(st.n_bounded, 4);
+  EXPECT_FLOAT_EQ(q[0], 30.0f);
+  EXPECT_FLOAT_EQ(q[3], 60.0f);
+  cal.peak.clear();  // a set without the histories' peaks: no bound
+  st = conformal_quantiles(cal, mean.data(), levels, q.data());
+  EXPECT_EQ(st.n_bounded, 0);
+  EXPECT_NEAR(q[0], 5.0 + 800.0 / 7.0, 1e-3);
+  EXPECT_NEAR(q[1], 5.0 + 1600.0 / 7.0, 1e-3);
+}
+
 // A backtest with keep_errors stores actual − mean per fold and step; NaN where the actual is.
 TEST(ConformalCalibrate, ErrorsAreActualMinusMeanOutOfSample) {
   // One series 0, 1, 2, ..., 19 with step 12 missing; naive forecasts the last value.
