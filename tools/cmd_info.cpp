@@ -161,6 +161,34 @@ void info_forecast(const std::string& path) {
     std::printf("residuals:     %lld in-sample steps (forecast --residuals)\n", static_cast<long long>(fc.residual_steps));
 }
 
+// A model file (`skucast train --out`): what it was trained with and on, so that a file can be
+// matched to its panel and options without a forecast run.
+void info_model(const std::string& path) {
+  const std::vector<DeepArState> members = load_checkpoint_members(path);
+  const DeepArState& m = members[0];
+  const DeepArOptions& o = m.options;
+  std::printf("file:          %s (global model)\n", path.c_str());
+  std::printf("model:         %s, %lld x %lld units, %zu weights, %zu member(s) (seeds %lld..%lld)\n", o.cell.c_str(),
+              static_cast<long long>(o.layers), static_cast<long long>(o.hidden), m.weights.size(), members.size(),
+              static_cast<long long>(members.front().options.seed), static_cast<long long>(members.back().options.seed));
+  std::printf("horizon:       %lld, context %lld\n", static_cast<long long>(o.horizon), static_cast<long long>(o.context));
+  std::printf("likelihood:    %s, target transform %s\n", o.likelihood.c_str(), o.target_transform.c_str());
+  std::printf("inputs:        %s%s, attention %s\n", o.inputs.c_str(),
+              o.inputs == "derived" ? (o.volatility == "on" ? " (with the series' volatility)" : " (no volatility)") : "",
+              o.attention.c_str());
+  std::printf("panel:         %lld series, season length %d, %zu static attribute(s), %zu dynamic covariate(s), "
+              "%zu event(s)\n",
+              static_cast<long long>(m.panel.n_series), m.panel.season_length, m.panel.static_names.size(),
+              m.panel.dynamic_names.size(), m.panel.event_names.size());
+  if (m.trained_steps >= 0)
+    std::printf("trained:       %lld epoch(s); targets before step %lld, validation steps %lld..%lld\n",
+                static_cast<long long>(m.epochs_done), static_cast<long long>(m.train_end),
+                static_cast<long long>(m.train_end), static_cast<long long>(m.trained_steps - 1));
+  else
+    std::printf("trained:       %lld epoch(s)\n", static_cast<long long>(m.epochs_done));
+  std::printf("best val loss: %.6g\n", m.best_val_loss);
+}
+
 }  // namespace
 
 void check_file(const std::string& path) {
@@ -182,8 +210,8 @@ void check_file(const std::string& path) {
 void add_info(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto verify = std::make_shared<bool>(false);
-  auto* sub = app.add_subcommand("info", "Summary of a panel or forecast file; --verify checks any skucast file");
-  sub->add_option("file", *path, "panel or forecast file (.h5); with --verify also a model or backtest file")->required();
+  auto* sub = app.add_subcommand("info", "Summary of a panel, forecast or model file; --verify checks any skucast file");
+  sub->add_option("file", *path, "panel, forecast or model file (.h5); with --verify also a backtest file")->required();
   sub->add_flag("--verify", *verify,
                 "read every dataset whole and check every checksum and the file's structure, without running a job; "
                 "exit 0 when the file is sound, 2 or 3 naming the damage otherwise");
@@ -195,8 +223,9 @@ void add_info(CLI::App& app) {
     const std::string format = hdf5_format(*path);
     if (format == "skucast-panel") info_panel(*path);
     else if (format == "skucast-forecast") info_forecast(*path);
+    else if (format == "skucast-model") info_model(*path);
     else
-      throw InputError("'" + *path + "' is neither a skucast panel nor a forecast file (format " +
+      throw InputError("'" + *path + "' is not a skucast panel, forecast or model file (format " +
                        (format.empty() ? std::string("attribute missing") : "'" + format + "'") + ")");
   });
 }

@@ -202,6 +202,12 @@ void add_train(CLI::App& app) {
                   "reals: level, zero share, covariate levels) or base (the covariates alone)")
       ->capture_default_str()
       ->check(CLI::IsMember({"derived", "base"}));
+  sub->add_option("--volatility", o->opt.volatility,
+                  "with --inputs derived: on adds the series' volatility (mean |change of log(1 + y)|, standardised "
+                  "across series) to its static reals, off leaves it out, auto: on with the target transform "
+                  "log1p_window (smooth catalogs; Note [Derived inputs])")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   sub->add_option("--dropout", o->opt.dropout, "dropout between layers")->capture_default_str();
   sub->add_option("--patience", o->opt.patience, "early-stopping patience (epochs)")->capture_default_str();
   sub->add_option("--val-steps", o->opt.val_steps, "held-out final steps (0 = horizon)")->capture_default_str();

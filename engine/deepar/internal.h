@@ -116,6 +116,7 @@ struct Layout {
   int64_t n_base = 0;          // columns from features_fwd_cpu (including shared)
   int64_t n_slabs = 0;         // per-series covariates of the panel (PanelData::dyn slabs)
   int64_t n_sreal = 0;         // static reals (PanelData::sreal rows; Note [Derived inputs])
+  int64_t sreal_volatility = -1;  // the row of the series' volatility among them; -1: none
   std::vector<DynColumn> dyn_cols;  // the per-series columns after the base ones, in order
   int64_t n_dyn = 0;           // per-series input columns: dyn_cols.size()
   int64_t n_features = 0;      // F

@@ -70,6 +70,11 @@ struct DeepArOptions {
   // sales level, zero share, each covariate's level) or "base" (the covariates alone). Model
   // files written before the option existed read as "base".
   std::string inputs = "derived";
+  // With inputs "derived": "on" adds the series' volatility to its static reals (Note [Derived
+  // inputs]), "auto" (the default; resolved by deepar_resolve_defaults) does so with the target
+  // transform log1p_window, i.e. on smooth catalogs. Model files written before the option
+  // existed read as "off"; a layout made from an unresolved "auto" has none.
+  std::string volatility = "auto";
   double tweedie_power = 1.5;
   double lr = 1e-3;
   double weight_decay = 0.0;

@@ -48,27 +48,34 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
         if (d.first[s] < 0) d.first[s] = t;
         d.last[s] = t;
       }
-  // Note [Derived inputs]: static reals 0 (sales level) and 1 (zero share), from the sales
+  // Note [Derived inputs]: static reals 0 (sales level), 1 (zero share) and the volatility, from the sales
   // before any transform; the covariates' levels are filled below. Standardised at the end.
   d.sreal.assign(static_cast<size_t>(checked_mul(l.n_sreal, S)), 0.0f);
-  std::vector<uint8_t> has_obs(static_cast<size_t>(S), 0);
+  std::vector<uint8_t> has_obs(static_cast<size_t>(S), 0), has_moves(static_cast<size_t>(S), 0);
   const int64_t T_stats = stats_end < 0 ? T : std::min(stats_end, T);
   if (l.n_sreal > 0) {
 #pragma omp parallel for schedule(static)
     for (int64_t s = 0; s < S; ++s) {
-      double sum = 0;
+      double sum = 0, moves = 0, prev = 0;
       int64_t n = 0, zeros = 0;
       for (int64_t t = 0; t < T_stats; ++t) {
         const float v = d.y[s * T + t];
         if (std::isnan(v)) continue;
         sum += std::fabs(v);
         zeros += v == 0.0f ? 1 : 0;
+        const double lv = std::log1p(std::fabs(static_cast<double>(v)));
+        if (n > 0) moves += std::fabs(lv - prev);  // consecutive observed values
+        prev = lv;
         ++n;
       }
       if (n == 0) continue;
       has_obs[s] = 1;
       d.sreal[s] = static_cast<float>(std::log1p(sum / static_cast<double>(n)));
       d.sreal[S + s] = static_cast<float>(static_cast<double>(zeros) / static_cast<double>(n));
+      if (l.sreal_volatility >= 0 && n >= 2) {
+        has_moves[s] = 1;
+        d.sreal[l.sreal_volatility * S + s] = static_cast<float>(std::log(0.01 + moves / static_cast<double>(n - 1)));
+      }
     }
   }
   if (l.log1p) apply_log1p(d);  // Note [Target transform]: the series without negative values
@@ -165,6 +172,12 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
     if (level && !binary) standardize_across(level, has_obs);
   }
   if (l.n_sreal > 0) standardize_across(d.sreal.data(), has_obs);  // the sales level
+  if (l.sreal_volatility >= 0) {  // the volatility, over the series with two observations
+    float* vol = d.sreal.data() + l.sreal_volatility * S;
+    standardize_across(vol, has_moves);
+    for (int64_t s = 0; s < S; ++s)
+      if (!has_moves[s]) vol[s] = 0.0f;
+  }
   for (int64_t s = 0; s < S && l.n_sreal > 0; ++s)
     if (!has_obs[s])
       for (int64_t k = 0; k < l.n_sreal; ++k) d.sreal[k * S + s] = 0.0f;

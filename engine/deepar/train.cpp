@@ -163,6 +163,10 @@ std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h, cons
     o.target_transform = "none";
     add("target transform none (a Student-t on log(1 + y) has no mean)");
   }
+  if (o.volatility == "auto") {  // Note [Derived inputs]: with the window location only
+    o.volatility = o.inputs == "derived" && o.target_transform == "log1p_window" ? "on" : "off";
+    if (o.volatility == "on") add("the series' volatility as an input (window location)");
+  }
   if (o.context == 0) {
     const int64_t m = h.axis.season_length, V = o.val_steps > 0 ? o.val_steps : o.horizon;
     int64_t ctx = 4 * o.horizon;

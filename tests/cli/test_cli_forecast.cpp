@@ -273,6 +273,12 @@ TEST_F(CliForecast, EnsembleFileHoldsEveryModel) {
   CliResult r = train({"--seed", "3", "--ensemble", "2"}, path("e.h5"));
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("2 models (seeds 3..4)"), std::string::npos) << r.output;
+  // `info` reads a model file: what it was trained with and on.
+  r = run_skucast({"info", path("e.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  for (const char* line : {"model:         gru, 1 x 8 units", "2 member(s) (seeds 3..4)", "horizon:       7, context 21",
+                           "target transform log1p", "inputs:        derived (no volatility)", "panel:         6 series"})
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
   ASSERT_EQ(train({"--seed", "3"}, path("s3.h5")).rc, 0);
   ASSERT_EQ(train({"--seed", "4"}, path("s4.h5")).rc, 0);
   auto forecast = [&](const std::string& checkpoint, const std::string& csv) {

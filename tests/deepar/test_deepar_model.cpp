@@ -824,13 +824,16 @@ TEST(DeepArWindowLocation, ChosenFromTheDataAndForecasts) {
     o.target_transform = "auto";
     const std::string line = deepar_resolve_defaults(o, h, &t);
     if (note) *note = line;
+    EXPECT_EQ(o.volatility, o.target_transform == "log1p_window" ? "on" : "off");  // Note [Derived inputs]
     return o.target_transform;
   };
   std::string note;
   EXPECT_EQ(choose(0.085, "auto", &note), "log1p_window");  // M3 monthly
   EXPECT_NE(note.find("target transform log1p_window (smooth series"), std::string::npos) << note;
+  EXPECT_NE(note.find("the series' volatility as an input"), std::string::npos) << note;
   EXPECT_EQ(choose(0.65, "auto", &note), "log1p");          // Dominick's orange juice
   EXPECT_EQ(note.find("target transform"), std::string::npos) << note;
+  EXPECT_EQ(note.find("volatility"), std::string::npos) << note;
   EXPECT_EQ(choose(0.05, "negbin"), "log1p");               // a count likelihood has no location
   EXPECT_EQ(choose(0.05, "student_t"), "none");             // nor log for a Student-t
   EXPECT_EQ(choose(0.05, "mae"), "log1p_window");
@@ -863,11 +866,13 @@ TEST(DeepArWindowLocation, ChosenFromTheDataAndForecasts) {
   for (int run = 0; run < 2; ++run) {
     DeepArState st = deepar_init(o, r.header(), &sp);
     EXPECT_EQ(st.options.target_transform, "log1p_window");
+    EXPECT_EQ(st.options.volatility, "on");
     deepar_train(st, r, 2);
     fcs.push_back(deepar_forecast(st, r, 7, {0.1, 0.5, 0.9}, 20, 1));
     if (run == 0) {
       save_checkpoint(dir + "/m.h5", st);
       EXPECT_EQ(load_checkpoint(dir + "/m.h5").options.target_transform, "log1p_window");
+      EXPECT_EQ(load_checkpoint(dir + "/m.h5").options.volatility, "on");
     }
   }
   EXPECT_EQ(fcs[0].mean, fcs[1].mean);  // same seed and threads, same forecasts
@@ -893,7 +898,9 @@ TEST(DeepArWindowLocation, ChosenFromTheDataAndForecasts) {
 // Note [Derived inputs]: the static reals of load_panel, computed by hand on a 3-series panel
 // of 4 history steps: series 0 = {2, 0, NaN, 6} (mean |y| 8/3, zero share 1/3), series 1 =
 // {1, 1, 1, 1}, series 2 never observed (reads 0 everywhere). Price: series 0 at 2 (regular 2),
-// series 1 at 8; promo: series 0 on it 1 step of 4, series 1 never.
+// series 1 at 8; promo: series 0 on it 1 step of 4, series 1 never. Volatility: series 0's
+// observed values 2, 0, 6 move |log 1 - log 3| and |log 7 - log 1| (mean (log 3 + log 7) / 2),
+// series 1's not at all.
 TEST(DeepArDerivedInputs, StaticRealsByHand) {
   using namespace skucast::deepar;
   const std::string dir = temp_dir();
@@ -912,12 +919,14 @@ TEST(DeepArDerivedInputs, StaticRealsByHand) {
   DeepArOptions o = tiny_options();
   o.context = 2;
   o.horizon = 1;
+  o.volatility = "on";
   const DeepArState st = deepar_init(o, r.header());
   const Layout l = make_layout(o, st.panel);
-  ASSERT_EQ(l.n_sreal, 4);        // level, zero share, price level, promo share
-  ASSERT_EQ(l.n_dyn, 4 * 2 + 4);  // value, lead, lag, change per covariate, then the reals
+  ASSERT_EQ(l.n_sreal, 5);        // level, zero share, price level, promo share, volatility
+  ASSERT_EQ(l.sreal_volatility, 4);
+  ASSERT_EQ(l.n_dyn, 4 * 2 + 5);  // value, lead, lag, change per covariate, then the reals
   const PanelData d = load_panel(r, l, o.horizon, 8);
-  ASSERT_EQ(d.sreal.size(), 12u);
+  ASSERT_EQ(d.sreal.size(), 15u);
   auto at = [&](int64_t k, int64_t s) { return static_cast<double>(d.sreal[k * 3 + s]); };
   // Level: log1p(8/3) and log1p(1) standardised over the two observed series: -+1 by symmetry.
   const double la = std::log1p(8.0 / 3.0), lb = std::log1p(1.0);
@@ -931,10 +940,20 @@ TEST(DeepArDerivedInputs, StaticRealsByHand) {
   // Promo share over the 4 history steps (the future part is not counted).
   EXPECT_NEAR(at(3, 0), 0.25, 1e-7);
   EXPECT_NEAR(at(3, 1), 0.0, 1e-7);
-  for (int64_t k = 0; k < 4; ++k) EXPECT_EQ(at(k, 2), 0.0) << k;  // never observed
+  // Volatility: log(0.01 + (log 3 + log 7) / 2) and log(0.01) standardised over the two: +1, -1.
+  EXPECT_NEAR(at(4, 0), 1.0, 1e-6);
+  EXPECT_NEAR(at(4, 1), -1.0, 1e-6);
+  for (int64_t k = 0; k < 5; ++k) EXPECT_EQ(at(k, 2), 0.0) << k;  // never observed
   // stats_end = 2 (what training passes with 2 validation steps): series 0 is {2, 0}.
   const PanelData dt = load_panel(r, l, o.horizon, 8, 2);
   EXPECT_NEAR(dt.sreal[1 * 3 + 0], 0.5, 1e-7);
+  // Without the volatility: the four reals of older models, in the same order.
+  o.volatility = "off";
+  const Layout lv = make_layout(o, st.panel);
+  EXPECT_EQ(lv.n_sreal, 4);
+  EXPECT_EQ(lv.sreal_volatility, -1);
+  EXPECT_EQ(load_panel(r, lv, o.horizon, 8).sreal, std::vector<float>(d.sreal.begin(), d.sreal.begin() + 12));
+  o.volatility = "on";
   // The base layout has the covariates alone and no static reals.
   o.inputs = "base";
   const Layout lb2 = make_layout(o, st.panel);
@@ -943,6 +962,8 @@ TEST(DeepArDerivedInputs, StaticRealsByHand) {
   // Model files from before the option read as "base"; new models default to "derived".
   EXPECT_EQ(deepar_options_from_json("{}").inputs, "base");
   EXPECT_EQ(DeepArOptions{}.inputs, "derived");
+  EXPECT_EQ(deepar_options_from_json("{}").volatility, "off");
+  EXPECT_EQ(DeepArOptions{}.volatility, "auto");
 }
 
 // Note [Pooled models]: `--checkpoint a.h5,b.h5` splits the paths between the models, each
