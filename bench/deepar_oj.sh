@@ -15,9 +15,9 @@
 #            paths, 1,000 for 913 series, and quantiles 0.1, 0.5, 0.9), naive, ets, arimax (--regressors price:log,deal,feat
 #            --transform log), and the ensemble gru+arimax (the default GRU's model file with those
 #            regressors: the mean of the two models' medians and quantiles, README "Accuracy so far");
-#   peers (bench/deepar_oj_peers.py, in a virtualenv under /tmp with the current PyPI releases
-#            of torch (the CPU wheel when download.pytorch.org answers, else PyPI's), neuralforecast
-#            and gluonts[torch]; the venv is reused when it exists): GluonTS DeepAREstimator
+#   peers (bench/deepar_oj_peers.py, in a virtualenv under /tmp (bench/peers_venv.bash) with the
+#            current PyPI releases of torch (the CPU wheel when download.pytorch.org answers, else
+#            PyPI's), neuralforecast and gluonts[torch]; the venv is reused when it exists): GluonTS DeepAREstimator
 #            (torch), neuralforecast LSTM, DeepAR and NHITS, with log price, deal and feat as
 #            known-future covariates and store, brand as static categorical embeddings (see the
 #            peers script for each library's defaults and the one choice made: NHITS input_size).
@@ -84,32 +84,14 @@ run_stat skucast_arimax arimax --regressors price:log,deal,feat --transform log
   --regressors price:log,deal,feat --transform log
 
 # --- peers: a virtualenv with the current PyPI releases ------------------------------------------
-PY="$PEER_VENV/bin/python"
-have() { "$PY" -c "import $1" > /dev/null 2>&1; }
-if ! have neuralforecast || ! have gluonts.torch; then
-  echo "deepar_oj: installing the peers into $PEER_VENV (torch, neuralforecast, gluonts[torch]) ..."
-  [ -x "$PY" ] || python3 -m venv "$PEER_VENV" || echo "deepar_oj: could not create the venv $PEER_VENV"
-  if [ -x "$PY" ]; then
-    if ! have torch; then
-      # the CPU-only wheel avoids the CUDA libraries; PyPI's wheel (with them) when that index is unreachable
-      "$PEER_VENV/bin/pip" install -q --retries 1 --timeout 30 torch --index-url https://download.pytorch.org/whl/cpu \
-        > "$WORK/pip_torch.log" 2>&1 ||
-        { echo "deepar_oj: the CPU torch index is unreachable; installing torch from PyPI (with its CUDA libraries)";
-          "$PEER_VENV/bin/pip" install -q torch > "$WORK/pip_torch.log" 2>&1 ||
-          { echo "deepar_oj: pip install torch failed:"; tail -n 5 "$WORK/pip_torch.log"; }; }
-    fi
-    have neuralforecast || "$PEER_VENV/bin/pip" install -q neuralforecast > "$WORK/pip_nf.log" 2>&1 ||
-      { echo "deepar_oj: pip install neuralforecast failed:"; tail -n 5 "$WORK/pip_nf.log"; }
-    have gluonts.torch || "$PEER_VENV/bin/pip" install -q "gluonts[torch]" > "$WORK/pip_gluonts.log" 2>&1 ||
-      { echo "deepar_oj: pip install gluonts[torch] failed:"; tail -n 5 "$WORK/pip_gluonts.log"; }
-  fi
-fi
+. "$HERE/peers_venv.bash"
+peers_venv deepar_oj "$WORK"   # sets PY; peer_have MODULE
 RAN_PEERS=()
 if [ -x "$PY" ]; then
   "$PY" "$HERE/deepar_oj_peers.py" versions || true
   for p in $PEERS; do
     case $p in gluonts_*) mod=gluonts.torch ;; *) mod=neuralforecast ;; esac
-    if ! have "$mod"; then echo "deepar_oj: $p skipped: $mod does not import in $PEER_VENV"; continue; fi
+    if ! peer_have "$mod"; then echo "deepar_oj: $p skipped: $mod does not import in $PEER_VENV"; continue; fi
     echo "deepar_oj: peer $p ..."
     if "$PY" "$HERE/deepar_oj_peers.py" "$WORK" "$p" "$H" > "$WORK/$p.log" 2>&1; then
       grep -E "^($p:|PEER_TIME)" "$WORK/$p.log" || true

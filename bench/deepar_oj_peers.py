@@ -42,6 +42,9 @@ with the value carried forward from the last observed week as the input. All ser
 last history week (148), so every forecast covers the same 12 held-out weeks.
 Time index: Dominick's week w is the week starting 1989-09-14 + 7 (w - 1) days (GluonTS's weekly
 time features need dates; neuralforecast gets the integer week, freq=1).
+Shared: run_gluonts, run_nf, Budget and main take a Split (the data part above: history, known
+future covariates, static categoricals, frequency), so bench/deepar_synth_peers.py runs the same
+four peers, built the same way, on the synthetic catalog with its own Split.
 """
 import datetime
 import os
@@ -52,7 +55,7 @@ QUANTILES = (0.1, 0.5, 0.9)
 WEEK1 = "1989-09-14"
 
 
-def versions():
+def versions(name="deepar_oj"):
     import importlib.metadata as md
     out = [f"python {sys.version.split()[0]}"]
     for p in ("torch", "lightning", "gluonts", "neuralforecast", "numpy", "pandas"):
@@ -60,7 +63,22 @@ def versions():
             out.append(f"{p} {md.version(p)}")
         except md.PackageNotFoundError:
             out.append(f"{p} (not installed)")
-    print("deepar_oj peers: " + ", ".join(out))
+    print(f"{name} peers: " + ", ".join(out))
+
+
+class Split:
+    """What a peer is given of a benchmark's data (one per benchmark: load below, and
+    bench/deepar_synth_peers.py's).
+      hist: DataFrame series_id, time (integer step), value (NaN = missing), the columns of cov
+            and cats; each series from its first observed step to hist_end, sorted by series, time
+      fut:  DataFrame series_id, time, the columns of cov: the H steps after hist_end (only the
+            series of hist are used)
+      cov:  known-future real covariates; cats: static categoricals (constant per series)
+      freq: the pandas / GluonTS frequency of a step ("W", "D"); start(t): the pd.Period of step t"""
+
+    def __init__(self, hist, fut, hist_end, cov, cats, freq, start):
+        self.hist, self.fut, self.hist_end = hist, fut, hist_end
+        self.cov, self.cats, self.freq, self.start = list(cov), list(cats), freq, start
 
 
 def load(outdir, h):
@@ -73,19 +91,21 @@ def load(outdir, h):
     p = p[p["time"] >= p["series_id"].map(first_obs)].sort_values(["series_id", "time"])
     hist, fut = p[p["time"] <= hist_end].copy(), p[p["time"] > hist_end].copy()
     assert fut.groupby("series_id").size().eq(h).all(), "every series needs H future weeks"
-    return hist, fut, hist_end
+    week1 = pd.Period(WEEK1, freq="W")
+    return Split(hist, fut, hist_end, cov=["log_price", "deal", "feat"], cats=["store", "brand"], freq="W",
+                 start=lambda t: week1 + int(t - 1))
 
 
 def write(outdir, name, fc, hist):
     """Writes OUTDIR/NAME.csv and says how many series got a forecast outside [0, 10 x the
-    series' largest observed week] (the figures still count them: this only explains them)."""
+    series' largest observed value] (the figures still count them: this only explains them)."""
     fc.to_csv(f"{outdir}/{name}.csv", index=False)
     top = hist.groupby("series_id")["value"].max()
     lo = fc.groupby("series_id")["mean"].min(); hi = fc.groupby("series_id")["mean"].max()
     bad = ((hi > 10 * top.reindex(hi.index)) | (lo < 0)).sum()
     if bad:
         print(f"{name}: NOTE: {bad} of {len(hi)} series have a mean forecast below 0 or above 10x their "
-              f"largest observed week (min {lo.min():.4g}, max {hi.max():.4g})", flush=True)
+              f"largest observed value (min {lo.min():.4g}, max {hi.max():.4g})", flush=True)
 
 
 class Budget:
@@ -118,42 +138,45 @@ class Budget:
         print(msg, flush=True)
 
 
-def run_gluonts(outdir, h, max_s):
+def run_gluonts(outdir, h, max_s, d):
     import numpy as np
     import pandas as pd
     import lightning.pytorch as pl
     from gluonts.dataset.common import ListDataset
     from gluonts.torch.model.deepar import DeepAREstimator
     pl.seed_everything(1, workers=True)
-    hist, fut, _ = load(outdir, h)
-    stores = sorted(hist["store"].unique()); brands = sorted(hist["brand"].unique())
-    s_code = {s: i for i, s in enumerate(stores)}; b_code = {b: i for i, b in enumerate(brands)}
-    cov = ["log_price", "deal", "feat"]
+    hist, fut, cov = d.hist, d.fut, d.cov
+    levels = {c: sorted(hist[c].unique()) for c in d.cats}  # codes 0..K-1 for feat_static_cat
+    code = {c: {v: i for i, v in enumerate(lv)} for c, lv in levels.items()}
     train, test = [], []
     fut_by = dict(tuple(fut.groupby("series_id")))
     for sid, g in hist.groupby("series_id"):
         f = fut_by[sid]
-        start = pd.Period(WEEK1, freq="W") + int(g["time"].iloc[0] - 1)
-        cats = [s_code[g["store"].iloc[0]], b_code[g["brand"].iloc[0]]]
-        y = g["value"].to_numpy(np.float32)  # NaN = missing week
-        x_hist = g[cov].to_numpy(np.float32).T
-        x_all = np.concatenate([x_hist, f[cov].to_numpy(np.float32).T], axis=1)
-        train.append({"item_id": sid, "start": start, "target": y, "feat_dynamic_real": x_hist,
-                      "feat_static_cat": cats})
-        test.append({"item_id": sid, "start": start, "target": y, "feat_dynamic_real": x_all,
-                     "feat_static_cat": cats})
+        start = d.start(g["time"].iloc[0])
+        y = g["value"].to_numpy(np.float32)  # NaN = missing step
+        tr = {"item_id": sid, "start": start, "target": y}
+        te = dict(tr)
+        if d.cats:
+            tr["feat_static_cat"] = te["feat_static_cat"] = [code[c][g[c].iloc[0]] for c in d.cats]
+        if cov:
+            x_hist = g[cov].to_numpy(np.float32).T
+            tr["feat_dynamic_real"] = x_hist
+            te["feat_dynamic_real"] = np.concatenate([x_hist, f[cov].to_numpy(np.float32).T], axis=1)
+        train.append(tr)
+        test.append(te)
     budget = Budget(max_s, pl)  # GluonTS trains with lightning.pytorch
-    est = DeepAREstimator(freq="W", prediction_length=h, num_feat_dynamic_real=len(cov),
-                          num_feat_static_cat=2, cardinality=[len(stores), len(brands)],
+    est = DeepAREstimator(freq=d.freq, prediction_length=h, num_feat_dynamic_real=len(cov),
+                          num_feat_static_cat=len(d.cats),
+                          cardinality=[len(levels[c]) for c in d.cats] if d.cats else None,
                           trainer_kwargs={"enable_progress_bar": False, "logger": False,
                                           "enable_model_summary": False,
                                           "default_root_dir": f"{outdir}/gluonts", **budget.kwargs()})
     t0 = time.time()
-    predictor = est.train(ListDataset(train, freq="W"), cache_data=True)
+    predictor = est.train(ListDataset(train, freq=d.freq), cache_data=True)
     t1 = time.time()
     budget.report("gluonts_deepar", "100 epochs x 50 batches", budget.cb.epochs >= 100)
     rows = []
-    for fc in predictor.predict(ListDataset(test, freq="W")):
+    for fc in predictor.predict(ListDataset(test, freq=d.freq)):
         qs = {q: fc.quantile(q) for q in QUANTILES}
         for k in range(h):
             rows.append((fc.item_id, k + 1, float(fc.mean[k]), *(float(qs[q][k]) for q in QUANTILES)))
@@ -163,23 +186,25 @@ def run_gluonts(outdir, h, max_s):
     return t1 - t0, t2 - t1
 
 
-def run_nf(outdir, h, max_s, which):
+def run_nf(outdir, h, max_s, which, d):
     import numpy as np
     import pandas as pd
     from neuralforecast import NeuralForecast
     from neuralforecast.models import DeepAR, LSTM, NHITS
-    hist, fut, hist_end = load(outdir, h)
+    hist, fut, hist_end, cov = d.hist, d.fut, d.hist_end, d.cov
     df = hist.rename(columns={"series_id": "unique_id", "time": "ds", "value": "y"})
     df["available_mask"] = df["y"].notna().astype(np.float32)
     df["y"] = df.groupby("unique_id")["y"].ffill()
-    cov = ["log_price", "deal", "feat"]
     df = df[["unique_id", "ds", "y", "available_mask"] + cov]
-    futr = fut.rename(columns={"series_id": "unique_id", "time": "ds"})[["unique_id", "ds"] + cov]
-    static = hist.groupby("series_id")[["store", "brand"]].first().reset_index() \
-        .rename(columns={"series_id": "unique_id"})
-    exog = dict(futr_exog_list=cov, stat_exog_list=["store", "brand"], cat_exog_list=["store", "brand"],
-                categorical_cardinalities={"store": int(static["store"].nunique()),
-                                           "brand": int(static["brand"].nunique())})
+    futr = fut[fut["series_id"].isin(hist["series_id"].unique())] \
+        .rename(columns={"series_id": "unique_id", "time": "ds"})[["unique_id", "ds"] + cov]
+    exog, static = {}, None
+    if cov:
+        exog["futr_exog_list"] = cov
+    if d.cats:
+        static = hist.groupby("series_id")[d.cats].first().reset_index().rename(columns={"series_id": "unique_id"})
+        exog.update(stat_exog_list=d.cats, cat_exog_list=d.cats,
+                    categorical_cardinalities={c: int(static[c].nunique()) for c in d.cats})
     import pytorch_lightning
     budget = Budget(max_s, pytorch_lightning)  # neuralforecast trains with pytorch_lightning
     if os.environ.get("NF_SCALER_TYPE"):  # opt-in side check, never set by bench/deepar_oj.sh
@@ -187,6 +212,14 @@ def run_nf(outdir, h, max_s, which):
         print(f"{which}: NON-DEFAULT scaler_type={exog['scaler_type']} (NF_SCALER_TYPE)", flush=True)
     tk = dict(enable_progress_bar=False, logger=False, enable_model_summary=False,
               default_root_dir=f"{outdir}/nf", **budget.kwargs())
+    # A series shorter than input_size is refused unless start_padding_enabled (zeros before its
+    # start, masked out of the loss): the library's own advice; set only when a series needs it.
+    k = 2 * h if which == "nf_nhits" else 3 * h
+    short = int((hist.groupby("series_id").size() < k).sum())
+    if short:
+        exog["start_padding_enabled"] = True
+        print(f"{which}: start_padding_enabled=True (default False): {short} series have fewer than "
+              f"input_size = {k} steps", flush=True)
     if which == "nf_lstm":
         model = LSTM(h=h, **exog, **tk)            # input_size=-1 (3 * h), MAE loss, 1000 steps
     elif which == "nf_deepar":
@@ -200,7 +233,7 @@ def run_nf(outdir, h, max_s, which):
     # NeuralForecast trains deep copies of the models (and of their callbacks): read the copy's
     budget.cb = next(cb for cb in nf.models[0].trainer_kwargs["callbacks"] if type(cb) is type(budget.cb))
     budget.report(which, f"max_steps {model.max_steps}", budget.cb.steps >= model.max_steps)
-    pred = nf.predict(futr_df=futr)
+    pred = nf.predict(futr_df=futr if cov else None)
     t2 = time.time()
     pred = pred.reset_index() if "unique_id" not in pred.columns else pred
     name = type(model).__name__
@@ -213,22 +246,23 @@ def run_nf(outdir, h, max_s, which):
     return t1 - t0, t2 - t1
 
 
-def main():
+def main(load_split=load, name="deepar_oj", default_h=12):
+    """The command line above; load_split(outdir, h) -> Split gives the benchmark's data."""
     if len(sys.argv) >= 2 and sys.argv[1] == "versions":
-        versions()
+        versions(name)
         return
     outdir, peer = sys.argv[1], sys.argv[2]
-    h = int(sys.argv[3]) if len(sys.argv) > 3 else 12
+    h = int(sys.argv[3]) if len(sys.argv) > 3 else default_h
     max_s = float(os.environ.get("PEER_MAX_S", "900"))
     import torch
     if os.environ.get("CORES"):
         torch.set_num_threads(int(os.environ["CORES"]))
     if peer == "gluonts_deepar":
-        train_s, pred_s = run_gluonts(outdir, h, max_s)
+        train_s, pred_s = run_gluonts(outdir, h, max_s, load_split(outdir, h))
     elif peer in ("nf_lstm", "nf_deepar", "nf_nhits"):
-        train_s, pred_s = run_nf(outdir, h, max_s, peer)
+        train_s, pred_s = run_nf(outdir, h, max_s, peer, load_split(outdir, h))
     else:
-        raise SystemExit(f"deepar_oj_peers: unknown peer {peer}")
+        raise SystemExit(f"{name}_peers: unknown peer {peer}")
     print(f"PEER_TIME {peer} train_s={train_s:.1f} forecast_s={pred_s:.1f} threads={torch.get_num_threads()}",
           flush=True)
 
