@@ -75,7 +75,10 @@ ForecastSetup make_setup(const Case& c) {
   o.dropout = 0.1;  // inference ignores it: the GPU forecaster must accept it
   o.seed = 5;
   o.season_length = 7;
-  if (c.window_loc) o.target_transform = "log1p_window";  // Note [Window location]
+  if (c.window_loc) {  // Note [Window location], with the volatility input `auto` gives it (Note [Derived inputs])
+    o.target_transform = "log1p_window";
+    o.volatility = "on";
+  }
   o.validate();
   TestPanelShape sh;
   sh.future_cov = 3;

@@ -83,7 +83,10 @@ TrainData make_setup(const Case& c) {
   o.clip = 1.0;  // small enough to clip: the device-side norm is exercised
   o.seed = 11;
   o.season_length = 7;
-  if (c.window_loc) o.target_transform = "log1p_window";  // Note [Window location]
+  if (c.window_loc) {  // Note [Window location], with the volatility input `auto` gives it (Note [Derived inputs])
+    o.target_transform = "log1p_window";
+    o.volatility = "on";
+  }
   o.validate();
   TestPanelShape sh;
   sh.n_steps = 90;
