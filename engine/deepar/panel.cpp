@@ -56,6 +56,7 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
   if (l.n_sreal > 0) {
 #pragma omp parallel for schedule(static)
     for (int64_t s = 0; s < S; ++s) {
+      const bool volatility = l.sreal_volatility >= 0;
       double sum = 0, moves = 0, prev = 0;
       int64_t n = 0, zeros = 0;
       for (int64_t t = 0; t < T_stats; ++t) {
@@ -63,16 +64,18 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
         if (std::isnan(v)) continue;
         sum += std::fabs(v);
         zeros += v == 0.0f ? 1 : 0;
-        const double lv = std::log1p(std::fabs(static_cast<double>(v)));
-        if (n > 0) moves += std::fabs(lv - prev);  // consecutive observed values
-        prev = lv;
+        if (volatility) {  // a log per value only when the layout has the input
+          const double lv = std::log1p(std::fabs(static_cast<double>(v)));
+          if (n > 0) moves += std::fabs(lv - prev);  // consecutive observed values
+          prev = lv;
+        }
         ++n;
       }
       if (n == 0) continue;
       has_obs[s] = 1;
       d.sreal[s] = static_cast<float>(std::log1p(sum / static_cast<double>(n)));
       d.sreal[S + s] = static_cast<float>(static_cast<double>(zeros) / static_cast<double>(n));
-      if (l.sreal_volatility >= 0 && n >= 2) {
+      if (volatility && n >= 2) {
         has_moves[s] = 1;
         d.sreal[l.sreal_volatility * S + s] = static_cast<float>(std::log(0.01 + moves / static_cast<double>(n - 1)));
       }
