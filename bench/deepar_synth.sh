@@ -28,8 +28,9 @@
 # the budget, but their data preparation and (sampled) forecasts grow with the series, 4 minutes
 # for the four at 2,000 series (GluonTS's 100 sample paths alone 132 s), so about 20 at 10,000:
 # the benchmark, 43 minutes with the subset, would take an hour or more.
-# Their forecasts become skucast forecast files scored by `skucast score` (the metrics above; a
-# series with no observed day before the held-out days gets 0 from them, as from skucast's models).
+# Their forecast CSVs are scored by `skucast score --forecast peer.csv --origin DAY` (Note [Forecast
+# CSVs read back] in io/forecast_file.h; the metrics above); a series with no observed day before
+# the held-out days has no scale, so no metric, whether a model forecasts it or not.
 # The second table puts skucast's rows on the same subset: the same backtests, trained on the whole
 # catalog as a user would, their per-series metrics (`backtest --csv`) averaged over the subset as
 # backtest and score average (checked: over all series they give back backtest's own summary).
@@ -97,6 +98,7 @@ if [ -n "${PEERS// /}" ]; then
   else
     ran_peers=1
     n_sub=$(wc -l < "$WORK/peer_ids.txt")
+    origin_label=$("$DATA_PY" -c "import json, sys; print(json.load(open(sys.argv[1]))['origin_label'])" "$WORK/peer_meta.json")
     . "$HERE/peers_venv.bash"
     peers_venv deepar_synth "$WORK"   # sets PY; peer_have MODULE
     [ -x "$PY" ] && { "$PY" "$HERE/deepar_synth_peers.py" versions || true; }
@@ -121,8 +123,7 @@ if [ -n "${PEERS// /}" ]; then
       echo "deepar_synth: peer $p ($n_sub series, training budget ${PEER_MAX_S} s, load $(cut -d' ' -f1-3 /proc/loadavg)) ..."
       if /usr/bin/time -f "%M %e" -o "$WORK/mem_$p" "$PY" "$HERE/deepar_synth_peers.py" "$WORK" "$p" "$H" \
            > "$WORK/$p.log" 2>&1 &&
-         "$DATA_PY" "$HERE/deepar_synth_data.py" to_h5 "$WORK/syn.h5" "$WORK/peer_ids.txt" "$WORK/$p.csv" "$WORK/$p.h5" "$p" &&
-         "$BIN" score --forecast "$WORK/$p.h5" --panel "$WORK/syn.h5" --csv "$WORK/$p.series.csv" \
+         "$BIN" score --forecast "$WORK/$p.csv" --origin "$origin_label" --panel "$WORK/syn.h5" --csv "$WORK/$p.series.csv" \
            --summary "$WORK/$p.summary.csv" > /dev/null 2> "$WORK/$p.score.err"; then
         grep -E "^($p:|PEER_TIME)" "$WORK/$p.log" || true
         read -r kb wall < "$WORK/mem_$p"

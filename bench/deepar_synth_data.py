@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """bench/deepar_synth_data.py — the data side of bench/deepar_synth.sh's peers: the split they
-train on, their forecasts as skucast forecast files, and skucast's per-series metrics on their
+train on, their subset's origin for `skucast score`, and skucast's per-series metrics on their
 subset. Runs with /usr/bin/python3 (numpy, pandas, h5py: Debian's python3-numpy, python3-pandas,
 python3-h5py, as scripts/deps.sh installs them); reads the panel's HDF5 file directly (its
 layout: DESIGN.md "The panel file").
@@ -17,17 +17,11 @@ layout: DESIGN.md "The panel file").
                                covariates (known in advance: prices and promotions are planned)
         WORK/peer_actual.csv   series_id,time,value: the H held-out days' actuals (the peers never
                                read it; `skucast score` reads the panel)
-        WORK/peer_meta.json    start, freq, origin (axis position of the first held-out day), h,
+        WORK/peer_meta.json    start, freq, origin (axis position of the first held-out day) and
+                               origin_label (its date: `skucast score --origin` for the peers' CSVs), h,
                                the covariates and static categoricals given
       Covariates: log(price) and promo from /dynamic, snap = /dynamic/snap_<state> of the series'
       state; static: store and dept (their level names). The calendar events are not given.
-  to_h5 PANEL IDS PEER_CSV OUT MODEL
-      A peer's forecast (bench/deepar_oj_peers.py's CSV: series_id, step, mean[, q<level>...])
-      as a skucast forecast file (io/forecast_file.h, format 2) of the series in IDS, origin at
-      the panel's last H history days, so that `skucast score --forecast OUT --panel PANEL`
-      scores it like any skucast forecast. A series of IDS without a forecast (no observed day
-      before the origin: the peers cannot fit it) gets 0, as skucast's own models give it; the
-      count is printed.
   subset PANEL IDS SERIES_CSV MODEL [SUMMARY_CSV]
       One line "MASE RMSSE WRMSSE pinball cov80" over the series of IDS from per-series metrics
       (`skucast backtest --csv`, rows of MODEL; or `skucast score --csv` with MODEL "-"): each the
@@ -99,59 +93,16 @@ def split(panel, work, h, n, seed):
     long(0, origin, True, True, True, first).to_csv(f"{work}/peer_train.csv", index=False, float_format="%.7g")
     long(origin, T, False, True, False).to_csv(f"{work}/peer_future.csv", index=False, float_format="%.7g")
     long(origin, T, True, False, False).to_csv(f"{work}/peer_actual.csv", index=False, float_format="%.7g")
-    meta = dict(start=attrs["start"], freq=attrs["freq"], origin=int(origin), h=int(h), n_panel=int(N),
+    if attrs["freq"] != "D":
+        raise SystemExit(f"deepar_synth_data: {panel}: a daily panel expected (skucast synth's), got freq {attrs['freq']}")
+    origin_label = (pd.Timestamp(attrs["start"]) + pd.Timedelta(days=int(origin))).strftime("%Y-%m-%d")
+    meta = dict(start=attrs["start"], freq=attrs["freq"], origin=int(origin), origin_label=origin_label, h=int(h), n_panel=int(N),
                 n_series=int(len(sub)), seed=int(seed), cov=COV, cats=CATS)
     with open(f"{work}/peer_meta.json", "w") as out:
         json.dump(meta, out, indent=1)
     print(f"deepar_synth: peer subset {len(sub)} of {N} series ({'all' if n >= N else f'numpy default_rng({seed}) sample'}), "
           f"{int((first >= origin).sum())} with no observed day before the held-out {h}; "
           f"{int(observed.sum())} observed training values; covariates {', '.join(COV)}; static {', '.join(CATS)}")
-
-
-def to_h5(panel, ids_path, peer_csv, out, model):
-    import h5py
-    import numpy as np
-    import pandas as pd
-    ids = [s.rstrip("\n") for s in open(ids_path)]
-    with h5py.File(panel, "r") as f:
-        T = f["target"].shape[1]
-        start, freq = _text(f.attrs["start"]), _text(f.attrs["freq"])
-        season = int(f.attrs["season_length"])
-    fc = pd.read_csv(peer_csv)
-    H = int(fc["step"].max())
-    qcols = [c for c in fc.columns if c.startswith("q")]
-    levels = np.array([float(c[1:]) for c in qcols], dtype=np.float64)
-    row = {s: k for k, s in enumerate(ids)}
-    k = fc["series_id"].map(row)
-    if k.isna().any():
-        raise SystemExit(f"deepar_synth_data: {peer_csv}: series {fc['series_id'][k.isna()].iloc[0]} not in {ids_path}")
-    k, j = k.to_numpy(int), fc["step"].to_numpy(int) - 1
-    S, Q = len(ids), len(qcols)
-    mean = np.zeros((S, H), np.float32)
-    quant = np.zeros((S, H, Q), np.float32)
-    mean[k, j] = fc["mean"].to_numpy(np.float32)
-    for q, c in enumerate(qcols):
-        quant[k, j, q] = fc[c].to_numpy(np.float32)
-    missing = S - len(np.unique(k))
-    bad = int((~np.isfinite(mean)).sum() + (~np.isfinite(quant)).sum())
-    print(f"{model}: {len(np.unique(k))} of {S} series forecast; {missing} without an observed day before the origin "
-          f"get 0 (as skucast's models give them){f'; {bad} non-finite values' if bad else ''}")
-    tmp = out + ".tmp"
-    with h5py.File(tmp, "w", libver="latest") as o:
-        for name, v in (("format", "skucast-forecast"), ("model", model), ("freq", freq), ("start", start)):
-            o.attrs[name] = np.bytes_(v)
-        for name, v in (("version", 2), ("season_length", season), ("origin", T - H), ("horizon", H),
-                        ("shard_index", 0), ("shard_count", 1)):
-            o.attrs[name] = np.int64(v)
-        o.create_dataset("series/id", data=np.array([s.encode() for s in ids]))
-        g = o.create_group("forecast")
-        g.create_dataset("mean", data=mean, chunks=True, fletcher32=True)
-        if Q:
-            g.create_dataset("quantiles", data=quant, chunks=True, fletcher32=True)
-            g.create_dataset("quantile_levels", data=levels, chunks=True, fletcher32=True)
-        else:
-            g.create_dataset("quantile_levels", data=levels)
-    os.replace(tmp, out)
 
 
 def _aggregate(df, weight):
@@ -198,8 +149,6 @@ def main():
     cmd, a = sys.argv[1], sys.argv[2:]
     if cmd == "split":
         split(a[0], a[1], int(a[2]), int(a[3]), int(a[4]))
-    elif cmd == "to_h5":
-        to_h5(*a[:5])
     elif cmd == "subset":
         subset(*a[:5])
     else:

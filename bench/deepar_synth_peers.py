@@ -18,8 +18,8 @@ The data interface on this catalog, set the way deepar_oj_peers.py sets it on or
   - static categoricals: store (10 levels) and dept (7), as embeddings (GluonTS feat_static_cat
     with DeepAR's default embedding sizes; neuralforecast stat_exog_list + cat_exog_list);
   - each series from its first observed day (the synthetic catalog launches items late); a
-    series with no observed day before the held-out days is not fitted (deepar_synth_data.py
-    to_h5 gives it 0, as skucast's models do);
+    series with no observed day before the held-out days is not fitted (it has no scale, so
+    `skucast score` gives it no metric, whichever model forecast it);
   - context: GluonTS context_length = prediction_length (28), its default, plus its default lags
     and time features for daily data; neuralforecast LSTM and DeepAR input_size = -1 (3 * h = 84
     days, the default); NHITS input_size = 2 * h = 56 (no default; the docs' example ratio, as

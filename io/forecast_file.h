@@ -107,4 +107,19 @@ void write_forecast_csv(const std::string& path, const ForecastFile& fc);
 // The same CSV written and closed under its temporary name, not yet renamed (defined in io/csv_export.cpp).
 std::unique_ptr<CsvWriter> write_forecast_csv_closed(const std::string& path, const ForecastFile& fc);
 
+// Note [Forecast CSVs read back]
+//   `skucast score --forecast fc.csv` scores a forecast CSV as it scores a forecast file: one
+//   that skucast wrote, or another tool's (a peer's, a planner's spreadsheet) in the same
+//   columns. Required: series_id, step (1..H) and mean; optional: q<level> columns (levels in
+//   (0, 1), in any order), time, and skucast's own model and level columns (read and ignored);
+//   any other column is an error, so a misspelt quantile column is not silently dropped. The
+//   CSV carries no frequency: its times are read on the panel's axis (`axis`), and the origin
+//   (the time of step 1) comes from the time column, every row's time being step - 1 steps after
+//   it, or from origin_label (`--origin`) when the file has no time column (with both, they
+//   must agree). Every series needs a row for each step 1..H once, H the largest step in the
+//   file, and every mean and quantile must be a finite number: an InputError names the file,
+//   line, series and value otherwise. The result has the file's name as its model and no
+//   residuals. Defined in io/forecast_csv.cpp.
+ForecastFile read_forecast_csv(const std::string& path, const TimeAxis& axis, const std::string& origin_label = "");
+
 }  // namespace skucast
