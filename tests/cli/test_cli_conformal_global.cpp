@@ -204,6 +204,23 @@ TEST_F(CliConformalGlobal, TooShortOutOfSamplePartIsAClearError) {
   r = run_skucast(a);
   EXPECT_EQ(r.rc, 2) << r.output;
   EXPECT_NE(r.output.find("0 fold(s) of horizon 7 with step 7 fit there"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("--refit on"), std::string::npos) << r.output;
+  EXPECT_FALSE(exists("bad.h5"));
+
+  // A refit model trained on every step, its validation window too (Note [Refit on every
+  // step]): the error says so, since a longer --val-steps alone would not help.
+  const CliResult t = run_skucast({"train", "--panel", m_panel, "--model", "lstm", "--horizon", std::to_string(kH),
+                                   "--hidden", "8", "--layers", "1", "--context", "14", "--epochs", "2", "--val-steps",
+                                   std::to_string(3 * kH), "--refit", "on", "--out", path("refit.h5")});
+  ASSERT_EQ(t.rc, 0) << t.output;
+  a = forecast_args("lstm", "refit.h5", "bad.h5");
+  a.insert(a.end(), {"--intervals", "conformal"});
+  r = run_skucast(a);
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("the model trained on every step of its panel (--refit on); train with --refit off and a "
+                          "longer --val-steps"),
+            std::string::npos)
+      << r.output;
   EXPECT_FALSE(exists("bad.h5"));
 }
 
