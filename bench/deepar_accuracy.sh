@@ -35,7 +35,7 @@ dynamic=$(echo "$header" | tr , '\n' | sed -n '4,$p' | grep -v -E '^(cat|dept|it
   --weight-col weight --out "$WORK/trunc.h5"
 
 t0=$(date +%s.%N)
-"$SKUCAST_BIN" train --panel "$WORK/trunc.h5" --model lstm --horizon "$H" --hidden "$HIDDEN" --layers "$LAYERS" \
+"$SKUCAST_BIN" train --ensemble 1 --panel "$WORK/trunc.h5" --model lstm --horizon "$H" --hidden "$HIDDEN" --layers "$LAYERS" \
   --context "$CONTEXT" --epochs "$EPOCHS" --likelihood "$LIKELIHOOD" --threads "$CORES" --seed 1 --out "$WORK/lstm.h5"
 t1=$(date +%s.%N)
 MODELS=""

@@ -103,7 +103,7 @@ res="RESULT forecast_lstm_cpu" worst=""
 for n in $SIZES; do
   "$SKUCAST_BIN" synth --series "$n" --days "$DAYS" --seed 1 --out "$TMP/panel_$n.h5" 2> "$TMP/synth_$n.log" ||
     { cat "$TMP/synth_$n.log" >&2; exit 1; }
-  "$SKUCAST_BIN" train --panel "$TMP/panel_$n.h5" --model lstm --horizon 28 --context 112 --hidden 64 --layers 2 \
+  "$SKUCAST_BIN" train --ensemble 1 --panel "$TMP/panel_$n.h5" --model lstm --horizon 28 --context 112 --hidden 64 --layers 2 \
     --dropout 0 --epochs 1 --windows-per-epoch 256 --seed 1 --out "$TMP/model_$n.h5" 2> "$TMP/train_$n.log" ||
     { cat "$TMP/train_$n.log" >&2; exit 1; }
   F=$(sed -n 's/.*: \([0-9]*\) inputs per step.*/\1/p' "$TMP/train_$n.log")

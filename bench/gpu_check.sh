@@ -193,7 +193,7 @@ run_nightly() {
   left() { echo $(( deadline - $(date +%s) )); }
   timeout -k 5 "$(left)" "$SK" synth --series "$NS" --days "$ND" --horizon 28 --seed 1 --out "$W/panel.h5" >> "$BENCH" 2>&1 || rc=$?
   t0=$(date +%s.%N)
-  [ $rc = 0 ] && { timeout -k 5 "$(left)" "$SK" train --panel "$W/panel.h5" --model lstm --horizon 28 --epochs 1 \
+  [ $rc = 0 ] && { timeout -k 5 "$(left)" "$SK" train --ensemble 1 --panel "$W/panel.h5" --model lstm --horizon 28 --epochs 1 \
     --batch 1024 --device cuda --out "$W/lstm.h5" >> "$BENCH" 2>&1 || rc=$?; }
   t1=$(date +%s.%N)
   [ $rc = 0 ] && { timeout -k 5 "$(left)" "$SK" forecast --panel "$W/panel.h5" --model lstm --checkpoint "$W/lstm.h5" \

@@ -52,7 +52,7 @@ awk -F, -v d="$LAST" 'NR == 1 || $2 >= d' "$TMP/sales.csv" > "$TMP/today.csv"
 rm -f "$TMP/sales.csv"
 quiet "$TMP/ingest.log" "$B" ingest --csv "$TMP/yesterday.csv" "${COLS[@]}" --freq D --out "$TMP/panel.h5"
 rm -f "$TMP/yesterday.csv"
-quiet "$TMP/train.log" "$B" train --panel "$TMP/panel.h5" --model lstm --horizon $H --context 112 --hidden 64 \
+quiet "$TMP/train.log" "$B" train --ensemble 1 --panel "$TMP/panel.h5" --model lstm --horizon $H --context 112 --hidden 64 \
   --layers 2 --epochs "$TRAIN_EPOCHS" --seed 1 --out "$TMP/model.h5"
 quiet "$TMP/yfc.log" "$B" forecast --panel "$TMP/panel.h5" --model lstm --checkpoint "$TMP/model.h5" --horizon $H \
   --paths 100 --quantiles $Q --out "$TMP/fc_yesterday.h5"

@@ -35,7 +35,7 @@ else TMP=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/skucast_bench_train_cpu.XXXX
 # ---- skucast: `skucast train` with N threads; prints "windows_per_s validation_s F"
 skucast_once() {
   local n=$1 log="$TMP/train_t$1.log"
-  OMP_NUM_THREADS=$n OPENBLAS_NUM_THREADS=$n "$SKUCAST_BIN" train --panel "$TMP/panel.h5" --model lstm \
+  OMP_NUM_THREADS=$n OPENBLAS_NUM_THREADS=$n "$SKUCAST_BIN" train --ensemble 1 --panel "$TMP/panel.h5" --model lstm \
     --horizon 28 --context 112 --hidden 64 --layers 2 --batch $B --dropout 0 --likelihood gaussian \
     --epochs "$EPOCHS" --windows-per-epoch $((BATCHES * B)) --patience 1000 --seed 1 --threads "$n" \
     --out "$TMP/model.h5" 2> "$log" || { cat "$log" >&2; return 1; }

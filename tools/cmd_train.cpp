@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,7 +33,9 @@ struct TrainCli {
   TrainDeviceCli device;
   DeepArOptions opt;
   int threads = 0;
-  int64_t ensemble = 1;  // models trained (seeds seed .. seed + K - 1; Note [Pooled models])
+  // models trained (seeds seed .. seed + K - 1; Note [Pooled models]); "auto": Note [Ensemble
+  // from the training cost] (engine/deepar/model.h)
+  std::string ensemble = "auto";
 };
 
 }  // namespace
@@ -92,6 +95,21 @@ void TrainProgress::operator()(const EpochInfo& e) {
 
 namespace {
 
+// "K" → K in 1..kMaxEnsemble; InputError otherwise.
+int64_t parse_ensemble_size(const std::string& v) {
+  int64_t k = 0;
+  size_t used = 0;
+  try {
+    k = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size() || k < 1 || k > kMaxEnsemble)
+    throw InputError("expected auto or a whole number from 1 to " + std::to_string(kMaxEnsemble) + ", got '" +
+                     v + "'");
+  return k;
+}
+
 void run_train(TrainCli o) {
   if (o.out.empty()) throw InputError("train: --out is required");
   if (o.model != "lstm" && o.model != "gru")
@@ -114,9 +132,17 @@ void run_train(TrainCli o) {
   } else {
     const TargetProfile profile =
         o.opt.likelihood == "auto" || o.opt.target_transform == "auto" ? target_profile(reader) : TargetProfile{};
-    const std::string chosen = deepar_resolve_defaults(o.opt, reader.header(), &profile);
+    std::string chosen = deepar_resolve_defaults(o.opt, reader.header(), &profile);
+    int64_t n_models = 1;
+    if (o.ensemble == "auto") {
+      std::string why;
+      n_models = deepar_auto_ensemble(o.opt, reader.header().n_series(), &why);
+      chosen += (chosen.empty() ? "" : "; ") + why;
+    } else {
+      n_models = parse_ensemble_size(o.ensemble);
+    }
     if (!chosen.empty()) std::fprintf(stderr, "skucast: train: from the panel: %s\n", chosen.c_str());
-    for (int64_t k = 0; k < o.ensemble; ++k) {
+    for (int64_t k = 0; k < n_models; ++k) {
       DeepArOptions mk = o.opt;
       mk.seed = o.opt.seed + static_cast<uint64_t>(k);
       members.push_back(deepar_init(mk, reader.header()));
@@ -234,9 +260,19 @@ void add_train(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0, kMaxThreads));
   sub->add_option("--ensemble", o->ensemble,
-                  "train K models (seeds seed .. seed+K-1) into one file; forecast pools their sample paths")
+                  "auto or K: train K models (seeds seed .. seed+K-1) into one file; forecast pools their sample "
+                  "paths; auto: 3 when one model's training is cheap (at most 2^24 window-steps: short weekly or "
+                  "monthly panels), else 1 (Note [Ensemble from the training cost])")
       ->capture_default_str()
-      ->check(in_range(1, kMaxEnsemble));
+      ->check([](const std::string& v) {
+        if (v == "auto") return std::string();
+        try {
+          parse_ensemble_size(v);
+        } catch (const InputError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      });
   sub->add_option("--resume", o->resume,
                   "continue training from this model file (its config is kept; --epochs more epochs)");
   add_train_device_options(sub, o->device);

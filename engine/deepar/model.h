@@ -169,6 +169,30 @@ TargetProfile target_profile(const PanelReader& panel);
 std::string deepar_resolve_defaults(DeepArOptions& options, const PanelHeader& header,
                                     const TargetProfile* profile = nullptr);
 
+// Note [Ensemble from the training cost]
+//   `train --ensemble auto` (the default) trains 3 models (seeds seed .. seed + 2, pooled: Note
+//   [Pooled models]) when one model's planned training is cheap, else 1. The cost is the
+//   window-steps one model may train on: batches per epoch (windows_per_epoch / batch, or the
+//   catalog's default, S windows, between 32 and 200 batches) x batch x (context + horizon) x
+//   epochs, from options whose context is already resolved (deepar_resolve_defaults); cheap is at
+//   most kEnsembleCheapSteps = 2^24 (16.8 M). Measured (bench/README.md, 2026-12-07, the default
+//   GRU against --ensemble 3, MASE of the median, seed 0): Dominick's orange juice test weeks
+//   0.4070 -> 0.4035, its earlier split 0.4853 -> 0.4821, M3 quarterly 1.438 -> 1.418; each of
+//   these trains about 40 s a model on 2 cores (orange juice 9.8 M window-steps, M3 monthly
+//   11.8 M). The pooled paths average out the seed (one GRU's median MASE on orange juice spans
+//   0.401-0.407 over seeds 0-3) and the pool beats the mean of its members. A daily catalog's
+//   model is several times dearer (the synthetic 10,000 x 1,100: 40 batches of 140-step windows,
+//   28.7 M; 1,000 x 700: 22.9 M), and the nightly budget goes to one model there. The forecast
+//   costs the same either way (the paths are split between the members). `backtest --models
+//   lstm|gru` trains one model per fold whatever the catalog (its folds already multiply the cost).
+inline constexpr int64_t kEnsembleCheapSteps = int64_t{1} << 24;
+// Batches per epoch of a panel of S series (the rule above; train.cpp uses the same).
+int64_t deepar_batches_per_epoch(const DeepArOptions& o, int64_t n_series);
+// Window-steps one model may train on (options resolved: context > 0).
+int64_t deepar_training_cost(const DeepArOptions& o, int64_t n_series);
+// The ensemble size `auto` picks, and why (one line).
+int64_t deepar_auto_ensemble(const DeepArOptions& o, int64_t n_series, std::string* why = nullptr);
+
 std::string deepar_options_to_json(const DeepArOptions& o);
 DeepArOptions deepar_options_from_json(const std::string& json);  // InputError on bad JSON
 

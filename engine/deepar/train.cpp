@@ -180,6 +180,34 @@ std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h, cons
   return note;
 }
 
+int64_t deepar_batches_per_epoch(const DeepArOptions& o, int64_t n_series) {
+  const int64_t B = std::max<int64_t>(1, o.batch);
+  return o.windows_per_epoch > 0 ? std::max<int64_t>(1, (o.windows_per_epoch + B - 1) / B)
+                                 : std::clamp<int64_t>((n_series + B - 1) / B, 32, 200);
+}
+
+int64_t deepar_training_cost(const DeepArOptions& o, int64_t n_series) {
+  if (o.context <= 0) throw Error("deepar_training_cost: the context is not resolved yet");
+  return checked_mul(checked_mul(checked_mul(deepar_batches_per_epoch(o, n_series), std::max<int64_t>(1, o.batch)),
+                                 o.context + o.horizon),
+                     std::max<int64_t>(1, o.epochs));
+}
+
+int64_t deepar_auto_ensemble(const DeepArOptions& o, int64_t n_series, std::string* why) {
+  const int64_t cost = deepar_training_cost(o, n_series);
+  const int64_t k = cost <= kEnsembleCheapSteps ? 3 : 1;
+  if (why) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  k > 1 ? "ensemble %lld (a model trains on at most %.1f M window-steps: cheap, under %.1f M)"
+                        : "ensemble %lld (a model trains on up to %.1f M window-steps, over the %.1f M for 3)",
+                  static_cast<long long>(k), static_cast<double>(cost) / 1e6,
+                  static_cast<double>(kEnsembleCheapSteps) / 1e6);
+    *why = buf;
+  }
+  return k;
+}
+
 DeepArState deepar_init(const DeepArOptions& options, const PanelHeader& header, const TargetProfile* profile) {
   options.validate();
   DeepArState st;
@@ -339,8 +367,7 @@ TrainReport deepar_train(DeepArState& st, const PanelReader& panel, int64_t n_ep
   const nn::AdamWConfig adam{o.lr, 0.9, 0.999, 1e-8, o.weight_decay, o.clip};  // lr: set per step
 
   const int64_t B = o.batch, S = tr.d.n_series, W = o.context + o.horizon;
-  const int64_t n_batches = o.windows_per_epoch > 0 ? std::max<int64_t>(1, (o.windows_per_epoch + B - 1) / B)
-                                                    : std::clamp<int64_t>((S + B - 1) / B, 32, 200);
+  const int64_t n_batches = deepar_batches_per_epoch(o, S);
   // The step keeps the weights and AdamW moments during an epoch (on the device for a GPU
   // step); they come back to st.weights / m / v after it, for validation, the best-epoch
   // bookkeeping and the checkpoint, so everything below reads the same state.

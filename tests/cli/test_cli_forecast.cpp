@@ -279,8 +279,8 @@ TEST_F(CliForecast, EnsembleFileHoldsEveryModel) {
   for (const char* line : {"model:         gru, 1 x 8 units", "2 member(s) (seeds 3..4)", "horizon:       7, context 21",
                            "target transform log1p", "inputs:        derived (no volatility)", "panel:         6 series"})
     EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
-  ASSERT_EQ(train({"--seed", "3"}, path("s3.h5")).rc, 0);
-  ASSERT_EQ(train({"--seed", "4"}, path("s4.h5")).rc, 0);
+  ASSERT_EQ(train({"--seed", "3", "--ensemble", "1"}, path("s3.h5")).rc, 0);
+  ASSERT_EQ(train({"--seed", "4", "--ensemble", "1"}, path("s4.h5")).rc, 0);
   auto forecast = [&](const std::string& checkpoint, const std::string& csv) {
     return run_skucast({"forecast", "--panel", m_panel, "--model", "gru", "--checkpoint", checkpoint, "--horizon",
                         "7", "--paths", "20", "--out", path(csv + ".h5"), "--csv", path(csv)});
@@ -293,6 +293,22 @@ TEST_F(CliForecast, EnsembleFileHoldsEveryModel) {
   r = train({"--resume", path("e.h5")}, path("e2.h5"));
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("(2 model(s))"), std::string::npos) << r.output;
+
+  // The default, --ensemble auto (Note [Ensemble from the training cost]): this panel is cheap
+  // (32 batches of 256 windows of 21 + 7 steps, 2 epochs: 0.46 M window-steps), so 3 models.
+  r = train({}, path("a.h5"));
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("ensemble 3 (a model trains on at most 0.5 M window-steps: cheap, under 16.8 M)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("3 models (seeds 0..2)"), std::string::npos) << r.output;
+  for (const char* bad : {"0", "65", "two", "3x"}) {
+    r = train({"--ensemble", bad}, path("bad.h5"));
+    EXPECT_EQ(r.rc, 2) << bad << ": " << r.output;
+    EXPECT_NE(r.output.find("expected auto or a whole number from 1 to 64, got '" + std::string(bad) + "'"),
+              std::string::npos)
+        << r.output;
+  }
 }
 
 // backtest --models snaive,lstm: the global model is trained afresh for every fold.

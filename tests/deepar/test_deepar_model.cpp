@@ -583,7 +583,7 @@ TEST(DeepArModel, TrainCommand) {
   const std::string model = dir + "/m.h5", model2 = dir + "/m2.h5";
   const std::vector<std::string> common = {"--panel", panel, "--horizon", "7", "--hidden", "8", "--layers", "1",
                                            "--context", "14", "--epochs", "2", "--batch", "16", "--seed", "3"};
-  std::vector<std::string> args = {"train", "--model", "gru", "--device", "cuda", "--out", model};
+  std::vector<std::string> args = {"train", "--ensemble", "1", "--model", "gru", "--device", "cuda", "--out", model};
   args.insert(args.end(), common.begin(), common.end());
   const auto r = skucast::testing::run_skucast(args);
   ASSERT_EQ(r.rc, 0) << r.output;
@@ -677,6 +677,49 @@ TEST(DeepArDefaults, PathsFromTheCatalogSize) {
   EXPECT_EQ(deepar_default_paths(30490), 100);    // M5
   EXPECT_EQ(deepar_default_paths(1), 1000);
   EXPECT_EQ(deepar_default_paths(0), 1000);       // no series: no division by zero
+}
+
+// Note [Ensemble from the training cost]: batches per epoch x batch x window x epochs, by hand.
+TEST(DeepArDefaults, EnsembleFromTheTrainingCost) {
+  auto pick = [](int64_t n_series, int64_t n_steps, int season, int64_t horizon, DeepArOptions o = {}) {
+    PanelHeader h;
+    h.n_steps = n_steps;
+    h.axis.season_length = season;
+    o.horizon = horizon;
+    deepar_resolve_defaults(o, h);
+    std::string why;
+    const int64_t k = deepar_auto_ensemble(o, n_series, &why);
+    EXPECT_NE(why.find("ensemble " + std::to_string(k) + " "), std::string::npos) << why;
+    return std::make_pair(deepar_training_cost(o, n_series), k);
+  };
+  // Orange juice: 913 series -> 32 batches (the floor), of 256 windows of 48 + 12 steps, 20 epochs.
+  EXPECT_EQ(pick(913, 109, 1, 12), std::make_pair(int64_t{32} * 256 * 60 * 20, int64_t{3}));
+  // M3 monthly (126 steps): the context is half of the 108 before validation, 54 + 18 steps.
+  EXPECT_EQ(pick(1428, 126, 12, 18), std::make_pair(int64_t{32} * 256 * 72 * 20, int64_t{3}));
+  // The synthetic daily catalog: 10,000 series -> 40 batches of 112 + 28 steps: one model.
+  EXPECT_EQ(pick(10000, 1100, 7, 28), std::make_pair(int64_t{40} * 256 * 140 * 20, int64_t{1}));
+  // A weekly catalog of 100,000 series: 200 batches (the cap) make it dear despite short windows.
+  EXPECT_EQ(pick(100000, 150, 52, 12).second, 1);
+  // What the user sets counts: fewer epochs or windows make the daily catalog cheap.
+  DeepArOptions few;
+  few.epochs = 5;
+  EXPECT_EQ(pick(10000, 1100, 7, 28, few), std::make_pair(int64_t{40} * 256 * 140 * 5, int64_t{3}));
+  few = {};
+  few.windows_per_epoch = 1000;  // 4 batches of 256
+  EXPECT_EQ(pick(10000, 1100, 7, 28, few).first, int64_t{4} * 256 * 140 * 20);
+  // Exactly at the limit is cheap; one step over is not.
+  DeepArOptions edge;
+  edge.context = 4096 - 16;
+  edge.windows_per_epoch = 32 * 256;
+  edge.epochs = 8;  // 32 x 256 x 4096 x 8 = 2^5 x 2^8 x 2^12 x 2^3 = 2^28: dear
+  EXPECT_EQ(pick(10, 10000, 1, 16, edge).second, 1);
+  edge.epochs = 1;  // 2^25 still over 2^24
+  EXPECT_EQ(pick(10, 10000, 1, 16, edge).second, 1);
+  edge.windows_per_epoch = 16 * 256;  // 2^24
+  EXPECT_EQ(pick(10, 10000, 1, 16, edge), std::make_pair(int64_t{1} << 24, int64_t{3}));
+  // Not before the context is chosen.
+  DeepArOptions unresolved;
+  EXPECT_THROW(deepar_training_cost(unresolved, 100), Error);
 }
 
 // Note [Likelihood from the data]: the target's profile, and the choice it leads to.
