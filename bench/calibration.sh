@@ -5,8 +5,9 @@
 # OJ_MODELS="ets theta arima" for Dominick's orange juice (OJ=0 skips it; needs R with bayesm:
 # bench/oj_data.R, the split every orange-juice benchmark uses, the last 12 weeks held out, --freq 1);
 # ARIMA_MONTHLY=0: arima is left out on M3 monthly, its longest part (=1 runs it);
-# SCORES="raw": the --conformal-score values run; `raw` (the default score) is labelled
-# conformal, any other conformal_<score> (SCORES="raw scaled signed" also runs the scaled score and the signed one);
+# SCORES="raw": the --conformal-score values run; `raw` runs the default rule and is labelled
+# conformal (raw for the statistical models; scaled for the global model, Note [Global model
+# calibration]), any other conformal_<score> (SCORES="raw scaled signed" also runs the scaled score and the signed one);
 # SYNTH_SERIES=1000 SYNTH_DAYS=700; FOLDS=5 calibration folds; CONFORMAL_ARGS: more options for
 # every conformal run (e.g. "--conformal-pool series", Note [Conformal series-balanced pools]); GLOBAL_MODEL=gru: also trains the
 # global model on the synthetic catalog with --val-steps 84 (3 folds of 28 after its training end,

@@ -131,11 +131,11 @@ void add_forecast(CLI::App& app) {
                   "own errors at a step from 20 folds on, pooled errors of similar series below")
       ->check(in_range(1, 10000));
   sub->add_option("--conformal-score", opt->conformal_score,
-                  "--intervals conformal: raw (signed errors over the naive MAE, pooled by zero share; the default: "
-                  "better on retail-like catalogs), scaled (each fold error's size over the model's own predicted "
-                  "spread, so each series keeps its own interval's width; better on smooth ones such as M3) or "
-                  "signed (the signed error over the spread); Note [Conformal scaled scores]")
-      ->capture_default_str()
+                  "--intervals conformal: raw (signed errors over the naive MAE, pooled by zero share; the default of "
+                  "the statistical models: better on retail-like catalogs), scaled (each fold error's size over the "
+                  "model's own predicted spread, so each series keeps its own interval's width; better on smooth "
+                  "ones such as M3, and the default of lstm/gru: Note [Global model calibration]) or signed (the "
+                  "signed error over the spread); Note [Conformal scaled scores]")
       ->check(CLI::IsMember({"scaled", "signed", "raw"}))
       ->each([opt](const std::string&) { opt->conformal_score_given = true; });
   sub->add_option("--conformal-pool", opt->conformal_pool,

@@ -117,7 +117,9 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     const int64_t trained_steps = checkpoint_seen_steps(o.checkpoint).trained_steps;
     int64_t n_validation = 0;
     for (int64_t o_k : fold_origins(T, H, bo.folds, bo.step)) n_validation += o_k < trained_steps;
-    apply_conformal(cal, calibration_s, n_validation, o.conformal_score, o.conformal_pool, fc);
+    // Note [Global model calibration]: the scaled score unless --conformal-score says otherwise.
+    apply_conformal(cal, calibration_s, n_validation, o.conformal_score_given ? o.conformal_score : "scaled",
+                    o.conformal_pool, fc);
   }
   fc.shard_index = shard.index;  // recorded for `skucast merge`
   fc.shard_count = shard.count;

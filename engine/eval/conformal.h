@@ -51,7 +51,8 @@ double conformal_order_statistic(const double* sorted, int64_t n, double q, bool
 
 // Note [Conformal scaled scores]
 //   ConformalScore::Scaled (`--conformal-score scaled`) keeps the shape of each series' own
-//   intervals and lets the folds set only how wide they are. Not the default: in the
+//   intervals and lets the folds set only how wide they are. The global models' default (Note
+//   [Global model calibration] in tools/forecast_calibration.cpp); not the statistical models': in the
 //   measurements of bench/README.md (`calibration` rows, 2026-12-06) it gave lower pinball loss
 //   than the raw score on M3 (8 of 9 runs) but higher on Dominick's orange juice and the
 //   synthetic retail catalog (5 of 5), and its 80 % intervals were within 3 points of nominal on

@@ -80,6 +80,13 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   EXPECT_EQ(c.intervals, "conformal");
   EXPECT_EQ(c.calibration_folds, 3);
   EXPECT_EQ(c.conformal_score, "scaled");
+  // Scaled is the global model's default score (Note [Global model calibration]): the same file.
+  std::vector<std::string> d_args = forecast_args("lstm", "m.h5", "default.h5");
+  d_args.insert(d_args.end(), {"--intervals", "conformal"});
+  ASSERT_EQ(run_skucast(d_args).rc, 0);
+  const ForecastFile d = read_forecast(path("default.h5"));
+  EXPECT_EQ(d.conformal_score, "scaled");
+  EXPECT_EQ(d.quantiles, c.quantiles);
   ASSERT_EQ(m.mean.size(), c.mean.size());
   for (size_t i = 0; i < m.mean.size(); ++i) EXPECT_EQ(m.mean[i], c.mean[i]) << i;  // the point forecast stays
   const int64_t Q = 5;
@@ -108,8 +115,8 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   for (int s = 0; s < kSeries; ++s) ASSERT_LT(cal.zero_share[static_cast<size_t>(s)], 0.2) << s;
   // --conformal-score scaled (Note [Conformal scaled scores]): each error's size over the fold's own
   // spread, width / (z(0.95) − z(0.05)) within [0.1, 10 sqrt(h + 1)] × naive MAE; the upper bound at level q is the
-  // origin's own spread × the ceil((n + 1)(2q − 1))-th score. With --conformal-score raw (the default; the file
-  // raw.h5): each signed error over the fold's naive MAE, the bound over the whole history's, the
+  // origin's own spread × the ceil((n + 1)(2q − 1))-th score. With --conformal-score raw (the statistical
+  // models' default; the file raw.h5): each signed error over the fold's naive MAE, the bound over the whole history's, the
   // ceil((n + 1) q)-th.
   std::vector<std::string> ra_args = forecast_args("lstm", "m.h5", "raw.h5");
   ra_args.insert(ra_args.end(), {"--intervals", "conformal", "--conformal-score", "raw"});
