@@ -84,10 +84,12 @@ run_stat skucast_arimax arimax --regressors price:log,deal,feat --transform log
   --regressors price:log,deal,feat --transform log
 
 # --- peers: a virtualenv with the current PyPI releases ------------------------------------------
-. "$HERE/peers_venv.bash"
-peers_venv deepar_oj "$WORK"   # sets PY; peer_have MODULE
-RAN_PEERS=()
-if [ -x "$PY" ]; then
+RAN_PEERS=(); PY=""
+if [ -n "${PEERS// /}" ]; then   # PEERS=" ": skucast's rows only, no venv
+  . "$HERE/peers_venv.bash"
+  peers_venv deepar_oj "$WORK"   # sets PY; peer_have MODULE
+fi
+if [ -n "$PY" ] && [ -x "$PY" ]; then
   "$PY" "$HERE/deepar_oj_peers.py" versions || true
   for p in $PEERS; do
     case $p in gluonts_*) mod=gluonts.torch ;; *) mod=neuralforecast ;; esac
