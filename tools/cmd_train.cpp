@@ -121,6 +121,9 @@ void run_train(TrainCli o) {
   const PanelReader reader(o.panel);
   std::vector<DeepArState> members;  // one, or the ensemble's K (Note [Pooled models])
   if (!o.resume.empty()) {
+    if (o.ensemble != "auto")
+      throw InputError("train: --ensemble " + o.ensemble + " goes with a new model; --resume " + o.resume +
+                       " continues the model(s) the file holds");
     members = load_checkpoint_members(o.resume);
     if (members[0].options.cell != o.model)
       throw InputError("train: --resume " + o.resume + " holds a " + members[0].options.cell + " model, --model says " +

@@ -293,6 +293,9 @@ TEST_F(CliForecast, EnsembleFileHoldsEveryModel) {
   r = train({"--resume", path("e.h5")}, path("e2.h5"));
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("(2 model(s))"), std::string::npos) << r.output;
+  r = train({"--resume", path("e.h5"), "--ensemble", "3"}, path("e3.h5"));  // not silently ignored
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("--ensemble 3 goes with a new model; --resume"), std::string::npos) << r.output;
 
   // The default, --ensemble auto (Note [Ensemble from the training cost]): this panel is cheap
   // (32 batches of 256 windows of 21 + 7 steps, 2 epochs: 0.46 M window-steps), so 3 models.
