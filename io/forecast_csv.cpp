@@ -142,32 +142,48 @@ ForecastFile read_forecast_csv(const std::string& path, const TimeAxis& axis, co
                      ": the file has no time column; give the "
                      "forecast's first step with --origin (a time "
                      "on the panel's axis)");
-  const int64_t S = static_cast<int64_t>(fc.ids.size());
   fc.model = base_name(path);
   fc.axis = axis;
   fc.origin = *origin;
   fc.horizon = H;
   for (const auto& [level, c] : qcols) fc.levels.push_back(level);
-  fc.mean.assign(static_cast<size_t>(checked_mul(S, H)), NAN);
-  fc.quantiles.assign(static_cast<size_t>(checked_mul(checked_mul(S, H), Q)), NAN);
-  std::vector<int64_t> seen(static_cast<size_t>(S * H), 0);  // line of each (series, step), 0: none
+  // Every series needs each step 1..H once. Checked on the rows sorted by (series, step, line),
+  // so that the arrays below are only allocated for a complete file (S x H cells = its rows): a
+  // stray large step cannot ask for S x 100,000 cells.
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    const Row &a = rows[x], &b = rows[y];
+    return a.series != b.series ? a.series < b.series : a.step != b.step ? a.step < b.step : a.line < b.line;
+  });
+  auto missing = [&](int64_t s, int64_t step) {
+    return InputError(path + ": series '" + fc.ids[static_cast<size_t>(s)] + "' has no row for step " +
+                      std::to_string(step) + " (the file's horizon is " + std::to_string(H) +
+                      ": every series needs steps 1.." + std::to_string(H) + ")");
+  };
+  int64_t s_prev = -1, step_prev = 0, line_prev = 0;
+  for (const size_t i : order) {
+    const Row& r = rows[i];
+    if (r.series != s_prev) {
+      if (s_prev >= 0 && step_prev < H) throw missing(s_prev, step_prev + 1);
+      s_prev = r.series, step_prev = 0;
+    }
+    if (r.step == step_prev)
+      throw InputError(where(path, r.line) + ": series '" + fc.ids[static_cast<size_t>(r.series)] + "' step " +
+                       std::to_string(r.step) + " is listed again (first on line " + std::to_string(line_prev) + ")");
+    if (r.step != step_prev + 1) throw missing(r.series, step_prev + 1);
+    step_prev = r.step, line_prev = r.line;
+  }
+  if (step_prev < H) throw missing(s_prev, step_prev + 1);
+  fc.mean.resize(rows.size());
+  fc.quantiles.resize(checked_mul(static_cast<int64_t>(rows.size()), Q));
   for (const Row& r : rows) {
     const size_t cell = static_cast<size_t>(r.series * H + r.step - 1);
-    if (seen[cell])
-      throw InputError(where(path, r.line) + ": series '" + fc.ids[static_cast<size_t>(r.series)] + "' step " +
-                       std::to_string(r.step) + " is listed again (first on line " + std::to_string(seen[cell]) + ")");
-    seen[cell] = r.line;
     fc.mean[cell] = values[r.values];
     std::copy(values.begin() + static_cast<std::ptrdiff_t>(r.values + 1),
               values.begin() + static_cast<std::ptrdiff_t>(r.values + 1 + static_cast<size_t>(Q)),
               fc.quantiles.begin() + static_cast<std::ptrdiff_t>(cell * static_cast<size_t>(Q)));
   }
-  for (int64_t s = 0; s < S; ++s)
-    for (int64_t h = 0; h < H; ++h)
-      if (!seen[static_cast<size_t>(s * H + h)])
-        throw InputError(path + ": series '" + fc.ids[static_cast<size_t>(s)] + "' has no row for step " +
-                         std::to_string(h + 1) + " (the file's horizon is " + std::to_string(H) +
-                         ": every series needs steps 1.." + std::to_string(H) + ")");
   return fc;
 }
 

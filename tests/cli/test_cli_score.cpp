@@ -121,6 +121,9 @@ TEST_F(Score, ForecastCsvBadInputsNameTheLine) {
   fails("x.csv", "series_id,time,step,mean\na,2021-13-18,1,1\n", "'2021-13-18' is not a time on the panel's axis");
   fails("o.csv", "series_id,step,mean\na,1,1\n", "--origin: 'soon' is not a time", {"--origin", "soon"});
   fails("z.csv", "series_id,step,mean\n", "no forecast rows after the header", {"--origin", day(18)});
+  // A stray large step is a gap, found before any series x step array is sized by it.
+  fails("big.csv", "series_id,step,mean\na,1,1\na,100000,2\n", "series 'a' has no row for step 2",
+        {"--origin", day(18)});
   fails("in.csv", "series_id,time,value\na,2021-03-18,1\n", "unknown column 'value'");  // an ingest CSV
   const CliResult r = run_skucast({"score", "--forecast", path("p.h5"), "--panel", p, "--origin", day(18)});
   EXPECT_EQ(r.rc, 2) << r.output;
