@@ -87,10 +87,8 @@ int64_t checkpoint_folds(int64_t requested, int64_t preferred, const char* flag,
                           std::to_string(seen.train_end) + " to T − H = " + std::to_string(n_steps - horizon) + ", and " +
                           std::to_string(fit) + " fold(s) of horizon " + std::to_string(horizon) + " with step " +
                           std::to_string(step) + " fit there";
-  // A model that trained on its whole panel (--refit on: Note [Refit on every step]) has no
-  // validation window left to calibrate on; a longer --val-steps alone would not help it.
-  const bool every_step = seen.train_end >= seen.trained_steps && seen.trained_steps > 0;
-  const std::string hint = std::string(every_step ? "the model trained on every step of its panel (--refit on); train "
+  // A refit model has no validation window left; a longer --val-steps alone would not help it.
+  const std::string hint = std::string(seen.every_step() ? "the model trained on every step of its panel (--refit on); train "
                                                     "with --refit off and "
                                                   : "train with ") +
                            "a longer --val-steps (K folds of step H need --val-steps K·H), or forecast a panel "

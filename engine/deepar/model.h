@@ -248,6 +248,9 @@ struct DeepArState {
 // one does not record them (written before they were, or resumed from such a file), with a hint.
 struct SeenSteps {
   int64_t train_end = 0, trained_steps = 0;
+  // No validation window left: the model trained on every step it saw (`--refit on`, Note [Refit
+  // on every step]), so no origin on its training panel is out of sample.
+  bool every_step() const { return trained_steps > 0 && train_end >= trained_steps; }
 };
 SeenSteps checkpoint_seen_steps(const std::string& checkpoint);
 

@@ -647,9 +647,9 @@ BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt
                        std::to_string(seen.train_end) + " or later are out of sample: " + std::to_string(fit) +
                        " fold(s) of horizon " + std::to_string(p.opt.horizon) + " with step " +
                        std::to_string(p.opt.step) + " fit, " + std::to_string(p.opt.folds) + " were asked for" +
-                       (seen.train_end >= seen.trained_steps && seen.trained_steps > 0
-                            ? " (it trained on every step of its panel, --refit on; train with --refit off)"
-                            : ""));
+                       (seen.every_step() ? " (it trained on every step of its panel, --refit on; train with "
+                                            "--refit off)"
+                                          : ""));
     }
   }
   FoldStore store = make_store(p, r);
