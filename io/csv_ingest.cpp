@@ -47,7 +47,7 @@ struct Col {
 };
 
 [[noreturn]] void fail(const std::string& path, int64_t line, const Col* col, const std::string& msg) {
-  std::string where = path + ":" + std::to_string(line) + ": ";
+  std::string where = csv_where(path, line) + ": ";
   if (col) where += "column " + std::to_string(col->index + 1) + " " + quoted(col->name) + ": ";
   throw InputError(where + msg);
 }

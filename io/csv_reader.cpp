@@ -11,6 +11,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "kernels/common.hpp"
 
@@ -228,6 +229,14 @@ bool CsvReader::next(CsvRecord& rec) {
     }
     return true;
   }
+}
+
+std::string csv_where(const std::string& path, int64_t line) { return path + ":" + std::to_string(line); }
+
+void check_csv_width(const std::string& path, const CsvRecord& rec, size_t header_fields) {
+  if (rec.fields.size() != header_fields)
+    throw InputError(csv_where(path, rec.line) + ": " + std::to_string(rec.fields.size()) + " fields, the header has " +
+                     std::to_string(header_fields));
 }
 
 }  // namespace skucast

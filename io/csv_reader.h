@@ -73,4 +73,9 @@ class CsvReader {
   std::vector<Span> m_spans;
 };
 
+// "path:line", the place an error about a record names.
+std::string csv_where(const std::string& path, int64_t line);
+// InputError "path:line: N fields, the header has M" when the record's width is not the header's.
+void check_csv_width(const std::string& path, const CsvRecord& rec, size_t header_fields);
+
 }  // namespace skucast

@@ -26,8 +26,6 @@ using csv::trim;
 
 namespace {
 
-std::string where(const std::string& path, int64_t line) { return path + ":" + std::to_string(line); }
-
 // "q0.1" → 0.1; false for anything that is not q followed by a level in (0, 1).
 bool quantile_column(std::string_view name, double& level) {
   if (name.size() < 2 || name.front() != 'q') return false;
@@ -61,21 +59,21 @@ ForecastFile read_forecast_csv(const std::string& path, const TimeAxis& axis, co
                                     : nullptr;
     double level = 0.0;
     if (slot) {
-      if (*slot >= 0) throw InputError(where(path, rec.line) + ": column '" + name + "' appears twice");
+      if (*slot >= 0) throw InputError(csv_where(path, rec.line) + ": column '" + name + "' appears twice");
       *slot = c;
     } else if (quantile_column(name, level)) {
       for (const auto& [l, col] : qcols)
-        if (l == level) throw InputError(where(path, rec.line) + ": quantile column '" + name + "' appears twice");
+        if (l == level) throw InputError(csv_where(path, rec.line) + ": quantile column '" + name + "' appears twice");
       qcols.emplace_back(level, c);
     } else if (name != "model" && name != "level") {
-      throw InputError(where(path, rec.line) + ": unknown column '" + name +
+      throw InputError(csv_where(path, rec.line) + ": unknown column '" + name +
                        "' (a forecast CSV has series_id, step, mean, "
                        "optionally time and q<level> columns with "
                        "levels in (0, 1), model and level)");
     }
   }
   for (const auto& [name, c] : {std::pair<const char*, int>{"series_id", c_id}, {"step", c_step}, {"mean", c_mean}})
-    if (c < 0) throw InputError(where(path, rec.line) + ": missing column '" + name + "'");
+    if (c < 0) throw InputError(csv_where(path, rec.line) + ": missing column '" + name + "'");
   std::sort(qcols.begin(), qcols.end());
   const int64_t Q = static_cast<int64_t>(qcols.size());
 
@@ -102,25 +100,23 @@ ForecastFile read_forecast_csv(const std::string& path, const TimeAxis& axis, co
   ForecastFile fc;
   int64_t H = 0;
   while (reader.next(rec)) {
-    if (static_cast<int>(rec.fields.size()) != n_cols)
-      throw InputError(where(path, rec.line) + ": " + std::to_string(rec.fields.size()) + " fields, the header has " +
-                       std::to_string(n_cols));
+    check_csv_width(path, rec, static_cast<size_t>(n_cols));
     const std::string id(rec.fields[static_cast<size_t>(c_id)]);
-    if (id.empty()) throw InputError(where(path, rec.line) + ": empty series_id");
+    if (id.empty()) throw InputError(csv_where(path, rec.line) + ": empty series_id");
     const auto [it, fresh] = index.emplace(id, static_cast<int64_t>(fc.ids.size()));
     if (fresh) fc.ids.push_back(id);
     int64_t step = 0;
     if (!parse_int(trim(rec.fields[static_cast<size_t>(c_step)]), step) || step < 1)
-      throw InputError(where(path, rec.line) + ": step '" + std::string(rec.fields[static_cast<size_t>(c_step)]) +
+      throw InputError(csv_where(path, rec.line) + ": step '" + std::string(rec.fields[static_cast<size_t>(c_step)]) +
                        "' is not a whole number >= 1");
     if (step > 100000)
-      throw InputError(where(path, rec.line) + ": step " + std::to_string(step) + " is implausibly large");
+      throw InputError(csv_where(path, rec.line) + ": step " + std::to_string(step) + " is implausibly large");
     H = std::max(H, step);
     if (c_time >= 0) {
-      const int64_t at = position_of(rec.fields[static_cast<size_t>(c_time)], where(path, rec.line) + ": time");
+      const int64_t at = position_of(rec.fields[static_cast<size_t>(c_time)], csv_where(path, rec.line) + ": time");
       if (!origin) origin = at - (step - 1);
       if (at != *origin + step - 1)
-        throw InputError(where(path, rec.line) + ": time " + std::string(rec.fields[static_cast<size_t>(c_time)]) +
+        throw InputError(csv_where(path, rec.line) + ": time " + std::string(rec.fields[static_cast<size_t>(c_time)]) +
                          " at step " + std::to_string(step) + " does not follow the forecast origin " +
                          axis.label(*origin) +
                          (origin_label.empty() ? " (step 1's time on the rows before)" : " (--origin)"));
@@ -130,7 +126,7 @@ ForecastFile read_forecast_csv(const std::string& path, const TimeAxis& axis, co
       const int c = j < 0 ? c_mean : qcols[static_cast<size_t>(j)].second;
       float v = 0.0f;
       if (parse_float(rec.fields[static_cast<size_t>(c)], v) != NumKind::Finite)
-        throw InputError(where(path, rec.line) + ": series '" + id + "' step " + std::to_string(step) + ": " +
+        throw InputError(csv_where(path, rec.line) + ": series '" + id + "' step " + std::to_string(step) + ": " +
                          (j < 0 ? std::string("mean") : "q" + format_double(qcols[static_cast<size_t>(j)].first)) +
                          " '" + std::string(rec.fields[static_cast<size_t>(c)]) + "' is not a finite number");
       values.push_back(v);
@@ -169,7 +165,7 @@ ForecastFile read_forecast_csv(const std::string& path, const TimeAxis& axis, co
       s_prev = r.series, step_prev = 0;
     }
     if (r.step == step_prev)
-      throw InputError(where(path, r.line) + ": series '" + fc.ids[static_cast<size_t>(r.series)] + "' step " +
+      throw InputError(csv_where(path, r.line) + ": series '" + fc.ids[static_cast<size_t>(r.series)] + "' step " +
                        std::to_string(r.step) + " is listed again (first on line " + std::to_string(line_prev) + ")");
     if (r.step != step_prev + 1) throw missing(r.series, step_prev + 1);
     step_prev = r.step, line_prev = r.line;

@@ -278,15 +278,13 @@ struct CsvTable {
   }
 };
 
-std::string where(const std::string& path, int64_t line) { return path + ":" + std::to_string(line); }
-
 // A finite number from a field; InputError naming file, line and column otherwise.
 double parse_number(std::string_view f, const std::string& path, int64_t line, const std::string& column) {
   const std::string text(f);
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
   if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
-    throw InputError(where(path, line) + ": column " + column + ": '" + text + "' is not a number");
+    throw InputError(csv_where(path, line) + ": column " + column + ": '" + text + "' is not a number");
   return v;
 }
 
@@ -294,7 +292,7 @@ int64_t parse_count(std::string_view f, const std::string& path, int64_t line, c
                     int64_t min) {
   const double v = parse_number(f, path, line, column);
   if (v != std::floor(v) || v < static_cast<double>(min) || v > 1e12)
-    throw InputError(where(path, line) + ": column " + column + ": '" + std::string(f) +
+    throw InputError(csv_where(path, line) + ": column " + column + ": '" + std::string(f) +
                      "' is not a whole number of steps >= " + std::to_string(min));
   return static_cast<int64_t>(v);
 }
@@ -308,7 +306,7 @@ CsvTable open_table(CsvReader& reader, CsvRecord& rec, const std::vector<std::st
     if (t.col(name) < 0) {
       std::string have;
       for (const auto& h : t.header) have += (have.empty() ? "" : ",") + h;
-      throw InputError(where(t.path, rec.line) + ": missing column '" + name + "' (header: " + have + ")");
+      throw InputError(csv_where(t.path, rec.line) + ": missing column '" + name + "' (header: " + have + ")");
     }
   return t;
 }
@@ -324,15 +322,11 @@ int64_t series_of(const std::unordered_map<std::string, int64_t>& index, std::st
                   int64_t line) {
   const auto it = index.find(std::string(id));
   if (it == index.end())
-    throw InputError(where(path, line) + ": series '" + std::string(id) + "' is not in the forecast file");
+    throw InputError(csv_where(path, line) + ": series '" + std::string(id) + "' is not in the forecast file");
   return it->second;
 }
 
-void check_width(const CsvTable& t, const CsvRecord& rec) {
-  if (rec.fields.size() != t.header.size())
-    throw InputError(where(t.path, rec.line) + ": " + std::to_string(rec.fields.size()) + " fields, the header has " +
-                     std::to_string(t.header.size()));
-}
+void check_width(const CsvTable& t, const CsvRecord& rec) { check_csv_width(t.path, rec, t.header.size()); }
 
 }  // namespace
 
@@ -350,14 +344,14 @@ std::vector<StockRow> read_stock_csv(const std::string& path, const std::vector<
     check_width(t, rec);
     const int64_t i = series_of(index, rec.fields[static_cast<size_t>(c_id)], path, rec.line);
     if (seen_at[static_cast<size_t>(i)])
-      throw InputError(where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] + "' is listed again (first on line " +
+      throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] + "' is listed again (first on line " +
                        std::to_string(seen_at[static_cast<size_t>(i)]) + ")");
     seen_at[static_cast<size_t>(i)] = rec.line;
     ++listed;
     StockRow& r = rows[static_cast<size_t>(i)];
     r.on_hand = parse_number(rec.fields[static_cast<size_t>(c_on)], path, rec.line, "on_hand");
     if (r.on_hand < 0.0)
-      throw InputError(where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] + "' has negative stock on_hand " +
+      throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] + "' has negative stock on_hand " +
                        std::string(rec.fields[static_cast<size_t>(c_on)]) + " (expected >= 0)");
     auto field = [&](int c) { return c >= 0 ? rec.fields[static_cast<size_t>(c)] : std::string_view(); };
     if (!field(c_l).empty()) r.lead_time = parse_count(field(c_l), path, rec.line, "lead_time", 0);
@@ -367,7 +361,7 @@ std::vector<StockRow> read_stock_csv(const std::string& path, const std::vector<
       if (field(c).empty()) continue;
       *dst = parse_number(field(c), path, rec.line, name);
       if (*dst < 0.0)
-        throw InputError(where(path, rec.line) + ": column " + name + ": " + std::string(field(c)) + " is negative");
+        throw InputError(csv_where(path, rec.line) + ": column " + name + ": " + std::string(field(c)) + " is negative");
     }
   }
   if (n_listed) *n_listed = listed;
@@ -386,7 +380,7 @@ void read_orders_csv(const std::string& path, const std::vector<std::string>& id
     const int64_t i = series_of(index, rec.fields[static_cast<size_t>(c_id)], path, rec.line);
     const double q = parse_number(rec.fields[static_cast<size_t>(c_q)], path, rec.line, "quantity");
     if (q < 0.0)
-      throw InputError(where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] + "' has a negative order quantity " +
+      throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] + "' has a negative order quantity " +
                        std::string(rec.fields[static_cast<size_t>(c_q)]));
     const int64_t arrival = parse_count(rec.fields[static_cast<size_t>(c_a)], path, rec.line, "arrival_step", 0);
     StockRow& st = stock[static_cast<size_t>(i)];
