@@ -95,7 +95,8 @@ void add_score(CLI::App& app) {
                   "forecast file (.h5) written before the new days arrived, or a forecast CSV (a name ending in .csv: "
                   "series_id, step, mean, optional time and q<level> columns; skucast's or another tool's)")
       ->required();
-  sub->add_option("--origin", o->origin, "a forecast CSV without a time column: the time of its step 1 on the panel's axis");
+  sub->add_option("--origin", o->origin,
+                  "a forecast CSV without a time column: the time of its step 1 on the panel's axis");
   sub->add_option("--panel", o->panel, "the panel, updated with the days since the forecast's origin")->required();
   sub->add_option("--csv", o->csv, "per-series metrics (series_id, then one column per metric)");
   sub->add_option("--summary", o->summary, "one row: model, steps scored, observed cells, the mean of each metric, wrmsse");

@@ -88,9 +88,10 @@ int64_t checkpoint_folds(int64_t requested, int64_t preferred, const char* flag,
                           std::to_string(fit) + " fold(s) of horizon " + std::to_string(horizon) + " with step " +
                           std::to_string(step) + " fit there";
   // A refit model has no validation window left; a longer --val-steps alone would not help it.
-  const std::string hint = std::string(seen.every_step() ? "the model trained on every step of its panel (--refit on); train "
-                                                    "with --refit off and "
-                                                  : "train with ") +
+  const std::string hint = std::string(seen.every_step()
+                                           ? "the model trained on every step of its panel (--refit on); train with "
+                                             "--refit off and "
+                                           : "train with ") +
                            "a longer --val-steps (K folds of step H need --val-steps K·H), or forecast a panel "
                            "that has grown since training";
   if (fit == 0) throw InputError(why + "; " + hint);

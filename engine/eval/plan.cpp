@@ -344,15 +344,16 @@ std::vector<StockRow> read_stock_csv(const std::string& path, const std::vector<
     check_width(t, rec);
     const int64_t i = series_of(index, rec.fields[static_cast<size_t>(c_id)], path, rec.line);
     if (seen_at[static_cast<size_t>(i)])
-      throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] + "' is listed again (first on line " +
-                       std::to_string(seen_at[static_cast<size_t>(i)]) + ")");
+      throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] +
+                       "' is listed again (first on line " + std::to_string(seen_at[static_cast<size_t>(i)]) + ")");
     seen_at[static_cast<size_t>(i)] = rec.line;
     ++listed;
     StockRow& r = rows[static_cast<size_t>(i)];
     r.on_hand = parse_number(rec.fields[static_cast<size_t>(c_on)], path, rec.line, "on_hand");
     if (r.on_hand < 0.0)
-      throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] + "' has negative stock on_hand " +
-                       std::string(rec.fields[static_cast<size_t>(c_on)]) + " (expected >= 0)");
+      throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] +
+                       "' has negative stock on_hand " + std::string(rec.fields[static_cast<size_t>(c_on)]) +
+                       " (expected >= 0)");
     auto field = [&](int c) { return c >= 0 ? rec.fields[static_cast<size_t>(c)] : std::string_view(); };
     if (!field(c_l).empty()) r.lead_time = parse_count(field(c_l), path, rec.line, "lead_time", 0);
     if (!field(c_r).empty()) r.review_period = parse_count(field(c_r), path, rec.line, "review_period", 1);
@@ -361,7 +362,8 @@ std::vector<StockRow> read_stock_csv(const std::string& path, const std::vector<
       if (field(c).empty()) continue;
       *dst = parse_number(field(c), path, rec.line, name);
       if (*dst < 0.0)
-        throw InputError(csv_where(path, rec.line) + ": column " + name + ": " + std::string(field(c)) + " is negative");
+        throw InputError(csv_where(path, rec.line) + ": column " + name + ": " + std::string(field(c)) +
+                         " is negative");
     }
   }
   if (n_listed) *n_listed = listed;
@@ -380,8 +382,8 @@ void read_orders_csv(const std::string& path, const std::vector<std::string>& id
     const int64_t i = series_of(index, rec.fields[static_cast<size_t>(c_id)], path, rec.line);
     const double q = parse_number(rec.fields[static_cast<size_t>(c_q)], path, rec.line, "quantity");
     if (q < 0.0)
-      throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] + "' has a negative order quantity " +
-                       std::string(rec.fields[static_cast<size_t>(c_q)]));
+      throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] +
+                       "' has a negative order quantity " + std::string(rec.fields[static_cast<size_t>(c_q)]));
     const int64_t arrival = parse_count(rec.fields[static_cast<size_t>(c_a)], path, rec.line, "arrival_step", 0);
     StockRow& st = stock[static_cast<size_t>(i)];
     int64_t L = 0, R = 0;

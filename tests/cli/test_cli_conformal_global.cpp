@@ -116,8 +116,8 @@ TEST_F(CliConformalGlobal, CalibratesFromFoldsAfterTraining) {
   // --conformal-score scaled (Note [Conformal scaled scores]): each error's size over the fold's own
   // spread, width / (z(0.95) − z(0.05)) within [0.1, 10 sqrt(h + 1)] × naive MAE; the upper bound at level q is the
   // origin's own spread × the ceil((n + 1)(2q − 1))-th score. With --conformal-score raw (the statistical
-  // models' default; the file raw.h5): each signed error over the fold's naive MAE, the bound over the whole history's, the
-  // ceil((n + 1) q)-th.
+  // models' default; the file raw.h5): each signed error over the fold's naive MAE, the bound over the whole
+  // history's, the ceil((n + 1) q)-th.
   std::vector<std::string> ra_args = forecast_args("lstm", "m.h5", "raw.h5");
   ra_args.insert(ra_args.end(), {"--intervals", "conformal", "--conformal-score", "raw"});
   const CliResult ra = run_skucast(ra_args);

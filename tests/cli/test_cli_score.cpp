@@ -83,7 +83,8 @@ TEST_F(Score, ForecastCsvScoresAsTheFileDoes) {
                                  "1,6,b,5,4\n2,6,b,5,4\n3,6,b,5,4\n");
   CliResult r = run_skucast({"score", "--forecast", peer, "--panel", path("p.h5")});
   EXPECT_EQ(r.rc, 2) << r.output;
-  EXPECT_NE(r.output.find("no time column; give the forecast's first step with --origin"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no time column; give the forecast's first step with --origin"), std::string::npos)
+      << r.output;
   r = run_skucast({"score", "--forecast", peer, "--origin", day(18), "--panel", path("p.h5"), "--csv", path("s3.csv")});
   ASSERT_EQ(r.rc, 0) << r.output;
   const std::string per = testing::read_text(m_dir / "s3.csv");

@@ -149,9 +149,9 @@ class CliForecastLevels : public testing::ScratchTest {
     const PanelHeader h = small_header(y);
     m_panel = path("p.h5");
     write_panel(m_panel, h, y, {});
-    const CliResult r = run_skucast({"train", "--ensemble", "1", "--panel", m_panel, "--model", "gru", "--horizon", std::to_string(kH),
-                                     "--hidden", "8", "--layers", "1", "--context", "14", "--epochs", "1",
-                                     "--out", path("m.h5")});
+    const CliResult r =
+        run_skucast({"train", "--ensemble", "1", "--panel", m_panel, "--model", "gru", "--horizon", std::to_string(kH),
+                     "--hidden", "8", "--layers", "1", "--context", "14", "--epochs", "1", "--out", path("m.h5")});
     ASSERT_EQ(r.rc, 0) << r.output;
   }
   std::vector<std::string> args(const std::string& out) {

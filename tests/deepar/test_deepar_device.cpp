@@ -45,8 +45,8 @@ class DeepArDevice : public skucast::testing::ScratchTest {
 
 TEST_F(DeepArDevice, CliDeviceCudaTrainsAndSaysWhere) {
   const std::string p = panel(), model = path("m.h5"), fc = path("fc.h5");
-  const auto r = run_skucast({"train", "--ensemble", "1", "--panel", p, "--model", "lstm", "--horizon", "7", "--hidden", "8",
-                              "--layers", "1", "--context", "14", "--epochs", "1", "--batch", "16",
+  const auto r = run_skucast({"train", "--ensemble", "1", "--panel", p, "--model", "lstm", "--horizon", "7", "--hidden",
+                              "8", "--layers", "1", "--context", "14", "--epochs", "1", "--batch", "16",
                               "--windows-per-epoch", "32", "--dropout", "0", "--device", "cuda", "--out", model});
   ASSERT_EQ(r.rc, 0) << r.output;
   if (have_gpu()) {
@@ -69,10 +69,10 @@ TEST_F(DeepArDevice, CliDeviceCudaTrainsAndSaysWhere) {
 // it trains there and says where the windows were cut. Bad values exit 2 before any work.
 TEST_F(DeepArDevice, CliPrecisionDropoutAndPanelBudget) {
   const std::string p = panel(), model = path("m.h5");
-  const std::vector<std::string> base = {"train", "--ensemble", "1", "--panel", p, "--model", "gru", "--horizon", "7", "--hidden", "8",
-                                         "--layers", "2", "--context", "14", "--epochs", "1", "--batch", "16",
-                                         "--windows-per-epoch", "32", "--dropout", "0.2", "--device", "cuda",
-                                         "--out", model};
+  const std::vector<std::string> base = {"train", "--ensemble", "1", "--panel", p, "--model", "gru", "--horizon", "7",
+                                         "--hidden", "8", "--layers", "2", "--context", "14", "--epochs", "1",
+                                         "--batch", "16", "--windows-per-epoch", "32", "--dropout", "0.2", "--device",
+                                         "cuda", "--out", model};
   auto with = [&](std::vector<std::string> extra) {
     std::vector<std::string> a = base;
     a.insert(a.end(), extra.begin(), extra.end());

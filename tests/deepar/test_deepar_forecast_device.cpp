@@ -40,9 +40,9 @@ class DeepArForecastDevice : public skucast::testing::ScratchTest {
     m_model = path("m.h5");
     auto r = run_skucast({"synth", "--series", "20", "--days", "120", "--horizon", "7", "--seed", "8", "--out", m_panel});
     ASSERT_EQ(r.rc, 0) << r.output;
-    r = run_skucast({"train", "--ensemble", "1", "--panel", m_panel, "--model", "lstm", "--horizon", "7", "--hidden", "8", "--layers", "2",
-                     "--context", "14", "--epochs", "1", "--batch", "16", "--windows-per-epoch", "32", "--dropout",
-                     "0.2", "--device", "cpu", "--out", m_model});
+    r = run_skucast({"train", "--ensemble", "1", "--panel", m_panel, "--model", "lstm", "--horizon", "7", "--hidden",
+                     "8", "--layers", "2", "--context", "14", "--epochs", "1", "--batch", "16",
+                     "--windows-per-epoch", "32", "--dropout", "0.2", "--device", "cpu", "--out", m_model});
     ASSERT_EQ(r.rc, 0) << r.output;
   }
   skucast::testing::CliResult forecast(const std::string& device, const std::string& out) {

@@ -296,8 +296,9 @@ TEST_F(Update, FineTunesACheckpointOnTheGrownPanel) {
 
 TEST_F(Update, NewStaticLevelGetsTheMeanEmbedding) {
   const std::string p = base_panel();
-  CliResult r = run_skucast({"train", "--ensemble", "1", "--model", "lstm", "--panel", p, "--horizon", "1", "--hidden", "4", "--layers", "1", "--context",
-                             "2", "--epochs", "1", "--batch", "2", "--out", path("m.h5")});
+  CliResult r = run_skucast({"train", "--ensemble", "1", "--model", "lstm", "--panel", p, "--horizon", "1", "--hidden",
+                             "4", "--layers", "1", "--context", "2", "--epochs", "1", "--batch", "2", "--out",
+                             path("m.h5")});
   ASSERT_EQ(r.rc, 0) << r.output;
   const DeepArState before = load_checkpoint(path("m.h5"));
   ASSERT_EQ(before.options.embedding_dims, (std::vector<int64_t>{1}));  // pinned: min(16, (2+1)/2)
