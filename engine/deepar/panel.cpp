@@ -54,9 +54,9 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
   std::vector<uint8_t> has_obs(static_cast<size_t>(S), 0), has_moves(static_cast<size_t>(S), 0);
   const int64_t T_stats = stats_end < 0 ? T : std::min(stats_end, T);
   if (l.n_sreal > 0) {
+    const bool volatility = l.sreal_volatility >= 0;
 #pragma omp parallel for schedule(static)
     for (int64_t s = 0; s < S; ++s) {
-      const bool volatility = l.sreal_volatility >= 0;
       double sum = 0, moves = 0, prev = 0;
       int64_t n = 0, zeros = 0;
       for (int64_t t = 0; t < T_stats; ++t) {
