@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -77,6 +78,28 @@ inline std::vector<std::string> list_dir(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// A scratch folder under the system's temp folder, made if missing and removed with everything
+// in it when the test process exits (ctest runs each test in a process of its own, so after
+// every test); SKUCAST_KEEP_TEST_FILES=1 keeps them for a look.
+inline fs::path scratch_dir(const std::string& name) {
+  struct Owner {
+    std::vector<fs::path> dirs;
+    ~Owner() {
+      const char* keep = std::getenv("SKUCAST_KEEP_TEST_FILES");
+      if (keep != nullptr && std::string(keep) == "1") return;
+      for (const fs::path& d : dirs) {
+        std::error_code ec;
+        fs::remove_all(d, ec);
+      }
+    }
+  };
+  static Owner owner;
+  const fs::path d = fs::temp_directory_path() / name;
+  fs::create_directories(d);
+  if (std::find(owner.dirs.begin(), owner.dirs.end(), d) == owner.dirs.end()) owner.dirs.push_back(d);
+  return d;
 }
 
 // A fresh scratch folder per test, removed afterwards.

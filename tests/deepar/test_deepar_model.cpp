@@ -4,6 +4,8 @@
 // masking of held-out / missing steps, embedding gradients (finite differences), forecasting
 // short series, accuracy against seasonal naive on a small synthetic catalog with
 // promotions, and the attention option's wiring.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -31,12 +33,11 @@ using namespace skucast;
 
 namespace {
 
+// This test's scratch folder, removed when the process exits (skucast::testing::scratch_dir).
 std::string temp_dir() {
-  const auto d = std::filesystem::temp_directory_path() /
-                 ("skucast_deepar_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::create_directories(d);
-  return d.string();
+  return skucast::testing::scratch_dir("skucast_deepar_" + std::to_string(::getpid()) + "_" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name())
+      .string();
 }
 
 // S series of T days (+F future covariate steps): level_s * weekly pattern * (2 if promo),

@@ -4,6 +4,8 @@
 // several likelihoods and both cells; determinism, shards and pooled models; and through the
 // binary, `forecast --model gru --residuals` feeding `reconcile --method mint_shrink` on an
 // aggregated panel, with the combinations it refuses.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -27,12 +29,11 @@ using namespace skucast;
 
 namespace {
 
+// This test's scratch folder, removed when the process exits (skucast::testing::scratch_dir).
 std::string temp_dir() {
-  const auto d = std::filesystem::temp_directory_path() /
-                 ("skucast_resid_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::create_directories(d);
-  return d.string();
+  return skucast::testing::scratch_dir("skucast_resid_" + std::to_string(::getpid()) + "_" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name())
+      .string();
 }
 
 constexpr int64_t kS = 9, kT = 100;

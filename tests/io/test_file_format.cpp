@@ -13,6 +13,7 @@
 #include "io/file_check.h"
 #include "io/h5.h"
 #include "kernels/common.hpp"
+#include "tests/cli_helpers.h"
 
 namespace skucast {
 namespace {
@@ -20,9 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path scratch(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("skucast_format_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d / name;
+  return skucast::testing::scratch_dir("skucast_format_" + std::to_string(::getpid())) / name;
 }
 
 // Our Fletcher32 (the panel's parallel codec appends it itself) is the one HDF5's filter stores:
