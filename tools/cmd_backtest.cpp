@@ -169,7 +169,7 @@ void add_backtest(CLI::App& app) {
       ->check(CLI::IsMember({"mean", "median"}));
   sub->add_option("--device", opt->device,
                   "auto or cpu (the CPU), or cuda: the single statistical models without regressors or transform "
-                  "and the lstm/gru folds (training needs --dropout 0) on the GPU, the others on the CPU with a note")
+                  "and the lstm/gru folds on the GPU, the others on the CPU with a note")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   sub->add_option("--gpu-memory", opt->gpu_memory,
