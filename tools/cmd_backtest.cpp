@@ -35,6 +35,7 @@ struct BacktestCli {
   double dropout = 0.2;  // as train's default (DeepArOptions)
   double ema = 0.98;     // as train's default (DeepArOptions)
   std::string attention = "off";  // as train's default (DeepArOptions)
+  std::string distances = "off";  // as train's default (Note [Distance inputs] in engine/deepar/data.cpp)
   std::string quantiles = "0.1,0.5,0.9";
   std::string combine = "mean";
   std::string device = "auto", gpu_memory;
@@ -92,6 +93,7 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.nn_dropout = o.dropout;
   bo.nn_ema = o.ema;
   bo.nn_attention = o.attention;
+  bo.nn_distances = o.distances;
   bo.gpu_block_bytes = parse_memory_size(o.gpu_memory);
   // Note [Scoring by level]: --levels, --reconcile (which implies it) and --level-csv need the
   // aggregated panel's /hierarchy.
@@ -198,6 +200,10 @@ void add_backtest(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--attention", opt->attention,
                   "lstm/gru: on: causal self-attention over the recurrent outputs (train --attention)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
+  sub->add_option("--distances", opt->distances,
+                  "lstm/gru: on: each event's nearness and each series' age as inputs (train --distances)")
       ->capture_default_str()
       ->check(CLI::IsMember({"on", "off"}));
   sub->add_option("--dropout", opt->dropout, "lstm/gru: dropout between layers")

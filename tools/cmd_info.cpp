@@ -173,8 +173,9 @@ void info_model(const std::string& path) {
               static_cast<long long>(members.front().options.seed), static_cast<long long>(members.back().options.seed));
   std::printf("horizon:       %lld, context %lld\n", static_cast<long long>(o.horizon), static_cast<long long>(o.context));
   std::printf("likelihood:    %s, target transform %s\n", o.likelihood.c_str(), o.target_transform.c_str());
-  std::printf("inputs:        %s%s, attention %s\n", o.inputs.c_str(),
-              o.inputs == "derived" ? (o.volatility == "on" ? " (with the series' volatility)" : " (no volatility)") : "",
+  std::printf("inputs:        %s%s%s, attention %s\n", o.inputs.c_str(),
+              o.inputs == "derived" ? (o.volatility == "on" ? " (with the series' volatility" : " (no volatility") : "",
+              o.inputs == "derived" ? (o.distances == "on" ? ", event distances and age)" : ", no distances)") : "",
               o.attention.c_str());
   std::printf("panel:         %lld series, season length %d, %zu static attribute(s), %zu dynamic covariate(s), "
               "%zu event(s)\n",

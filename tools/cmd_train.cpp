@@ -237,6 +237,11 @@ void add_train(CLI::App& app) {
                   "log1p_window (smooth catalogs; Note [Derived inputs])")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  sub->add_option("--distances", o->opt.distances,
+                  "with --inputs derived: on adds each event's nearness (steps to its next and since its last day) "
+                  "and each series' age since its first observation (Note [Distance inputs]); off leaves them out")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
   sub->add_option("--dropout", o->opt.dropout, "dropout between layers")->capture_default_str();
   sub->add_option("--patience", o->opt.patience, "early-stopping patience (epochs)")->capture_default_str();
   sub->add_option("--val-steps", o->opt.val_steps, "held-out final steps (0 = horizon)")->capture_default_str();

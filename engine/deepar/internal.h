@@ -18,6 +18,7 @@
 #include "engine/nn/dense.h"
 #include "engine/nn/loss.h"
 #include "engine/nn/rnn.h"
+#include "io/time_axis.h"
 #include "kernels/features.hpp"
 #include "kernels/likelihood.hpp"
 
@@ -114,7 +115,10 @@ class SeriesSampler {
 struct Layout {
   FeatureSpec spec;            // base columns; spec.n_calendar = shared columns
   int64_t n_base = 0;          // columns from features_fwd_cpu (including shared)
-  int64_t n_slabs = 0;         // per-series covariates of the panel (PanelData::dyn slabs)
+  int64_t n_slabs = 0;         // PanelData::dyn slabs: the per-series covariates, then the age (if any)
+  int64_t n_cov_slabs = 0;     // per-series covariates (the first slabs of PanelData::dyn)
+  int64_t slab_age = -1;       // the slab holding the series' age (Note [Distance inputs]); -1: none
+  bool event_distances = false;  // each event's calendar column followed by its two distances
   int64_t n_sreal = 0;         // static reals (PanelData::sreal rows; Note [Derived inputs])
   int64_t sreal_volatility = -1;  // the row of the series' volatility among them; -1: none
   std::vector<DynColumn> dyn_cols;  // the per-series columns after the base ones, in order
@@ -130,6 +134,10 @@ struct Layout {
 };
 
 Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p);
+// Note [Distance inputs] (engine/deepar/data.cpp): D, the steps over which an event's nearness
+// falls from 1 to 0, and A, the age in steps that reads 1, from the panel's axis.
+int64_t distance_span(const TimeAxis& axis);
+int64_t age_span(const TimeAxis& axis);
 int64_t lookback(const Layout& l);  // steps before a window that its first features read
 
 // Loads the panel: target, per-series covariates (normalised), shared table covering

@@ -75,6 +75,11 @@ struct DeepArOptions {
   // transform log1p_window, i.e. on smooth catalogs. Model files written before the option
   // existed read as "off"; a layout made from an unresolved "auto" has none.
   std::string volatility = "auto";
+  // With inputs "derived": "on" adds the timing inputs of Note [Distance inputs]
+  // (engine/deepar/data.cpp): per event, how many steps to its next and since its last day, and
+  // per series its age since launch. Off by default (measured: level or worse; the Note), and
+  // model files written before the option read as "off".
+  std::string distances = "off";
   double tweedie_power = 1.5;
   double lr = 1e-3;
   double weight_decay = 0.0;

@@ -105,18 +105,44 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
     cell(tau, 3) = static_cast<float>(std::cos(b));
   }
   int64_t c = 4;
+  const double span = static_cast<double>(distance_span(h.axis));  // Note [Distance inputs]
+  auto nearness = [span](int64_t steps) {
+    return static_cast<float>(std::max(0.0, 1.0 - static_cast<double>(steps) / span));
+  };
   for (const EventSeries& e : h.events) {
     for (int64_t tau = 0; tau < d.n_shared; ++tau) cell(tau, c) = e.flags[std::min(tau, TF - 1)] ? 1.0f : 0.0f;
     ++c;
+    if (!l.event_distances) continue;
+    int64_t next = -1;  // the next event day at or after tau (-1: none known)
+    for (int64_t tau = d.n_shared - 1; tau >= 0; --tau) {
+      if (tau < TF && e.flags[tau]) next = tau;
+      cell(tau, c) = next >= 0 ? nearness(next - tau) : 0.0f;
+    }
+    int64_t last = -1;  // the last event day at or before tau
+    for (int64_t tau = 0; tau < d.n_shared; ++tau) {
+      if (tau < TF && e.flags[tau]) last = tau;
+      cell(tau, c + 1) = last >= 0 ? nearness(tau - last) : 0.0f;
+    }
+    c += 2;
   }
   // Per-series covariates, [n_dyn, S, T+F]: each is read straight into its slab and
   // normalised there; a shared one is read into a vector of its own.
   int64_t n_per_series = 0;
   for (const DynamicSpec& ds : h.dynamic) n_per_series += ds.per_series ? 1 : 0;
-  if (n_per_series != l.n_slabs)
+  if (n_per_series != l.n_cov_slabs)
     throw Error("deepar: the panel has " + std::to_string(n_per_series) + " per-series covariates, the model's layout " +
-                std::to_string(l.n_slabs));
-  d.dyn.assign(static_cast<size_t>(checked_mul(checked_mul(n_per_series, S), TF)), 0.0f);
+                std::to_string(l.n_cov_slabs));
+  d.dyn.assign(static_cast<size_t>(checked_mul(checked_mul(l.n_slabs, S), TF)), 0.0f);
+  if (l.slab_age >= 0) {  // Note [Distance inputs]: the series' age since its first observation
+    const double log_span = std::log1p(static_cast<double>(age_span(h.axis)));
+    float* age = d.dyn.data() + l.slab_age * S * TF;
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t first = d.first[s] >= 0 ? d.first[s] : T;  // none yet: launching at the origin
+      for (int64_t tau = first; tau < TF; ++tau)
+        age[s * TF + tau] = static_cast<float>(std::min(1.0, std::log1p(static_cast<double>(tau - first)) / log_span));
+    }
+  }
   int64_t j_dyn = 0;  // per-series covariates read so far
   for (const DynamicSpec& ds : h.dynamic) {
     std::vector<float> v_shared;

@@ -297,6 +297,7 @@ DeepArState train_fold_model(const Plan& p, const std::string& cell, const Panel
   nn.dropout = p.opt.nn_dropout;
   nn.ema = p.opt.nn_ema;
   nn.attention = p.opt.nn_attention;
+  nn.distances = p.opt.nn_distances;
   nn.target_transform = "auto";  // as train's default (Note [Target transform from the data])
   nn.validate();
   const TargetProfile profile = target_profile(cut_panel);

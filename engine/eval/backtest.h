@@ -77,6 +77,7 @@ struct BacktestOptions {
   double nn_dropout = 0.2;     // as `train`'s default
   double nn_ema = 0.98;        // as `train --ema` (Note [Weight average] in engine/deepar/train.cpp)
   std::string nn_attention = "off";  // as `train --attention` (Note [Attention] in engine/nn/attention.h)
+  std::string nn_distances = "off";   // as `train --distances` (Note [Distance inputs] in engine/deepar/data.cpp)
   // Global models from a trained model file (--checkpoint; a comma-separated list pools): each
   // fold forecasts with the stored weights, no refit (Note [Checkpoint folds]); empty: refit.
   std::string nn_checkpoint;

@@ -260,6 +260,48 @@ TEST_F(CliForecast, LstmFromCheckpoint) {
   EXPECT_FALSE(exists("bad.h5"));
 }
 
+// train --distances on (Note [Distance inputs] in engine/deepar/data.cpp) on a catalog with
+// events and late launches: the model file keeps the choice (info says so, --resume and forecast
+// read it), the layout differs from the default's, and a bad value is refused.
+TEST_F(CliForecast, DistanceInputsOnTrainAndForecast) {
+  ASSERT_EQ(run_skucast({"synth", "--series", "12", "--days", "120", "--horizon", "7", "--seed", "3", "--out",
+                         path("p.h5")})
+                .rc,
+            0);
+  auto train = [&](const std::string& distances, const std::string& out) {
+    return run_skucast({"train", "--panel", path("p.h5"), "--model", "gru", "--horizon", "7", "--hidden", "8",
+                        "--layers", "1", "--context", "21", "--epochs", "1", "--ensemble", "1", "--threads", "2",
+                        "--distances", distances, "--out", path(out)});
+  };
+  CliResult r = train("on", "on.h5");
+  ASSERT_EQ(r.rc, 0) << r.output;
+  ASSERT_EQ(train("off", "off.h5").rc, 0);
+  r = run_skucast({"info", path("on.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find(", event distances and age)"), std::string::npos) << r.output;
+  // 25 events: each adds two columns; the age one more. The weights count shows it.
+  const CliResult off = run_skucast({"info", path("off.h5")});
+  ASSERT_EQ(off.rc, 0) << off.output;
+  EXPECT_NE(off.output.find(", no distances)"), std::string::npos) << off.output;
+  auto weights = [](const std::string& info) {
+    const size_t at = info.find(" weights");
+    const size_t from = info.rfind(", ", at);
+    return std::stoll(info.substr(from + 2, at - from - 2));
+  };
+  EXPECT_EQ(weights(r.output) - weights(off.output), (25 * 2 + 1) * 3 * 8) << r.output << off.output;
+  r = run_skucast({"forecast", "--panel", path("p.h5"), "--model", "gru", "--checkpoint", path("on.h5"), "--horizon",
+                   "7", "--paths", "20", "--out", path("f.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  r = run_skucast({"train", "--panel", path("p.h5"), "--model", "gru", "--horizon", "7", "--epochs", "1",
+                   "--threads", "2", "--resume", path("on.h5"), "--out", path("r.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(run_skucast({"info", path("r.h5")}).output.find(", event distances and age)"), std::string::npos);
+  r = train("maybe", "bad.h5");
+  EXPECT_NE(r.rc, 0);
+  EXPECT_NE(r.output.find("--distances"), std::string::npos) << r.output;
+  EXPECT_FALSE(exists("bad.h5"));
+}
+
 // train --ensemble 2 writes both models into one file (Note [Pooled models]): its forecast is
 // the pooled forecast of the two single models trained with the same seeds, and update
 // fine-tunes both.
@@ -277,7 +319,8 @@ TEST_F(CliForecast, EnsembleFileHoldsEveryModel) {
   r = run_skucast({"info", path("e.h5")});
   ASSERT_EQ(r.rc, 0) << r.output;
   for (const char* line : {"model:         gru, 1 x 8 units", "2 member(s) (seeds 3..4)", "horizon:       7, context 21",
-                           "target transform log1p", "inputs:        derived (no volatility)", "panel:         6 series"})
+                           "target transform log1p", "inputs:        derived (no volatility, no distances)",
+                           "panel:         6 series"})
     EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
   ASSERT_EQ(train({"--seed", "3", "--ensemble", "1"}, path("s3.h5")).rc, 0);
   ASSERT_EQ(train({"--seed", "4", "--ensemble", "1"}, path("s4.h5")).rc, 0);

@@ -21,6 +21,7 @@
 #include "engine/deepar/checkpoint.h"
 #include "tests/cli_helpers.h"
 #include "engine/deepar/internal.h"
+#include "engine/deepar/kernels_math.h"
 #include "engine/deepar/model.h"
 #include "engine/nn/loss.h"
 #include "engine/nn/rng.h"
@@ -1008,6 +1009,91 @@ TEST(DeepArDerivedInputs, StaticRealsByHand) {
   EXPECT_EQ(DeepArOptions{}.inputs, "derived");
   EXPECT_EQ(deepar_options_from_json("{}").volatility, "off");
   EXPECT_EQ(DeepArOptions{}.volatility, "auto");
+}
+
+// Note [Distance inputs] by hand. Weekly axis (D = 4 steps, A = 52), T = 10 history + 4 future
+// steps, one event on steps 3 and 12; series a observed from step 0, b from step 4, c never.
+TEST(DeepArDerivedInputs, DistanceInputsByHand) {
+  using namespace skucast::deepar;
+  const std::string dir = temp_dir();
+  SynthPanel p;
+  PanelHeader& h = p.header;
+  h.axis = make_axis(Freq::Week, "2020-01-06", 52);
+  h.n_steps = 10;
+  h.n_future = 4;
+  h.ids = {"a", "b", "c"};
+  h.dynamic.push_back(DynamicSpec{"price", true});
+  std::vector<uint8_t> flags(14, 0);
+  flags[3] = flags[12] = 1;
+  h.events.push_back(EventSeries{"ev", flags});
+  const float n = NAN;
+  p.target = {1, 2, 3, 4, 5, 6, 7, 8, 9, 1, n, n, n, n, 4, 5, 6, 7, 8, 9, n, n, n, n, n, n, n, n, n, n};
+  p.dynamic = {std::vector<float>(42, 2.0f)};
+  const PanelReader r(write(p, dir + "/p.h5"));
+  DeepArOptions o = tiny_options();
+  o.context = 2;
+  o.horizon = 2;
+  EXPECT_EQ(o.distances, "off");  // the default
+  o.distances = "on";
+  const DeepArState st = deepar_init(o, r.header());
+  const Layout l = make_layout(o, st.panel);
+  EXPECT_EQ(l.spec.n_calendar, 4 + 3);  // day of year / season sin-cos, the flag, next, last
+  EXPECT_EQ(l.n_slabs, 2);              // price, age
+  EXPECT_EQ(l.slab_age, 1);
+  ASSERT_EQ(l.n_dyn, 4 + 1 + 3);        // price's four columns, the age, then the three reals
+  const PanelData d = load_panel(r, l, o.horizon, 8);
+  ASSERT_EQ(d.n_shared_cols, 7);
+  auto shared = [&](int64_t tau, int64_t c) { return static_cast<double>(d.shared[(d.pad + tau) * 7 + c]); };
+  // {tau, flag, to the next event day, since the last}: max(0, 1 - steps / 4), 0 when none.
+  const double want[][4] = {{0, 0, 0.25, 0},  {3, 1, 1, 1},   {5, 0, 0, 0.5},     {8, 0, 0, 0},
+                            {10, 0, 0.5, 0}, {12, 1, 1, 1}, {13, 0, 0, 0.75}};
+  for (const auto& w : want) {
+    const int64_t tau = static_cast<int64_t>(w[0]);
+    EXPECT_EQ(shared(tau, 4), w[1]) << tau;
+    EXPECT_NEAR(shared(tau, 5), w[2], 1e-7) << tau;
+    EXPECT_NEAR(shared(tau, 6), w[3], 1e-7) << tau;
+  }
+  EXPECT_EQ(shared(-1, 5), 0.0);  // padding before the axis
+  // Age: log(1 + steps since the first observation) / log(53), 0 before it; c launches at T = 10.
+  const int64_t TF = 14;
+  auto age = [&](int64_t s, int64_t tau) { return static_cast<double>(d.dyn[(1 * 3 + s) * TF + tau]); };
+  const double l53 = std::log(53.0);
+  EXPECT_EQ(age(0, 0), 0.0);
+  EXPECT_NEAR(age(0, 5), std::log(6.0) / l53, 1e-6);
+  EXPECT_NEAR(age(0, 13), std::log(14.0) / l53, 1e-6);
+  EXPECT_EQ(age(1, 3), 0.0);
+  EXPECT_EQ(age(1, 4), 0.0);
+  EXPECT_NEAR(age(1, 9), std::log(6.0) / l53, 1e-6);
+  EXPECT_EQ(age(2, 9), 0.0);
+  EXPECT_NEAR(age(2, 12), std::log(3.0) / l53, 1e-6);
+  // What the network reads: the composed column, past the covariates' end the last value.
+  const DynColumn c_age = l.dyn_cols[4];
+  EXPECT_EQ(c_age.kind, DynKind::Value);
+  EXPECT_EQ(c_age.slab, 1);
+  EXPECT_NEAR(dyn_column_value(c_age, d.dyn.data(), d.sreal.data(), 3, TF, 0, 20), std::log(14.0) / l53, 1e-6);
+  // The spans on a daily axis: four weeks, a year.
+  EXPECT_EQ(distance_span(make_axis(Freq::Day, "2020-01-06", 7)), 28);
+  EXPECT_EQ(age_span(make_axis(Freq::Day, "2020-01-06", 7)), 365);
+  // Off: the layout of older models (the flag alone, no age slab), the other columns unchanged.
+  o.distances = "off";
+  const Layout lo = make_layout(o, st.panel);
+  EXPECT_EQ(lo.spec.n_calendar, 5);
+  EXPECT_EQ(lo.n_slabs, 1);
+  EXPECT_EQ(lo.slab_age, -1);
+  EXPECT_EQ(lo.n_dyn, 4 + 3);
+  const PanelData d_off = load_panel(r, lo, o.horizon, 8);
+  EXPECT_EQ(d_off.sreal, d.sreal);
+  EXPECT_EQ(d_off.dyn, std::vector<float>(d.dyn.begin(), d.dyn.begin() + 3 * TF));
+  for (int64_t tau = -1; tau < 14; ++tau)
+    for (int64_t c = 0; c < 5; ++c) EXPECT_EQ(d_off.shared[(d_off.pad + tau) * 5 + c], d.shared[(d.pad + tau) * 7 + c]);
+  // Model files from before the option read as off; other values are refused.
+  EXPECT_EQ(deepar_options_from_json("{}").distances, "off");
+  EXPECT_EQ(deepar_options_from_json(deepar_options_to_json(DeepArOptions{})).distances, "off");
+  DeepArOptions on;
+  on.distances = "on";
+  EXPECT_EQ(deepar_options_from_json(deepar_options_to_json(on)).distances, "on");
+  o.distances = "maybe";
+  EXPECT_THROW(o.validate(), InputError);
 }
 
 // Note [Pooled models]: `--checkpoint a.h5,b.h5` splits the paths between the models, each
