@@ -3,8 +3,9 @@
 // GPU test binaries are packed for the device without HDF5 (bench/gpu_pack.sh).
 //
 // S series of T steps of counts (interior NaN holes, late launches), one per-series covariate
-// "price", calendar + one event column, and optionally two static attributes whose codes
-// include one out of range (reads level 0, no gradient).
+// "price", calendar + one event column (+ its two distances, and an age slab, with
+// DeepArOptions::distances on), and optionally two static attributes whose codes include one
+// out of range (reads level 0, no gradient).
 #pragma once
 
 #include <cmath>
@@ -23,9 +24,10 @@ struct DeepArTestCase {
   bool statics;
   bool log1p = false;  // the panel's non-negative series modelled as log(1 + y) (apply_log1p)
   bool window_loc = false;  // target transform log1p_window (Note [Window location]); with log1p
+  bool distances = false;   // each event's nearness and the series' age (Note [Distance inputs])
   std::string name() const {
     return cell + "_" + likelihood + (statics ? "_embeddings" : "_plain") + (log1p ? "_log1p" : "") +
-           (window_loc ? "_loc" : "");
+           (window_loc ? "_loc" : "") + (distances ? "_dist" : "");
   }
 };
 
@@ -73,7 +75,7 @@ inline void make_test_panel(const DeepArOptions& o, bool statics, const TestPane
       d.last[i] = t;
     }
   }
-  d.dyn.resize(S * d.n_cov);  // one per-series covariate: [1, S, T+F]
+  d.dyn.resize(l.n_slabs * S * d.n_cov);  // one per-series covariate (and the age): [n_slabs, S, T+F]
   for (float& v : d.dyn) v = U(rng) - 0.5f;
   d.sreal.resize(l.n_sreal * S);  // static reals (Note [Derived inputs]): [n_sreal, S]
   for (float& v : d.sreal) v = 2.0f * U(rng) - 1.0f;

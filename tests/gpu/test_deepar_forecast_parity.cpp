@@ -79,6 +79,7 @@ ForecastSetup make_setup(const Case& c) {
     o.target_transform = "log1p_window";
     o.volatility = "on";
   }
+  if (c.distances) o.distances = "on";  // Note [Distance inputs]
   o.validate();
   TestPanelShape sh;
   sh.future_cov = 3;
@@ -172,7 +173,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, DeepArForecastParity,
                                            Case{"lstm", "mse", false, true},
                                            Case{"gru", "gaussian", true, true, true},
                                            Case{"lstm", "gaussian", false, true, true},
-                                           Case{"lstm", "mse", false, true, true}),
+                                           Case{"lstm", "mse", false, true, true},
+                                           Case{"gru", "gaussian", true, true, false, true}),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
 
 // Request checks happen before the device is touched, but a device is needed to get there

@@ -87,6 +87,7 @@ TrainData make_setup(const Case& c) {
     o.target_transform = "log1p_window";
     o.volatility = "on";
   }
+  if (c.distances) o.distances = "on";  // Note [Distance inputs]
   o.validate();
   TestPanelShape sh;
   sh.n_steps = 90;
@@ -212,7 +213,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, DeepArTrainParity,
                          ::testing::Values(Case{"lstm", "gaussian", true}, Case{"gru", "gaussian", true},
                                            Case{"lstm", "negbin", true}, Case{"gru", "negbin", false},
                                            Case{"lstm", "gaussian", false},
-                                           Case{"gru", "gaussian", true, true, true}),
+                                           Case{"gru", "gaussian", true, true, true},
+                                           Case{"gru", "gaussian", true, true, false, true}),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
 
 // Windows cut on the device from the resident panel (upload_panel + submit_windows: the
@@ -296,7 +298,8 @@ TEST_P(DeepArResidentPanel, DeviceWindowsMatchHostComposed) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, DeepArResidentPanel,
                          ::testing::Values(Case{"lstm", "gaussian", true}, Case{"gru", "negbin", false},
-                                           Case{"gru", "gaussian", true, true, true}),
+                                           Case{"gru", "gaussian", true, true, true},
+                                           Case{"lstm", "negbin", true, false, false, true}),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name(); });
 
 // Dropout (cuDNN's, Note [cuDNN dropout]) and half precision run the whole step: the losses
