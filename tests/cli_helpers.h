@@ -82,8 +82,10 @@ inline std::vector<std::string> list_dir(const fs::path& dir) {
 
 // A scratch folder under the system's temp folder, made if missing and removed with everything
 // in it when the test process exits (ctest runs each test in a process of its own, so after
-// every test); SKUCAST_KEEP_TEST_FILES=1 keeps them for a look.
-inline fs::path scratch_dir(const std::string& name) {
+// every test); SKUCAST_KEEP_TEST_FILES=1 keeps them for a look. One folder: a '/' in the name
+// (a parameterised test's "Name/3") becomes '_'.
+inline fs::path scratch_dir(std::string name) {
+  std::replace(name.begin(), name.end(), '/', '_');
   struct Owner {
     std::vector<fs::path> dirs;
     ~Owner() {
