@@ -303,14 +303,14 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
   l.spec.season_length = o.season_length > 0 ? o.season_length : p.season_length;
   l.spec.roll_short = o.roll_short;
   l.spec.roll_long = o.roll_long;
-  int64_t n_shared_dyn = 0;
-  for (uint8_t ps : p.dynamic_per_series) (ps ? l.n_cov_slabs : n_shared_dyn) += 1;
+  int64_t n_cov_slabs = 0, n_shared_dyn = 0;
+  for (uint8_t ps : p.dynamic_per_series) (ps ? n_cov_slabs : n_shared_dyn) += 1;
   // Note [Derived inputs]
   const bool derived = o.inputs == "derived";
   const bool distances = derived && o.distances == "on";  // Note [Distance inputs]
-  l.slab_age = distances ? l.n_cov_slabs : -1;
-  l.n_slabs = l.n_cov_slabs + (distances ? 1 : 0);
-  for (int64_t j = 0; j < l.n_cov_slabs; ++j) {
+  l.slab_age = distances ? n_cov_slabs : -1;
+  l.n_slabs = n_cov_slabs + (distances ? 1 : 0);
+  for (int64_t j = 0; j < n_cov_slabs; ++j) {
     const int32_t slab = static_cast<int32_t>(j);
     l.dyn_cols.push_back(DynColumn{DynKind::Value, slab, 0});
     if (!derived) continue;
@@ -320,11 +320,10 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
   }
   if (distances) l.dyn_cols.push_back(DynColumn{DynKind::Value, static_cast<int32_t>(l.slab_age), 0});  // the age
   const bool volatility = derived && o.volatility == "on";
-  l.n_sreal = derived ? 2 + l.n_cov_slabs + (volatility ? 1 : 0) : 0;
+  l.n_sreal = derived ? 2 + n_cov_slabs + (volatility ? 1 : 0) : 0;
   l.sreal_volatility = volatility ? l.n_sreal - 1 : -1;
   for (int64_t k = 0; k < l.n_sreal; ++k) l.dyn_cols.push_back(DynColumn{DynKind::Static, static_cast<int32_t>(k), 0});
   l.n_dyn = static_cast<int64_t>(l.dyn_cols.size());
-  l.event_distances = distances;
   l.spec.n_calendar =
       static_cast<int32_t>(4 + static_cast<int64_t>(p.event_names.size()) * (distances ? 3 : 1) + n_shared_dyn);
   l.n_base = feature_count(l.spec);

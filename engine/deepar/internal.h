@@ -116,9 +116,10 @@ struct Layout {
   FeatureSpec spec;            // base columns; spec.n_calendar = shared columns
   int64_t n_base = 0;          // columns from features_fwd_cpu (including shared)
   int64_t n_slabs = 0;         // PanelData::dyn slabs: the per-series covariates, then the age (if any)
-  int64_t n_cov_slabs = 0;     // per-series covariates (the first slabs of PanelData::dyn)
   int64_t slab_age = -1;       // the slab holding the series' age (Note [Distance inputs]); -1: none
-  bool event_distances = false;  // each event's calendar column followed by its two distances
+  // With Note [Distance inputs] (the age slab and, per event, two distance columns beside its flag).
+  bool distances() const { return slab_age >= 0; }
+  int64_t n_cov_slabs() const { return n_slabs - (distances() ? 1 : 0); }  // the per-series covariates
   int64_t n_sreal = 0;         // static reals (PanelData::sreal rows; Note [Derived inputs])
   int64_t sreal_volatility = -1;  // the row of the series' volatility among them; -1: none
   std::vector<DynColumn> dyn_cols;  // the per-series columns after the base ones, in order

@@ -112,7 +112,7 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
   for (const EventSeries& e : h.events) {
     for (int64_t tau = 0; tau < d.n_shared; ++tau) cell(tau, c) = e.flags[std::min(tau, TF - 1)] ? 1.0f : 0.0f;
     ++c;
-    if (!l.event_distances) continue;
+    if (!l.distances()) continue;
     int64_t next = -1;  // the next event day at or after tau (-1: none known)
     for (int64_t tau = d.n_shared - 1; tau >= 0; --tau) {
       if (tau < TF && e.flags[tau]) next = tau;
@@ -129,9 +129,9 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
   // normalised there; a shared one is read into a vector of its own.
   int64_t n_per_series = 0;
   for (const DynamicSpec& ds : h.dynamic) n_per_series += ds.per_series ? 1 : 0;
-  if (n_per_series != l.n_cov_slabs)
+  if (n_per_series != l.n_cov_slabs())
     throw Error("deepar: the panel has " + std::to_string(n_per_series) + " per-series covariates, the model's layout " +
-                std::to_string(l.n_cov_slabs));
+                std::to_string(l.n_cov_slabs()));
   d.dyn.assign(static_cast<size_t>(checked_mul(checked_mul(l.n_slabs, S), TF)), 0.0f);
   if (l.slab_age >= 0) {  // Note [Distance inputs]: the series' age since its first observation
     const double log_span = std::log1p(static_cast<double>(age_span(h.axis)));
