@@ -104,15 +104,17 @@ inline fs::path scratch_dir(std::string name) {
   return d;
 }
 
+// The running test's scratch folder, prefix + "<pid>_<suite>_<test>" (scratch_dir).
+inline fs::path test_scratch_dir(const std::string& prefix) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return scratch_dir(prefix + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name());
+}
+
 // A fresh scratch folder per test, removed afterwards.
 class ScratchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string(info->test_suite_name()) + "_" + info->name();
-    for (char& c : name)
-      if (c == '/') c = '_';
-    m_dir = fs::temp_directory_path() / ("skucast_test_" + std::to_string(::getpid()) + "_" + name);
+    m_dir = test_scratch_dir("skucast_test_");
     fs::remove_all(m_dir);
     fs::create_directories(m_dir);
   }

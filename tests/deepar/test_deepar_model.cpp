@@ -4,8 +4,6 @@
 // masking of held-out / missing steps, embedding gradients (finite differences), forecasting
 // short series, accuracy against seasonal naive on a small synthetic catalog with
 // promotions, and the attention option's wiring.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -35,11 +33,7 @@ using namespace skucast;
 namespace {
 
 // This test's scratch folder, removed when the process exits (skucast::testing::scratch_dir).
-std::string temp_dir() {
-  return skucast::testing::scratch_dir("skucast_deepar_" + std::to_string(::getpid()) + "_" +
-                                       ::testing::UnitTest::GetInstance()->current_test_info()->name())
-      .string();
-}
+std::string temp_dir() { return skucast::testing::test_scratch_dir("skucast_deepar_").string(); }
 
 // S series of T days (+F future covariate steps): level_s * weekly pattern * (2 if promo),
 // Poisson counts; a regular price with discounts on promo days; two static attributes;

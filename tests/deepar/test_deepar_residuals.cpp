@@ -4,8 +4,6 @@
 // several likelihoods and both cells; determinism, shards and pooled models; and through the
 // binary, `forecast --model gru --residuals` feeding `reconcile --method mint_shrink` on an
 // aggregated panel, with the combinations it refuses.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -30,11 +28,7 @@ using namespace skucast;
 namespace {
 
 // This test's scratch folder, removed when the process exits (skucast::testing::scratch_dir).
-std::string temp_dir() {
-  return skucast::testing::scratch_dir("skucast_resid_" + std::to_string(::getpid()) + "_" +
-                                       ::testing::UnitTest::GetInstance()->current_test_info()->name())
-      .string();
-}
+std::string temp_dir() { return skucast::testing::test_scratch_dir("skucast_resid_").string(); }
 
 constexpr int64_t kS = 9, kT = 100;
 

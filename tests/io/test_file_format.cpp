@@ -1,7 +1,5 @@
 // tests/io/test_file_format.cpp — Note [File format 2] in io/h5.h: the pieces the damaged-file
 // corpus (tests/cli/test_cli_damage.cpp) relies on, each checked directly.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -21,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path scratch(const std::string& name) {
-  return skucast::testing::scratch_dir("skucast_format_" + std::to_string(::getpid())) / name;
+  return skucast::testing::test_scratch_dir("skucast_format_") / name;
 }
 
 // Our Fletcher32 (the panel's parallel codec appends it itself) is the one HDF5's filter stores:
