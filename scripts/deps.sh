@@ -2,7 +2,7 @@
 # scripts/deps.sh — installs the Debian packages skucast needs to build and test.
 # Runs apt-get only when something is missing and we are root (or have sudo).
 set -euo pipefail
-PKGS=(build-essential cmake ninja-build pkg-config git
+PKGS=(build-essential cmake ninja-build pkg-config git ccache
       libhdf5-dev zlib1g-dev libdeflate-dev libcli11-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
       nlohmann-json3-dev libomp-dev libeigen3-dev
       python3 python3-numpy python3-h5py python3-statsmodels python3-scipy python3-pandas python3-torch)

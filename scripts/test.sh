@@ -55,8 +55,11 @@ for cfg in $configs; do
       asan_tests="test_csv_fuzz test_export test_file_format test_ingest test_panel test_shard test_cli_auto
         test_cli_conformal test_cli_damage test_cli_faults test_cli_forecast test_cli_plan test_cli_score
         test_hierarchy test_reconcile test_backtest_levels test_plan"
+      # -O1 rather than Release's -O3: the instrumented compile is most of this configuration's
+      # time, -O1 takes a third less of it, and the suites still run in well under a minute.
       SKUCAST_CUDA=OFF SKUCAST_BUILD_TARGETS="skucast $(echo $asan_tests)" \
-        ./scripts/build.sh build-asan -DSKUCAST_SANITIZE=ON -DSKUCAST_WERROR=ON
+        ./scripts/build.sh build-asan -DSKUCAST_SANITIZE=ON -DSKUCAST_WERROR=ON \
+        -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG"
       n_ok=0
       for t in $asan_tests; do
         if ! ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1 \

@@ -1,4 +1,4 @@
-// tests/cli_helpers.h — helpers for tests that drive the `skucast` binary (SKUCAST_BINARY):
+// tests/cli_helpers.h — helpers for tests that drive the `skucast` binary (skucast_binary()):
 // a scratch folder per test, writing fixture files, running a command line and capturing
 // its exit code and combined stdout/stderr.
 #pragma once
@@ -50,9 +50,24 @@ inline CliResult run_shell(const std::string& cmd) {
   return r;
 }
 
+// The skucast binary under test: $SKUCAST_BIN when set, otherwise the one the build puts beside
+// its tests/ folder (BUILD/skucast, the test executables in BUILD/tests/). Found at run time, not
+// compiled in as a path, so that a test's object file does not depend on the build folder: the
+// CPU-only configuration of scripts/test.sh then takes the CUDA configuration's compiled tests
+// from ccache instead of compiling them again.
+inline const std::string& skucast_binary() {
+  static const std::string path = [] {
+    if (const char* env = std::getenv("SKUCAST_BIN"); env && *env) return std::string(env);
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string("skucast") : (self.parent_path().parent_path() / "skucast").string();
+  }();
+  return path;
+}
+
 // Runs `skucast <args...>`; returns the exit code and everything it printed.
 inline CliResult run_skucast(const std::vector<std::string>& args) {
-  std::string cmd = sh_quote(SKUCAST_BINARY);
+  std::string cmd = sh_quote(skucast_binary());
   for (const auto& a : args) {
     cmd += ' ';
     cmd += sh_quote(a);

@@ -30,7 +30,7 @@ using testing::sh_quote;
 
 // Runs skucast under a 30 s kill timer; returns the exit code (timeout gives 137, a signal 128 + n).
 CliResult run_timed(const std::vector<std::string>& args, double* seconds) {
-  std::string cmd = "timeout -s KILL 30 " + sh_quote(SKUCAST_BINARY);
+  std::string cmd = "timeout -s KILL 30 " + sh_quote(testing::skucast_binary());
   for (const auto& a : args) cmd += " " + sh_quote(a);
   const auto t0 = std::chrono::steady_clock::now();
   CliResult r = testing::run_shell(cmd + " 2>&1");

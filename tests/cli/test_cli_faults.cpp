@@ -39,7 +39,7 @@ using testing::sh_quote;
 // Runs skucast with files limited to 512 bytes (dash's `ulimit -f 1`) and SIGXFSZ ignored, so a
 // write past the limit fails with EFBIG as on a full disk.
 CliResult run_skucast_full_disk(const std::vector<std::string>& args) {
-  std::string cmd = "ulimit -f 1 && trap '' XFSZ && exec " + sh_quote(SKUCAST_BINARY);
+  std::string cmd = "ulimit -f 1 && trap '' XFSZ && exec " + sh_quote(testing::skucast_binary());
   for (const auto& a : args) cmd += " " + sh_quote(a);
   return testing::run_shell(cmd + " 2>&1");  // a signal: negative rc
 }
@@ -152,6 +152,7 @@ TEST_F(Faults, StaleTempFilesOfDeadProcessesAreRemoved) {
 // Item 7: SIGTERM and SIGINT remove the run's own temporary file; the process still dies of
 // the signal, and the output name never appears.
 TEST_F(Faults, SignalsRemoveTheRunsTempFile) {
+  const char* bin = testing::skucast_binary().c_str();
   for (int sig : {SIGTERM, SIGINT}) {
     const pid_t pid = ::fork();
     if (pid == 0) {
@@ -160,7 +161,7 @@ TEST_F(Faults, SignalsRemoveTheRunsTempFile) {
       // dispositions, whatever this test inherited.
       ::signal(SIGINT, SIG_DFL);
       ::signal(SIGTERM, SIG_DFL);
-      ::execl(SKUCAST_BINARY, SKUCAST_BINARY, "synth", "--series", "20000", "--days", "2000", "--out",
+      ::execl(bin, bin, "synth", "--series", "20000", "--days", "2000", "--out",
               path("big.h5").c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -392,7 +393,7 @@ TEST_F(Faults, UpdateCommitsThePanelOnlyAfterFineTuning) {
   ASSERT_GT(model_bytes, 3 * panel_bytes);
   const std::string limit = std::to_string((2 * panel_bytes) / 512);  // ulimit -f counts 512-byte blocks
   const CliResult failed = testing::run_shell(
-      "ulimit -f " + limit + " && trap '' XFSZ && exec " + sh_quote(SKUCAST_BINARY) + " update --panel " +
+      "ulimit -f " + limit + " && trap '' XFSZ && exec " + sh_quote(testing::skucast_binary()) + " update --panel " +
       sh_quote(path("p.h5")) + " --append " + sh_quote(path("add.csv")) + " --checkpoint " + sh_quote(path("m.h5")) +
       " --epochs 1 --out " + sh_quote(path("m2.h5")) + " 2>&1");
   EXPECT_EQ(failed.rc, 3) << failed.output;

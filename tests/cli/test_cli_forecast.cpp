@@ -1,6 +1,6 @@
 // tests/cli/test_cli_forecast.cpp — `skucast forecast` and `skucast backtest` through the binary
-// (SKUCAST_BINARY): outputs on success; on bad flags a non-zero exit, a clear message and no
-// output file.
+// (testing::skucast_binary()): outputs on success; on bad flags a non-zero exit, a clear message
+// and no output file.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -25,6 +25,7 @@
 #include "io/panel.h"
 #include "io/time_axis.h"
 #include "kernels/common.hpp"
+#include "tests/cli_helpers.h"
 
 namespace fs = std::filesystem;
 using namespace skucast;
@@ -433,7 +434,7 @@ TEST_F(SynthCatalog, WeightsAndSharedCovariates) {
 // -------------------------------------------------------------------- CLI ----
 TEST(SynthCli, WritesAFileAndRejectsBadFlags) {
   const std::string out = (tmp_dir() / "cli.h5").string();
-  const std::string bin = SKUCAST_BINARY;
+  const std::string bin = skucast::testing::skucast_binary();
   int rc = std::system((bin + " synth --series 40 --days 60 --horizon 7 --seed 5 --out " + out + " 2>/dev/null").c_str());
   ASSERT_EQ(WEXITSTATUS(rc), 0);
   PanelReader r(out);
