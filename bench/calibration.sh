@@ -131,7 +131,11 @@ echo "calibration: synthetic catalog, $NS series x $ND days, the last 28 held ou
 "$BIN" synth --series "$NS" --days "$ND" --seed 11 --out "$WORK/synth_full.h5" > /dev/null 2>&1
 "$BIN" export "$WORK/synth_full.h5" --csv "$WORK/synth_full.csv" > /dev/null 2>&1
 "$PY" "$DATA" split "$WORK/synth_full.csv" 28 "$WORK" synth
-"$BIN" ingest --csv "$WORK/synth_train.csv" --freq D --season-length 7 --out "$WORK/synth.h5" > /dev/null 2>&1
+# The panel keeps the catalog's covariates, known over the held-out days (the conformal event
+# classes of the statistical models read `promo` there; the global model trains on them).
+"$BIN" ingest --csv "$WORK/synth_panel.csv" --dynamic price,promo,snap_CA,snap_TX,snap_WI \
+  --static cat,dept,item,state,store --weight-col weight --events auto --freq D --season-length 7 \
+  --out "$WORK/synth.h5" > /dev/null 2>&1
 for model in $SYNTH_MODELS; do
   run_one synth "$model" 28 "$WORK/synth.h5" "$WORK/synth_train.csv" "$WORK/synth_test.csv"
 done

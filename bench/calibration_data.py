@@ -8,7 +8,10 @@
       OUTDIR/m3_<period>.env (M=season length, H=horizon).
   calibration_data.py split EXPORT_CSV H OUTDIR NAME
       splits a panel exported by `skucast export` into OUTDIR/NAME_train.csv (all but the last H
-      times) and OUTDIR/NAME_test.csv (the last H, series_id,step,value).
+      times) and OUTDIR/NAME_test.csv (the last H, series_id,step,value), and writes
+      OUTDIR/NAME_panel.csv: the export with the last H times' sales blanked and every other
+      column kept (covariates, statics, events, and the future rows after the history), for
+      `skucast ingest` with the covariates known over the held-out steps.
   calibration_data.py score TRAIN_CSV TEST_CSV FORECAST_CSV [M]
       (TEST_CSV: series_id,step,value, or bench/oj_data.R's actual.csv with an `actual` column)
       prints "cov80=… cov95=… pinball=… n=…": the share of held-out actuals inside the 0.1–0.9
@@ -60,6 +63,15 @@ def split(export, h, out, name):
     h = int(h)
     data, times = read_export(export)
     cut = set(times[-h:])
+    with open(export) as f, open(os.path.join(out, f"{name}_panel.csv"), "w", newline="") as pf:
+        rd, wr = csv.reader(f), csv.writer(pf)
+        head = next(rd)
+        wr.writerow(head)
+        i_t, i_v = head.index("time"), head.index("value")
+        for r in rd:
+            if r[i_t] in cut:
+                r[i_v] = ""
+            wr.writerow(r)
     step = {t: i + 1 for i, t in enumerate(times[-h:])}
     with open(os.path.join(out, f"{name}_train.csv"), "w") as tr, open(os.path.join(out, f"{name}_test.csv"), "w") as te:
         tr.write("series_id,time,value\n")

@@ -43,8 +43,10 @@ void run_forecast(const ForecastCli& options) {
   const std::vector<double> levels = parse_levels(o.quantiles);
   const SeriesShard shard = o.shard.empty() ? SeriesShard{} : parse_shard(o.shard);
   const bool conformal = o.intervals == "conformal";
-  if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0 || o.conformal_score_given || o.conformal_pool_given))
-    throw InputError("--calibration-folds, --calibration-step, --conformal-score and --conformal-pool go with --intervals conformal");
+  if (!conformal && (o.calibration_folds != 0 || o.calibration_step != 0 || o.conformal_score_given ||
+                     o.conformal_pool_given || !o.conformal_by.empty()))
+    throw InputError("--calibration-folds, --calibration-step, --conformal-score, --conformal-pool and --conformal-by go "
+                     "with --intervals conformal");
   if (conformal && !o.shard.empty())
     throw InputError("--intervals conformal pools errors over the whole catalog, so it does not run per --shard yet; "
                      "forecast without --shard");
@@ -144,6 +146,13 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"errors", "series"}))
       ->each([opt](const std::string&) { opt->conformal_pool_given = true; });
+  sub->add_option("--conformal-by", opt->conformal_by,
+                  "--intervals conformal: dynamic covariates or calendar events (flags such as deal,feat; at most 4, "
+                  "comma-separated) whose pattern of non-zero values at the target step splits the pools, so promoted "
+                  "steps get the errors of promoted steps; auto (the statistical models' default: the panel's "
+                  "per-series inputs that are zero on at least half the history, at most 2) or none (the global "
+                  "models' default); Note [Conformal event classes]")
+      ->delimiter(',');
   sub->add_option("--calibration-step", opt->calibration_step,
                   "--intervals conformal: steps between fold origins (default: the horizon)")
       ->check(at_least(1));

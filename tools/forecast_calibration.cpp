@@ -11,6 +11,7 @@
 #include "engine/eval/conformal.h"
 #include "engine/eval/cumulative.h"
 #include "io/forecast_file.h"
+#include "io/panel.h"
 #include "kernels/common.hpp"
 #include "tools/forecast_cli.h"
 
@@ -105,6 +106,29 @@ int64_t checkpoint_folds(int64_t requested, int64_t preferred, const char* flag,
   return std::min(fit, preferred);
 }
 
+void classify_conformal_steps(CalibrationSet& cal, const PanelReader& panel, const std::vector<std::string>& given,
+                              bool global, int64_t block) {
+  const bool is_auto = given.empty() ? !global : given.size() == 1 && given[0] == "auto";
+  const bool is_none = given.empty() ? global : given.size() == 1 && given[0] == "none";
+  for (const std::string& n : given)
+    if ((n == "auto" || n == "none") && given.size() > 1)
+      throw InputError("--conformal-by: '" + n + "' stands alone, not in a list of names");
+  if (is_none) return classify_calibration_steps(cal, panel, {}, block);
+  if (!is_auto) return classify_calibration_steps(cal, panel, given, block);
+  std::vector<std::string> names;
+  std::string why;
+  for (const AutoConformalEvent& e : auto_conformal_events(cal, panel, block)) {
+    names.push_back(e.name);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%s %.2fx", why.empty() ? "" : ", ", e.name.c_str(), e.ratio);
+    why += buf;
+  }
+  classify_calibration_steps(cal, panel, names, block);
+  if (!names.empty())
+    std::fprintf(stderr, "skucast: conformal event classes (--conformal-by auto): the 80 %% quantile of the folds' "
+                 "scaled |errors| where the input is on, over where it is off: %s\n", why.c_str());
+}
+
 void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_validation, const std::string& score,
                      const std::string& pool, ForecastFile& fc) {
   const auto c0 = std::chrono::steady_clock::now();
@@ -133,6 +157,12 @@ void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_
                                      std::to_string(cs.n_capped) + " at its cap)";
   if (copt.score != ConformalScore::Raw && cs.score == ConformalScore::Raw)
     score_note += ", as one quantile level gives no spread to scale by";
+  if (!cal.fold_class.empty()) {  // Note [Conformal event classes]
+    std::string inputs;
+    for (const std::string& n : cal.class_inputs) inputs += (inputs.empty() ? "" : ", ") + n;
+    score_note += "; " + std::to_string(cal.n_classes) + " event classes by " + inputs + ", " +
+                  std::to_string(cs.n_class_pooled) + " pooled cell(s) from their class's pool";
+  }
   std::fprintf(stderr,
                "skucast: conformal intervals: %lld calibration fold(s), %.3f s; %s; (series, step) cells from their own "
                "errors %lld, pooled %lld, model's %lld of %lld; %lld quantile(s) clamped to the extreme error "

@@ -44,6 +44,7 @@ struct ForecastCli {
   bool conformal_score_given = false;
   std::string conformal_pool = "errors";  // errors | series (Note [Conformal series-balanced pools])
   bool conformal_pool_given = false;
+  std::vector<std::string> conformal_by;  // event classes (Note [Conformal event classes])
   int64_t selection_folds = 0;      // --model auto: 0: kDefaultSelectionFolds, fewer when the history is short
   std::string select_metric = "mase";
   std::string select_rule = "top2";               // Note [Top-k inverse-error weights]
@@ -80,6 +81,11 @@ int64_t fitting_folds(int64_t requested, int64_t preferred, const char* flag, co
 int64_t checkpoint_folds(int64_t requested, int64_t preferred, const char* flag, const char* what,
                          const std::string& checkpoint, int64_t n_steps, int64_t horizon, int64_t step);
 
+// Note [Conformal event classes]: the classes of cal's steps from --conformal-by as given
+// (empty: the default, auto for the statistical models and none for the global ones; "auto",
+// "none" or names); auto prints what it picked and why.
+void classify_conformal_steps(CalibrationSet& cal, const PanelReader& panel, const std::vector<std::string>& given,
+                              bool global, int64_t block);
 // --intervals conformal: applies the calibration to fc's quantiles and prints what it did.
 // n_validation: folds whose targets touch a global model's validation window (-1: not global).
 void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_validation, const std::string& score,

@@ -112,7 +112,8 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     bo.nn_forecast_gpu = dev.device == Device::Cuda;
     bo.gpu_block_bytes = dev.max_block_bytes;
     const auto c0 = std::chrono::steady_clock::now();
-    const CalibrationSet cal = calibrate(reader, bo);
+    CalibrationSet cal = calibrate(reader, bo);
+    classify_conformal_steps(cal, reader, o.conformal_by, true, bo.block);
     const double calibration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
     const int64_t trained_steps = checkpoint_seen_steps(o.checkpoint).trained_steps;
     int64_t n_validation = 0;

@@ -195,6 +195,7 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
     bo.gpu_block_bytes = gpu_opt.max_block_bytes;
     const auto c0 = std::chrono::steady_clock::now();
     cal = calibrate(reader, bo);
+    classify_conformal_steps(cal, reader, o.conformal_by, false, series_per_block);
     calibration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
   }
 

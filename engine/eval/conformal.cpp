@@ -138,7 +138,155 @@ CalibrationSet calibrate(const PanelReader& panel, const BacktestOptions& in) {
     panel.read_target(i0, i0 + nb, y.data());
     describe_calibration_series(cal, y.data(), i0, nb, T, r.origins);
   }
+  cal.origins = r.origins;
   return cal;
+}
+
+namespace {
+
+// ORs `bit` into fold_class [S, K, H] and step_class [S, H] where the input is non-zero (and not
+// missing) at origin_k + h and at T + h: the dynamic covariate `name`, or the calendar event ev.
+void mark_event_steps(const PanelReader& panel, const std::string& name, const EventSeries* ev,
+                      const std::vector<int64_t>& origins, int64_t H, int64_t block, uint8_t bit,
+                      std::vector<uint8_t>& fold_class, std::vector<uint8_t>& step_class) {
+  const PanelHeader& hdr = panel.header();
+  const int64_t S = hdr.n_series(), K = static_cast<int64_t>(origins.size()), T = hdr.n_steps, TF = hdr.n_total();
+  auto mark = [&](int64_t s, const float* row) {  // row [T+F]
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t h = 0; h < H; ++h) {
+        const float v = row[origins[static_cast<size_t>(k)] + h];
+        if (std::isfinite(v) && v != 0.0f) fold_class[static_cast<size_t>((s * K + k) * H + h)] |= bit;
+      }
+    for (int64_t h = 0; h < H; ++h)
+      if (std::isfinite(row[T + h]) && row[T + h] != 0.0f) step_class[static_cast<size_t>(s * H + h)] |= bit;
+  };
+  if (ev) {
+    std::vector<float> row(ev->flags.begin(), ev->flags.end());
+    for (int64_t s = 0; s < S; ++s) mark(s, row.data());
+    return;
+  }
+  block = std::max<int64_t>(block, 1);
+  std::vector<float> x;  // [nb, T+F]
+  for (int64_t i0 = 0; i0 < S; i0 += block) {
+    const int64_t nb = std::min(block, S - i0);
+    x.resize(static_cast<size_t>(checked_mul(nb, TF)));
+    panel.read_dynamic(name, i0, i0 + nb, x.data());
+    for (int64_t s = 0; s < nb; ++s) mark(i0 + s, x.data() + s * TF);
+  }
+}
+
+// Share of zero and of non-zero values of a per-series covariate over the history's steps.
+std::pair<double, double> zero_and_on_shares(const PanelReader& panel, const std::string& name, int64_t block) {
+  const PanelHeader& hdr = panel.header();
+  const int64_t S = hdr.n_series(), T = hdr.n_steps, TF = hdr.n_total();
+  int64_t n_zero = 0, n_on = 0;
+  std::vector<float> x;  // [nb, T+F]
+  for (int64_t i0 = 0; i0 < S; i0 += block) {
+    const int64_t nb = std::min(block, S - i0);
+    x.resize(static_cast<size_t>(checked_mul(nb, TF)));
+    panel.read_dynamic(name, i0, i0 + nb, x.data());
+    for (int64_t s = 0; s < nb; ++s)
+      for (int64_t t = 0; t < T; ++t) {
+        const float v = x[static_cast<size_t>(s * TF + t)];
+        n_zero += v == 0.0f;
+        n_on += std::isfinite(v) && v != 0.0f;
+      }
+  }
+  const double n = static_cast<double>(std::max<int64_t>(1, n_zero + n_on));
+  return {static_cast<double>(n_zero) / n, static_cast<double>(n_on) / n};
+}
+
+}  // namespace
+
+std::vector<AutoConformalEvent> auto_conformal_events(const CalibrationSet& cal, const PanelReader& panel,
+                                                      int64_t block) {
+  const PanelHeader& hdr = panel.header();
+  const int64_t S = cal.n_series, K = cal.n_folds, H = cal.horizon;
+  if (S != hdr.n_series() || static_cast<int64_t>(cal.origins.size()) != K)
+    throw Error("auto_conformal_events: the calibration set is not the panel's");
+  std::vector<AutoConformalEvent> picked;
+  if (hdr.n_future < H) return picked;  // the inputs are not known for the forecast's steps
+  block = std::max<int64_t>(block, 1);
+  std::vector<uint8_t> fold_class, step_class;
+  std::vector<double> off, on;
+  for (const DynamicSpec& d : hdr.dynamic) {
+    if (!d.per_series) continue;
+    const auto [zero, nonzero] = zero_and_on_shares(panel, d.name, block);
+    if (!(zero >= 0.5 && nonzero >= 0.01)) continue;
+    // How differently the folds missed its steps: the 80 % quantile of |error| / the fold's naive
+    // MAE where it is on against where it is off.
+    fold_class.assign(static_cast<size_t>(checked_mul(checked_mul(S, K), H)), 0);
+    step_class.assign(static_cast<size_t>(checked_mul(S, H)), 0);
+    mark_event_steps(panel, d.name, nullptr, cal.origins, H, block, 1, fold_class, step_class);
+    off.clear();
+    on.clear();
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t k = 0; k < K; ++k) {
+        const double sc = cal.fold_scale[static_cast<size_t>(s * K + k)];
+        if (!(std::isfinite(sc) && sc > 0.0)) continue;
+        for (int64_t h = 0; h < H; ++h) {
+          const size_t i = static_cast<size_t>((s * K + k) * H + h);
+          if (std::isfinite(cal.errors[i]))
+            (fold_class[i] ? on : off).push_back(std::fabs(static_cast<double>(cal.errors[i])) / sc);
+        }
+      }
+    if (static_cast<int64_t>(std::min(on.size(), off.size())) < kAutoEventMinErrors) continue;
+    auto width = [](std::vector<double>& v) {  // the 80 % quantile: what an 80 % interval needs
+      const auto i = static_cast<std::ptrdiff_t>(0.8 * static_cast<double>(v.size() - 1));
+      std::nth_element(v.begin(), v.begin() + i, v.end());
+      return v[static_cast<size_t>(i)];
+    };
+    const double m_on = width(on), m_off = width(off);
+    if (!(m_on > 0.0 && m_off > 0.0)) continue;
+    if (std::max(m_on / m_off, m_off / m_on) >= kAutoEventSpread) picked.push_back({d.name, m_on / m_off});
+  }
+  auto spread = [](const AutoConformalEvent& e) { return std::max(e.ratio, 1.0 / e.ratio); };
+  std::stable_sort(picked.begin(), picked.end(),
+                   [&](const AutoConformalEvent& a, const AutoConformalEvent& b) { return spread(a) > spread(b); });
+  if (static_cast<int>(picked.size()) > kAutoConformalEvents) picked.resize(kAutoConformalEvents);
+  return picked;
+}
+
+void classify_calibration_steps(CalibrationSet& cal, const PanelReader& panel, const std::vector<std::string>& names,
+                                int64_t block) {
+  cal.n_classes = 1;
+  cal.fold_class.clear();
+  cal.step_class.clear();
+  cal.class_inputs.clear();
+  if (names.empty()) return;
+  const PanelHeader& hdr = panel.header();
+  const int64_t S = cal.n_series, K = cal.n_folds, H = cal.horizon, T = hdr.n_steps, TF = hdr.n_total();
+  if (static_cast<int>(names.size()) > kMaxConformalEvents)
+    throw InputError("--conformal-by: at most " + std::to_string(kMaxConformalEvents) + " names (" +
+                     std::to_string(1 << kMaxConformalEvents) + " classes), got " + std::to_string(names.size()));
+  if (S != hdr.n_series() || static_cast<int64_t>(cal.origins.size()) != K)
+    throw Error("classify_calibration_steps: the calibration set is not the panel's");
+  // Every name resolves to a dynamic covariate or a calendar event, once.
+  std::vector<const EventSeries*> events(names.size(), nullptr);
+  for (size_t j = 0; j < names.size(); ++j) {
+    if (std::count(names.begin(), names.end(), names[j]) > 1)
+      throw InputError("--conformal-by: '" + names[j] + "' is named twice");
+    if (hdr.find_dynamic(names[j])) continue;
+    for (const EventSeries& e : hdr.events)
+      if (e.name == names[j]) events[j] = &e;
+    if (events[j]) continue;
+    std::string known;
+    for (const DynamicSpec& d : hdr.dynamic) known += (known.empty() ? "" : ", ") + d.name;
+    for (const EventSeries& e : hdr.events) known += (known.empty() ? "" : ", ") + e.name;
+    throw InputError("--conformal-by: " + panel.path() + " has no dynamic covariate or calendar event '" + names[j] +
+                     "' (it has: " + (known.empty() ? std::string("none") : known) + ")");
+  }
+  if (TF < T + H)
+    throw InputError("--conformal-by " + names.front() + ": " + panel.path() + " knows its inputs for " +
+                     std::to_string(TF - T) + " step(s) after the history, the forecast's classes need " +
+                     std::to_string(H) + " (ingest the future rows of the covariates)");
+  cal.n_classes = 1 << names.size();
+  cal.class_inputs = names;
+  cal.fold_class.assign(static_cast<size_t>(checked_mul(checked_mul(S, K), H)), 0);
+  cal.step_class.assign(static_cast<size_t>(checked_mul(S, H)), 0);
+  for (size_t j = 0; j < names.size(); ++j)
+    mark_event_steps(panel, names[j], events[j], cal.origins, H, block, static_cast<uint8_t>(1u << j), cal.fold_class,
+                     cal.step_class);
 }
 
 CalibrationSet calibrate(const float* y, int64_t n_series, int64_t n_steps, int season_length,
@@ -149,6 +297,7 @@ CalibrationSet calibrate(const float* y, int64_t n_series, int64_t n_steps, int 
   resize_calibration(cal, n_series, r.n_folds(), r.horizon);
   take_errors(cal, r);
   describe_calibration_series(cal, y, 0, n_series, n_steps, r.origins);
+  cal.origins = r.origins;
   return cal;
 }
 
@@ -266,12 +415,24 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
     if (!(std::isfinite(d) && d > 0.0)) return std::nan("");
     return symmetric ? std::fabs(e) / d : e / d;
   };
-  // Pools (Note [Conformal pooling]): pool[b * H + h], and all buckets: pool[B * H + h]; with
-  // ConformalPool::Series each score weighs 1 / (the series' scores at h) (Note [Conformal
-  // series-balanced pools]), kept in wpool beside the sorted scores.
+  // Pools (Note [Conformal pooling]): pool[pool_index(c, b, h)] for event class c and zero-share
+  // bucket b, c = C for all classes and b = B for all buckets (C = 0 without classes: only the
+  // class-free pools). With ConformalPool::Series each score weighs 1 / (the series' scores at h)
+  // (Note [Conformal series-balanced pools]), kept in pool_weights beside the sorted scores.
+  const bool classed = !cal.fold_class.empty();  // Note [Conformal event classes]
+  if (classed && (static_cast<int64_t>(cal.fold_class.size()) != S * K * H ||
+                  static_cast<int64_t>(cal.step_class.size()) != S * H || cal.n_classes < 1))
+    throw Error("conformal_quantiles: the event classes are not [S, K, H] and [S, H]");
+  const int C = classed ? cal.n_classes : 0;
+  auto pool_index = [&](int c, int b, int64_t h) {
+    return static_cast<size_t>((static_cast<int64_t>(c) * (B + 1) + b) * H + h);
+  };
+  auto fold_class = [&](int64_t s, int64_t k, int64_t h) {
+    return classed ? static_cast<int>(cal.fold_class[static_cast<size_t>((s * K + k) * H + h)]) : C;
+  };
   const bool balanced = opt.pool == ConformalPool::Series;
-  std::vector<std::vector<std::pair<double, double>>> pool(static_cast<size_t>((B + 1) * H));  // (score, weight)
-  std::vector<double> series_scores;  // [K] one series' pooled scores at one step
+  std::vector<std::vector<std::pair<double, double>>> pool(static_cast<size_t>((C + 1) * (B + 1) * H));  // (score, weight)
+  std::vector<std::pair<double, int>> series_scores;  // [K] one series' pooled scores at one step, with their class
   for (int64_t s = 0; s < S; ++s)
     for (int64_t h = 0; h < H; ++h) {
       series_scores.clear();
@@ -279,12 +440,17 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
         const double sc = scaled ? 1.0 : cal.fold_scale[static_cast<size_t>(s * K + k)];
         if (!(std::isfinite(sc) && sc > 0.0)) continue;
         const double r = score(s, k, h);
-        if (std::isfinite(r)) series_scores.push_back(r / sc);
+        if (std::isfinite(r)) series_scores.emplace_back(r / sc, fold_class(s, k, h));
       }
       const double w = balanced && !series_scores.empty() ? 1.0 / static_cast<double>(series_scores.size()) : 1.0;
-      for (const double r : series_scores) {
-        pool[static_cast<size_t>(bucket(s) * H + h)].emplace_back(r, w);
-        pool[static_cast<size_t>(B * H + h)].emplace_back(r, w);
+      const int b = bucket(s);
+      for (const auto& [r, c] : series_scores) {
+        if (classed) {
+          pool[pool_index(c, b, h)].emplace_back(r, w);
+          pool[pool_index(c, B, h)].emplace_back(r, w);
+        }
+        pool[pool_index(C, b, h)].emplace_back(r, w);
+        pool[pool_index(C, B, h)].emplace_back(r, w);
       }
     }
   std::vector<std::vector<double>> pool_scores(pool.size()), pool_weights(pool.size());
@@ -311,9 +477,11 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
       const double d = scaled ? own_spread(static_cast<double>(out[Q - 1]) - static_cast<double>(out[0]), zd, sc, h,
                                            &floored, &capped)
                               : sc;
+      // The cell's event class (C: none), whose scores alone it uses where it has enough.
+      const int c = classed ? static_cast<int>(cal.step_class[static_cast<size_t>(s * H + h)]) : C;
       own.clear();
       for (int64_t k = 0; k < K; ++k) {
-        const double r = score(s, k, h);
+        const double r = fold_class(s, k, h) == c ? score(s, k, h) : std::nan("");
         if (std::isfinite(r)) own.push_back(r);
       }
       const double* sorted = nullptr;
@@ -328,8 +496,17 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
         mult = scaled ? d : 1.0;
         ++st.n_own;
       } else if (usable) {
-        size_t pi = static_cast<size_t>(bucket(s) * H + h);
-        if (static_cast<int64_t>(pool_scores[pi].size()) < opt.min_per_series) pi = static_cast<size_t>(B * H + h);
+        // The first pool with min_per_series scores of: the class and bucket, the class, the
+        // bucket, all (Note [Conformal event classes]; without classes the last two).
+        const int b = bucket(s);
+        const size_t order[4] = {pool_index(c, b, h), pool_index(c, B, h), pool_index(C, b, h), pool_index(C, B, h)};
+        size_t pi = order[3];
+        for (const size_t cand : order)
+          if (static_cast<int64_t>(pool_scores[cand].size()) >= opt.min_per_series) {
+            pi = cand;
+            break;
+          }
+        st.n_class_pooled += c < C && pi < pool_index(C, 0, 0) && !pool_scores[pi].empty();
         const std::vector<double>* p = &pool_scores[pi];
         if (!p->empty()) {
           sorted = p->data();

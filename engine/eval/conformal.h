@@ -125,6 +125,51 @@ double conformal_order_statistic(const double* sorted, int64_t n, double q, bool
 //   by the pool of the other 8 (mean 0.79, so the rule is calibrated on average), and the
 //   held-out window is the best-covered of the 9 (0.90). Promotions and seasons hit all 913
 //   series in the same weeks, so the pool holds 5 draws of a window's difficulty, not 4,565.
+// Note [Conformal event classes]
+//   `--conformal-by deal,feat` (names of the panel's dynamic covariates or calendar events, at
+//   most kMaxConformalEvents) splits every pool by what is known about the target step: its
+//   class is the pattern of which named inputs are non-zero there (deal alone, deal and feature,
+//   none: 2^m classes), for a fold's target at origin_k + h as for the forecast's at T + h, read
+//   from the covariates' known future part. A cell then takes the order statistic of the
+//   scores of its own class, in this order while a pool holds fewer than min_per_series scores:
+//   (class, zero-share bucket, step), (class, all buckets, step), then the class-free pools of
+//   Note [Conformal pooling] ((bucket, step), (all, step)). A series' own scores (>=
+//   min_per_series at h) are those of the cell's class. Why: a model without the covariates
+//   (ets, theta, arima, tsb) misses a promotion week by far more than a regular one, and one
+//   pool gives every step the same width, too wide for regular weeks and too narrow for
+//   promoted ones: exchangeable within a class is a weaker assumption than across classes
+//   (Mondrian conformal prediction, Vovk et al. 2005, ch. 4; the guarantee holds per class).
+//   A continuous covariate (price) is non-zero at every step, so it adds no split: name flags.
+//   Measured (bench/README.md, `calibration`, 2026-12-07; one pool -> classes, 80 % / 95 %
+//   coverage and scaled pinball of the held-out steps): Dominick's orange juice (classes by feat
+//   and deal) ets 0.878 / 0.992 / 0.1621 -> 0.882 / 0.985 / 0.1498, theta 0.857 / 0.985 / 0.1537
+//   -> 0.846 / 0.972 / 0.1405, arima 0.843 / 0.983 / 0.1488 -> 0.817 / 0.963 / 0.1356 (within 3
+//   points at both levels), arimax 0.863 / 0.983 / 0.1151 -> 0.873 / 0.983 / 0.1130; the
+//   synthetic catalog (promo) ets 0.811 / 0.959 / 0.1868 -> 0.810 / 0.960 / 0.1825, tsb 0.820 /
+//   0.961 / 0.1902 -> 0.822 / 0.963 / 0.1860: pinball 2-9 % lower everywhere, coverage as close
+//   or closer, but orange juice's 80 % over-coverage (its calm held-out weeks: Note [Conformal
+//   series-balanced pools]) is there in every class. The global model (scaled score, 3 folds)
+//   0.816 / 0.958 / 0.1234 -> 0.804 / 0.950 / 0.1304: closer coverage, worse pinball, so none is
+//   its default. The cumulative quantiles (Note [Cumulative demand quantiles]) sum steps of
+//   mixed classes and pool over all classes.
+//   `--conformal-by auto`, the statistical models' default, picks from the panel's per-series
+//   dynamic covariates that are zero on at least half of the history's steps and non-zero on at
+//   least 1 % of them (promotion flags, display shares; not prices, which are never zero) those
+//   whose steps the calibration folds missed differently: the 80 % quantile of |error| / the
+//   fold's naive MAE (the width an 80 % interval needs) where the input is on, over that where it
+//   is off, at least kAutoEventSpread (or at most its inverse), each side with
+//   kAutoEventMinErrors errors; the kAutoConformalEvents most different first. So a flag that
+//   does not change how far the models miss adds no split that would only thin the pools: on the
+//   synthetic catalog the SNAP days' ratios are 1.00-1.01 and the promotions' 1.60-1.75; on
+//   orange juice deal's 1.95-1.97 and feat's 2.66-3.26 (ets, arima, tsb; bench/README.md). A panel
+//   without the inputs' future part gets one class. The global models' default is none: they
+//   see the covariates, and on orange juice the classes moved their coverage toward nominal but
+//   made their pinball loss worse (fewer scores per pool: 3 folds).
+inline constexpr int kMaxConformalEvents = 4;
+inline constexpr int kAutoConformalEvents = 2;
+inline constexpr double kAutoEventSpread = 1.25;
+inline constexpr int64_t kAutoEventMinErrors = 100;
+
 enum class ConformalScore { Scaled, Signed, Raw };
 enum class ConformalPool { Errors, Series };
 inline constexpr double kSpreadFloor = 0.1;  // × the naive MAE; Note [Conformal scaled scores]
@@ -177,6 +222,12 @@ struct CalibrationSet {
   // [S] the largest |value| of the history, for the bound of Note [Bounded statistical forecasts]
   // (engine/stat/model.h) on the conformal quantiles too; empty: no bound (hand-made sets).
   std::vector<double> peak;
+  std::vector<int64_t> origins;  // [K] the folds' origins on the panel's axis (calibrate)
+  // Note [Conformal event classes]: the class (0..n_classes-1) of each fold's target step
+  // [S, K, H] and of each forecast step [S, H]; both empty: one class.
+  int n_classes = 1;
+  std::vector<uint8_t> fold_class, step_class;
+  std::vector<std::string> class_inputs;  // the names the classes come from (bit j: name j)
 };
 
 // Sizes the per-series arrays of cal for S series and K folds (errors left empty).
@@ -195,6 +246,23 @@ CalibrationSet calibrate(const PanelReader& panel, const BacktestOptions& opt);
 CalibrationSet calibrate(const float* y, int64_t n_series, int64_t n_steps, int season_length,
                          const BacktestOptions& opt);
 
+// Note [Conformal event classes]: fills cal.fold_class and cal.step_class from the named dynamic
+// covariates or calendar events of the panel cal was calibrated on (cal.origins set, forecast
+// origin = the panel's T). InputError for an unknown or repeated name, more than
+// kMaxConformalEvents, or a future part shorter than the horizon. No names: one class.
+void classify_calibration_steps(CalibrationSet& cal, const PanelReader& panel, const std::vector<std::string>& names,
+                                int64_t block);
+// Note [Conformal event classes]: the inputs `--conformal-by auto` picks for the calibration set
+// cal of the panel (cal.origins set; the panel read in blocks of `block` series), most different
+// first, each with the ratio of the 80 % quantiles of the scaled |error| where it is on and where
+// it is off; possibly none.
+struct AutoConformalEvent {
+  std::string name;
+  double ratio = 1.0;
+};
+std::vector<AutoConformalEvent> auto_conformal_events(const CalibrationSet& cal, const PanelReader& panel,
+                                                      int64_t block);
+
 struct ConformalStats {
   int64_t n_own = 0;      // (series, step) cells from the series' own errors
   int64_t n_pooled = 0;   // cells from a pool (bucket or all)
@@ -204,6 +272,7 @@ struct ConformalStats {
   int64_t n_capped = 0;   // Scaled, Signed: cells whose own spread at the origin was lowered to the cap
   ConformalScore score = ConformalScore::Raw;  // the score used
   int64_t n_bounded = 0;  // quantile values clamped to the series' bound (CalibrationSet::peak)
+  int64_t n_class_pooled = 0;  // Note [Conformal event classes]: pooled cells from their class's pool
 };
 
 // Overwrites quantiles [S, H, Q] with conformal ones: mean [S, H] + the order statistic of each

@@ -16,6 +16,12 @@ CalibrationSet cumulative_calibration(const CalibrationSet& cal) {
   if (static_cast<int64_t>(cal.errors.size()) != checked_mul(checked_mul(S, K), H))
     throw Error("cumulative_calibration: the calibration set is not [S, K, H]");
   CalibrationSet out = cal;
+  // A sum over steps mixes event classes: the cumulative pools are class-free (Note [Conformal
+  // event classes]).
+  out.n_classes = 1;
+  out.fold_class.clear();
+  out.step_class.clear();
+  out.class_inputs.clear();
   for (int64_t row = 0; row < S * K; ++row) {  // row = s * K + k: one fold of one series
     float* e = out.errors.data() + row * H;    // [H]
     double run = 0.0;

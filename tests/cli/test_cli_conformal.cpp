@@ -110,6 +110,69 @@ TEST_F(CliConformal, DefaultFoldsShrinkToShortHistory) {
   EXPECT_EQ(read_forecast(path("fc.h5")).calibration_folds, 3);
 }
 
+// Note [Conformal event classes] through the binary: a promotion flag known for the forecast's
+// steps splits the pools (by default for a statistical model, or named; not with none); the run
+// says so; a promoted step's interval comes out wider than a regular one of the same series (the
+// promoted days of the folds missed by more); bad names are clear errors.
+TEST_F(CliConformal, EventClassesWidenPromotedSteps) {
+  PanelHeader h;
+  h.axis = make_axis(Freq::Day, "2022-01-03", 7);
+  h.n_steps = 120;
+  h.n_future = 7;
+  h.dynamic = {{"promo", true}};
+  std::mt19937 rng(5);
+  std::poisson_distribution<int> base(10), lift(30);
+  std::vector<float> y, promo;
+  for (int s = 0; s < 40; ++s) {
+    h.ids.push_back("sku" + std::to_string(s));
+    for (int t = 0; t < 127; ++t) {
+      const bool on = (t + s) % 5 == 0;  // every 5th day, staggered
+      promo.push_back(on ? 1.0f : 0.0f);
+      if (t < 120) y.push_back(static_cast<float>(base(rng) + (on ? lift(rng) : 0)));
+    }
+  }
+  write_panel(path("promo.h5"), h, y, {promo});
+  // The default for a statistical model (auto) finds the flag: zero on 4 days in 5.
+  const CliResult r = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
+                                   "--intervals", "conformal", "--out", path("fc.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("2 event classes by promo"), std::string::npos) << r.output;
+  const CliResult named = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
+                                       "--intervals", "conformal", "--conformal-by", "promo", "--out", path("named.h5")});
+  ASSERT_EQ(named.rc, 0) << named.output;
+  EXPECT_EQ(read_forecast(path("named.h5")).quantiles, read_forecast(path("fc.h5")).quantiles);
+  const CliResult none = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
+                                      "--intervals", "conformal", "--conformal-by", "none", "--out", path("none.h5")});
+  ASSERT_EQ(none.rc, 0) << none.output;
+  EXPECT_EQ(none.output.find("event classes"), std::string::npos) << none.output;
+  EXPECT_NE(read_forecast(path("none.h5")).quantiles, read_forecast(path("fc.h5")).quantiles);
+  const ForecastFile fc = read_forecast(path("fc.h5"));
+  const int64_t Q = static_cast<int64_t>(fc.levels.size());
+  ASSERT_EQ(Q, 3);  // 0.1, 0.5, 0.9 by default
+  for (int s = 0; s < 40; ++s) {
+    double wide = 0, narrow = 1e30;
+    for (int t = 0; t < 7; ++t) {
+      const float* q = fc.quantiles.data() + (s * 7 + t) * Q;
+      if ((120 + t + s) % 5 == 0) wide = q[2] - q[0];
+      else narrow = std::min<double>(narrow, q[2] - q[0]);
+    }
+    EXPECT_GT(wide, narrow) << "series " << s;
+  }
+  // A name the panel lacks: a clear error, no output.
+  std::filesystem::remove(path("fc.h5"));
+  const CliResult bad = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
+                                     "--intervals", "conformal", "--conformal-by", "deal", "--out", path("fc.h5")});
+  EXPECT_EQ(bad.rc, 2) << bad.output;
+  EXPECT_NE(bad.output.find("no dynamic covariate or calendar event 'deal' (it has: promo)"), std::string::npos)
+      << bad.output;
+  EXPECT_FALSE(exists("fc.h5"));
+  const CliResult mixed = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
+                                       "--intervals", "conformal", "--conformal-by", "auto,promo", "--out", path("fc.h5")});
+  EXPECT_EQ(mixed.rc, 2) << mixed.output;
+  EXPECT_NE(mixed.output.find("'auto' stands alone"), std::string::npos) << mixed.output;
+  EXPECT_FALSE(exists("fc.h5"));
+}
+
 TEST_F(CliConformal, BadRequestsFailWithoutOutput) {
   struct Case {
     std::vector<std::string> args;
@@ -125,6 +188,7 @@ TEST_F(CliConformal, BadRequestsFailWithoutOutput) {
       {{"--model", "naive", "--intervals", "conformal", "--conformal-score", "cqr"}, "--conformal-score"},
       {{"--model", "naive", "--conformal-pool", "series"}, "go with --intervals conformal"},
       {{"--model", "naive", "--intervals", "conformal", "--conformal-pool", "folds"}, "--conformal-pool"},
+      {{"--model", "naive", "--conformal-by", "promo"}, "go with --intervals conformal"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args{"forecast", "--panel", m_panel, "--horizon", "7", "--out", path("fc.h5")};

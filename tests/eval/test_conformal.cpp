@@ -3,15 +3,20 @@
 // coverage on simulated series with known distributions (fixed seeds, no timing).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/eval/backtest.h"
 #include "engine/eval/conformal.h"
 #include "engine/stat/model.h"
+#include "io/panel.h"
+#include "io/time_axis.h"
 #include "kernels/common.hpp"
+#include "tests/cli_helpers.h"
 
 namespace skucast {
 namespace {
@@ -465,6 +470,221 @@ TEST(ConformalQuantiles, KeptWithinTheForecastBound) {
   EXPECT_EQ(st.n_bounded, 0);
   EXPECT_NEAR(q[0], 5.0 + 800.0 / 7.0, 1e-3);
   EXPECT_NEAR(q[1], 5.0 + 1600.0 / 7.0, 1e-3);
+}
+
+// Note [Conformal event classes] by hand: 4 series, 2 folds, 1 step; fold 0 of every series was
+// a regular step (class 0), fold 1 a promoted one (class 1), with errors 1..4 and 10..40.
+TEST(ConformalQuantiles, EventClassesPoolByClass) {
+  CalibrationSet cal = empty_set(4, 2, 1);
+  cal.errors = {1, 10, 2, 20, 3, 30, 4, 40};
+  cal.fold_scale.assign(8, 1.0);
+  cal.scale.assign(4, 1.0);
+  cal.nonneg.assign(4, 0);
+  const std::vector<float> mean(4, 0.0f);
+  std::vector<float> q(8);
+  ConformalOptions opt;
+  opt.min_per_series = 3;  // no series has 3 errors of its own: pools
+  // Without classes one pool {1, 2, 3, 4, 10, 20, 30, 40}: n = 8, 0.8 → ceil(7.2) = 8 → 40,
+  // 0.2 → 9 − 8 = 1 → 1, for every series.
+  ConformalStats st = conformal_quantiles(cal, mean.data(), {0.2, 0.8}, q.data(), opt);
+  EXPECT_EQ(st.n_class_pooled, 0);
+  for (int s = 0; s < 4; ++s) {
+    EXPECT_FLOAT_EQ(q[s * 2], 1.0f);
+    EXPECT_FLOAT_EQ(q[s * 2 + 1], 40.0f);
+  }
+  // Classes: the forecast steps of series 0 and 2 are regular, of 1 promoted, of 3 a pattern no
+  // fold had (class 2 of 4), which falls back to the class-free pool.
+  cal.n_classes = 4;
+  cal.fold_class = {0, 1, 0, 1, 0, 1, 0, 1};
+  cal.step_class = {0, 1, 0, 2};
+  st = conformal_quantiles(cal, mean.data(), {0.2, 0.8}, q.data(), opt);
+  EXPECT_EQ(st.n_pooled, 4);
+  EXPECT_EQ(st.n_class_pooled, 3);
+  // Class 0's pool {1, 2, 3, 4}: n = 4, 0.8 → ceil(4) = 4 → 4, 0.2 → 5 − 4 = 1 → 1.
+  EXPECT_FLOAT_EQ(q[0], 1.0f);
+  EXPECT_FLOAT_EQ(q[1], 4.0f);
+  EXPECT_FLOAT_EQ(q[4], 1.0f);
+  EXPECT_FLOAT_EQ(q[5], 4.0f);
+  EXPECT_FLOAT_EQ(q[2], 10.0f);  // class 1's {10, 20, 30, 40}
+  EXPECT_FLOAT_EQ(q[3], 40.0f);
+  EXPECT_FLOAT_EQ(q[6], 1.0f);   // class 2: no fold of its own, all eight
+  EXPECT_FLOAT_EQ(q[7], 40.0f);
+  // A series' own errors are those of its step's class: with one error enough, series 0 takes
+  // its regular fold's 1 and series 1 its promoted fold's 20 (both levels clamped to them).
+  opt.min_per_series = 1;
+  st = conformal_quantiles(cal, mean.data(), {0.2, 0.8}, q.data(), opt);
+  EXPECT_EQ(st.n_own, 3);  // series 3's class has no fold: pooled
+  EXPECT_FLOAT_EQ(q[0], 1.0f);
+  EXPECT_FLOAT_EQ(q[1], 1.0f);
+  EXPECT_FLOAT_EQ(q[2], 20.0f);
+  EXPECT_FLOAT_EQ(q[3], 20.0f);
+  // Classes that do not match the set's shape are an error, not a silent misread.
+  cal.step_class = {0, 1};
+  EXPECT_THROW(conformal_quantiles(cal, mean.data(), {0.2, 0.8}, q.data(), opt), Error);
+}
+
+// Note [Conformal event classes] on simulated series: iid normal demand whose noise is 4 times
+// wider on promoted steps (a random 30 % of each series' steps, known ahead), forecast by
+// `naive`. One pool gives every step the same width: the regular steps over-cover and the
+// promoted ones under-cover; pools by class cover each near its nominal 80 %.
+TEST(ConformalCoverage, EventClassesCoverPromotedAndRegularSteps) {
+  const int64_t S = 2000, T = 120, H = 4;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> z(0.0, 1.0);
+  std::bernoulli_distribution promoted(0.3);
+  std::vector<float> full(static_cast<size_t>(S * (T + H)));    // [S, T + H]
+  std::vector<uint8_t> flag(static_cast<size_t>(S * (T + H)));  // [S, T + H]
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t t = 0; t < T + H; ++t) {
+      const size_t i = static_cast<size_t>(s * (T + H) + t);
+      flag[i] = promoted(rng) ? 1 : 0;
+      full[i] = static_cast<float>(100.0 + (flag[i] ? 4.0 : 1.0) * z(rng));
+    }
+  std::vector<float> hist(static_cast<size_t>(S * T));
+  for (int64_t s = 0; s < S; ++s) std::copy_n(full.data() + s * (T + H), T, hist.data() + s * T);
+  const std::vector<double> levels{0.1, 0.9};
+  const BatchForecast fc = forecast_batch(*make_stat_model("naive"), hist.data(), S, T, 1, H, levels);
+  BacktestOptions bo;
+  bo.models = {"naive"};
+  bo.horizon = H;
+  bo.folds = 5;
+  bo.levels = levels;
+  CalibrationSet cal = calibrate(hist.data(), S, T, 1, bo);
+  ASSERT_EQ(cal.origins.size(), 5u);
+  auto coverage = [&](bool classed, double* regular, double* promo) {
+    cal.n_classes = classed ? 2 : 1;
+    cal.fold_class.clear();
+    cal.step_class.clear();
+    if (classed) {
+      for (int64_t s = 0; s < S; ++s)
+        for (int64_t k = 0; k < 5; ++k)
+          for (int64_t h = 0; h < H; ++h) cal.fold_class.push_back(flag[static_cast<size_t>(s * (T + H) + cal.origins[k] + h)]);
+      for (int64_t s = 0; s < S; ++s)
+        for (int64_t h = 0; h < H; ++h) cal.step_class.push_back(flag[static_cast<size_t>(s * (T + H) + T + h)]);
+    }
+    std::vector<float> q = fc.quantiles;
+    conformal_quantiles(cal, fc.mean.data(), levels, q.data());
+    double in[2] = {0, 0}, n[2] = {0, 0};
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t h = 0; h < H; ++h) {
+        const size_t i = static_cast<size_t>(s * (T + H) + T + h);
+        const size_t j = static_cast<size_t>((s * H + h) * 2);
+        in[flag[i]] += q[j] <= full[i] && full[i] <= q[j + 1];
+        n[flag[i]] += 1;
+      }
+    *regular = in[0] / n[0];
+    *promo = in[1] / n[1];
+  };
+  double reg1, promo1, reg2, promo2;
+  coverage(false, &reg1, &promo1);
+  coverage(true, &reg2, &promo2);
+  std::printf("80 %% intervals, regular / promoted steps: one pool %.4f / %.4f, pools by class %.4f / %.4f\n", reg1,
+              promo1, reg2, promo2);
+  EXPECT_GT(reg1, 0.86);
+  EXPECT_LT(promo1, 0.70);
+  EXPECT_NEAR(reg2, 0.80, 0.035);
+  EXPECT_NEAR(promo2, 0.80, 0.035);
+}
+
+// Note [Conformal event classes] from a panel: a per-series flag `deal`, a shared `feat` and a
+// calendar event `xmas` give each fold's and each forecast step's class by hand; names the panel
+// lacks, repeats, too many and a future part shorter than the horizon are clear errors.
+TEST(ConformalCalibrate, EventClassesFromThePanelsInputs) {
+  const int64_t S = 2, T = 12, F = 2, H = 2;
+  PanelHeader hd;
+  hd.axis = make_axis(Freq::Week, "2020-01-06", 1);
+  hd.n_steps = T;
+  hd.n_future = F;
+  hd.ids = {"a", "b"};
+  hd.dynamic = {{"deal", true}, {"feat", false}};
+  EventSeries xmas{"xmas", std::vector<uint8_t>(T + F, 0)};
+  xmas.flags[9] = 1;
+  hd.events = {xmas};
+  std::vector<float> y(S * T);
+  for (int64_t i = 0; i < S * T; ++i) y[i] = static_cast<float>(10 + i % 3);
+  std::vector<float> deal(S * (T + F), 0.0f), feat(T + F, 0.0f);
+  deal[8] = 1;                // series a, step 8 (fold 0's first target)
+  deal[(T + F) + 13] = 0.5f;  // series b, step 13 (the forecast's second step)
+  deal[(T + F) + 10] = std::nanf("");  // missing: not "on"
+  feat[11] = 1;               // both series, step 11 (fold 1's second target)
+  feat[12] = 2;               // both, step 12 (the forecast's first step)
+  const std::string path = (testing::test_scratch_dir("skucast_conformal_") / "p.h5").string();
+  write_panel(path, hd, y, {deal, feat});
+  const PanelReader panel(path);
+  BacktestOptions bo;
+  bo.models = {"naive"};
+  bo.horizon = H;
+  bo.folds = 2;  // origins 8 and 10
+  CalibrationSet cal = calibrate(panel, bo);
+  ASSERT_EQ(cal.origins, (std::vector<int64_t>{8, 10}));
+  classify_calibration_steps(cal, panel, {"deal", "feat", "xmas"}, 1);
+  EXPECT_EQ(cal.n_classes, 8);
+  // Bits: deal 1, feat 2, xmas 4. [S, K, H]: a: fold 0 steps 8, 9; fold 1 steps 10, 11.
+  EXPECT_EQ(cal.fold_class, (std::vector<uint8_t>{1, 4, 0, 2, 0, 4, 0, 2}));
+  EXPECT_EQ(cal.step_class, (std::vector<uint8_t>{2, 0, 2, 1}));  // [S, H]: steps 12, 13
+  classify_calibration_steps(cal, panel, {}, 1);  // no names: one class
+  EXPECT_EQ(cal.n_classes, 1);
+  EXPECT_TRUE(cal.fold_class.empty() && cal.step_class.empty());
+  auto message = [&](const std::vector<std::string>& names, int64_t horizon) {
+    CalibrationSet c = cal;
+    c.horizon = horizon;
+    try {
+      classify_calibration_steps(c, panel, names, 1);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message({"promo"}, H).find("no dynamic covariate or calendar event 'promo' (it has: deal, feat, xmas)"),
+            std::string::npos) << message({"promo"}, H);
+  EXPECT_NE(message({"deal", "deal"}, H).find("named twice"), std::string::npos);
+  EXPECT_NE(message({"deal", "feat", "xmas", "deal", "feat"}, H).find("at most 4"), std::string::npos);
+  EXPECT_NE(message({"deal"}, 3).find("knows its inputs for 2 step(s) after the history"), std::string::npos)
+      << message({"deal"}, 3);
+}
+
+// Note [Conformal event classes], --conformal-by auto: of a panel's inputs it picks the
+// per-series ones that are mostly zero and whose steps the folds missed by more: `promo` (the
+// noise 4 times wider where it is on), not `coin` (on as often, unrelated to the demand), not
+// `price` (never zero), not the shared `holiday` (a calendar row); and nothing when the inputs
+// are not known for the forecast's steps.
+TEST(ConformalCalibrate, AutoPicksTheInputsWhoseStepsMissByMore) {
+  const int64_t S = 60, T = 80, F = 4, H = 4;
+  PanelHeader hd;
+  hd.axis = make_axis(Freq::Week, "2020-01-06", 1);
+  hd.n_steps = T;
+  hd.n_future = F;
+  for (int64_t s = 0; s < S; ++s) hd.ids.push_back("s" + std::to_string(s));
+  hd.dynamic = {{"price", true}, {"coin", true}, {"promo", true}, {"holiday", false}};
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> z(0.0, 1.0);
+  std::bernoulli_distribution one_in_four(0.25);
+  std::vector<float> y(S * T), price(S * (T + F)), coin(S * (T + F)), promo(S * (T + F)), holiday(T + F);
+  for (int64_t t = 0; t < T + F; ++t) holiday[t] = t % 7 == 0 ? 1.0f : 0.0f;
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t t = 0; t < T + F; ++t) {
+      const size_t i = static_cast<size_t>(s * (T + F) + t);
+      price[i] = 2.0f;
+      coin[i] = one_in_four(rng) ? 1.0f : 0.0f;
+      promo[i] = one_in_four(rng) ? 1.0f : 0.0f;
+      if (t < T) y[s * T + t] = static_cast<float>(100.0 + (promo[i] ? 4.0 : 1.0) * z(rng));
+    }
+  const std::string path = (testing::test_scratch_dir("skucast_conformal_") / "p.h5").string();
+  write_panel(path, hd, y, {price, coin, promo, holiday});
+  const PanelReader panel(path);
+  BacktestOptions bo;
+  bo.models = {"naive"};
+  bo.horizon = H;
+  bo.folds = 5;
+  const CalibrationSet cal = calibrate(panel, bo);
+  const std::vector<AutoConformalEvent> picked = auto_conformal_events(cal, panel, 16);
+  ASSERT_EQ(picked.size(), 1u);
+  EXPECT_EQ(picked[0].name, "promo");
+  EXPECT_GT(picked[0].ratio, 1.5);  // naive's error sd sqrt(16 + 4.75) against sqrt(1 + 4.75): about 1.9
+  // A horizon past the inputs' known future: no classes from auto.
+  CalibrationSet longer = cal;
+  longer.horizon = F + 1;
+  EXPECT_TRUE(auto_conformal_events(longer, panel, 16).empty());
 }
 
 // A backtest with keep_errors stores actual − mean per fold and step; NaN where the actual is.
