@@ -125,6 +125,7 @@ std::unique_ptr<AtomicPath> write_forecast_uncommitted(const std::string& path, 
       h5::write_attr(f, "intervals", fc.intervals);
       h5::write_attr(f, "calibration_folds", fc.calibration_folds);
       if (!fc.conformal_score.empty()) h5::write_attr(f, "conformal_score", fc.conformal_score);
+      if (!fc.conformal_classes.empty()) h5::write_attr(f, "conformal_classes", fc.conformal_classes);
     }
     {
       h5::Handle g = h5::create_group(f, "series", tmp);
@@ -220,6 +221,8 @@ ForecastFile read_forecast(const std::string& path) {
     fc.intervals = h5::read_attr_string(f, "intervals", path);
     fc.calibration_folds = h5::read_attr_int(f, "calibration_folds", path);
     if (h5::has_attr(f, "conformal_score")) fc.conformal_score = h5::read_attr_string(f, "conformal_score", path);
+    if (h5::has_attr(f, "conformal_classes"))
+      fc.conformal_classes = h5::read_attr_string(f, "conformal_classes", path);
   }
   fc.ids = h5::read_strings(f, "/series/id", path);
   if (h5::exists(f, "series/level")) {

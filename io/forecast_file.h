@@ -11,6 +11,8 @@
 //                              when the quantiles are conformal (`forecast --intervals
 //                              conformal`; absent: the model's own, read as "model", 0 and "";
 //                              conformal files written before conformal_score read it as ""),
+//                              and conformal_classes (the inputs whose pattern split the pools,
+//                              comma-separated, Note [Conformal event classes]; absent: one pool),
 //                              run_id (every file a run writes: Note [File format 2] in io/h5.h);
 //                              with --csv: csv_name, csv_bytes, csv_crc32 of the CSV written
 //                              beside it (Note [Output sets])
@@ -68,6 +70,7 @@ struct ForecastFile {
   int64_t calibration_folds = 0;    // K folds behind conformal quantiles; 0 for "model"
   std::string conformal_score;      // "raw", "scaled" or "signed" behind conformal quantiles; "" for
                                     // "model" and for conformal files from before it was recorded
+  std::string conformal_classes;    // "feat,deal": the event classes' inputs; "": one pool
   std::vector<std::string> model_per_series;  // [S] `--model auto`: each series' model; else empty
   // Read from a file (written files get the run's own id and their CSV's stamp):
   std::string run_id;                          // "" for files without one

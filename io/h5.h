@@ -63,7 +63,7 @@ void silence_errors();  // turns off HDF5's automatic error stack printing (idem
 //   CSV written beside the file, `csv_name`, `csv_bytes` and `csv_crc32`; in a forecast file
 //   /forecast/residuals (in-sample one-step residuals), /forecast/model_per_series,
 //   /forecast/paths (sample paths) and attributes `intervals`, `calibration_folds`,
-//   `conformal_score`; in a panel the /hierarchy group (summing structure, levels); in a
+//   `conformal_score`, `conformal_classes`; in a panel the /hierarchy group (summing structure, levels); in a
 //   backtest file the /levels group
 //   (per-level metrics and WRMSSE weights, engine/eval/backtest.h) and the reconciled models'
 //   rows "<model>:<method>" beside the base models' under /metrics and /summary. Version 1 files (variable-length

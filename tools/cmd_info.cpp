@@ -147,9 +147,10 @@ void info_forecast(const std::string& path) {
     std::printf("model per series: %s\n", text.c_str());
   }
   if (fc.intervals != "model")
-    std::printf("intervals:     %s (%lld calibration folds)%s%s\n", fc.intervals.c_str(),
+    std::printf("intervals:     %s (%lld calibration folds)%s%s%s%s\n", fc.intervals.c_str(),
                 static_cast<long long>(fc.calibration_folds), fc.conformal_score.empty() ? "" : ", score ",
-                fc.conformal_score.c_str());
+                fc.conformal_score.c_str(), fc.conformal_classes.empty() ? "" : ", classes by ",
+                fc.conformal_classes.c_str());
   const int64_t n_nan = std::count_if(fc.mean.begin(), fc.mean.end(), [](float v) { return std::isnan(v); });
   std::printf("missing mean:  %s\n", pct(n_nan, static_cast<int64_t>(fc.mean.size())).c_str());
   std::printf("ids:           %s\n", join(fc.ids, 5).c_str());

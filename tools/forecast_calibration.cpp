@@ -145,6 +145,8 @@ void apply_conformal(const CalibrationSet& cal, double calibration_s, int64_t n_
   fc.intervals = "conformal";
   fc.calibration_folds = cal.n_folds;
   fc.conformal_score = conformal_score_name(cs.score);  // the score used: raw when scaled had no spread
+  fc.conformal_classes.clear();
+  for (const std::string& n : cal.class_inputs) fc.conformal_classes += (fc.conformal_classes.empty() ? "" : ",") + n;
   const int64_t n_cells = cal.n_series * cal.horizon;
   std::string global_note;
   if (n_validation >= 0)

@@ -137,6 +137,9 @@ TEST_F(CliConformal, EventClassesWidenPromotedSteps) {
                                    "--intervals", "conformal", "--out", path("fc.h5")});
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("2 event classes by promo"), std::string::npos) << r.output;
+  EXPECT_EQ(read_forecast(path("fc.h5")).conformal_classes, "promo");
+  const CliResult info = run_skucast({"info", path("fc.h5")});
+  EXPECT_NE(info.output.find(", classes by promo"), std::string::npos) << info.output;
   const CliResult named = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
                                        "--intervals", "conformal", "--conformal-by", "promo", "--out", path("named.h5")});
   ASSERT_EQ(named.rc, 0) << named.output;
@@ -145,6 +148,7 @@ TEST_F(CliConformal, EventClassesWidenPromotedSteps) {
                                       "--intervals", "conformal", "--conformal-by", "none", "--out", path("none.h5")});
   ASSERT_EQ(none.rc, 0) << none.output;
   EXPECT_EQ(none.output.find("event classes"), std::string::npos) << none.output;
+  EXPECT_EQ(read_forecast(path("none.h5")).conformal_classes, "");
   EXPECT_NE(read_forecast(path("none.h5")).quantiles, read_forecast(path("fc.h5")).quantiles);
   const ForecastFile fc = read_forecast(path("fc.h5"));
   const int64_t Q = static_cast<int64_t>(fc.levels.size());
