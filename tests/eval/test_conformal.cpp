@@ -589,13 +589,19 @@ TEST(ConformalCoverage, EventClassesCoverPromotedAndRegularSteps) {
 // Note [Conformal event classes] from a panel: a per-series flag `deal`, a shared `feat` and a
 // calendar event `xmas` give each fold's and each forecast step's class by hand; names the panel
 // lacks, repeats, too many and a future part shorter than the horizon are clear errors.
-TEST(ConformalCalibrate, EventClassesFromThePanelsInputs) {
-  const int64_t S = 2, T = 12, F = 2, H = 2;
+// A weekly panel's header: S series s0, s1, ..., T steps of history and F of known inputs after.
+PanelHeader weekly_header(int64_t S, int64_t T, int64_t F) {
   PanelHeader hd;
   hd.axis = make_axis(Freq::Week, "2020-01-06", 1);
   hd.n_steps = T;
   hd.n_future = F;
-  hd.ids = {"a", "b"};
+  for (int64_t s = 0; s < S; ++s) hd.ids.push_back("s" + std::to_string(s));
+  return hd;
+}
+
+TEST(ConformalCalibrate, EventClassesFromThePanelsInputs) {
+  const int64_t S = 2, T = 12, F = 2, H = 2;
+  PanelHeader hd = weekly_header(S, T, F);
   hd.dynamic = {{"deal", true}, {"feat", false}};
   EventSeries xmas{"xmas", std::vector<uint8_t>(T + F, 0)};
   xmas.flags[9] = 1;
@@ -603,8 +609,8 @@ TEST(ConformalCalibrate, EventClassesFromThePanelsInputs) {
   std::vector<float> y(S * T);
   for (int64_t i = 0; i < S * T; ++i) y[i] = static_cast<float>(10 + i % 3);
   std::vector<float> deal(S * (T + F), 0.0f), feat(T + F, 0.0f);
-  deal[8] = 1;                // series a, step 8 (fold 0's first target)
-  deal[(T + F) + 13] = 0.5f;  // series b, step 13 (the forecast's second step)
+  deal[8] = 1;                // series s0, step 8 (fold 0's first target)
+  deal[(T + F) + 13] = 0.5f;  // series s1, step 13 (the forecast's second step)
   deal[(T + F) + 10] = std::nanf("");  // missing: not "on"
   feat[11] = 1;               // both series, step 11 (fold 1's second target)
   feat[12] = 2;               // both, step 12 (the forecast's first step)
@@ -619,7 +625,7 @@ TEST(ConformalCalibrate, EventClassesFromThePanelsInputs) {
   ASSERT_EQ(cal.origins, (std::vector<int64_t>{8, 10}));
   classify_calibration_steps(cal, panel, {"deal", "feat", "xmas"}, 1);
   EXPECT_EQ(cal.n_classes, 8);
-  // Bits: deal 1, feat 2, xmas 4. [S, K, H]: a: fold 0 steps 8, 9; fold 1 steps 10, 11.
+  // Bits: deal 1, feat 2, xmas 4. [S, K, H]: s0: fold 0 steps 8, 9; fold 1 steps 10, 11.
   EXPECT_EQ(cal.fold_class, (std::vector<uint8_t>{1, 4, 0, 2, 0, 4, 0, 2}));
   EXPECT_EQ(cal.step_class, (std::vector<uint8_t>{2, 0, 2, 1}));  // [S, H]: steps 12, 13
   classify_calibration_steps(cal, panel, {}, 1);  // no names: one class
@@ -650,11 +656,7 @@ TEST(ConformalCalibrate, EventClassesFromThePanelsInputs) {
 // are not known for the forecast's steps.
 TEST(ConformalCalibrate, AutoPicksTheInputsWhoseStepsMissByMore) {
   const int64_t S = 60, T = 80, F = 4, H = 4;
-  PanelHeader hd;
-  hd.axis = make_axis(Freq::Week, "2020-01-06", 1);
-  hd.n_steps = T;
-  hd.n_future = F;
-  for (int64_t s = 0; s < S; ++s) hd.ids.push_back("s" + std::to_string(s));
+  PanelHeader hd = weekly_header(S, T, F);
   hd.dynamic = {{"price", true}, {"coin", true}, {"promo", true}, {"holiday", false}};
   std::mt19937_64 rng(11);
   std::normal_distribution<double> z(0.0, 1.0);
