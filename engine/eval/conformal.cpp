@@ -423,6 +423,12 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
   if (classed && (static_cast<int64_t>(cal.fold_class.size()) != S * K * H ||
                   static_cast<int64_t>(cal.step_class.size()) != S * H || cal.n_classes < 1))
     throw Error("conformal_quantiles: the event classes are not [S, K, H] and [S, H]");
+  if (classed) {
+    const auto out_of_range = [&](uint8_t c) { return c >= cal.n_classes; };
+    if (std::any_of(cal.fold_class.begin(), cal.fold_class.end(), out_of_range) ||
+        std::any_of(cal.step_class.begin(), cal.step_class.end(), out_of_range))
+      throw Error("conformal_quantiles: an event class outside 0.." + std::to_string(cal.n_classes - 1));
+  }
   const int C = classed ? cal.n_classes : 0;
   auto pool_index = [&](int c, int b, int64_t h) {
     return static_cast<size_t>((static_cast<int64_t>(c) * (B + 1) + b) * H + h);
@@ -431,7 +437,8 @@ ConformalStats conformal_quantiles(const CalibrationSet& cal, const float* mean,
     return classed ? static_cast<int>(cal.fold_class[static_cast<size_t>((s * K + k) * H + h)]) : C;
   };
   const bool balanced = opt.pool == ConformalPool::Series;
-  std::vector<std::vector<std::pair<double, double>>> pool(static_cast<size_t>((C + 1) * (B + 1) * H));  // (score, weight)
+  // (score, weight) pairs
+  std::vector<std::vector<std::pair<double, double>>> pool(static_cast<size_t>((C + 1) * (B + 1) * H));
   std::vector<std::pair<double, int>> series_scores;  // [K] one series' pooled scores at one step, with their class
   for (int64_t s = 0; s < S; ++s)
     for (int64_t h = 0; h < H; ++h) {

@@ -134,7 +134,8 @@ double conformal_order_statistic(const double* sorted, int64_t n, double q, bool
 //   scores of its own class, in this order while a pool holds fewer than min_per_series scores:
 //   (class, zero-share bucket, step), (class, all buckets, step), then the class-free pools of
 //   Note [Conformal pooling] ((bucket, step), (all, step)). A series' own scores (>=
-//   min_per_series at h) are those of the cell's class. Why: a model without the covariates
+//   min_per_series at h) are those of the cell's class; with ConformalPool::Series a score keeps
+//   its weight 1 / n_sh, n_sh counted over every class. Why: a model without the covariates
 //   (ets, theta, arima, tsb) misses a promotion week by far more than a regular one, and one
 //   pool gives every step the same width, too wide for regular weeks and too narrow for
 //   promoted ones: exchangeable within a class is a weaker assumption than across classes
@@ -161,10 +162,10 @@ double conformal_order_statistic(const double* sorted, int64_t n, double q, bool
 //   kAutoEventMinErrors errors; the kAutoConformalEvents most different first. So a flag that
 //   does not change how far the models miss adds no split that would only thin the pools: on the
 //   synthetic catalog the SNAP days' ratios are 1.00-1.01 and the promotions' 1.60-1.75; on
-//   orange juice deal's 1.95-1.97 and feat's 2.66-3.26 (ets, arima, tsb; bench/README.md). A panel
-//   without the inputs' future part gets one class. The global models' default is none: they
-//   see the covariates, and on orange juice the classes moved their coverage toward nominal but
-//   made their pinball loss worse (fewer scores per pool: 3 folds).
+//   orange juice deal's 1.66-1.98 and feat's 2.66-3.26 (bench/README.md). A panel without the
+//   inputs' future part gets one class. The global models' default is none: they see the
+//   covariates, and the classes made their pinball loss worse on orange juice (fewer scores per
+//   pool: 3 folds) and left it as it was on the synthetic catalog.
 inline constexpr int kMaxConformalEvents = 4;
 inline constexpr int kAutoConformalEvents = 2;
 inline constexpr double kAutoEventSpread = 1.25;

@@ -141,7 +141,8 @@ TEST_F(CliConformal, EventClassesWidenPromotedSteps) {
   const CliResult info = run_skucast({"info", path("fc.h5")});
   EXPECT_NE(info.output.find(", classes by promo"), std::string::npos) << info.output;
   const CliResult named = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
-                                       "--intervals", "conformal", "--conformal-by", "promo", "--out", path("named.h5")});
+                                       "--intervals", "conformal", "--conformal-by", "promo", "--out",
+                                       path("named.h5")});
   ASSERT_EQ(named.rc, 0) << named.output;
   EXPECT_EQ(read_forecast(path("named.h5")).quantiles, read_forecast(path("fc.h5")).quantiles);
   const CliResult none = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
@@ -171,7 +172,8 @@ TEST_F(CliConformal, EventClassesWidenPromotedSteps) {
       << bad.output;
   EXPECT_FALSE(exists("fc.h5"));
   const CliResult mixed = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
-                                       "--intervals", "conformal", "--conformal-by", "auto,promo", "--out", path("fc.h5")});
+                                       "--intervals", "conformal", "--conformal-by", "auto,promo", "--out",
+                                       path("fc.h5")});
   EXPECT_EQ(mixed.rc, 2) << mixed.output;
   EXPECT_NE(mixed.output.find("'auto' stands alone"), std::string::npos) << mixed.output;
   EXPECT_FALSE(exists("fc.h5"));

@@ -518,7 +518,9 @@ TEST(ConformalQuantiles, EventClassesPoolByClass) {
   EXPECT_FLOAT_EQ(q[1], 1.0f);
   EXPECT_FLOAT_EQ(q[2], 20.0f);
   EXPECT_FLOAT_EQ(q[3], 20.0f);
-  // Classes that do not match the set's shape are an error, not a silent misread.
+  // Classes that do not match the set's shape or count are an error, not a silent misread.
+  cal.step_class = {0, 1, 0, 4};
+  EXPECT_THROW(conformal_quantiles(cal, mean.data(), {0.2, 0.8}, q.data(), opt), Error);
   cal.step_class = {0, 1};
   EXPECT_THROW(conformal_quantiles(cal, mean.data(), {0.2, 0.8}, q.data(), opt), Error);
 }
@@ -558,7 +560,8 @@ TEST(ConformalCoverage, EventClassesCoverPromotedAndRegularSteps) {
     if (classed) {
       for (int64_t s = 0; s < S; ++s)
         for (int64_t k = 0; k < 5; ++k)
-          for (int64_t h = 0; h < H; ++h) cal.fold_class.push_back(flag[static_cast<size_t>(s * (T + H) + cal.origins[k] + h)]);
+          for (int64_t h = 0; h < H; ++h)
+            cal.fold_class.push_back(flag[static_cast<size_t>(s * (T + H) + cal.origins[k] + h)]);
       for (int64_t s = 0; s < S; ++s)
         for (int64_t h = 0; h < H; ++h) cal.step_class.push_back(flag[static_cast<size_t>(s * (T + H) + T + h)]);
     }
