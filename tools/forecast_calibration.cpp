@@ -115,6 +115,13 @@ void classify_conformal_steps(CalibrationSet& cal, const PanelReader& panel, con
       throw InputError("--conformal-by: '" + n + "' stands alone, not in a list of names");
   if (is_none) return classify_calibration_steps(cal, panel, {}, block);
   if (!is_auto) return classify_calibration_steps(cal, panel, given, block);
+  const PanelHeader& hdr = panel.header();
+  const bool per_series_inputs = std::any_of(hdr.dynamic.begin(), hdr.dynamic.end(),
+                                             [](const DynamicSpec& d) { return d.per_series; });
+  if (per_series_inputs && hdr.n_future < cal.horizon)
+    std::fprintf(stderr, "skucast: note: --conformal-by auto: the panel knows its inputs for %lld step(s) after the "
+                 "history, fewer than the horizon (%lld), so no event classes\n",
+                 static_cast<long long>(hdr.n_future), static_cast<long long>(cal.horizon));
   std::vector<std::string> names;
   std::string why;
   for (const AutoConformalEvent& e : auto_conformal_events(cal, panel, block)) {

@@ -163,6 +163,13 @@ TEST_F(CliConformal, EventClassesWidenPromotedSteps) {
     }
     EXPECT_GT(wide, narrow) << "series " << s;
   }
+  // A horizon past the flag's known future: one pool, with a note saying why.
+  const CliResult longer = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "8",
+                                        "--intervals", "conformal", "--out", path("longer.h5")});
+  ASSERT_EQ(longer.rc, 0) << longer.output;
+  EXPECT_NE(longer.output.find("knows its inputs for 7 step(s) after the history, fewer than the horizon (8)"),
+            std::string::npos) << longer.output;
+  EXPECT_EQ(read_forecast(path("longer.h5")).conformal_classes, "");
   // A name the panel lacks: a clear error, no output.
   std::filesystem::remove(path("fc.h5"));
   const CliResult bad = run_skucast({"forecast", "--panel", path("promo.h5"), "--model", "ses", "--horizon", "7",
