@@ -50,14 +50,14 @@ inline CliResult run_shell(const std::string& cmd) {
   return r;
 }
 
-// The skucast binary under test: $SKUCAST_BIN when set, otherwise the one the build puts beside
-// its tests/ folder (BUILD/skucast, the test executables in BUILD/tests/). Found at run time, not
-// compiled in as a path, so that a test's object file does not depend on the build folder: the
-// CPU-only configuration of scripts/test.sh then takes the CUDA configuration's compiled tests
-// from ccache instead of compiling them again.
+// The skucast binary under test: the one the build puts beside its tests/ folder (BUILD/skucast,
+// the test executables in BUILD/tests/). Found at run time, not compiled in as a path, so that a
+// test's object file does not depend on the build folder: the CPU-only configuration of
+// scripts/test.sh then takes the CUDA configuration's compiled tests from ccache instead of
+// compiling them again. Not $SKUCAST_BIN (the benchmarks' variable): a shell that exported it for
+// a benchmark would test another build.
 inline const std::string& skucast_binary() {
   static const std::string path = [] {
-    if (const char* env = std::getenv("SKUCAST_BIN"); env && *env) return std::string(env);
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
     return ec ? std::string("skucast") : (self.parent_path().parent_path() / "skucast").string();
