@@ -149,9 +149,10 @@ void add_forecast(CLI::App& app) {
   sub->add_option("--conformal-by", opt->conformal_by,
                   "--intervals conformal: dynamic covariates or calendar events (flags such as deal,feat; at most 4, "
                   "comma-separated) whose pattern of non-zero values at the target step splits the pools, so promoted "
-                  "steps get the errors of promoted steps; auto (the statistical models' default: the panel's "
-                  "per-series inputs that are zero on at least half the history, at most 2) or none (the global "
-                  "models' default); Note [Conformal event classes]")
+                  "steps get the errors of promoted steps; auto (the statistical models' default: of the panel's "
+                  "per-series inputs that are zero on at least half the history, those whose steps the folds missed "
+                  "by 1.25x more or less, at most 2) or none (the global models' default); Note [Conformal event "
+                  "classes]")
       ->delimiter(',');
   sub->add_option("--calibration-step", opt->calibration_step,
                   "--intervals conformal: steps between fold origins (default: the horizon)")

@@ -126,9 +126,9 @@ void classify_conformal_steps(CalibrationSet& cal, const PanelReader& panel, con
   std::string why;
   for (const AutoConformalEvent& e : auto_conformal_events(cal, panel, block)) {
     names.push_back(e.name);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%s%s %.2fx", why.empty() ? "" : ", ", e.name.c_str(), e.ratio);
-    why += buf;
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, " %.2fx", e.ratio);
+    why += (why.empty() ? "" : ", ") + e.name + ratio;
   }
   classify_calibration_steps(cal, panel, names, block);
   if (!names.empty())
