@@ -144,56 +144,34 @@ CalibrationSet calibrate(const PanelReader& panel, const BacktestOptions& in) {
 
 namespace {
 
-// ORs `bit` into fold_class [S, K, H] and step_class [S, H] where the input is non-zero (and not
-// missing) at origin_k + h and at T + h: the dynamic covariate `name`, or the calendar event ev.
-void mark_event_steps(const PanelReader& panel, const std::string& name, const EventSeries* ev,
-                      const std::vector<int64_t>& origins, int64_t H, int64_t block, uint8_t bit,
-                      std::vector<uint8_t>& fold_class, std::vector<uint8_t>& step_class) {
+// Calls row_fn(s, row) for every series' row [T+F] of the dynamic covariate `name` (a shared one
+// repeated), the panel read in blocks of `block` series.
+template <class RowFn>
+void for_each_covariate_row(const PanelReader& panel, const std::string& name, int64_t block, RowFn row_fn) {
   const PanelHeader& hdr = panel.header();
-  const int64_t S = hdr.n_series(), K = static_cast<int64_t>(origins.size()), T = hdr.n_steps, TF = hdr.n_total();
-  auto mark = [&](int64_t s, const float* row) {  // row [T+F]
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t h = 0; h < H; ++h) {
-        const float v = row[origins[static_cast<size_t>(k)] + h];
-        if (std::isfinite(v) && v != 0.0f) fold_class[static_cast<size_t>((s * K + k) * H + h)] |= bit;
-      }
-    for (int64_t h = 0; h < H; ++h)
-      if (std::isfinite(row[T + h]) && row[T + h] != 0.0f) step_class[static_cast<size_t>(s * H + h)] |= bit;
-  };
-  if (ev) {
-    std::vector<float> row(ev->flags.begin(), ev->flags.end());
-    for (int64_t s = 0; s < S; ++s) mark(s, row.data());
-    return;
-  }
+  const int64_t S = hdr.n_series(), TF = hdr.n_total();
   block = std::max<int64_t>(block, 1);
   std::vector<float> x;  // [nb, T+F]
   for (int64_t i0 = 0; i0 < S; i0 += block) {
     const int64_t nb = std::min(block, S - i0);
     x.resize(static_cast<size_t>(checked_mul(nb, TF)));
     panel.read_dynamic(name, i0, i0 + nb, x.data());
-    for (int64_t s = 0; s < nb; ++s) mark(i0 + s, x.data() + s * TF);
+    for (int64_t s = 0; s < nb; ++s) row_fn(i0 + s, x.data() + s * TF);
   }
 }
 
-// Share of zero and of non-zero values of a per-series covariate over the history's steps.
-std::pair<double, double> zero_and_on_shares(const PanelReader& panel, const std::string& name, int64_t block) {
-  const PanelHeader& hdr = panel.header();
-  const int64_t S = hdr.n_series(), T = hdr.n_steps, TF = hdr.n_total();
-  int64_t n_zero = 0, n_on = 0;
-  std::vector<float> x;  // [nb, T+F]
-  for (int64_t i0 = 0; i0 < S; i0 += block) {
-    const int64_t nb = std::min(block, S - i0);
-    x.resize(static_cast<size_t>(checked_mul(nb, TF)));
-    panel.read_dynamic(name, i0, i0 + nb, x.data());
-    for (int64_t s = 0; s < nb; ++s)
-      for (int64_t t = 0; t < T; ++t) {
-        const float v = x[static_cast<size_t>(s * TF + t)];
-        n_zero += v == 0.0f;
-        n_on += std::isfinite(v) && v != 0.0f;
-      }
-  }
-  const double n = static_cast<double>(std::max<int64_t>(1, n_zero + n_on));
-  return {static_cast<double>(n_zero) / n, static_cast<double>(n_on) / n};
+// ORs `bit` into fold_class [S, K, H] and step_class [S, H] of series s where its input row
+// [T+F] is non-zero (and not missing) at origin_k + h and at T + h.
+void mark_event_row(int64_t s, const float* row, const std::vector<int64_t>& origins, int64_t H, int64_t T,
+                    uint8_t bit, std::vector<uint8_t>& fold_class, std::vector<uint8_t>& step_class) {
+  const int64_t K = static_cast<int64_t>(origins.size());
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t h = 0; h < H; ++h) {
+      const float v = row[origins[static_cast<size_t>(k)] + h];
+      if (std::isfinite(v) && v != 0.0f) fold_class[static_cast<size_t>((s * K + k) * H + h)] |= bit;
+    }
+  for (int64_t h = 0; h < H; ++h)
+    if (std::isfinite(row[T + h]) && row[T + h] != 0.0f) step_class[static_cast<size_t>(s * H + h)] |= bit;
 }
 
 }  // namespace
@@ -206,18 +184,26 @@ std::vector<AutoConformalEvent> auto_conformal_events(const CalibrationSet& cal,
     throw Error("auto_conformal_events: the calibration set is not the panel's");
   std::vector<AutoConformalEvent> picked;
   if (hdr.n_future < H) return picked;  // the inputs are not known for the forecast's steps
-  block = std::max<int64_t>(block, 1);
+  const int64_t T = hdr.n_steps;
   std::vector<uint8_t> fold_class, step_class;
   std::vector<double> off, on;
   for (const DynamicSpec& d : hdr.dynamic) {
     if (!d.per_series) continue;
-    const auto [zero, nonzero] = zero_and_on_shares(panel, d.name, block);
-    if (!(zero >= 0.5 && nonzero >= 0.01)) continue;
-    // How differently the folds missed its steps: the 80 % quantile of |error| / the fold's naive
-    // MAE where it is on against where it is off.
+    // One read of the input: its zero and non-zero shares over the history, and where it is on.
     fold_class.assign(static_cast<size_t>(checked_mul(checked_mul(S, K), H)), 0);
     step_class.assign(static_cast<size_t>(checked_mul(S, H)), 0);
-    mark_event_steps(panel, d.name, nullptr, cal.origins, H, block, 1, fold_class, step_class);
+    int64_t n_zero = 0, n_on = 0;
+    for_each_covariate_row(panel, d.name, block, [&](int64_t s, const float* row) {
+      for (int64_t t = 0; t < T; ++t) {
+        n_zero += row[t] == 0.0f;
+        n_on += std::isfinite(row[t]) && row[t] != 0.0f;
+      }
+      mark_event_row(s, row, cal.origins, H, T, 1, fold_class, step_class);
+    });
+    const double n = static_cast<double>(std::max<int64_t>(1, n_zero + n_on));
+    if (!(static_cast<double>(n_zero) / n >= 0.5 && static_cast<double>(n_on) / n >= 0.01)) continue;
+    // How differently the folds missed its steps: the 80 % quantile of |error| / the fold's naive
+    // MAE where it is on against where it is off.
     off.clear();
     on.clear();
     for (int64_t s = 0; s < S; ++s)
@@ -284,9 +270,18 @@ void classify_calibration_steps(CalibrationSet& cal, const PanelReader& panel, c
   cal.class_inputs = names;
   cal.fold_class.assign(static_cast<size_t>(checked_mul(checked_mul(S, K), H)), 0);
   cal.step_class.assign(static_cast<size_t>(checked_mul(S, H)), 0);
-  for (size_t j = 0; j < names.size(); ++j)
-    mark_event_steps(panel, names[j], events[j], cal.origins, H, block, static_cast<uint8_t>(1u << j), cal.fold_class,
-                     cal.step_class);
+  for (size_t j = 0; j < names.size(); ++j) {
+    const auto bit = static_cast<uint8_t>(1u << j);
+    if (events[j]) {  // a calendar row, the same for every series
+      const std::vector<float> row(events[j]->flags.begin(), events[j]->flags.end());
+      for (int64_t s = 0; s < S; ++s)
+        mark_event_row(s, row.data(), cal.origins, H, T, bit, cal.fold_class, cal.step_class);
+      continue;
+    }
+    for_each_covariate_row(panel, names[j], block, [&](int64_t s, const float* row) {
+      mark_event_row(s, row, cal.origins, H, T, bit, cal.fold_class, cal.step_class);
+    });
+  }
 }
 
 CalibrationSet calibrate(const float* y, int64_t n_series, int64_t n_steps, int season_length,
