@@ -78,6 +78,41 @@ int fsync_path(const char* path, int flags) {
 
 }  // namespace
 
+std::string resolve_output_target(const std::string& path, const std::string& flag) {
+  namespace fs = std::filesystem;
+  const std::string who = (flag.empty() ? "" : flag + ": ") + "'" + path + "'";
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {  // exists, links followed
+    if (S_ISDIR(st.st_mode)) throw IoError(who + " is a folder; expected the name of a file to write");
+    if (!S_ISREG(st.st_mode))
+      throw InputError(who + " is not a regular file (a pipe or device); skucast writes its outputs to regular "
+                             "files (write one, then copy or cat it)");
+    struct stat lst;
+    if (::lstat(path.c_str(), &lst) == 0 && !S_ISLNK(lst.st_mode)) return path;
+    // A link to an existing regular file: its real path, checked to be that same file (a /proc
+    // fd link to a deleted file reads "... (deleted)").
+    std::error_code ec;
+    const fs::path real = fs::canonical(path, ec);
+    struct stat rst;
+    if (ec || ::stat(real.c_str(), &rst) != 0 || rst.st_dev != st.st_dev || rst.st_ino != st.st_ino)
+      throw IoError(who + " is a link, and the file it names cannot be found by name; write to that file's name");
+    return real.string();
+  }
+  if (errno == ELOOP) throw IoError("cannot write " + who + ": " + std::strerror(errno));
+  if (errno != ENOENT) return path;  // the write itself reports it (a folder that cannot be searched)
+  // Missing, or a dangling link: follow the links by hand to the name the last one holds.
+  fs::path p(path);
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat lst;
+    if (::lstat(p.c_str(), &lst) != 0 || !S_ISLNK(lst.st_mode)) return p.string();
+    std::error_code ec;
+    const fs::path to = fs::read_symlink(p, ec);
+    if (ec) throw IoError("cannot read the link " + who + ": " + ec.message());
+    p = to.is_absolute() ? to : p.parent_path() / to;
+  }
+  throw IoError("cannot write " + who + ": " + std::strerror(ELOOP));
+}
+
 std::string temp_path_for(const std::string& path) {
   namespace fs = std::filesystem;
   const fs::path p(path);
@@ -141,8 +176,11 @@ void install_temp_cleanup_handlers() {
 }
 
 AtomicPath::AtomicPath(std::string path)
-    : m_lock(std::make_unique<FileLock>(path)), m_path(std::move(path)), m_tmp(temp_path_for(m_path)) {
-  remove_stale_temps(std::filesystem::path(m_path).parent_path().string());
+    : m_path(std::move(path)),
+      m_target(resolve_output_target(m_path)),
+      m_lock(std::make_unique<FileLock>(m_target)),
+      m_tmp(temp_path_for(m_target)) {
+  remove_stale_temps(std::filesystem::path(m_target).parent_path().string());
   m_slot = register_temp(m_tmp);
 }
 
@@ -152,7 +190,7 @@ AtomicPath::~AtomicPath() {
 }
 
 void AtomicPath::commit() {
-  commit_temp(m_tmp, m_path);
+  commit_temp(m_tmp, m_target);  // Note [Outputs through links]
   m_committed = true;
   unregister_temp(m_slot);
   m_slot = -1;
@@ -162,12 +200,13 @@ void check_output_path(const std::string& path, const std::string& flag,
                        const std::vector<std::pair<std::string, std::string>>& others) {
   namespace fs = std::filesystem;
   if (path.empty()) throw InputError(flag + ": no output file given");
+  // A folder, a pipe or a device is refused here; a link is checked by the file it names.
+  const std::string target = resolve_output_target(path, flag);
   std::error_code ec;
-  if (fs::is_directory(path, ec))
-    throw IoError(flag + ": '" + path + "' is a folder; expected the name of a file to write");
-  const fs::path dir = fs::path(path).parent_path();
+  const fs::path dir = fs::path(target).parent_path();
   if (!dir.empty() && !fs::is_directory(dir, ec))
-    throw IoError(flag + ": cannot write '" + path + "': the folder '" + dir.string() + "' does not exist");
+    throw IoError(flag + ": cannot write '" + path + "'" + (target == path ? "" : " (a link to '" + target + "')") +
+                  ": the folder '" + dir.string() + "' does not exist");
   // The same file: one that exists under both names, or (not written yet) one name.
   auto same = [&](const std::string& other) {
     std::error_code e1, e2, e3;

@@ -15,6 +15,18 @@
 //   are never touched: on a shared (NFS) folder another machine's pid says nothing here, so
 //   those are left for a run on their own host. SIGINT and SIGTERM remove the run's own
 //   temporary files before the process dies (install_temp_cleanup_handlers, called by main).
+//
+// Note [Outputs through links]
+//   An output's name may be a symbolic link (a chain of them): the link stays a link, and the
+//   file it names gets the new content, atomically. The temporary file is written beside that
+//   file and renamed onto it (a rename onto the link itself would replace the link with a
+//   regular file), and the lock is that file's (lock_path_for in io/file_lock.cpp resolves
+//   links too). A dangling link is followed as a shell's `>` follows it: the file it names is
+//   created, when its folder exists. An existing output that is not a regular file (a FIFO, a
+//   terminal or other device, a socket: /dev/stdout, /dev/null) is refused before anything is
+//   written: a rename would put a regular file in place of the device node (as root, in /dev),
+//   and the writers cannot stream (HDF5 seeks back; a CSV is committed with the run's other
+//   outputs, Note [Output sets] in io/forecast_file.h). A folder is an IoError, as before.
 #pragma once
 
 #include <memory>
@@ -26,6 +38,11 @@ namespace skucast {
 
 class FileLock;  // io/file_lock.h
 
+// The file that writing `path` replaces (Note [Outputs through links]): `path` itself unless it
+// is a symbolic link, else the file the link finally names, existing or not. Throws InputError
+// when that is an existing file other than a regular file (a pipe or device), IoError when it is
+// a folder or the links loop. `flag` ("--csv", may be empty) prefixes the messages.
+std::string resolve_output_target(const std::string& path, const std::string& flag = "");
 // A temporary path in the same folder as `path` (same filesystem, so rename is atomic).
 std::string temp_path_for(const std::string& path);
 // fsyncs tmp, renames tmp → path, fsyncs the folder; throws IoError naming both paths on failure.
@@ -50,7 +67,9 @@ void install_temp_cleanup_handlers();
 void check_output_path(const std::string& path, const std::string& flag,
                        const std::vector<std::pair<std::string, std::string>>& others = {});
 
-// RAII: holds a temp path; removes it on destruction unless commit() was called. While it
+// RAII: holds a temp path; removes it on destruction unless commit() was called. The temp
+// path sits beside target(), the file the path names (Note [Outputs through links]); the
+// constructor throws, having created nothing, when that is not a regular file. While it
 // lives, it holds the output's lock (Note [Output locks] in io/file_lock.h) and its temp path is
 // registered for the signal handlers; constructing one removes stale temporary files of dead
 // processes in the same folder.
@@ -62,11 +81,13 @@ class AtomicPath {
   AtomicPath& operator=(const AtomicPath&) = delete;
   const std::string& tmp() const { return m_tmp; }
   const std::string& path() const { return m_path; }
+  const std::string& target() const { return m_target; }  // path(), or the file its link names
   void commit();  // Note [Durable commits]
 
  private:
-  std::unique_ptr<FileLock> m_lock;  // taken first, released last
-  std::string m_path, m_tmp;
+  std::string m_path, m_target;      // resolved before the lock is taken
+  std::unique_ptr<FileLock> m_lock;  // released last, after the temp file is removed
+  std::string m_tmp;
   int m_slot = -1;  // signal-handler registry slot, -1 when none was free
   bool m_committed = false;
 };

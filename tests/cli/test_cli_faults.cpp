@@ -3,8 +3,9 @@
 // previous output loadable; temporary files carry host and pid, stale ones of dead processes
 // are removed, SIGTERM/SIGINT remove the run's own; training that diverges writes nothing;
 // inputs the model cannot represent are refused; ingest refuses NUL bytes and a runaway axis;
-// the small flag and number checks.
+// the small flag and number checks; outputs named by links keep the link, pipes are refused.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "io/file_lock.h"
 #include "io/forecast_file.h"
 #include "io/panel.h"
+#include "kernels/common.hpp"
 #include "tests/cli_helpers.h"
 
 namespace skucast {
@@ -323,6 +325,73 @@ TEST_F(Faults, LockedOutputsFailOrWait) {
   EXPECT_NE(waited.output.find("waiting"), std::string::npos) << waited.output;
   EXPECT_EQ(PanelReader(path("u.h5")).header().n_steps, 31);
   for (const auto& n : testing::list_dir(m_dir)) EXPECT_EQ(n.find(".lock"), std::string::npos) << n;
+}
+
+// Note [Outputs through links] in io/atomic_file.h: an output named by a symbolic link keeps
+// the link and writes the file it names (a dangling link creates it); a FIFO, or a link to one
+// (as /dev/stdout is), is refused before anything is written, leaving no temporary or lock file.
+TEST_F(Faults, OutputsThroughLinksKeepTheLinkAndPipesAreRefused) {
+  auto no_leftovers = [&](const fs::path& dir) {
+    EXPECT_EQ(temps_in(dir), std::vector<std::string>{});
+    for (const auto& n : testing::list_dir(dir)) EXPECT_EQ(n.find(".lock"), std::string::npos) << n;
+  };
+  // A link to a file in another folder: the temporary file sits beside the target, not the link.
+  fs::create_directories(m_dir / "real");
+  testing::write_text(m_dir / "real" / "target.csv", "old\n");
+  fs::create_symlink("real/target.csv", m_dir / "lnk.csv");
+  fs::create_symlink("lnk.csv", m_dir / "lnk2.csv");  // a chain
+  for (const char* name : {"lnk.csv", "lnk2.csv"}) {
+    testing::write_text(m_dir / "real" / "target.csv", "old\n");
+    const CliResult r = run_skucast({"export", path("p.h5"), "--csv", path(name)});
+    ASSERT_EQ(r.rc, 0) << name << ": " << r.output;
+    EXPECT_TRUE(fs::is_symlink(m_dir / name)) << name;
+    EXPECT_EQ(fs::read_symlink(m_dir / "lnk.csv"), fs::path("real/target.csv"));
+    const std::string got = testing::read_text(m_dir / "real" / "target.csv");
+    EXPECT_EQ(got.rfind("series_id,", 0), 0u) << name << ": " << got.substr(0, 40);
+    no_leftovers(m_dir);
+    no_leftovers(m_dir / "real");
+  }
+  EXPECT_EQ(resolve_output_target(path("lnk2.csv")), fs::canonical(m_dir / "real" / "target.csv").string());
+  EXPECT_EQ(resolve_output_target(path("real/target.csv")), path("real/target.csv"));  // not a link: as given
+  EXPECT_EQ(resolve_output_target(path("new.csv")), path("new.csv"));
+
+  // A dangling link: the file it names is created; one into a missing folder is an IoError.
+  fs::create_symlink("made.csv", m_dir / "dangling.csv");
+  CliResult r = run_skucast({"export", path("p.h5"), "--csv", path("dangling.csv")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_TRUE(fs::is_symlink(m_dir / "dangling.csv"));
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(m_dir / "made.csv")));
+  EXPECT_EQ(testing::read_text(m_dir / "made.csv").rfind("series_id,", 0), 0u);
+  fs::create_symlink("nodir/x.csv", m_dir / "dangling2.csv");
+  r = run_skucast({"export", path("p.h5"), "--csv", path("dangling2.csv")});
+  EXPECT_EQ(r.rc, 3) << r.output;
+  EXPECT_NE(r.output.find("the folder '" + path("nodir") + "' does not exist"), std::string::npos) << r.output;
+  EXPECT_TRUE(fs::is_symlink(m_dir / "dangling2.csv"));
+  fs::create_symlink("loop_b.csv", m_dir / "loop_a.csv");
+  fs::create_symlink("loop_a.csv", m_dir / "loop_b.csv");
+  r = run_skucast({"export", path("p.h5"), "--csv", path("loop_a.csv")});
+  EXPECT_EQ(r.rc, 3) << r.output;
+  EXPECT_TRUE(fs::is_symlink(m_dir / "loop_a.csv"));
+
+  // A FIFO, directly and through a link (never opened: a wrong open would block here).
+  ASSERT_EQ(::mkfifo(path("pipe.csv").c_str(), 0600), 0);
+  fs::create_symlink("pipe.csv", m_dir / "stdout.csv");
+  for (const char* name : {"pipe.csv", "stdout.csv"}) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"export", path("p.h5"), "--csv", path(name)},
+          std::vector<std::string>{"forecast", "--panel", path("p.h5"), "--model", "naive", "--horizon", "3", "--out",
+                                   path(name)}}) {
+      r = run_skucast(args);
+      EXPECT_EQ(r.rc, 2) << name << ": " << r.output;
+      EXPECT_NE(r.output.find("'" + path(name) + "' is not a regular file (a pipe or device)"), std::string::npos)
+          << r.output;
+    }
+    EXPECT_THROW(AtomicPath{path(name)}, InputError) << name;
+    EXPECT_THROW(check_output_path(path(name), "--csv"), InputError) << name;
+  }
+  EXPECT_TRUE(fs::is_fifo(fs::symlink_status(m_dir / "pipe.csv")));
+  EXPECT_TRUE(fs::is_symlink(m_dir / "stdout.csv"));
+  no_leftovers(m_dir);
 }
 
 // Item 3 (Note [Output sets] in io/forecast_file.h): a forecast file records the CSV written with
