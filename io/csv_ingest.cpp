@@ -52,6 +52,18 @@ struct Col {
   throw InputError(where + msg);
 }
 
+// Refuses a finite value beyond kMaxPanelValue (Note [Largest panel value] in io/panel.h); NaN
+// and Inf are counted and reported by the caller instead.
+void check_magnitude(float v, std::string_view text, std::string_view id, const std::string& path, int64_t line,
+                     const Col& col) {
+  if (!std::isfinite(v) || std::fabs(static_cast<double>(v)) <= kMaxPanelValue) return;
+  char bound[32];
+  std::snprintf(bound, sizeof bound, "%g", kMaxPanelValue);
+  fail(path, line, &col, "series " + quoted(id) + ": " + quoted(text) + " is too large (values must be at most " +
+                             bound + " in magnitude, or forecasts and intervals built on them overflow float32); "
+                             "rescale the column, e.g. to thousands");
+}
+
 // ------------------------------------------------------------------ header ----
 
 struct Layout {
@@ -339,6 +351,7 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
     case csv::NumKind::Finite:
       if (v < 0 && !opt.allow_negative)
         fail(path, rec.line, &lay.value, "negative sales " + quoted(f[lay.value.index]) + " (pass --allow-negative to keep them)");
+      check_magnitude(v, f[lay.value.index], id, path, rec.line, lay.value);
       p1.max_value_days = std::max(p1.max_value_days, tv.days);
       p1.max_value_months = std::max(p1.max_value_months, tv.months);
       break;
@@ -348,8 +361,8 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
   // ---- dynamic covariates
   for (const Col& c : lay.dynamic) {
     switch (csv::parse_float(f[c.index], v)) {
-      case csv::NumKind::Empty:
-      case csv::NumKind::Finite: break;
+      case csv::NumKind::Empty: break;
+      case csv::NumKind::Finite: check_magnitude(v, f[c.index], id, path, rec.line, c); break;
       case csv::NumKind::NonFinite: ++p1.nonfinite_dynamic; break;
       case csv::NumKind::Bad: fail(path, rec.line, &c, "cannot parse " + quoted(f[c.index]) + " as a number");
       case csv::NumKind::Overflow: fail(path, rec.line, &c, quoted(f[c.index]) + " is too large for float32");

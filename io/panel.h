@@ -33,6 +33,15 @@ inline constexpr int kPanelVersion = 2;  // Note [File format 2] in io/h5.h
 // Longer spans come from a wrong time column (ingest says so) or a damaged file; forecast
 // horizons are held to it too.
 inline constexpr int64_t kMaxPanelSteps = int64_t{1} << 27;
+// Note [Largest panel value]
+//   Target and covariate values must be at most kMaxPanelValue (1e30) in magnitude. float32
+//   holds up to 3.4e38, but the forecasts built on a value near that overflow to Inf: bounds of
+//   kStatBound (10) times the history's peak, conformal quantiles (mean plus a pooled error) and
+//   their sums over the horizon (engine/stat/model.h), and the global model's mean scaling and
+//   likelihood (Note [Finite forecasts] in engine/deepar/guard.h, which refuses larger values
+//   as kMaxModelInput). `ingest` and `update --append` refuse a larger value where they read it,
+//   naming file, line, column, series and value; 1e30 leaves 10^8 of headroom for those sums.
+inline constexpr double kMaxPanelValue = 1e30;
 
 struct StaticAttr {
   std::string name;

@@ -3,8 +3,8 @@
 // diverged are bounded.
 //
 // Note [Finite forecasts]
-//   - Inputs: a target value that is Inf, or larger in magnitude than kMaxModelInput (1e30),
-//     cannot go through the mean scaling, the lags and the likelihood in float32 without
+//   - Inputs: a target value that is Inf, or larger in magnitude than kMaxModelInput (1e30,
+//     kMaxPanelValue: Note [Largest panel value] in io/panel.h; ingest refuses those), cannot go through the mean scaling, the lags and the likelihood in float32 without
 //     overflowing; check_model_inputs refuses the panel, naming the series, step and value.
 //   - Paths: a path can still run away (a large learned scale fed back as its own lag). After
 //     sampling, each series' mean and quantiles are bounded to +-kPathBound times the largest
@@ -24,10 +24,11 @@
 
 #include "engine/deepar/internal.h"
 #include "engine/stat/model.h"  // kStatBound, forecast_cap, clamp_to_cap, bound_forecast_row
+#include "io/panel.h"           // kMaxPanelValue
 
 namespace skucast::deepar {
 
-inline constexpr double kMaxModelInput = 1e30;
+inline constexpr double kMaxModelInput = kMaxPanelValue;  // one bound for ingest and the model
 inline constexpr double kPathBound = kStatBound;  // every model's bound (Note [Bounded statistical forecasts])
 
 // Throws InputError (file, series id, step, value) at the first target value of `d` the model

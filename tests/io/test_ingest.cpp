@@ -384,6 +384,13 @@ std::vector<BadCase> bad_cases() {
       {"TextAfterQuote", kHead + "\"a\"x,2020-01-01,1,2,S\n", {}, ":2:", "", "after a closing quote"},
       {"EmptyId", kHead + ",2020-01-01,1,2,S\n", {}, ":2:", "'series_id'", "empty series id"},
       {"TooLarge", kHead + "a,2020-01-01,1e39,2,S\n", {}, ":2:", "'value'", "too large"},
+      // Note [Largest panel value]: float32 holds these, the forecasts built on them overflow.
+      {"BeyondPanelBound", kHead + "a,2020-01-01,1,2,S\na,2020-01-02,3e38,2,S\n", {}, ":3:", "'value'",
+       "series 'a': '3e38' is too large (values must be at most 1e+30 in magnitude"},
+      {"NegativeBeyondPanelBound", kHead + "a,2020-01-01,-2e30,2,S\n", {"--allow-negative"}, ":2:", "'value'",
+       "'-2e30' is too large"},
+      {"DynamicBeyondPanelBound", kHead + "a,2020-01-01,1,2,S\nb,2020-01-01,1,-5e31,S\n", {"--dynamic", "price"}, ":3:",
+       "'price'", "series 'b': '-5e31' is too large"},
       {"EmptyFile", "", {}, "in.csv: empty file", "", "empty file"},
       {"HeaderOnly", kHead, {}, "in.csv: no data rows", "", "no data rows"},
       {"NoValues", kHead + "a,2020-01-01,,2,S\n", {}, "in.csv: no row has a value", "", "every value is empty"},
@@ -434,6 +441,17 @@ TEST_P(IngestBad, FailsWithFileLineColumnAndWritesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(AllCases, IngestBad, ::testing::ValuesIn(bad_cases()),
                          [](const ::testing::TestParamInfo<BadCase>& i) { return i.param.name; });
+
+// Note [Largest panel value]: values below the bound are kept as they are ("1e30" itself reads as
+// the float 1.0000000150e30, just beyond it).
+TEST_F(Ingest, ValuesBelowThePanelBoundAreKept) {
+  const std::string csv = write("in.csv", kHead + "a,2020-01-01,9.99e29,-9.99e29,S\na,2020-01-02,2.5e29,3,S\n");
+  CliResult r = run_skucast({"ingest", "--csv", csv, "--dynamic", "price", "--out", path("p.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  PanelReader reader(path("p.h5"));
+  EXPECT_EQ(reader.read_target(0, 1), (std::vector<float>{9.99e29f, 2.5e29f}));
+  EXPECT_EQ(reader.read_dynamic("price", 0, 1).at(0), -9.99e29f);
+}
 
 // --out is checked before the CSV is read: never the CSV itself (that would destroy it), never
 // a folder, and its folder must exist.
