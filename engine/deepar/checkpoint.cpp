@@ -140,6 +140,7 @@ std::unique_ptr<AtomicPath> save_checkpoint_uncommitted(const std::string& path,
     h5::Handle pg = h5::create_group(file, "panel", f);
     h5::write_attr(pg, "n_series", st.panel.n_series);
     h5::write_attr(pg, "season_length", static_cast<int64_t>(st.panel.season_length));
+    if (st.panel.freq) h5::write_attr(pg, "freq", freq_name(*st.panel.freq));  // Note [Panel frequency of a model]
     h5::write_strings(pg, "static_names", st.panel.static_names, f);
     h5::write_strings(pg, "dynamic_names", st.panel.dynamic_names, f);
     h5::write_strings(pg, "event_names", st.panel.event_names, f);
@@ -172,6 +173,15 @@ std::vector<DeepArState> load_checkpoint_members(const std::string& path) {
   h5::Handle pg = h5::open_group(file, "panel", path);
   fp.n_series = h5::read_attr_int(pg, "n_series", path);
   fp.season_length = static_cast<int32_t>(h5::read_attr_int(pg, "season_length", path));
+  // Note [Panel frequency of a model]: absent in older files, unknown and not checked.
+  if (h5::has_attr(pg, "freq")) {
+    const std::string freq = h5::read_attr_string(pg, "freq", path);
+    try {
+      fp.freq = parse_freq(freq);
+    } catch (const InputError&) {
+      throw InputError(path + ": /panel attribute freq is '" + freq + "', expected D, W, M, Q, Y or 1" + hint);
+    }
+  }
   fp.static_names = h5::read_strings(pg, "static_names", path);
   fp.dynamic_names = h5::read_strings(pg, "dynamic_names", path);
   fp.event_names = h5::read_strings(pg, "event_names", path);

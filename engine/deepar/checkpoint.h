@@ -4,7 +4,9 @@
 //   /                         attrs format="skucast-model", version=2, model ("lstm"/"gru"),
 //                             config (DeepArOptions as JSON), state (JSON: epochs_done,
 //                             bad_epochs, lr_now, best_val_loss, resid_sd, tweedie_phi)
-//   /panel                    fingerprint: attrs n_series, season_length; string datasets
+//   /panel                    fingerprint: attrs n_series, season_length, freq ("D", "W", ...;
+//                             absent in older files: not checked, Note [Panel frequency of a
+//                             model] in engine/deepar/model.h); string datasets
 //                             static_names, dynamic_names, event_names, static_levels_<i>;
 //                             uint8 dynamic_per_series
 //   /weights/rnn              float32 [n_rnn]  flat cuDNN layout (Note [RNN weight layout])

@@ -256,6 +256,7 @@ PanelFingerprint PanelFingerprint::of(const PanelHeader& h) {
   }
   for (const EventSeries& e : h.events) p.event_names.push_back(e.name);
   p.season_length = h.axis.season_length;
+  p.freq = h.axis.freq;
   return p;
 }
 
@@ -270,6 +271,10 @@ void PanelFingerprint::check_matches(const PanelHeader& h, const std::string& wh
     throw InputError(what + ": the panel does not match the model's: " + part + " expected " + want + ", got " + got +
                      " (retrain with skucast train on this panel)");
   };
+  // Note [Panel frequency of a model]
+  if (freq && o.freq != freq) fail("frequency", freq_name(*freq), freq_name(*o.freq));
+  if (o.season_length != season_length)
+    fail("season length", std::to_string(season_length), std::to_string(o.season_length));
   if (o.static_names != static_names) fail("static attributes", join(static_names), join(o.static_names));
   for (size_t i = 0; i < static_names.size(); ++i)
     if (o.static_levels[i] != static_levels[i])

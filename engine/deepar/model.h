@@ -28,10 +28,12 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "io/shard.h"
+#include "io/time_axis.h"  // Freq
 #include "kernels/device.hpp"
 
 namespace skucast {
@@ -201,6 +203,15 @@ int64_t deepar_auto_ensemble(const DeepArOptions& o, int64_t n_series, std::stri
 std::string deepar_options_to_json(const DeepArOptions& o);
 DeepArOptions deepar_options_from_json(const std::string& json);  // InputError on bad JSON
 
+// Note [Panel frequency of a model]
+//   The calendar inputs depend on the panel's axis: the day of week on a daily panel, the
+//   position modulo season_length otherwise, and the distance and age inputs count steps of the
+//   panel's frequency (Note [Distance inputs]). A model trained on a daily panel reads a weekly
+//   panel's steps as days, so a forecast, resumed training or fine-tuning on a panel of another
+//   frequency or season length is refused (check_matches), like one with other covariates.
+//   Model files record the frequency since this check; in older files it is unknown and not
+//   checked (the season length, recorded from the start, still is).
+
 // What the model's input layout depends on; a panel must match it to be forecast.
 struct PanelFingerprint {
   int64_t n_series = 0;
@@ -210,9 +221,11 @@ struct PanelFingerprint {
   std::vector<uint8_t> dynamic_per_series;               // [n_dynamic] 1 = [S, T+F]
   std::vector<std::string> event_names;
   int32_t season_length = 1;
+  std::optional<Freq> freq;  // nullopt: a model file written before it was recorded (not checked)
 
   static PanelFingerprint of(const PanelHeader& h);
-  // Throws InputError when `h` has other statics, levels, dynamics or events.
+  // Throws InputError when `h` has another frequency or season length (Note [Panel frequency
+  // of a model]), or other statics, levels, dynamics or events.
   void check_matches(const PanelHeader& h, const std::string& what) const;
 };
 

@@ -2,6 +2,8 @@
 // semantics]): new days, restatements, new series and levels, future covariates, events,
 // weights; bad increments refused with the panel untouched; fine-tuning a checkpoint.
 #include <cmath>
+#include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "io/csv_ingest.h"
 #include "io/panel.h"
 #include "io/panel_update.h"
+#include "io/time_axis.h"
 #include "kernels/common.hpp"
 #include "tests/cli_helpers.h"
 
@@ -366,6 +369,91 @@ TEST_F(Update, CheckpointThatCannotReadTheUpdatedPanelIsRefusedFirst) {
   EXPECT_NE(r.output.find("does not match the model's"), std::string::npos) << r.output;
   EXPECT_EQ(read_text(p), before);
   EXPECT_FALSE(testing::fs::exists(path("m2.h5")));
+}
+
+// Note [Panel frequency of a model]: check_matches compares the frequency (when the model file
+// records it) and the season length, naming the panel file and both values.
+TEST(PanelFingerprintCheck, FrequencyAndSeasonLengthMustMatch) {
+  PanelHeader daily;
+  daily.axis.freq = Freq::Day;
+  daily.axis.season_length = 7;
+  daily.ids = {"A"};
+  PanelHeader weekly = daily;
+  weekly.axis.freq = Freq::Week;
+  weekly.axis.season_length = 52;
+  const PanelFingerprint fp = PanelFingerprint::of(daily);
+  ASSERT_EQ(fp.freq, Freq::Day);
+  EXPECT_NO_THROW(fp.check_matches(daily, "daily.h5"));
+  auto message = [](const PanelFingerprint& f, const PanelHeader& h) -> std::string {
+    try {
+      f.check_matches(h, "weekly.h5");
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  std::string m = message(fp, weekly);
+  EXPECT_NE(m.find("weekly.h5: "), std::string::npos) << m;
+  EXPECT_NE(m.find("frequency expected D, got W"), std::string::npos) << m;
+  weekly.axis.season_length = 7;  // the frequency alone
+  m = message(fp, weekly);
+  EXPECT_NE(m.find("frequency expected D, got W"), std::string::npos) << m;
+  PanelHeader fortnight = daily;  // the season alone
+  fortnight.axis.season_length = 14;
+  m = message(fp, fortnight);
+  EXPECT_NE(m.find("season length expected 7, got 14"), std::string::npos) << m;
+  PanelFingerprint old = fp;  // a model file from before the frequency was recorded
+  old.freq.reset();
+  EXPECT_NO_THROW(old.check_matches(weekly, "weekly.h5"));  // season 7 both: not checked further
+  EXPECT_THROW(old.check_matches(fortnight, "fortnight.h5"), InputError);
+}
+
+TEST_F(Update, CheckpointOfADailyPanelIsRefusedOnAWeeklyPanel) {
+  std::string daily = "series_id,time,value\n", weekly = daily;
+  for (int d = 1; d <= 28; ++d)
+    daily += "A," + std::string("2024-01-") + (d < 10 ? "0" : "") + std::to_string(d) + "," + std::to_string(d % 5) + "\n";
+  for (int w = 0; w < 28; ++w) {  // Mondays from 2024-01-01
+    const int64_t day = days_from_civil(2024, 1, 1) + 7 * w;
+    int64_t y;
+    unsigned mo, dd;
+    civil_from_days(day, y, mo, dd);
+    char date[16];
+    std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(y), mo, dd);
+    weekly += std::string("A,") + date + "," + std::to_string(w % 5) + "\n";
+  }
+  ASSERT_EQ(run_skucast({"ingest", "--csv", write("d.csv", daily), "--out", path("d.h5")}).rc, 0);
+  ASSERT_EQ(run_skucast({"ingest", "--csv", write("w.csv", weekly), "--out", path("w.h5")}).rc, 0);
+  ASSERT_EQ(run_skucast({"ingest", "--csv", path("w.csv"), "--season-length", "7", "--out", path("w7.h5")}).rc, 0);
+  CliResult r = run_skucast({"train", "--model", "gru", "--panel", path("d.h5"), "--horizon", "2", "--hidden", "4",
+                             "--layers", "1", "--context", "4", "--epochs", "1", "--batch", "2", "--ensemble", "1",
+                             "--out", path("m.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  DeepArState st = load_checkpoint(path("m.h5"));
+  EXPECT_EQ(st.panel.freq, Freq::Day);
+  auto forecast = [&](const std::string& panel, const std::string& model) {
+    return run_skucast({"forecast", "--panel", panel, "--model", "gru", "--checkpoint", model, "--horizon", "2",
+                        "--out", path("f.h5")});
+  };
+  for (const std::string& panel : {path("w.h5"), path("w7.h5")}) {
+    r = forecast(panel, path("m.h5"));
+    EXPECT_EQ(r.rc, 2) << r.output;
+    EXPECT_NE(r.output.find(panel + ": the panel does not match the model's: frequency expected D, got W"),
+              std::string::npos)
+        << r.output;
+  }
+  EXPECT_FALSE(testing::fs::exists(path("f.h5")));
+  EXPECT_EQ(forecast(path("d.h5"), path("m.h5")).rc, 0);
+
+  // A model file without the attribute (written before it) loads with the frequency unknown:
+  // only the season length is checked.
+  st.panel.freq.reset();
+  save_checkpoint(path("old.h5"), st);
+  EXPECT_EQ(load_checkpoint(path("old.h5")).panel.freq, std::nullopt);
+  r = forecast(path("w.h5"), path("old.h5"));
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("season length expected 7, got 52"), std::string::npos) << r.output;
+  r = forecast(path("w7.h5"), path("old.h5"));
+  EXPECT_EQ(r.rc, 0) << r.output;
 }
 
 }  // namespace
