@@ -127,6 +127,10 @@ std::unique_ptr<AtomicPath> write_forecast_uncommitted(const std::string& path, 
       if (!fc.conformal_score.empty()) h5::write_attr(f, "conformal_score", fc.conformal_score);
       if (!fc.conformal_classes.empty()) h5::write_attr(f, "conformal_classes", fc.conformal_classes);
     }
+    if (fc.bias_correction >= 0) {  // Note [Recent bias correction] in engine/deepar/residuals.cpp
+      h5::write_attr_double(f, "bias_correction", fc.bias_correction);
+      h5::write_attr(f, "bias_steps", fc.bias_steps);
+    }
     {
       h5::Handle g = h5::create_group(f, "series", tmp);
       h5::write_strings(g, "id", fc.ids, tmp);
@@ -224,6 +228,10 @@ ForecastFile read_forecast(const std::string& path) {
     if (h5::has_attr(f, "conformal_classes"))
       fc.conformal_classes = h5::read_attr_string(f, "conformal_classes", path);
   }
+  if (h5::has_attr(f, "bias_correction")) {
+    fc.bias_correction = h5::read_attr_double(f, "bias_correction", path);
+    fc.bias_steps = h5::read_attr_int(f, "bias_steps", path);
+  }
   fc.ids = h5::read_strings(f, "/series/id", path);
   if (h5::exists(f, "series/level")) {
     fc.series_level = h5::read_strings(f, "/series/level", path);
@@ -279,6 +287,8 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
   out.origin = a.origin;
   out.horizon = a.horizon;
   out.levels = a.levels;
+  out.bias_correction = a.bias_correction;  // every shard estimated it on the whole panel
+  out.bias_steps = a.bias_steps;
   // The complete set of shards 0..N-1, each once, joined in shard order.
   const int64_t N = a.shard_count;
   auto shard_name = [](const ForecastFile& p) {

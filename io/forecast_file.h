@@ -72,6 +72,11 @@ struct ForecastFile {
                                     // "model" and for conformal files from before it was recorded
   std::string conformal_classes;    // "feat,deal": the event classes' inputs; "": one pool
   std::vector<std::string> model_per_series;  // [S] `--model auto`: each series' model; else empty
+  // lstm/gru: the recent-bias correction's persistence alpha and its W steps (Note [Recent bias
+  // correction] in engine/deepar/residuals.cpp); -1 / 0: none. bias_note (not stored): why none.
+  double bias_correction = -1.0;
+  int64_t bias_steps = 0;
+  std::string bias_note;
   // Read from a file (written files get the run's own id and their CSV's stamp):
   std::string run_id;                          // "" for files without one
   std::string csv_name;                        // Note [Output sets]; "" when none was written

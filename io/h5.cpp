@@ -259,6 +259,12 @@ void write_attr(hid_t obj, const std::string& name, int64_t value) {
   check(attr.id() < 0 ? -1 : H5Awrite(attr, H5T_NATIVE_INT64, &value), "write attribute " + name, "");
 }
 
+void write_attr_double(hid_t obj, const std::string& name, double value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  check(attr.id() < 0 ? -1 : H5Awrite(attr, H5T_NATIVE_DOUBLE, &value), "write attribute " + name, "");
+}
+
 bool has_attr(hid_t obj, const std::string& name) {
   const htri_t rc = H5Aexists(obj, name.c_str());
   if (rc < 0) throw IoError(file_of(obj) + ": cannot look up attribute '" + name + "' (damaged file?)");
@@ -304,6 +310,21 @@ int64_t read_attr_int(hid_t obj, const std::string& name, const std::string& fil
   }
   int64_t v = 0;
   check(H5Aread(attr, H5T_NATIVE_INT64, &v), "read attribute " + name, file);
+  return v;
+}
+
+double read_attr_double(hid_t obj, const std::string& name, const std::string& file) {
+  if (!has_attr(obj, name)) throw InputError(file + ": missing attribute '" + name + "'");
+  Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle ftype(H5Aget_type(attr), H5Tclose);
+  if (H5Tget_class(ftype) != H5T_FLOAT) throw InputError(file + ": attribute '" + name + "' is not a number");
+  {
+    Handle space(H5Aget_space(attr), H5Sclose);
+    if (H5Sget_simple_extent_npoints(space) != 1)
+      throw InputError(file + ": attribute '" + name + "' is not a single number");
+  }
+  double v = 0;
+  check(H5Aread(attr, H5T_NATIVE_DOUBLE, &v), "read attribute " + name, file);
   return v;
 }
 

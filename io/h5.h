@@ -105,9 +105,11 @@ std::vector<std::string> list_links(hid_t group);  // sorted by name
 // Attributes on any object.
 void write_attr(hid_t obj, const std::string& name, const std::string& value);
 void write_attr(hid_t obj, const std::string& name, int64_t value);
+void write_attr_double(hid_t obj, const std::string& name, double value);
 bool has_attr(hid_t obj, const std::string& name);
 std::string read_attr_string(hid_t obj, const std::string& name, const std::string& file);
 int64_t read_attr_int(hid_t obj, const std::string& name, const std::string& file);
+double read_attr_double(hid_t obj, const std::string& name, const std::string& file);
 
 // Small datasets, written whole (contiguous, no timestamps).
 void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& v, const std::string& file);

@@ -31,6 +31,7 @@ struct BacktestCli {
   int64_t epochs = 10, hidden = 64, layers = 2, context = 0;
   std::string likelihood = "auto";
   int paths = 0;  // 0: from the panel's series (Note [Sample paths from the catalog size])
+  std::string bias_correction = "auto";  // Note [Recent bias correction] in engine/deepar/residuals.cpp
   uint64_t seed = 0;
   double dropout = 0.2;  // as train's default (DeepArOptions)
   double ema = 0.98;     // as train's default (DeepArOptions)
@@ -90,6 +91,7 @@ void run_backtest_cli(const BacktestCli& o) {
   bo.nn_likelihood = o.likelihood;
   bo.nn_paths = o.paths;
   bo.nn_seed = o.seed;
+  bo.nn_bias_correction = o.bias_correction == "auto";
   bo.nn_dropout = o.dropout;
   bo.nn_ema = o.ema;
   bo.nn_attention = o.attention;
@@ -196,6 +198,10 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--paths", opt->paths, "lstm/gru: sample paths per series (0: from the panel's series, as forecast)")
       ->capture_default_str()
       ->check(in_range(0, kMaxPaths));
+  sub->add_option("--bias-correction", opt->bias_correction,
+                  "lstm/gru: auto (shift each series' forecast by its recent out-of-sample bias, as forecast) or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "off"}));
   sub->add_option("--ema", opt->ema, "lstm/gru: decay per batch of the weights' moving average (train --ema)")
       ->capture_default_str();
   sub->add_option("--attention", opt->attention,

@@ -107,6 +107,12 @@ void add_forecast(CLI::App& app) {
       ->capture_default_str()
       ->check(in_range(0, kMaxPaths));
   sub->add_option("--seed", opt->seed, "lstm/gru: seed of the sample paths")->capture_default_str();
+  sub->add_option("--bias-correction", opt->bias_correction,
+                  "lstm/gru: auto (each series' forecast shifted on the log scale by the median of its one-step errors "
+                  "over the steps after the model's training end, times how much such biases persisted across the "
+                  "catalog) or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "off"}));
   sub->add_option("--device", opt->device, "where to run: auto or cpu (the CPU), or cuda: lstm/gru sample paths on the GPU "
                   "(engine/deepar/cuda/sampler.h) and the single statistical models without regressors or "
                   "transform (engine/stat/gpu_models.h); not yet validated on a device; without one, the CPU with a note")

@@ -55,6 +55,7 @@ struct ForecastCli {
   int64_t horizon = 0;
   int64_t block = 0;  // 0: series_block's choice (Note [Series block size])
   int paths = 0;  // 0: from the panel's series (Note [Sample paths from the catalog size])
+  std::string bias_correction = "auto";  // lstm/gru: Note [Recent bias correction] in engine/deepar/residuals.cpp
   uint64_t seed = 1;
   bool residuals = false;  // store in-sample one-step residuals (reconcile wls_var, mint_shrink)
   std::string hier_levels;  // lstm/gru --levels: aggregates from summed paths (Note [Summed sample paths])

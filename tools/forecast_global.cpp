@@ -47,8 +47,9 @@ ForecastDeviceOptions global_forecast_device(const ForecastCli& o, const std::st
 ForecastFile global_forecast(const ForecastCli& o, const std::string& name, const PanelReader& reader,
                              const std::vector<double>& levels, const ForecastDeviceOptions& dev,
                              const SeriesShard& shard, const ForecastHierarchy* hierarchy) {
-  ForecastFile fc =
-      forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard, hierarchy);
+  ForecastFile fc = forecast_with_checkpoint(reader, o.checkpoint, o.horizon, levels, o.paths, o.seed, dev, shard,
+                                             hierarchy,
+                                             o.bias_correction == "auto" ? BiasCorrection::Auto : BiasCorrection::Off);
   if (fc.model != name)
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model names '" + name + "'");
   return fc;
@@ -86,6 +87,15 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     fh.aggregate_ids.assign(agg.ids.begin(), agg.ids.begin() + agg.structure.n_aggregates);
   }
   ForecastFile fc = global_forecast(o, o.model, reader, levels, dev, shard, hier ? &fh : nullptr);
+  // Note [Recent bias correction] in engine/deepar/residuals.cpp
+  if (fc.bias_correction >= 0)
+    std::fprintf(stderr,
+                 "skucast: forecast %s: recent-bias correction: each series' forecast moved by %.3f x its median "
+                 "log error over the last %lld steps (after the model's training end), relative to the catalog's%s\n",
+                 o.model.c_str(), fc.bias_correction, static_cast<long long>(fc.bias_steps),
+                 dev.device == Device::Cuda ? "; its one-step predictions ran on the CPU" : "");
+  else if (fc.bias_note != "off")
+    std::fprintf(stderr, "skucast: forecast %s: no recent-bias correction: %s\n", o.model.c_str(), fc.bias_note.c_str());
   const double model_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double residual_s = 0.0;
   if (o.residuals) {  // Note [Global model residuals] in engine/deepar/residuals.cpp
@@ -109,6 +119,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     bo.nn_checkpoint = o.checkpoint;
     bo.nn_paths = o.paths;
     bo.nn_seed = o.seed;
+    bo.nn_bias_correction = o.bias_correction == "auto";
     bo.nn_forecast_gpu = dev.device == Device::Cuda;
     bo.gpu_block_bytes = dev.max_block_bytes;
     const auto c0 = std::chrono::steady_clock::now();

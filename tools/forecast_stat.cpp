@@ -153,6 +153,7 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
       bo.nn_checkpoint = o.checkpoint;
       bo.nn_paths = o.paths;
       bo.nn_seed = o.seed;
+      bo.nn_bias_correction = o.bias_correction == "auto";
       bo.nn_forecast_gpu = global_dev.device == Device::Cuda;
       bo.gpu_block_bytes = global_dev.max_block_bytes;
     }

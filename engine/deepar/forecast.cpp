@@ -20,6 +20,7 @@
 //   which draws the same values from the same generator (engine/deepar/sample.h); this file
 //   loads the panel and checkpoint and asks make_sampler for the device's sampler.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -68,12 +69,32 @@ void check_pooled(const std::vector<const DeepArState*>& models, const std::vect
   }
 }
 
+// Moves every path value y of series i to (1 + y) e^shift[i] - 1, clipped at 0 (Note [Recent
+// bias correction] in engine/deepar/residuals.cpp): the map is affine in y, so the paths' mean and
+// quantiles move by it exactly, and a running sum of h + 1 steps S to e^shift (S + h + 1) - (h + 1).
+void apply_recent_bias(const std::vector<double>& shift, int64_t H, int64_t Q, PathForecast& pf) {
+  auto move = [](float v, double e, double n) { return static_cast<float>(std::max(e * (v + n) - n, 0.0)); };
+  for (size_t i = 0; i < shift.size(); ++i) {
+    if (shift[i] == 0.0) continue;
+    const double e = std::exp(shift[i]);
+    for (int64_t h = 0; h < H; ++h) {
+      const size_t row = i * static_cast<size_t>(H) + static_cast<size_t>(h);
+      pf.mean[row] = move(pf.mean[row], e, 1.0);
+      for (int64_t k = 0; k < Q; ++k) {
+        const size_t at = row * static_cast<size_t>(Q) + static_cast<size_t>(k);
+        pf.quantiles[at] = move(pf.quantiles[at], e, 1.0);
+        if (!pf.cum_quantiles.empty()) pf.cum_quantiles[at] = move(pf.cum_quantiles[at], e, static_cast<double>(h + 1));
+      }
+    }
+  }
+}
+
 // deepar_forecast for one model or several pooled (Note [Pooled models] in
 // engine/deepar/internal.h); models[0] gives the layout, which every other must share.
 ForecastFile forecast_models(const std::vector<const DeepArState*>& models, const std::vector<std::string>& names,
                              const PanelReader& panel, int64_t horizon, const std::vector<double>& levels,
                              int n_paths, uint64_t seed, const ForecastDeviceOptions& device,
-                             const SeriesShard& shard, const ForecastHierarchy* hier) {
+                             const SeriesShard& shard, const ForecastHierarchy* hier, BiasCorrection bias) {
   const DeepArState& st = *models.at(0);
   const PanelHeader& hdr = panel.header();
   st.panel.check_matches(hdr, panel.path());
@@ -137,6 +158,22 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   }
   const std::unique_ptr<Sampler> sampler = make_sampler(where);
   PathForecast pf = sampler->forecast(l, d, req);
+  // Note [Recent bias correction] in engine/deepar/residuals.cpp: on the CPU, after the paths.
+  RecentBias rb;
+  if (bias == BiasCorrection::Off) {
+    rb.off = "off";
+  } else if (hier) {
+    rb.off = "--levels sums the paths of every series, which one shift per series would not move alike";
+  } else {
+    std::vector<const float*> members;
+    int64_t train_end = -1;
+    for (const DeepArState* m : models) {
+      members.push_back(m->weights.data());
+      train_end = std::max(train_end, m->train_end);
+    }
+    rb = recent_bias_cpu(l, d, members, ctx, o.horizon, H, train_end, s0, s1);
+    if (!rb.shift.empty()) apply_recent_bias(rb.shift, H, static_cast<int64_t>(levels.size()), pf);
+  }
   const std::vector<float> unbounded = pf.cum_quantiles.empty() ? std::vector<float>{} : pf.quantiles;  // [S', H, Q]
   const BoundCount bounded = bound_forecast(d, s0, H, static_cast<int64_t>(levels.size()), pf.mean, pf.quantiles);
   if (bounded.n_values > 0)
@@ -154,6 +191,9 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   fc.levels = levels;
   fc.mean = std::move(pf.mean);
   fc.quantiles = std::move(pf.quantiles);
+  fc.bias_correction = rb.shift.empty() ? -1.0 : rb.alpha;
+  fc.bias_steps = rb.shift.empty() ? 0 : rb.steps;
+  fc.bias_note = rb.off;
   // The paths' running sums (Note [Cumulative demand quantiles], engine/eval/cumulative.h), not
   // for a hierarchy's aggregates. A series whose forecast was bounded (its paths diverged) gets
   // the sums of its bounded per-step quantiles instead (perfectly correlated steps), so every
@@ -228,18 +268,18 @@ std::vector<float> residual_models(const std::vector<const DeepArState*>& models
 ForecastFile deepar_forecast(const DeepArState& st, const PanelReader& panel, int64_t horizon,
                              const std::vector<double>& levels, int n_paths, uint64_t seed,
                              const ForecastDeviceOptions& device, const SeriesShard& shard,
-                             const ForecastHierarchy* hierarchy) {
-  return forecast_models({&st}, {"the model"}, panel, horizon, levels, n_paths, seed, device, shard, hierarchy);
+                             const ForecastHierarchy* hierarchy, BiasCorrection bias) {
+  return forecast_models({&st}, {"the model"}, panel, horizon, levels, n_paths, seed, device, shard, hierarchy, bias);
 }
 
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
                                       const ForecastDeviceOptions& device, const SeriesShard& shard,
-                                      const ForecastHierarchy* hierarchy) {
+                                      const ForecastHierarchy* hierarchy, BiasCorrection bias) {
   std::vector<std::string> names;
   std::vector<DeepArState> states;
   const std::vector<const DeepArState*> models = load_models(panel, checkpoint, names, states);
-  return forecast_models(models, names, panel, horizon, levels, n_paths, seed, device, shard, hierarchy);
+  return forecast_models(models, names, panel, horizon, levels, n_paths, seed, device, shard, hierarchy, bias);
 }
 
 std::vector<float> deepar_residuals(const DeepArState& state, const PanelReader& panel, const SeriesShard& shard) {

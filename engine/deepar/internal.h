@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -299,9 +300,32 @@ PathForecast forecast_paths_cpu(const Layout& l, const PanelData& d, const PathR
 // [n_params] of one model or of pooled ones (their predictions averaged). Host data.
 //   [out] [S', T]: NaN at steps t <= first[s], where d.y is NaN, and where the prediction is
 //         not finite.
+// t_first: the first step wanted (each series' windows start where their horizon part reaches
+// it; 0: from the series' first observation). location: the likelihood's location on the
+// model's scale (nu * raw0 + the window's location: log(1 + sales) for a log1p series) instead
+// of the mean on the sales scale; continuous likelihoods only (InputError otherwise).
 std::vector<float> one_step_predictions_cpu(const Layout& l, const PanelData& d,
                                             const std::vector<const float*>& members, int64_t context,
-                                            int64_t stride, int64_t series_begin, int64_t series_end);
+                                            int64_t stride, int64_t series_begin, int64_t series_end,
+                                            int64_t t_first = 0, bool location = false);
+
+// Note [Recent bias correction] (engine/deepar/residuals.cpp): the shift of each series'
+// forecast on the log scale from its out-of-sample one-step errors.
+struct RecentBias {
+  std::vector<double> shift;  // [S'] added to log(1 + sales) of every path value; empty: none
+  double persistence = 0.0;   // the split-half slope: how much of a bias lasted W/2 steps, in [0, 1]
+  double alpha = 0.0;         // the factor on each series' bias: persistence^((W + H) / W)
+  int64_t steps = 0;          // W: the steps after the training end the errors come from
+  int64_t n_series = 0;       // series the persistence was estimated on
+  std::string off;            // why there is no correction ("" when there is one)
+};
+// members, context: as one_step_predictions_cpu; model_horizon: the model's own horizon (W is at
+// most it); horizon: the forecast's; train_end: the first step no member trained on (Note [What
+// the model has seen]); the shifts of the series [series_begin, series_end), estimated from every
+// series of d.
+RecentBias recent_bias_cpu(const Layout& l, const PanelData& d, const std::vector<const float*>& members,
+                           int64_t context, int64_t model_horizon, int64_t horizon, int64_t train_end,
+                           int64_t series_begin, int64_t series_end);
 
 // Fills weights [n_params]: RNN and head PyTorch-style, embeddings N(0, 1)-ish uniform.
 void init_weights(const Layout& l, uint64_t seed, std::vector<float>& w);

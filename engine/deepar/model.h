@@ -390,6 +390,11 @@ inline int deepar_default_paths(int64_t n_series) {
 
 // Forecasts every series H steps past the history (origin = T) with n_paths ancestral
 // sample paths (point losses: one deterministic path, Gaussian quantiles from resid_sd).
+// Whether a forecast corrects each series by its recent out-of-sample bias (Note [Recent bias
+// correction] in engine/deepar/residuals.cpp; `forecast --bias-correction auto|off`). Auto
+// corrects where the model and panel allow it (ForecastFile::bias_note says why not).
+enum class BiasCorrection { Auto, Off };
+
 // levels: quantile levels in (0, 1). Deterministic in seed. Device::Cuda samples on
 // the GPU with the same draws (throws DeviceError without a usable device or CUDA build).
 // `shard` forecasts only its slice of the series (Note [Sharding the catalog] in
@@ -401,7 +406,7 @@ inline int deepar_default_paths(int64_t n_series) {
 ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel, int64_t horizon,
                              const std::vector<double>& levels, int n_paths, uint64_t seed,
                              const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {},
-                             const ForecastHierarchy* hierarchy = nullptr);
+                             const ForecastHierarchy* hierarchy = nullptr, BiasCorrection bias = BiasCorrection::Auto);
 
 // The same from a checkpoint file (engine/deepar/checkpoint.h) — for `skucast forecast --model
 // lstm|gru --checkpoint model.h5`. A comma-separated list of model files of one layout (e.g.
@@ -411,7 +416,8 @@ ForecastFile deepar_forecast(const DeepArState& state, const PanelReader& panel,
 ForecastFile forecast_with_checkpoint(const PanelReader& panel, const std::string& checkpoint, int64_t horizon,
                                       const std::vector<double>& levels, int n_paths, uint64_t seed,
                                       const ForecastDeviceOptions& device = {}, const SeriesShard& shard = {},
-                                      const ForecastHierarchy* hierarchy = nullptr);
+                                      const ForecastHierarchy* hierarchy = nullptr,
+                                      BiasCorrection bias = BiasCorrection::Auto);
 
 // In-sample one-step residuals y_t − ŷ_t|t−1 [S', T] of the model on the panel's history, for
 // `forecast --model lstm|gru --residuals` (reconcile wls_var|mint_shrink): ŷ teacher-forced

@@ -367,18 +367,20 @@ void run_neural_folds(const Plan& p, BacktestResult& r, const PanelReader& panel
       ForecastDeviceOptions fdev;
       fdev.device = p.opt.nn_forecast_gpu ? Device::Cuda : Device::Cpu;
       fdev.max_block_bytes = p.opt.gpu_block_bytes;
+      const BiasCorrection bias = p.opt.nn_bias_correction ? BiasCorrection::Auto : BiasCorrection::Off;
       const bool want_resid = store && store->residuals;  // Note [Fold residuals of the global model]
       std::vector<float> resid;                            // [S, o]
       ForecastFile fc;
       if (!p.opt.nn_checkpoint.empty()) {  // Note [Checkpoint folds]: the stored model, no refit
-        fc = forecast_with_checkpoint(cut_panel, p.opt.nn_checkpoint, H, r.levels, p.opt.nn_paths, p.opt.nn_seed, fdev);
+        fc = forecast_with_checkpoint(cut_panel, p.opt.nn_checkpoint, H, r.levels, p.opt.nn_paths, p.opt.nn_seed, fdev,
+                                      {}, nullptr, bias);
         if (fc.model != p.opt.models[mi])
           throw InputError(p.opt.nn_checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but the models "
                            "name '" + p.opt.models[mi] + "'");
         if (want_resid) resid = residuals_with_checkpoint(cut_panel, p.opt.nn_checkpoint);
       } else {
         const DeepArState st = train_fold_model(p, p.opt.models[mi], cut_panel, H);
-        fc = deepar_forecast(st, cut_panel, H, r.levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev);
+        fc = deepar_forecast(st, cut_panel, H, r.levels, p.opt.nn_paths, p.opt.nn_seed + 1, fdev, {}, nullptr, bias);
         if (want_resid) resid = deepar_residuals(st, cut_panel);
       }
       if (want_resid) {

@@ -74,6 +74,7 @@ struct BacktestOptions {
   std::string nn_likelihood = "auto";  // Note [Likelihood from the data] in engine/deepar/model.h
   int nn_paths = 100;
   uint64_t nn_seed = 0;
+  bool nn_bias_correction = true;  // `--bias-correction auto` (Note [Recent bias correction] in engine/deepar/residuals.cpp)
   double nn_dropout = 0.2;     // as `train`'s default
   double nn_ema = 0.98;        // as `train --ema` (Note [Weight average] in engine/deepar/train.cpp)
   std::string nn_attention = "off";  // as `train --attention` (Note [Attention] in engine/nn/attention.h)
