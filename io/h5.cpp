@@ -298,33 +298,33 @@ std::string read_attr_string(hid_t obj, const std::string& name, const std::stri
   return s;
 }
 
-int64_t read_attr_int(hid_t obj, const std::string& name, const std::string& file) {
+namespace {
+// Reads the scalar attribute `name` of HDF5 class `cls` (what: "an integer", "a number") as
+// `mem` into *out; InputError naming the file when it is missing or of another kind.
+void read_scalar_attr(hid_t obj, const std::string& name, const std::string& file, H5T_class_t cls, hid_t mem,
+                      const char* what, void* out) {
   if (!has_attr(obj, name)) throw InputError(file + ": missing attribute '" + name + "'");
   Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
   Handle ftype(H5Aget_type(attr), H5Tclose);
-  if (H5Tget_class(ftype) != H5T_INTEGER) throw InputError(file + ": attribute '" + name + "' is not an integer");
+  if (H5Tget_class(ftype) != cls) throw InputError(file + ": attribute '" + name + "' is not " + what);
   {
     Handle space(H5Aget_space(attr), H5Sclose);
     if (H5Sget_simple_extent_npoints(space) != 1)
-      throw InputError(file + ": attribute '" + name + "' is not a single integer");
+      throw InputError(file + ": attribute '" + name + "' is not a single value (" + what + " expected)");
   }
+  check(H5Aread(attr, mem, out), "read attribute " + name, file);
+}
+}  // namespace
+
+int64_t read_attr_int(hid_t obj, const std::string& name, const std::string& file) {
   int64_t v = 0;
-  check(H5Aread(attr, H5T_NATIVE_INT64, &v), "read attribute " + name, file);
+  read_scalar_attr(obj, name, file, H5T_INTEGER, H5T_NATIVE_INT64, "an integer", &v);
   return v;
 }
 
 double read_attr_double(hid_t obj, const std::string& name, const std::string& file) {
-  if (!has_attr(obj, name)) throw InputError(file + ": missing attribute '" + name + "'");
-  Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
-  Handle ftype(H5Aget_type(attr), H5Tclose);
-  if (H5Tget_class(ftype) != H5T_FLOAT) throw InputError(file + ": attribute '" + name + "' is not a number");
-  {
-    Handle space(H5Aget_space(attr), H5Sclose);
-    if (H5Sget_simple_extent_npoints(space) != 1)
-      throw InputError(file + ": attribute '" + name + "' is not a single number");
-  }
   double v = 0;
-  check(H5Aread(attr, H5T_NATIVE_DOUBLE, &v), "read attribute " + name, file);
+  read_scalar_attr(obj, name, file, H5T_FLOAT, H5T_NATIVE_DOUBLE, "a number", &v);
   return v;
 }
 
