@@ -652,6 +652,18 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
     stats->n_nonfinite_value = p1.nonfinite_value;
     stats->n_nonfinite_dynamic = p1.nonfinite_dynamic;
     stats->freq_inferred = inferred;
+    // Note [Sparse inferred days]: weekly rows dated on different weekdays (or monthly ones on
+    // different days of the month) have no common step but the day, so inference reads them as
+    // daily with most cells missing, and every model then forecasts days. Not an error (sparse
+    // daily sales exist), but said: with --freq W or M ingest names the row off the frequency.
+    const double cells = static_cast<double>(n_series) * static_cast<double>(n_total);
+    if (inferred && h.axis.freq == Freq::Day && cells > 0 && static_cast<double>(p1.n_rows) < 0.3 * cells)
+      stats->warnings.push_back(
+          path + ": the frequency was inferred as daily, but only " +
+          std::to_string(static_cast<int>(100.0 * static_cast<double>(p1.n_rows) / cells)) +
+          " % of the series x day cells have a row: weekly or monthly dates on different weekdays or days "
+          "of the month? Pass --freq W or --freq M to read them at that frequency (ingest then names any row "
+          "off it), or --freq D to keep days and silence this");
     if (p1.nonfinite_value > 0)
       stats->warnings.push_back(path + ": " + std::to_string(p1.nonfinite_value) + " NaN/Inf/NA value(s) in column " +
                                 quoted(opt.value_col) + " treated as missing");

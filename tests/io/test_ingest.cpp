@@ -183,6 +183,38 @@ TEST_F(Ingest, FrequenciesInferredAndExplicit) {
   }
 }
 
+// Note [Sparse inferred days]: weekly rows on two different weekdays infer as daily with most
+// cells empty, and ingest says so (a warning, not an error); --freq D silences it, and evenly
+// dated weekly rows and dense daily ones get no warning.
+TEST_F(Ingest, SparseInferredDaysAreSaid) {
+  std::string mixed = "series_id,time,value\n", weekly = mixed, daily = mixed;
+  // Mondays for x, Sundays for y (six weeks from 2021-01-04 / 2021-01-03).
+  const char* mondays[] = {"2021-01-04", "2021-01-11", "2021-01-18", "2021-01-25", "2021-02-01", "2021-02-08"};
+  const char* sundays[] = {"2021-01-03", "2021-01-10", "2021-01-17", "2021-01-24", "2021-01-31", "2021-02-07"};
+  for (int w = 0; w < 6; ++w) {
+    mixed += std::string("x,") + mondays[w] + ",1\ny," + sundays[w] + ",2\n";
+    weekly += std::string("x,") + mondays[w] + ",1\ny," + mondays[w] + ",2\n";
+  }
+  for (int d = 1; d <= 9; ++d) daily += "x,2021-01-0" + std::to_string(d) + ",1\n";
+  IngestStats st;
+  EXPECT_EQ(read(mixed, {}, &st).header.axis.freq, Freq::Day);
+  ASSERT_EQ(st.warnings.size(), 1u);
+  EXPECT_NE(st.warnings[0].find("inferred as daily, but only 16 % of the series x day cells"), std::string::npos)
+      << st.warnings[0];
+  EXPECT_NE(st.warnings[0].find("--freq W"), std::string::npos);
+  IngestOptions d;
+  d.freq = "D";
+  st = {};
+  read(mixed, d, &st);
+  EXPECT_TRUE(st.warnings.empty());
+  st = {};
+  EXPECT_EQ(read(weekly, {}, &st).header.axis.freq, Freq::Week);
+  EXPECT_TRUE(st.warnings.empty());
+  st = {};
+  read(daily, {}, &st);
+  EXPECT_TRUE(st.warnings.empty());
+}
+
 TEST_F(Ingest, DynamicStaticWeightAndFutureRows) {
   IngestOptions opt;
   opt.dynamic = {"price", "promo"};
