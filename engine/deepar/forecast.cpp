@@ -167,10 +167,13 @@ ForecastFile forecast_models(const std::vector<const DeepArState*>& models, cons
   } else {
     std::vector<const float*> members;
     int64_t train_end = -1;
+    bool known = true;  // the latest training end of the members; unknown if any member's is
     for (const DeepArState* m : models) {
       members.push_back(m->weights.data());
+      known = known && m->train_end >= 0;
       train_end = std::max(train_end, m->train_end);
     }
+    if (!known) train_end = -1;
     rb = recent_bias_cpu(l, d, members, ctx, o.horizon, H, train_end, s0, s1);
     if (!rb.shift.empty()) apply_recent_bias(rb.shift, H, static_cast<int64_t>(levels.size()), pf);
   }

@@ -322,10 +322,10 @@ struct RecentBias {
 // members, context: as one_step_predictions_cpu; model_horizon: the model's own horizon (W is at
 // most it); horizon: the forecast's; train_end: the first step no member trained on (Note [What
 // the model has seen]); the shifts of the series [series_begin, series_end), estimated from every
-// series of d.
+// series of d; block: series per network call (their predictions [block, T] held at a time).
 RecentBias recent_bias_cpu(const Layout& l, const PanelData& d, const std::vector<const float*>& members,
                            int64_t context, int64_t model_horizon, int64_t horizon, int64_t train_end,
-                           int64_t series_begin, int64_t series_end);
+                           int64_t series_begin, int64_t series_end, int64_t block = 4096);
 
 // Fills weights [n_params]: RNN and head PyTorch-style, embeddings N(0, 1)-ish uniform.
 void init_weights(const Layout& l, uint64_t seed, std::vector<float>& w);

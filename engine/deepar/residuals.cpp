@@ -185,7 +185,7 @@ constexpr int64_t kMinBiasSeries = 30;  // series needed to estimate the persist
 
 RecentBias recent_bias_cpu(const Layout& l, const PanelData& d, const std::vector<const float*>& members,
                            int64_t context, int64_t model_horizon, int64_t horizon, int64_t train_end,
-                           int64_t series_begin, int64_t series_end) {
+                           int64_t series_begin, int64_t series_end, int64_t block) {
   RecentBias rb;
   const int64_t T = d.n_time, S = d.n_series;
   if (!l.log1p || !likelihood_is_continuous(l.lik.kind)) {
@@ -204,25 +204,30 @@ RecentBias recent_bias_cpu(const Layout& l, const PanelData& d, const std::vecto
     return rb;
   }
   const int64_t W = rb.steps, t0 = T - W, half = W / 2;
-  const std::vector<float> loc = one_step_predictions_cpu(l, d, members, context, W, 0, S, t0, true);  // [S, T]
   std::vector<double> b(static_cast<size_t>(S), NAN), b1(static_cast<size_t>(S), NAN), b2(static_cast<size_t>(S), NAN);
   std::vector<double> all, first, second;
-  for (int64_t i = 0; i < S; ++i) {
-    if (d.log1p.empty() || !d.log1p[i]) continue;  // a series on the sales scale: no shift
-    all.clear();
-    first.clear();
-    second.clear();
-    for (int64_t t = t0; t < T; ++t) {
-      const double r = static_cast<double>(d.y[i * T + t]) - static_cast<double>(loc[i * T + t]);
-      if (!std::isfinite(r)) continue;
-      all.push_back(r);
-      (t - t0 < half ? first : second).push_back(r);
-    }
-    if (static_cast<int64_t>(all.size()) < (W + 1) / 2) continue;
-    b[i] = median_of(all);
-    if (!first.empty() && !second.empty()) {
-      b1[i] = median_of(first);
-      b2[i] = median_of(second);
+  // In blocks of series: the predictions come back [block, T], of which the last W steps are read.
+  if (block < 1) throw InputError("deepar: recent bias: block must be at least 1");
+  for (int64_t i0 = 0; i0 < S; i0 += block) {
+    const int64_t i1 = std::min(S, i0 + block);
+    const std::vector<float> loc = one_step_predictions_cpu(l, d, members, context, W, i0, i1, t0, true);
+    for (int64_t i = i0; i < i1; ++i) {
+      if (d.log1p.empty() || !d.log1p[i]) continue;  // a series on the sales scale: no shift
+      all.clear();
+      first.clear();
+      second.clear();
+      for (int64_t t = t0; t < T; ++t) {
+        const double r = static_cast<double>(d.y[i * T + t]) - static_cast<double>(loc[(i - i0) * T + t]);
+        if (!std::isfinite(r)) continue;
+        all.push_back(r);
+        (t - t0 < half ? first : second).push_back(r);
+      }
+      if (static_cast<int64_t>(all.size()) < (W + 1) / 2) continue;
+      b[i] = median_of(all);
+      if (!first.empty() && !second.empty()) {
+        b1[i] = median_of(first);
+        b2[i] = median_of(second);
+      }
     }
   }
   auto finite_median = [](const std::vector<double>& v) {

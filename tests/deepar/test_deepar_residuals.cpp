@@ -348,6 +348,10 @@ TEST(DeepArRecentBias, ShiftsByHandFromOneWindowPerSeries) {
   const deepar::RecentBias part = deepar::recent_bias_cpu(l, d, {st.weights.data()}, ctx, Hm, H, train_end, 10, 25);
   EXPECT_EQ(part.alpha, rb.alpha);
   EXPECT_EQ(part.shift, std::vector<double>(rb.shift.begin() + 10, rb.shift.begin() + 25));
+  // Blocks of 7 series per network call: the same shifts.
+  const deepar::RecentBias blocks = deepar::recent_bias_cpu(l, d, {st.weights.data()}, ctx, Hm, H, train_end, 0, kBS, 7);
+  EXPECT_NEAR(blocks.alpha, rb.alpha, 1e-6);  // other batch sizes: possibly another BLAS order
+  for (int64_t s = 0; s < kBS; ++s) EXPECT_NEAR(blocks.shift[s], rb.shift[s], 1e-5) << "series " << s;
 }
 
 // The forecast moves every path value of a series by its shift on the log scale: its quantiles,
