@@ -62,6 +62,11 @@
 //      that lasts. Every path value of s moves by the shift on the log scale, y -> (1 + y) e^c - 1
 //      (clipped at 0), so its quantiles, mean and running sums move with it exactly (the map
 //      is affine in y; forecast_models applies it to them).
+//   What it cannot tell apart: a bias that lasts from one that belongs to the W steps' season. A
+//   validation window over December whose series-specific holiday misses persist within it
+//   (high rho) would carry them into January; the decay and the centring soften that, and
+//   `--bias-correction off` is there for such a window (or a longer --val-steps / a W that spans
+//   more than the season).
 //   Only for models on the log scale (Note [Target transform]: continuous likelihoods, series
 //   without negative values); W >= 4 (a refit model, `--refit on`, has no step it did not train
 //   on). Shards: the errors and alpha come from every series of the panel, so a series' forecast
