@@ -112,6 +112,7 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
   if (uses_regressors) {
     xplan = plan_regressors(hdr, o.panel, o.regressors);
     check_regressor_horizon(xplan, hdr, o.panel, horizon);
+    check_regressor_history(reader, xplan);  // Note [Regressors without history]
   } else if (o.regressors_given) {
     plan_regressors(hdr, o.panel, o.regressors);
     std::fprintf(stderr, "skucast: note: model '%s' does not use regressors; --regressors is ignored\n",
@@ -233,6 +234,8 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
   }
   std::vector<float> block;   // [nb, T]
   std::vector<float> xblock;  // [nb, T+F, K]
+  std::vector<RegressorUse> xuse;  // [nb, K] Note [Regressor use]: one model's run only
+  RegressorUseCount xcount;
   StatBoundCount bounded;
   for (int64_t j0 = 0; j0 < n_series; j0 += series_per_block) {  // j0: output row, i0: panel series
     const int64_t nb = std::min(series_per_block, n_series - j0), i0 = s_begin + j0;
@@ -268,11 +271,16 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
       for (int64_t s = 0; s < nb; ++s)
         fc.model_per_series[static_cast<size_t>(j0 + s)] = candidates[static_cast<size_t>(chosen[static_cast<size_t>(j0 + s)])];
     } else {
+      if (bo.xreg != nullptr && !on_gpu) {
+        xuse.resize(static_cast<size_t>(checked_mul(nb, bo.n_xreg)));
+        bo.regressor_use = xuse.data();
+      }
       const BatchForecast b =
           on_gpu ? forecast_batch_cuda(o.model, block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, gpu_opt)
                  : forecast_batch(*models[0], block.data(), nb, n_steps, hdr.axis.season_length, horizon, levels, bo);
       n_fallback += b.n_fallback;
       n_no_fitted += b.n_no_fitted;
+      if (bo.regressor_use != nullptr) xcount.add(xuse.data(), nb, bo.n_xreg);
       std::copy(b.mean.begin(), b.mean.end(), fc.mean.begin() + j0 * horizon);
       std::copy(b.quantiles.begin(), b.quantiles.end(), fc.quantiles.begin() + j0 * horizon * n_levels);
     }
@@ -284,6 +292,8 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
     bounded.n_values += bc.n_values;
     bounded.n_series += bc.n_series;
   }
+  for (const std::string& line : regressor_use_notes(xplan, xcount))  // Note [Regressor use]
+    std::fprintf(stderr, "skucast: note: %s\n", line.c_str());
   if (bounded.n_values > 0)
     std::fprintf(stderr,
                  "skucast: note: %lld forecast value(s) of %lld series bounded to %g times the largest value of "

@@ -660,7 +660,10 @@ BacktestResult run_backtest(const PanelReader& panel, const BacktestOptions& opt
   bool any_xreg = false;
   for (const auto& mp : p.models) any_xreg = any_xreg || (mp && mp->uses_regressors());
   RegressorPlan xplan;
-  if (any_xreg) xplan = plan_regressors(hdr, panel.path(), p.opt.regressors);
+  if (any_xreg) {
+    xplan = plan_regressors(hdr, panel.path(), p.opt.regressors);
+    check_regressor_history(panel, xplan);  // Note [Regressors without history]
+  }
   std::vector<float> block;  // [nb, T]
   std::vector<float> xblock;  // [nb, T+F, K]
   for (int64_t i0 = 0; i0 < n_series; i0 += p.opt.block) {

@@ -9,6 +9,7 @@
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -123,6 +124,7 @@ class EnsembleModel final : public StatModel {
       SeriesOutput mo;
       mo.mean = all + i * n_out;
       mo.quantiles = mo.mean + spec.horizon;
+      mo.regressor_use = out.regressor_use;  // the member that reads regressors writes it
       m_members[i]->forecast_series(in, spec, mo);
       fallback = fallback || mo.fallback;
     }
@@ -223,15 +225,24 @@ void forecast_or_fallback(const StatModel& model, const SeriesInput& in, const F
 // for a series that ended before T). Missing values (NaN) in a regressor are filled with the
 // last observed value of that column (last observation carried forward; leading gaps take the
 // first observed value); a column with no finite value at all becomes 0 (constant: the models
-// leave it out). Writes x [n + H, K] as doubles.
+// leave it out). Writes x [n + H, K] as doubles, and per column whether its history rows had no
+// finite value (no_history [K]) and whether a horizon row was missing (future_missing [K]), for
+// Note [Regressor use].
 void prepare_regressors(const float* xs, int64_t first, int64_t n, int64_t n_steps, int64_t horizon, int k,
-                        double* x) {
+                        double* x, bool* no_history, bool* future_missing) {
   const int64_t rows = n + horizon;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t t = r < n ? first + r : n_steps + (r - n);  // row on the block's axis
     for (int j = 0; j < k; ++j) x[r * k + j] = xs[t * k + j];
   }
   for (int j = 0; j < k; ++j) {
+    no_history[j] = true;
+    future_missing[j] = false;
+    for (int64_t r = 0; r < rows; ++r) {
+      const bool finite = std::isfinite(x[r * k + j]);
+      if (r < n) no_history[j] = no_history[j] && !finite;
+      else future_missing[j] = future_missing[j] || !finite;
+    }
     double last = std::nan("");
     for (int64_t r = 0; r < rows; ++r) {
       double& v = x[r * k + j];
@@ -362,6 +373,8 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
     std::vector<double> ybuf(static_cast<size_t>(std::max<int64_t>(n_steps, 1)));  // [T]
     std::vector<double> zbuf(transform != Transform::None ? ybuf.size() : 0);       // [T] transformed
     std::vector<double> xbuf(static_cast<size_t>((n_steps + horizon) * n_x));       // [T + H, K]
+    auto x_no_history = std::make_unique<bool[]>(static_cast<size_t>(n_x) + 1);      // [K]
+    auto x_future_missing = std::make_unique<bool[]>(static_cast<size_t>(n_x) + 1);  // [K]
     std::vector<double> mean(static_cast<size_t>(horizon));                          // [H]
     std::vector<double> quant(static_cast<size_t>(std::max<int64_t>(n_cells, 1)));   // [H, Q]
     std::vector<double> t_mean(transform != Transform::None ? mean.size() : 0);      // [H]
@@ -372,6 +385,8 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
       const int64_t n = prepare_series_hd(y + s * n_steps, n_steps, ybuf.data(), &first);
       SeriesOutput so{mean.data(), quant.data(), false};
       so.fitted = opt.residuals && n > 0 ? fbuf.data() : nullptr;
+      RegressorUse* use = opt.regressor_use && n_x > 0 ? opt.regressor_use + s * n_x : nullptr;  // [K]
+      if (use) std::fill(use, use + n_x, RegressorUse::Unread);
       if (n == 0) {  // nothing observed: forecast 0 with zero-width intervals
         std::fill(mean.begin(), mean.end(), 0.0);
         std::fill(quant.begin(), quant.end(), 0.0);
@@ -379,9 +394,11 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
       } else {
         SeriesInput in{ybuf.data(), n, season_length};
         if (n_x > 0) {
-          prepare_regressors(opt.xreg + s * opt.xreg_steps * n_x, first, n, n_steps, horizon, n_x, xbuf.data());
+          prepare_regressors(opt.xreg + s * opt.xreg_steps * n_x, first, n, n_steps, horizon, n_x, xbuf.data(),
+                             x_no_history.get(), x_future_missing.get());
           in.regressors = xbuf.data();
           in.n_regressors = n_x;
+          so.regressor_use = use;
         }
         bool done = false;
         if (transform != Transform::None) {
@@ -395,6 +412,7 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
             SeriesInput zin = in;
             zin.y = zbuf.data();
             SeriesOutput zo{t_mean.data(), t_quant.data(), false};
+            zo.regressor_use = so.regressor_use;
             forecast_or_fallback(model, zin, t_spec, zo);
             // Back to the data's scale: quantiles exactly, the mean bias-adjusted.
             for (int64_t h = 0; h < horizon; ++h) {
@@ -415,6 +433,10 @@ BatchForecast forecast_batch(const StatModel& model, const float* y, int64_t n_s
           const bool was_fallback = so.fallback;
           forecast_or_fallback(model, in, spec, so);
           so.fallback = so.fallback || was_fallback;
+        }
+        for (int j = 0; use && j < n_x; ++j) {  // Note [Regressor use]: what the preparation saw
+          if (use[j] == RegressorUse::Constant && x_no_history[j]) use[j] = RegressorUse::NoHistory;
+          if (use[j] == RegressorUse::Used && x_future_missing[j]) use[j] = RegressorUse::UsedCarried;
         }
       }
       // Quantiles never cross: sort each step's row (a no-op for well-behaved models).

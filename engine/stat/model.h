@@ -47,6 +47,25 @@ struct ForecastSpec {
   int n_levels = 0;              // Q
 };
 
+// Note [Regressor use]
+//   Why a series' model did or did not fit each regressor column, so that `forecast` can say
+//   which covariates a run could use (tools/forecast_stat.cpp prints one note per column). A
+//   model that reads regressors (arimax, Note [ARIMAX columns]) writes Used, Constant or
+//   Collinear per column once it has decided; forecast_batch adds what it saw preparing the
+//   columns (Note [Regressor rows] in engine/stat/model.cpp): a left-out column with no value in
+//   the series' history becomes NoHistory, a used column with some of its H future values
+//   missing UsedCarried. Series whose model never reached the decision (too short, constant,
+//   never observed, a model without regressors) stay Unread. The forecasts do not depend on it.
+enum class RegressorUse : uint8_t {
+  Unread = 0,   // no decision (see above)
+  Used,         // fitted, its future values given
+  UsedCarried,  // fitted; future values missing, the last known value carried forward
+  NoHistory,    // left out: no value in the series' history
+  Constant,     // left out: constant over the series' history (the model's fitting window)
+  Collinear,    // left out: a linear combination of the mean and the columns before it
+};
+inline constexpr int kRegressorUseKinds = 6;
+
 // Per-series output buffers, owned by the caller.
 struct SeriesOutput {
   double* mean = nullptr;       // [H]
@@ -57,6 +76,8 @@ struct SeriesOutput {
   // set has_fitted; the others leave has_fitted false (kResidualModels lists the first kind).
   double* fitted = nullptr;
   bool has_fitted = false;
+  // Optional [K] (Note [Regressor use]): models that read regressors write each column's use.
+  RegressorUse* regressor_use = nullptr;
 };
 
 // The models that give in-sample one-step predictions (SeriesOutput::fitted), for messages.
@@ -112,6 +133,9 @@ struct BatchOptions {
   // NaN elsewhere (not listed, interior gaps, steps the model has no prediction for). Series
   // whose model gave no fitted values are counted in BatchForecast::n_no_fitted (all NaN).
   float* residuals = nullptr;
+  // Optional [S, K] output with the regressors (Note [Regressor use]): how each series' model
+  // used each column.
+  RegressorUse* regressor_use = nullptr;
 };
 
 // The argument checks every batch runner shares (forecast_batch here, the GPU runner's

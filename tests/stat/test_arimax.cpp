@@ -23,6 +23,7 @@
 
 #include "engine/stat/arima/arima.h"
 #include "engine/stat/arima/arimax.h"
+#include "engine/stat/arima/regressors.h"
 #include "engine/stat/boxcox.h"
 #include "engine/stat/model.h"
 #include "io/forecast_file.h"
@@ -474,6 +475,92 @@ TEST(ForecastRegressors, AwkwardInputsNeverNaN) {
   }
 }
 
+// Note [Regressor use]: why each series' arimax left out a column (no value in its history,
+// constant, collinear), which columns it fitted with missing future values, and the run's
+// notes; asking for it changes no forecast.
+TEST(ForecastRegressors, UseOfEachColumnAndNotes) {
+  const int64_t S = 3, T = 60, H = 4, X = T + H;
+  const int K = 5;
+  std::mt19937 rng(5);
+  std::normal_distribution<double> nd;
+  std::bernoulli_distribution coin(0.3);
+  std::vector<float> y(S * T), x(S * X * K);  // [S, T], [S, T+H, K]
+  for (int64_t s = 0; s < S; ++s) {
+    double u = 0.0;
+    for (int64_t t = 0; t < X; ++t) {
+      float* r = x.data() + (s * X + t) * K;
+      r[0] = s == 2 ? 0.0f : static_cast<float>(coin(rng));      // promo; never on for series 2
+      r[1] = NAN;                                                // no value anywhere
+      r[2] = static_cast<float>(2.0 + 0.2 * nd(rng));            // price
+      if (s == 1 && t >= T + 1) r[2] = NAN;                      //   its future part missing
+      r[3] = 1.0f + 2.0f * r[0];                                 // affine in promo
+      r[4] = static_cast<float>(t % 5 == 0);                     // varies everywhere
+      u = 0.5 * u + nd(rng);
+      if (t < T) y[s * T + t] = static_cast<float>(20.0 + 6.0 * r[0] - 3.0 * r[2] + u);
+    }
+  }
+  const std::vector<double> levels = {0.1, 0.5, 0.9};
+  BatchOptions bo;
+  bo.xreg = x.data();
+  bo.xreg_steps = X;
+  bo.n_xreg = K;
+  for (const char* name : {"arimax", "ets+arimax"}) {
+    const auto model = make_stat_model(name);
+    const BatchForecast plain = forecast_batch(*model, y.data(), S, T, 1, H, levels, bo);
+    std::vector<RegressorUse> use(S * K, RegressorUse::Unread);
+    BatchOptions with = bo;
+    with.regressor_use = use.data();
+    const BatchForecast b = forecast_batch(*model, y.data(), S, T, 1, H, levels, with);
+    EXPECT_EQ(b.mean, plain.mean) << name;
+    EXPECT_EQ(b.quantiles, plain.quantiles) << name;
+    using U = RegressorUse;
+    const std::vector<RegressorUse> want = {
+        U::Used, U::NoHistory, U::Used, U::Collinear, U::Used,         // series 0
+        U::Used, U::NoHistory, U::UsedCarried, U::Collinear, U::Used,  // series 1: price's future carried
+        U::Constant, U::NoHistory, U::Used, U::Constant, U::Used,      // series 2: no promotion
+    };
+    for (int64_t i = 0; i < S * K; ++i)
+      EXPECT_EQ(static_cast<int>(use[i]), static_cast<int>(want[i])) << name << ": series " << i / K << " column " << i % K;
+    // A model without regressors decides nothing.
+    std::fill(use.begin(), use.end(), RegressorUse::Used);
+    forecast_batch(*make_stat_model("ets"), y.data(), S, T, 1, H, levels, with);
+    for (RegressorUse u : use) EXPECT_EQ(static_cast<int>(u), static_cast<int>(RegressorUse::Unread)) << name;
+  }
+  // The notes: one line per column some series left out or carried forward.
+  using C = RegressorColumn;
+  RegressorPlan plan;
+  plan.columns = {{C::Source::Dynamic, "promo"}, {C::Source::Dynamic, "allmiss"}, {C::Source::Dynamic, "price", true},
+                  {C::Source::Dynamic, "dup"}, {C::Source::Event, "xmas"}};
+  std::vector<RegressorUse> use(S * K);
+  BatchOptions with = bo;
+  with.regressor_use = use.data();
+  forecast_batch(*make_stat_model("arimax"), y.data(), S, T, 1, H, levels, with);
+  RegressorUseCount count;
+  count.add(use.data(), S, K);
+  const std::vector<std::string> notes = regressor_use_notes(plan, count);
+  const std::vector<std::string> want = {
+      "arimax: regressor 'promo' left out for 1 of 3 series (constant over their history)",
+      "arimax: regressor 'allmiss' left out for 3 of 3 series (no value in their history)",
+      "arimax: regressor 'price:log' has missing future values for 1 of 3 series (their last known value is carried "
+      "over the horizon)",
+      "arimax: regressor 'dup' left out for 3 of 3 series (1 constant over their history, 2 a linear combination of "
+      "the mean and the regressors listed before it)",
+  };
+  EXPECT_EQ(notes, want);
+  // Both in one line; nothing to say when every series used every column.
+  RegressorUseCount both;
+  const std::vector<RegressorUse> two = {RegressorUse::Constant, RegressorUse::UsedCarried, RegressorUse::Used};
+  both.add(two.data(), 3, 1);
+  EXPECT_EQ(regressor_use_notes({{plan.columns[0]}}, both),
+            std::vector<std::string>{"arimax: regressor 'promo' left out for 1 of 3 series (constant over their "
+                                     "history); its future values are missing for 1 series (their last known value is "
+                                     "carried over the horizon)"});
+  RegressorUseCount fine;
+  const std::vector<RegressorUse> used = {RegressorUse::Used, RegressorUse::Unread};
+  fine.add(used.data(), 2, 1);
+  EXPECT_TRUE(regressor_use_notes({{plan.columns[0]}}, fine).empty());
+}
+
 // ------------------------------------------------------------------ CLI ----
 
 using testing::CliResult;
@@ -487,7 +574,9 @@ class CliArimax : public testing::ScratchTest {
     ScratchTest::SetUp();
     m_panel = write_test_panel("p.h5", false);
   }
-  std::string write_test_panel(const std::string& name, bool negative) {
+  // allmiss: a third covariate without any value, and series 7's price missing after the
+  // first 2 future steps (Note [Regressor use]).
+  std::string write_test_panel(const std::string& name, bool negative, bool allmiss = false) {
     const int64_t S = 8, T = 104, F = 8, W = T + F;
     PanelHeader h;
     h.axis = make_axis(Freq::Week, "2020-01-06", 52);
@@ -515,7 +604,13 @@ class CliArimax : public testing::ScratchTest {
     for (int64_t t = 30; t < 40; ++t) price[6 * W + t] = NAN;
     if (negative) y[3 * T + 50] = -4.0f;
     const std::string p = path(name);
-    write_panel(p, h, y, {price, promo});
+    if (allmiss) {
+      h.dynamic.push_back({"allmiss", true});
+      for (int64_t t = T + 2; t < W; ++t) price[7 * W + t] = NAN;
+      write_panel(p, h, y, {price, promo, std::vector<float>(S * W, NAN)});
+    } else {
+      write_panel(p, h, y, {price, promo});
+    }
     return p;
   }
   std::string m_panel;
@@ -579,6 +674,42 @@ TEST_F(CliArimax, ResidualsFeedMintShrink) {
                    "--horizon", "8", "--folds", "2", "--reconcile", "wls_var,mint_shrink"});
   ASSERT_EQ(r.rc, 0) << r.output;
   EXPECT_NE(r.output.find("arimax:mint_shrink"), std::string::npos) << r.output;
+}
+
+// Note [Regressor use]: one note per column that series left out (or forecast with carried
+// future values); Note [Regressors without history]: naming a column no series can fit is an
+// error.
+TEST_F(CliArimax, NotesOnRegressorsLeftOut) {
+  const std::string p = write_test_panel("miss.h5", false, true);
+  CliResult r = run_skucast({"forecast", "--panel", p, "--model", "arimax", "--horizon", "8", "--out", path("f.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("skucast: note: arimax: regressor 'allmiss' left out for 8 of 8 series (no value in their "
+                          "history)\n"),
+            std::string::npos)
+      << r.output;
+  // Series 5 never has a promotion, so its price never changes either.
+  EXPECT_NE(r.output.find("skucast: note: arimax: regressor 'price' left out for 1 of 8 series (constant over their "
+                          "history); its future values are missing for 1 series"),
+            std::string::npos)
+      << r.output;
+  // The covariate without values changes no forecast: the same run without it.
+  r = run_skucast({"forecast", "--panel", p, "--model", "arimax", "--regressors", "price,promo", "--horizon", "8",
+                   "--out", path("g.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_EQ(r.output.find("'allmiss'"), std::string::npos) << r.output;
+  EXPECT_EQ(read_forecast(path("f.h5")).mean, read_forecast(path("g.h5")).mean);
+  for (const std::string cmd : {"forecast", "backtest"}) {
+    std::vector<std::string> args = {cmd, "--panel", p, cmd == "forecast" ? "--model" : "--models", "arimax",
+                                     "--regressors", "price,allmiss", "--horizon", "4"};
+    if (cmd == "forecast") args.insert(args.end(), {"--out", path("bad.h5")});
+    r = run_skucast(args);
+    EXPECT_EQ(r.rc, 2) << r.output;
+    EXPECT_NE(r.output.find("--regressors allmiss: " + p + " /dynamic/allmiss has no value in any series' history"),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("drop it from --regressors"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(m_dir / "bad.h5"));
+  }
 }
 
 TEST_F(CliArimax, BadInputExitsTwoWithAClearMessage) {

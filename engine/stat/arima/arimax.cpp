@@ -138,30 +138,41 @@ namespace {
 
 // Note [ARIMAX columns]: the columns of x [n, k] (history rows) that are linearly independent
 // of [1, earlier kept columns] (Gram-Schmidt, remainder above 1e-8 of the column's norm);
-// writes their indices to keep and returns how many.
-int independent_columns(const double* x, int64_t n, int k, int* keep) {
+// writes their indices to keep and returns how many. use [k] (Note [Regressor use]): Used for
+// the kept columns, Constant for those whose remainder after the mean alone is below the
+// bound, Collinear for the other left-out ones.
+int independent_columns(const double* x, int64_t n, int k, int* keep, RegressorUse* use) {
   std::vector<double> q(static_cast<size_t>((k + 1) * n)), v(static_cast<size_t>(n));  // [k + 1, n], [n]
   int n_acc = 0, n_keep = 0;
+  auto norm_of = [&v, n] {
+    double s = 0.0;
+    for (int64_t t = 0; t < n; ++t) s += v[t] * v[t];
+    return std::sqrt(s);
+  };
   for (int c = -1; c < k; ++c) {
     double norm0 = 0.0;
     for (int64_t t = 0; t < n; ++t) {
       v[t] = c < 0 ? 1.0 : x[t * k + c];
       norm0 += v[t] * v[t];
     }
+    bool constant = false;  // the remainder after the mean (q_0) alone is below the bound
     for (int a = 0; a < n_acc; ++a) {
       const double* qa = q.data() + a * n;
       double r = 0.0;
       for (int64_t t = 0; t < n; ++t) r += qa[t] * v[t];
       for (int64_t t = 0; t < n; ++t) v[t] -= r * qa[t];
+      if (a == 0 && use != nullptr) constant = !(norm_of() > 1e-8 * std::sqrt(norm0));
     }
-    double norm = 0.0;
-    for (int64_t t = 0; t < n; ++t) norm += v[t] * v[t];
-    norm = std::sqrt(norm);
-    if (!(norm > 1e-8 * std::sqrt(norm0))) continue;
+    const double norm = norm_of();
+    if (!(norm > 1e-8 * std::sqrt(norm0))) {
+      if (c >= 0 && use != nullptr) use[c] = constant ? RegressorUse::Constant : RegressorUse::Collinear;
+      continue;
+    }
     double* qn = q.data() + n_acc * n;
     for (int64_t t = 0; t < n; ++t) qn[t] = v[t] / norm;
     ++n_acc;
     if (c >= 0) keep[n_keep++] = c;
+    if (c >= 0 && use != nullptr) use[c] = RegressorUse::Used;
   }
   return n_keep;
 }
@@ -189,7 +200,7 @@ class ArimaxModel final : public StatModel {
     const int k_in = in.regressors != nullptr ? in.n_regressors : 0;
     std::vector<int> keep(static_cast<size_t>(k_in) + 1);
     int k = k_in > 0 && all_finite(in.regressors, (n + h) * k_in)
-                ? independent_columns(in.regressors, n, k_in, keep.data())
+                ? independent_columns(in.regressors, n, k_in, keep.data(), out.regressor_use)
                 : 0;
     k = k < kArimaMaxXreg ? k : kArimaMaxXreg;
     std::vector<double> mean(static_cast<size_t>(h)), sd(static_cast<size_t>(h));  // [H]

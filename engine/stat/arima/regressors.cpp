@@ -2,9 +2,11 @@
 // (Note [Regressor names] in engine/stat/arima/regressors.h).
 #include "engine/stat/arima/regressors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/stat/arima/arima.h"
@@ -54,6 +56,7 @@ RegressorPlan plan_regressors(const PanelHeader& hdr, const std::string& panel_p
       throw InputError(panel_path + ": the model uses regressors, but the panel has no /dynamic covariates (" +
                        panel_contents(hdr) + "); ingest them with --dynamic price,promo or pass --regressors event:NAME");
   } else {
+    plan.listed = true;
     std::stringstream ss(all);
     std::string item;
     while (std::getline(ss, item, ',')) {
@@ -107,6 +110,73 @@ void check_regressor_horizon(const RegressorPlan& plan, const PanelHeader& hdr, 
                    " future step(s) after the history (F = " + std::to_string(hdr.n_future) + "), but --horizon is " +
                    std::to_string(horizon) + "; ingest the covariates' known future values for at least " +
                    std::to_string(horizon) + " steps (rows with an empty value after the last sale) or shorten the horizon");
+}
+
+void check_regressor_history(const PanelReader& panel, const RegressorPlan& plan) {
+  if (!plan.listed) return;
+  const PanelHeader& hdr = panel.header();
+  const int64_t S = hdr.n_series(), T = hdr.n_steps, W = hdr.n_total();
+  // Blocks of about 4 M values (16 MB), at least one series.
+  const int64_t block = std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(W, 1));
+  std::vector<float> col;  // [nb, T+F]
+  for (const RegressorColumn& c : plan.columns) {
+    if (c.source != RegressorColumn::Source::Dynamic) continue;  // events: 0/1 at every step
+    bool seen = false;
+    for (int64_t i0 = 0; i0 < S && !seen; i0 += block) {
+      const int64_t nb = std::min(block, S - i0);
+      col.resize(static_cast<size_t>(checked_mul(nb, W)));
+      panel.read_dynamic(c.name, i0, i0 + nb, col.data());
+      for (int64_t s = 0; s < nb && !seen; ++s)
+        for (int64_t t = 0; t < T && !seen; ++t) seen = std::isfinite(col[static_cast<size_t>(s * W + t)]);
+    }
+    if (!seen)
+      throw InputError("--regressors " + c.label() + ": " + panel.path() + " " + c.dataset() +
+                       " has no value in any series' history (its " + std::to_string(T) + " steps before the " +
+                       "forecast origin), so no series can fit it; drop it from --regressors");
+  }
+}
+
+void RegressorUseCount::add(const RegressorUse* use, int64_t n, int k) {
+  if (by_column.size() < static_cast<size_t>(k)) by_column.resize(static_cast<size_t>(k), {});
+  for (int64_t s = 0; s < n; ++s)
+    for (int j = 0; j < k; ++j) ++by_column[static_cast<size_t>(j)][static_cast<size_t>(use[s * k + j])];
+  n_series += n;
+}
+
+std::vector<std::string> regressor_use_notes(const RegressorPlan& plan, const RegressorUseCount& count) {
+  std::vector<std::string> notes;
+  const std::string of = " of " + std::to_string(count.n_series) + " series";
+  for (size_t j = 0; j < plan.columns.size() && j < count.by_column.size(); ++j) {
+    const auto& c = count.by_column[j];
+    auto n = [&c](RegressorUse u) { return c[static_cast<size_t>(u)]; };
+    const std::pair<RegressorUse, const char*> why[] = {
+        {RegressorUse::NoHistory, "no value in their history"},
+        {RegressorUse::Constant, "constant over their history"},
+        {RegressorUse::Collinear, "a linear combination of the mean and the regressors listed before it"}};
+    int64_t left = 0;
+    int n_kinds = 0;
+    for (const auto& [u, text] : why) {
+      left += n(u);
+      n_kinds += n(u) > 0;
+    }
+    const int64_t carried = n(RegressorUse::UsedCarried);
+    if (left == 0 && carried == 0) continue;
+    std::string line = "arimax: regressor '" + plan.columns[j].label() + "'";
+    if (left > 0) {
+      std::string reasons;
+      for (const auto& [u, text] : why) {
+        if (n(u) == 0) continue;
+        reasons += (reasons.empty() ? "" : ", ") + (n_kinds > 1 ? std::to_string(n(u)) + " " : std::string()) + text;
+      }
+      line += " left out for " + std::to_string(left) + of + " (" + reasons + ")";
+    }
+    if (carried > 0)  // Note [Regressor rows]: the last known value carried forward
+      line += (left > 0 ? "; its future values are missing for " + std::to_string(carried) + " series"
+                        : " has missing future values for " + std::to_string(carried) + of) +
+              " (their last known value is carried over the horizon)";
+    notes.push_back(line);
+  }
+  return notes;
 }
 
 void read_regressors(const PanelReader& panel, const RegressorPlan& plan, int64_t i0, int64_t i1,

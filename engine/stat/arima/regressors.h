@@ -13,9 +13,12 @@
 // price:log differs (multiplicative effect). At most kArimaMaxXreg (8) columns.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "engine/stat/model.h"
 
 namespace skucast {
 
@@ -33,6 +36,7 @@ struct RegressorColumn {
 
 struct RegressorPlan {
   std::vector<RegressorColumn> columns;  // [K]
+  bool listed = false;                   // named in --regressors (not the default: every covariate)
   int size() const { return static_cast<int>(columns.size()); }
   std::string describe() const;  // "price:log,promo"
 };
@@ -46,6 +50,28 @@ RegressorPlan plan_regressors(const PanelHeader& hdr, const std::string& panel_p
 // naming the dataset when the panel's F < H.
 void check_regressor_horizon(const RegressorPlan& plan, const PanelHeader& hdr, const std::string& panel_path,
                              int64_t horizon);
+
+// Note [Regressors without history]: a dynamic covariate named in --regressors that has no
+// value in any series' history (steps [0, T) of the panel) can enter no series' regression
+// (each would leave it out: Note [Regressor use] in engine/stat/model.h), so naming it is a
+// mistake: throws InputError naming the column and the panel. The default list (every
+// dynamic covariate) is not checked: `forecast` reports the columns its series left out
+// instead (regressor_use_notes). Reads the columns in blocks of series, stopping at the first
+// value.
+void check_regressor_history(const PanelReader& panel, const RegressorPlan& plan);
+
+// Note [Regressor use] over a run: per column, how many series had each RegressorUse.
+struct RegressorUseCount {
+  int64_t n_series = 0;
+  std::vector<std::array<int64_t, kRegressorUseKinds>> by_column;  // [K]
+  // Adds use [S, K] of S more series.
+  void add(const RegressorUse* use, int64_t n_series, int k);
+};
+
+// One line per column that some series left out or forecast with missing future values, e.g.
+//   "arimax: regressor 'allmiss' left out for 12 of 12 series (no value in their history)"
+// (tools/ print them as notes). Empty when every series used every column as given.
+std::vector<std::string> regressor_use_notes(const RegressorPlan& plan, const RegressorUseCount& count);
 
 // Reads series [i0, i1) as out [i1 - i0, T+F, K] (NaN kept: forecast_batch fills them).
 // NAME:log throws InputError naming the dataset, series and step of a finite value <= 0.
