@@ -133,6 +133,8 @@ void run_train(TrainCli o) {
                  members.size(), static_cast<long long>(members[0].epochs_done),
                  static_cast<long long>(members[0].adam_step));
   } else {
+    // Before the defaults' note: a panel too short to train says so first.
+    deepar_check_training_steps(reader.header().n_steps, deepar_val_steps(o.opt), reader.path());
     const TargetProfile profile =
         o.opt.likelihood == "auto" || o.opt.target_transform == "auto" ? target_profile(reader) : TargetProfile{};
     std::string chosen = deepar_resolve_defaults(o.opt, reader.header(), &profile);

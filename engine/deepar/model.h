@@ -176,6 +176,13 @@ TargetProfile target_profile(const PanelReader& panel);
 std::string deepar_resolve_defaults(DeepArOptions& options, const PanelHeader& header,
                                     const TargetProfile* profile = nullptr);
 
+// The steps of the validation window: val_steps, or the horizon when 0.
+int64_t deepar_val_steps(const DeepArOptions& options);
+// Training needs at least 2 steps before the validation window's n_val: InputError naming the
+// panel and its n_steps otherwise. `train` checks it before the defaults are chosen from the
+// panel (Note [Defaults from the panel]), so a panel too short says so first.
+void deepar_check_training_steps(int64_t n_steps, int64_t n_val, const std::string& panel_path);
+
 // Note [Ensemble from the training cost]
 //   `train --ensemble auto` (the default) trains 3 models (seeds seed .. seed + 2, pooled: Note
 //   [Pooled models]) when one model's planned training is cheap, else 1. The cost is the

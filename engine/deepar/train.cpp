@@ -127,6 +127,14 @@ TargetProfile target_profile(const PanelReader& panel) {
   return p;
 }
 
+int64_t deepar_val_steps(const DeepArOptions& o) { return o.val_steps > 0 ? o.val_steps : o.horizon; }
+
+void deepar_check_training_steps(int64_t n_steps, int64_t n_val, const std::string& panel_path) {
+  if (n_steps - n_val >= 2) return;
+  throw InputError(panel_path + ": the panel has " + std::to_string(n_steps) + " steps; training needs more than " +
+                   std::to_string(n_val + 1) + " (validation steps + 2)");
+}
+
 std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h, const TargetProfile* profile) {
   std::string note;
   auto add = [&note](const std::string& what) { note += (note.empty() ? "" : "; ") + what; };
@@ -168,12 +176,17 @@ std::string deepar_resolve_defaults(DeepArOptions& o, const PanelHeader& h, cons
     if (o.volatility == "on") add("the series' volatility as an input (window location)");
   }
   if (o.context == 0) {
-    const int64_t m = h.axis.season_length, V = o.val_steps > 0 ? o.val_steps : o.horizon;
+    const int64_t m = h.axis.season_length, V = deepar_val_steps(o);
     int64_t ctx = 4 * o.horizon;
     std::string why = "4 x horizon";
     if (m >= 2 && m <= 60 && 2 * m > ctx) ctx = 2 * m, why = "two seasons";
     const int64_t cap = std::max<int64_t>(1, (h.n_steps - V) / 2);
-    if (ctx > cap) ctx = cap, why = "half the " + std::to_string(h.n_steps - V) + " steps before validation";
+    // (A panel with fewer than 2 steps before validation cannot train: deepar_check_training_steps,
+    // which `train` runs first; the note then names no negative count.)
+    if (ctx > cap)
+      ctx = cap, why = h.n_steps - V >= 2 ? "half the " + std::to_string(h.n_steps - V) + " steps before validation"
+                                          : "the panel's " + std::to_string(h.n_steps) + " steps leave none before the " +
+                                                std::to_string(V) + " of validation";
     o.context = ctx;
     add("context " + std::to_string(ctx) + " (" + why + ")");
   }
@@ -243,13 +256,11 @@ struct Trainer {
       : st(s), l(make_layout(s.options, s.panel)) {
     s.panel.check_matches(panel.header(), panel.path());
     const DeepArOptions& o = s.options;
-    n_val = all_steps ? 0 : o.val_steps > 0 ? o.val_steps : o.horizon;
+    n_val = all_steps ? 0 : deepar_val_steps(o);
     // The static reals from the training part only: validation targets reach no input.
     d = load_panel(panel, l, o.horizon, o.context + lookback(l) + o.horizon, panel.header().n_steps - n_val);
     t_train = d.n_time - n_val;
-    if (t_train < 2)
-      throw InputError(panel.path() + ": the panel has " + std::to_string(d.n_time) +
-                       " steps; training needs more than " + std::to_string(n_val + 1) + " (validation steps + 2)");
+    deepar_check_training_steps(d.n_time, n_val, panel.path());
     // (With all_steps, validate() finds no series and returns NaN.)
     last_train.assign(d.n_series, -1);
     for (int64_t s2 = 0; s2 < d.n_series; ++s2) {

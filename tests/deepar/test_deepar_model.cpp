@@ -647,6 +647,16 @@ TEST(DeepArDefaults, ContextFromThePanel) {
   EXPECT_EQ(chosen(109, 52, 12), 48);      // two seasons (104) capped at half of 97
   EXPECT_EQ(chosen(60, 12, 12, 20), 20);   // 4 x 12 = 48 capped at (60 - 20) / 2
   EXPECT_EQ(chosen(3, 1, 5), 1);           // never below 1
+  {  // ... and the note names no negative count (3 steps, 5 of validation)
+    PanelHeader h;
+    h.n_steps = 3;
+    DeepArOptions o;
+    o.horizon = 5;
+    const std::string note = deepar_resolve_defaults(o, h);
+    EXPECT_NE(note.find("context 1 (the panel's 3 steps leave none before the 5 of validation)"), std::string::npos)
+        << note;
+    EXPECT_EQ(note.find("-"), std::string::npos) << note;
+  }
   EXPECT_EQ(chosen(1000, 365, 28), 112);   // seasons above 60 steps do not count
   // A given context is kept, and nothing is reported.
   PanelHeader h;
@@ -662,6 +672,16 @@ TEST(DeepArDefaults, ContextFromThePanel) {
   DeepArOptions auto_ctx = tiny_options();
   auto_ctx.context = 0;
   EXPECT_GE(deepar_init(auto_ctx, r.header()).options.context, 1);
+  // `train` on a panel too short for its validation window says so before any default's note
+  // (which printed "context 1 (half the -7 steps before validation)").
+  const std::string short_panel = write(make_panel(4, 1, 0, 7, 1), dir + "/short.h5");
+  const auto rs = skucast::testing::run_skucast(
+      {"train", "--panel", short_panel, "--model", "gru", "--horizon", "8", "--out", dir + "/short_m.h5"});
+  EXPECT_EQ(rs.rc, 2) << rs.output;
+  EXPECT_NE(rs.output.find(short_panel + ": the panel has 1 steps; training needs more than 9 (validation steps + 2)"),
+            std::string::npos)
+      << rs.output;
+  EXPECT_EQ(rs.output.find("from the panel"), std::string::npos) << rs.output;
 }
 
 // Note [Sample paths from the catalog size]: 10^6 / S paths, between 100 and 1,000.
