@@ -42,6 +42,7 @@ struct BacktestCli {
   std::string device = "auto", gpu_memory;
   std::string regressors, transform = "none";
   int64_t horizon = 0, folds = 1, step = 0, block = 0;  // block 0: Note [Series block size]
+  bool step_given = false;  // step 0 when not given: the horizon
 };
 
 // "a, b,c" → {"a", "b", "c"}; an empty entry or list is an InputError naming `flag`.
@@ -63,7 +64,9 @@ std::vector<std::string> split_models(const std::string& text) { return split_li
 void run_backtest_cli(const BacktestCli& o) {
   if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));
   if (o.folds < 1) throw InputError("--folds must be at least 1, got " + std::to_string(o.folds));
-  if (o.step < 0) throw InputError("--step must be at least 1, got " + std::to_string(o.step));
+  // A given --step 0 is refused like forecast's --calibration-step 0; not given, it is the horizon.
+  if (o.step < 0 || (o.step_given && o.step < 1))
+    throw InputError("--step must be at least 1, got " + std::to_string(o.step));
   if (o.epochs < 1) throw InputError("--epochs must be at least 1, got " + std::to_string(o.epochs));
   // Every output checked before any work: a run that fails on the last one has not
   // replaced the others.
@@ -166,7 +169,7 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--models", opt->models, "models to compare, comma-separated (naive,snaive,ets+theta,lstm)")->required();
   sub->add_option("--horizon", opt->horizon, "steps per fold H (>= 1)")->required();
   sub->add_option("--folds", opt->folds, "number of rolling origins K; the last is T - H")->capture_default_str();
-  sub->add_option("--step", opt->step, "steps between origins (default: the horizon)");
+  auto* step = sub->add_option("--step", opt->step, "steps between origins, at least 1 (default: the horizon)");
   sub->add_option("--quantiles", opt->quantiles, "quantile levels for pinball loss and coverage")->capture_default_str();
   sub->add_option("--combine", opt->combine, "ensemble combination: mean or median")
       ->capture_default_str()
@@ -229,7 +232,10 @@ void add_backtest(CLI::App& app) {
   sub->add_option("--csv", opt->csv, "per-series metrics CSV: series_id,model,fold,<metrics>[,level]");
   sub->add_option("--summary", opt->summary, "summary CSV: one row per model, one column per metric");
   sub->add_option("--out", opt->out, "per-series metrics as HDF5 (/metrics/<model>/<metric> [K, S])");
-  sub->callback([opt] { run_backtest_cli(*opt); });
+  sub->callback([opt, step] {
+    opt->step_given = step->count() > 0;
+    run_backtest_cli(*opt);
+  });
 }
 
 }  // namespace skucast::cli

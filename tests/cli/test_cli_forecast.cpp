@@ -175,6 +175,8 @@ TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {
       {"--models", "naive,,snaive", "--horizon", "7"},
       {"--models", "snaive,lstm", "--horizon", "7", "--epochs", "0"},  // an untrained model scored
       {"--models", "naive", "--horizon", "7", "--block", "-5"},
+      {"--models", "naive", "--horizon", "7", "--step", "0"},  // as --calibration-step 0; was the default
+      {"--models", "naive", "--horizon", "7", "--step", "-5"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"backtest", "--panel", m_panel, "--summary", path("s.csv"), "--csv", path("ps.csv")};
@@ -182,6 +184,9 @@ TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {
     CliResult r = run_skucast(args);
     EXPECT_EQ(r.rc, 2) << r.output;
     EXPECT_NE(r.output.find("error"), std::string::npos) << r.output;
+    if (c.size() > 5 && c[4] == "--step") {
+      EXPECT_NE(r.output.find("--step must be at least 1, got " + c[5]), std::string::npos) << r.output;
+    }
     EXPECT_FALSE(exists("s.csv") || exists("ps.csv")) << r.output;
   }
   CliResult r = run_skucast({"backtest", "--panel", path("nope.h5"), "--models", "naive", "--horizon", "7"});
