@@ -142,4 +142,16 @@ inline bool parse_date(std::string_view field, int64_t& y, unsigned& m, unsigned
   return true;
 }
 
+// Note [Whole-day times]: skucast's steps are whole days (or weeks, months, quarters, years),
+// so a time of day is accepted only when it is midnight (parse_date); any other one, as in
+// "2023-01-01 12:00" or "2023-01-01T08:30:00+01:00", would put two rows of one day on the
+// same step or shift the axis. True for such a field — a valid date, then 'T' or ' ' and
+// more — so that the error can say why instead of "expected a date".
+inline bool date_with_time_of_day(std::string_view field) {
+  const std::string_view s = trim(field);
+  int64_t y;
+  unsigned m, d;
+  return s.size() > 11 && (s[10] == 'T' || s[10] == ' ') && parse_date(s.substr(0, 10), y, m, d);
+}
+
 }  // namespace skucast::csv

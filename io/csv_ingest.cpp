@@ -312,6 +312,11 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
     if (p1.integer_time)
       fail(path, rec.line, &lay.time, "expected an integer time" + std::string(p1.freq_given ? " (frequency 1)" : " (as on the first row)") +
                                           ", got " + quoted(ttext));
+    if (csv::date_with_time_of_day(ttext))  // Note [Whole-day times] in io/csv_fields.h
+      fail(path, rec.line, &lay.time, "series " + quoted(id) + ": time " + quoted(ttext) +
+                                          " has a time of day other than midnight, which is not accepted: skucast's "
+                                          "steps are whole days (or weeks, months, quarters, years); write the date "
+                                          "alone (YYYY-MM-DD, or with 00:00:00), summing sub-daily rows per day first");
     fail(path, rec.line, &lay.time, "expected a date YYYY-MM-DD" +
                                         std::string(p1.freq_given ? " for frequency " + freq_name(p1.freq) : " (as on the first row)") +
                                         ", got " + quoted(ttext));

@@ -405,6 +405,11 @@ std::vector<BadCase> bad_cases() {
       {"MonthNotFirst", kHead + "a,2020-01-01,1,2,S\na,2020-02-15,1,2,S\n", {"--freq", "M"}, ":3:", "'time'", "does not fit frequency M"},
       {"QuarterOffAxis", kHead + "a,2020-01-01,1,2,S\na,2020-02-01,1,2,S\n", {"--freq", "Q"}, ":3:", "'time'", "does not fit frequency Q"},
       {"BadDate", kHead + "a,2020-01-01,1,2,S\na,2020-13-01,1,2,S\n", {}, ":3:", "'time'", "expected a date"},
+      // Note [Whole-day times]: midnight is accepted, other times of day say so (not "expected a date").
+      {"TimeOfDayFirstRow", kHead + "a,2023-01-01 12:00,1,2,S\n", {}, ":2:", "'time'",
+       "series 'a': time '2023-01-01 12:00' has a time of day other than midnight, which is not accepted"},
+      {"TimeOfDayLaterRow", kHead + "a,2023-01-05 00:00:00,1,2,S\nb,2023-01-06T08:30:00Z,1,2,S\n", {"--freq", "D"},
+       ":3:", "'time'", "series 'b': time '2023-01-06T08:30:00Z' has a time of day other than midnight"},
       {"IntegerForDaily", kHead + "a,5,1,2,S\n", {"--freq", "D"}, ":2:", "'time'", "expected a date"},
       {"DateForInteger", kHead + "a,1,1,2,S\na,2020-01-01,1,2,S\n", {}, ":3:", "'time'", "expected an integer"},
       {"Negative", kHead + "a,2020-01-01,1,2,S\na,2020-01-02,-3,2,S\n", {}, ":3:", "'value'", "negative sales"},
