@@ -648,6 +648,26 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
     for (auto& b : ev.flags) b = b == 1 ? 1 : 0;
     h.events.push_back(std::move(ev));
   }
+  // Ids that differ only in spaces around them ('a ' and 'a') are two series to skucast and almost
+  // always one to the person who exported them: said, not refused (an id may hold spaces).
+  if (stats) {
+    std::unordered_map<std::string_view, size_t> trimmed;
+    int64_t n_pairs = 0;
+    std::string example;
+    for (size_t i = 0; i < p1.series.ids.size(); ++i) {
+      std::string_view v = p1.series.ids[i];
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      const auto [it, fresh] = trimmed.emplace(v, i);
+      if (fresh) continue;
+      if (++n_pairs == 1)
+        example = quoted(p1.series.ids[it->second]) + " and " + quoted(p1.series.ids[i]);
+    }
+    if (n_pairs > 0)
+      stats->warnings.push_back(path + ": " + std::to_string(n_pairs) + " series id(s) differ from another only in " +
+                                "spaces around them (e.g. " + example + "): kept as separate series; trim the ids " +
+                                "if they are the same product");
+  }
   h.ids = std::move(p1.series.ids);
   h.validate();
 

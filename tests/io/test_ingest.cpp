@@ -183,6 +183,22 @@ TEST_F(Ingest, FrequenciesInferredAndExplicit) {
   }
 }
 
+// Ids that differ only in spaces around them stay separate series, with a warning naming a pair.
+TEST_F(Ingest, IdsDifferingInSpacesAreSaid) {
+  IngestStats st;
+  const PanelData p = read("series_id,time,value\na,2021-01-01,1\n\"a \",2021-01-01,2\nb,2021-01-01,3\n"
+                           "\" b\",2021-01-01,4\nA,2021-01-01,5\n",
+                           {}, &st);
+  EXPECT_EQ(p.header.ids, (std::vector<std::string>{"a", "a ", "b", " b", "A"}));
+  ASSERT_EQ(st.warnings.size(), 1u);
+  EXPECT_NE(st.warnings[0].find("2 series id(s) differ from another only in spaces around them (e.g. 'a' and 'a ')"),
+            std::string::npos)
+      << st.warnings[0];
+  st = {};
+  read("series_id,time,value\na,2021-01-01,1\nA,2021-01-01,2\n", {}, &st);
+  EXPECT_TRUE(st.warnings.empty());  // case is part of an id
+}
+
 // Note [Sparse inferred days]: weekly rows on two different weekdays infer as daily with most
 // cells empty, and ingest says so (a warning, not an error); --freq D silences it, and evenly
 // dated weekly rows and dense daily ones get no warning.
