@@ -13,6 +13,7 @@
 //   tools/forecast_output.cpp       what the forecast file records of its series beside the numbers.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -115,6 +116,21 @@ std::string global_member(const std::vector<std::string>& names, const std::stri
 
 // An aggregated panel's forecast names each series' level (the `level` CSV column).
 void set_series_levels(const std::string& panel, const PanelHeader& hdr, ForecastFile& fc, int64_t s_begin);
+
+// Series whose last observation is more than `gap` steps before the panel's end (Note [Series
+// that stopped selling] in tools/forecast_output.cpp): counted per block of the target
+// (add: y [nb, n_steps] of panel series i0..), or over the series [s0, s1) of a panel.
+struct StaleSeries {
+  int64_t gap = 0, n = 0, example_last = -1;
+  std::string example;
+  void add(const float* y, int64_t nb, int64_t n_steps, int64_t i0, const PanelHeader& hdr);
+};
+StaleSeries stale_series(const PanelReader& reader, int64_t s0, int64_t s1, int64_t gap);
+void print_stale_note(const StaleSeries& st, const PanelHeader& hdr);
+// The gap: max(horizon, season length).
+inline int64_t stale_gap(const PanelHeader& hdr, int64_t horizon) {
+  return std::max<int64_t>(horizon, hdr.axis.season_length);
+}
 
 // ---------------------------------------------------------------------------------------------
 // The global-model path (tools/forecast_global.cpp)

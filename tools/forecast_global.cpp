@@ -87,6 +87,10 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     fh.aggregate_ids.assign(agg.ids.begin(), agg.ids.begin() + agg.structure.n_aggregates);
   }
   ForecastFile fc = global_forecast(o, o.model, reader, levels, dev, shard, hier ? &fh : nullptr);
+  if (!hier) {  // Note [Series that stopped selling] in tools/forecast_output.cpp
+    const auto [s0, s1] = shard.range(reader.header().n_series());
+    print_stale_note(stale_series(reader, s0, s1, stale_gap(reader.header(), o.horizon)), reader.header());
+  }
   // Note [Recent bias correction] in engine/deepar/residuals.cpp
   if (fc.bias_correction >= 0)
     std::fprintf(stderr,

@@ -1,7 +1,11 @@
 // tools/forecast_output.cpp — `skucast forecast`: what the forecast file records of its series
 // beside the numbers (io/forecast_file.h): each series' hierarchy level when the panel is an
 // aggregated one (`skucast aggregate`).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "io/forecast_file.h"
 #include "io/hierarchy_file.h"
@@ -16,6 +20,50 @@ void set_series_levels(const std::string& panel, const PanelHeader& hdr, Forecas
   fc.series_level.resize(fc.ids.size());
   for (size_t i = 0; i < fc.ids.size(); ++i)
     fc.series_level[i] = level->levels[static_cast<size_t>(level->codes[static_cast<size_t>(s_begin) + i])];
+}
+
+// Note [Series that stopped selling]
+//   A series whose last observation lies more than max(horizon, season length) steps before the
+//   panel's last step (a discontinued item, a closed store, a feed that broke) is still forecast by
+//   every model from its last observations, as if it went on selling; the planner is usually
+//   better served by knowing. `forecast` says how many, with one id and the step it ended on; the
+//   numbers stay as they are (it may be a seasonal item that comes back). Series never observed
+//   are not counted (their forecasts are the models' fallbacks).
+void StaleSeries::add(const float* y, int64_t nb, int64_t n_steps, int64_t i0, const PanelHeader& hdr) {
+  for (int64_t i = 0; i < nb; ++i) {
+    const float* row = y + i * n_steps;
+    int64_t last = n_steps - 1;
+    while (last >= 0 && std::isnan(row[last])) --last;
+    if (last < 0 || last >= n_steps - gap) continue;
+    if (n++ == 0) {
+      example = hdr.ids[static_cast<size_t>(i0 + i)];
+      example_last = last;
+    }
+  }
+}
+
+StaleSeries stale_series(const PanelReader& reader, int64_t s0, int64_t s1, int64_t gap) {
+  StaleSeries st;
+  st.gap = gap;
+  const int64_t T = reader.header().n_steps, block = 4096;
+  std::vector<float> y;
+  for (int64_t i0 = s0; i0 < s1; i0 += block) {
+    const int64_t i1 = std::min(s1, i0 + block);
+    y.resize(static_cast<size_t>((i1 - i0) * T));
+    reader.read_target(i0, i1, y.data());
+    st.add(y.data(), i1 - i0, T, i0, reader.header());
+  }
+  return st;
+}
+
+void print_stale_note(const StaleSeries& st, const PanelHeader& hdr) {
+  if (st.n == 0) return;
+  std::fprintf(stderr,
+               "skucast: note: %lld series have no value in the panel's last %lld steps (e.g. '%s', last observed %s); "
+               "their forecasts go on from their last observations as if they still sold: discontinued? "
+               "(Note [Series that stopped selling])\n",
+               static_cast<long long>(st.n), static_cast<long long>(st.gap), st.example.c_str(),
+               hdr.axis.label(st.example_last).c_str());
 }
 
 }  // namespace skucast::cli

@@ -237,10 +237,13 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
   std::vector<RegressorUse> xuse;  // [nb, K] Note [Regressor use]: one model's run only
   RegressorUseCount xcount;
   StatBoundCount bounded;
+  StaleSeries stale;  // Note [Series that stopped selling]
+  stale.gap = stale_gap(hdr, horizon);
   for (int64_t j0 = 0; j0 < n_series; j0 += series_per_block) {  // j0: output row, i0: panel series
     const int64_t nb = std::min(series_per_block, n_series - j0), i0 = s_begin + j0;
     block.resize(static_cast<size_t>(checked_mul(nb, n_steps)));
     reader.read_target(i0, i0 + nb, block.data());
+    stale.add(block.data(), nb, n_steps, i0, hdr);
     BatchOptions bo;
     bo.transform = transform;
     bo.ids = hdr.ids.data() + i0;
@@ -294,6 +297,7 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
   }
   for (const std::string& line : regressor_use_notes(xplan, xcount))  // Note [Regressor use]
     std::fprintf(stderr, "skucast: note: %s\n", line.c_str());
+  print_stale_note(stale, hdr);
   if (bounded.n_values > 0)
     std::fprintf(stderr,
                  "skucast: note: %lld forecast value(s) of %lld series bounded to %g times the largest value of "

@@ -65,6 +65,33 @@ TEST_F(CliForecast, WritesForecastFileAndCsv) {
   EXPECT_NE(r.output.find("1 fallback"), std::string::npos) << r.output;  // the all-NaN series
 }
 
+// Note [Series that stopped selling]: series whose last value lies more than max(horizon, season
+// length) steps before the end are counted in a note naming one; the fixture's panel has none.
+TEST_F(CliForecast, SeriesThatStoppedSellingAreNoted) {
+  CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "ses", "--horizon", "5", "--out", path("a.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_EQ(r.output.find("no value in the panel's last"), std::string::npos) << r.output;
+  PanelHeader h;
+  h.axis = make_axis(Freq::Day, "2021-03-01", 7);
+  h.n_steps = 70;
+  std::vector<float> y;
+  for (int s = 0; s < 5; ++s) {
+    h.ids.push_back("s" + std::to_string(s));
+    // s1 ends 20 steps early, s3 10 and s4 8: all three past a gap of 8, s4 within one of 10.
+    const int end = s == 1 ? 50 : s == 3 ? 60 : s == 4 ? 62 : 70;
+    for (int t = 0; t < 70; ++t) y.push_back(t < end ? static_cast<float>(1 + (t + s) % 5) : std::nanf(""));
+  }
+  write_panel(path("stale.h5"), h, y, {});
+  r = run_skucast({"forecast", "--panel", path("stale.h5"), "--model", "ses", "--horizon", "8", "--out", path("b.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("3 series have no value in the panel's last 8 steps (e.g. 's1', last observed 2021-04-19)"),
+            std::string::npos)
+      << r.output;
+  r = run_skucast({"forecast", "--panel", path("stale.h5"), "--model", "ses", "--horizon", "10", "--out", path("c.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("2 series have no value in the panel's last 10 steps"), std::string::npos) << r.output;
+}
+
 TEST_F(CliForecast, EnsembleAndDeviceNotice) {
   CliResult r = run_skucast({"forecast", "--panel", m_panel, "--model", "naive+snaive", "--combine", "median",
                              "--horizon", "3", "--device", "cuda", "--block", "4", "--out", path("fc.h5")});
