@@ -655,10 +655,7 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
     int64_t n_pairs = 0;
     std::string example;
     for (size_t i = 0; i < p1.series.ids.size(); ++i) {
-      std::string_view v = p1.series.ids[i];
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-      const auto [it, fresh] = trimmed.emplace(v, i);
+      const auto [it, fresh] = trimmed.emplace(csv::trim(p1.series.ids[i]), i);
       if (fresh) continue;
       if (++n_pairs == 1)
         example = quoted(p1.series.ids[it->second]) + " and " + quoted(p1.series.ids[i]);
