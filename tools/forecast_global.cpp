@@ -87,10 +87,6 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     fh.aggregate_ids.assign(agg.ids.begin(), agg.ids.begin() + agg.structure.n_aggregates);
   }
   ForecastFile fc = global_forecast(o, o.model, reader, levels, dev, shard, hier ? &fh : nullptr);
-  if (!hier) {  // Note [Series that stopped selling] in tools/forecast_output.cpp
-    const auto [s0, s1] = shard.range(reader.header().n_series());
-    print_stale_note(stale_series(reader, s0, s1, stale_gap(reader.header(), o.horizon)), reader.header());
-  }
   // Note [Recent bias correction] in engine/deepar/residuals.cpp
   if (fc.bias_correction >= 0)
     std::fprintf(stderr,
@@ -101,6 +97,12 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
   else if (fc.bias_note != "off")
     std::fprintf(stderr, "skucast: forecast %s: no recent-bias correction: %s\n", o.model.c_str(), fc.bias_note.c_str());
   const double model_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Note [Series that stopped selling] in tools/forecast_output.cpp: a second pass over the target
+  // (the engine's panel in memory is gone), outside the model's time.
+  if (!hier) {
+    const auto [s0, s1] = shard.range(reader.header().n_series());
+    print_stale_note(stale_series(reader, s0, s1, stale_gap(reader.header(), o.horizon)), reader.header());
+  }
   double residual_s = 0.0;
   if (o.residuals) {  // Note [Global model residuals] in engine/deepar/residuals.cpp
     if (dev.device == Device::Cuda)
