@@ -411,6 +411,7 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
       case csv::NumKind::Empty: break;
       case csv::NumKind::Finite: {
         if (v < 0.0f) fail(path, rec.line, &lay.weight, "negative weight " + quoted(wt) + " (weights must be >= 0)");
+        check_magnitude(v, wt, id, path, rec.line, lay.weight);
         float& have = p1.weights[s];
         if (std::isnan(have)) have = v;
         else if (have != v)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <set>
@@ -13,6 +14,12 @@
 namespace skucast {
 
 namespace {
+
+std::string fmt_g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 std::string trim(const std::string& s) {
   const size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
@@ -189,6 +196,9 @@ AggregateStats aggregate_panel(const PanelReader& reader, const std::vector<Hier
       double w = 0.0;
       for (int64_t p = h.indptr[static_cast<size_t>(a)]; p < h.indptr[static_cast<size_t>(a) + 1]; ++p)
         w += in.weights[static_cast<size_t>(h.indices[static_cast<size_t>(p)])];
+      if (w > kMaxPanelValue)  // Note [Largest panel value]
+        throw InputError(reader.path() + ": the weights of aggregate series '" + agg.ids[static_cast<size_t>(a)] +
+                         "' sum to " + fmt_g(w) + ", beyond " + fmt_g(kMaxPanelValue) + "; rescale the weights");
       out.weights[static_cast<size_t>(a)] = static_cast<float>(w);
     }
     std::copy(in.weights.begin(), in.weights.end(), out.weights.begin() + A);
@@ -234,7 +244,16 @@ AggregateStats aggregate_panel(const PanelReader& reader, const std::vector<Hier
     std::vector<float> rows(static_cast<size_t>(checked_mul(std::min(block, std::max<int64_t>(A, 1)), T)));
     for (int64_t a0 = 0; a0 < A; a0 += block) {
       const int64_t na = std::min(block, A - a0);
-      for (int64_t k = 0; k < na * T; ++k) rows[static_cast<size_t>(k)] = static_cast<float>(sum[static_cast<size_t>(a0 * T + k)]);
+      for (int64_t k = 0; k < na * T; ++k) {
+        const double v = sum[static_cast<size_t>(a0 * T + k)];
+        // Note [Largest panel value] (io/panel.h): a sum past the bound would be inf in float32
+        // or overflow the forecasts built on it; nothing is committed when this throws.
+        if (std::fabs(v) > kMaxPanelValue)
+          throw InputError(reader.path() + ": aggregate series '" + agg.ids[static_cast<size_t>(a0 + k / T)] +
+                           "' at " + in.axis.label(k % T) + " sums to " + fmt_g(v) + ", beyond the largest panel value " +
+                           fmt_g(kMaxPanelValue) + "; rescale the target, e.g. to thousands");
+        rows[static_cast<size_t>(k)] = static_cast<float>(v);
+      }
       w.write_target(a0, na, rows.data());
     }
   }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,35 @@ TEST_F(Hierarchy, BadLevelsSayWhatTheyNeed) {
   EXPECT_THROW(parse_hier_levels("store;store", r.header(), m_panel), InputError);
   EXPECT_THROW(parse_hier_levels("store*brand;brand*store", r.header(), m_panel), InputError);
   EXPECT_THROW(parse_hier_levels("m5", r.header(), m_panel), InputError);  // no state/cat/dept/item
+}
+
+// Note [Largest panel value]: sums of values (or weights) within the bound can pass it; the
+// aggregate says which series and time and writes nothing.
+TEST_F(Hierarchy, SumsBeyondThePanelBoundAreRefused) {
+  PanelHeader h = small_header();
+  std::vector<float> y(30, 6e29f), price(36, 1.0f);
+  write_panel(path("big.h5"), h, y, {price});
+  const PanelReader big(path("big.h5"));
+  try {
+    aggregate_panel(big, parse_hier_levels("store", big.header(), path("big.h5")), "bottom", path("agg.h5"), 4);
+    FAIL();
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("big.h5: aggregate series 'store=S0' at 2024-01-01 sums to 1.8e+30"), std::string::npos) << m;
+  }
+  EXPECT_FALSE(std::filesystem::exists(path("agg.h5")));
+  h.weights = {6e29f, 6e29f, 1, 1, 1, 1};
+  y.assign(30, 1.0f);
+  write_panel(path("heavy.h5"), h, y, {price});
+  const PanelReader heavy(path("heavy.h5"));
+  try {
+    aggregate_panel(heavy, parse_hier_levels("store", heavy.header(), path("heavy.h5")), "bottom", path("agg.h5"), 4);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("the weights of aggregate series 'store=S0' sum to 1.2e+30"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(path("agg.h5")));
 }
 
 TEST_F(Hierarchy, NestingIsCheckedForTopDown) {

@@ -453,6 +453,8 @@ std::vector<BadCase> bad_cases() {
       {"EventsDisagree", "series_id,time,value,hol\na,2020-01-01,1,1\nb,2020-01-01,1,0\n", {"--events", "hol"}, ":3:", "'hol'", "differs from another row of the same time"},
       {"BadFreq", kHead + "a,2020-01-01,1,2,S\n", {"--freq", "H"}, "", "", "unknown frequency 'H'"},
       {"NegativeWeight", "series_id,time,value,w\na,1,1,3\nb,1,1,-2\n", {"--weight-col", "w"}, ":3:", "'w'", "negative weight '-2'"},
+      {"WeightBeyondPanelBound", "series_id,time,value,w\na,1,1,3\nb,1,1,2e31\n", {"--weight-col", "w"}, ":3:", "'w'",
+       "series 'b': '2e31' is too large"},
       // A NUL byte is shown as \x00, not cut the message short; a binary file is not read as a header.
       {"NulInValue", kHead + "a,2020-01-01,1" + std::string(1, '\0') + ",2,S\n", {}, ":2:", "'value'", "'1\\x00' holds a NUL byte"},
       {"BinaryFile", "\x7F" "ELF" + std::string(1, '\0') + "\x02,\x01\n" + kHead, {}, ":1:", "", "NUL byte: this is not a text CSV file"},
