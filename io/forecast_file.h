@@ -72,8 +72,9 @@ struct ForecastFile {
                                     // "model" and for conformal files from before it was recorded
   std::string conformal_classes;    // "feat,deal": the event classes' inputs; "": one pool
   std::vector<std::string> model_per_series;  // [S] `--model auto`: each series' model; else empty
-  // lstm/gru: the recent-bias correction's persistence alpha and its W steps (Note [Recent bias
-  // correction] in engine/deepar/residuals.cpp); -1 / 0: none. bias_note (not stored): why none.
+  // lstm/gru, alone or as an ensemble's member or auto's candidate: the recent-bias correction's
+  // persistence alpha and its W steps (Note [Recent bias correction] in engine/deepar/residuals.cpp);
+  // -1 / 0: none. bias_note (not stored): why none.
   double bias_correction = -1.0;
   int64_t bias_steps = 0;
   std::string bias_note;

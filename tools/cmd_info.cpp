@@ -152,8 +152,9 @@ void info_forecast(const std::string& path) {
                 fc.conformal_score.c_str(), fc.conformal_classes.empty() ? "" : ", classes by ",
                 fc.conformal_classes.c_str());
   if (fc.bias_correction >= 0)
-    std::printf("bias shift:    recent-bias correction, persistence %.3f over the last %lld steps\n", fc.bias_correction,
-                static_cast<long long>(fc.bias_steps));
+    std::printf("bias shift:    recent-bias correction, persistence %.3f over the last %lld steps%s\n", fc.bias_correction,
+                static_cast<long long>(fc.bias_steps),
+                fc.model == "lstm" || fc.model == "gru" ? "" : ", of its global member");
   const int64_t n_nan = std::count_if(fc.mean.begin(), fc.mean.end(), [](float v) { return std::isnan(v); });
   std::printf("missing mean:  %s\n", pct(n_nan, static_cast<int64_t>(fc.mean.size())).c_str());
   std::printf("ids:           %s\n", join(fc.ids, 5).c_str());

@@ -52,6 +52,16 @@ ForecastFile global_forecast(const ForecastCli& o, const std::string& name, cons
                                              o.bias_correction == "auto" ? BiasCorrection::Auto : BiasCorrection::Off);
   if (fc.model != name)
     throw InputError(o.checkpoint + ": the checkpoint holds a '" + fc.model + "' model, but --model names '" + name + "'");
+  // Note [Recent bias correction] in engine/deepar/residuals.cpp; the global model alone or as an
+  // ensemble member or auto candidate (tools/forecast_stat.cpp).
+  if (fc.bias_correction >= 0)
+    std::fprintf(stderr,
+                 "skucast: forecast %s: recent-bias correction: each series' forecast moved by %.3f x its median "
+                 "log error over the last %lld steps (after the model's training end), relative to the catalog's%s\n",
+                 name.c_str(), fc.bias_correction, static_cast<long long>(fc.bias_steps),
+                 dev.device == Device::Cuda ? "; its one-step predictions ran on the CPU" : "");
+  else if (fc.bias_note != "off")
+    std::fprintf(stderr, "skucast: forecast %s: no recent-bias correction: %s\n", name.c_str(), fc.bias_note.c_str());
   return fc;
 }
 
@@ -87,15 +97,6 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     fh.aggregate_ids.assign(agg.ids.begin(), agg.ids.begin() + agg.structure.n_aggregates);
   }
   ForecastFile fc = global_forecast(o, o.model, reader, levels, dev, shard, hier ? &fh : nullptr);
-  // Note [Recent bias correction] in engine/deepar/residuals.cpp
-  if (fc.bias_correction >= 0)
-    std::fprintf(stderr,
-                 "skucast: forecast %s: recent-bias correction: each series' forecast moved by %.3f x its median "
-                 "log error over the last %lld steps (after the model's training end), relative to the catalog's%s\n",
-                 o.model.c_str(), fc.bias_correction, static_cast<long long>(fc.bias_steps),
-                 dev.device == Device::Cuda ? "; its one-step predictions ran on the CPU" : "");
-  else if (fc.bias_note != "off")
-    std::fprintf(stderr, "skucast: forecast %s: no recent-bias correction: %s\n", o.model.c_str(), fc.bias_note.c_str());
   const double model_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // Note [Series that stopped selling] in tools/forecast_output.cpp: a second pass over the target
   // (the engine's panel in memory is gone), outside the model's time.

@@ -230,6 +230,8 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
   if (has_global) {
     const auto g0 = std::chrono::steady_clock::now();
     global_fc = global_forecast(o, global_name, reader, levels, global_dev, shard);
+    fc.bias_correction = global_fc.bias_correction;  // the member's (Note [Recent bias correction])
+    fc.bias_steps = global_fc.bias_steps;
     model_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
   }
   std::vector<float> block;   // [nb, T]

@@ -449,6 +449,15 @@ TEST(DeepArRecentBias, ForecastCommandReportsIt) {
   EXPECT_NE(r.output.find("recent-bias correction: each series' forecast moved by"), std::string::npos) << r.output;
   r = run_skucast({"info", dir + "/on.h5"});
   EXPECT_NE(r.output.find("bias shift:"), std::string::npos) << r.output;
+  // As an ensemble member: the same correction of the member, said and recorded.
+  r = run_skucast({"forecast", "--panel", path, "--model", "gru+ets", "--checkpoint", model, "--horizon", "5",
+                   "--paths", "20", "--out", dir + "/ens.h5"});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("forecast gru: recent-bias correction: each series' forecast moved by"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(read_forecast(dir + "/ens.h5").bias_correction, read_forecast(dir + "/on.h5").bias_correction);
+  r = run_skucast({"info", dir + "/ens.h5"});
+  EXPECT_NE(r.output.find("steps, of its global member"), std::string::npos) << r.output;
   r = run_skucast({"forecast", "--panel", path, "--model", "gru", "--checkpoint", model, "--horizon", "5", "--paths",
                    "20", "--bias-correction", "off", "--out", dir + "/off.h5"});
   ASSERT_EQ(r.rc, 0) << r.output;
