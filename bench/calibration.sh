@@ -17,8 +17,8 @@
 # The held-out periods come after the forecast origin: the calibration folds (all before the
 # origin) never see them. M3: the competition's train/test split, every series ending at one
 # origin. Synthetic: `skucast synth`, the last 28 days held out. The peer: statsforecast's own
-# conformal intervals (ConformalIntervals, n_windows = FOLDS, AutoETS / AutoTheta; bench/
-# calibration_peer.py) on the M3 periods in PEER_PERIODS (default "yearly": its ETS refits every
+# conformal intervals (ConformalIntervals, n_windows = FOLDS, AutoETS / AutoTheta / AutoARIMA; bench/
+# calibration_peer.py; AutoARIMA took 183 s on M3 yearly) on the M3 periods in PEER_PERIODS (default "yearly": its ETS refits every
 # window, about 6 fits a series at its 3 quarterly series/s, so quarterly and monthly take hours
 # on 2 cores); PEER=0 skips it. It runs in a venv (PEER_VENV, default /tmp/skucast-cal-venv; made
 # with statsforecast 2.1.1 from PyPI when missing). The ratio: the peer's mean |coverage − 80 %|

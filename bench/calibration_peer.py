@@ -5,7 +5,7 @@ panel CSV, written as a forecast CSV that bench/calibration_data.py scores like 
 
   calibration_peer.py TRAIN_CSV H M MODEL N_WINDOWS OUT_CSV
       TRAIN_CSV: series_id,time,value (integer time, as calibration_data.py m3 writes it);
-      MODEL: ets (AutoETS) or theta (AutoTheta), season length M; N_WINDOWS: the conformal
+      MODEL: ets (AutoETS), theta (AutoTheta) or arima (AutoARIMA), season length M; N_WINDOWS: the conformal
       windows (skucast's calibration folds). Writes OUT_CSV (series_id,time,step,mean,q0.025,
       q0.1,q0.5,q0.9,q0.975; q0.5 = the mean, the peer has no median) and prints
       "seconds=… n_series=… n_fallback=…": the time of the fit, the windows and the forecast, one
@@ -20,7 +20,7 @@ import time
 
 import pandas as pd
 from statsforecast import StatsForecast
-from statsforecast.models import AutoETS, AutoTheta, Naive
+from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, Naive
 from statsforecast.utils import ConformalIntervals
 
 
@@ -29,13 +29,16 @@ def main(train, h, m, model, n_windows, out):
     df = pd.read_csv(train).rename(columns={"series_id": "unique_id", "time": "ds", "value": "y"})
     df = df.dropna(subset=["y"])
     ci = ConformalIntervals(n_windows=n_windows, h=h)
-    make = {"ets": AutoETS, "theta": AutoTheta}[model]
+    peers = {"ets": AutoETS, "theta": AutoTheta, "arima": AutoARIMA}
+    if model not in peers:
+        sys.exit(f"calibration_peer.py: no peer for model '{model}' (expected one of {', '.join(peers)})")
+    make = peers[model]
     sf = StatsForecast(models=[make(season_length=m, prediction_intervals=ci)], freq=1, n_jobs=1,
                        fallback_model=Naive())
     t0 = time.time()
     fc = sf.forecast(df=df, h=h, level=[80, 95])
     secs = time.time() - t0
-    name = {"ets": "AutoETS", "theta": "AutoTheta"}[model]
+    name = make.__name__
     fc = fc.sort_values(["unique_id", "ds"])
     # The series that fell back: their mean differs from the model's own forecast without
     # intervals (not timed).
