@@ -350,9 +350,9 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
   float v;
   switch (csv::parse_float(f[lay.value.index], v)) {
     case csv::NumKind::Empty: break;
-    case csv::NumKind::NonFinite:
+    case csv::NumKind::NonFinite:  // missing, like an empty value: it does not move the history's end
       ++p1.nonfinite_value;
-      [[fallthrough]];
+      break;
     case csv::NumKind::Finite:
       if (v < 0 && !opt.allow_negative)
         fail(path, rec.line, &lay.value, "negative sales " + quoted(f[lay.value.index]) + " (pass --allow-negative to keep them)");
@@ -572,7 +572,7 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
   }
   if (p1.n_rows == 0) throw InputError(path + ": no data rows after the header");
   if (p1.max_value_days == INT64_MIN)
-    throw InputError(path + ": no row has a value in column " + quoted(opt.value_col) + " (every value is empty)");
+    throw InputError(path + ": no row has a value in column " + quoted(opt.value_col) + " (every value is empty, NaN or NA)");
 
   // ---- the axis
   PanelData out;

@@ -293,6 +293,42 @@ TEST_F(Ingest, QuotedIdsAndNonFiniteValuesCountedAsMissing) {
   EXPECT_EQ(at(p, 1, 1), 3.5f);
 }
 
+// A future row whose value R or pandas wrote as NA (or NaN) is a future row like one left empty: a
+// written non-finite value is missing and does not move the history's end.
+TEST_F(Ingest, FutureRowsWrittenNaAreFutureRows) {
+  const std::string rows = "series_id,time,value,price\n"
+                           "a,1,3,1.5\n"
+                           "a,2,4,1.5\n"
+                           "a,3,@,1.25\n"
+                           "a,4,@,1.25\n";
+  IngestOptions opt;
+  opt.dynamic = {"price"};
+  auto with = [&](const std::string& missing) {
+    std::string csv = rows;
+    for (size_t at = csv.find('@'); at != std::string::npos; at = csv.find('@')) csv.replace(at, 1, missing);
+    return csv;
+  };
+  const PanelData empty = read(with(""), opt);
+  EXPECT_EQ(empty.header.n_steps, 2);
+  EXPECT_EQ(empty.header.n_future, 2);
+  for (const std::string missing : {"NA", "NaN", "nan", "inf"}) {
+    IngestStats st;
+    const PanelData p = read(with(missing), opt, &st);
+    EXPECT_EQ(p.header.n_steps, 2) << missing;
+    EXPECT_EQ(p.header.n_future, 2) << missing;
+    EXPECT_EQ(p.dynamic[0], empty.dynamic[0]) << missing;
+    EXPECT_EQ(st.n_nonfinite_value, 2) << missing;
+  }
+  try {  // every value written NA: as if every value were empty
+    read("series_id,time,value\na,1,NA\na,2,NaN\n", {});
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no row has a value in column 'value' (every value is empty, NaN or NA)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(Ingest, TinyChunksGiveTheSamePanel) {
   std::string csv = "series_id,time,value,price\n";
   for (int s = 0; s < 7; ++s)
