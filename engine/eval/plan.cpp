@@ -54,11 +54,24 @@ int64_t poisson_support_begin(double mu) {
   return std::max<int64_t>(0, static_cast<int64_t>(mu - 40.0 * std::sqrt(mu) - 10.0));
 }
 
+// Note [Poisson demand with a large mean]: up to this mean the sums run over the support (80 sd,
+// at most 2.6 million terms, each log-probability accurate to about 1e-6); above it D is
+// normal to within its skewness 1 / sqrt(mu) <= 3e-5, and the sums would lose precision (the
+// log-probability's terms reach 1e10 and more) and time (80 sqrt(mu) terms), and the support's
+// bounds would overflow int64 from mu ~ 9e18 (panel values reach 1e30). So above it: cycle
+// service takes the Cornish-Fisher quantile mu + sqrt(mu) (z + (z^2 - 1) / (6 sqrt(mu))) with
+// the continuity correction, rounded up; fill rate the normal loss function with sd sqrt(mu).
+constexpr double kPoissonExactMean = 1e9;
+
+double poisson_normal_sd(double mu) { return std::sqrt(mu); }
+
 }  // namespace
 
 double poisson_cdf(int64_t s, double mu) {
   if (s < 0) return 0.0;
   if (!(mu > 0.0)) return 1.0;
+  if (mu > kPoissonExactMean)  // Note [Poisson demand with a large mean]
+    return 0.5 * std::erfc(-(static_cast<double>(s) + 0.5 - mu) / (poisson_normal_sd(mu) * std::sqrt(2.0)));
   double sum = 0.0;
   for (int64_t d = poisson_support_begin(mu); d <= s; ++d) sum += std::exp(poisson_log_pmf(d, mu));
   return std::min(sum, 1.0);
@@ -68,6 +81,10 @@ double poisson_cdf(int64_t s, double mu) {
 // (P(D > j) = 1 below the support's start).
 double poisson_loss(int64_t s, double mu) {
   if (!(mu > 0.0)) return 0.0;
+  if (mu > kPoissonExactMean) {  // Note [Poisson demand with a large mean]
+    const double sd = poisson_normal_sd(mu);
+    return sd * normal_loss((static_cast<double>(s) - mu) / sd);
+  }
   const int64_t begin = std::min(s, poisson_support_begin(mu));
   double loss = mu - static_cast<double>(begin), cdf = 0.0;
   for (int64_t j = begin; j < s; ++j) {
@@ -88,6 +105,17 @@ double order_up_to(double mu, double sigma, double level, ServiceKind service, D
     return std::max(mu + k * sigma, 0.0);
   }
   if (!(mu > 0.0)) return 0.0;  // Poisson(0): no demand
+  if (mu > kPoissonExactMean) {  // Note [Poisson demand with a large mean]
+    const double sd = poisson_normal_sd(mu);
+    if (service == ServiceKind::Cycle) {
+      const double z = inverse_normal_cdf(level);
+      return std::max(0.0, std::ceil(mu + sd * (z + (z * z - 1.0) / (6.0 * sd)) - 0.5));
+    }
+    const double target = (1.0 - level) * review_demand;
+    // G(k) = -k + G(-k) ~ -k far below the mean: the shortage is mu - S there (as in the sum below).
+    if (target / sd >= 8.0) return std::max(0.0, std::ceil(mu - target));
+    return std::max(0.0, std::ceil(mu + sd * normal_loss_inverse(target / sd)));
+  }
   const int64_t begin = poisson_support_begin(mu), end = poisson_support_end(mu);
   if (service == ServiceKind::Cycle) {
     double cdf = 0.0;

@@ -39,7 +39,8 @@
 //       off is off at every step), so this understates sigma_D (perfectly correlated steps
 //       would give sum sigma_h); conformal intervals of each step alone do not change that.
 //     poisson: D ~ Poisson(sum mu_h) (the sum of independent Poisson steps), for slow movers;
-//       only the means are used.
+//       only the means are used (above a mean of 1e9, its normal limit: Note [Poisson demand
+//       with a large mean] in plan.cpp).
 //   Order-up-to level S:
 //     cycle service alpha: S = the alpha-quantile of D (normal: mu_D + z(alpha) sigma_D; poisson:
 //       the smallest integer s with P(D <= s) >= alpha).

@@ -77,6 +77,30 @@ TEST(PlanFormulas, PoissonCycleServiceAndFillRate) {
   EXPECT_EQ(order_up_to(1e8, 0, 0.95, ServiceKind::Fill, DemandDistribution::Poisson, 0.5), 1e8 - 2.5e6);
 }
 
+// Note [Poisson demand with a large mean]: above a mean of 1e9 the normal limit, continuous with
+// the exact sums just below it, and sane up to the largest panel values (the sums' bounds
+// overflowed int64 there: S was INT64_MIN for a mean of 8e25).
+TEST(PlanFormulas, PoissonWithALargeMean) {
+  // Across the switch S moves as the mean does: cycle mu + 1.6449 sqrt(mu); fill 0.95 with
+  // E[D_R] = mu / 2 asks for a shortage of 0.025 mu, far below the mean: S = 0.975 mu.
+  auto across = [](ServiceKind service) {
+    return order_up_to(1.001e9, 0, 0.95, service, DemandDistribution::Poisson, 0.5) -
+           order_up_to(0.999e9, 0, 0.95, service, DemandDistribution::Poisson, 0.5);
+  };
+  EXPECT_NEAR(across(ServiceKind::Cycle), 2e6 + 1.6449 * (std::sqrt(1.001e9) - std::sqrt(0.999e9)), 3.0);
+  EXPECT_NEAR(across(ServiceKind::Fill), 0.975 * 2e6, 3.0);
+  // Cycle 0.95: mu + 1.6449 sqrt(mu), e.g. 4e12 + 3.2897e6.
+  EXPECT_NEAR(order_up_to(4e12, 0, 0.95, ServiceKind::Cycle, DemandDistribution::Poisson, 0.5) - 4e12, 3.2897e6, 50.0);
+  for (const double mu : {1e14, 1e18, 8e25, 1e30}) {
+    const double s = order_up_to(mu, 0, 0.95, ServiceKind::Cycle, DemandDistribution::Poisson, 0.5);
+    EXPECT_GT(s, mu) << mu;
+    EXPECT_NEAR((s - mu) / std::sqrt(mu), 1.6449, 1e-3 + 1e-15 * mu / std::sqrt(mu)) << mu;
+    EXPECT_GE(order_up_to(mu, 0, 0.95, ServiceKind::Fill, DemandDistribution::Poisson, 0.5), 0.0) << mu;
+  }
+  EXPECT_NEAR(poisson_cdf(2000000000, 2e9), 0.5, 1e-4);
+  EXPECT_NEAR(poisson_loss(2000000000, 2e9) / std::sqrt(2e9), 0.3989, 1e-3);
+}
+
 TEST(PlanFormulas, OrderQuantityWithPacks) {
   EXPECT_NEAR(order_quantity(132.9, 50, 30, 0, 0), 52.9, 1e-9);
   EXPECT_EQ(order_quantity(132.9, 50, 30, 12, 0), 60.0);   // 52.9 → 5 packs of 12
