@@ -38,6 +38,8 @@ void run_plan(const PlanCli& o) {
   opt.service = o.service == "fill" ? ServiceKind::Fill : ServiceKind::Cycle;
   opt.distribution = o.distribution == "poisson" ? DemandDistribution::Poisson : DemandDistribution::Normal;
   opt.dependence = o.steps == "independent" ? StepDependence::Independent : StepDependence::Auto;
+  opt.forecast_path = o.forecast;
+  opt.stock_path = o.on_hand;
   const ForecastFile fc = read_forecast(o.forecast);
   std::vector<StockRow> stock(fc.ids.size());
   int64_t n_listed = static_cast<int64_t>(fc.ids.size());

@@ -3,8 +3,9 @@
 #include "engine/eval/plan.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -12,9 +13,11 @@
 #include <vector>
 
 #include "engine/stat/normal.h"
+#include "io/csv_fields.h"
 #include "io/csv_reader.h"
 #include "io/csv_writer.h"
 #include "io/forecast_file.h"
+#include "io/panel.h"
 #include "kernels/common.hpp"
 
 namespace skucast {
@@ -232,9 +235,25 @@ std::vector<PlanRow> make_plan(const ForecastFile& fc, const std::vector<StockRo
     throw InputError("--service-level must be strictly between 0 and 1, got " + std::to_string(opt.service_level));
   if (static_cast<int64_t>(stock.size()) != S) throw Error("make_plan: one stock row per series expected");
   const bool normal = opt.distribution == DemandDistribution::Normal;
+  const std::string file = opt.forecast_path.empty() ? std::string("the forecast file") : opt.forecast_path;
   if (normal && Q < 2)
-    throw InputError("the normal demand distribution needs at least two quantile levels in the forecast file, it has " +
-                     std::to_string(Q) + " (forecast with --quantiles 0.1,0.5,0.9, or use --distribution poisson)");
+    throw InputError(file + ": the normal demand distribution needs at least two quantile levels in the forecast file, "
+                     "it has " + std::to_string(Q) + " (forecast with --quantiles 0.1,0.5,0.9, or use --distribution "
+                     "poisson)");
+  // The spread comes from a level above the median (fitted_sd; the cumulative grid's tail), and
+  // S lies above the median for any service level above 0.5: levels all at or below the median
+  // would extrapolate it from the lower half alone (sd 0 where the lower levels clip at 0).
+  if (normal && fc.levels.back() <= 0.5) {
+    std::string levels;
+    for (const double q : fc.levels) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", q);
+      levels += (levels.empty() ? "" : ",") + std::string(buf);
+    }
+    throw InputError(file + ": its quantile levels (" + levels + ") have none above the median, which the normal "
+                     "demand's spread and an order-up-to level above the median need (forecast with --quantiles "
+                     "0.1,0.5,0.9 or higher levels, or use --distribution poisson)");
+  }
   const double z_lo = Q >= 2 ? inverse_normal_cdf(fc.levels.front()) : 0.0;
   const double z_hi = Q >= 2 ? inverse_normal_cdf(fc.levels.back()) : 0.0;
   // Note [Demand over lead time plus review]: D's own quantiles when the file has them.
@@ -245,11 +264,15 @@ std::vector<PlanRow> make_plan(const ForecastFile& fc, const std::vector<StockRo
     PlanRow& row = rows[static_cast<size_t>(i)];
     int64_t L = 0, R = 0;
     policy_of(st, opt, fc.ids[static_cast<size_t>(i)], L, R);
-    if (L + R > H)
-      throw InputError("series '" + fc.ids[static_cast<size_t>(i)] + "': lead time " + std::to_string(L) +
-                       " + review period " + std::to_string(R) + " = " + std::to_string(L + R) +
-                       " steps, beyond the forecast's horizon of " + std::to_string(H) +
-                       " steps (forecast further ahead, or shorten them)");
+    if (L + R > H) {
+      const std::string stock_line = (opt.stock_path.empty() ? std::string("the stock file") : opt.stock_path) +
+                                     " line " + std::to_string(st.line);
+      throw InputError("series '" + fc.ids[static_cast<size_t>(i)] + "': lead time " + std::to_string(L) + " (" +
+                       (st.lead_time >= 0 ? stock_line : std::string("--lead-time")) + ") + review period " +
+                       std::to_string(R) + " (" + (st.review_period >= 0 ? stock_line : std::string("--review-period")) +
+                       ") = " + std::to_string(L + R) + " steps, beyond the horizon of " + std::to_string(H) +
+                       " steps of " + file + " (forecast further ahead, or shorten them)");
+    }
     double mu = 0.0, var = 0.0;
     for (int64_t h = 0; h < L + R; ++h) {  // Note [Demand over lead time plus review]
       const double m = fc.mean[static_cast<size_t>(i * H + h)];
@@ -306,13 +329,19 @@ struct CsvTable {
   }
 };
 
-// A finite number from a field; InputError naming file, line and column otherwise.
+// A decimal number from a field (spaces around it allowed, as ingest reads values; no hex, no
+// NaN) within +-kMaxPanelValue (Note [Largest panel value] in io/panel.h: sums of such
+// quantities stay finite); InputError naming file, line and column otherwise.
 double parse_number(std::string_view f, const std::string& path, int64_t line, const std::string& column) {
-  const std::string text(f);
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
-    throw InputError(csv_where(path, line) + ": column " + column + ": '" + text + "' is not a number");
+  std::string_view s = csv::trim(f);
+  if (s.size() > 1 && s.front() == '+' && s[1] != '-') s.remove_prefix(1);
+  double v = 0.0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || r.ptr != s.data() + s.size() || r.ec != std::errc() || !std::isfinite(v))
+    throw InputError(csv_where(path, line) + ": column " + column + ": '" + std::string(f) + "' is not a number");
+  if (std::fabs(v) > kMaxPanelValue)
+    throw InputError(csv_where(path, line) + ": column " + column + ": '" + std::string(f) +
+                     "' is too large (at most 1e30 in magnitude)");
   return v;
 }
 
@@ -377,6 +406,7 @@ std::vector<StockRow> read_stock_csv(const std::string& path, const std::vector<
     seen_at[static_cast<size_t>(i)] = rec.line;
     ++listed;
     StockRow& r = rows[static_cast<size_t>(i)];
+    r.line = rec.line;
     r.on_hand = parse_number(rec.fields[static_cast<size_t>(c_on)], path, rec.line, "on_hand");
     if (r.on_hand < 0.0)
       throw InputError(csv_where(path, rec.line) + ": series '" + ids[static_cast<size_t>(i)] +

@@ -78,6 +78,7 @@ struct StockRow {
   int64_t review_period = -1;  // R >= 1; -1: the run's --review-period
   double case_pack = 0.0;    // > 0: orders are multiples of it
   double min_order = 0.0;    // > 0: a positive order is at least this
+  int64_t line = 0;          // its line in the stock file (read_stock_csv); 0: not listed there
 };
 
 struct PlanOptions {
@@ -87,6 +88,7 @@ struct PlanOptions {
   ServiceKind service = ServiceKind::Cycle;
   DemandDistribution distribution = DemandDistribution::Normal;
   StepDependence dependence = StepDependence::Auto;
+  std::string forecast_path, stock_path;  // for messages only ("" when not from files)
 };
 
 struct PlanRow {

@@ -80,7 +80,7 @@ TEST_F(CliPlan, BadInputsFailWithoutOutput) {
   const std::vector<Case> cases = {
       {{"--lead-time", "1", "--review-period", "1", "--service-level", "1.5"}, "strictly between 0 and 1"},
       {{"--lead-time", "1", "--review-period", "1", "--service-level", "0"}, "strictly between 0 and 1"},
-      {{"--lead-time", "4", "--review-period", "1"}, "beyond the forecast's horizon of 4 steps"},
+      {{"--lead-time", "4", "--review-period", "1"}, "beyond the horizon of 4 steps of " + m_fc},
       {{"--review-period", "1"}, "has no lead time"},
       {{"--lead-time", "1", "--review-period", "1", "--on-hand", unknown}, "unknown.csv:3: series 'zz' is not in the forecast"},
       {{"--lead-time", "1", "--review-period", "1", "--on-hand", negative}, "negative.csv:2: series 'a' has negative stock"},

@@ -149,11 +149,44 @@ TEST(Plan, BadRequestsNameTheProblem) {
     make_plan(fc, stock, opt);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("series 'a': lead time 3 + review period 2 = 5 steps, beyond the forecast's "
-                                         "horizon of 4"),
+    EXPECT_NE(std::string(e.what()).find("series 'a': lead time 3 (--lead-time) + review period 2 (--review-period) = "
+                                         "5 steps, beyond the horizon of 4 steps of the forecast file"),
               std::string::npos)
         << e.what();
   }
+  stock[1].lead_time = 4;  // slow's own, from line 3 of its stock file
+  stock[1].line = 3;
+  opt.lead_time = 1;
+  opt.stock_path = "stock.csv";
+  opt.forecast_path = "fc.h5";
+  try {
+    make_plan(fc, stock, opt);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("series 'slow': lead time 4 (stock.csv line 3) + review period 2 (--review-period)"
+                                         " = 6 steps, beyond the horizon of 4 steps of fc.h5"),
+              std::string::npos)
+        << e.what();
+  }
+  stock[1] = StockRow{};
+  opt.lead_time = 3;
+  opt.review_period = 2;
+  ForecastFile low = fc;  // levels all below the median: no spread above it to read
+  low.levels = {0.1, 0.2};
+  low.quantiles.resize(low.quantiles.size() / 3 * 2);
+  opt.lead_time = 1;
+  try {
+    make_plan(low, stock, opt);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("fc.h5: its quantile levels (0.1,0.2) have none above the median"),
+              std::string::npos)
+        << e.what();
+  }
+  opt.distribution = DemandDistribution::Poisson;  // the means alone: fine
+  EXPECT_NO_THROW(make_plan(low, stock, opt));
+  opt.distribution = DemandDistribution::Normal;
+  opt.lead_time = 3;
   opt.lead_time = -1;  // none anywhere
   EXPECT_THROW(make_plan(fc, stock, opt), InputError);
   opt.lead_time = 1;
@@ -200,6 +233,14 @@ TEST_F(PlanFiles, StockFileColumnsAndErrors) {
             std::string::npos);
   EXPECT_NE(stock_error("series_id,on_hand\na,lots\n").find("stock.csv:2: column on_hand: 'lots' is not a number"),
             std::string::npos);
+  // Decimal numbers only, spaces around them allowed (as ingest reads values), at most 1e30.
+  EXPECT_NE(stock_error("series_id,on_hand\na,0x10\n").find("stock.csv:2: column on_hand: '0x10' is not a number"),
+            std::string::npos);
+  EXPECT_NE(stock_error("series_id,on_hand\na,nan\n").find("'nan' is not a number"), std::string::npos);
+  EXPECT_NE(stock_error("series_id,on_hand\na,2e30\n").find("stock.csv:2: column on_hand: '2e30' is too large"),
+            std::string::npos);
+  EXPECT_EQ(read_stock_csv(write("sp.csv", "series_id,on_hand,lead_time\na, 5 ,+3\n"), {"a"})[0].on_hand, 5.0);
+  EXPECT_EQ(read_stock_csv(write("sp.csv", "series_id,on_hand,lead_time\na, 5 ,+3\n"), {"a"})[0].lead_time, 3);
   EXPECT_NE(stock_error("series_id,on_hand,review_period\na,1,0\n").find("review_period"), std::string::npos);
   EXPECT_NE(stock_error("series_id,on_hand\na\n").find("stock.csv:2: 1 fields"), std::string::npos);
   EXPECT_NE(stock_error("").find("empty"), std::string::npos);
