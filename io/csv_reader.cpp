@@ -23,6 +23,10 @@ constexpr size_t kPad = 8;  // bytes after the data that word-wise scans may rea
 
 CsvReader::CsvReader(const std::string& path, size_t chunk_bytes, char delimiter)
     : CsvReader(path, chunk_bytes, delimiter, 0, -1, 1) {
+  // An HDF5 file where a CSV belongs (a panel or forecast passed to --csv, --append, ...): said
+  // as such rather than as a header of binary bytes.
+  if (m_end - m_pos >= 8 && std::memcmp(m_buf.data() + m_pos, "\x89HDF\r\n\x1a\n", 8) == 0)
+    throw InputError(path + ": this is an HDF5 file (a skucast panel, forecast or model file?), not a CSV file");
   // UTF-8 byte-order mark (Excel writes one).
   if (m_end - m_pos >= 3 && std::memcmp(m_buf.data() + m_pos, "\xEF\xBB\xBF", 3) == 0) m_pos += 3;
   // Lines ended by CR alone (classic Mac OS, some exports): the whole file would read as one

@@ -59,7 +59,15 @@ std::vector<std::string> split_list(const std::string& text, const std::string& 
   return v;
 }
 
-std::vector<std::string> split_models(const std::string& text) { return split_list(text, "--models", "naive,snaive"); }
+std::vector<std::string> split_models(const std::string& text) {
+  std::vector<std::string> models = split_list(text, "--models", "naive,snaive");
+  for (const std::string& m : models)
+    if (m == "auto" || m.rfind("auto:", 0) == 0)  // split at its commas: said before it reads as a model 'auto:ets'
+      throw InputError("--models: auto (a per-series choice) is a `forecast --model` option, not a backtest model; "
+                       "backtest its candidates side by side (e.g. --models ets,theta,arima) to see what it would "
+                       "choose from");
+  return models;
+}
 
 void run_backtest_cli(const BacktestCli& o) {
   if (o.horizon < 1) throw InputError("--horizon must be at least 1, got " + std::to_string(o.horizon));

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "io/hierarchy_file.h"
 #include "kernels/common.hpp"
 
 namespace skucast {
@@ -63,9 +64,18 @@ std::vector<HierLevel> m5_levels() {
 std::string bottom_level_name(const std::string& text) { return trim(text) == "m5" ? "item*store" : "bottom"; }
 
 std::vector<HierLevel> parse_hier_levels(const std::string& text, const PanelHeader& hdr, const std::string& file) {
-  if (hdr.find_static("level"))
+  if (hdr.find_static("level")) {
+    bool aggregated = false;
+    try {
+      aggregated = has_hierarchy(file);
+    } catch (const Error&) {  // not a readable file: the general message below
+    }
+    if (aggregated)
+      throw InputError(file + ": this is already an aggregated panel (written by `skucast aggregate`: it has a "
+                       "summing structure); aggregate the bottom panel it came from");
     throw InputError(file + ": the panel has a static attribute named 'level', which the aggregated panel uses for "
                      "each series' level; rename it (export, edit the column, ingest)");
+  }
   std::vector<HierLevel> levels;
   if (trim(text) == "m5") {
     levels = m5_levels();

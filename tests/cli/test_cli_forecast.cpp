@@ -204,6 +204,7 @@ TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {
       {"--models", "naive", "--horizon", "7", "--block", "-5"},
       {"--models", "naive", "--horizon", "7", "--step", "0"},  // as --calibration-step 0; was the default
       {"--models", "naive", "--horizon", "7", "--step", "-5"},
+      {"--models", "auto:ets,theta", "--horizon", "7"},  // a forecast option, said as such
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"backtest", "--panel", m_panel, "--summary", path("s.csv"), "--csv", path("ps.csv")};
@@ -213,6 +214,10 @@ TEST_F(CliForecast, BacktestBadFlagsFailWithoutOutput) {
     EXPECT_NE(r.output.find("error"), std::string::npos) << r.output;
     if (c.size() > 5 && c[4] == "--step") {
       EXPECT_NE(r.output.find("--step must be at least 1, got " + c[5]), std::string::npos) << r.output;
+    }
+    if (c[1].rfind("auto", 0) == 0) {
+      EXPECT_NE(r.output.find("auto (a per-series choice) is a `forecast --model` option"), std::string::npos)
+          << r.output;
     }
     EXPECT_FALSE(exists("s.csv") || exists("ps.csv")) << r.output;
   }

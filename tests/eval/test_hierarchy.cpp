@@ -233,6 +233,11 @@ TEST_F(Hierarchy, CommandWritesAPanelEveryCommandReads) {
   EXPECT_NE(r.output.find("static attribute 'region'"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("brand, store"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(path("bad.h5")));
+  // The aggregated panel itself is not aggregated again (it carries the 'level' attribute).
+  r = run_skucast({"aggregate", "--panel", path("agg.h5"), "--levels", "total", "--out", path("bad.h5")});
+  EXPECT_EQ(r.rc, 2) << r.output;
+  EXPECT_NE(r.output.find("agg.h5: this is already an aggregated panel"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(path("bad.h5")));
 }
 
 }  // namespace

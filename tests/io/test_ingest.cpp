@@ -494,6 +494,8 @@ std::vector<BadCase> bad_cases() {
       // A NUL byte is shown as \x00, not cut the message short; a binary file is not read as a header.
       {"NulInValue", kHead + "a,2020-01-01,1" + std::string(1, '\0') + ",2,S\n", {}, ":2:", "'value'", "'1\\x00' holds a NUL byte"},
       {"BinaryFile", "\x7F" "ELF" + std::string(1, '\0') + "\x02,\x01\n" + kHead, {}, ":1:", "", "NUL byte: this is not a text CSV file"},
+      {"Hdf5File", std::string("\x89HDF\r\n\x1a\n", 8) + std::string(8, '\0') + "rest", {}, "in.csv: this is an HDF5 file",
+       "", "not a CSV file"},
   };
 }
 
