@@ -113,7 +113,9 @@ Handle open_file_ro(const std::string& path) {
     throw InputError("'" + path + "' is not an HDF5 file");
   }
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (id < 0) throw IoError("cannot open HDF5 file '" + path + "' for reading");
+  if (id < 0)  // the signature is there, the structure is not readable
+    throw IoError("cannot open HDF5 file '" + path + "' for reading: it is damaged or truncated (an interrupted copy?), "
+                  "or another program holds it open for writing");
   return Handle(id, H5Fclose);
 }
 

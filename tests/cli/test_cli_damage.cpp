@@ -151,6 +151,18 @@ class DamagedFiles : public testing::ScratchTest {
   }
 };
 
+// A file cut short after its signature says so (it was "cannot open ... for reading" alone).
+TEST_F(DamagedFiles, TruncatedFileIsSaidToBeDamaged) {
+  const std::string bytes = read_text(path("p.h5"));
+  {
+    std::ofstream f(path("cut.h5"), std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), 3000);
+  }
+  const CliResult r = testing::run_skucast({"info", "--verify", path("cut.h5")});
+  EXPECT_EQ(r.rc, 3) << r.output;
+  EXPECT_NE(r.output.find("cut.h5' for reading: it is damaged or truncated"), std::string::npos) << r.output;
+}
+
 TEST_F(DamagedFiles, Panel) { run_corpus("p", 40, 11); }
 TEST_F(DamagedFiles, Forecast) { run_corpus("fc", 40, 12); }
 TEST_F(DamagedFiles, Model) { run_corpus("m", 24, 13); }
