@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/report/svg_plot.h"
@@ -226,6 +227,7 @@ struct BacktestView {
   int64_t top_origin = 0, horizon = 0;
   std::vector<float> top_actual, top_mean, top_lo, top_hi;
   std::string band_label;
+  std::vector<std::string> ids;  // /series/id: the backtest's series (empty in files without it)
 };
 
 double finite_mean(const double* v, size_t n) {
@@ -321,6 +323,7 @@ BacktestView read_backtest(const std::string& path) {
     }
   }
   if (bv.models.empty()) throw InputError("backtest file '" + path + "' holds no models (no /summary or /metrics group)");
+  if (h5::exists(f, "series/id")) bv.ids = h5::read_strings(h5::open_group(f, "series", path), "id", path);
   if (h5::exists(f, "levels")) read_levels(f, path, bv);
   if (!has_metrics) return bv;
   h5::Handle g = h5::open_group(f, "metrics", path);
@@ -627,6 +630,16 @@ std::string build_report_html(const ReportOptions& opt) {
   const Inputs in = match_inputs(panel, fc, opt);
   const BacktestView bv = opt.backtest.empty() ? BacktestView{} : read_backtest(opt.backtest);
   const PanelHeader& h = panel.header();
+  if (!bv.ids.empty()) {  // a backtest of another panel is shown, with a note saying so
+    const std::unordered_set<std::string> in_panel(h.ids.begin(), h.ids.end());
+    const int64_t n_other = std::count_if(bv.ids.begin(), bv.ids.end(), [&](const std::string& id) { return !in_panel.count(id); });
+    if (n_other > 0 || static_cast<int64_t>(bv.ids.size()) != h.n_series())
+      std::fprintf(stderr,
+                   "skucast: note: %s scored %zu series, %lld of them not in %s (which has %lld): its section "
+                   "describes those series, not this panel's\n",
+                   opt.backtest.c_str(), bv.ids.size(), static_cast<long long>(n_other), opt.panel.c_str(),
+                   static_cast<long long>(h.n_series()));
+  }
   const int64_t S = h.n_series(), T = h.n_steps, H = fc.horizon, Q = static_cast<int64_t>(fc.levels.size());
 
   // The plotted series: top n_plots by weight (else total sales), ties by panel order, then --ids.

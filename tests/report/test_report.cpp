@@ -246,7 +246,20 @@ TEST_F(Report, BacktestTableAndHistograms) {
   write_backtest_h5(path("bt.h5"), r, f.header.ids);
   ReportOptions o = opts(2);
   o.backtest = path("bt.h5");
+  ::testing::internal::CaptureStderr();
   write_report(o, path("r.html"));
+  EXPECT_EQ(::testing::internal::GetCapturedStderr().find("describes those series"), std::string::npos);
+  // A backtest of other series is shown with a note saying so.
+  std::vector<std::string> other = f.header.ids;
+  other[0] += "-elsewhere";
+  write_backtest_h5(path("bt_other.h5"), r, other);
+  ReportOptions oo = o;
+  oo.backtest = path("bt_other.h5");
+  ::testing::internal::CaptureStderr();
+  write_report(oo, path("r_other.html"));
+  const std::string note = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(note.find("bt_other.h5 scored " + std::to_string(f.S) + " series, 1 of them not in"), std::string::npos)
+      << note;
   const std::string html = read_text(path("r.html"));
   EXPECT_NE(html.find("id=\"backtest\""), std::string::npos);
   EXPECT_NE(html.find("<th>MASE</th>"), std::string::npos);
