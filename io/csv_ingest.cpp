@@ -221,6 +221,7 @@ struct Pass1 {
   bool have_time = false;
   int64_t min_days = INT64_MAX, max_days = INT64_MIN, max_value_days = INT64_MIN;
   int64_t min_months = INT64_MAX, max_months = INT64_MIN, max_value_months = INT64_MIN;
+  int64_t max_finite_days = INT64_MIN, max_finite_months = INT64_MIN;  // the last finite value's time
   int64_t gcd_days = 0, gcd_months = 0;
   bool all_first = true, all_last = true;
   int64_t n_rows = 0, nonfinite_value = 0, nonfinite_dynamic = 0;
@@ -350,8 +351,12 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
   float v;
   switch (csv::parse_float(f[lay.value.index], v)) {
     case csv::NumKind::Empty: break;
-    case csv::NumKind::NonFinite:  // missing, like an empty value: it does not move the history's end
+    case csv::NumKind::NonFinite:
+      // Note [Written NaN ends the history]: missing, but the step is history (export pins a
+      // history end no series observed this way); said when it moves the end (below).
       ++p1.nonfinite_value;
+      p1.max_value_days = std::max(p1.max_value_days, tv.days);
+      p1.max_value_months = std::max(p1.max_value_months, tv.months);
       break;
     case csv::NumKind::Finite:
       if (v < 0 && !opt.allow_negative)
@@ -359,6 +364,8 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
       check_magnitude(v, f[lay.value.index], id, path, rec.line, lay.value);
       p1.max_value_days = std::max(p1.max_value_days, tv.days);
       p1.max_value_months = std::max(p1.max_value_months, tv.months);
+      p1.max_finite_days = std::max(p1.max_finite_days, tv.days);
+      p1.max_finite_months = std::max(p1.max_finite_months, tv.months);
       break;
     case csv::NumKind::Bad: fail(path, rec.line, &lay.value, "cannot parse " + quoted(f[lay.value.index]) + " as a number");
     case csv::NumKind::Overflow: fail(path, rec.line, &lay.value, quoted(f[lay.value.index]) + " is too large for float32");
@@ -572,7 +579,7 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
   }
   if (p1.n_rows == 0) throw InputError(path + ": no data rows after the header");
   if (p1.max_value_days == INT64_MIN)
-    throw InputError(path + ": no row has a value in column " + quoted(opt.value_col) + " (every value is empty, NaN or NA)");
+    throw InputError(path + ": no row has a value in column " + quoted(opt.value_col) + " (every value is empty)");
 
   // ---- the axis
   PanelData out;
@@ -690,6 +697,18 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
     if (p1.nonfinite_value > 0)
       stats->warnings.push_back(path + ": " + std::to_string(p1.nonfinite_value) + " NaN/Inf/NA value(s) in column " +
                                 quoted(opt.value_col) + " treated as missing");
+    // Note [Written NaN ends the history]: a written NaN/NA (not an empty value) marks a step of
+    // the history whose sale is missing, so it moves the history's end; `export` relies on that
+    // to keep a last history step that no series observed. R's write.csv writes NA for every
+    // missing value, future rows included, so when written NaN/NA values alone extend the
+    // history past the last number, it is said, with the fix.
+    const int64_t last_finite = monthly ? p1.max_finite_months : p1.max_finite_days;
+    if (last_finite != INT64_MIN && last_finite < last_value)
+      stats->warnings.push_back(
+          path + ": the history ends at " + h.axis.label(h.n_steps - 1) + ", a step whose sales are written NaN/NA; " +
+          "the last number is at " + h.axis.label((last_finite - h.axis.start) / step) + ", so the " +
+          std::to_string((last_value - last_finite) / step) + " step(s) after it are history with missing sales. If " +
+          "they are known future rows (prices, promotions), leave their values empty (R: write.csv(..., na = \"\"))");
     if (p1.nonfinite_dynamic > 0)
       stats->warnings.push_back(path + ": " + std::to_string(p1.nonfinite_dynamic) +
                                 " NaN/Inf/NA value(s) in dynamic columns treated as missing");

@@ -293,9 +293,10 @@ TEST_F(Ingest, QuotedIdsAndNonFiniteValuesCountedAsMissing) {
   EXPECT_EQ(at(p, 1, 1), 3.5f);
 }
 
-// A future row whose value R or pandas wrote as NA (or NaN) is a future row like one left empty: a
-// written non-finite value is missing and does not move the history's end.
-TEST_F(Ingest, FutureRowsWrittenNaAreFutureRows) {
+// Note [Written NaN ends the history]: a value written NA or NaN marks a history step whose sale
+// is missing (export pins a history end that way), an empty one a future row; when written
+// NaN/NA values alone carry the history past its last number, ingest says so and how to fix it.
+TEST_F(Ingest, WrittenNaEndsTheHistoryAndIsSaid) {
   const std::string rows = "series_id,time,value,price\n"
                            "a,1,3,1.5\n"
                            "a,2,4,1.5\n"
@@ -308,25 +309,26 @@ TEST_F(Ingest, FutureRowsWrittenNaAreFutureRows) {
     for (size_t at = csv.find('@'); at != std::string::npos; at = csv.find('@')) csv.replace(at, 1, missing);
     return csv;
   };
-  const PanelData empty = read(with(""), opt);
+  IngestStats st;
+  const PanelData empty = read(with(""), opt, &st);
   EXPECT_EQ(empty.header.n_steps, 2);
   EXPECT_EQ(empty.header.n_future, 2);
-  for (const std::string missing : {"NA", "NaN", "nan", "inf"}) {
-    IngestStats st;
-    const PanelData p = read(with(missing), opt, &st);
-    EXPECT_EQ(p.header.n_steps, 2) << missing;
-    EXPECT_EQ(p.header.n_future, 2) << missing;
-    EXPECT_EQ(p.dynamic[0], empty.dynamic[0]) << missing;
-    EXPECT_EQ(st.n_nonfinite_value, 2) << missing;
-  }
-  try {  // every value written NA: as if every value were empty
-    read("series_id,time,value\na,1,NA\na,2,NaN\n", {});
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("no row has a value in column 'value' (every value is empty, NaN or NA)"),
+  EXPECT_TRUE(st.warnings.empty());
+  for (const std::string missing : {"NA", "NaN"}) {
+    IngestStats sn;
+    const PanelData p = read(with(missing), opt, &sn);
+    EXPECT_EQ(p.header.n_steps, 4) << missing;
+    EXPECT_EQ(p.header.n_future, 0) << missing;
+    ASSERT_EQ(sn.warnings.size(), 2u) << missing;  // the count, then the history's end
+    EXPECT_NE(sn.warnings[1].find("in.csv: the history ends at 4, a step whose sales are written NaN/NA; the last "
+                                  "number is at 2, so the 2 step(s) after it are history with missing sales"),
               std::string::npos)
-        << e.what();
+        << sn.warnings[1];
+    EXPECT_NE(sn.warnings[1].find("na = \"\""), std::string::npos) << sn.warnings[1];
   }
+  IngestStats inside;  // a written NA before the last number: no second warning
+  read("series_id,time,value\na,1,NA\na,2,4\n", {}, &inside);
+  EXPECT_EQ(inside.warnings.size(), 1u);
 }
 
 TEST_F(Ingest, TinyChunksGiveTheSamePanel) {
