@@ -9,6 +9,7 @@
 #include <limits>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <zlib.h>
@@ -75,6 +76,30 @@ void validate(const ForecastFile& fc) {
   if (fc.residual_steps < 0 || static_cast<int64_t>(fc.residuals.size()) != checked_mul(S, fc.residual_steps))
     throw Error("forecast: residuals has " + std::to_string(fc.residuals.size()) + " values, expected S*R = " +
                 std::to_string(S) + "*" + std::to_string(fc.residual_steps));
+  if (fc.panel_series > 0 &&
+      (fc.series_begin < 0 || fc.series_end < fc.series_begin || fc.series_end > fc.panel_series ||
+       fc.series_end - fc.series_begin != S))
+    throw Error("forecast: slice [" + std::to_string(fc.series_begin) + ", " + std::to_string(fc.series_end) +
+                ") of a " + std::to_string(fc.panel_series) + "-series panel for " + std::to_string(S) + " series");
+}
+
+// CRC-32 of the file's bytes; false when it cannot be opened or read.
+bool crc_of_file(const std::string& path, uint32_t* crc_out, uint64_t* bytes_out) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  uint64_t bytes = 0;
+  std::vector<unsigned char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    crc = ::crc32(crc, buf.data(), static_cast<uInt>(n));
+    bytes += n;
+  }
+  const bool ok = !std::ferror(f);
+  std::fclose(f);
+  *crc_out = static_cast<uint32_t>(crc);
+  *bytes_out = bytes;
+  return ok;
 }
 
 }  // namespace
@@ -87,6 +112,19 @@ std::string hdf5_format(const std::string& path) {
   if (h5::has_attr(f, "version") && h5::read_attr_int(f, "version", path) != h5::kFileVersion)
     h5::check_format(f, "", "", path, "regenerate it");  // throws the version's message
   return h5::read_attr_string(f, "format", path);
+}
+
+uint32_t ids_crc32(const std::vector<std::string>& ids) {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  for (const std::string& id : ids)  // the NUL keeps {"ab", "c"} apart from {"a", "bc"}
+    crc = ::crc32(crc, reinterpret_cast<const Bytef*>(id.c_str()), static_cast<uInt>(id.size() + 1));
+  return static_cast<uint32_t>(crc);
+}
+
+uint32_t file_crc32(const std::string& path, uint64_t* bytes) {
+  uint32_t crc = 0;
+  if (!crc_of_file(path, &crc, bytes)) throw IoError(path + ": cannot read it (for its CRC-32)");
+  return crc;
 }
 
 namespace {
@@ -116,6 +154,14 @@ std::unique_ptr<AtomicPath> write_forecast_uncommitted(const std::string& path, 
     h5::write_attr(f, "horizon", fc.horizon);
     h5::write_attr(f, "shard_index", fc.shard_index);
     h5::write_attr(f, "shard_count", fc.shard_count);
+    if (fc.shard_count > 1 && fc.panel_series > 0) {  // Note [Shards of one run]
+      h5::write_attr(f, "panel_run_id", fc.panel_run_id);
+      h5::write_attr(f, "panel_series", fc.panel_series);
+      h5::write_attr(f, "panel_ids_crc32", static_cast<int64_t>(fc.panel_ids_crc32));
+      h5::write_attr(f, "series_begin", fc.series_begin);
+      h5::write_attr(f, "series_end", fc.series_end);
+      h5::write_attr(f, "run_options", fc.run_options);
+    }
     if (csv) {
       h5::write_attr(f, "csv_name", csv->name);
       h5::write_attr(f, "csv_bytes", static_cast<int64_t>(csv->bytes));
@@ -173,18 +219,10 @@ std::string check_csv_companion(const std::string& h5_path, const ForecastFile& 
   *mismatch = false;
   if (fc.csv_name.empty()) return "";
   const std::filesystem::path csv = std::filesystem::path(h5_path).parent_path() / fc.csv_name;
-  std::FILE* f = std::fopen(csv.c_str(), "rb");
-  if (!f) return csv.string() + " (written with this file) is not beside it";
-  uLong crc = ::crc32(0L, Z_NULL, 0);
+  uint32_t crc = 0;
   uint64_t bytes = 0;
-  std::vector<unsigned char> buf(1 << 20);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
-    crc = ::crc32(crc, buf.data(), static_cast<uInt>(n));
-    bytes += n;
-  }
-  std::fclose(f);
-  if (bytes == static_cast<uint64_t>(fc.csv_bytes) && static_cast<uint32_t>(crc) == fc.csv_crc32)
+  if (!crc_of_file(csv.string(), &crc, &bytes)) return csv.string() + " (written with this file) is not beside it";
+  if (bytes == static_cast<uint64_t>(fc.csv_bytes) && crc == fc.csv_crc32)
     return csv.string() + " matches (" + std::to_string(bytes) + " bytes, CRC-32 checked)";
   *mismatch = true;
   return csv.string() + " does not match the CSV written with this file (" + std::to_string(bytes) + " bytes, " +
@@ -221,6 +259,19 @@ ForecastFile read_forecast(const std::string& path) {
       throw InputError(path + ": shard attributes " + std::to_string(fc.shard_index) + "/" +
                        std::to_string(fc.shard_count) + " are not a shard K/N with 0 <= K < N (a damaged file?)");
   }
+  if (h5::has_attr(f, "panel_series")) {  // Note [Shards of one run]; absent in older shard files
+    fc.panel_run_id = h5::read_attr_string(f, "panel_run_id", path);
+    fc.panel_series = h5::read_attr_int(f, "panel_series", path);
+    fc.panel_ids_crc32 = static_cast<uint32_t>(h5::read_attr_int(f, "panel_ids_crc32", path));
+    fc.series_begin = h5::read_attr_int(f, "series_begin", path);
+    fc.series_end = h5::read_attr_int(f, "series_end", path);
+    fc.run_options = h5::read_attr_string(f, "run_options", path);
+    if (fc.panel_series < 1 || fc.series_begin < 0 || fc.series_end < fc.series_begin ||
+        fc.series_end > fc.panel_series)
+      throw InputError(path + ": attributes series_begin, series_end, panel_series = " +
+                       std::to_string(fc.series_begin) + ", " + std::to_string(fc.series_end) + ", " +
+                       std::to_string(fc.panel_series) + " are not a slice [begin, end) of the panel (a damaged file?)");
+  }
   if (h5::has_attr(f, "intervals")) {
     fc.intervals = h5::read_attr_string(f, "intervals", path);
     fc.calibration_folds = h5::read_attr_int(f, "calibration_folds", path);
@@ -233,6 +284,10 @@ ForecastFile read_forecast(const std::string& path) {
     fc.bias_steps = h5::read_attr_int(f, "bias_steps", path);
   }
   fc.ids = h5::read_strings(f, "/series/id", path);
+  if (fc.panel_series > 0 && fc.series_end - fc.series_begin != static_cast<int64_t>(fc.ids.size()))
+    throw InputError(path + ": records the slice [" + std::to_string(fc.series_begin) + ", " +
+                     std::to_string(fc.series_end) + ") of the panel's series but holds " +
+                     std::to_string(fc.ids.size()) + " series (a damaged file?)");
   if (h5::exists(f, "series/level")) {
     fc.series_level = h5::read_strings(f, "/series/level", path);
     if (fc.series_level.size() != fc.ids.size())
@@ -273,7 +328,71 @@ ForecastFile read_forecast(const std::string& path) {
   return fc;
 }
 
-ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::vector<std::string>& names) {
+namespace {
+
+// "--flag value" lines → (flag, value) pairs, in order.
+std::vector<std::pair<std::string, std::string>> option_lines(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(at, end - at);
+    const size_t space = line.find(' ');
+    if (!line.empty())
+      out.emplace_back(line.substr(0, space), space == std::string::npos ? "" : line.substr(space + 1));
+    at = end + 1;
+  }
+  return out;
+}
+
+// The options where `other` differs from `first`, in words: "--transform log against none".
+std::string options_difference(const std::string& first, const std::string& other) {
+  const auto a = option_lines(first), b = option_lines(other);
+  auto find = [](const std::vector<std::pair<std::string, std::string>>& v, const std::string& key) -> const std::string* {
+    for (const auto& [k, value] : v)
+      if (k == key) return &value;
+    return nullptr;
+  };
+  auto shown = [](const std::string* v) { return v ? (v->empty() ? std::string("''") : *v) : std::string("(not recorded)"); };
+  std::vector<std::string> diffs;
+  for (const auto& [key, value] : b) {
+    const std::string* v = find(a, key);
+    if (!v || *v != value) diffs.push_back(key + " " + shown(&value) + " against " + shown(v));
+  }
+  for (const auto& [key, value] : a)
+    if (!find(b, key)) diffs.push_back(key + " (not recorded) against " + shown(&value));
+  if (diffs.empty()) return "recorded differently";
+  std::string text;
+  for (size_t k = 0; k < diffs.size() && k < 3; ++k) text += (k ? "; " : "") + diffs[k];
+  if (diffs.size() > 3) text += "; and " + std::to_string(diffs.size() - 3) + " more";
+  return text;
+}
+
+// Note [Shards of one run]: `p` (file `name`) comes from the run of `a` (file `a_name`), both
+// recording their run.
+void check_same_run(const ForecastFile& a, const std::string& a_name, const ForecastFile& p, const std::string& name) {
+  const std::string tail = ": only the shards of one forecast run can be merged";
+  if (p.panel_series != a.panel_series)
+    throw InputError("merge: " + name + " is a shard of a " + std::to_string(p.panel_series) + "-series panel, " +
+                     a_name + " of a " + std::to_string(a.panel_series) + "-series one" + tail);
+  if (p.panel_ids_crc32 != a.panel_ids_crc32)
+    throw InputError("merge: " + name + " and " + a_name + " are shards of two " + std::to_string(a.panel_series) +
+                     "-series panels with different series ids" + tail);
+  if (p.panel_run_id != a.panel_run_id)
+    throw InputError("merge: " + name + " is a shard of the panel written by run '" + p.panel_run_id + "', " + a_name +
+                     " of the one written by run '" + a.panel_run_id +
+                     "' (another panel file, or the panel updated between the shards' forecasts)" + tail);
+  if (p.run_options != a.run_options)
+    throw InputError("merge: " + name + " was forecast with other options than " + a_name + " (" +
+                     options_difference(a.run_options, p.run_options) + ")" + tail);
+}
+
+}  // namespace
+
+ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::vector<std::string>& names,
+                             std::string* note) {
+  if (note) note->clear();
   if (parts.empty()) throw InputError("merge: no forecast files to join");
   if (names.size() != parts.size()) throw Error("merge_forecasts: one name per part expected");
   const ForecastFile& a = parts[0];
@@ -316,6 +435,45 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
     throw InputError("merge: shard " + std::to_string(missing) + "/" + std::to_string(N) +
                      " is missing: the run has " + std::to_string(N) + " shards, " + std::to_string(parts.size()) +
                      " file(s) given (" + names[0] + " is shard " + shard_name(a) + ")");
+  }
+  // Note [Shards of one run]: the files that record their run come from one panel and one set
+  // of options, and their slices tile the panel's series in shard order; files that do not
+  // (written before shards recorded it) get only the checks below.
+  const ForecastFile* run = nullptr;  // the first file in shard order that records its run
+  size_t run_file = 0;
+  std::string unrecorded;
+  size_t n_unrecorded = 0;
+  for (const int64_t fi : file_of) {
+    const size_t i = static_cast<size_t>(fi);
+    if (parts[i].panel_series == 0) {
+      unrecorded += (n_unrecorded++ ? ", " : "") + names[i];
+    } else if (!run) {
+      run = &parts[i];
+      run_file = i;
+    } else {
+      check_same_run(*run, names[run_file], parts[i], names[i]);
+    }
+  }
+  if (run && n_unrecorded == 0) {
+    int64_t next = 0;  // where the slices so far end
+    for (const int64_t fi : file_of) {
+      const ForecastFile& p = parts[static_cast<size_t>(fi)];
+      if (p.series_begin != next)
+        throw InputError("merge: " + names[static_cast<size_t>(fi)] + " (shard " + shard_name(p) +
+                         ") holds the panel's series [" + std::to_string(p.series_begin) + ", " +
+                         std::to_string(p.series_end) + "), but the shards before it end at series " +
+                         std::to_string(next) + ": the shards' slices must tile the panel's series 0.." +
+                         std::to_string(run->panel_series));
+      next = p.series_end;
+    }
+    if (next != run->panel_series)
+      throw InputError("merge: the shards' slices end at series " + std::to_string(next) + " of the panel's " +
+                       std::to_string(run->panel_series) + " (" + names[run_file] + ")");
+  } else if (note && N > 1 && n_unrecorded > 0) {
+    *note = unrecorded + (n_unrecorded == 1 ? " does" : " do") +
+            " not record the panel and options of its run (written before shard files did), so only the model, "
+            "time axis, origin, horizon, quantile levels and series ids were checked" +
+            (run ? " for " + std::string(n_unrecorded == 1 ? "it" : "them") : std::string());
   }
   size_t n_total = 0;
   for (const ForecastFile& p : parts) n_total += p.ids.size();
@@ -366,6 +524,9 @@ ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::
     out.residuals.insert(out.residuals.end(), p.residuals.begin(), p.residuals.end());
   }
   out.residual_steps = a.residual_steps;
+  if (run && n_unrecorded == 0 && ids_crc32(out.ids) != run->panel_ids_crc32)
+    throw InputError("merge: the shards' series ids, joined in shard order, are not the panel's (their CRC-32 "
+                     "differs from the one " + names[run_file] + " records): a file changed after its forecast?");
   if (!out.model_per_series.empty() && out.model_per_series.size() != out.ids.size())
     throw InputError("merge: some files have a model per series and others not: only the shards of one forecast run "
                      "can be merged");

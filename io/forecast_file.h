@@ -14,6 +14,9 @@
 //                              and conformal_classes (the inputs whose pattern split the pools,
 //                              comma-separated, Note [Conformal event classes]; absent: one pool),
 //                              run_id (every file a run writes: Note [File format 2] in io/h5.h);
+//                              in shard files only (shard_count > 1; Note [Shards of one run]):
+//                              panel_run_id, panel_series, panel_ids_crc32, series_begin,
+//                              series_end and run_options;
 //                              with --csv: csv_name, csv_bytes, csv_crc32 of the CSV written
 //                              beside it (Note [Output sets])
 //   /series/id                 string  [S]
@@ -41,6 +44,27 @@
 //   (and `info --verify`, which then fails) says so: a mixed set is visible, never silent.
 //   The CSV itself stays the plain format `ingest` reads. Every HDF5 file of one run carries
 //   the same run_id, so a panel and a model from one `update` can be paired the same way.
+//
+// Note [Shards of one run]
+//   `merge` must join only the shards of one run: a shard of another panel, of the same panel
+//   after an `update`, or forecast with other options (--transform, --combine, --select-rule,
+//   another checkpoint, ...) has the same model name, axis and horizon, and joining it would
+//   give a file that no run wrote, with exit 0. So `forecast --shard K/N` records in its file
+//   what identifies the run:
+//   - the panel: its run_id (a new one for every file ingest, synth or update writes), its
+//     series count S and the CRC-32 of its series ids in order (panel_ids_crc32, which also
+//     tells two panels apart when SKUCAST_RUN_ID fixes every run's id);
+//   - the shard's slice [series_begin, series_end) of the panel's series;
+//   - run_options: one "--flag value" line per option that changes the numbers, resolved to
+//     the value used (tools/forecast_output.cpp run_options); options that only change how the
+//     run goes (--threads, --block, --device, --gpu-memory, --out, --csv) are left out, so
+//     shards may run on different machines and devices. A checkpoint is named by its
+//     content (CRC-32 and size), not its path, which may differ between machines.
+//   merge_forecasts refuses files whose panel or run_options differ, naming the two files
+//   and the difference, and checks that the slices tile 0..S in shard order. The merged file
+//   is a whole run and, like one, records none of these (so it stays byte-identical to the
+//   unsharded run's file). Files written before shards recorded them merge on the older
+//   checks (model, axis, origin, horizon, quantile levels, ...) with a note saying so.
 #pragma once
 
 #include <cstdint>
@@ -66,6 +90,13 @@ struct ForecastFile {
   std::vector<float> quantiles;     // [S, H, Q]
   std::vector<float> cumulative_quantiles;  // [S, H, Q] or empty: of the sum over steps 1..h
   int64_t shard_index = 0, shard_count = 1;  // shard K of N (Note [Sharding the catalog] in io/shard.h)
+  // A shard's run (Note [Shards of one run]); stored only when shard_count > 1. panel_series 0:
+  // not recorded (whole runs, merged files, shard files from before these were recorded).
+  std::string panel_run_id;         // the panel file's run_id; "" when it has none
+  int64_t panel_series = 0;         // S of the whole panel
+  uint32_t panel_ids_crc32 = 0;     // CRC-32 of the panel's series ids (ids_crc32)
+  int64_t series_begin = 0, series_end = 0;  // this shard's slice [begin, end) of the panel's series
+  std::string run_options;          // "--flag value" lines: the options that change the numbers
   std::string intervals = "model";  // "model" or "conformal" (engine/eval/conformal.h)
   int64_t calibration_folds = 0;    // K folds behind conformal quantiles; 0 for "model"
   std::string conformal_score;      // "raw", "scaled" or "signed" behind conformal quantiles; "" for
@@ -88,14 +119,23 @@ struct ForecastFile {
 };
 
 class AtomicPath;  // io/atomic_file.h
+
+// CRC-32 of series ids in order, each followed by a NUL (Note [Shards of one run]).
+uint32_t ids_crc32(const std::vector<std::string>& ids);
+// CRC-32 of a file's bytes, and their count in *bytes; IoError naming the path when it cannot be read.
+uint32_t file_crc32(const std::string& path, uint64_t* bytes);
 class CsvWriter;   // io/csv_writer.h
 
 // Joins the shards of one run (Note [Sharding the catalog] in io/shard.h) in shard order,
 // whatever order they are given in. They must agree on the model, time axis, origin, horizon,
 // quantile levels and shard count N, form the complete set 0..N-1 of shards, each once, and no
-// series id may appear twice; InputError names the file (names[i]) and what differs, or the
-// missing shard, otherwise. The result is a whole run (shard 0/1).
-ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::vector<std::string>& names);
+// series id may appear twice; files that record their run (Note [Shards of one run]) must also
+// come from one panel with the same run_options, their slices tiling the panel's series.
+// InputError names the file (names[i]) and what differs, or the missing shard, otherwise. The
+// result is a whole run (shard 0/1). *note (when given) is set to a sentence when some files
+// do not record their run and were checked the older way; "" otherwise.
+ForecastFile merge_forecasts(const std::vector<ForecastFile>& parts, const std::vector<std::string>& names,
+                             std::string* note = nullptr);
 
 void write_forecast(const std::string& path, const ForecastFile& fc);
 ForecastFile read_forecast(const std::string& path);

@@ -425,6 +425,7 @@ void PanelWriter::commit() { close()->commit(); }
 // ------------------------------------------------------------ reader ----
 struct PanelReader::Impl {
   std::string path;
+  std::string run_id;
   Handle file;
   PanelHeader header;
   RowDataset target;
@@ -455,6 +456,7 @@ PanelReader::PanelReader(const std::string& path) : m_impl(std::make_unique<Impl
                      std::to_string(std::numeric_limits<int>::max()));
   in_file([&] { H.axis = make_axis(parse_freq(freq_text), start_text, static_cast<int>(season)); });
   H.n_future = h5::has_attr(root, "n_future") ? h5::read_attr_int(root, "n_future", path) : 0;
+  if (h5::has_attr(root, "run_id")) I.run_id = h5::read_attr_string(root, "run_id", path);
 
   I.target = open_row_dataset(I.file, "target", path);
   H.n_steps = I.target.width;
@@ -512,6 +514,7 @@ PanelReader::~PanelReader() = default;
 
 const PanelHeader& PanelReader::header() const { return m_impl->header; }
 const std::string& PanelReader::path() const { return m_impl->path; }
+const std::string& PanelReader::run_id() const { return m_impl->run_id; }
 int64_t PanelReader::chunk_rows() const { return m_impl->target.chunk_rows; }
 
 void PanelReader::read_target(int64_t i0, int64_t i1, float* out) const {

@@ -124,6 +124,9 @@ class PanelReader {
 
   const PanelHeader& header() const;
   const std::string& path() const;
+  // The root attribute run_id of the run that wrote the file (Note [File format 2] in io/h5.h);
+  // "" for files without one.
+  const std::string& run_id() const;
   // out: [i1-i0, T] row-major.
   void read_target(int64_t i0, int64_t i1, float* out) const;
   std::vector<float> read_target(int64_t i0, int64_t i1) const;

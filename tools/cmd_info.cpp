@@ -135,6 +135,14 @@ void info_forecast(const std::string& path) {
     std::printf("forecasts:     %s .. %s (origin: axis position %lld)\n", fc.axis.label(fc.origin).c_str(),
                 fc.axis.label(fc.origin + fc.horizon - 1).c_str(), static_cast<long long>(fc.origin));
   std::printf("quantiles:     %s\n", fmt_levels(fc.levels).c_str());
+  if (fc.shard_count > 1) {
+    std::printf("shard:         %lld/%lld", static_cast<long long>(fc.shard_index), static_cast<long long>(fc.shard_count));
+    if (fc.panel_series > 0)  // Note [Shards of one run] in io/forecast_file.h
+      std::printf(", series [%lld, %lld) of a %lld-series panel (written by run %s)",
+                  static_cast<long long>(fc.series_begin), static_cast<long long>(fc.series_end),
+                  static_cast<long long>(fc.panel_series), fc.panel_run_id.empty() ? "?" : fc.panel_run_id.c_str());
+    std::printf("; `skucast merge` joins the shards\n");
+  }
   if (!fc.model_per_series.empty()) {  // `--model auto`: how many series each model got
     std::vector<std::pair<std::string, int64_t>> counts;
     for (const std::string& m : fc.model_per_series) {

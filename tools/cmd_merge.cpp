@@ -1,6 +1,7 @@
 // tools/cmd_merge.cpp — `skucast merge`: joins the forecast files of a sharded run
 // (`forecast --shard K/N`, Note [Sharding the catalog] in io/shard.h) into one forecast
-// file, in the order given, after checking that they belong together (io/forecast_file.h).
+// file, in shard order, after checking that they come from one run (Note [Shards of one run]
+// in io/forecast_file.h).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -32,7 +33,9 @@ void run_merge(const MergeCli& o) {
   std::vector<ForecastFile> parts;
   parts.reserve(o.inputs.size());
   for (const std::string& f : o.inputs) parts.push_back(read_forecast(f));
-  const ForecastFile all = merge_forecasts(parts, o.inputs);
+  std::string note;
+  const ForecastFile all = merge_forecasts(parts, o.inputs, &note);  // Note [Shards of one run]
+  if (!note.empty()) std::fprintf(stderr, "skucast: merge: note: %s\n", note.c_str());
   write_forecast_outputs(o.out, o.csv, all);  // Note [Output sets]
   std::fprintf(stderr, "skucast: merge: %zu file(s), %zu series x %lld steps (%s) -> %s%s%s\n", parts.size(),
                all.ids.size(), static_cast<long long>(all.horizon), all.model.c_str(), o.out.c_str(),

@@ -117,6 +117,15 @@ std::string global_member(const std::vector<std::string>& names, const std::stri
 // An aggregated panel's forecast names each series' level (the `level` CSV column).
 void set_series_levels(const std::string& panel, const PanelHeader& hdr, ForecastFile& fc, int64_t s_begin);
 
+// The options that change the numbers, one "--flag value" line each, resolved to the values used
+// (levels: the parsed --quantiles); a checkpoint by its CRC-32 and size (Note [Shards of one run]
+// in io/forecast_file.h).
+std::string run_options(const ForecastCli& o, const std::vector<double>& levels);
+// Records the shard K/N in fc, and for a shard (N > 1) the panel's identity, the shard's slice
+// and run_options, which `skucast merge` checks (Note [Shards of one run]).
+void record_shard(const ForecastCli& o, const std::vector<double>& levels, const PanelReader& reader,
+                  const SeriesShard& shard, ForecastFile& fc);
+
 // Series whose last observation is more than `gap` steps before the panel's end (Note [Series
 // that stopped selling] in tools/forecast_output.cpp): counted per block of the target
 // (add: y [nb, n_steps] of panel series i0..), or over the series [s0, s1) of a panel.

@@ -140,8 +140,7 @@ void run_neural_forecast(const ForecastCli& o, const std::vector<double>& levels
     apply_conformal(cal, calibration_s, n_validation, o.conformal_score_given ? o.conformal_score : "scaled",
                     o.conformal_pool, fc);
   }
-  fc.shard_index = shard.index;  // recorded for `skucast merge`
-  fc.shard_count = shard.count;
+  record_shard(o, levels, reader, shard, fc);  // for `skucast merge`: Note [Shards of one run]
   if (!hier) set_series_levels(o.panel, reader.header(), fc, shard.range(reader.header().n_series()).first);
   write_forecast_outputs(o.out, o.csv, fc);  // Note [Output sets]
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,12 +1,15 @@
 // tools/forecast_output.cpp — `skucast forecast`: what the forecast file records of its series
 // beside the numbers (io/forecast_file.h): each series' hierarchy level when the panel is an
-// aggregated one (`skucast aggregate`).
+// aggregated one (`skucast aggregate`), and a shard's run (Note [Shards of one run]).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "engine/deepar/model.h"  // split_checkpoints
 #include "io/forecast_file.h"
 #include "io/hierarchy_file.h"
 #include "io/panel.h"
@@ -20,6 +23,79 @@ void set_series_levels(const std::string& panel, const PanelHeader& hdr, Forecas
   fc.series_level.resize(fc.ids.size());
   for (size_t i = 0; i < fc.ids.size(); ++i)
     fc.series_level[i] = level->levels[static_cast<size_t>(level->codes[static_cast<size_t>(s_begin) + i])];
+}
+
+namespace {
+
+// The shortest text that reads back as x ("0.1", not "0.10000000000000001").
+std::string number_text(double x) {
+  char buf[32];
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+    if (std::strtod(buf, nullptr) == x) break;
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string run_options(const ForecastCli& o, const std::vector<double>& levels) {
+  std::string quantiles, checkpoints, conformal_by;
+  for (double q : levels) quantiles += (quantiles.empty() ? "" : ",") + number_text(q);
+  if (!o.checkpoint.empty())  // by content: the path may differ between the shards' machines
+    for (const std::string& c : split_checkpoints(o.checkpoint)) {
+      uint64_t bytes = 0;
+      char crc[16];
+      std::snprintf(crc, sizeof crc, "%08x", file_crc32(c, &bytes));
+      checkpoints += (checkpoints.empty() ? "" : ",") + std::string("crc32 ") + crc + " (" + std::to_string(bytes) +
+                     " bytes)";
+    }
+  for (const std::string& c : o.conformal_by) conformal_by += (conformal_by.empty() ? "" : ",") + c;
+  // One line per option that changes the numbers, resolved to the value used; not --threads,
+  // --block, --device, --gpu-memory, --out, --csv, --shard (Note [Shards of one run]).
+  const std::vector<std::pair<const char*, std::string>> lines = {
+      {"--model", o.model},
+      {"--horizon", std::to_string(o.horizon)},
+      {"--quantiles", quantiles},
+      {"--transform", o.transform},
+      {"--combine", o.combine},
+      {"--regressors", o.regressors_given ? o.regressors : "(every covariate)"},
+      {"--selection-folds", o.selection_folds > 0 ? std::to_string(o.selection_folds) : "(default)"},
+      {"--select-metric", o.select_metric},
+      {"--select-rule", o.select_rule},
+      {"--select-margin", number_text(o.select_margin)},
+      {"--select-shrink", number_text(o.select_shrink)},
+      {"--checkpoint", checkpoints.empty() ? "(none)" : checkpoints},
+      {"--paths", std::to_string(o.paths)},
+      {"--seed", std::to_string(o.seed)},
+      {"--bias-correction", o.bias_correction},
+      {"--intervals", o.intervals},
+      {"--calibration-folds", o.calibration_folds > 0 ? std::to_string(o.calibration_folds) : "(default)"},
+      {"--calibration-step", o.calibration_step > 0 ? std::to_string(o.calibration_step) : "(default)"},
+      {"--conformal-score", o.conformal_score_given ? o.conformal_score : "(default)"},
+      {"--conformal-pool", o.conformal_pool},
+      {"--conformal-by", o.conformal_by.empty() ? "(default)" : conformal_by},
+      {"--residuals", o.residuals ? "on" : "off"},
+      {"--levels", o.hier_levels.empty() ? "(none)" : o.hier_levels},
+  };
+  std::string text;
+  for (const auto& [flag, value] : lines) text += std::string(flag) + " " + value + "\n";
+  return text;
+}
+
+void record_shard(const ForecastCli& o, const std::vector<double>& levels, const PanelReader& reader,
+                  const SeriesShard& shard, ForecastFile& fc) {
+  fc.shard_index = shard.index;
+  fc.shard_count = shard.count;
+  if (shard.whole()) return;  // a whole run records none of it: merged files equal it byte for byte
+  const PanelHeader& hdr = reader.header();
+  fc.panel_run_id = reader.run_id();
+  fc.panel_series = hdr.n_series();
+  fc.panel_ids_crc32 = ids_crc32(hdr.ids);
+  const auto [s0, s1] = shard.range(hdr.n_series());
+  fc.series_begin = s0;
+  fc.series_end = s1;
+  fc.run_options = run_options(o, levels);
 }
 
 // Note [Series that stopped selling]

@@ -208,8 +208,7 @@ void run_stat_forecast(const ForecastCli& o, const std::vector<double>& levels, 
   fc.horizon = horizon;
   fc.ids.assign(hdr.ids.begin() + s_begin, hdr.ids.begin() + s_end);
   fc.levels = levels;
-  fc.shard_index = shard.index;  // recorded for `skucast merge`
-  fc.shard_count = shard.count;
+  record_shard(o, levels, reader, shard, fc);  // for `skucast merge`: Note [Shards of one run]
   set_series_levels(o.panel, hdr, fc, s_begin);
   fc.mean.resize(static_cast<size_t>(checked_mul(n_series, horizon)));                         // [S, H]
   fc.quantiles.resize(static_cast<size_t>(checked_mul(checked_mul(n_series, horizon), n_levels)));  // [S, H, Q]

@@ -201,5 +201,128 @@ TEST_F(Shard, MergeNeedsEveryShardAndOrdersThem) {
   EXPECT_EQ(m.shard_count, 1);
 }
 
+// Note [Shards of one run] (io/forecast_file.h): a shard of another panel, of the panel after it
+// changed, or forecast with other options is refused by merge, naming both files and what
+// differs, writing nothing (the robustness probe merged all of these with exit 0).
+TEST_F(Shard, ShardsOfAnotherRunAreRefused) {
+  const std::vector<std::string> ets = {"forecast", "--panel", path("p.h5"), "--model", "ets", "--horizon", "7"};
+  auto part = [&](std::vector<std::string> args, const std::string& shard, const std::string& out) {
+    args.insert(args.end(), {"--shard", shard, "--out", path(out)});
+    const CliResult r = run_skucast(args);
+    ASSERT_EQ(r.rc, 0) << r.output;
+  };
+  auto with = [](std::vector<std::string> args, const std::vector<std::string>& more) {
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  // Refused with exit 2, naming `file` and `first`, each of `words` in the message, nothing written.
+  auto refused = [&](const std::vector<std::string>& files, const std::vector<std::string>& words) {
+    std::vector<std::string> merge = {"merge", "--out", path("m.h5")};
+    for (const std::string& f : files) merge.push_back(path(f));
+    const CliResult r = run_skucast(merge);
+    EXPECT_EQ(r.rc, 2) << r.output;
+    for (const std::string& w : words) EXPECT_NE(r.output.find(w), std::string::npos) << "'" << w << "' in " << r.output;
+    EXPECT_FALSE(std::filesystem::exists(path("m.h5")));
+  };
+  part(ets, "0/3", "s0.h5");
+  part(ets, "1/3", "s1.h5");
+  part(ets, "2/3", "s2.h5");
+  const ForecastFile s1 = read_forecast(path("s1.h5"));
+  EXPECT_EQ(s1.panel_series, 11);
+  EXPECT_EQ(s1.series_begin, 3);  // 11 series in 3 shards: [0, 3), [3, 7), [7, 11)
+  EXPECT_EQ(s1.series_end, 7);
+  EXPECT_NE(s1.run_options.find("--transform none\n"), std::string::npos) << s1.run_options;
+
+  // A shard of another panel (17 series).
+  ASSERT_EQ(run_skucast({"synth", "--series", "17", "--days", "120", "--horizon", "7", "--seed", "5", "--out",
+                         path("q.h5")})
+                .rc,
+            0);
+  part({"forecast", "--panel", path("q.h5"), "--model", "ets", "--horizon", "7"}, "1/3", "q1.h5");
+  refused({"s0.h5", "q1.h5", "s2.h5"}, {"q1.h5 is a shard of a 17-series panel", "s0.h5 of a 11-series one"});
+
+  // Other options: --transform, --combine, --select-rule.
+  part(with(ets, {"--transform", "log"}), "2/3", "t2.h5");
+  refused({"s0.h5", "s1.h5", "t2.h5"}, {"t2.h5 was forecast with other options than ", "s0.h5 (--transform log against none)"});
+  const std::vector<std::string> ens = {"forecast", "--panel", path("p.h5"), "--model", "ets+theta", "--horizon", "7"};
+  part(ens, "0/2", "e0.h5");
+  part(with(ens, {"--combine", "median"}), "1/2", "e1.h5");
+  refused({"e0.h5", "e1.h5"}, {"e1.h5 was forecast with other options than ", "e0.h5 (--combine median against mean)"});
+  const std::vector<std::string> aut = {"forecast", "--panel", path("p.h5"), "--model", "auto:ets,theta,naive",
+                                        "--horizon", "7"};
+  part(aut, "0/2", "a0.h5");
+  part(with(aut, {"--select-rule", "lowest"}), "1/2", "a1.h5");
+  refused({"a1.h5", "a0.h5"}, {"a1.h5 was forecast with other options than ", "a0.h5 (--select-rule lowest against top2)"});
+
+  // The panel written again between two shards' forecasts (same series, other values).
+  ASSERT_EQ(run_skucast({"synth", "--series", "11", "--days", "120", "--horizon", "7", "--seed", "6", "--out",
+                         path("p.h5")})
+                .rc,
+            0);
+  part(ets, "2/3", "u2.h5");
+  refused({"s0.h5", "s1.h5", "u2.h5"}, {"u2.h5 is a shard of the panel written by run", "s0.h5 of the one"});
+
+  // The shards of one run still merge.
+  const CliResult r = run_skucast({"merge", "--out", path("m.h5"), path("s0.h5"), path("s1.h5"), path("s2.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_EQ(r.output.find("note"), std::string::npos) << r.output;
+}
+
+// The slices must tile the panel's series; a merged file is a whole run and records no slice.
+TEST_F(Shard, MergeChecksTheSlicesAndDropsThem) {
+  const std::vector<std::string> fc = {"forecast", "--panel", path("p.h5"), "--model", "naive", "--horizon", "7"};
+  std::vector<ForecastFile> parts;
+  for (int k = 0; k < 2; ++k) {
+    const std::string out = path("s" + std::to_string(k) + ".h5");
+    std::vector<std::string> a = fc;
+    a.insert(a.end(), {"--shard", std::to_string(k) + "/2", "--out", out});
+    ASSERT_EQ(run_skucast(a).rc, 0);
+    parts.push_back(read_forecast(out));
+  }
+  const ForecastFile m = merge_forecasts(parts, {"s0.h5", "s1.h5"});
+  EXPECT_EQ(m.ids.size(), 11u);
+  EXPECT_EQ(m.panel_series, 0);  // written as a whole run: none of the shard's attributes
+  EXPECT_EQ(m.run_options, "");
+  std::vector<ForecastFile> bad = parts;
+  bad[1].series_begin += 1;  // [6, 12) after [0, 5)
+  bad[1].series_end += 1;
+  try {
+    merge_forecasts(bad, {"s0.h5", "s1.h5"});
+    ADD_FAILURE() << "merged slices that do not tile the panel";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("s1.h5 (shard 1/2) holds the panel's series [6, 12)"), std::string::npos)
+        << e.what();
+  }
+  bad = parts;
+  std::swap(bad[0].ids[0], bad[1].ids[0]);  // the same slices, series swapped between the files
+  EXPECT_THROW(merge_forecasts(bad, {"s0.h5", "s1.h5"}), InputError);
+}
+
+// Shard files written before shards recorded their run still merge, on the older checks, with a note.
+TEST_F(Shard, OldShardFilesStillMergeWithANote) {
+  const std::vector<std::string> fc = {"forecast", "--panel", path("p.h5"), "--model", "ets", "--horizon", "7"};
+  std::vector<std::string> whole = fc;
+  whole.insert(whole.end(), {"--out", path("whole.h5")});
+  ASSERT_EQ(run_skucast(whole).rc, 0);
+  for (int k = 0; k < 3; ++k) {
+    std::vector<std::string> a = fc;
+    a.insert(a.end(), {"--shard", std::to_string(k) + "/3", "--out", path("s" + std::to_string(k) + ".h5")});
+    ASSERT_EQ(run_skucast(a).rc, 0);
+    ForecastFile old = read_forecast(path("s" + std::to_string(k) + ".h5"));
+    old.panel_series = 0;  // written as before: no panel_run_id ... run_options attributes
+    write_forecast(path("old" + std::to_string(k) + ".h5"), old);
+    EXPECT_EQ(read_forecast(path("old" + std::to_string(k) + ".h5")).panel_series, 0);
+  }
+  CliResult r = run_skucast({"merge", "--out", path("m.h5"), path("old0.h5"), path("old1.h5"), path("old2.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("do not record the panel and options of its run"), std::string::npos) << r.output;
+  expect_same(read_forecast(path("whole.h5")), read_forecast(path("m.h5")));
+  // Old and new together: the new ones are checked against each other, the old one noted.
+  r = run_skucast({"merge", "--out", path("m2.h5"), path("s0.h5"), path("old1.h5"), path("s2.h5")});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_NE(r.output.find("old1.h5 does not record"), std::string::npos) << r.output;
+  expect_same(read_forecast(path("whole.h5")), read_forecast(path("m2.h5")));
+}
+
 }  // namespace
 }  // namespace skucast
