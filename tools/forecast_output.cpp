@@ -3,6 +3,7 @@
 // aggregated one (`skucast aggregate`), and a shard's run (Note [Shards of one run]).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
