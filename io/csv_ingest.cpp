@@ -230,6 +230,8 @@ struct Pass1 {
   std::vector<int64_t> s_min_days, s_max_days, s_min_months, s_max_months;
   int64_t min_line = 0, max_line = 0;
   std::string min_text, max_text;
+  int64_t max_value_line = 0;  // the row holding the latest time with a value (Note [Long update])
+  std::string max_value_text;
 };
 
 const char* freq_word(Freq f) {
@@ -362,6 +364,8 @@ void pass1_row(Pass1& p1, const CsvRecord& rec, const Layout& lay, const IngestO
       if (v < 0 && !opt.allow_negative)
         fail(path, rec.line, &lay.value, "negative sales " + quoted(f[lay.value.index]) + " (pass --allow-negative to keep them)");
       check_magnitude(v, f[lay.value.index], id, path, rec.line, lay.value);
+      if (tv.days > p1.max_value_days || tv.months > p1.max_value_months)
+        p1.max_value_line = rec.line, p1.max_value_text = ttext;
       p1.max_value_days = std::max(p1.max_value_days, tv.days);
       p1.max_value_months = std::max(p1.max_value_months, tv.months);
       p1.max_finite_days = std::max(p1.max_finite_days, tv.days);
@@ -682,6 +686,8 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
     stats->n_nonfinite_value = p1.nonfinite_value;
     stats->n_nonfinite_dynamic = p1.nonfinite_dynamic;
     stats->freq_inferred = inferred;
+    stats->last_time_line = p1.max_line, stats->last_time_text = p1.max_text;
+    stats->last_value_line = p1.max_value_line, stats->last_value_text = p1.max_value_text;
     // Note [Sparse inferred days]: weekly rows dated on different weekdays (or monthly ones on
     // different days of the month) have no common step but the day, so inference reads them as
     // daily with most cells missing, and every model then forecasts days. Not an error (sparse

@@ -52,7 +52,8 @@ struct IngestOptions {
   std::string freq;                  // "D","W","M","Q","Y","1"; empty: infer
   int season_length = 0;             // 0: default for the frequency
   bool allow_negative = false;       // negative sales are an error unless set
-  bool allow_long_axis = false;      // accept an axis > 100x the median series' span (Note [Long axis])
+  bool allow_long_axis = false;      // accept an axis > 100x the median series' span (Note [Long axis]);
+                                     // update: also a long growth of the panel (Note [Long update])
   size_t chunk_bytes = size_t{16} << 20;  // read buffer of pass 1
   size_t split_bytes = size_t{8} << 20;   // pass 2 parses parts of about this size in parallel
 };
@@ -63,6 +64,11 @@ struct IngestStats {
   int64_t n_nonfinite_value = 0;    // NaN/Inf/NA written in the value column
   int64_t n_nonfinite_dynamic = 0;  // ... in dynamic columns
   bool freq_inferred = false;
+  // The rows holding the file's latest time and its latest time with a value (line number,
+  // time as written), which `update` names when they stretch the panel (Note [Long update]
+  // in io/panel_update.cpp).
+  int64_t last_time_line = 0, last_value_line = 0;
+  std::string last_time_text, last_value_text;
   std::vector<std::string> warnings;  // for the caller to print (io/ never prints)
 };
 

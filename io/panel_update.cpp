@@ -3,6 +3,7 @@
 #include "io/panel_update.h"
 
 #include "io/atomic_file.h"
+#include "io/csv_reader.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,6 +32,58 @@ int64_t csv_offset(const PanelHeader& panel, const PanelHeader& inc, const std::
     throw InputError(csv_path + ": time " + inc.axis.label(0) + " is before the start of " + panel_path + " (" +
                      panel.axis.start_label() + "); an update cannot extend the axis backwards, ingest anew");
   return *pos;
+}
+
+// Note [Long update]
+//   One mistyped year in a nightly CSV (2034-01-11 for 2024-01-11) would stretch every series'
+//   history by a decade of NaN, and `update` rewrites the production panel in place by default.
+//   A nightly run adds one step; a job that missed some runs adds days or a few weeks; a panel
+//   brought up to date with a month of daily rows adds ~30. A typo adds years. So update refuses
+//   (before anything is written) to move the end of the history more than
+//       max(half the old history's length, a quarter of a year of steps)
+//   beyond its old end, with the quarter counted as 92 steps daily (and on an integer axis),
+//   13 weekly and 4 steps monthly, quarterly or yearly. The known future is held to the same
+//   allowance beyond both the old axis's end and the new history's end (a typo in a row of
+//   next week's prices). Examples: 30 new days on a 300-day panel (allowance 150) and 3 missed
+//   weeks on a 20-week panel (13) pass; 2034 for 2024 on a 2-year daily panel (3,650 steps
+//   against 365) is refused, naming the CSV line and time. --allow-long-axis (as for ingest,
+//   Note [Long axis] in csv_ingest.cpp, which still checks the CSV's own axis) accepts it.
+//   The rule looks only at the update's size against the panel's, not at the CSV's rows, so a
+//   one-row CSV is caught as surely as a big one.
+int64_t long_update_floor(Freq f) {
+  switch (f) {
+    case Freq::Day:
+    case Freq::Index: return 92;
+    case Freq::Week: return 13;
+    case Freq::Month:
+    case Freq::Quarter:
+    case Freq::Year: return 4;
+  }
+  return 4;
+}
+
+void check_update_length(const PanelHeader& P, int64_t n_steps, int64_t n_total, const IngestStats& cs,
+                         const std::string& panel_path, const std::string& csv_path) {
+  const int64_t allowance = std::max(P.n_steps / 2, long_update_floor(P.axis.freq));
+  const std::string rule = "an update may add at most " + std::to_string(allowance) +
+                           " steps (the larger of half the old history, " + std::to_string(P.n_steps / 2) + ", and " +
+                           std::to_string(long_update_floor(P.axis.freq)) + " at frequency " +
+                           freq_name(P.axis.freq) + "; Note [Long update] in io/panel_update.cpp)";
+  const std::string hint = ": a mistyped date? (pass --allow-long-axis if the panel is meant to grow this much)";
+  if (n_steps - P.n_steps > allowance)
+    throw InputError(csv_where(csv_path, cs.last_value_line) + ": time '" + cs.last_value_text +
+                     "' would extend the history of " + panel_path + " from " + std::to_string(P.n_steps) + " to " +
+                     std::to_string(n_steps) + " steps (its end from " + P.axis.label(P.n_steps - 1) + " to " +
+                     P.axis.label(n_steps - 1) + ", " + std::to_string(n_steps - P.n_steps) + " steps later); " +
+                     rule + hint);
+  const int64_t end = std::max(P.n_total(), n_steps);
+  if (n_total - end > allowance)
+    throw InputError(csv_where(csv_path, cs.last_time_line) + ": time '" + cs.last_time_text +
+                     "' would extend the known future of " + panel_path + " to " + P.axis.label(n_total - 1) + ", " +
+                     std::to_string(n_total - end) + " steps beyond " + P.axis.label(end - 1) +
+                     " (the later of the old axis's end and the new history's end; the known future grows from " +
+                     std::to_string(P.n_future) + " to " + std::to_string(n_total - n_steps) + " steps); " + rule +
+                     hint);
 }
 
 // Merged static attributes: panel codes kept, new levels appended.
@@ -105,6 +158,7 @@ UpdateStats update_panel(const std::string& panel_path, IngestOptions csv, const
   H.axis = P.axis;
   H.n_steps = std::max(P.n_steps, off + I.n_steps);
   const int64_t total = std::max(P.n_total(), off + I.n_total());
+  if (!csv.allow_long_axis) check_update_length(P, H.n_steps, total, st.csv, panel_path, csv.csv_path);
   H.n_future = total - H.n_steps;
   H.ids = P.ids;
   std::unordered_map<std::string, int64_t> index_of;

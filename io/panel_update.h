@@ -6,6 +6,9 @@
 //   frequency and season length. Its times must lie on the panel's axis, at or after its start.
 // - Axis: the history grows to the later of the panel's last step and the CSV's last step
 //   with a value; known covariates grow to the later of both ends of the future part.
+//   An update that would grow the history (or the known future) by more than max(half the old
+//   history, about a quarter of a year of steps) is refused as a mistyped date, naming the CSV
+//   line, unless allow_long_axis is set (Note [Long update] in panel_update.cpp).
 // - Series: the panel's series keep their order and positions; ids new to the panel are
 //   appended in order of first appearance in the CSV (their earlier steps are NaN).
 // - Target: a finite CSV value overwrites the cell (new day or restatement; restated cells

@@ -128,6 +128,10 @@ void add_update(CLI::App& app) {
       ->delimiter(',');
   sub->add_option("--weight-col", o->csv.weight_col, "per-series weight column");
   sub->add_flag("--allow-negative", o->csv.allow_negative, "keep negative sales instead of failing");
+  sub->add_flag("--allow-long-axis", o->csv.allow_long_axis,
+                "accept an update that grows the history or the known future by more than max(half the old "
+                "history, about a quarter of a year of steps), or a CSV whose own axis is over 100 times its "
+                "median series' span (by default both, usually one mistyped date, are errors naming the row)");
   sub->add_option("--checkpoint", o->checkpoint, "model file (.h5) to fine-tune on the updated panel");
   sub->add_option("--epochs", o->epochs, "fine-tuning epochs")->capture_default_str();
   sub->add_option("--threads", o->threads, "OpenMP threads (0 = default)")
