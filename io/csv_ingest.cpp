@@ -722,6 +722,15 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
   return out;
 }
 
+std::vector<std::string> read_csv_header(const std::string& path) {
+  CsvReader reader(path, size_t{1} << 16);
+  CsvRecord rec;
+  std::vector<std::string> names;
+  if (!reader.next(rec)) return names;
+  for (auto f : rec.fields) names.emplace_back(csv::trim(f));  // as resolve_header compares them
+  return names;
+}
+
 IngestStats ingest_csv(const IngestOptions& opt, const std::string& out_path) {
   IngestStats stats;
   PanelData data = read_long_csv(opt, &stats);

@@ -82,6 +82,10 @@ struct PanelData {
 // Reads and validates the CSV. Throws InputError (bad content), IoError (unreadable file).
 PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats = nullptr);
 
+// The column names of the CSV's header row, trimmed as read_long_csv matches them (empty for
+// an empty file). `update` uses them to default --static and --weight-col to the panel's.
+std::vector<std::string> read_csv_header(const std::string& path);
+
 // read_long_csv + write_panel to `out_path` (atomic: on any error nothing is written and
 // a file already at out_path is untouched).
 IngestStats ingest_csv(const IngestOptions& opt, const std::string& out_path);

@@ -3,6 +3,7 @@
 #include "io/panel_update.h"
 
 #include "io/atomic_file.h"
+#include "io/csv_export.h"
 #include "io/csv_reader.h"
 
 #include <algorithm>
@@ -86,6 +87,35 @@ void check_update_length(const PanelHeader& P, int64_t n_steps, int64_t n_total,
                      hint);
 }
 
+// Note [Update column defaults]
+//   `export` writes a panel's static attributes and weight as columns named like them
+//   (csv_export.h), and a nightly CSV cut from such a file carries them. Without --static,
+//   update reads every panel static attribute whose name is a column of the CSV's header;
+//   without --weight-col, in a weighted panel, it reads the column export names the weight
+//   ("weight") when the header has it. Both are then read exactly as if named: new series take
+//   their levels and weights from it (instead of "" and 0), and a static value that differs
+//   from an existing series' is counted in the warning of merge_statics. Columns already read
+//   as id, time, value or dynamic covariate are not taken again. This mirrors --dynamic, which
+//   defaults to the panel's covariates. A flag that is given is taken as is.
+void default_update_columns(const PanelHeader& P, IngestOptions& csv) {
+  const bool want_statics = csv.statics.empty() && !P.statics.empty();
+  const bool want_weight = csv.weight_col.empty() && !P.weights.empty();
+  if (!want_statics && !want_weight) return;
+  const std::vector<std::string> names = read_csv_header(csv.csv_path);
+  auto in = [](const std::vector<std::string>& v, const std::string& n) {
+    return std::find(v.begin(), v.end(), n) != v.end();
+  };
+  auto free_column = [&](const std::string& n) {
+    return in(names, n) && n != csv.id_col && n != csv.time_col && n != csv.value_col && !in(csv.dynamic, n) &&
+           !in(csv.statics, n);
+  };
+  if (want_statics)
+    for (const StaticAttr& a : P.statics)
+      if (free_column(a.name)) csv.statics.push_back(a.name);
+  const std::string weight = PanelExportOptions{}.weight_col;
+  if (want_weight && free_column(weight)) csv.weight_col = weight;
+}
+
 // Merged static attributes: panel codes kept, new levels appended.
 void merge_statics(const PanelHeader& panel, const PanelHeader& inc, const std::vector<int64_t>& inc_to_new,
                    PanelHeader& out, UpdateStats& st, const std::string& csv_path) {
@@ -149,6 +179,7 @@ UpdateStats update_panel(const std::string& panel_path, IngestOptions csv, const
     if (std::find(csv.dynamic.begin(), csv.dynamic.end(), d.name) == csv.dynamic.end())
       throw InputError(csv.csv_path + ": the panel's dynamic covariate '" + d.name +
                        "' must be a column of the update (it supplies the new steps)");
+  default_update_columns(P, csv);  // Note [Update column defaults]
   PanelData inc = read_long_csv(csv, &st.csv);
   const PanelHeader& I = inc.header;
   const int64_t off = csv_offset(P, I, panel_path, csv.csv_path);

@@ -24,9 +24,12 @@
 //   a model's embeddings stay valid); levels new to the panel are appended. A CSV static
 //   value that differs from the panel's for an existing series is ignored and counted as a
 //   warning. New series without a static value get the level "". The CSV cannot add a
-//   static attribute.
+//   static attribute. Without statics named, every panel attribute that is a column of the
+//   CSV is read (Note [Update column defaults] in panel_update.cpp).
 // - Weights: a CSV weight column overwrites the weights of the series it names; new series
 //   without a weight in a weighted panel get 0 (excluded from weighted metrics), with a warning.
+//   Without a weight column named, a weighted panel reads the CSV's "weight" column if it has
+//   one (the name export writes).
 // - Memory: the CSV's panel is held in memory (an increment is small); the old panel is
 //   streamed in blocks of series into the new one, so memory does not grow with S x T.
 // - Safety: the result is written atomically (io/atomic_file) — to the panel's own path by
@@ -56,7 +59,8 @@ struct UpdateStats {
 };
 
 // Merges the CSV described by `csv` (its freq and season_length are taken from the panel;
-// dynamic defaults to the panel's covariates, events to "auto") into the panel at
+// dynamic defaults to the panel's covariates, statics and weight_col to the panel's attributes
+// and weight where the CSV has such columns, events to "auto") into the panel at
 // `panel_path` and writes the result to `out_path` (may equal panel_path). Throws
 // InputError naming the file, series, step or column on bad input; nothing is written then.
 // `check` (optional) sees the merged header before anything is written and may throw to

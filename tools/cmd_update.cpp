@@ -123,10 +123,15 @@ void add_update(CLI::App& app) {
   sub->add_option("--dynamic", o->csv.dynamic,
                   "dynamic covariate columns (default: the panel's covariates, which the CSV must carry)")
       ->delimiter(',');
-  sub->add_option("--static", o->csv.statics, "static columns (levels of new series)")->delimiter(',');
+  sub->add_option("--static", o->csv.statics,
+                  "static columns (levels of new series; default: every static attribute of the panel that is a "
+                  "column of the CSV, as export writes them)")
+      ->delimiter(',');
   sub->add_option("--events", o->csv.events, "event flag columns; default 'auto' (every event_* column)")
       ->delimiter(',');
-  sub->add_option("--weight-col", o->csv.weight_col, "per-series weight column");
+  sub->add_option("--weight-col", o->csv.weight_col,
+                  "per-series weight column (default: in a weighted panel, the CSV's 'weight' column if it has one, "
+                  "as export writes it)");
   sub->add_flag("--allow-negative", o->csv.allow_negative, "keep negative sales instead of failing");
   sub->add_flag("--allow-long-axis", o->csv.allow_long_axis,
                 "accept an update that grows the history or the known future by more than max(half the old "

@@ -1,6 +1,7 @@
-// tests/io/test_update_inputs.cpp — what `skucast update` checks in a nightly CSV beyond the
+// tests/io/test_update_inputs.cpp — what `skucast update` reads from a nightly CSV beyond the
 // plain rows: the guard against one mistyped date stretching the panel (Note [Long update] in
-// io/panel_update.cpp). The merge itself is tested in tests/deepar/test_update.cpp.
+// io/panel_update.cpp) and the static and weight columns read without --static/--weight-col
+// (Note [Update column defaults]). The merge itself is tested in tests/deepar/test_update.cpp.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -144,6 +145,116 @@ TEST_F(UpdateInputs, PlausibleIncrementsAreAccepted) {
   EXPECT_NE(try_update(young, day(102)), "");
   // Restating old days never grows anything.
   EXPECT_EQ(try_update(young, day(0)), "");
+}
+
+// ------------------------------------------------- Note [Update column defaults] ----
+
+// Export a panel with statics and weights, ingest it without two of its series, then update
+// with the exported rows of those two and no --static/--weight-col: they come back with their
+// attributes and weights. An existing series whose store differs keeps the panel's and is
+// counted in the warning, as with --static.
+TEST_F(UpdateInputs, ExportedStaticAndWeightColumnsAreReadWithoutFlags) {
+  std::string rows = "series_id,time,value,price,store,dept,weight\n";
+  const char* ids[] = {"A", "B", "C", "D"};
+  const char* stores[] = {"s1", "s2", "s1", "s3"};
+  const char* depts[] = {"food", "toys", "toys", "garden"};
+  const char* weights[] = {"10", "5", "2.5", "7"};
+  for (int s = 0; s < 4; ++s)
+    for (int t = 0; t < 6; ++t)
+      rows += std::string(ids[s]) + "," + day(t) + "," + std::to_string(s + t) + ",1.5," + stores[s] + "," +
+              depts[s] + "," + weights[s] + "\n";
+  ASSERT_EQ(run_skucast({"ingest", "--csv", write("all.csv", rows), "--dynamic", "price", "--static", "store,dept",
+                         "--weight-col", "weight", "--out", path("all.h5")})
+                .rc,
+            0);
+  ASSERT_EQ(run_skucast({"export", path("all.h5"), "--csv", path("exp.csv")}).rc, 0);
+  const std::string exported = read_text(path("exp.csv"));
+  const size_t eol = exported.find('\n');
+  const std::string header = exported.substr(0, eol + 1);
+  ASSERT_EQ(header, "series_id,time,value,price,dept,store,weight\n") << header;  // as export writes it
+  std::string kept = header, dropped = header;
+  for (size_t pos = eol + 1; pos < exported.size();) {
+    const size_t next = exported.find('\n', pos) + 1;
+    const std::string line = exported.substr(pos, next - pos);
+    (line[0] == 'B' || line[0] == 'D' ? dropped : kept) += line;
+    pos = next;
+  }
+  ASSERT_EQ(run_skucast({"ingest", "--csv", write("kept.csv", kept), "--dynamic", "price", "--static", "store,dept",
+                         "--weight-col", "weight", "--out", path("p.h5")})
+                .rc,
+            0);
+  // A's store changed in the feed: ignored (stable codes), said.
+  dropped += "A," + day(5) + ",5,1.5,food,s9,10\n";
+  const CliResult r =
+      run_skucast({"update", "--panel", path("p.h5"), "--append", write("dropped.csv", dropped)});
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_EQ(r.output.find("get weight 0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 static value(s) in " + path("dropped.csv") + " differ from the panel's"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("series 'A' store 's9' (panel: 's1')"), std::string::npos) << r.output;
+
+  const PanelReader u(path("p.h5"));
+  const PanelHeader& h = u.header();
+  ASSERT_EQ(h.ids, (std::vector<std::string>{"A", "C", "B", "D"}));
+  auto level = [&](const char* attr, size_t i) {
+    const StaticAttr* a = h.find_static(attr);
+    return a->levels[static_cast<size_t>(a->codes[i])];
+  };
+  const std::vector<std::string> want_store = {"s1", "s1", "s2", "s3"}, want_dept = {"food", "toys", "toys", "garden"};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(level("store", i), want_store[i]) << h.ids[i];
+    EXPECT_EQ(level("dept", i), want_dept[i]) << h.ids[i];
+  }
+  EXPECT_EQ(h.weights, (std::vector<float>{10, 2.5f, 5, 7}));
+
+  // The whole panel came back: the same as ingesting everything, up to series order.
+  const PanelReader all(path("all.h5"));
+  const std::vector<float> y = u.read_target(0, 4), y_all = all.read_target(0, 4);  // [4, 6]
+  const size_t perm[] = {0, 2, 1, 3};  // u's row i is all's row perm[i]
+  for (size_t i = 0; i < 4; ++i)
+    for (size_t t = 0; t < 6; ++t) EXPECT_EQ(y[i * 6 + t], y_all[perm[i] * 6 + t]) << h.ids[i] << " " << t;
+}
+
+// Flags given are taken as they are; a CSV without the columns keeps the old behaviour; an
+// unweighted panel does not start reading a 'weight' column on its own.
+TEST_F(UpdateInputs, ColumnDefaultsOnlyFillFlagsNotGiven) {
+  const std::string base = write("b.csv",
+                                 "series_id,time,value,store,dept,weight\n"
+                                 "A,2024-01-01,1,s1,d1,4\nA,2024-01-02,2,s1,d1,4\n");
+  IngestOptions o;
+  o.csv_path = base;
+  o.statics = {"store", "dept"};
+  o.weight_col = "weight";
+  ingest_csv(o, path("p.h5"));
+  const std::string inc = write("i.csv", "series_id,time,value,store,dept,weight\nN,2024-01-03,1,s2,d2,3\n");
+
+  IngestOptions u;  // --static store only: dept is not read
+  u.csv_path = inc;
+  u.statics = {"store"};
+  update_panel(path("p.h5"), u, path("q.h5"));
+  {
+    const PanelHeader h = PanelReader(path("q.h5")).header();
+    const StaticAttr* store = h.find_static("store");
+    const StaticAttr* dept = h.find_static("dept");
+    EXPECT_EQ(store->levels[static_cast<size_t>(store->codes[1])], "s2");
+    EXPECT_EQ(dept->levels[static_cast<size_t>(dept->codes[1])], "");
+    EXPECT_EQ(h.weights, (std::vector<float>{4, 3}));  // the weight default still applies
+  }
+
+  u = IngestOptions{};  // no such columns: "" and weight 0, with the warning
+  u.csv_path = write("j.csv", "series_id,time,value\nN,2024-01-03,1\n");
+  const UpdateStats st = update_panel(path("p.h5"), u, path("r.h5"));
+  ASSERT_EQ(st.warnings.size(), 1u);
+  EXPECT_NE(st.warnings[0].find("1 new series have no weight"), std::string::npos) << st.warnings[0];
+
+  o = IngestOptions{};  // an unweighted panel: the CSV's weight column is not taken on its own
+  o.csv_path = base;
+  ingest_csv(o, path("nw.h5"));
+  u = IngestOptions{};
+  u.csv_path = inc;
+  update_panel(path("nw.h5"), u, path("nw2.h5"));
+  EXPECT_TRUE(PanelReader(path("nw2.h5")).header().weights.empty());
 }
 
 }  // namespace
