@@ -260,6 +260,15 @@ PanelFingerprint PanelFingerprint::of(const PanelHeader& h) {
   return p;
 }
 
+// Note [Static levels by name]
+//   A model's embedding table for a static attribute has one row per level it was trained with,
+//   in its fingerprint's order. A panel may list those levels in another order or only some of
+//   them: `ingest` sorts levels and keeps only those some series uses, so the same catalog
+//   re-ingested (or exported and ingested again) after a store closed, or a panel cut to a few
+//   brands, has other codes for the same names. check_matches accepts any panel whose levels
+//   are all among the model's, and load_panel translates its codes by name; a level the model
+//   never saw is an error naming it (`skucast update --checkpoint` appends new levels to a
+//   model: Note [New static levels] in engine/deepar/model.h).
 void PanelFingerprint::check_matches(const PanelHeader& h, const std::string& what) const {
   const PanelFingerprint o = of(h);
   auto join = [](const std::vector<std::string>& v) {
@@ -276,9 +285,16 @@ void PanelFingerprint::check_matches(const PanelHeader& h, const std::string& wh
   if (o.season_length != season_length)
     fail("season length", std::to_string(season_length), std::to_string(o.season_length));
   if (o.static_names != static_names) fail("static attributes", join(static_names), join(o.static_names));
-  for (size_t i = 0; i < static_names.size(); ++i)
-    if (o.static_levels[i] != static_levels[i])
-      fail("levels of static '" + static_names[i] + "'", join(static_levels[i]), join(o.static_levels[i]));
+  // Note [Static levels by name]: the panel's levels may be any of the model's, in any order.
+  for (size_t i = 0; i < static_names.size(); ++i) {
+    std::vector<std::string> unseen;
+    for (const std::string& v : o.static_levels[i])
+      if (std::find(static_levels[i].begin(), static_levels[i].end(), v) == static_levels[i].end()) unseen.push_back(v);
+    if (!unseen.empty())
+      throw InputError(what + ": static '" + static_names[i] + "' has level(s) the model never saw: " + join(unseen) +
+                       " (the model knows " + join(static_levels[i]) + "); `skucast update --checkpoint` adds new "
+                       "levels to a model, or retrain with skucast train on this panel");
+  }
   if (o.dynamic_names != dynamic_names || o.dynamic_per_series != dynamic_per_series)
     fail("dynamic covariates", join(dynamic_names), join(o.dynamic_names));
   if (o.event_names != event_names) fail("events", join(event_names), join(o.event_names));
@@ -345,6 +361,7 @@ Layout make_layout(const DeepArOptions& o, const PanelFingerprint& p) {
   l.window_loc = o.target_transform == "log1p_window" && continuous;  // Note [Window location]
   std::vector<int64_t> ks;
   for (const auto& lv : p.static_levels) ks.push_back(std::max<int64_t>(1, static_cast<int64_t>(lv.size())));
+  l.static_levels = p.static_levels;
   if (!o.embedding_dims.empty() && o.embedding_dims.size() != ks.size())
     throw InputError("deepar: the model has " + std::to_string(o.embedding_dims.size()) +
                      " embedding widths, the panel " + std::to_string(ks.size()) + " static attributes");

@@ -127,6 +127,8 @@ struct Layout {
   int64_t n_dyn = 0;           // per-series input columns: dyn_cols.size()
   int64_t n_features = 0;      // F
   std::vector<int64_t> emb_k, emb_dim, emb_col, emb_off;  // per static: K, d, first column, weight offset
+  // Per static: the model's levels, row k of its table for level k (Note [Static levels by name]).
+  std::vector<std::vector<std::string>> static_levels;
   int64_t n_rnn = 0, n_head = 0, n_params = 0;
   int64_t att_off = 0, n_att = 0;  // attention weights (n_att = 0: --attention off), Note [Attention]
   nn::RnnConfig rnn;

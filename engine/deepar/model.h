@@ -344,11 +344,13 @@ TrainReport deepar_train(DeepArState& state, const PanelReader& panel, int64_t n
 double deepar_validation_loss(const DeepArState& state, const PanelReader& panel);
 
 // Note [New static levels]: a panel that grew (skucast update) may have levels appended to a
-// static attribute (a new item, a new store). The model's tables get one row per new level,
+// static attribute (a new item, a new store), and a re-ingested one may have new levels
+// anywhere among its sorted ones. The model's tables get one row per level it has not seen,
 // set to the mean of the trained rows (the "typical member" for a cold start; AdamW moments
-// 0), and its fingerprint takes the panel's levels. Widths stay pinned (embedding_dims), so
-// every other weight keeps its place. Returns the number of rows added; does nothing when
-// the model's levels are not a prefix of the panel's (check_matches then names the mismatch).
+// 0), and its fingerprint appends those levels to its own (the panel's codes are translated
+// by name: Note [Static levels by name] in engine/deepar/data.cpp). Widths stay pinned
+// (embedding_dims), so every other weight keeps its place. Returns the number of rows added;
+// does nothing when the static attributes' names differ (check_matches then names them).
 int64_t deepar_extend_levels(DeepArState& state, const PanelHeader& header);
 
 // Note [Fine-tuning on an updated panel] (`skucast update --checkpoint`): continues training a

@@ -210,7 +210,32 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
   for (int64_t s = 0; s < S && l.n_sreal > 0; ++s)
     if (!has_obs[s])
       for (int64_t k = 0; k < l.n_sreal; ++k) d.sreal[k * S + s] = 0.0f;
-  for (const StaticAttr& a : h.statics) d.codes.push_back(a.codes.data());
+  // Note [Static levels by name]: codes index the model's tables; a panel whose levels are the
+  // model's, in another order or fewer of them (re-ingested: levels come sorted, unused ones
+  // dropped), has its codes translated by name.
+  d.code_store.reserve(h.statics.size());  // d.codes points into it: no reallocation
+  for (size_t a = 0; a < h.statics.size(); ++a) {
+    const StaticAttr& attr = h.statics[a];
+    if (a >= l.static_levels.size() || attr.levels == l.static_levels[a]) {
+      d.codes.push_back(attr.codes.data());
+      continue;
+    }
+    const std::vector<std::string>& known = l.static_levels[a];
+    std::vector<int32_t> to_model(attr.levels.size());
+    for (size_t k = 0; k < attr.levels.size(); ++k) {
+      const auto it = std::find(known.begin(), known.end(), attr.levels[k]);
+      if (it == known.end())
+        throw InputError(panel.path() + ": static '" + attr.name + "' level '" + attr.levels[k] +
+                         "' is not one of the model's (retrain, or `skucast update --checkpoint` to add it)");
+      to_model[k] = static_cast<int32_t>(it - known.begin());
+    }
+    std::vector<int32_t> codes(attr.codes.size());
+    for (size_t s = 0; s < codes.size(); ++s)
+      codes[s] = attr.codes[s] >= 0 && static_cast<size_t>(attr.codes[s]) < to_model.size() ? to_model[attr.codes[s]]
+                                                                                            : attr.codes[s];
+    d.code_store.push_back(std::move(codes));
+    d.codes.push_back(d.code_store.back().data());
+  }
   d.weight = h.weights;  // Note [Weighted window sampling]
   return d;
 }

@@ -15,13 +15,16 @@ int64_t deepar_extend_levels(DeepArState& st, const PanelHeader& h) {
   const PanelFingerprint now = PanelFingerprint::of(h);
   PanelFingerprint& fp = st.panel;
   if (now.static_names != fp.static_names) return 0;
+  // The model's levels, then the panel's levels it has not seen, in the panel's order (Note
+  // [Static levels by name]: the panel's codes are translated by name when it is read).
+  std::vector<std::vector<std::string>> levels = fp.static_levels;
   bool grows = false;
-  for (size_t a = 0; a < fp.static_levels.size(); ++a) {
-    const auto& mine = fp.static_levels[a];
-    const auto& theirs = now.static_levels[a];
-    if (theirs.size() < mine.size() || !std::equal(mine.begin(), mine.end(), theirs.begin())) return 0;
-    grows = grows || theirs.size() > mine.size();
-  }
+  for (size_t a = 0; a < fp.static_levels.size(); ++a)
+    for (const std::string& v : now.static_levels[a])
+      if (std::find(fp.static_levels[a].begin(), fp.static_levels[a].end(), v) == fp.static_levels[a].end()) {
+        levels[a].push_back(v);
+        grows = true;
+      }
   if (!grows) return 0;
 
   const deepar::Layout old_l = deepar::make_layout(st.options, fp);
@@ -30,7 +33,7 @@ int64_t deepar_extend_levels(DeepArState& st, const PanelHeader& h) {
                      std::to_string(old_l.n_params));
   if (st.options.embedding_dims.empty()) st.options.embedding_dims = old_l.emb_dim;  // checkpoints before pinning
   PanelFingerprint grown = fp;
-  grown.static_levels = now.static_levels;
+  grown.static_levels = std::move(levels);
   const deepar::Layout l = deepar::make_layout(st.options, grown);
 
   // Everything before the first table keeps its place; each table gets its new rows.
