@@ -687,6 +687,7 @@ PanelData read_long_csv(const IngestOptions& opt, IngestStats* stats) {
     stats->n_nonfinite_dynamic = p1.nonfinite_dynamic;
     stats->freq_inferred = inferred;
     stats->last_time_line = p1.max_line, stats->last_time_text = p1.max_text;
+    stats->first_time_line = p1.min_line;
     stats->last_value_line = p1.max_value_line, stats->last_value_text = p1.max_value_text;
     // Note [Sparse inferred days]: weekly rows dated on different weekdays (or monthly ones on
     // different days of the month) have no common step but the day, so inference reads them as

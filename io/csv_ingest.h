@@ -69,6 +69,7 @@ struct IngestStats {
   // in io/panel_update.cpp).
   int64_t last_time_line = 0, last_value_line = 0;
   std::string last_time_text, last_value_text;
+  int64_t first_time_line = 0;  // the row holding the file's earliest time (update: before the panel)
   std::vector<std::string> warnings;  // for the caller to print (io/ never prints)
 };
 

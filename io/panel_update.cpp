@@ -23,15 +23,17 @@ constexpr int64_t kBlockRows = 4096;  // series per streamed block
 
 // Position on the panel's axis of the CSV's step 0, checked.
 int64_t csv_offset(const PanelHeader& panel, const PanelHeader& inc, const std::string& panel_path,
-                   const std::string& csv_path) {
+                   const std::string& csv_path, int64_t first_line) {
   const int64_t ord = inc.axis.ordinal_at(0);
   const std::optional<int64_t> pos = panel.axis.position(ord);
+  const std::string where = first_line > 0 ? csv_where(csv_path, first_line) : csv_path;
   if (!pos)
-    throw InputError(csv_path + ": time " + inc.axis.label(0) + " is not on the axis of " + panel_path +
+    throw InputError(where + ": time " + inc.axis.label(0) + " is not on the axis of " + panel_path +
                      " (frequency " + freq_name(panel.axis.freq) + ", start " + panel.axis.start_label() + ")");
   if (*pos < 0)
-    throw InputError(csv_path + ": time " + inc.axis.label(0) + " is before the start of " + panel_path + " (" +
-                     panel.axis.start_label() + "); an update cannot extend the axis backwards, ingest anew");
+    throw InputError(where + ": time " + inc.axis.label(0) + " is before the start of " + panel_path + " (" +
+                     panel.axis.start_label() + "); an update cannot extend the axis backwards (a mistyped "
+                     "year?), ingest anew");
   return *pos;
 }
 
@@ -182,7 +184,7 @@ UpdateStats update_panel(const std::string& panel_path, IngestOptions csv, const
   default_update_columns(P, csv);  // Note [Update column defaults]
   PanelData inc = read_long_csv(csv, &st.csv);
   const PanelHeader& I = inc.header;
-  const int64_t off = csv_offset(P, I, panel_path, csv.csv_path);
+  const int64_t off = csv_offset(P, I, panel_path, csv.csv_path, st.csv.first_time_line);
 
   // ---- the merged header ----
   PanelHeader H;

@@ -64,6 +64,20 @@ class UpdateInputs : public ScratchTest {
 
 // ---------------------------------------------------------- Note [Long update] ----
 
+// A typo the other way (2014 for 2024) lands before the panel's start: refused, naming the line.
+TEST_F(UpdateInputs, TimeBeforeThePanelIsNamedByLine) {
+  const std::string p = panel("p.h5", 20);
+  IngestOptions u;
+  u.csv_path = write("inc.csv", "series_id,time,value\na," + day(20) + ",1\na,2014-01-21,2\n");
+  try {
+    update_panel(p, u, path("out.h5"));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("inc.csv:3: time 2014-01-21 is before the start of"), std::string::npos)
+        << e.what();
+  }
+}
+
 // The reproducer of the bug: ten days of history and three of known prices, then one row with
 // 2034 typed for 2024. It stretched the history 10 -> 3664 steps; now it is refused, naming the
 // line, the time and the lengths, and the panel (rewritten in place by default) is untouched.
