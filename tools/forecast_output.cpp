@@ -5,12 +5,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/deepar/model.h"  // split_checkpoints
+#include "io/csv_writer.h"  // format_double
 #include "io/forecast_file.h"
 #include "io/hierarchy_file.h"
 #include "io/panel.h"
@@ -26,23 +26,9 @@ void set_series_levels(const std::string& panel, const PanelHeader& hdr, Forecas
     fc.series_level[i] = level->levels[static_cast<size_t>(level->codes[static_cast<size_t>(s_begin) + i])];
 }
 
-namespace {
-
-// The shortest text that reads back as x ("0.1", not "0.10000000000000001").
-std::string number_text(double x) {
-  char buf[32];
-  for (int digits = 6; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, x);
-    if (std::strtod(buf, nullptr) == x) break;
-  }
-  return buf;
-}
-
-}  // namespace
-
 std::string run_options(const ForecastCli& o, const std::vector<double>& levels) {
   std::string quantiles, checkpoints, conformal_by;
-  for (double q : levels) quantiles += (quantiles.empty() ? "" : ",") + number_text(q);
+  for (double q : levels) quantiles += (quantiles.empty() ? "" : ",") + format_double(q);
   if (!o.checkpoint.empty())  // by content: the path may differ between the shards' machines
     for (const std::string& c : split_checkpoints(o.checkpoint)) {
       uint64_t bytes = 0;
@@ -64,8 +50,8 @@ std::string run_options(const ForecastCli& o, const std::vector<double>& levels)
       {"--selection-folds", o.selection_folds > 0 ? std::to_string(o.selection_folds) : "(default)"},
       {"--select-metric", o.select_metric},
       {"--select-rule", o.select_rule},
-      {"--select-margin", number_text(o.select_margin)},
-      {"--select-shrink", number_text(o.select_shrink)},
+      {"--select-margin", format_double(o.select_margin)},
+      {"--select-shrink", format_double(o.select_shrink)},
       {"--checkpoint", checkpoints.empty() ? "(none)" : checkpoints},
       {"--paths", std::to_string(o.paths)},
       {"--seed", std::to_string(o.seed)},

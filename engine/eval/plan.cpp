@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -245,11 +244,7 @@ std::vector<PlanRow> make_plan(const ForecastFile& fc, const std::vector<StockRo
   // would extrapolate it from the lower half alone (sd 0 where the lower levels clip at 0).
   if (normal && fc.levels.back() <= 0.5) {
     std::string levels;
-    for (const double q : fc.levels) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%g", q);
-      levels += (levels.empty() ? "" : ",") + std::string(buf);
-    }
+    for (const double q : fc.levels) levels += (levels.empty() ? "" : ",") + format_double(q);
     throw InputError(file + ": its quantile levels (" + levels + ") have none above the median, which the normal "
                      "demand's spread and an order-up-to level above the median need (forecast with --quantiles "
                      "0.1,0.5,0.9 or higher levels, or use --distribution poisson)");
