@@ -260,6 +260,14 @@ PanelFingerprint PanelFingerprint::of(const PanelHeader& h) {
   return p;
 }
 
+std::vector<std::string> PanelFingerprint::unseen_levels(size_t a, const std::vector<std::string>& panel_levels) const {
+  const std::vector<std::string>& known = static_levels.at(a);
+  std::vector<std::string> unseen;
+  for (const std::string& v : panel_levels)
+    if (std::find(known.begin(), known.end(), v) == known.end()) unseen.push_back(v);
+  return unseen;
+}
+
 // Note [Static levels by name]
 //   A model's embedding table for a static attribute has one row per level it was trained with,
 //   in its fingerprint's order. A panel may list those levels in another order or only some of
@@ -287,9 +295,7 @@ void PanelFingerprint::check_matches(const PanelHeader& h, const std::string& wh
   if (o.static_names != static_names) fail("static attributes", join(static_names), join(o.static_names));
   // Note [Static levels by name]: the panel's levels may be any of the model's, in any order.
   for (size_t i = 0; i < static_names.size(); ++i) {
-    std::vector<std::string> unseen;
-    for (const std::string& v : o.static_levels[i])
-      if (std::find(static_levels[i].begin(), static_levels[i].end(), v) == static_levels[i].end()) unseen.push_back(v);
+    const std::vector<std::string> unseen = unseen_levels(i, o.static_levels[i]);
     if (!unseen.empty())
       throw InputError(what + ": static '" + static_names[i] + "' has level(s) the model never saw: " + join(unseen) +
                        " (the model knows " + join(static_levels[i]) + "); `skucast update --checkpoint` adds new "

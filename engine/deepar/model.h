@@ -232,8 +232,11 @@ struct PanelFingerprint {
 
   static PanelFingerprint of(const PanelHeader& h);
   // Throws InputError when `h` has another frequency or season length (Note [Panel frequency
-  // of a model]), or other statics, levels, dynamics or events.
+  // of a model]), or other statics, a static level the model never saw (Note [Static levels by
+  // name]), other dynamics or events.
   void check_matches(const PanelHeader& h, const std::string& what) const;
+  // Static attribute a's levels in `panel_levels` that are not among the model's, in their order.
+  std::vector<std::string> unseen_levels(size_t a, const std::vector<std::string>& panel_levels) const;
 };
 
 // Everything a checkpoint holds.

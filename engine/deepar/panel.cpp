@@ -224,9 +224,9 @@ PanelData load_panel(const PanelReader& panel, const Layout& l, int64_t horizon,
     std::vector<int32_t> to_model(attr.levels.size());
     for (size_t k = 0; k < attr.levels.size(); ++k) {
       const auto it = std::find(known.begin(), known.end(), attr.levels[k]);
-      if (it == known.end())
-        throw InputError(panel.path() + ": static '" + attr.name + "' level '" + attr.levels[k] +
-                         "' is not one of the model's (retrain, or `skucast update --checkpoint` to add it)");
+      if (it == known.end())  // PanelFingerprint::check_matches refuses such a panel first
+        throw Error("load_panel: " + panel.path() + ": static '" + attr.name + "' level '" + attr.levels[k] +
+                    "' is not one of the model's");
       to_model[k] = static_cast<int32_t>(it - known.begin());
     }
     std::vector<int32_t> codes(attr.codes.size());

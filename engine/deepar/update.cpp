@@ -3,6 +3,7 @@
 // [Fine-tuning on an updated panel]), both in engine/deepar/model.h.
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "engine/deepar/internal.h"
 #include "engine/deepar/model.h"
@@ -20,11 +21,10 @@ int64_t deepar_extend_levels(DeepArState& st, const PanelHeader& h) {
   std::vector<std::vector<std::string>> levels = fp.static_levels;
   bool grows = false;
   for (size_t a = 0; a < fp.static_levels.size(); ++a)
-    for (const std::string& v : now.static_levels[a])
-      if (std::find(fp.static_levels[a].begin(), fp.static_levels[a].end(), v) == fp.static_levels[a].end()) {
-        levels[a].push_back(v);
-        grows = true;
-      }
+    for (std::string& v : fp.unseen_levels(a, now.static_levels[a])) {
+      levels[a].push_back(std::move(v));
+      grows = true;
+    }
   if (!grows) return 0;
 
   const deepar::Layout old_l = deepar::make_layout(st.options, fp);
